@@ -1,0 +1,119 @@
+"""The strategy protocol and the registry.
+
+A strategy is a frozen dataclass of parameters with vectorised decisions over a batch:
+
+* ``start(view) -> state``: called at the start of every round; returns a dict of per-round
+  scratch arrays;
+* ``propose(view, state, step) -> Offer | ndarray``: an offer for *every* replicate (the
+  engine uses it where this side proposes);
+* ``respond(view, state, step, offer) -> ndarray``: ``ACCEPT``, ``REJECT`` or ``EXIT`` for
+  every replicate;
+* ``end_round(view, result) -> None`` (optional): update beliefs and memory between rounds.
+
+A strategy sees only its :class:`~bargainlab.views.SideView`. Config files name strategies
+by their registered name; nothing in a config ever executes code. Users add strategies with
+:func:`register`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..negotiation import ACCEPT, EXIT, REJECT, Offer
+from ..views import SideView
+
+_REGISTRY: dict[str, type[Strategy]] = {}
+
+
+class Strategy:
+    """Base class: subclass it as a ``@dataclass(frozen=True)`` and register it."""
+
+    name: ClassVar[str] = "strategy"
+    learns: ClassVar[bool] = False
+    """Whether the strategy keeps beliefs about the opponent across rounds."""
+
+    def start(self, view: SideView) -> dict[str, Any]:
+        return {}
+
+    def propose(self, view: SideView, state: dict[str, Any], step: int) -> Offer | np.ndarray:
+        raise NotImplementedError
+
+    def respond(self, view: SideView, state: dict[str, Any], step: int, offer: Offer) -> np.ndarray:
+        raise NotImplementedError
+
+    def end_round(self, view: SideView, result: Any) -> None:  # noqa: B027 - optional hook
+        """Update beliefs or memory after a round (no-op by default)."""
+
+    # ---- helpers shared by the library --------------------------------------------------
+    @staticmethod
+    def accept_if(view: SideView, offer: Offer, threshold: np.ndarray) -> np.ndarray:
+        """``ACCEPT`` where the offer is worth at least ``threshold`` *and* the reservation
+        value, ``REJECT`` elsewhere. No strategy of the library agrees below its bottom line.
+        """
+        value = view.offer_value(offer.x, offer.conditional)
+        ok = (value >= threshold - 1e-12) & (value >= view.own.reservation_value - 1e-12)
+        return np.where(ok, ACCEPT, REJECT).astype(np.int8)
+
+    @staticmethod
+    def exit_if(view: SideView, response: np.ndarray, leave: np.ndarray) -> np.ndarray:
+        """Turn rejections into exits where ``leave`` holds (and exit is allowed)."""
+        if not view.allow_exit:
+            return response
+        return np.where((response == REJECT) & leave, EXIT, response).astype(np.int8)
+
+    def params(self) -> dict[str, Any]:
+        """The strategy's parameters as a plain dict (for tables and manifests)."""
+        return dataclasses.asdict(self) if dataclasses.is_dataclass(self) else {}
+
+
+def register(cls: type[Strategy]) -> type[Strategy]:
+    """Class decorator: make a strategy available to configs under ``cls.name``."""
+    if not (isinstance(cls, type) and issubclass(cls, Strategy)):
+        raise TypeError("register() takes a Strategy subclass")
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls.__name__} must be a dataclass (frozen=True) of parameters")
+    name = cls.name
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"strategy name must be an identifier, got {name!r}")
+    if name in _REGISTRY and _REGISTRY[name] is not cls:
+        raise ValueError(f"a different strategy is already registered as {name!r}")
+    _REGISTRY[name] = cls
+    return cls
+
+
+def available() -> list[str]:
+    """Names of all registered strategies, sorted."""
+    return sorted(_REGISTRY)
+
+
+def get(name: str) -> type[Strategy]:
+    """The strategy class registered under ``name``."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown strategy {name!r}; registered strategies: {', '.join(available())}"
+        ) from None
+
+
+def create(name: str, **params: Any) -> Strategy:
+    """Build a registered strategy from its name and parameters.
+
+    Unknown parameters raise ValueError listing the allowed ones; each strategy validates
+    its values in ``__post_init__``.
+    """
+    cls = get(name)
+    allowed = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(params) - set(allowed))
+    if unknown:
+        raise ValueError(
+            f"strategy {name!r} has no parameter {', '.join(map(repr, unknown))}; "
+            f"allowed: {', '.join(allowed) or '(none)'}"
+        )
+    return cls(**params)
+
+
+__all__ = ["ACCEPT", "EXIT", "REJECT", "Offer", "Strategy", "available", "create", "get", "register"]
