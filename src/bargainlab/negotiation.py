@@ -232,6 +232,7 @@ def negotiate(
     round_index: int = 0,
     trace: bool = False,
     views: tuple[SideView, SideView] | None = None,
+    active: np.ndarray | None = None,
 ) -> NegotiationResult:
     """Play one round of alternating offers on every replicate of ``game``.
 
@@ -250,6 +251,8 @@ def negotiate(
         Record per-step offers and responses (arrays of shape ``(horizon, n)``).
     views:
         Pre-built side views (used by relationships to pass beliefs and memory).
+    active:
+        Optional mask of replicates to play; the others make no offers (``steps == 0``).
     """
     n = game.n
     if len(strategies) != 2:
@@ -268,7 +271,7 @@ def negotiate(
     max_steps = int(horizon.max())
     holder = -1 if game.condition is None else game.condition.holder
 
-    active = np.ones(n, dtype=bool)
+    active = np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool).copy()
     outcome = np.full(n, OUTCOME_DEADLINE, dtype=np.int8)
     steps = np.zeros(n, dtype=np.int64)
     final_x = np.asarray(game.status_quo, dtype=float).copy()
@@ -289,7 +292,11 @@ def negotiate(
         }
     v0, v1 = views
     for s in range(max_steps):
+        if not active.any():
+            break
         prop_is0 = ((game.first_mover + s) % 2) == 0
+        v0.proposing = prop_is0
+        v1.proposing = ~prop_is0
         o0 = _as_offer(strategies[0].propose(v0, states[0], s), n, type(strategies[0]).__name__)
         o1 = _as_offer(strategies[1].propose(v1, states[1], s), n, type(strategies[1]).__name__)
         x = np.where(prop_is0, o0.x, o1.x)
@@ -346,8 +353,6 @@ def negotiate(
             view.own_last_conditional = np.where(own, cond, view.own_last_conditional)
             view.own_offers = view.own_offers + own
         active &= ~ended
-        if not active.any():
-            break
 
     agreed = outcome == OUTCOME_AGREEMENT
     u0, u1, met, realised = settle(final_x, final_cond & agreed, curv, game.condition)

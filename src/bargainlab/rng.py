@@ -74,10 +74,13 @@ class StreamRNG:
 
     def uniform(self, round_index: int, step: int, stream: int) -> np.ndarray:
         """Uniforms in [0, 1) of shape ``(n,)`` for one (round, step, stream) counter."""
-        counter = np.uint64(
-            ((round_index & 0xFFFFF) << 40) | ((step & 0xFFFFF) << 20) | (stream & 0xFFFFF)
+        counter = np.array(
+            [((round_index & 0xFFFFF) << 40) | ((step & 0xFFFFF) << 20) | (stream & 0xFFFFF)],
+            dtype=np.uint64,
         )
-        z = _mix(self._k0 ^ (counter * _GOLDEN + _GOLDEN))
+        with np.errstate(over="ignore"):
+            offset = counter * _GOLDEN + _GOLDEN  # wrapping uint64 arithmetic is intended
+        z = _mix(self._k0 ^ offset)
         z = _mix(z ^ self._k1)
         return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 

@@ -24,24 +24,27 @@ class InformationError(AttributeError):
 class ConditionView:
     """One side's view of the compensation condition.
 
-    The holder knows its own value of the condition, the obliged party its own private cost;
-    neither sees the other's number. Both see the contingent fallback terms.
+    The condition's value to its holder and the fallback terms are public (they are written
+    in the contract); the obliged party's cost of meeting it is private to that party.
+    ``own`` is the side's own number: the holder's value, or the obliged party's cost.
     """
 
-    __slots__ = ("fallback", "own", "role")
+    __slots__ = ("_cost", "fallback", "own", "role", "value")
 
     def __init__(self, condition: Condition, side: int) -> None:
         self.role = "holder" if condition.holder == side else "obliged"
-        self.own = condition.value if self.role == "holder" else condition.cost
+        self.value = condition.value
         self.fallback = condition.fallback
+        self._cost = condition.cost if self.role == "obliged" else None
+        self.own = condition.value if self.role == "holder" else condition.cost
 
-    def __getattr__(self, name: str) -> Any:
-        if name in {"value", "cost"}:
+    @property
+    def cost(self) -> np.ndarray:
+        if self._cost is None:
             raise InformationError(
-                "a side sees only its own number for the condition: use condition.own "
-                "(the holder's value or the obliged party's cost)"
+                "the obliged party's cost of meeting the condition is private to it"
             )
-        raise AttributeError(name)
+        return self._cost
 
 
 class OpponentView:
@@ -115,6 +118,8 @@ class SideView:
     own_last: np.ndarray = field(default=None)  # type: ignore[assignment]
     own_last_conditional: np.ndarray = field(default=None)  # type: ignore[assignment]
     own_offers: np.ndarray = field(default=None)  # type: ignore[assignment]
+    proposing: np.ndarray = field(default=None)  # type: ignore[assignment]
+    """Where this side makes the offer at the current step (it responds elsewhere)."""
 
     def __post_init__(self) -> None:
         n = self.own.n

@@ -34,6 +34,8 @@ class Strategy:
     name: ClassVar[str] = "strategy"
     learns: ClassVar[bool] = False
     """Whether the strategy keeps beliefs about the opponent across rounds."""
+    displays_satisfaction: ClassVar[bool] = True
+    """Whether the party shows its satisfaction with a deal (the behavioural module's cue)."""
 
     def start(self, view: SideView) -> dict[str, Any]:
         return {}
@@ -44,8 +46,16 @@ class Strategy:
     def respond(self, view: SideView, state: dict[str, Any], step: int, offer: Offer) -> np.ndarray:
         raise NotImplementedError
 
-    def end_round(self, view: SideView, result: Any) -> None:  # noqa: B027 - optional hook
-        """Update beliefs or memory after a round (no-op by default)."""
+    def likelihood(self, obs: Any, theta: np.ndarray, ctx: Any, noise: float) -> np.ndarray:
+        """``(n, G)``: probability of the observed round if this strategy had type ``theta``.
+
+        A correct Bayesian opponent calls this. The default is the model-free truncation
+        (offers and acceptances bound the bottom line from above); strategies with an
+        explicit rule override it with :func:`bargainlab.likelihood.rule_likelihood`.
+        """
+        from ..likelihood import truncation_likelihood
+
+        return truncation_likelihood(obs, theta, ctx, noise, rejections=False)
 
     # ---- helpers shared by the library --------------------------------------------------
     @staticmethod
@@ -54,6 +64,8 @@ class Strategy:
         value, ``REJECT`` elsewhere. No strategy of the library agrees below its bottom line.
         """
         value = view.offer_value(offer.x, offer.conditional)
+        # behavioural acceptance noise (0 unless the subjective-value module sets it)
+        threshold = threshold + view.memory.get("accept_shift", 0.0)
         ok = (value >= threshold - 1e-12) & (value >= view.own.reservation_value - 1e-12)
         return np.where(ok, ACCEPT, REJECT).astype(np.int8)
 
