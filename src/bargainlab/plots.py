@@ -1,0 +1,365 @@
+"""Figures from the analysis tables.
+
+Every plotting function takes an optional ``ax``; without one it creates a new
+:class:`matplotlib.figure.Figure` (not registered with pyplot, so nothing global changes and
+nothing leaks), draws, and returns the Figure. Nothing here calls ``plt.show`` or touches
+``rcParams`` at import. Inputs are the tables of :mod:`bargainlab.analysis`:
+
+* :func:`trajectories`, :func:`belief_evolution` -- :func:`~bargainlab.analysis.arm_trajectories`;
+* :func:`effect_heatmap` -- :func:`~bargainlab.analysis.paired_effects`;
+* :func:`channel_bars` -- :func:`~bargainlab.analysis.channel_decomposition`;
+* :func:`negotiation_trace` -- :meth:`bargainlab.negotiation.Result.trace_frame`.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib as mpl
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.colors import Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
+
+__all__ = [
+    "belief_evolution",
+    "channel_bars",
+    "effect_heatmap",
+    "negotiation_trace",
+    "save_figure",
+    "trajectories",
+]
+
+_TRAJECTORY_STATS = frozenset({"round", "metric", "n", "mean", "sd", "ci_low", "ci_high"})
+_METRIC_LABELS = {
+    "utility": "utility (normalised, 0-1)",
+    "terms": "agreed terms",
+    "agreed": "agreement rate",
+    "active": "share of relationships still active",
+    "belief_mean": "posterior mean of the opponent's reservation value",
+    "exited": "exit rate",
+    "condition_met": "share of conditions met",
+}
+_MAX_TRACES = 10
+
+
+def _figure(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.2)) -> tuple[Figure, Axes]:
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _label(text: str, units: str | None) -> str:
+    return f"{text} [{units}]" if units else text
+
+
+def _tick(value: object) -> str:
+    return f"{value:g}" if isinstance(value, int | float | np.number) else str(value)
+
+
+def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise ValueError(f"{what} is missing column(s) {missing}; it has {list(frame.columns)}")
+
+
+def _trajectory_groups(traj_df: pd.DataFrame, metric: str) -> list[tuple[str, pd.DataFrame]]:
+    """Rows of ``metric`` split by the grouping columns (everything that is not a statistic)."""
+    _require(traj_df, ["round", "mean", "ci_low", "ci_high"], "trajectory table")
+    rows = traj_df[traj_df["metric"] == metric] if "metric" in traj_df.columns else traj_df
+    if rows.empty:
+        raise ValueError(f"trajectory table has no rows for metric {metric!r}")
+    by = [c for c in rows.columns if c not in _TRAJECTORY_STATS]
+    if not by:
+        return [(metric, rows.sort_values("round"))]
+    return [
+        (
+            ", ".join(str(k) for k in (key if isinstance(key, tuple) else (key,))),
+            grp.sort_values("round"),
+        )
+        for key, grp in rows.groupby(by, sort=True)
+    ]
+
+
+def trajectories(
+    traj_df: pd.DataFrame,
+    metric: str,
+    *,
+    ax: Axes | None = None,
+    ylabel: str | None = None,
+    units: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Mean of ``metric`` by round, one line and one confidence band per arm (or per
+    combination of the grouping columns of ``traj_df``)."""
+    fig, ax = _figure(ax)
+    for i, (label, grp) in enumerate(_trajectory_groups(traj_df, metric)):
+        color = f"C{i}"
+        ax.plot(grp["round"], grp["mean"], marker="o", color=color, label=label)
+        ax.fill_between(grp["round"], grp["ci_low"], grp["ci_high"], color=color, alpha=0.2)
+    ax.set_xlabel("round")
+    ax.set_ylabel(_label(ylabel or _METRIC_LABELS.get(metric, metric), units))
+    ax.set_title(title or f"{metric} by round (mean, confidence band)")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(title="arm")
+    return fig
+
+
+def belief_evolution(
+    traj_df: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    units: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """The opponent's posterior about the focal party's reservation value, by round.
+
+    ``traj_df`` is ``arm_trajectories(rounds, <opponent>, ["belief_mean", "belief_sd"])``: the
+    line is the mean posterior mean, the band ± the mean posterior sd (the typical
+    uncertainty of one opponent's belief, not a confidence interval).
+    """
+    _require(traj_df, ["metric"], "trajectory table")
+    fig, ax = _figure(ax)
+    means = _trajectory_groups(traj_df, "belief_mean")
+    sds = dict(_trajectory_groups(traj_df, "belief_sd"))
+    for i, (label, grp) in enumerate(means):
+        if label not in sds:
+            raise ValueError(f"no belief_sd rows for {label!r}")
+        sd = grp[["round"]].merge(sds[label][["round", "mean"]], on="round", how="left")["mean"]
+        if sd.isna().any():
+            raise ValueError(f"belief_sd rows for {label!r} do not cover every round")
+        mean, sd = grp["mean"].to_numpy(), sd.to_numpy()
+        color = f"C{i}"
+        ax.plot(grp["round"], mean, marker="o", color=color, label=label)
+        ax.fill_between(grp["round"], mean - sd, mean + sd, color=color, alpha=0.2)
+    ax.set_xlabel("round")
+    ax.set_ylabel(_label("opponent's belief about the reservation value", units))
+    ax.set_title(title or "Opponent's belief: posterior mean ± posterior sd")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(title="arm")
+    return fig
+
+
+def negotiation_trace(
+    trace_df: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    replicates: Sequence[int] | None = None,
+    party_labels: Sequence[str] = ("party 0", "party 1"),
+    units: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Offers by step within one round, for at most ten negotiations.
+
+    One line per negotiation and proposer (solid for party 0, dashed for party 1, same
+    colour per negotiation); conditional offers ringed, accepted offers starred, exits
+    crossed. ``trace_df`` has columns replicate, step, proposer (0/1), offer, conditional,
+    response ("reject"/"accept"/"exit").
+    """
+    _require(
+        trace_df, ["replicate", "step", "proposer", "offer", "conditional", "response"], "trace"
+    )
+    chosen = sorted(trace_df["replicate"].unique()) if replicates is None else list(replicates)
+    if len(chosen) > _MAX_TRACES:
+        raise ValueError(
+            f"trace has {len(chosen)} negotiations; pass replicates= with at most {_MAX_TRACES}"
+        )
+    rows = trace_df[trace_df["replicate"].isin(chosen)].sort_values(["replicate", "step"])
+    if rows.empty:
+        raise ValueError(f"no trace rows for replicates {chosen}")
+    fig, ax = _figure(ax)
+    for i, replicate in enumerate(chosen):
+        steps = rows[rows["replicate"] == replicate]
+        for proposer, style in ((0, "-"), (1, "--")):
+            own = steps[steps["proposer"] == proposer]
+            if not own.empty:
+                ax.plot(
+                    own["step"],
+                    own["offer"],
+                    style,
+                    marker="o",
+                    markersize=3,
+                    color=f"C{i}",
+                    label=f"replicate {replicate}, {party_labels[proposer]}",
+                )
+    marks = (
+        (
+            rows["conditional"].astype(bool),
+            {
+                "marker": "o",
+                "s": 90,
+                "facecolors": "none",
+                "edgecolors": "black",
+                "label": "conditional offer",
+            },
+        ),
+        (
+            rows["response"] == "accept",
+            {
+                "marker": "*",
+                "s": 160,
+                "color": "gold",
+                "edgecolors": "black",
+                "label": "accepted",
+                "zorder": 3,
+            },
+        ),
+        (rows["response"] == "exit", {"marker": "X", "s": 90, "color": "black", "label": "exit"}),
+    )
+    for mask, style in marks:
+        if mask.any():
+            ax.scatter(rows.loc[mask, "step"], rows.loc[mask, "offer"], **style)
+    ax.set_xlabel("step")
+    ax.set_ylabel(_label("offer", units))
+    ax.set_title(title or "Offers within a round")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.legend(fontsize="small")
+    return fig
+
+
+def effect_heatmap(
+    effects: pd.DataFrame,
+    x_axis: str,
+    y_axis: str,
+    *,
+    ax: Axes | None = None,
+    null_mask_column: str = "null_cell",
+    units: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """``mean_diff`` over two sweep axes, on a diverging colour scale centred at 0.
+
+    Each (x, y) pair must occur once: filter the other axes and the channels variant first
+    (averaging intervals across cells would not give an interval). Values are annotated, a
+    ``*`` marks cells whose interval excludes 0, and rows with ``null_mask_column`` True (if
+    that column exists) are hatched, with a red border where the interval excludes 0 (an
+    effect where the design forbids one). Missing combinations are left blank.
+    """
+    _require(effects, [x_axis, y_axis, "mean_diff", "ci_low", "ci_high"], "effects table")
+    duplicated = effects.duplicated([x_axis, y_axis])
+    if duplicated.any():
+        pair = effects.loc[duplicated, [x_axis, y_axis]].iloc[0].tolist()
+        raise ValueError(
+            f"({x_axis}, {y_axis}) = {pair} occurs more than once: filter the other sweep axes "
+            "and the channels variant before plotting"
+        )
+    xs, ys = np.sort(effects[x_axis].unique()), np.sort(effects[y_axis].unique())
+    grid = effects.pivot(index=y_axis, columns=x_axis, values="mean_diff").reindex(
+        index=ys, columns=xs
+    )
+    values = np.ma.masked_invalid(grid.to_numpy(dtype=float))
+    limit = float(np.abs(values).max()) if values.count() else 0.0
+    limit = limit if limit > 0 else 1.0
+    fig, ax = _figure(ax)
+    image = ax.imshow(
+        values, cmap="RdBu", norm=Normalize(-limit, limit), origin="lower", aspect="auto"
+    )
+    x_index = {v: i for i, v in enumerate(xs)}
+    y_index = {v: i for i, v in enumerate(ys)}
+    has_null = null_mask_column in effects.columns
+    for record in effects.to_dict("records"):
+        i, j = x_index[record[x_axis]], y_index[record[y_axis]]
+        excludes_zero = record["ci_low"] > 0 or record["ci_high"] < 0
+        strong = abs(record["mean_diff"]) > 0.6 * limit
+        ax.text(
+            i,
+            j,
+            f"{record['mean_diff']:.3g}{'*' if excludes_zero else ''}",
+            ha="center",
+            va="center",
+            fontsize="small",
+            color="white" if strong else "black",
+        )
+        if has_null and bool(record[null_mask_column]):
+            ax.add_patch(
+                Rectangle(
+                    (i - 0.5, j - 0.5),
+                    1,
+                    1,
+                    fill=False,
+                    hatch="//",
+                    # an effect in a null cell is a bug (DESIGN.md): draw it in red
+                    edgecolor="red" if excludes_zero else "0.3",
+                    linewidth=2 if excludes_zero else 0,
+                    gid="null_cell",
+                )
+            )
+    ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [_tick(v) for v in ys])
+    ax.set_xlabel(x_axis)
+    ax.set_ylabel(y_axis)
+    ax.set_title(
+        title
+        or "Paired effect (treatment − control)\n* CI excludes 0"
+        + ("; hatched: null cell (red: violated)" if has_null else "")
+    )
+    fig.colorbar(image, ax=ax, label=_label("mean paired difference", units))
+    return fig
+
+
+def channel_bars(
+    decomposition: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    units: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """One bar per component of one cell's channel decomposition, with its interval.
+
+    ``decomposition`` is :func:`~bargainlab.analysis.channel_decomposition` filtered to one
+    cell (one row per component); the total is drawn in grey, the rest in colour.
+    """
+    _require(decomposition, ["component", "mean_diff", "ci_low", "ci_high"], "decomposition")
+    if decomposition["component"].duplicated().any():
+        raise ValueError("decomposition has several rows per component: filter it to one cell")
+    fig, ax = _figure(ax)
+    x = np.arange(len(decomposition))
+    colors = ["0.5" if c == "total" else f"C{i}" for i, c in enumerate(decomposition["component"])]
+    ax.bar(x, decomposition["mean_diff"], color=colors)
+    ax.vlines(
+        x,
+        decomposition["ci_low"],
+        decomposition["ci_high"],
+        color="black",
+        linewidth=1.5,
+        label="confidence interval",
+    )
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.set_xticks(x, decomposition["component"].tolist())
+    ax.set_xlabel("channel")
+    ax.set_ylabel(_label("contribution to the paired effect", units))
+    ax.set_title(title or "Face-saving effect by channel")
+    ax.legend()
+    return fig
+
+
+def save_figure(fig: Figure, directory: str | os.PathLike[str], stem: str) -> tuple[Path, Path]:
+    """Write ``stem.png`` and ``stem.svg`` into ``directory`` atomically; return the paths.
+
+    Each file is written to a temporary file in the same directory and moved into place
+    with :func:`os.replace`, so a reader never sees a half-written figure. The SVG has no
+    date and fixed element ids (salted by ``stem``), so the same figure gives the same bytes.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for fmt in ("png", "svg"):
+        target = directory / f"{stem}.{fmt}"
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{stem}.", suffix=f".{fmt}.tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle, mpl.rc_context({"svg.hashsalt": stem}):
+                fig.savefig(
+                    handle, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else None
+                )
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        paths.append(target)
+    return paths[0], paths[1]

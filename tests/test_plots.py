@@ -1,0 +1,220 @@
+"""Tests for bargainlab.plots: the data behind each figure, not its pixels."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from bargainlab import plots
+
+
+def trajectory_table(arms=("capitulator", "face_saver", "holdout"), n_rounds=4) -> pd.DataFrame:
+    rows = []
+    for a, arm in enumerate(arms):
+        for r in range(1, n_rounds + 1):
+            for metric, mean, spread in (
+                ("utility", 0.4 + 0.05 * a, 0.02),
+                ("belief_mean", 0.3 + 0.01 * r, 0.0),
+                ("belief_sd", 0.1 / r, 0.0),
+            ):
+                rows.append(
+                    {
+                        "arm": arm,
+                        "round": r,
+                        "metric": metric,
+                        "n": 20,
+                        "mean": mean + 0.001 * r,
+                        "sd": 0.05,
+                        "ci_low": mean - spread,
+                        "ci_high": mean + spread,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def effects_table() -> pd.DataFrame:
+    rows = []
+    for rho in (0.0, 0.5, 0.9):
+        for w in (0.1, 0.3):
+            mean = rho * 0.1 - w * 0.1
+            half = 0.015
+            rows.append(
+                {
+                    "rounds.rho": rho,
+                    "parties.dealer.outside_option": w,
+                    "cell": len(rows),
+                    "channels": "all",
+                    "mean_diff": mean,
+                    "ci_low": mean - half,
+                    "ci_high": mean + half,
+                    "null_cell": rho == 0.0,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_trajectories_one_line_and_band_per_arm():
+    traj = trajectory_table()
+    fig = plots.trajectories(traj, "utility", units="share of range")
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert len(ax.lines) == 3 and len(ax.collections) == 3
+    assert [line.get_label() for line in ax.lines] == ["capitulator", "face_saver", "holdout"]
+    expected = traj[(traj["arm"] == "face_saver") & (traj["metric"] == "utility")]
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), expected["mean"])
+    band = ax.collections[1].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx(expected["ci_low"].min())
+    assert band.max() == pytest.approx(expected["ci_high"].max())
+    assert "share of range" in ax.get_ylabel() and ax.get_title()
+    assert ax.get_legend() is not None
+    with pytest.raises(ValueError, match="no rows for metric"):
+        plots.trajectories(traj, "terms")
+
+
+def test_plots_draw_on_a_given_axes_and_leave_pyplot_alone():
+    plt.close("all")
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plots.trajectories(trajectory_table(), "utility", ax=ax) is fig
+    plots.trajectories(trajectory_table(), "utility")
+    assert plt.get_fignums() == []
+
+
+def test_belief_evolution_band_is_mean_plus_minus_posterior_sd():
+    traj = trajectory_table(arms=("capitulator", "face_saver"))
+    ax = plots.belief_evolution(traj).axes[0]
+    assert len(ax.lines) == 2 and len(ax.collections) == 2
+    mean = traj[(traj["arm"] == "capitulator") & (traj["metric"] == "belief_mean")][
+        "mean"
+    ].to_numpy()
+    sd = traj[(traj["arm"] == "capitulator") & (traj["metric"] == "belief_sd")]["mean"].to_numpy()
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), mean)
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.min() == pytest.approx((mean - sd).min())
+    assert band.max() == pytest.approx((mean + sd).max())
+    with pytest.raises(ValueError, match="belief_sd"):
+        plots.belief_evolution(traj[traj["metric"] != "belief_sd"])
+
+
+def test_effect_heatmap_image_is_the_pivoted_mean_difference():
+    effects = effects_table()
+    ax = plots.effect_heatmap(
+        effects, "parties.dealer.outside_option", "rounds.rho", units="utility"
+    ).axes[0]
+    expected = (
+        effects.pivot(
+            index="rounds.rho", columns="parties.dealer.outside_option", values="mean_diff"
+        )
+        .sort_index()
+        .sort_index(axis=1)
+    )
+    image = ax.images[0]
+    np.testing.assert_allclose(np.ma.getdata(image.get_array()), expected.to_numpy())
+    low, high = image.norm.vmin, image.norm.vmax
+    assert low == pytest.approx(-high) and high == pytest.approx(effects["mean_diff"].abs().max())
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == len(effects)
+    excludes = ((effects["ci_low"] > 0) | (effects["ci_high"] < 0)).sum()
+    assert sum(t.endswith("*") for t in texts) == excludes > 0
+    hatched = [p for p in ax.patches if p.get_gid() == "null_cell"]
+    assert len(hatched) == effects["null_cell"].sum() == 2
+    assert {p.get_xy()[1] for p in hatched} == {-0.5}  # rho = 0 is the first row
+    # rho = 0, w = 0.3 has an interval below 0: an effect in a null cell, drawn in red
+    violations = {p.get_xy()[0] for p in hatched if p.get_edgecolor()[:3] == (1.0, 0.0, 0.0)}
+    assert violations == {0.5}
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "0.5", "0.9"]
+
+
+def test_effect_heatmap_refuses_to_average_intervals_and_leaves_gaps_blank():
+    effects = effects_table()
+    doubled = pd.concat([effects, effects.assign(channels="no_information")])
+    with pytest.raises(ValueError, match="occurs more than once"):
+        plots.effect_heatmap(doubled, "parties.dealer.outside_option", "rounds.rho")
+    gap = effects.drop(index=3)
+    ax = plots.effect_heatmap(gap, "parties.dealer.outside_option", "rounds.rho").axes[0]
+    assert ax.images[0].get_array().mask.sum() == 1
+
+
+def test_channel_bars_heights_and_intervals():
+    decomposition = pd.DataFrame(
+        {
+            "cell": 0,
+            "component": ["total", "information", "surplus", "all_off", "interaction"],
+            "mean_diff": [0.08, 0.05, 0.03, 0.0, 0.001],
+            "ci_low": [0.07, 0.04, 0.025, -0.01, -0.004],
+            "ci_high": [0.09, 0.06, 0.035, 0.01, 0.006],
+        }
+    )
+    ax = plots.channel_bars(decomposition, units="utility").axes[0]
+    heights = [bar.get_height() for bar in ax.patches]
+    np.testing.assert_allclose(heights, decomposition["mean_diff"])
+    segments = ax.collections[0].get_segments()
+    np.testing.assert_allclose([s[0][1] for s in segments], decomposition["ci_low"])
+    np.testing.assert_allclose([s[1][1] for s in segments], decomposition["ci_high"])
+    assert [t.get_text() for t in ax.get_xticklabels()] == decomposition["component"].tolist()
+    with pytest.raises(ValueError, match="one cell"):
+        plots.channel_bars(pd.concat([decomposition, decomposition.assign(cell=1)]))
+
+
+def trace_table() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "replicate": [0, 0, 0, 0, 1, 1, 1],
+            "step": [0, 1, 2, 3, 0, 1, 2],
+            "proposer": [0, 1, 0, 1, 1, 0, 1],
+            "offer": [0.010, 0.020, 0.012, 0.015, 0.02, 0.01, 0.018],
+            "conditional": [False, False, False, True, False, False, False],
+            "response": ["reject", "reject", "reject", "accept", "reject", "reject", "exit"],
+            "utility_0": 0.0,
+            "utility_1": 0.0,
+        }
+    )
+
+
+def test_negotiation_trace_lines_and_marks():
+    ax = plots.negotiation_trace(
+        trace_table(), party_labels=("supplier", "dealer"), units="rebate"
+    ).axes[0]
+    assert len(ax.lines) == 4  # two negotiations x two proposers
+    assert ax.lines[0].get_label() == "replicate 0, supplier"
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), [0.020, 0.015])
+    marks = {c.get_label(): c.get_offsets() for c in ax.collections}
+    np.testing.assert_allclose(marks["accepted"], [[3, 0.015]])
+    np.testing.assert_allclose(marks["conditional offer"], [[3, 0.015]])
+    np.testing.assert_allclose(marks["exit"], [[2, 0.018]])
+    only_one = plots.negotiation_trace(trace_table(), replicates=[1]).axes[0]
+    assert len(only_one.lines) == 2 and "accepted" not in {
+        c.get_label() for c in only_one.collections
+    }
+    many = pd.concat([trace_table().assign(replicate=r) for r in range(11)])
+    with pytest.raises(ValueError, match="at most 10"):
+        plots.negotiation_trace(many)
+
+
+def test_save_figure_writes_png_and_svg_atomically_and_reproducibly(tmp_path):
+    fig = plots.trajectories(trajectory_table(), "utility")
+    png, svg = plots.save_figure(fig, tmp_path / "figures", "utility")
+    assert (png.name, svg.name) == ("utility.png", "utility.svg")
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and png.stat().st_size > 1000
+    text = svg.read_text()
+    assert "<svg" in text and "<dc:date>" not in text
+    assert sorted(p.name for p in png.parent.iterdir()) == ["utility.png", "utility.svg"]
+    again = plots.save_figure(fig, tmp_path / "figures", "utility")
+    assert again[1].read_text() == text
+
+
+def test_save_figure_leaves_no_temporary_file_on_failure(tmp_path):
+    class Broken(Figure):
+        def savefig(self, *args, **kwargs):
+            raise RuntimeError("disk full")
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        plots.save_figure(Broken(), tmp_path, "broken")
+    assert list(tmp_path.iterdir()) == []
