@@ -102,10 +102,14 @@ class Belief:
         return np.cumsum(self.mass, axis=1)
 
     def update(self, likelihood: np.ndarray, tremble: float, rows: np.ndarray | None = None) -> None:
-        """Bayes' rule with a tremble, in place, on ``rows`` (all rows by default)."""
+        """Bayes' rule with a tremble, in place, on ``rows`` (all rows by default).
+
+        ``likelihood`` is measured relative to a uniformly random action (which has
+        likelihood 1), so the tremble mixes in ``tremble * 1``.
+        """
         if likelihood.shape != self.mass.shape:
             raise ValueError(f"likelihood has shape {likelihood.shape}, expected {self.mass.shape}")
-        lik = tremble + (1.0 - tremble) * np.clip(likelihood, 0.0, 1.0)
+        lik = tremble + (1.0 - tremble) * np.maximum(likelihood, 0.0)
         post = self.mass * lik
         post /= post.sum(axis=1, keepdims=True)
         if rows is None:

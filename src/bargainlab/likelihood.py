@@ -10,8 +10,11 @@ A learner about party ``owner`` evaluates ``L(observation | theta)`` on its type
   evaluated at every candidate type (the strategy supplies it), smoothed with a logistic
   (responses) or Gaussian (offers) of scale ``noise``.
 
-Hard 0/1 steps are replaced by smooth ones of width ``noise`` and the caller mixes in a
-tremble, so no posterior ever collapses to zero.
+Likelihoods are expressed relative to a uniformly random action (a random offer has density
+1 on the owner's utility scale; a response is a soft indicator). An offer the rule predicts
+exactly therefore weighs ``1 / (noise * sqrt(2 pi))`` against 1 for a tremble, so a revealing
+offer is as informative as it should be. Hard 0/1 steps are replaced by smooth ones of width
+``noise`` and the caller mixes in a tremble, so no posterior ever collapses to zero.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ class OwnerContext:
     """The owner's reference point (position of the last agreed terms)."""
     condition_value: np.ndarray | None
     """Public value of the condition to the owner when it holds it, else ``None``."""
+    outside_option: np.ndarray | None = None
+    """The owner's public outside option (a floor under its bottom line), if known."""
 
     def u(self, x: np.ndarray) -> np.ndarray:
         """The owner's utility of position ``x`` as an ``(n, 1)`` column."""
@@ -92,7 +97,7 @@ def rule_likelihood(
     t_off = ctx.t(obs.opp_last_step)
     pred_x, pred_cond = offer_rule(th, t_off, obs.faced_x[:, None], obs.faced_any[:, None], ctx)
     gap = ctx.u(obs.opp_last_x) - utility(ctx.side, pred_x, ctx.curvature[:, None])
-    offer_term = np.exp(-0.5 * (gap / noise) ** 2)
+    offer_term = np.exp(-0.5 * (gap / noise) ** 2) / (noise * np.sqrt(2.0 * np.pi))
     offer_term = offer_term * np.where(pred_cond == obs.opp_last_conditional[:, None], 1.0, 0.0)
     lik *= np.where(obs.opp_made_offer[:, None], offer_term, 1.0)
 

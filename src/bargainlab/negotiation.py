@@ -279,7 +279,6 @@ def negotiate(
     exited_by = np.full(n, -1, dtype=np.int8)
     agreed_by = np.full(n, -1, dtype=np.int8)
     first_offer = np.zeros(n)
-    disc = np.ones((n, 2))  # delta_i ** s at the step the round ended
     if trace:
         tr = {
             "played": np.zeros((max_steps, n), dtype=bool),
@@ -291,18 +290,25 @@ def negotiate(
             "u1": np.zeros((max_steps, n)),
         }
     v0, v1 = views
+    use_breakdown = rng is not None and bool(np.any(game.breakdown > 0))
+    keep_last_offer = game.disagreement == "outside_options"
+    fm_even = game.first_mover == 0  # party 0 proposes at even steps where it moves first
+    side_when_0 = np.where(fm_even, 0, 1).astype(np.int8)
     for s in range(max_steps):
         if not active.any():
             break
-        prop_is0 = ((game.first_mover + s) % 2) == 0
+        prop_is0 = fm_even if s % 2 == 0 else ~fm_even
+        prop_side = side_when_0 if s % 2 == 0 else 1 - side_when_0
         v0.proposing = prop_is0
         v1.proposing = ~prop_is0
         o0 = _as_offer(strategies[0].propose(v0, states[0], s), n, type(strategies[0]).__name__)
         o1 = _as_offer(strategies[1].propose(v1, states[1], s), n, type(strategies[1]).__name__)
-        x = np.where(prop_is0, o0.x, o1.x)
-        x = game.issue.snap(x, np.where(prop_is0, 0, 1))
+        x = game.issue.snap(np.where(prop_is0, o0.x, o1.x), prop_side)
         # only the holder may attach the condition
-        cond = np.where(prop_is0, o0.conditional & (holder == 0), o1.conditional & (holder == 1))
+        if holder < 0:
+            cond = np.zeros(n, dtype=bool)
+        else:
+            cond = np.where(prop_is0, o0.conditional & (holder == 0), o1.conditional & (holder == 1))
         if s == 0:
             first_offer = x.copy()
         offer = Offer(x, cond)
@@ -312,48 +318,63 @@ def negotiate(
 
         accept = active & (resp == ACCEPT)
         reject = active & ~accept
-        if rng is not None and np.any(game.breakdown > 0):
+        if use_breakdown:
             broke = reject & (rng.uniform(round_index, s, STREAM_BREAKDOWN) < game.breakdown)
+            open_ = reject & ~broke
         else:
-            broke = np.zeros(n, dtype=bool)
-        exits = reject & ~broke & (resp == EXIT) & game.allow_exit
-        last = reject & ~broke & ~exits & (s + 1 >= horizon)
-        ended = accept | broke | exits | last
+            broke = None
+            open_ = reject
+        exits = open_ & (resp == EXIT) if game.allow_exit else None
+        if exits is not None and exits.any():
+            open_ = open_ & ~exits
+            outcome[exits] = OUTCOME_EXIT
+            exited_by[exits] = (1 - prop_side)[exits]
+        last = open_ & (s + 1 >= horizon)
 
         if trace:
             tr["played"][s] = active
-            tr["proposer"][s] = np.where(prop_is0, 0, 1)
+            tr["proposer"][s] = prop_side
             tr["x"][s] = x
             tr["conditional"][s] = cond
-            tr["response"][s] = np.where(exits, EXIT, np.where(accept, ACCEPT, REJECT))
+            resp_code = np.where(accept, ACCEPT, REJECT)
+            if exits is not None:
+                resp_code = np.where(exits, EXIT, resp_code)
+            tr["response"][s] = resp_code
             tr["u0"][s] = utility(0, x, curv[0])
             tr["u1"][s] = utility(1, x, curv[1])
 
         outcome[accept] = OUTCOME_AGREEMENT
-        outcome[broke] = OUTCOME_BREAKDOWN
-        outcome[exits] = OUTCOME_EXIT
-        exited_by[exits] = np.where(prop_is0, 1, 0)[exits]
-        agreed_by[accept] = np.where(prop_is0, 0, 1)[accept]
-        final_x = np.where(accept, x, final_x)
-        final_cond = np.where(accept, cond, final_cond)
-        if game.disagreement == "outside_options":
-            final_x = np.where(reject & ended, x, final_x)
-        steps = np.where(active, s + 1, steps)
-        disc = np.where(ended[:, None], np.stack([p0.delta**s, p1.delta**s], axis=1), disc)
+        agreed_by[accept] = prop_side[accept]
+        np.copyto(final_x, x, where=accept)
+        np.copyto(final_cond, cond, where=accept)
+        failed = last
+        if broke is not None:
+            outcome[broke] = OUTCOME_BREAKDOWN
+            failed = failed | broke
+        if exits is not None:
+            failed = failed | exits
+        if keep_last_offer:
+            np.copyto(final_x, x, where=failed)
+        ended = failed | accept
+        np.copyto(steps, s + 1, where=active)
 
         # history for the next step: each side observes the offer just made
         for view, opp_proposed in ((v0, ~prop_is0), (v1, prop_is0)):
             upd = active & opp_proposed
-            view.opp_prev = np.where(upd & (view.opp_offers > 0), view.opp_last, np.where(upd, x, view.opp_prev))
-            view.opp_last = np.where(upd, x, view.opp_last)
-            view.opp_last_conditional = np.where(upd, cond, view.opp_last_conditional)
-            view.opp_offers = view.opp_offers + upd
+            np.copyto(view.opp_prev, view.opp_last, where=upd & (view.opp_offers > 0))
+            np.copyto(view.opp_prev, x, where=upd & (view.opp_offers == 0))
+            np.copyto(view.opp_last, x, where=upd)
+            np.copyto(view.opp_last_conditional, cond, where=upd)
+            view.opp_offers += upd
             own = active & ~opp_proposed
-            view.own_last = np.where(own, x, view.own_last)
-            view.own_last_conditional = np.where(own, cond, view.own_last_conditional)
-            view.own_offers = view.own_offers + own
+            np.copyto(view.own_last, x, where=own)
+            np.copyto(view.own_last_conditional, cond, where=own)
+            view.own_offers += own
         active &= ~ended
 
+    # payoffs are discounted to the step at which the round ended
+    end_step = np.maximum(steps - 1, 0)
+    disc = np.stack([p0.delta**end_step, p1.delta**end_step], axis=1)
     agreed = outcome == OUTCOME_AGREEMENT
     u0, u1, met, realised = settle(final_x, final_cond & agreed, curv, game.condition)
     w0, w1 = p0.outside_option, p1.outside_option

@@ -105,13 +105,16 @@ def _types(setup: RelationshipSetup, rng: StreamRNG, prev: np.ndarray | None, r:
 
 def play(
     setup: RelationshipSetup,
-    strategies: tuple,
+    strategies: tuple | list[tuple],
     rng: StreamRNG,
     replicate_ids: np.ndarray,
     *,
     traces: bool = False,
 ) -> tuple[dict[str, np.ndarray], list[pd.DataFrame]]:
     """Play ``setup.rounds`` rounds on every replicate.
+
+    ``strategies`` is a pair ``(strategy0, strategy1)`` used in every round, or a list with
+    one pair per round (an arm that switches to a common continuation strategy).
 
     Returns per-column arrays of shape ``(rounds, n, 2)`` (party axis last) and, when
     ``traces`` is set, one per-step trace DataFrame per round.
@@ -146,8 +149,12 @@ def play(
     base_idx: list[np.ndarray | None] = [None, None]
     cost_idx: np.ndarray | None = None
     trace_frames: list[pd.DataFrame] = []
+    schedule = list(strategies) if isinstance(strategies, list) else [strategies] * R
+    if len(schedule) != R:
+        raise ValueError(f"strategies: expected one pair per round ({R}), got {len(schedule)}")
 
     for r in range(R):
+        strategies = schedule[r]
         # ---- types and strengths of this round ------------------------------------------
         res = []
         for i in (0, 1):
@@ -209,6 +216,7 @@ def play(
                         horizon=setup.horizon,
                         reference_x=ref_x,
                         condition_value=condition.value if condition is not None and condition.holder == o else None,
+                        outside_option=parties[o].outside_option,
                     )
                     strategies[i].update_belief(beliefs[i], obs[i], strategies[o], ctx, setup.tremble, active)
 
@@ -277,9 +285,15 @@ def play(
     return rec, trace_frames
 
 
-def to_frame(rec: dict[str, np.ndarray], names: tuple[str, str], strategies: tuple[str, str], replicate_ids: np.ndarray) -> pd.DataFrame:
-    """The tidy rounds table (one row per replicate x round x party), sorted."""
+def to_frame(
+    rec: dict[str, np.ndarray],
+    names: tuple[str, str],
+    strategies: tuple[str, str] | list[tuple[str, str]],
+    replicate_ids: np.ndarray,
+) -> pd.DataFrame:
+    """The tidy rounds table (one row per replicate x round x party), sorted by round."""
     R, n, _ = rec["utility"].shape
+    labels = list(strategies) if isinstance(strategies, list) else [strategies] * R
     rounds = np.repeat(np.arange(1, R + 1), n * 2)
     reps = np.tile(np.repeat(replicate_ids, 2), R)
     party_idx = np.tile(np.array([0, 1]), R * n)
@@ -288,7 +302,7 @@ def to_frame(rec: dict[str, np.ndarray], names: tuple[str, str], strategies: tup
             "replicate": reps.astype(np.int64),
             "round": rounds.astype(np.int64),
             "party": np.asarray(names, dtype=object)[party_idx],
-            "strategy": np.asarray(strategies, dtype=object)[party_idx],
+            "strategy": np.asarray(labels, dtype=object)[rounds - 1, party_idx],
         }
     )
     for col in COLUMNS:

@@ -116,10 +116,21 @@ def simulate(
     for variant, channels in channel_variants(study.channels).items():
         setup = build_setup(study, replicate_ids, channels)
         for arm, arm_spec in study.arms.strategies.items():
-            specs = {focal: arm_spec, **{p: s for p, s in study.strategies.items()}}
+            specs = {focal: arm_spec, **dict(study.strategies.items())}
             strategies = tuple(create(specs[nm].name, **specs[nm].params) for nm in names)
-            rec, tframes = play(setup, strategies, rng, replicate_ids, traces=traces)
-            frame = to_frame(rec, names, tuple(specs[nm].name for nm in names), replicate_ids)
+            schedule = [strategies] * setup.rounds
+            labels = [tuple(specs[nm].name for nm in names)] * setup.rounds
+            k, cont = study.arms.treatment_rounds, study.arms.continuation
+            if k is not None and cont is not None and k < setup.rounds:
+                f = names.index(focal)
+                later = list(strategies)
+                later[f] = create(cont.name, **cont.params)
+                later_labels = list(labels[0])
+                later_labels[f] = cont.name
+                schedule = [strategies] * k + [tuple(later)] * (setup.rounds - k)
+                labels = [labels[0]] * k + [tuple(later_labels)] * (setup.rounds - k)
+            rec, tframes = play(setup, schedule, rng, replicate_ids, traces=traces)
+            frame = to_frame(rec, names, labels, replicate_ids)
             frame.insert(0, "arm", arm)
             frame.insert(0, "channels", variant)
             frames.append(frame)

@@ -178,11 +178,18 @@ class ArmsSpec(_Model):
     strategies: dict[str, StrategySpec]
     comparisons: list[tuple[str, str]] = []
     """Pairs ``(treatment, control)`` of arm labels; default: the first arm against each other."""
+    treatment_rounds: Annotated[int, Field(ge=1)] | None = None
+    """Play the arm's strategy in rounds ``1..treatment_rounds`` only, then ``continuation``
+    (common to all arms), so that later rounds differ only through the state the treatment
+    left behind. ``None``: the arm's strategy plays every round."""
+    continuation: StrategySpec | None = None
 
     @model_validator(mode="after")
     def _labels(self) -> ArmsSpec:
         if len(self.strategies) < 1:
             raise ValueError("at least one arm is needed")
+        if self.treatment_rounds is not None and self.continuation is None:
+            raise ValueError("treatment_rounds needs a continuation strategy (arms.continuation)")
         for t, c in self.comparisons:
             for label in (t, c):
                 if label not in self.strategies:

@@ -83,15 +83,28 @@ class Issue:
         return np.clip(np.where(side == 0, up, down), 0.0, 1.0)
 
 
+def _is_linear(curvature: np.ndarray) -> bool:
+    c = np.asarray(curvature)
+    return c.size == 0 or bool(c.min() == 1.0 and c.max() == 1.0)
+
+
 def utility(side: int | np.ndarray, x: np.ndarray, curvature: np.ndarray) -> np.ndarray:
     """Normalised utility of position ``x`` to ``side`` (0 or 1) with risk curvature."""
-    share = np.where(np.asarray(side) == 0, x, 1.0 - x)
-    return np.clip(share, 0.0, 1.0) ** curvature
+    if isinstance(side, int | np.integer):
+        share = x if side == 0 else 1.0 - np.asarray(x)
+    else:
+        share = np.where(np.asarray(side) == 0, x, 1.0 - x)
+    share = np.clip(share, 0.0, 1.0)
+    return share if _is_linear(curvature) else share**curvature
 
 
 def position(side: int | np.ndarray, u: np.ndarray, curvature: np.ndarray) -> np.ndarray:
     """The position that gives ``side`` the utility ``u`` (inverse of :func:`utility`)."""
-    share = np.clip(u, 0.0, 1.0) ** (1.0 / curvature)
+    share = np.clip(u, 0.0, 1.0)
+    if not _is_linear(curvature):
+        share = share ** (1.0 / curvature)
+    if isinstance(side, int | np.integer):
+        return share if side == 0 else 1.0 - share
     return np.where(np.asarray(side) == 0, share, 1.0 - share)
 
 

@@ -167,5 +167,9 @@ class SideView:
 
     def relative_time(self, step: int | np.ndarray) -> np.ndarray:
         """Own relative time ``t = step / (deadline - 1)`` in [0, 1] (``t = 1`` if deadline is 1)."""
-        d = np.minimum(self.own.deadline, self.horizon)
-        return np.clip(np.asarray(step, dtype=float) / np.maximum(d - 1, 1), 0.0, 1.0)
+        inv = self.__dict__.get("_inv_span")
+        if inv is None:
+            d = np.minimum(self.own.deadline, self.horizon)
+            inv = 1.0 / np.maximum(d - 1, 1)
+            self.__dict__["_inv_span"] = inv
+        return np.minimum(np.asarray(step, dtype=float) * inv, 1.0)

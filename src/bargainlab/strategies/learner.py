@@ -44,7 +44,7 @@ def optimal_demand(belief: Belief, view: SideView) -> np.ndarray:
     """Own utility of the expected-utility-maximising demand under ``belief``."""
     types = belief.types[None, :]
     x = position(1 - view.side, types, view.opponent.curvature[:, None])
-    own_u = utility(view.side, x, view.own.curvature[:, None])
+    own_u = np.broadcast_to(utility(view.side, x, view.own.curvature[:, None]), (view.n, types.shape[1]))
     p_accept = belief.cdf()
     fallback = view.disagreement[:, None]
     eu = p_accept * own_u + (1.0 - p_accept) * fallback

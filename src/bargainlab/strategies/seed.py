@@ -13,6 +13,9 @@ they predict a loss, so that paired arms are identical up to that decision:
   otherwise holds at ``A``. The face-saver's concession is set by the opponent's demand, not
   by its own bottom line, so its path does not track its type.
 
+A party's effective bottom line is ``max(reservation value, outside option)``: an outside
+option is a floor (Binmore, Shaked & Sutton 1989), so when it binds every type behaves alike.
+
 The aspiration ``A`` is the utility of the party's reference point (the last agreed terms)
 when there is one, else ``aspiration``; never below the party's own reservation value. A
 behavioural "retaliation" term (0 unless the subjective-value module is on) raises it.
@@ -92,15 +95,15 @@ class _Phased(Strategy):
         return np.clip(base + view.memory.get("retaliation", 0.0), 0.0, 1.0)
 
     def start(self, view: SideView) -> dict[str, Any]:
-        theta = view.own.reservation_value
+        theta = np.maximum(view.own.reservation_value, view.own.outside_option)
         asp = self.aspiration_of(theta, self._base_aspiration(view))
         cond_value = view.condition.value if view.condition_role == "holder" else np.zeros(view.n)
-        return {"asp": asp, "cond_value": cond_value}
+        return {"asp": asp, "cond_value": cond_value, "floor": theta}
 
     def propose(self, view: SideView, state: dict, step: int) -> Offer:
         t = view.relative_time(step)
         x, cond = self.offer(
-            view.own.reservation_value, t, view.opp_last, view.opp_offers > 0, state["asp"],
+            state["floor"], t, view.opp_last, view.opp_offers > 0, state["asp"],
             view.side, view.own.curvature, state["cond_value"],
         )
         return Offer(np.asarray(x, dtype=float), np.asarray(cond, dtype=bool))
@@ -108,7 +111,7 @@ class _Phased(Strategy):
     def respond(self, view: SideView, state: dict, step: int, offer: Offer) -> np.ndarray:
         value = view.offer_value(offer.x, offer.conditional)
         thr = self.threshold(
-            view.own.reservation_value, view.relative_time(step), value, state["asp"],
+            state["floor"], view.relative_time(step), value, state["asp"],
             view.side, view.own.curvature, state["cond_value"], last=view.relative_time(step + 1) >= 1.0,
         )
         return self.accept_if(view, offer, thr)
@@ -119,12 +122,15 @@ class _Phased(Strategy):
         curv = ctx.curvature[:, None]
 
         def offer_rule(th, t, faced_x, faced_any, _ctx):
+            th = np.maximum(th, floor)
             asp = self.aspiration_of(th, base)
             return self.offer(th, t, faced_x, faced_any, asp, ctx.side, curv, cond_value)
 
         step = max(ctx.horizon - 1, 1)
+        floor = np.zeros((curv.shape[0], 1)) if ctx.outside_option is None else ctx.outside_option[:, None]
 
         def threshold_rule(th, t, value, _ctx):
+            th = np.maximum(th, floor)
             asp = self.aspiration_of(th, base)
             last = t + 1.0 / step >= 1.0 - 1e-12
             return np.maximum(self.threshold(th, t, value, asp, ctx.side, curv, cond_value, last), th)

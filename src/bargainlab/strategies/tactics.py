@@ -68,8 +68,16 @@ class TimeDependent(Strategy):
         return res if self.p_min is None else np.maximum(res, self.p_min)
 
     def target(self, view: SideView, step: int) -> np.ndarray:
-        floor = self._floor(view)
-        return genius_target(view.relative_time(step), self.e, self.k, floor, np.maximum(self.p_max, floor))
+        # propose at step s and respond at step s - 1 ask for the same target: compute once
+        cache = view.__dict__.setdefault("_td_targets", {})
+        key = (id(self), step)
+        hit = cache.get(key)
+        if hit is None:
+            floor = self._floor(view)
+            hit = genius_target(view.relative_time(step), self.e, self.k, floor, np.maximum(self.p_max, floor))
+            cache.pop((id(self), step - 2), None)
+            cache[key] = hit
+        return hit
 
     def propose(self, view: SideView, state: dict, step: int) -> Offer:
         return Offer.plain(view.position(self.target(view, step)))

@@ -1,0 +1,52 @@
+"""Small study specs shared by the relationship tests."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import numpy as np
+
+from bargainlab.spec import StudySpec
+
+BASE: dict[str, Any] = {
+    "name": "t",
+    "replicates": 64,
+    "seed": 7,
+    "issue": {"name": "rebate", "unit": "%", "low": 1.0, "high": 2.0, "levels": 101},
+    "game": {"horizon": 20, "first_mover": "dealer", "status_quo": 1.0, "allow_exit": False},
+    "rounds": {"count": 4, "rho": 1.0, "end_on_disagreement": False},
+    "parties": {
+        "dealer": {"prefers": "high", "reservation_value": {"mean": 0.55, "sd": 0.15}, "outside_option": 0.3},
+        "supplier": {"prefers": "low", "reservation_value": {"low": 0.0, "high": 0.5}},
+    },
+    "condition": {"holder": "supplier", "value": 0.15, "cost": {"low": 0.0, "high": 0.1}, "fallback": 1.0},
+    "strategies": {"dealer": {"name": "learner", "params": {"kind": "bayesian"}}},
+    "arms": {
+        "party": "supplier",
+        "strategies": {"face_saver": {"name": "face_saver"}, "capitulator": {"name": "capitulator"}},
+        "treatment_rounds": 1,
+        "continuation": {"name": "linear"},
+    },
+    "channels": {"information": True, "surplus": True, "precedent": False, "subjective_value": False},
+}
+
+
+def study(**overrides: Any) -> StudySpec:
+    """BASE with dotted-path overrides, validated."""
+    raw = copy.deepcopy(BASE)
+    for path, value in overrides.items():
+        keys = path.split("__")
+        cur = raw
+        for k in keys[:-1]:
+            cur = cur.setdefault(k, {})
+        cur[keys[-1]] = value
+    return StudySpec.model_validate(raw)
+
+
+def keys_for(n: int, seed: int = 11) -> np.ndarray:
+    """One key per replicate, each from its own SeedSequence."""
+    return np.array(
+        [np.random.SeedSequence(seed, spawn_key=(0, r)).generate_state(2, dtype=np.uint64) for r in range(n)],
+        dtype=np.uint64,
+    )
