@@ -91,6 +91,8 @@ COLUMNS = {
     "belief_sd": "Standard deviation of that belief.",
     "reference_point": "This party's reference point at the start of the round: the last agreed terms, in domain units.",
     "subjective_value": "This round's subjective value (0 when the behavioural module is off).",
+    "first_offer": "This party's first offer of the round in domain units (its reference point if it made none).",
+    "instant": "Whether the opponent accepted this party's very first offer of the round at once.",
 }
 """The rounds table: one row per replicate x round x party (plus the keys added upstream)."""
 
@@ -138,6 +140,8 @@ def play(
         "belief_sd": np.zeros(shape),
         "reference_point": np.zeros(shape),
         "subjective_value": np.zeros(shape),
+        "first_offer": np.zeros(shape),
+        "instant": np.zeros(shape, dtype=bool),
     }
     beliefs = [Belief.from_prior(setup.priors[1 - i], setup.grid, n) for i in (0, 1)]
     memory: list[dict[str, np.ndarray]] = [{}, {}]
@@ -238,6 +242,12 @@ def play(
             rec["belief_mean"][r, :, i] = beliefs[i].mean()
             rec["belief_sd"][r, :, i] = beliefs[i].sd()
             rec["reference_point"][r, :, i] = setup.issue.to_domain(ref_x)
+            own = tr["played"] & (tr["proposer"] == i)
+            made = own.any(axis=0)
+            first_idx = np.argmax(own, axis=0)
+            first_x = np.where(made, tr["x"][first_idx, np.arange(n)], ref_x)
+            rec["first_offer"][r, :, i] = setup.issue.to_domain(first_x)
+            rec["instant"][r, :, i] = obs[i].instant_mine & active
 
         # ---- behavioural module ----------------------------------------------------------
         leaving = np.zeros((n, 2), dtype=bool)

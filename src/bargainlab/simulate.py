@@ -21,12 +21,16 @@ CHANNELS = ("information", "surplus", "precedent", "subjective_value")
 
 
 def channel_variants(channels: ChannelsSpec) -> dict[str, ChannelsSpec]:
-    """``{"all": channels}`` plus, when decomposing, one variant per enabled channel switched off."""
+    """``{"all": channels}`` plus, when decomposing, one variant per enabled channel switched
+    off (``"no_<channel>"``) and one with every channel off (``"none"``: what remains is the
+    arms' difference within rounds and in the survival of the relationship)."""
     variants = {"all": channels}
     if channels.decompose:
-        for name in CHANNELS:
-            if getattr(channels, name):
-                variants[f"no_{name}"] = channels.model_copy(update={name: False})
+        enabled = [name for name in CHANNELS if getattr(channels, name)]
+        for name in enabled:
+            variants[f"no_{name}"] = channels.model_copy(update={name: False})
+        if enabled:
+            variants["none"] = channels.model_copy(update=dict.fromkeys(enabled, False))
     return variants
 
 

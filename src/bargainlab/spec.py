@@ -149,7 +149,7 @@ class BehaviourSpec(_Model):
     decay: Unit = 0.5
     exit_base: Unit = 0.0
     """Probability of leaving the relationship after a round at neutral subjective value."""
-    exit_slope: Annotated[float, Field(ge=0.0, le=10.0)] = 0.5
+    exit_slope: Annotated[float, Field(ge=0.0, le=10.0)] = 0.2
     """Increase of that probability per unit of negative subjective value."""
     retaliation: Annotated[float, Field(ge=0.0, le=1.0)] = 0.1
     """Harder opening demand per unit of negative subjective value (utility units)."""
@@ -202,11 +202,18 @@ class ArmsSpec(_Model):
 
 
 class NullCell(_Model):
-    """A pre-registered cell where the treatment must not help."""
+    """A pre-registered cell where the treatment must not help.
+
+    By default the total paired effect must have a 95% CI containing 0; with ``channel`` set
+    (``"information"``, ``"surplus"``, ``"precedent"``, ``"subjective_value"``) only that
+    channel's contribution in the decomposition must (the other channels may legitimately
+    act in the cell).
+    """
 
     where: dict[str, Any]
     """Sweep-axis values that identify the cell(s)."""
     comparison: tuple[str, str] | None = None
+    channel: Literal["information", "surplus", "precedent", "subjective_value"] | None = None
     reason: str
 
 
@@ -238,7 +245,9 @@ class StudySpec(_Model):
     condition: ConditionSpec | None = None
     channels: ChannelsSpec = ChannelsSpec()
     behaviour: BehaviourSpec = BehaviourSpec()
-    sweep: dict[str, list[Any]] = {}
+    sweep: dict[str, list[Any]] | list[dict[str, list[Any]]] = {}
+    """Sweep axes (dotted paths) and their values: one table is one cartesian grid; an array
+    of tables is a union of grids, each cell taking the base value on the axes its grid lacks."""
     null_cells: list[NullCell] = []
     reproduce: ReproduceSpec = ReproduceSpec()
     traces: bool = False
@@ -256,11 +265,27 @@ class StudySpec(_Model):
 
     @field_validator("sweep")
     @classmethod
-    def _sweep_values(cls, sweep: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        for axis, values in sweep.items():
-            if not values:
-                raise ValueError(f"sweep axis {axis!r} has no values")
+    def _sweep_values(cls, sweep):
+        grids = sweep if isinstance(sweep, list) else [sweep]
+        for grid in grids:
+            for axis, values in grid.items():
+                if not values:
+                    raise ValueError(f"sweep axis {axis!r} has no values")
         return sweep
+
+    @property
+    def sweep_grids(self) -> list[dict[str, list[Any]]]:
+        """The sweep as a list of cartesian grids (empty grids dropped)."""
+        grids = self.sweep if isinstance(self.sweep, list) else [self.sweep]
+        return [g for g in grids if g]
+
+    @property
+    def sweep_axes(self) -> list[str]:
+        """Every axis of every grid, in order of first appearance."""
+        axes: list[str] = []
+        for grid in self.sweep_grids:
+            axes.extend(a for a in grid if a not in axes)
+        return axes
 
     @model_validator(mode="after")
     def _references(self) -> StudySpec:

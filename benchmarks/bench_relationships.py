@@ -1,0 +1,61 @@
+"""Relationship workload of the repeated-game issue: 10,000 replicates x 20 rounds x up to 100
+steps with 101-point grid beliefs, one process.
+
+Run: ``python benchmarks/bench_relationships.py [--replicates N] [--rounds R] [--json]``.
+Prints the wall time of one batch (after a small warm-up) and offers per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import numpy as np
+
+from bargainlab.simulate import build_setup
+from bargainlab.relationship import play
+from bargainlab.rng import StreamRNG
+from bargainlab.spec import StudySpec
+from bargainlab.strategies import create
+
+STUDY = {
+    "name": "bench",
+    "issue": {"name": "rebate", "low": 1.0, "high": 2.0, "levels": 101},
+    "game": {"horizon": 100, "first_mover": "alternate", "status_quo": 1.0},
+    "rounds": {"count": 20, "rho": 0.8, "end_on_disagreement": False, "grid": 101},
+    "parties": {
+        "dealer": {"prefers": "high", "reservation_value": {"mean": 0.55, "sd": 0.15}, "outside_option": 0.3},
+        "supplier": {"prefers": "low", "reservation_value": {"low": 0.0, "high": 0.5}},
+    },
+    "condition": {"holder": "supplier", "value": 0.15, "cost": {"low": 0.0, "high": 0.1}, "fallback": 1.0},
+    "strategies": {"dealer": {"name": "learner", "params": {"kind": "bayesian"}}},
+    "arms": {"party": "supplier", "strategies": {"face_saver": {"name": "face_saver"}}},
+    "channels": {"subjective_value": True},
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--replicates", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=20)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    raw = {**STUDY, "rounds": {**STUDY["rounds"], "count": args.rounds}}
+    spec = StudySpec.model_validate(raw)
+    n = args.replicates
+    ids = np.arange(n)
+    rng = StreamRNG.from_seed(1, n)
+    setup = build_setup(spec, ids, spec.channels)
+    strategies = (create("learner", kind="bayesian"), create("face_saver"))
+    play(build_setup(spec, ids[:100], spec.channels), strategies, rng.take(ids[:100]), ids[:100])
+    start = time.perf_counter()
+    rec, _ = play(setup, strategies, rng, ids)
+    seconds = time.perf_counter() - start
+    offers = int(rec["steps"][:, :, 0].sum())
+    out = {"replicates": n, "rounds": args.rounds, "seconds": seconds, "offers": offers, "offers_per_s": offers / seconds}
+    print(json.dumps(out) if args.json else f"{n:,} relationships x {args.rounds} rounds: {seconds:.2f} s, {offers:,} offers, {offers / seconds:,.0f} offers/s")
+
+
+if __name__ == "__main__":
+    main()

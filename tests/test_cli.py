@@ -1,0 +1,428 @@
+"""The command line: every bad input is one clear message, exit status 2, nothing written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import types
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import bargainlab.experiment
+from bargainlab.cli import main
+from bargainlab.strategies import available
+
+STUDY = textwrap.dedent(
+    """\
+    name = "tiny"
+    replicates = 4
+    seed = 5
+    chunk = 2
+
+    [parties.supplier]
+    prefers = "high"
+    reservation_value = { low = 0.1, high = 0.4 }
+
+    [parties.dealer]
+    prefers = "low"
+    reservation_value = 0.2
+
+    [strategies.supplier]
+    name = "time_dependent"
+
+    [arms]
+    party = "dealer"
+    [arms.strategies.boulware]
+    name = "time_dependent"
+    params = { e = 0.2 }
+    [arms.strategies.conceder]
+    name = "time_dependent"
+    params = { e = 2.0 }
+
+    [sweep]
+    "rounds.rho" = [0.0, 0.5]
+    """
+)
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """An empty current folder (the default --out is runs/<study> under it)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def write(folder: Path, text: str = STUDY, name: str = "study.toml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def listing(folder: Path) -> set[Path]:
+    return set(folder.rglob("*"))
+
+
+def fails_cleanly(capsys, folder: Path, argv: list[str], *needles: str) -> str:
+    """Run the CLI; check exit 2, the message, no traceback and nothing written."""
+    before = listing(folder)
+    status = main(argv)
+    captured = capsys.readouterr()
+    assert status == 2, captured.err
+    assert "Traceback" not in captured.err + captured.out
+    for needle in needles:
+        assert needle in captured.err, (needle, captured.err)
+    assert listing(folder) == before, "something was written"
+    return captured.err
+
+
+# ---- bad input (issue 4, item 8) ---------------------------------------------------------------
+
+
+def test_wrong_type(workdir, capsys):
+    path = write(workdir, STUDY.replace("replicates = 4", 'replicates = "four"'))
+    fails_cleanly(
+        capsys,
+        workdir,
+        ["run", str(path)],
+        str(path),
+        "replicates",
+        "'four'",
+        "an integer in [2, 10000000]",
+    )
+
+
+def test_unknown_strategy(workdir, capsys):
+    path = write(
+        workdir, STUDY.replace('name = "time_dependent"\n\n[arms]', 'name = "oracle"\n\n[arms]')
+    )
+    err = fails_cleanly(
+        capsys, workdir, ["run", str(path)], str(path), "strategies.supplier.name", "'oracle'"
+    )
+    assert all(name in err for name in available())
+
+
+def test_unknown_key(workdir, capsys):
+    path = write(workdir, STUDY.replace("seed = 5", "seed = 5\nseeds = 6"))
+    fails_cleanly(
+        capsys,
+        workdir,
+        ["run", str(path)],
+        str(path),
+        "seeds",
+        "unknown key",
+        "replicates, seed, chunk",
+    )
+
+
+def test_value_out_of_range(workdir, capsys):
+    path = write(workdir, STUDY.replace('prefers = "low"', 'prefers = "low"\ndelta = 1.5'))
+    fails_cleanly(
+        capsys, workdir, ["run", str(path)], str(path), "parties.dealer.delta", "1.5", "[0.0, 1.0]"
+    )
+
+
+def test_sweep_value_out_of_range(workdir, capsys):
+    path = write(workdir, STUDY.replace("[0.0, 0.5]", "[0.0, 2.0]"))
+    fails_cleanly(
+        capsys, workdir, ["run", str(path)], str(path), "rounds.rho", "2.0", "sweep cell 1"
+    )
+
+
+def test_unknown_sweep_axis(workdir, capsys):
+    path = write(workdir, STUDY.replace('"rounds.rho"', '"rounds.rhoo"'))
+    fails_cleanly(
+        capsys, workdir, ["run", str(path)], str(path), 'sweep."rounds.rhoo"', "count, rho"
+    )
+
+
+def test_not_toml(workdir, capsys):
+    path = write(workdir, "this is not = = toml\n")
+    fails_cleanly(capsys, workdir, ["run", str(path)], str(path), "not valid TOML", "line 1")
+
+
+def test_not_utf8(workdir, capsys):
+    path = workdir / "study.toml"
+    path.write_bytes(b'name = "\xe9tude"\n')
+    fails_cleanly(capsys, workdir, ["run", str(path)], str(path), "not UTF-8")
+
+
+def test_empty_file(workdir, capsys):
+    path = write(workdir, "")
+    fails_cleanly(capsys, workdir, ["run", str(path)], str(path), "empty")
+
+
+def test_missing_path(workdir, capsys):
+    fails_cleanly(
+        capsys, workdir, ["run", "nowhere/study.toml"], "nowhere/study.toml", "no such file"
+    )
+
+
+def test_unknown_study_name(workdir, capsys):
+    fails_cleanly(capsys, workdir, ["run", "no_such_study"], "no_such_study", "known studies")
+
+
+def test_directory(workdir, capsys):
+    (workdir / "folder").mkdir()
+    fails_cleanly(capsys, workdir, ["run", "folder"], "folder", "is a directory")
+
+
+def test_out_is_a_file(workdir, capsys):
+    path = write(workdir)
+    (workdir / "taken").write_text("x")
+    fails_cleanly(
+        capsys, workdir, ["run", str(path), "--out", "taken"], "taken", "--out", "not a folder"
+    )
+
+
+def test_out_under_a_file(workdir, capsys):
+    path = write(workdir)
+    (workdir / "taken").write_text("x")
+    fails_cleanly(
+        capsys,
+        workdir,
+        ["run", str(path), "--out", "taken/run"],
+        "taken/run",
+        "--out",
+        "not a folder",
+    )
+
+
+def test_out_not_writable(workdir, capsys):
+    path = write(workdir)
+    locked = workdir / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        probe = locked / "probe"
+        try:
+            probe.write_text("x")  # root ignores permissions: use a read-only file system instead
+        except OSError:
+            target = locked / "run"
+        else:
+            probe.unlink()
+            target = Path("/proc/bargainlab-run")
+            if not Path("/proc").is_dir():
+                pytest.skip("no folder that even root cannot write to")
+        fails_cleanly(
+            capsys,
+            workdir,
+            ["run", str(path), "--out", str(target)],
+            str(target),
+            "--out",
+            "cannot write",
+        )
+    finally:
+        locked.chmod(0o700)
+
+
+@pytest.mark.parametrize(
+    ("flags", "needles"),
+    [
+        (["--workers", "0"], ["--workers", "positive integer", "'0'"]),
+        (["--workers", "many"], ["--workers", "positive integer"]),
+        (["--replicates", "-3"], ["--replicates", ">= 2", "'-3'"]),
+        (["--executor", "threads"], ["--executor", "serial", "processes", "dask"]),
+        (["--executor", "dask"], ["--scheduler", "address"]),
+        (["--scheduler", "tcp://127.0.0.1:8786"], ["--scheduler", "--executor dask"]),
+    ],
+)
+def test_bad_flags(workdir, capsys, flags, needles):
+    path = write(workdir)
+    fails_cleanly(capsys, workdir, ["run", str(path), *flags], *needles)
+
+
+def test_replicates_below_schema_minimum(workdir, capsys):
+    path = write(workdir)
+    fails_cleanly(capsys, workdir, ["run", str(path), "--replicates", "1"], "--replicates", ">= 2")
+
+
+def test_validate_reports_bad_config(workdir, capsys):
+    path = write(workdir, STUDY.replace('prefers = "low"', 'prefers = "sideways"'))
+    fails_cleanly(
+        capsys,
+        workdir,
+        ["validate", str(path)],
+        str(path),
+        "parties.dealer.prefers",
+        "'high' or 'low'",
+    )
+
+
+def test_console_script_prints_no_traceback(workdir):
+    path = write(workdir, STUDY.replace("seed = 5", "seed = -5"))
+    done = subprocess.run(
+        [sys.executable, "-m", "bargainlab.cli", "run", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=workdir,
+    )
+    assert done.returncode == 2
+    assert done.stderr.startswith(f"bargainlab: error: {path}: seed: ")
+    assert "Traceback" not in done.stderr
+    assert not (workdir / "runs").exists()
+
+
+# ---- commands ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["validate"], ["plot"], ["report"], ["reproduce"], ["bench"]]
+)
+def test_help_on_every_command(capsys, command):
+    assert main([*command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: bargainlab")
+
+
+def test_validate_ok(workdir, capsys):
+    path = write(workdir)
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "ok" in out and "2 sweep cell(s)" in out and "4 task(s)" in out
+    assert listing(workdir) == {path}
+
+
+def test_run_plot_report(workdir, capsys):
+    path = write(workdir)
+    assert main(["run", str(path), "--executor", "serial"]) == 0
+    out = capsys.readouterr().out
+    run_dir = Path("runs") / "tiny"
+    assert f"run folder: {run_dir}" in out
+    assert "key figure:" in out and f"report:     {run_dir / 'report.md'}" in out
+    assert (workdir / run_dir / "rounds.parquet").is_file()
+    summary = pd.read_csv(workdir / run_dir / "summary.csv")
+    assert len(summary) > 0
+
+    (workdir / run_dir / "report.md").unlink()
+    assert main(["report", str(run_dir)]) == 0
+    assert (workdir / run_dir / "report.md").is_file()
+    assert main(["plot", str(run_dir)]) == 0
+    manifest = json.loads((workdir / run_dir / "manifest.json").read_text())
+    assert all((workdir / run_dir / f).is_file() for f in manifest["figures"])
+
+
+def test_plot_of_unfinished_run(workdir, capsys):
+    fails_cleanly(capsys, workdir, ["plot", "runs/none"], "runs/none", "no such run folder")
+    run_dir = workdir / "half"
+    run_dir.mkdir()
+    (run_dir / "manifest.json").write_text("{}")
+    (run_dir / "config.toml").write_text(STUDY)
+    fails_cleanly(
+        capsys, workdir, ["report", str(run_dir)], str(run_dir), "has not finished", "resume"
+    )
+
+
+def test_bare_name_and_no_command_run_the_default_study(workdir, monkeypatch, capsys):
+    calls = []
+
+    def fake_run_study(path, out, **kwargs):
+        calls.append((Path(path), out, kwargs))
+        raise KeyboardInterrupt  # stop before any work
+
+    monkeypatch.setattr(bargainlab.experiment, "run_study", fake_run_study)
+    (workdir / "experiments").mkdir()
+    write(
+        workdir / "experiments", STUDY.replace('"tiny"', '"rebate_renewal"'), "rebate_renewal.toml"
+    )
+    assert main([]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    assert main(["run", "rebate_renewal", "--workers", "3"]) == 130
+    assert calls[0][0] == Path("experiments/rebate_renewal.toml")
+    assert calls[0][1] is None and calls[0][2]["executor"] == "processes"
+    assert calls[1][2]["workers"] == 3
+
+
+def test_bench_forwards_its_flags(monkeypatch):
+    seen = []
+    fake = types.ModuleType("bargainlab.bench")
+    fake.main = lambda argv: seen.append(argv) or 0
+    monkeypatch.setitem(sys.modules, "bargainlab.bench", fake)
+    assert main(["bench", "--replicates", "1000", "--json"]) == 0
+    assert main(["bench"]) == 0
+    assert seen == [["--replicates", "1000", "--json"], []]
+
+
+# ---- reproduce ----------------------------------------------------------------------------------
+
+
+def test_reproduce_update_then_check_then_drift(workdir, capsys):
+    (workdir / "experiments").mkdir()
+    write(
+        workdir / "experiments",
+        STUDY + "\n[reproduce]\ntolerance = 1e-9\nreplicates = 2\n",
+        "tiny.toml",
+    )
+
+    assert main(["reproduce", "--executor", "serial"]) == 1  # nothing committed yet
+    assert "summary.csv" in capsys.readouterr().out
+
+    assert main(["reproduce", "tiny", "--update", "--executor", "serial"]) == 0
+    committed = workdir / "results" / "tiny" / "summary.csv"
+    assert committed.is_file() and (workdir / "results" / "tiny" / "report.md").is_file()
+    assert not list((workdir / "results" / "tiny").glob("*.parquet"))
+
+    assert main(["reproduce", "tiny", "--executor", "serial"]) == 0
+    assert "tiny: ok" in capsys.readouterr().out
+
+    table = pd.read_csv(committed)
+    column = next(
+        c for c in table.columns if pd.api.types.is_float_dtype(table[c]) and c != "rounds.rho"
+    )
+    table.loc[0, column] += 0.01
+    table.to_csv(committed, index=False)
+    assert main(["reproduce", "tiny", "--executor", "serial"]) == 1
+    out = capsys.readouterr().out
+    assert "Drift beyond tolerance" in out and column in out and "0.01" in out
+
+
+def test_reproduce_unknown_study(workdir, capsys):
+    (workdir / "experiments").mkdir()
+    write(workdir / "experiments", STUDY, "tiny.toml")
+    fails_cleanly(capsys, workdir, ["reproduce", "tinny"], "tinny.toml", "no such study", "tiny")
+
+
+def _summary() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "section": ["effect", "effect", "channel"],
+            "cell": [0, 1, 0],
+            "comparison": ["a vs b", "a vs b", "a vs b"],
+            "n": [8, 8, 8],
+            "mean_diff": [0.1, -0.2, float("nan")],
+            "verdict": ["helps", "hurts", "no effect"],
+        }
+    )
+
+
+def test_compare_summaries():
+    from bargainlab.experiment import compare_summaries
+
+    old = _summary()
+    assert compare_summaries(old.copy(), old, 0.0).empty  # NaN equals NaN
+
+    new = old.copy()
+    new.loc[1, "mean_diff"] = -0.2 + 1e-7
+    assert compare_summaries(new, old, 1e-6).empty
+    drift = compare_summaries(new, old, 1e-8, "s")
+    assert drift[["study", "row", "column"]].values.tolist() == [
+        ["s", "section=effect, cell=1", "mean_diff"]
+    ]
+
+    new = old.copy()
+    new.loc[0, "verdict"] = "no effect"
+    drift = compare_summaries(new, old, 0.1)
+    assert drift[["row", "column", "committed", "new"]].values.tolist() == [
+        ["section=effect, cell=0", "verdict", "helps", "no effect"]
+    ]
+
+    drift = compare_summaries(old.iloc[:2], old, 0.1)
+    assert drift[["row", "column", "committed", "new"]].values.tolist() == [
+        ["section=channel, cell=0", "(row)", "present", "absent"]
+    ]
+
+    drift = compare_summaries(old.drop(columns="verdict"), old, 0.1)
+    assert drift[["column", "committed", "new"]].values.tolist() == [["(columns)", "verdict", "-"]]

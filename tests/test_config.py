@@ -1,0 +1,332 @@
+"""Loading, validating and expanding study files (bargainlab.config)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from bargainlab import config
+from bargainlab.config import ConfigError, expand, load_study, read_study_file, resolve_study_path
+from bargainlab.spec import StudySpec
+from bargainlab.strategies import available
+
+STUDY = textwrap.dedent(
+    """\
+    name = "tiny"
+    replicates = 6
+    seed = 3
+    chunk = 4
+
+    [parties.supplier]
+    prefers = "high"
+    reservation_value = { low = 0.1, high = 0.4 }
+
+    [parties.dealer]
+    prefers = "low"
+    reservation_value = 0.2
+
+    [strategies.supplier]
+    name = "time_dependent"
+
+    [arms]
+    party = "dealer"
+    [arms.strategies.boulware]
+    name = "time_dependent"
+    params = { e = 0.2 }
+    [arms.strategies.conceder]
+    name = "time_dependent"
+    params = { e = 2.0 }
+    """
+)
+
+
+def write(tmp_path: Path, text: str, name: str = "study.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error_of(tmp_path: Path, text: str) -> ConfigError:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_study(path)
+    assert info.value.file == str(path)
+    return info.value
+
+
+# ---- files -----------------------------------------------------------------------------------
+
+
+def test_valid_study_loads(tmp_path):
+    loaded = load_study(write(tmp_path, STUDY))
+    assert isinstance(loaded.study, StudySpec)
+    assert loaded.study.name == "tiny"
+    assert loaded.source == STUDY.encode()
+    assert len(loaded.cells) == 1 and loaded.cells[0].values == {}
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="no such file") as info:
+        read_study_file(tmp_path / "nope.toml")
+    assert info.value.file.endswith("nope.toml")
+
+
+def test_directory(tmp_path):
+    with pytest.raises(ConfigError, match="is a directory"):
+        read_study_file(tmp_path)
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / "latin1.toml"
+    path.write_bytes('name = "caf\u00e9"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        read_study_file(path)
+
+
+@pytest.mark.parametrize("text", ["", "   \n\n", "# only a comment\n"])
+def test_empty(tmp_path, text):
+    with pytest.raises(ConfigError, match=r"empty|no keys"):
+        read_study_file(write(tmp_path, text))
+
+
+def test_not_toml(tmp_path):
+    with pytest.raises(ConfigError, match=r"not valid TOML.*line 1"):
+        read_study_file(write(tmp_path, "name = \n"))
+
+
+def test_utf8_bom_is_accepted(tmp_path):
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + STUDY.encode())
+    assert load_study(path).study.name == "tiny"
+
+
+# ---- validation messages ---------------------------------------------------------------------
+
+
+def test_out_of_range_names_field_value_and_bound(tmp_path):
+    err = error_of(tmp_path, STUDY.replace('prefers = "low"', 'prefers = "low"\ndelta = 1.5'))
+    assert err.field == "parties.dealer.delta"
+    assert "less than or equal to 1" in err.message
+    assert "1.5" in err.message
+    assert "[0.0, 1.0]" in err.message
+    assert str(err).startswith(f"{err.file}: parties.dealer.delta: ")
+
+
+def test_wrong_type_names_allowed(tmp_path):
+    err = error_of(tmp_path, STUDY.replace("replicates = 6", 'replicates = "many"'))
+    assert err.field == "replicates"
+    assert "'many'" in err.message and "an integer in [2, 10000000]" in err.message
+
+
+def test_unknown_key_lists_allowed_keys(tmp_path):
+    err = error_of(tmp_path, STUDY.replace('prefers = "high"', 'prefers = "high"\nstrenght = 1'))
+    assert err.field == "parties.supplier.strenght"
+    assert "unknown key 'strenght'" in err.message
+    assert "outside_option" in err.message and "delta" in err.message
+
+
+def test_unknown_top_level_key(tmp_path):
+    err = error_of(tmp_path, "colour = 1\n" + STUDY)
+    assert err.field == "colour"
+    assert "replicates" in err.message
+
+
+def test_unknown_strategy_lists_registered_names(tmp_path):
+    err = error_of(
+        tmp_path, STUDY.replace('name = "time_dependent"\n\n[arms]', 'name = "telepath"\n\n[arms]')
+    )
+    assert err.field == "strategies.supplier.name"
+    assert "telepath" in err.message
+    for name in available():
+        assert name in err.message
+
+
+def test_bad_strategy_parameter_names_it(tmp_path):
+    err = error_of(tmp_path, STUDY.replace("params = { e = 0.2 }", "params = { e = -1 }"))
+    assert err.field == "arms.strategies.boulware.params.e"
+    assert "[0, 1000]" in err.message
+
+
+def test_literal_lists_choices(tmp_path):
+    err = error_of(tmp_path, STUDY.replace('prefers = "low"', 'prefers = "middle"'))
+    assert err.field == "parties.dealer.prefers"
+    assert "'high' or 'low'" in err.message and "middle" in err.message
+
+
+def test_union_error_is_one_message(tmp_path):
+    err = error_of(tmp_path, STUDY.replace("reservation_value = 0.2", 'reservation_value = "low"'))
+    assert len(err.problems) == 1
+    assert err.field == "parties.dealer.reservation_value"
+    assert "a number in [0.0, 1.0]" in err.message and "{low, high}" in err.message
+
+
+def test_union_picks_the_meant_alternative(tmp_path):
+    err = error_of(tmp_path, STUDY.replace("{ low = 0.1, high = 0.4 }", "{ low = 0.1 }"))
+    assert err.problems == [
+        ("parties.supplier.reservation_value.high", "required field is missing")
+    ]
+
+
+def test_model_level_error_gets_its_field(tmp_path):
+    err = error_of(tmp_path, STUDY.replace('party = "dealer"', 'party = "broker"'))
+    assert err.field == "arms.party"
+    assert "supplier, dealer" in err.message
+
+
+def test_several_problems_are_all_reported(tmp_path):
+    text = STUDY.replace("replicates = 6", "replicates = 1").replace("seed = 3", "seed = -1")
+    err = error_of(tmp_path, text)
+    assert {f for f, _ in err.problems} == {"replicates", "seed"}
+    assert len(str(err).splitlines()) == 2
+
+
+def test_replicates_override_is_validated(tmp_path):
+    path = write(tmp_path, STUDY)
+    assert load_study(path, replicates=9).study.replicates == 9
+    with pytest.raises(ConfigError) as info:
+        load_study(path, replicates=1)
+    assert info.value.field == "replicates"
+
+
+# ---- sweeps ----------------------------------------------------------------------------------
+
+SWEEP = STUDY + textwrap.dedent(
+    """
+    [sweep]
+    "rounds.rho" = [0.0, 0.5]
+    "parties.dealer.outside_option" = [0.0, 0.1, 0.2]
+    "strategies.supplier.params.e" = [1, 3]
+    """
+)
+
+
+def test_sweep_is_cartesian_product_in_file_order(tmp_path):
+    loaded = load_study(write(tmp_path, SWEEP))
+    cells = loaded.cells
+    assert len(cells) == 12
+    assert [c.index for c in cells] == list(range(12))
+    # The last axis varies fastest.
+    assert cells[0].values == {
+        "rounds.rho": 0.0,
+        "parties.dealer.outside_option": 0.0,
+        "strategies.supplier.params.e": 1,
+    }
+    assert cells[1].values["strategies.supplier.params.e"] == 3
+    assert cells[2].values["parties.dealer.outside_option"] == 0.1
+    assert cells[6].values["rounds.rho"] == 0.5
+    for cell in cells:
+        assert cell.study.sweep == {}
+        assert cell.study.rounds.rho == cell.values["rounds.rho"]
+        assert (
+            cell.study.parties["dealer"].outside_option
+            == cell.values["parties.dealer.outside_option"]
+        )
+        # params did not exist in the file: the sweep created the table
+        assert cell.study.strategies["supplier"].params == {
+            "e": cell.values["strategies.supplier.params.e"]
+        }
+        # everything else is untouched
+        assert cell.study.parties["supplier"] == loaded.study.parties["supplier"]
+
+
+def test_expand_from_spec_matches_file(tmp_path):
+    loaded = load_study(write(tmp_path, SWEEP))
+    from_spec = expand(loaded.study)
+    assert [c.study for c in from_spec] == [c.study for c in loaded.cells]
+
+
+def test_sweep_of_a_whole_prior(tmp_path):
+    text = (
+        STUDY + '\n[sweep]\n"parties.dealer.reservation_value" = [0.1, {low = 0.0, high = 0.3}]\n'
+    )
+    cells = load_study(write(tmp_path, text)).cells
+    assert cells[0].study.parties["dealer"].reservation_value == 0.1
+    assert cells[1].study.parties["dealer"].reservation_value.high == 0.3
+
+
+@pytest.mark.parametrize(
+    ("axis", "needle"),
+    [
+        ("rounds.rhoo", "rounds has no field 'rhoo'"),
+        ("parties.broker.delta", "parties has no entry 'broker'"),
+        ("rounds.rho.x", "single value"),
+        ("gamma", "the study has no field 'gamma'"),
+        ("seed", "cannot be swept"),
+        ("replicates", "cannot be swept"),
+    ],
+)
+def test_bad_axis_is_an_error_naming_it(tmp_path, axis, needle):
+    err = error_of(tmp_path, STUDY + f'\n[sweep]\n"{axis}" = [1, 2]\n')
+    assert err.field == f'sweep."{axis}"'
+    assert needle in err.message
+
+
+def test_bad_sweep_value_names_field_and_cell(tmp_path):
+    err = error_of(tmp_path, STUDY + '\n[sweep]\n"rounds.rho" = [0.5, 1.5]\n')
+    assert err.field == "rounds.rho"
+    assert "1.5" in err.message and "sweep cell 1" in err.message
+
+
+def test_unquoted_sweep_axis_gets_a_hint(tmp_path):
+    err = error_of(tmp_path, STUDY + "\n[sweep]\nrounds.rho = [0.5]\n")
+    assert err.field == "sweep"
+    assert '"rounds.rho"' in err.message
+
+
+def test_list_of_grids_is_a_union_of_products(tmp_path):
+    text = STUDY.replace("[strategies.supplier]", "[rounds]\nrho = 0.25\n\n[strategies.supplier]")
+    text += textwrap.dedent(
+        """
+        [[sweep]]
+        "rounds.rho" = [0.0, 0.5]
+        "strategies.supplier.params.e" = [1, 3]
+
+        [[sweep]]
+        "parties.dealer.outside_option" = [0.1]
+        """
+    )
+    cells = load_study(write(tmp_path, text)).cells
+    assert len(cells) == 5
+    assert [c.index for c in cells] == list(range(5))
+    assert cells[1].values == {
+        "rounds.rho": 0.0,
+        "strategies.supplier.params.e": 3,
+        "parties.dealer.outside_option": 0.0,  # the study's own value (the default)
+    }
+    last = cells[4]
+    assert last.study.parties["dealer"].outside_option == 0.1
+    assert last.values["rounds.rho"] == 0.25  # from the file
+    assert last.values["strategies.supplier.params.e"] == 1.0  # the strategy's default
+    assert last.study.strategies["supplier"].params == {}
+
+
+def test_empty_axis(tmp_path):
+    err = error_of(tmp_path, STUDY + '\n[sweep]\n"rounds.rho" = []\n')
+    assert err.field == "sweep" and "no values" in err.message
+
+
+# ---- study names -----------------------------------------------------------------------------
+
+
+def test_bare_name_resolves_to_experiments(tmp_path):
+    (tmp_path / "experiments").mkdir()
+    target = write(tmp_path / "experiments", STUDY, "tiny.toml")
+    assert resolve_study_path("tiny", tmp_path / "experiments") == target
+    assert resolve_study_path("some/file.toml", tmp_path / "experiments") == Path("some/file.toml")
+
+
+def test_bare_name_falls_back_to_packaged(tmp_path, monkeypatch):
+    packaged = tmp_path / "data"
+    packaged.mkdir()
+    target = write(packaged, STUDY, "tiny.toml")
+    monkeypatch.setattr(config, "_packaged", lambda: packaged)
+    assert resolve_study_path("tiny", tmp_path / "experiments") == target
+
+
+def test_unknown_name_lists_known_studies(tmp_path):
+    (tmp_path / "experiments").mkdir()
+    write(tmp_path / "experiments", STUDY, "tiny.toml")
+    with pytest.raises(ConfigError, match=r"known studies: .*tiny"):
+        resolve_study_path("tinny", tmp_path / "experiments")

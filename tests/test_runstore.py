@@ -1,0 +1,320 @@
+"""The run folder: manifest, resolved config, atomic writes, resumption."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+import tomllib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import bargainlab.experiment
+from bargainlab.cli import main
+from bargainlab.config import ConfigError, load_study
+from bargainlab.experiment import run_study
+from bargainlab.runstore import (
+    RunStore,
+    atomic_path,
+    config_hash,
+    resolved_config_text,
+    toml_dumps,
+    write_text_atomic,
+)
+
+STUDY = textwrap.dedent(
+    """\
+    # a comment that config.toml keeps
+    name = "tiny"
+    replicates = 6
+    seed = 5
+    chunk = 2
+
+    [rounds]
+    count = 2
+    rho = 0.5
+
+    [parties.supplier]
+    prefers = "high"
+    reservation_value = { low = 0.1, high = 0.4 }
+
+    [parties.dealer]
+    prefers = "low"
+    reservation_value = 0.2
+
+    [strategies.supplier]
+    name = "time_dependent"
+    params = { e = 0.5 }
+
+    [arms]
+    party = "dealer"
+    [arms.strategies.boulware]
+    name = "time_dependent"
+    params = { e = 0.2 }
+    [arms.strategies.conceder]
+    name = "time_dependent"
+    params = { e = 2.0 }
+
+    [sweep]
+    "rounds.rho" = [0.0, 0.5]
+    """
+)
+
+
+def write(tmp_path: Path, text: str = STUDY, name: str = "study.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def run(path: Path, out: Path, **kwargs) -> Path:
+    return run_study(path, out, executor="serial", progress=False, **kwargs)
+
+
+@pytest.fixture
+def tables_only(monkeypatch):
+    """For tests about the tables: skip the summary, figures and report of each run."""
+    monkeypatch.setattr(bargainlab.experiment, "regenerate_outputs", lambda *a, **k: [])
+
+
+def temp_files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.name.startswith(".tmp-")]
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> tuple[Path, Path]:
+    tmp = tmp_path_factory.mktemp("finished")
+    path = write(tmp)
+    return path, run(path, tmp / "run")
+
+
+# ---- contents --------------------------------------------------------------------------------
+
+
+def test_run_folder_layout(finished):
+    _, out = finished
+    names = {p.name for p in out.iterdir()}
+    assert {
+        "config.toml",
+        "manifest.json",
+        "parts",
+        "rounds.parquet",
+        "summary.csv",
+        "report.md",
+    } <= names
+    parts = sorted(p.name for p in (out / "parts").iterdir())
+    assert parts == [f"cell{c:04d}_chunk{k:05d}.parquet" for c in range(2) for k in range(3)]
+    assert "traces.parquet" not in names
+    assert temp_files(out) == []
+
+
+def test_manifest_contents(finished):
+    path, out = finished
+    manifest = json.loads((out / "manifest.json").read_text())
+    study = load_study(path).study
+    assert manifest["config_hash"] == config_hash(study)
+    assert len(manifest["config_hash"]) == 64
+    assert manifest["root_seed"] == 5
+    assert manifest["replicates"] == 6
+    assert manifest["cells"] == 2 and manifest["tasks"] == 6
+    assert manifest["axes"] == ["rounds.rho"]
+    assert set(manifest["versions"]) == {
+        "python",
+        "numpy",
+        "pandas",
+        "scipy",
+        "pyarrow",
+        "bargainlab",
+    }
+    assert manifest["versions"]["pandas"] == pd.__version__
+    commit = manifest["git_commit"]
+    assert commit is None or (len(commit) == 40 and int(commit, 16) >= 0)
+    assert manifest["completed"] is not None
+    text = json.dumps(manifest)
+    assert "executor" not in text and "workers" not in text
+
+
+def test_rounds_table_is_sorted_and_labelled(finished):
+    _, out = finished
+    rounds = pd.read_parquet(out / "rounds.parquet")
+    keys = ["cell", "channels", "arm", "replicate", "round", "party"]
+    assert list(rounds.columns[:2]) == ["cell", "rounds.rho"]
+    assert rounds.equals(rounds.sort_values(keys).reset_index(drop=True))
+    assert not rounds.duplicated(keys).any()
+    assert sorted(rounds["replicate"].unique()) == list(range(6))
+    assert rounds.groupby("cell")["rounds.rho"].first().tolist() == [0.0, 0.5]
+
+
+def test_config_toml_is_the_file(finished):
+    path, out = finished
+    assert (out / "config.toml").read_bytes() == path.read_bytes()
+
+
+def test_config_toml_records_replicates_override(tables_only, tmp_path):
+    path = write(tmp_path)
+    out = run(path, tmp_path / "run", replicates=4)
+    text = (out / "config.toml").read_text()
+    assert "# a comment that config.toml keeps" in text
+    raw = tomllib.loads(text)
+    assert raw["replicates"] == 4
+    assert raw == {**tomllib.loads(STUDY), "replicates": 4}
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["replicates"] == 4
+    assert config_hash(load_study(out / "config.toml").study) == manifest["config_hash"]
+
+
+def test_config_without_replicates_line_gets_one(tmp_path):
+    text = STUDY.replace("replicates = 6\n", "")
+    study = load_study(write(tmp_path, text), replicates=3).study
+    resolved = resolved_config_text(study, text.encode())
+    assert tomllib.loads(resolved.decode()) == {**tomllib.loads(text), "replicates": 3}
+
+
+def test_spec_given_in_python_is_written_as_toml(tables_only, tmp_path):
+    spec = load_study(write(tmp_path)).study
+    out = run_study(spec, tmp_path / "run", executor="serial", progress=False)
+    reloaded = load_study(out / "config.toml").study
+    assert reloaded == spec
+    assert config_hash(reloaded) == config_hash(spec)
+
+
+def test_toml_dumps_round_trips():
+    data = {
+        "name": "x",
+        "n": 3,
+        "f": 0.1,
+        "flag": True,
+        "list": [1, 2.5, "a"],
+        "none": None,
+        "t": {"a": 1, "sub": {"b": 'q"uote\n'}},
+        "rows": [{"where": {"rounds.rho": 0}, "reason": "r"}],
+        "sweep": {"rounds.rho": [0, 0.5]},
+    }
+    expected = {k: v for k, v in data.items() if k != "none"}
+    assert tomllib.loads(toml_dumps(data)) == expected
+
+
+# ---- atomic writes ---------------------------------------------------------------------------
+
+
+def test_atomic_write_leaves_nothing_on_failure(tmp_path):
+    target = tmp_path / "summary.csv"
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("crash mid-write")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_write_replaces_whole_file(tmp_path):
+    target = tmp_path / "report.md"
+    write_text_atomic(target, "old")
+    write_text_atomic(target, "new")
+    assert target.read_text() == "new"
+    assert temp_files(tmp_path) == []
+
+
+# ---- existing folders ------------------------------------------------------------------------
+
+
+def test_different_config_in_existing_run_folder_is_exit_2(tables_only, tmp_path, capsys):
+    path = write(tmp_path)
+    out = run(path, tmp_path / "run")
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    other = write(tmp_path, STUDY.replace("seed = 5", "seed = 6"), "other.toml")
+    status = main(["run", str(other), "--out", str(out), "--executor", "serial"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert str(out) in err and "--out" in err and "different config" in err and "new --out" in err
+    assert "Traceback" not in err
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_non_run_folder_is_refused(tables_only, tmp_path):
+    out = tmp_path / "notes"
+    out.mkdir()
+    (out / "todo.txt").write_text("x")
+    with pytest.raises(ConfigError, match="not a bargainlab run"):
+        run(write(tmp_path), out)
+    assert sorted(p.name for p in out.iterdir()) == ["todo.txt"]
+
+
+def test_rerun_skips_existing_parts_and_cleans_temp_files(tables_only, tmp_path):
+    path = write(tmp_path)
+    out = run(path, tmp_path / "run")
+    reference = pd.read_parquet(out / "rounds.parquet")
+    store = RunStore(out)
+    lost = store.part_path(1, 2)
+    lost.unlink()
+    (out / "rounds.parquet").unlink()
+    (out / "parts" / ".tmp-cell0001_chunk00002.parquet.abc").write_bytes(b"half")
+    kept = {p: p.stat().st_mtime_ns for p in (out / "parts").glob("cell*.parquet")}
+    run(path, out)
+    assert lost.is_file()
+    assert {p: p.stat().st_mtime_ns for p in kept} == kept  # not rewritten
+    assert temp_files(out) == []
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "rounds.parquet"), reference)
+
+
+def test_traces_are_stored_when_asked(tmp_path):
+    path = write(tmp_path, "traces = true\n" + STUDY)
+    out = run(path, tmp_path / "run")
+    traces = pd.read_parquet(out / "traces.parquet")
+    assert len(traces) > 0
+    assert {"cell", "rounds.rho", "channels", "arm", "replicate", "round"} <= set(traces.columns)
+    assert len(list((out / "parts").glob("*.traces.parquet"))) == 6
+
+
+# ---- a real run killed half-way ---------------------------------------------------------------
+
+KILLABLE = STUDY.replace("replicates = 6", "replicates = 48").replace(
+    "chunk = 2", "chunk = 2\ntraces = true"
+)
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_to_the_same_tables(tables_only, tmp_path):
+    path = write(tmp_path, KILLABLE)
+    out = tmp_path / "run"
+    command = [
+        sys.executable,
+        "-m",
+        "bargainlab.cli",
+        "run",
+        str(path),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+    ]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not list((out / "parts").glob("cell*_chunk*[0-9].parquet")):
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "no part was written"
+            time.sleep(0.01)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the run and its worker processes
+        proc.wait()
+        proc.stderr.close()
+    assert proc.returncode == -signal.SIGKILL
+    assert not (out / "rounds.parquet").exists()
+    done_before = len(list((out / "parts").glob("cell*_chunk*[0-9].parquet")))
+    assert 1 <= done_before < 48  # 2 cells x 24 chunks: killed half-way
+
+    resumed = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resuming" in resumed.stderr
+    assert temp_files(out) == []
+
+    fresh = run(path, tmp_path / "fresh")
+    for table in ("rounds.parquet", "traces.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / table), pd.read_parquet(fresh / table))
