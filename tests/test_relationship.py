@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from _studies import keys_for, study
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from _studies import keys_for, study
 from bargainlab.analysis import paired_effects
 from bargainlab.beliefs import Belief, grid_points, prior_mass
 from bargainlab.negotiation import Game, negotiate

@@ -75,8 +75,8 @@ def check_scalar(
     integer: bool = False,
 ) -> float | int:
     """Validate one scalar parameter; same rules and messages as :func:`as_batch`."""
-    if isinstance(value, np.ndarray) and value.ndim > 0:
-        raise TypeError(f"{name} must be a single number, got an array")
+    if isinstance(value, list | tuple) or (isinstance(value, np.ndarray) and value.ndim > 0):
+        raise TypeError(f"{name} must be a single number, got {type(value).__name__}")
     arr = as_batch(
         name, value, None, low=low, high=high, low_open=low_open, high_open=high_open, integer=integer
     )

@@ -133,6 +133,7 @@ class Game:
             first_mover=self.first_mover,
             allow_exit=self.allow_exit,
             disagreement=self.disagreement_payoff(side),
+            opponent_disagreement=self.disagreement_payoff(opp),
             status_quo=self.status_quo,
             condition=None if self.condition is None else ConditionView(self.condition, side),
             **extra,

@@ -122,7 +122,7 @@ def play(
     ``traces`` is set, one per-step trace DataFrame per round.
     """
     n = rng.n
-    R, G = setup.rounds, setup.grid.shape[0]
+    R = setup.rounds
     ch, beh = setup.channels, setup.behaviour
     sv_on = ch.subjective_value
     shape = (R, n, 2)

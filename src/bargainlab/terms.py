@@ -78,9 +78,13 @@ class Issue:
         if self.levels is None:
             return np.clip(x, 0.0, 1.0)
         k = self.levels - 1
-        up = np.ceil(x * k - 1e-9) / k
-        down = np.floor(x * k + 1e-9) / k
-        return np.clip(np.where(side == 0, up, down), 0.0, 1.0)
+        # In the proposer's own direction (sign +1 for party 0, -1 for party 1), the nearest
+        # level at or beyond x: never one that gives the proposer less than its target.
+        sign = 1.0 - 2.0 * np.asarray(side, dtype=float)
+        y = sign * x * k
+        level = np.ceil(y - 1e-9)
+        level += level < y
+        return np.clip(sign * level / k, 0.0, 1.0)
 
 
 def _is_linear(curvature: np.ndarray) -> bool:
@@ -99,13 +103,24 @@ def utility(side: int | np.ndarray, x: np.ndarray, curvature: np.ndarray) -> np.
 
 
 def position(side: int | np.ndarray, u: np.ndarray, curvature: np.ndarray) -> np.ndarray:
-    """The position that gives ``side`` the utility ``u`` (inverse of :func:`utility`)."""
-    share = np.clip(u, 0.0, 1.0)
-    if not _is_linear(curvature):
-        share = share ** (1.0 / curvature)
+    """The position that gives ``side`` the utility ``u`` (inverse of :func:`utility`).
+
+    Never rounds against ``side``: where ``1 - share`` (or an underflowing share) would give
+    it less than ``u``, the position moves one ulp in its favour.
+    """
+    u = np.clip(u, 0.0, 1.0)
+    share = u if _is_linear(curvature) else u ** (1.0 / curvature)
     if isinstance(side, int | np.integer):
-        return share if side == 0 else 1.0 - share
-    return np.where(np.asarray(side) == 0, share, 1.0 - share)
+        x = share if side == 0 else 1.0 - share
+        toward = 1.0 if side == 0 else 0.0
+    else:
+        sides = np.asarray(side)
+        x = np.where(sides == 0, share, 1.0 - share)
+        toward = np.where(sides == 0, 1.0, 0.0)
+    short = utility(side, x, curvature) < u - 1e-12
+    if np.any(short):
+        x = np.where(short, np.nextafter(x, toward), x)
+    return x
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,9 @@ class SideView:
     allow_exit: bool
     disagreement: np.ndarray
     """This side's payoff (utility) if the round ends without agreement at the deadline."""
+    opponent_disagreement: np.ndarray
+    """The opponent's payoff at the deadline without agreement (public: outside options or
+    the status quo terms)."""
     status_quo: np.ndarray
     condition: ConditionView | None = None
     round_index: int = 0
@@ -166,10 +169,16 @@ class SideView:
         return np.where(conditional, np.maximum(met, fb), base)
 
     def relative_time(self, step: int | np.ndarray) -> np.ndarray:
-        """Own relative time ``t = step / (deadline - 1)`` in [0, 1] (``t = 1`` if deadline is 1)."""
+        """Own relative time ``t = step / (deadline - 1)`` in [0, 1] (``t = 1`` if deadline is 1).
+
+        Returns an array broadcastable to ``(n,)``: a 0-d array when every replicate has the
+        same deadline (the common case, and much cheaper), else one entry per replicate.
+        """
         inv = self.__dict__.get("_inv_span")
         if inv is None:
             d = np.minimum(self.own.deadline, self.horizon)
             inv = 1.0 / np.maximum(d - 1, 1)
+            if inv.size and inv.min() == inv.max() and np.ndim(step) == 0:
+                inv = np.float64(inv[0])
             self.__dict__["_inv_span"] = inv
         return np.minimum(np.asarray(step, dtype=float) * inv, 1.0)

@@ -1,0 +1,91 @@
+"""Equilibrium play of the complete-information stage game (backward induction).
+
+The strategy plays the subgame-perfect equilibrium of the engine's finite alternating-offers
+game, computed by :func:`bargainlab.theory.spe_thresholds` from public facts only: both
+discount factors, outside options and curvatures, the breakdown risk, who moves first, the
+public horizon, whether exit is allowed, and the disagreement payoffs. In self-play on a
+continuous issue it reproduces :func:`~bargainlab.theory.rubinstein` (finite horizon),
+:func:`~bargainlab.theory.outside_option` and :func:`~bargainlab.theory.breakdown`.
+
+Assumptions, since the equilibrium is one of *complete* information:
+
+* **Horizon.** The round lasts ``min(view.horizon, own deadline)`` offers: a party knows the
+  round cannot outlast its own deadline; the opponent's deadline is private and assumed not
+  to bind earlier.
+* **Opponent's disagreement payoff** is public (outside options or the status quo terms) and
+  read from ``view.opponent_disagreement``.
+* **Reservation values** are private and not part of the equilibrium: the responder still
+  never accepts less than its own reservation value, and the proposer never asks for less
+  (it then asks for its reservation utility instead of the equilibrium offer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..negotiation import Offer
+from ..theory import spe_thresholds
+from ..views import SideView
+from .base import Strategy, register
+
+
+def opponent_disagreement(view: SideView) -> np.ndarray:
+    """The opponent's payoff after the last rejection (public)."""
+    return view.opponent_disagreement
+
+
+@register
+@dataclass(frozen=True)
+class Equilibrium(Strategy):
+    """Subgame-perfect play of the complete-information stage game.
+
+    At each step the proposer offers the position that gives the responder exactly its
+    rejection value ``R_j(s)`` if it prefers agreement to the rejection outcome, and its ideal
+    position otherwise; the responder accepts iff the offer is worth at least
+    ``max(R_own(s), reservation value)`` and, after rejecting, exits iff exit is allowed and
+    ``w_own > C_own(s)``, its continuation value (the same as ``w_own > p·w_own + (1 − p)·C_own(s)``
+    for p < 1; at p = 1 the talks always break down first). Ties: accept, and stay. Formulas in :func:`bargainlab.theory.spe_thresholds`
+    (Rubinstein 1982; Ståhl 1972; Binmore, Shaked & Sutton 1989; Binmore, Rubinstein &
+    Wolinsky 1986). The tables are built once per round in :meth:`start` (one loop over
+    steps, vectorised over replicates); it has no parameters.
+    """
+
+    name: ClassVar[str] = "equilibrium"
+
+    def start(self, view: SideView) -> dict[str, Any]:
+        me = view.side
+        pair = lambda mine, theirs: (mine, theirs) if me == 0 else (theirs, mine)  # noqa: E731
+        tables = spe_thresholds(
+            delta=pair(view.own.delta, view.opponent.delta),
+            outside_option=pair(view.own.outside_option, view.opponent.outside_option),
+            disagreement=pair(view.disagreement, opponent_disagreement(view)),
+            curvature=pair(view.own.curvature, view.opponent.curvature),
+            horizon=np.minimum(view.own.deadline, view.horizon),
+            first_mover=view.first_mover,
+            breakdown=view.breakdown,
+            allow_exit=view.allow_exit,
+            levels=view.issue.levels,
+        )
+        return {"offer": tables.offer, "threshold": tables.threshold, "exit": tables.exit}
+
+    @staticmethod
+    def _column(state: dict[str, Any], key: str, step: int) -> np.ndarray:
+        table = state[key]
+        return table[:, min(step, table.shape[1] - 1)]
+
+    def propose(self, view: SideView, state: dict[str, Any], step: int) -> Offer:
+        x = self._column(state, "offer", step)
+        floor = view.own.reservation_value
+        # never ask for less than the bottom line (the equilibrium does not know it)
+        x = np.where(view.utility(x) >= floor - 1e-12, x, view.position(floor))
+        return Offer.plain(x)
+
+    def respond(self, view: SideView, state: dict[str, Any], step: int, offer: Offer) -> np.ndarray:
+        response = self.accept_if(view, offer, self._column(state, "threshold", step))
+        return self.exit_if(view, response, self._column(state, "exit", step))
+
+
+__all__ = ["Equilibrium", "opponent_disagreement"]

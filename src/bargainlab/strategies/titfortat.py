@@ -1,0 +1,98 @@
+"""Relative tit-for-tat (Faratin, Sierra & Jennings 1998, "Negotiation decision functions for
+autonomous agents", Robotics and Autonomous Systems 24; LITERATURE.md §1e).
+
+The agent reproduces, in percentage terms, the opponent's concession over its last two
+offers. Faratin et al. write it on issue values with a window of δ = 1:
+
+    x_a→b(t_{n+1}) = [x_b→a(t_{n−2}) / x_b→a(t_n)] · x_a→b(t_{n−1}).
+
+Here it is applied to utilities, the opponent's offers being measured in *own* utility:
+
+    target_{k+1} = clip(target_k · u_own(opp_prev) / u_own(opp_last), reservation, p_max),
+
+so an opponent that raises the own utility of its offers by 10% makes the agent lower its
+own target by 10% (a concession for a concession), and a retraction raises it. Before the
+opponent has made two offers the agent keeps its opening ``p_max``.
+
+Degenerate ratios (the formula is relative, so an offer worth 0 to us carries no scale):
+if ``u_own(opp_last) = 0`` the target is kept when ``u_own(opp_prev) = 0`` too and jumps to
+``p_max`` otherwise (the opponent took back everything); if ``u_own(opp_prev) = 0 <
+u_own(opp_last)`` the ratio is 0 and the agent concedes to its reservation value, as the
+formula says: leaving a worthless offer is an infinite relative concession.
+
+Acceptance (Genius's AC_next): accept an offer worth at least the agent's own next target,
+and never less than the reservation value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .._validate import check_scalar
+from ..negotiation import Offer
+from ..views import SideView
+from .base import Strategy, register
+
+_ZERO = 1e-12
+
+
+@register
+@dataclass(frozen=True)
+class TitForTat(Strategy):
+    """Relative tit-for-tat in utility terms.
+
+    Parameters
+    ----------
+    p_max:
+        Opening target utility in [0, 1] and the ceiling of the target. The floor is the
+        party's own reservation value (which wins if it exceeds ``p_max``).
+    """
+
+    name: ClassVar[str] = "tit_for_tat"
+    p_max: float = 1.0
+
+    def __post_init__(self) -> None:
+        check_scalar("p_max", self.p_max, low=0, high=1)
+
+    def _clip(self, view: SideView, target: np.ndarray) -> np.ndarray:
+        return np.maximum(np.minimum(target, self.p_max), view.own.reservation_value)
+
+    def _next_target(
+        self,
+        view: SideView,
+        target: np.ndarray,
+        prev: np.ndarray,
+        last: np.ndarray,
+        seen: np.ndarray,
+    ) -> np.ndarray:
+        """Target after observing the opponent's offers ``prev`` then ``last`` (``seen`` in all)."""
+        u_prev, u_last = view.utility(prev), view.utility(last)
+        safe = np.maximum(u_last, _ZERO)
+        scaled = np.where(
+            u_last > _ZERO, target * (u_prev / safe), np.where(u_prev > _ZERO, self.p_max, target)
+        )
+        return self._clip(view, np.where(seen >= 2, scaled, target))
+
+    def start(self, view: SideView) -> dict[str, Any]:
+        return {"target": self._clip(view, np.full(view.n, float(self.p_max)))}
+
+    def propose(self, view: SideView, state: dict[str, Any], step: int) -> Offer:
+        proposing = ((view.first_mover + step) % 2) == view.side
+        target = self._next_target(
+            view, state["target"], view.opp_prev, view.opp_last, view.opp_offers
+        )
+        state["target"] = np.where(proposing, target, state["target"])
+        return Offer.plain(view.position(state["target"]))
+
+    def respond(self, view: SideView, state: dict[str, Any], step: int, offer: Offer) -> np.ndarray:
+        # the target this side would propose next, once the offer on the table is observed
+        after = self._next_target(
+            view, state["target"], view.opp_last, offer.x, view.opp_offers + 1
+        )
+        return self.accept_if(view, offer, after)
+
+
+__all__ = ["TitForTat"]
