@@ -40,6 +40,7 @@ UNSWEEPABLE = (
     "null_cells",
     "reproduce",
     "traces",
+    "tournament",
 )
 
 

@@ -226,7 +226,7 @@ def regenerate_outputs(
     if figures:
         traces = pd.read_parquet(store.traces_path) if store.traces_path.is_file() else None
         with store.staging() as stage:
-            staged = summarize.figures(stage, rounds, study, axes, traces=traces)
+            staged = summarize.figures(stage, rounds, study, axes, traces=traces, summary=table)
             made = [store.root / Path(p).relative_to(stage) for p in staged]
     if report:
         text = summarize.report(
@@ -299,7 +299,8 @@ def compare_summaries(
             for i in np.flatnonzero(bad):
                 add(labels[i], c, a[i], b[i], diff[i])
         else:
-            differs = old[c].astype(str).to_numpy() != cur[c].astype(str).to_numpy()
+            # a blank text field reads back from CSV as NaN: compare blanks as ""
+            differs = old[c].fillna("").astype(str).to_numpy() != cur[c].fillna("").astype(str).to_numpy()
             for i in np.flatnonzero(differs):
                 add(labels[i], c, old[c].iloc[i], cur[c].iloc[i])
     return result()

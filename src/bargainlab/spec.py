@@ -226,6 +226,35 @@ class ReproduceSpec(_Model):
     """CI-sized profile: replicates used by reproduce (default: the study's own)."""
 
 
+class TournamentSpec(_Model):
+    """``[tournament]``: an evolutionary tournament between the arms and one sweep axis.
+
+    The focal population chooses among the study's arms, the opponent population among the
+    values of ``opponent_axis``; see :mod:`bargainlab.tournament`.
+    """
+
+    opponent_axis: str
+    """Sweep axis whose values are the opponent population's types (must be in ``sweep``)."""
+    generations: Annotated[int, Field(ge=1, le=100_000)] = 500
+    """Generations of replicator dynamics from each starting mix."""
+    baseline_fitness: Annotated[float, Field(gt=0.0, le=1000.0)] = 0.01
+    """Constant ``c`` added to every payoff to form the fitness (keeps it positive). Larger
+    values weaken selection per generation; the fixed points do not change."""
+    starts: list[Literal["uniform", "rare", "vertices"]] = ["uniform", "rare", "vertices"]
+    """Starting mixes: ``uniform`` (both populations uniform); ``rare`` (each strategy of
+    either population in turn at ``rare_share``, the rest of its population equal, the other
+    population uniform); ``vertices`` (the opponent population pure at each type in turn,
+    the treatment rare among the focal arms)."""
+    rare_share: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.05
+    """Starting share of a rare strategy."""
+    population_size: Annotated[int, Field(ge=2, le=1_000_000)] | None = 100
+    """Population size ``N`` of the Moran fixation probabilities (``None``: skip them)."""
+    resamples: Annotated[int, Field(ge=100, le=100_000)] = 1000
+    """Bootstrap resamples for the payoff intervals and the support of each spread verdict."""
+    confidence: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.95
+    """Level of the payoff intervals."""
+
+
 class StudySpec(_Model):
     """A whole study: one TOML file in ``experiments/``."""
 
@@ -252,6 +281,8 @@ class StudySpec(_Model):
     reproduce: ReproduceSpec = ReproduceSpec()
     traces: bool = False
     """Also store per-step traces of the first replicates (traces.parquet)."""
+    tournament: TournamentSpec | None = None
+    """An evolutionary tournament between the arms and the values of one sweep axis."""
 
     @field_validator("parties")
     @classmethod
@@ -310,6 +341,11 @@ class StudySpec(_Model):
             _in_range("condition.fallback", self.condition.fallback, self.issue)
         if self.game.status_quo is not None:
             _in_range("game.status_quo", self.game.status_quo, self.issue)
+        if self.tournament is not None and self.sweep and self.tournament.opponent_axis not in self.sweep_axes:
+            raise ValueError(
+                f"tournament.opponent_axis must be one of the sweep axes ({', '.join(self.sweep_axes)}); "
+                f"got {self.tournament.opponent_axis!r}"
+            )
         return self
 
     @property
