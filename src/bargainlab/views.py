@@ -171,14 +171,16 @@ class SideView:
     def relative_time(self, step: int | np.ndarray) -> np.ndarray:
         """Own relative time ``t = step / (deadline - 1)`` in [0, 1] (``t = 1`` if deadline is 1).
 
-        Returns an array broadcastable to ``(n,)``: a 0-d array when every replicate has the
-        same deadline (the common case, and much cheaper), else one entry per replicate.
+        Returns an array broadcastable to ``(n,)``: shape ``(1,)`` when every replicate has
+        the same deadline (the common case, and much cheaper), else one entry per replicate.
+        Never 0-d: NumPy's 0-d ``power`` can differ from its array loop by an ulp, which
+        would make a replicate's result depend on the rest of its batch.
         """
         inv = self.__dict__.get("_inv_span")
         if inv is None:
             d = np.minimum(self.own.deadline, self.horizon)
             inv = 1.0 / np.maximum(d - 1, 1)
             if inv.size and inv.min() == inv.max() and np.ndim(step) == 0:
-                inv = np.float64(inv[0])
+                inv = inv[:1].copy()
             self.__dict__["_inv_span"] = inv
         return np.minimum(np.asarray(step, dtype=float) * inv, 1.0)
