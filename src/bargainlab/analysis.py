@@ -12,7 +12,7 @@ For each set of paired differences ``d_1..d_n`` the tables report
 
 * ``mean_diff`` and a bootstrap confidence interval for the mean (BCa, Efron 1987, falling
   back to the percentile interval on the same resamples when BCa is degenerate);
-* the Wilcoxon signed-rank test (zero differences split between the ranks, Pratt/"zsplit");
+* the Wilcoxon signed-rank test (zero differences dropped, Wilcoxon's original rule, normal approximation);
 * Cohen's ``d_z = mean(d) / sd(d)``, clipped to +-``EFFECT_SIZE_CAP``;
 * ``p_holm``: Holm's (1979) step-down correction over all rows of the returned table;
 * ``verdict``: "helps" when the whole interval lies above 0, "hurts" when below, else
@@ -186,9 +186,10 @@ def _describe(
     if not d.any():
         statistic, p_value = 0.0, 1.0
     else:
-        # the normal approximation: exact/permutation p-values are slow with ties and zeros
+        # zero differences (identical paired paths) are dropped (Wilcoxon 1945); the normal
+        # approximation, as exact/permutation p-values are slow with ties and zeros
         # at small n, and our paired samples are large (the CI, not p, carries the verdict)
-        res = stats.wilcoxon(d, zero_method="zsplit", method="asymptotic")
+        res = stats.wilcoxon(d, zero_method="wilcox", method="asymptotic")
         statistic, p_value = float(res.statistic), float(res.pvalue)
     if sd > 0:
         effect = float(np.clip(mean / sd, -EFFECT_SIZE_CAP, EFFECT_SIZE_CAP))

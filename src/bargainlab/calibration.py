@@ -78,7 +78,7 @@ def subjective_value_effect(rounds: pd.DataFrame, party: str, seed: int = 0) -> 
     f = rounds[rounds["party"] == party]
     r1 = f[f["round"] == 1].set_index(["channels", "arm", "replicate"])
     r2 = f[(f["round"] == 2) & f["active"]].set_index(["channels", "arm", "replicate"])
-    joined = r1[["subjective_value", "utility"]].join(r2[["utility"]], rsuffix="_2", how="inner")
+    joined = r1[["subjective_value", "utility"]].join(r2[["utility"]].rename(columns={"utility": "utility_2"}), how="inner")
     name = "round-1 subjective value -> round-2 outcome"
     if len(joined) < 10 or joined["subjective_value"].std() == 0:
         return _row(name, "Curhan et al. 2010", "+", "OLS coefficient of SV_1 on u_2 given u_1", status="not observable")

@@ -30,7 +30,7 @@ from .executors import (
     progress_bar,
     task_function,
 )
-from .runstore import RunStore, build_manifest, config_hash, resolved_config_text
+from .runstore import RunStore, build_manifest, config_hash, resolved_config_text, write_text_atomic
 from .spec import StudySpec
 
 __all__ = [
@@ -437,4 +437,10 @@ def reproduce(
             "display.max_rows", 200, "display.width", 200, "display.max_colwidth", 60
         ):
             print(drift.to_string(index=False), file=stream)
+    if update:
+        from .results_index import results_index
+
+        index = root / "results" / "README.md"
+        write_text_atomic(index, results_index(root))
+        print(f"updated {index}", file=stream)
     return 0 if drift.empty or update else 1

@@ -1,0 +1,66 @@
+"""Direction checks against the human evidence, and the generated results index."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from _studies import keys_for, study
+from bargainlab.calibration import COLUMNS, direction_checks, instant_acceptance_effect
+from bargainlab.results_index import finding
+from bargainlab.simulate import simulate
+
+
+def _table(change_after_instant: float, n: int = 40) -> pd.DataFrame:
+    """A dealer whose opening demand moves by ``change_after_instant`` after rounds in which
+    its first offer was accepted at once, and by 0 otherwise."""
+    rows = []
+    gen = np.random.default_rng(0)
+    for rep in range(n):
+        demand = 0.5
+        for rnd in range(1, 7):
+            instant = bool(gen.random() < 0.5) if rnd < 6 else False
+            rows.append(
+                {"channels": "all", "arm": "a", "replicate": rep, "round": rnd, "party": "dealer",
+                 "active": True, "instant": instant, "first_offer": 1.0 + demand}
+            )
+            demand = demand + (change_after_instant if instant else 0.0)
+    return pd.DataFrame(rows)
+
+
+def test_instant_acceptance_direction_has_the_right_sign():
+    spec = study()
+    up = instant_acceptance_effect(_table(+0.05), spec, "dealer")
+    down = instant_acceptance_effect(_table(-0.05), spec, "dealer")
+    assert up["status"] == "reproduced" and up["estimate"] > 0.04
+    assert down["status"] == "not reproduced" and down["estimate"] < -0.04
+
+
+def test_direction_checks_on_a_real_run_are_complete_and_finite():
+    spec = study(channels__subjective_value=True, rounds__count=3)
+    rounds, _ = simulate(spec, keys_for(30), np.arange(30))
+    checks = direction_checks(rounds, spec)
+    assert list(checks.columns) == COLUMNS
+    assert checks["status"].isin(
+        ["reproduced", "not reproduced", "by construction", "not observable", "not modelled"]
+    ).all()
+    assert np.isfinite(checks[["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float)).all()
+    sv = checks[checks["check"].str.startswith("round-1 subjective value")].iloc[0]
+    assert sv["n"] > 0 and sv["ci_low"] <= sv["estimate"] <= sv["ci_high"]
+
+
+def test_finding_counts_verdicts_of_the_first_comparison():
+    summary = pd.DataFrame(
+        {
+            "section": ["effect"] * 4,
+            "channels": ["all", "all", "all", "no_information"],
+            "comparison": ["a vs b", "a vs b", "a vs c", "a vs b"],
+            "verdict": ["helps", "hurts", "helps", "helps"],
+            "mean_diff": [0.02, -0.05, 0.1, 0.3],
+            "ci_low": [0.01, -0.07, 0.05, 0.2],
+            "ci_high": [0.03, -0.03, 0.15, 0.4],
+        }
+    )
+    text = finding(summary, "supplier")
+    assert "a vs b" in text and "helps in 1" in text and "hurts in 1" in text and "of 2 cells" in text
+    assert "−0.050" in text or "-0.050" in text
