@@ -254,3 +254,55 @@ def test_invalid_relationship_parameters_name_the_field():
         create("learner", kind="clairvoyant")
     with pytest.raises(ValueError, match="decide_at"):
         create("face_saver", decide_at=2.0)
+
+
+# ---- schedules, status quo, behavioural levers ------------------------------------------
+def test_outside_option_schedule_takes_effect_from_its_round():
+    spec = study(
+        **{
+            "rounds__count": 4,
+            "parties__dealer__schedule": [{"round": 3, "outside_option": 0.9}],
+            "game__allow_exit": True,
+            "rounds__end_on_disagreement": True,
+        }
+    )
+    rounds = run(spec, n=48)
+    dealer = rounds[(rounds.party == "dealer") & ~rounds.active]
+    # after the relationship ended the dealer receives its outside option of that round
+    early = dealer[dealer["round"] < 3]["utility"]
+    late = dealer[dealer["round"] >= 3]["utility"]
+    assert (early == 0.3).all() and (late == 0.9).all() and len(late) > 0
+
+
+def test_status_quo_mode_carries_the_last_agreed_terms():
+    spec = study(
+        **{
+            "game__disagreement": "status_quo",
+            "rounds__count": 3,
+            "channels__precedent": True,
+            "game__horizon": 4,
+        }
+    )
+    rounds = run(spec, n=64)
+    sup = rounds[rounds.party == "supplier"].sort_values(["arm", "replicate", "round"])
+    for (_, _), g in sup.groupby(["arm", "replicate"]):
+        g = g.reset_index(drop=True)
+        for i in range(1, len(g)):
+            last_agreed = g.loc[: i - 1][g.loc[: i - 1, "agreed"]]
+            if not g.loc[i, "agreed"] and len(last_agreed):
+                assert g.loc[i, "terms"] == last_agreed["terms"].iloc[-1]
+            expected_ref = last_agreed["terms"].iloc[-1] if len(last_agreed) else 1.0
+            assert np.isclose(g.loc[i, "reference_point"], expected_ref)
+
+
+def test_behavioural_module_acts_only_through_its_levers():
+    """With every lever at zero, switching the module on changes nothing but the logged
+    subjective value."""
+    levers_off = {"exit_base": 0.0, "exit_slope": 0.0, "retaliation": 0.0, "acceptance_noise": 0.0}
+    on = run(study(**{"channels__subjective_value": True, "behaviour": levers_off}), n=48)
+    off = run(study(**{"channels__subjective_value": False, "behaviour": levers_off}), n=48)
+    assert (on["subjective_value"] != 0).any()
+    pd.testing.assert_frame_equal(on.drop(columns="subjective_value"), off.drop(columns="subjective_value"))
+    # and with the levers on, it does change outcomes
+    live = run(study(**{"channels__subjective_value": True, "behaviour": {"exit_base": 0.3}}), n=48)
+    assert not np.array_equal(live["utility"].to_numpy(), off["utility"].to_numpy())

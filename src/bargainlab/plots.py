@@ -232,8 +232,13 @@ def effect_heatmap(
     null_mask_column: str = "null_cell",
     units: str | None = None,
     title: str | None = None,
+    limit: float | None = None,
 ) -> Figure:
     """``mean_diff`` over two sweep axes, on a diverging colour scale centred at 0.
+
+    ``limit`` fixes the colour scale to ``[-limit, limit]`` (pass one value to every panel of
+    a small-multiples figure so that colours compare across panels); by default it is the
+    largest absolute effect shown.
 
     Each (x, y) pair must occur once: filter the other axes and the channels variant first
     (averaging intervals across cells would not give an interval). Values are annotated, a
@@ -254,7 +259,8 @@ def effect_heatmap(
         index=ys, columns=xs
     )
     values = np.ma.masked_invalid(grid.to_numpy(dtype=float))
-    limit = float(np.abs(values).max()) if values.count() else 0.0
+    if limit is None:
+        limit = float(np.abs(values).max()) if values.count() else 0.0
     limit = limit if limit > 0 else 1.0
     fig, ax = _figure(ax)
     image = ax.imshow(

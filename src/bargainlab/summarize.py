@@ -648,7 +648,8 @@ def figure_plan(
     if traces:
         stems.append("trace")
     if (tournament if tournament is not None else study_tournament(study)) is not None:
-        stems += ["tournament", "tournament_payoffs"]
+        # a tournament's key figure is its population dynamics
+        stems = ["tournament", "tournament_payoffs", *stems]
     return stems
 
 
@@ -798,13 +799,16 @@ def _heatmap_figures(
         fig = Figure(figsize=(5.2 * cols, 4.4 * rows), layout="constrained")
         grid = fig.subplots(rows, cols, squeeze=False).ravel()
         chosen = effects[(effects["treatment"] == treatment) & (effects["control"] == control)]
+        shared = float(chosen["mean_diff"].abs().max()) if len(chosen) else 0.0
         for ax, combo in zip(grid, combos, strict=False):
             sub = chosen
             for axis, value in combo.items():
                 sub = sub[sub[axis] == value]
             sub = sub.drop_duplicates([x_axis, y_axis])
             note = ", ".join(f"{_short(a)} = {plots._tick(combo[a])}" for a in varying)
-            plots.effect_heatmap(sub, x_axis, y_axis, ax=ax, units="utility", title=note or " ")
+            plots.effect_heatmap(
+                sub, x_axis, y_axis, ax=ax, units="utility", title=note or " ", limit=shared or None
+            )
         for ax in grid[len(combos) :]:
             ax.set_axis_off()
         fig.suptitle(
