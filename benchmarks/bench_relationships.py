@@ -13,9 +13,9 @@ import time
 
 import numpy as np
 
-from bargainlab.simulate import build_setup
 from bargainlab.relationship import play
 from bargainlab.rng import StreamRNG
+from bargainlab.simulate import build_setup
 from bargainlab.spec import StudySpec
 from bargainlab.strategies import create
 

@@ -34,3 +34,4 @@ def test_readme_quick_start_has_exactly_two_commands():
     assert commands == ["pip install . && bargainlab", "pip install '.[test]' && pytest"]
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci and "bargainlab reproduce" in ci
+    assert ci.index(commands[1]) < ci.index("bargainlab reproduce")

@@ -126,10 +126,29 @@ NULLS = {
 def test_null_cell_face_saving_has_no_later_round_effect(name):
     """Information channel alone (precedent and subjective value off; no exits and no end on
     disagreement, so every relationship survives): in these cells nothing the supplier
-    reveals can be used later, so the later-round effect must vanish."""
+    reveals can be used later. The mechanics then make the later rounds *identical* across
+    arms, replicate by replicate, so the test asks for exact zeros, not just a CI around 0
+    (a CI alone could hide a leak as large as the real effect)."""
     rounds = run(study(**NULLS[name]), n=96)
     row = effect(rounds, "face_saver", "capitulator")
     assert row["ci_low"] <= 0.0 <= row["ci_high"], row.to_dict()
+    later = rounds[(rounds["round"] >= 2) & (rounds.party == "supplier")]
+    a = later[later.arm == "face_saver"].set_index(["replicate", "round"])["utility"].sort_index()
+    b = later[later.arm == "capitulator"].set_index(["replicate", "round"])["utility"].sort_index()
+    np.testing.assert_array_equal(a.to_numpy(), b.to_numpy())
+
+
+def test_positive_control_the_same_setting_outside_the_nulls_has_an_effect():
+    """The null tests can fail: in the base cell (persistent private types, a learning
+    dealer, several offers per round) the arms' later rounds do differ, and the paired
+    effect is detected."""
+    rounds = run(study(), n=200)
+    row = effect(rounds, "face_saver", "capitulator")
+    later = rounds[(rounds["round"] >= 2) & (rounds.party == "supplier")]
+    a = later[later.arm == "face_saver"].set_index(["replicate", "round"])["utility"].sort_index()
+    b = later[later.arm == "capitulator"].set_index(["replicate", "round"])["utility"].sort_index()
+    assert (a.to_numpy() != b.to_numpy()).mean() > 0.05
+    assert row["sd_diff"] > 0 and not (row["ci_low"] <= 0.0 <= row["ci_high"]), row.to_dict()
 
 
 def test_null_cell_worthless_condition_against_a_correct_bayesian():

@@ -544,3 +544,14 @@ def test_union_of_grids_cells_are_described_by_their_own_grid(tmp_path):
     assert "| horizon = 1 |" in text and "| horizon = 20 |" not in text
     assert "| rho = 1 |" not in text
     assert "Sweep grid 2 of 2 (other axes at the study's values): `game.horizon` = 1." in text
+
+
+def test_verdicts_need_the_interval_and_the_holm_adjusted_test():
+    table = pd.DataFrame(
+        {
+            "ci_low": [0.01, 0.01, -0.05, -0.02],
+            "ci_high": [0.05, 0.05, -0.01, 0.03],
+            "p_holm": [0.001, 0.2, 0.01, 0.001],
+        }
+    )
+    assert S.adjusted_verdicts(table).tolist() == ["helps", "no effect", "hurts", "no effect"]

@@ -291,6 +291,13 @@ def negotiate(
             "u1": np.zeros((max_steps, n)),
         }
     v0, v1 = views
+    # share the history arrays between the two views (see the end of the loop)
+    v1.opp_last, v1.opp_last_conditional, v1.opp_offers = v0.own_last, v0.own_last_conditional, v0.own_offers
+    v0.opp_last, v0.opp_last_conditional, v0.opp_offers = v1.own_last, v1.own_last_conditional, v1.own_offers
+    hist_last = (v0.own_last, v1.own_last)
+    hist_cond = (v0.own_last_conditional, v1.own_last_conditional)
+    hist_count = (v0.own_offers, v1.own_offers)
+    hist_prev = (v1.opp_prev, v0.opp_prev)
     use_breakdown = rng is not None and bool(np.any(game.breakdown > 0))
     keep_last_offer = game.disagreement == "outside_options"
     fm_even = game.first_mover == 0  # party 0 proposes at even steps where it moves first
@@ -359,18 +366,17 @@ def negotiate(
         ended = failed | accept
         np.copyto(steps, s + 1, where=active)
 
-        # history for the next step: each side observes the offer just made
-        for view, opp_proposed in ((v0, ~prop_is0), (v1, prop_is0)):
-            upd = active & opp_proposed
-            np.copyto(view.opp_prev, view.opp_last, where=upd & (view.opp_offers > 0))
-            np.copyto(view.opp_prev, x, where=upd & (view.opp_offers == 0))
-            np.copyto(view.opp_last, x, where=upd)
-            np.copyto(view.opp_last_conditional, cond, where=upd)
-            view.opp_offers += upd
-            own = active & ~opp_proposed
-            np.copyto(view.own_last, x, where=own)
-            np.copyto(view.own_last_conditional, cond, where=own)
-            view.own_offers += own
+        # history for the next step: both sides observe the offer just made. The arrays are
+        # shared between the views (party p's last offer is p's own_last and its opponent's
+        # opp_last), so each is updated once.
+        for p, made in ((0, prop_is0), (1, ~prop_is0)):
+            upd = active & made
+            first_offer_now = upd & (hist_count[p] == 0)
+            np.copyto(hist_prev[p], hist_last[p], where=upd & ~first_offer_now)
+            np.copyto(hist_prev[p], x, where=first_offer_now)
+            np.copyto(hist_last[p], x, where=upd)
+            np.copyto(hist_cond[p], cond, where=upd)
+            hist_count[p][...] += upd
         active &= ~ended
 
     # payoffs are discounted to the step at which the round ended

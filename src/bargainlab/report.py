@@ -714,8 +714,8 @@ def _conclusion(
             "",
             f"Across {len(records)} cell(s), playing {treatment} instead of {control} helps the "
             f"{records[0]['party']} in {_count(len(helps))}, has no detectable effect in "
-            f"{_count(len(none))} and hurts in {_count(len(hurts))} (95% CIs, not adjusted for "
-            "multiplicity; see p (Holm) above).",
+            f"{_count(len(none))} and hurts in {_count(len(hurts))} (a verdict needs the 95% CI "
+            "to exclude 0 and the Holm-adjusted Wilcoxon p to be below 0.05).",
             "",
         ]
         if helps:

@@ -85,13 +85,21 @@ class StreamRNG:
         return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
     def normal(self, round_index: int, step: int, stream: int) -> np.ndarray:
-        """Standard normals (Box-Muller on two counter streams)."""
-        u1 = self.uniform(round_index, step, 2 * stream + 1)
-        u2 = self.uniform(round_index, step, 2 * stream + 2)
+        """Standard normals (Box-Muller on two counter streams of their own).
+
+        Normal stream ``k`` reads the uniform streams ``NORMAL_BASE + 2k`` and
+        ``NORMAL_BASE + 2k + 1``, which no uniform stream in :data:`STREAMS` uses.
+        """
+        if not 0 <= stream < (0xFFFFF - NORMAL_BASE) // 2:
+            raise ValueError(f"normal stream must lie in [0, {(0xFFFFF - NORMAL_BASE) // 2}), got {stream}")
+        u1 = self.uniform(round_index, step, NORMAL_BASE + 2 * stream)
+        u2 = self.uniform(round_index, step, NORMAL_BASE + 2 * stream + 1)
         return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)
 
 
-# Named streams, so two mechanisms never share draws by accident.
+# Named streams, so two mechanisms never share draws by accident. Uniform streams stay below
+# NORMAL_BASE; normal streams are mapped above it (see StreamRNG.normal).
+NORMAL_BASE = 1 << 19
 STREAM_BREAKDOWN = 1
 STREAM_ACCEPT_NOISE = 2
 STREAM_TYPES = 3
@@ -99,3 +107,12 @@ STREAM_CONDITION = 4
 STREAM_EXIT = 5
 STREAM_FIRST_MOVER = 6
 STREAM_STRATEGY = 100  # strategies use STREAM_STRATEGY + side * 50 + k
+STREAMS = {
+    "breakdown": STREAM_BREAKDOWN,
+    "accept_noise": STREAM_ACCEPT_NOISE,
+    "types": STREAM_TYPES,
+    "condition": STREAM_CONDITION,
+    "exit": STREAM_EXIT,
+    "first_mover": STREAM_FIRST_MOVER,
+    "strategy": STREAM_STRATEGY,
+}

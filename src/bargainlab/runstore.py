@@ -84,19 +84,24 @@ def versions() -> dict[str, str]:
 
 
 def git_commit() -> dict[str, Any]:
-    """``{"commit": sha or None, "dirty": bool or None}`` of the checkout bargainlab is
-    imported from; ``None`` when the package is not a tracked file of a git checkout (e.g.
-    installed in site-packages)."""
+    """``{"commit": sha or None, "dirty": bool or None}`` of the checkout bargainlab runs from.
+
+    First the checkout the package is imported from (an editable install); else the checkout
+    of the current directory when it is a bargainlab checkout (``pip install .`` run from
+    it, as in the README); ``None`` when neither is.
+    """
     package = Path(__file__).resolve().parent
-    try:
-        tracked = _git(package, "ls-files", "--error-unmatch", "__init__.py")
-        if tracked is None:
-            return {"commit": None, "dirty": None}
-        commit = _git(package, "rev-parse", "HEAD")
-        status = _git(package, "status", "--porcelain", "--untracked-files=no")
-    except OSError:
-        return {"commit": None, "dirty": None}
-    return {"commit": commit, "dirty": None if status is None else bool(status)}
+    candidates = [(package, "__init__.py"), (Path.cwd(), "src/bargainlab/__init__.py")]
+    for folder, marker in candidates:
+        try:
+            if _git(folder, "ls-files", "--error-unmatch", marker) is None:
+                continue
+            commit = _git(folder, "rev-parse", "HEAD")
+            status = _git(folder, "status", "--porcelain", "--untracked-files=no")
+        except OSError:
+            continue
+        return {"commit": commit, "dirty": None if status is None else bool(status)}
+    return {"commit": None, "dirty": None}
 
 
 def _git(cwd: Path, *args: str) -> str | None:

@@ -39,8 +39,9 @@ Statistics (effect and channel rows; see :mod:`bargainlab.analysis`)
   of the contribution); ``ci_low``, ``ci_high`` -- 95% bootstrap interval (BCa).
 * ``p_value`` -- Wilcoxon signed-rank; ``p_holm`` -- Holm-corrected within the family: all
   effect rows of the same channels variant (every comparison x cell), resp. all channel
-  rows. ``effect_size`` -- Cohen's d_z. ``verdict`` -- ``helps`` / ``no effect`` /
-  ``hurts`` from the interval (not multiplicity-adjusted).
+  rows. ``effect_size`` -- Cohen's d_z. ``verdict`` -- ``helps`` / ``hurts`` when the 95%
+  interval lies wholly above / below 0 *and* the Holm-adjusted Wilcoxon p is below 0.05, so a
+  claim survives the multiplicity of the sweep; ``no effect`` otherwise.
 
 Per arm (effect rows; ``_treatment`` and ``_control`` suffixes)
 
@@ -174,6 +175,19 @@ MAX_HEATMAP_PANELS = 12
 
 N_RESAMPLES = 9999
 """Bootstrap resamples per interval (the default of :mod:`bargainlab.analysis`)."""
+ALPHA = 0.05
+"""Family-wise error rate of the Holm-adjusted verdicts."""
+
+
+def adjusted_verdicts(table: pd.DataFrame, alpha: float = ALPHA) -> pd.Series:
+    """``helps``/``hurts`` where the interval excludes 0 in that direction and the
+    Holm-adjusted p-value is below ``alpha``; ``no effect`` elsewhere."""
+    significant = table["p_holm"].to_numpy(dtype=float) < alpha
+    helps = significant & (table["ci_low"].to_numpy(dtype=float) > 0)
+    hurts = significant & (table["ci_high"].to_numpy(dtype=float) < 0)
+    return pd.Series(np.where(helps, "helps", np.where(hurts, "hurts", "no effect")), index=table.index)
+
+
 _SECTIONS = ["effect", "channel", "tournament_payoff", "tournament_mix", "tournament_fixation", "calibration"]
 
 CALIBRATION_COLUMNS = ["check", "source", "expected", "statistic", "status"]
@@ -388,6 +402,7 @@ def effects_table(
     ).reset_index(drop=True)
     for _, idx in table.groupby("channels", sort=True).groups.items():
         table.loc[idx, "p_holm"] = holm(table.loc[idx, "p_value"].to_numpy(dtype=float))
+    table["verdict"] = adjusted_verdicts(table)
     table["n"] = table["n"].astype(np.int64)
     return table[[*EFFECT_COLUMNS[:2], *axes, *EFFECT_COLUMNS[2:]]]
 
@@ -427,6 +442,7 @@ def _channel_rows(
     table = pd.concat(frames, ignore_index=True)
     table = table.sort_values(["cell", "_rank"], kind="stable").reset_index(drop=True)
     table["p_holm"] = holm(table["p_value"].to_numpy(dtype=float))
+    table["verdict"] = adjusted_verdicts(table)
     real = table["component"].isin(["information", "surplus", "precedent", "subjective_value"])
     return _flag_nulls(
         table,

@@ -47,6 +47,9 @@ class Issue:
     levels: int | None = None
 
     def __post_init__(self) -> None:
+        for label in ("name", "unit"):
+            if not isinstance(getattr(self, label), str):
+                raise TypeError(f"issue.{label} must be a string, got {type(getattr(self, label)).__name__}")
         check_scalar("issue.low", self.low)
         check_scalar("issue.high", self.high)
         if not self.high > self.low:
@@ -98,7 +101,7 @@ def utility(side: int | np.ndarray, x: np.ndarray, curvature: np.ndarray) -> np.
         share = x if side == 0 else 1.0 - np.asarray(x)
     else:
         share = np.where(np.asarray(side) == 0, x, 1.0 - x)
-    share = np.clip(share, 0.0, 1.0)
+    share = np.minimum(np.maximum(share, 0.0), 1.0)
     return share if _is_linear(curvature) else share**curvature
 
 

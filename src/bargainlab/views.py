@@ -169,7 +169,8 @@ class SideView:
         return np.where(conditional, np.maximum(met, fb), base)
 
     def relative_time(self, step: int | np.ndarray) -> np.ndarray:
-        """Own relative time ``t = step / (deadline - 1)`` in [0, 1] (``t = 1`` if deadline is 1).
+        """Own relative time ``t = step / max(deadline - 1, 1)``, capped at 1 (with a deadline of
+        1 the only step has ``t = 0`` and the next one ``t = 1``).
 
         Returns an array broadcastable to ``(n,)``: shape ``(1,)`` when every replicate has
         the same deadline (the common case, and much cheaper), else one entry per replicate.

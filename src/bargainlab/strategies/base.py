@@ -49,9 +49,12 @@ class Strategy:
     def likelihood(self, obs: Any, theta: np.ndarray, ctx: Any, noise: float) -> np.ndarray:
         """``(n, G)``: probability of the observed round if this strategy had type ``theta``.
 
-        A correct Bayesian opponent calls this. The default is the model-free truncation
-        (offers and acceptances bound the bottom line from above); strategies with an
-        explicit rule override it with :func:`bargainlab.likelihood.rule_likelihood`.
+        A correct Bayesian opponent calls this. Strategies with an explicit rule (the
+        time-dependent tactics and the seed's phase strategies) override it with
+        :func:`bargainlab.likelihood.rule_likelihood`, so the Bayesian is exact for them up to
+        the smoothing; for the others (tit-for-tat, equilibrium play, the learner) this
+        default is a model-free approximation: offers and acceptances bound the bottom line
+        from above.
         """
         from ..likelihood import truncation_likelihood
 

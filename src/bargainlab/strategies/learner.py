@@ -8,14 +8,18 @@ reservation value: among offers that leave the opponent exactly a candidate type
 
 with ``d`` its disagreement payoff (the opponent accepts iff the offer reaches its bottom
 line). Within the round it concedes from that demand toward its own floor along a
-time-dependent curve ``floor + (D - floor) * (1 - t ** (1 / e))`` and accepts offers worth
-its next target (AC_next). Any ratchet therefore comes from the belief, never from a rule
+time-dependent curve ``floor + (D - floor) * (1 - t ** (1 / e))``, with ``floor`` the larger
+of its reservation value and its outside option, accepts offers worth its next target
+(AC_next), and at its last turn takes its outside option rather than less. Any ratchet therefore comes from the belief, never from a rule
 about who conceded.
 
 Sophistication (``kind``):
 
 * ``"bayesian"`` -- correct Bayesian: updates with the opponent strategy's own likelihood
-  (:meth:`Strategy.likelihood`), i.e. it knows how the opponent plays;
+  (:meth:`Strategy.likelihood`), i.e. it knows how the opponent plays. The likelihood uses
+  the opponent's last offer and last response of the round, which pin the type for the
+  deterministic rules in the library; for strategies without an explicit rule it falls back
+  to the truncation model (see :meth:`Strategy.likelihood`);
 * ``"naive"`` -- truncation: "it offered/accepted x, so its bottom line is at most u(x);
   it rejected y, so above u(y)", whatever the opponent's strategy;
 * ``"anchored"`` -- a non-learner: demand = own utility of the reference point + ``step``.
@@ -82,8 +86,13 @@ class Learner(Strategy):
         check_scalar("step", self.step, low=0, high=1)
         check_scalar("noise", self.noise, low=0, low_open=True, high=1)
 
+    @staticmethod
+    def floor(view: SideView) -> np.ndarray:
+        """Its bottom line: never less than its reservation value or its outside option."""
+        return np.maximum(view.own.reservation_value, view.own.outside_option)
+
     def demand(self, view: SideView) -> np.ndarray:
-        floor = view.own.reservation_value
+        floor = self.floor(view)
         if self.kind == "anchored" or view.belief is None:
             ref = view.reference_point if view.reference_point is not None else view.status_quo
             d = view.utility(ref) + self.step
@@ -96,7 +105,7 @@ class Learner(Strategy):
         return {"demand": self.demand(view)}
 
     def target(self, view: SideView, state: dict, step: int) -> np.ndarray:
-        floor = view.own.reservation_value
+        floor = self.floor(view)
         t = view.relative_time(step)
         return floor + (state["demand"] - floor) * (1.0 - t ** (1.0 / self.e))
 

@@ -262,8 +262,12 @@ class ModestWinner(TimeDependent):
         return np.where(hesitate, 0, decision).astype(np.int8)
 
     def likelihood(self, obs, theta, ctx: OwnerContext, noise: float) -> np.ndarray:
-        """Offers and acceptances bound the bottom line; its rejections carry no information
-        (a correct Bayesian knows that a modest winner hesitates whatever its type)."""
+        """Without modesty: the time-dependent rule's exact likelihood. With it, an
+        approximation: offers and acceptances bound the bottom line, and rejections are left
+        out, because a hesitation rejects an offer the plain rule would accept (the last
+        offer may be a counter-offer, so the tactic's offer rule does not apply either)."""
+        if not self.modest:
+            return super().likelihood(obs, theta, ctx, noise)
         th = theta[None, :]
         n = obs.agreed.shape[0]
         lik = np.ones((n, theta.shape[0]))

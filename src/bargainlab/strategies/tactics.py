@@ -85,6 +85,32 @@ class TimeDependent(Strategy):
     def respond(self, view: SideView, state: dict, step: int, offer: Offer) -> np.ndarray:
         return self.accept_if(view, offer, self.target(view, step + 1))
 
+    def likelihood(self, obs, theta: np.ndarray, ctx, noise: float) -> np.ndarray:
+        """The tactic's own rule at every candidate reservation value ``theta``: its last
+        offer is ``position(target_theta(t))`` and it accepts iff an offer is worth its next
+        target (and its reservation value). Its deadline is taken to be the public horizon."""
+        from ..likelihood import rule_likelihood
+        from ..terms import position
+
+        curv = ctx.curvature[:, None]
+        dt = 1.0 / max(ctx.horizon - 1, 1)
+
+        def floor_of(th):
+            return th if self.p_min is None else np.maximum(th, self.p_min)
+
+        def offer_rule(th, t, faced_x, faced_any, _ctx):
+            floor = floor_of(th)
+            u = genius_target(t, self.e, self.k, floor, np.maximum(self.p_max, floor))
+            x = position(ctx.side, u, curv)
+            return x, np.zeros(x.shape, dtype=bool)
+
+        def threshold_rule(th, t, value, _ctx):
+            floor = floor_of(th)
+            nxt = genius_target(np.minimum(t + dt, 1.0), self.e, self.k, floor, np.maximum(self.p_max, floor))
+            return np.maximum(nxt, th)
+
+        return rule_likelihood(obs, theta, ctx, noise, offer_rule=offer_rule, threshold_rule=threshold_rule)
+
 
 def _preset(cls_name: str, reg_name: str, exponent: float, doc: str) -> type[TimeDependent]:
     cls = dataclass(frozen=True)(

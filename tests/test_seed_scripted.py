@@ -1,0 +1,476 @@
+"""The seed essay's strategies and the learner against a scripted opponent: exact offers,
+condition flags and decisions.
+
+The scripted opponent proposes a fixed position at each of its steps and rejects everything
+(or accepts at one given step). Unless a test says otherwise the strategy under test is party
+0 (utility ``u0(x) = x``), moves first, and the round has six steps, so it proposes at steps
+0, 2, 4 and responds at 1, 3, 5; its relative time is ``t = s / 5`` and step 5 is its last
+response. Expected values are worked out by hand from the documented rules and written down
+as numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+import pytest
+
+from bargainlab.beliefs import Belief, grid_points
+from bargainlab.likelihood import OwnerContext
+from bargainlab.negotiation import (
+    OUTCOME_AGREEMENT,
+    OUTCOME_DEADLINE,
+    OUTCOME_EXIT,
+    Game,
+    negotiate,
+)
+from bargainlab.observations import observe
+from bargainlab.parties import PartyBatch
+from bargainlab.strategies import ACCEPT, EXIT, REJECT, Offer, Strategy, create
+from bargainlab.strategies.learner import optimal_demand
+from bargainlab.terms import Condition, Issue
+
+
+@dataclass(frozen=True)
+class Scripted(Strategy):
+    """Proposes ``offers[step]`` (a position) at its own steps, with the condition attached if
+    ``conditional``; accepts only at ``accept_at``. Not registered, so it never shows up in the
+    registry-driven property tests."""
+
+    name: ClassVar[str] = "scripted"
+    offers: tuple[float, ...] = ()
+    accept_at: int | None = None
+    conditional: bool = False
+
+    def propose(self, view, state, step):
+        x = self.offers[step] if step < len(self.offers) else 0.5
+        return Offer(np.full(view.n, x), np.full(view.n, self.conditional))
+
+    def respond(self, view, state, step, offer):
+        return np.full(view.n, ACCEPT if step == self.accept_at else REJECT, dtype=np.int8)
+
+
+def play(
+    strategy: Strategy,
+    scripted: Scripted,
+    *,
+    side: int = 0,
+    first_mover: int = 0,
+    horizon: int = 6,
+    reservation: float = 0.2,
+    outside=(0.0, 0.0),
+    allow_exit: bool = False,
+    condition: Condition | None = None,
+    reference_point: float | None = None,
+    belief: Belief | None = None,
+):
+    """Play the strategy (as ``side``) against the script; the reference point and belief go
+    into the strategy's own view. Returns (result, trace, played steps)."""
+    parties = [PartyBatch.build(1, outside_option=outside[i], deadline=horizon) for i in (0, 1)]
+    parties[side] = parties[side].with_(reservation_value=reservation)
+    game = Game(
+        Issue(),
+        tuple(parties),
+        horizon=horizon,
+        first_mover=first_mover,
+        allow_exit=allow_exit,
+        condition=condition,
+    )
+    extra = {}
+    if reference_point is not None:
+        extra["reference_point"] = np.array([reference_point])
+    if belief is not None:
+        extra["belief"] = belief
+    views = tuple(game.view(i, **(extra if i == side else {})) for i in (0, 1))
+    pair = (strategy, scripted) if side == 0 else (scripted, strategy)
+    result = negotiate(game, pair, trace=True, views=views)
+    tr = result.trace
+    played = [s for s in range(tr["played"].shape[0]) if tr["played"][s, 0]]
+    return result, tr, played
+
+
+def check(tr, played, side, expected):
+    """``expected`` maps each played step to the strategy's offer -- a position (plain) or a
+    ``(position, conditional)`` pair -- or to its response."""
+    assert played == sorted(expected), "the round ended at a different step"
+    for step, want in expected.items():
+        if tr["proposer"][step, 0] == side:
+            x, cond = want if isinstance(want, tuple) else (want, False)
+            assert tr["x"][step, 0] == pytest.approx(x, abs=1e-12), f"offer at step {step}"
+            assert bool(tr["conditional"][step, 0]) is cond, f"condition flag at step {step}"
+        else:
+            assert tr["response"][step, 0] == want, f"response at step {step}"
+
+
+# ---- capitulator ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("outside", "expected", "outcome"),
+    [
+        # floor = max(0.3, 0) = 0.3: s4 offers 0.3, s5 accepts 0.35 >= 0.3
+        ((0.0, 0.0), {0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: 0.3, 5: ACCEPT}, OUTCOME_AGREEMENT),
+        # floor = max(0.3, 0.4) = 0.4: s4 offers 0.4, s5 rejects 0.35 < 0.4
+        ((0.4, 0.0), {0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: 0.4, 5: REJECT}, OUTCOME_DEADLINE),
+    ],
+)
+def test_capitulator_concedes_to_its_floor_after_decide_at(outside, expected, outcome):
+    """Aspiration A = 1 (no reference point), decide_at = 0.5, reservation 0.3.
+    s0, s2 (t = 0, 0.4 < 0.5): asks for A = 1. s1 (t = 0.2): 0.4 < A is rejected although it
+    is worth the floor -- before decide_at a loss is not predicted. s3 (t = 0.6): 0.25 < A, a
+    loss, threshold = floor; 0.25 is below the floor either way. s4: offers the floor."""
+    script = Scripted(offers=(0, 0.4, 0, 0.25, 0, 0.35))
+    result, tr, played = play(create("capitulator"), script, reservation=0.3, outside=outside)
+    check(tr, played, 0, expected)
+    assert result.outcome[0] == outcome
+
+
+@pytest.mark.parametrize(
+    ("offers", "expected"),
+    [
+        # s1: 0.6 < A = 0.7 before decide_at -> reject; s3: 0.2 < floor 0.3 -> reject;
+        # s4: offers the floor 0.3; s5: 0.3 is worth exactly the floor -> accept
+        ((0, 0.6, 0, 0.2, 0, 0.3), {0: 0.7, 1: REJECT, 2: 0.7, 3: REJECT, 4: 0.3, 5: ACCEPT}),
+        # s1: 0.7 is worth A -> accepted before decide_at
+        ((0, 0.7), {0: 0.7, 1: ACCEPT}),
+    ],
+)
+def test_capitulator_aspires_to_its_reference_point(offers, expected):
+    """Reference point 0.7: A = u0(0.7) = 0.7 replaces the aspiration parameter (1.0)."""
+    _, tr, played = play(
+        create("capitulator"), Scripted(offers=offers), reservation=0.3, reference_point=0.7
+    )
+    check(tr, played, 0, expected)
+
+
+def test_capitulator_as_party_one_with_a_reference_point():
+    """Party 1 (u1 = 1 − x) moves first. Reference 0.4: A = 0.6, asked for as position 0.4;
+    floor 0.3 is position 0.7. s1: 0.5 (worth 0.5) before decide_at -> reject; s3: 0.8 (worth
+    0.2 < 0.3) -> reject; s4: offers 0.7; s5: 0.7 (worth 0.3) -> accept."""
+    script = Scripted(offers=(0, 0.5, 0, 0.8, 0, 0.7))
+    result, tr, played = play(
+        create("capitulator"), script, side=1, first_mover=1, reservation=0.3, reference_point=0.4
+    )
+    check(tr, played, 1, {0: 0.4, 1: REJECT, 2: 0.4, 3: REJECT, 4: 0.7, 5: ACCEPT})
+    assert result.x[0] == pytest.approx(0.7)
+
+
+# ---- holdout ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("last", "response", "outcome"),
+    [(0.79, REJECT, OUTCOME_DEADLINE), (0.8, ACCEPT, OUTCOME_AGREEMENT)],
+)
+def test_holdout_never_goes_below_its_aspiration(last, response, outcome):
+    """aspiration 0.8, reservation 0.3: it asks for 0.8 at every turn, also after decide_at and
+    after facing offers worth its floor (0.5, 0.6), and accepts only offers worth 0.8."""
+    script = Scripted(offers=(0, 0.5, 0, 0.6, 0, last))
+    result, tr, played = play(create("holdout", aspiration=0.8), script, reservation=0.3)
+    check(tr, played, 0, {0: 0.8, 1: REJECT, 2: 0.8, 3: REJECT, 4: 0.8, 5: response})
+    assert result.outcome[0] == outcome
+
+
+def test_holdout_aspires_to_its_reference_point():
+    """Reference 0.65 gives A = 0.65 (the aspiration parameter 1.0 is not used); 0.6 is refused
+    at every step, including its last response."""
+    script = Scripted(offers=(0, 0.6, 0, 0.6, 0, 0.6))
+    _, tr, played = play(create("holdout"), script, reservation=0.3, reference_point=0.65)
+    check(tr, played, 0, {0: 0.65, 1: REJECT, 2: 0.65, 3: REJECT, 4: 0.65, 5: REJECT})
+
+
+# ---- face-saver -------------------------------------------------------------------------------
+def condition_for(holder: int) -> Condition:
+    """Worth 0.2 to its holder, costs the obliged party 0.1, fallback position 0.5."""
+    return Condition(holder, np.array([0.2]), np.array([0.1]), np.array([0.5]))
+
+
+@pytest.mark.parametrize(("last_resort", "response"), [(True, ACCEPT), (False, REJECT)])
+def test_face_saver_matches_the_demand_with_the_condition(last_resort, response):
+    """A = 1, floor = reservation 0.4, condition value 0.2, party 0 holds it.
+    s1 (t = 0.2): 0.3 before decide_at -> reject. s3 (t = 0.6): 0.25 < A, a loss, but not its
+    last response -> threshold A -> reject. s4: u(0.25) + 0.2 = 0.45 >= 0.4, affordable ->
+    offers the demand 0.25 with the condition. s5 (last response): 0.41 >= floor is accepted
+    as a last resort, refused without it."""
+    script = Scripted(offers=(0, 0.3, 0, 0.25, 0, 0.41))
+    result, tr, played = play(
+        create("face_saver", last_resort=last_resort),
+        script,
+        reservation=0.4,
+        condition=condition_for(0),
+    )
+    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: (0.25, True), 5: response})
+    assert result.agreed[0] == last_resort
+
+
+def test_face_saver_holds_when_the_condition_does_not_cover_the_gap():
+    """s3: 0.15 < A -> reject. s4: u(0.15) + 0.2 = 0.35 < floor 0.4 -> holds at A = 1
+    without the condition. s5 (last response): 0.35 < floor is refused even as a last resort."""
+    script = Scripted(offers=(0, 0.3, 0, 0.15, 0, 0.35))
+    _, tr, played = play(create("face_saver"), script, reservation=0.4, condition=condition_for(0))
+    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: 1.0, 5: REJECT})
+
+
+@pytest.mark.parametrize(
+    ("condition", "demand", "offer_s4"),
+    [
+        # u(0.42) = 0.42 >= 0.4 is affordable with or without the condition's value:
+        # the same concession, flagged only when the condition is on
+        (True, 0.42, (0.42, True)),
+        (False, 0.42, (0.42, False)),
+        # u(0.25) + 0.2 >= 0.4 only counting the condition: with condition = false the
+        # condition is worthless (the control arm), so it holds at A = 1
+        (True, 0.25, (0.25, True)),
+        (False, 0.25, (1.0, False)),
+    ],
+)
+def test_face_saver_control_arm_without_the_condition(condition, demand, offer_s4):
+    """Same game as above; s3's demand (0.42 or 0.25) is rejected (not its last response)."""
+    script = Scripted(offers=(0, 0.3, 0, demand, 0, 0.1))
+    _, tr, played = play(
+        create("face_saver", condition=condition),
+        script,
+        reservation=0.4,
+        condition=condition_for(0),
+    )
+    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: offer_s4, 5: REJECT})
+
+
+def test_face_saver_conditional_deal_settles_with_the_condition():
+    """The script accepts the s4 offer (0.25, conditional). Party 1 meets the condition:
+    u1(0.25) − 0.1 = 0.65 >= u1(fallback 0.5) = 0.5, so party 0 gets 0.25 + 0.2 = 0.45."""
+    script = Scripted(offers=(0, 0.3, 0, 0.25), accept_at=4)
+    result, tr, played = play(
+        create("face_saver"), script, reservation=0.4, condition=condition_for(0)
+    )
+    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: (0.25, True)})
+    assert result.conditional[0] and result.condition_met[0]
+    assert result.utility[0, 0] == pytest.approx(0.45)
+    assert result.utility[0, 1] == pytest.approx(0.65)
+
+
+def test_only_the_holder_can_attach_the_condition():
+    """Party 1 holds the condition. The face-saver (obliged, so the condition is worth 0 to it)
+    concedes at s4 to 0.42 >= floor 0.4 and asks for the condition, but the engine strips the
+    flag; the scripted holder's conditional offers keep it."""
+    script = Scripted(offers=(0, 0.3, 0, 0.42, 0, 0.1), conditional=True)
+    _, tr, _ = play(create("face_saver"), script, reservation=0.4, condition=condition_for(1))
+    assert tr["x"][4, 0] == pytest.approx(0.42)
+    assert tr["conditional"][:, 0].tolist() == [False, True, False, True, False, True]
+
+
+def test_a_non_holder_cannot_attach_the_condition():
+    """Party 0 holds the condition: the scripted party 1 asks for it at every offer, the engine
+    never records it."""
+    script = Scripted(offers=(0, 0.3, 0, 0.15, 0, 0.35), conditional=True)
+    _, tr, _ = play(create("face_saver"), script, reservation=0.4, condition=condition_for(0))
+    assert not tr["conditional"][:, 0].any()
+
+
+# ---- modest winner ----------------------------------------------------------------------------
+# Linear tactic (e = 1, k = 0, p_max = 1), reservation 0.2: target(s) = 0.2 + 0.8 (1 − s/5),
+# i.e. 1, 0.84, 0.68, 0.52, 0.36, 0.2, 0.2; a response at s uses target(s + 1).
+def test_modest_winner_hesitates_once_then_accepts():
+    """s1: 0.7 >= target(2) = 0.68 is acceptable and worth >= 0.2 + margin 0.05: the first
+    time, it rejects and at s2 asks for 0.7 + bump 0.02 = 0.72 (instead of 0.68). s3: 0.6 >=
+    target(4) = 0.36 is acceptable and winning, but it has hesitated already -> accept."""
+    result, tr, played = play(create("modest_winner"), Scripted(offers=(0, 0.7, 0, 0.6)))
+    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 0.72, 3: ACCEPT})
+    assert result.x[0] == pytest.approx(0.6)
+
+
+def test_modest_winner_control_accepts_at_once():
+    result, tr, played = play(
+        create("modest_winner", modest=False), Scripted(offers=(0, 0.7, 0, 0.6))
+    )
+    check(tr, played, 0, {0: 1.0, 1: ACCEPT})
+    assert result.x[0] == pytest.approx(0.7)
+
+
+def test_modest_winner_never_hesitates_at_its_last_response():
+    """s1: 0.1 < 0.68 and s3: 0.2 < 0.36 are rejected (not acceptable); s5 (last response):
+    0.9 >= target(6) = 0.2 and winning, but there is no later turn -> accept at once."""
+    _, tr, played = play(create("modest_winner"), Scripted(offers=(0, 0.1, 0, 0.2, 0, 0.9)))
+    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 0.68, 3: REJECT, 4: 0.36, 5: ACCEPT})
+
+
+def test_modest_winner_accepts_a_small_win_at_once():
+    """margin 0.3: winning means worth >= 0.5. s3: 0.45 >= target(4) = 0.36 is acceptable but
+    not winning -> accepted without hesitation."""
+    _, tr, played = play(create("modest_winner", margin=0.3), Scripted(offers=(0, 0.1, 0, 0.45)))
+    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 0.68, 3: ACCEPT})
+
+
+def test_modest_winner_displays_satisfaction_only_as_the_control():
+    assert create("modest_winner").displays_satisfaction is False
+    assert create("modest_winner", modest=False).displays_satisfaction is True
+
+
+# ---- learner: anchored ------------------------------------------------------------------------
+# Reservation 0.2, reference 0.6, step 0.05: D = u0(0.6) + 0.05 = 0.65. With e = 0.5:
+# target(s) = 0.2 + 0.45 (1 − (s/5)²) = 0.65, 0.632, 0.578, 0.488, 0.362, 0.2, 0.2.
+ANCHORED_PATH = {0: 0.65, 1: REJECT, 2: 0.578, 3: REJECT, 4: 0.362}
+# With an outside option of 0.3 the floor is max(0.2, 0.3) = 0.3:
+# target(s) = 0.3 + 0.35 (1 − (s/5)²) = 0.65, 0.636, 0.594, 0.524, 0.426, 0.3.
+ANCHORED_PATH_W = {0: 0.65, 1: REJECT, 2: 0.594, 3: REJECT, 4: 0.426}
+
+
+def test_anchored_learner_opens_at_reference_plus_step_and_concedes():
+    """s1: 0.5 < target(2) = 0.578 -> reject; s3: 0.35 < target(4) = 0.362 -> reject;
+    s5: 0.25 >= target(6) = 0.2 -> accept."""
+    script = Scripted(offers=(0, 0.5, 0, 0.35, 0, 0.25))
+    result, tr, played = play(create("learner", kind="anchored"), script, reference_point=0.6)
+    check(tr, played, 0, {**ANCHORED_PATH, 5: ACCEPT})
+    assert result.x[0] == pytest.approx(0.25)
+
+
+@pytest.mark.parametrize(
+    ("reference", "reservation", "opening"),
+    [
+        (0.98, 0.2, 1.0),  # 0.98 + 0.05 is clipped to 1
+        (0.1, 0.3, 0.3),  # 0.1 + 0.05 is below the floor 0.3
+    ],
+)
+def test_anchored_learner_demand_is_clipped_to_floor_and_one(reference, reservation, opening):
+    _, tr, _ = play(
+        create("learner", kind="anchored"),
+        Scripted(offers=(0, 0.0)),
+        horizon=2,
+        reservation=reservation,
+        reference_point=reference,
+    )
+    assert tr["x"][0, 0] == pytest.approx(opening, abs=1e-12)
+
+
+def test_anchored_learner_exits_at_its_last_turn_below_its_outside_option():
+    """Outside option 0.3 (so the floor is 0.3, path ANCHORED_PATH_W), exit allowed. s3: 0.1
+    < target(4) is rejected, not exited (not its last turn). s5 (last turn): 0.15 < the floor
+    0.3 is rejected, and 0.15 < 0.3 -> exit."""
+    script = Scripted(offers=(0, 0.5, 0, 0.1, 0, 0.15))
+    result, tr, played = play(
+        create("learner", kind="anchored"),
+        script,
+        reference_point=0.6,
+        outside=(0.3, 0.0),
+        allow_exit=True,
+    )
+    check(tr, played, 0, {**ANCHORED_PATH_W, 5: EXIT})
+    assert result.outcome[0] == OUTCOME_EXIT and result.exited_by[0] == 0
+
+
+def test_anchored_learner_exits_rather_than_accept_less_than_its_outside_option():
+    """As above, but the last offer 0.25 is worth more than its reservation value 0.2 and less
+    than its outside option 0.3: the floor is 0.3, so it rejects, and walking away pays
+    0.3 > 0.25, so it exits."""
+    script = Scripted(offers=(0, 0.5, 0, 0.35, 0, 0.25))
+    result, tr, played = play(
+        create("learner", kind="anchored"),
+        script,
+        reference_point=0.6,
+        outside=(0.3, 0.0),
+        allow_exit=True,
+    )
+    check(tr, played, 0, {**ANCHORED_PATH_W, 5: EXIT})
+    assert result.outcome[0] == OUTCOME_EXIT
+
+
+# ---- learner: bayesian ------------------------------------------------------------------------
+def test_bayesian_learner_opens_at_its_optimal_demand():
+    """Grid θ = 0, 0.25, 0.5, 0.75, 1 for party 1's reservation value; prior 0.05, 0.45, 0.1,
+    0.3, 0.1, so P(θ <= θ_g) = 0.05, 0.5, 0.6, 0.9, 1. Leaving party 1 exactly θ_g means
+    x_g = 1 − θ_g, worth u0 = 1, 0.75, 0.5, 0.25, 0 to the learner. Fallback d = its outside
+    option 0.1. EU_g = P_g u_g + (1 − P_g) d:
+      0.05 + 0.095 = 0.145, 0.375 + 0.05 = 0.425, 0.3 + 0.04 = 0.34, 0.225 + 0.01 = 0.235, 0.
+    The best is g = 1: D = 0.75. Then target(s) = 0.2 + 0.55 (1 − (s/5)²):
+    0.75, _, 0.662, _, 0.398; s1: 0.3 < 0.662, s3: 0.3 < 0.398 -> reject; s5: 0.3 >= 0.2."""
+    grid = grid_points(5)
+    prior = np.array([0.05, 0.45, 0.1, 0.3, 0.1])
+    p_accept = np.cumsum(prior)
+    own_u = 1.0 - grid
+    eu = p_accept * own_u + (1.0 - p_accept) * 0.1
+    np.testing.assert_allclose(eu, [0.145, 0.425, 0.34, 0.235, 0.0], atol=1e-12)
+    assert int(np.argmax(eu)) == 1
+
+    belief = Belief.from_prior(prior, grid, 1)
+    script = Scripted(offers=(0, 0.3, 0, 0.3, 0, 0.3))
+    _, tr, played = play(create("learner"), script, outside=(0.1, 0.0), belief=belief)
+    check(tr, played, 0, {0: 0.75, 1: REJECT, 2: 0.662, 3: REJECT, 4: 0.398, 5: ACCEPT})
+
+
+def test_optimal_demand_by_hand():
+    """The same grid with a flat prior and fallback 0.3: P = 0.2, 0.4, 0.6, 0.8, 1;
+    EU = 0.2 + 0.24 = 0.44, 0.3 + 0.18 = 0.48, 0.3 + 0.12 = 0.42, 0.2 + 0.06 = 0.26, 0 -> 0.75."""
+    parties = (
+        PartyBatch.build(1, outside_option=0.3, deadline=6),
+        PartyBatch.build(1, deadline=6),
+    )
+    game = Game(Issue(), parties, horizon=6)
+    belief = Belief.from_prior(np.full(5, 0.2), grid_points(5), 1)
+    assert optimal_demand(belief, game.view(0, belief=belief)) == pytest.approx([0.75])
+
+
+# ---- learner.update_belief --------------------------------------------------------------------
+def scripted_observation(accept_at: int | None):
+    """Party 0 offers 0.8, 0.7, 0.6 at steps 0, 2, 4; party 1 offers 0.3, 0.4, 0.45 at 1, 3, 5
+    and rejects everything, or accepts at ``accept_at``; what party 0 saw of party 1."""
+    parties = (PartyBatch.build(2, deadline=6), PartyBatch.build(2, deadline=6))
+    game = Game(Issue(), parties, horizon=6)
+    pair = (
+        Scripted(offers=(0.8, 0, 0.7, 0, 0.6, 0)),
+        Scripted(offers=(0, 0.3, 0, 0.4, 0, 0.45), accept_at=accept_at),
+    )
+    return observe(negotiate(game, pair, trace=True), 0, 6)
+
+
+def logistic(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@pytest.mark.parametrize(
+    ("accept_at", "factors"),
+    [
+        # Party 1 (u1 = 1 − x) offered at best 0.45 -> θ <= 0.55; it rejected 0.8, 0.7 and 0.6,
+        # the most generous to it being 0.6 -> θ > 0.4.
+        (None, [("at_most", 0.55), ("above", 0.4)]),
+        # Accepts 0.6 at step 4: offered at best 0.4 -> θ <= 0.6; accepted 0.6 -> θ <= 0.4;
+        # rejected 0.8 and 0.7, most generous 0.7 -> θ > 0.3.
+        (4, [("at_most", 0.6), ("at_most", 0.4), ("above", 0.3)]),
+    ],
+)
+def test_naive_learner_posterior_is_the_truncation_update(accept_at, factors):
+    """posterior ∝ prior · (ε + (1 − ε) Π terms), each term σ((u − θ)/noise) for "at most u"
+    and 1 − σ((u − θ)/noise) for "above u". Only row 0 is updated; row 1 keeps the prior."""
+    noise, tremble = 0.2, 0.1
+    grid = grid_points(5)
+    prior = np.array([0.1, 0.2, 0.4, 0.2, 0.1])
+    belief = Belief.from_prior(prior, grid, 2)
+    ctx = OwnerContext(
+        side=1,
+        curvature=np.ones(2),
+        horizon=6,
+        reference_x=np.full(2, 0.5),
+        condition_value=None,
+        outside_option=np.zeros(2),
+    )
+    learner = create("learner", kind="naive", noise=noise)
+    learner.update_belief(
+        belief, scripted_observation(accept_at), Scripted(), ctx, tremble, np.array([True, False])
+    )
+
+    lik = np.ones(5)
+    for kind, u in factors:
+        at_most = logistic((u - grid) / noise)
+        lik *= at_most if kind == "at_most" else 1.0 - at_most
+    post = prior * (tremble + (1.0 - tremble) * lik)
+    post /= post.sum()
+    np.testing.assert_allclose(belief.mass[0], post, rtol=1e-12)
+    np.testing.assert_allclose(belief.mass[1], prior, rtol=0)
+    assert not np.allclose(post, prior)
+
+
+def test_anchored_learner_does_not_update():
+    prior = np.array([0.1, 0.2, 0.4, 0.2, 0.1])
+    belief = Belief.from_prior(prior, grid_points(5), 2)
+    ctx = OwnerContext(1, np.ones(2), 6, np.full(2, 0.5), None, np.zeros(2))
+    create("learner", kind="anchored").update_belief(
+        belief, scripted_observation(4), Scripted(), ctx, 0.1, np.array([True, True])
+    )
+    np.testing.assert_array_equal(belief.mass, np.tile(prior, (2, 1)))
