@@ -5,7 +5,8 @@ Target utility at relative time ``t`` in [0, 1]:
     f(t) = k + (1 - k) * t ** (1 / e)
     target(t) = p_min + (p_max - p_min) * (1 - f(t))
 
-with ``p_min`` the party's reservation value unless given. ``e < 1`` is Boulware (concedes
+with ``p_min`` the party's bottom line -- the larger of its reservation value and its
+outside option -- unless a higher ``p_min`` is given. ``e < 1`` is Boulware (concedes
 late), ``e = 1`` linear, ``e > 1`` Conceder, ``e = 0`` a hardliner (never concedes). The
 acceptance rule is Genius's AC_next: accept an offer worth at least the utility of one's own
 next offer (and never below the reservation value).
@@ -45,7 +46,8 @@ class TimeDependent(Strategy):
     p_max:
         Opening utility in [0, 1].
     p_min:
-        Floor in [0, 1]; ``None`` uses the party's own reservation value.
+        Floor in [0, 1]; ``None`` uses the party's bottom line (reservation value or outside
+        option, whichever is larger).
     """
 
     name: ClassVar[str] = "time_dependent"
@@ -64,7 +66,8 @@ class TimeDependent(Strategy):
                 raise ValueError(f"p_min must not exceed p_max; got p_min={self.p_min}, p_max={self.p_max}")
 
     def _floor(self, view: SideView) -> np.ndarray:
-        res = view.own.reservation_value
+        # an outside option is a floor under the bottom line (Binmore, Shaked & Sutton 1989)
+        res = np.maximum(view.own.reservation_value, view.own.outside_option)
         return res if self.p_min is None else np.maximum(res, self.p_min)
 
     def target(self, view: SideView, step: int) -> np.ndarray:
@@ -95,7 +98,10 @@ class TimeDependent(Strategy):
         curv = ctx.curvature[:, None]
         dt = 1.0 / max(ctx.horizon - 1, 1)
 
+        outside = 0.0 if ctx.outside_option is None else ctx.outside_option[:, None]
+
         def floor_of(th):
+            th = np.maximum(th, outside)
             return th if self.p_min is None else np.maximum(th, self.p_min)
 
         def offer_rule(th, t, faced_x, faced_any, _ctx):

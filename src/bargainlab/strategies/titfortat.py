@@ -8,7 +8,7 @@ offers. Faratin et al. write it on issue values with a window of δ = 1:
 
 Here it is applied to utilities, the opponent's offers being measured in *own* utility:
 
-    target_{k+1} = clip(target_k · u_own(opp_prev) / u_own(opp_last), reservation, p_max),
+    target_{k+1} = clip(target_k · u_own(opp_prev) / u_own(opp_last), floor, p_max),
 
 so an opponent that raises the own utility of its offers by 10% makes the agent lower its
 own target by 10% (a concession for a concession), and a retraction raises it. Before the
@@ -17,11 +17,11 @@ opponent has made two offers the agent keeps its opening ``p_max``.
 Degenerate ratios (the formula is relative, so an offer worth 0 to us carries no scale):
 if ``u_own(opp_last) = 0`` the target is kept when ``u_own(opp_prev) = 0`` too and jumps to
 ``p_max`` otherwise (the opponent took back everything); if ``u_own(opp_prev) = 0 <
-u_own(opp_last)`` the ratio is 0 and the agent concedes to its reservation value, as the
+u_own(opp_last)`` the ratio is 0 and the agent concedes to its floor, as the
 formula says: leaving a worthless offer is an infinite relative concession.
 
 Acceptance (Genius's AC_next): accept an offer worth at least the agent's own next target,
-and never less than the reservation value.
+and never less than its floor, the larger of its reservation value and outside option.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ class TitForTat(Strategy):
     ----------
     p_max:
         Opening target utility in [0, 1] and the ceiling of the target. The floor is the
-        party's own reservation value (which wins if it exceeds ``p_max``).
+        party's floor (reservation value or outside option, whichever is larger; it wins if it
+        exceeds ``p_max``).
     """
 
     name: ClassVar[str] = "tit_for_tat"
@@ -58,7 +59,10 @@ class TitForTat(Strategy):
         check_scalar("p_max", self.p_max, low=0, high=1)
 
     def _clip(self, view: SideView, target: np.ndarray) -> np.ndarray:
-        return np.maximum(np.minimum(target, self.p_max), view.own.reservation_value)
+        return np.maximum(
+            np.minimum(target, self.p_max),
+            np.maximum(view.own.reservation_value, view.own.outside_option),
+        )
 
     def _next_target(
         self,
