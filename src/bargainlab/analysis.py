@@ -355,6 +355,19 @@ def paired_effects(
     payoff = later_round_payoff(rounds, party, first_round, discount, metric=metric, axes=axes)
     keys = ["cell", "channels"]
     diffs = _paired_differences(payoff, keys, treatment, control)
+    return _grouped_effects(diffs, keys, rounds, axes, confidence, n_resamples, seed)
+
+
+def _grouped_effects(
+    diffs: pd.DataFrame,
+    keys: list[str],
+    rounds: pd.DataFrame,
+    axes: Sequence[str],
+    confidence: float,
+    n_resamples: int,
+    seed: int,
+) -> pd.DataFrame:
+    """:func:`_effects_frame` over the groups of paired differences defined by ``keys``."""
     groups = (
         (dict(zip(keys, key, strict=True)), grp["diff"].to_numpy())
         for key, grp in diffs.groupby(keys, sort=True)
@@ -389,19 +402,7 @@ def per_round_effects(
     rows = _party_rows(rounds, party, [*keys, "arm", "replicate", metric])
     values = rows[[*keys, "arm", "replicate"]].assign(value=rows[metric].astype(float))
     diffs = _paired_differences(values, keys, treatment, control)
-    groups = (
-        (dict(zip(keys, key, strict=True)), grp["diff"].to_numpy())
-        for key, grp in diffs.groupby(keys, sort=True)
-    )
-    return _effects_frame(
-        groups,
-        keys,
-        _axis_values(rounds, axes),
-        axes,
-        confidence=confidence,
-        n_resamples=n_resamples,
-        seed=seed,
-    )
+    return _grouped_effects(diffs, keys, rounds, axes, confidence, n_resamples, seed)
 
 
 def channel_decomposition(
