@@ -152,7 +152,7 @@ def test_stored_axis_values_have_one_type_per_axis(tmp_path):
     assert {type(v["game.allow_exit"]) for v in labels} == {bool}
 
 
-def test_missing_base_values_are_nan_or_null():
+def test_missing_base_values_are_stored_as_text_never_nan():
     from bargainlab.config import Cell
 
     cells = [
@@ -160,8 +160,9 @@ def test_missing_base_values_are_nan_or_null():
         Cell(1, {"x": None, "y": None, "z": None}, None),
     ]
     first, second = stored_axis_values(cells)
-    assert first == {"x": 1.0, "y": "a", "z": "true"}
-    assert np.isnan(second["x"]) and second["y"] == "null" and second["z"] == "null"
+    # no numeric axis column may hold NaN: an axis with a missing value is text
+    assert first == {"x": "1", "y": "a", "z": "true"}
+    assert second == {"x": "null", "y": "null", "z": "null"}
 
 
 def test_run_task_adds_cell_and_axis_columns(tmp_path):

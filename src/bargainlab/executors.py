@@ -136,8 +136,8 @@ def make_tasks(
 
 def stored_axis_values(cells: list[Cell]) -> list[dict[str, Any]]:
     """Per cell, the value of each axis as stored in its column, with one type per axis:
-    bool, int, float (numbers of mixed kinds, or numbers and missing values as NaN) or str
-    (anything else; non-strings as JSON)."""
+    bool, int, float (numbers of mixed kinds) or str (anything else, non-strings as JSON; an
+    axis with a missing value in some cell is stored as text, so no numeric column holds NaN)."""
     if not cells:
         return []
     names = list(cells[0].values)
@@ -150,7 +150,7 @@ def stored_axis_values(cells: list[Cell]) -> list[dict[str, Any]]:
             convert = bool
         elif present and len(present) == len(values) and all(_is_int(v) for v in values):
             convert = int
-        elif present and all(_is_int(v) or isinstance(v, float) for v in present):
+        elif present and len(present) == len(values) and all(_is_int(v) or isinstance(v, float) for v in present):
             convert = _as_float
         else:
             convert = _as_text
