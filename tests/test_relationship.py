@@ -325,3 +325,21 @@ def test_behavioural_module_acts_only_through_its_levers():
     # and with the levers on, it does change outcomes
     live = run(study(**{"channels__subjective_value": True, "behaviour": {"exit_base": 0.3}}), n=48)
     assert not np.array_equal(live["utility"].to_numpy(), off["utility"].to_numpy())
+
+
+def test_holder_learns_the_obliged_partys_cost_from_whether_it_met_the_condition():
+    """Met: the cost was at most the slack u(x) - u(fallback), so the holder's belief moves
+    down from the prior mean; not met: up. The obliged party holds no such belief."""
+    spec = study(**{"rounds__count": 2, "condition__cost": {"low": 0.0, "high": 0.5}})
+    rounds = run(spec, n=300)
+    prior_mean = 0.25
+    holder = rounds[(rounds.party == "supplier") & (rounds["round"] == 1)]
+    deals = holder[holder.agreed & (rounds.loc[holder.index, "strategy"] == "face_saver")]
+    deals = deals[rounds.loc[deals.index, "condition_offered"]]
+    met = deals[deals.condition_met]
+    assert len(met) > 5
+    assert (met["condition_belief_mean"] < prior_mean).all()
+    unmet_conditional = deals[~deals.condition_met]
+    assert (unmet_conditional["condition_belief_mean"] >= prior_mean - 1e-9).all()
+    obliged = rounds[rounds.party == "dealer"]
+    assert (obliged["condition_belief_mean"] == 0).all() and (obliged["condition_belief_sd"] == 0).all()

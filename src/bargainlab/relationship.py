@@ -7,7 +7,8 @@ State carried from round to round, per party and replicate (all of it logged):
   (costs rose in round 3) move it;
 * the belief about the opponent's reservation value (:class:`~bargainlab.beliefs.Belief`),
   updated by learners after each round and carried forward as ``rho * posterior + (1 - rho)
-  * prior``;
+  * prior``; and the condition holder's belief about the obliged party's private cost,
+  updated from whether an agreed condition was met (``view.condition_belief``);
 * the reference point: the last agreed terms (precedent), which also serve as the status quo
   in ``status_quo`` mode;
 * the subjective-value stock of the behavioural module.
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 
 from . import behaviour as bh
 from .beliefs import Belief, draw_from
@@ -91,6 +93,8 @@ COLUMNS = {
     "belief_sd": "Standard deviation of that belief.",
     "reference_point": "This party's reference point at the start of the round: the last agreed terms, in domain units.",
     "subjective_value": "This round's subjective value (0 when the behavioural module is off).",
+    "condition_belief_mean": "Mean of the condition holder's belief about the obliged party's private cost of meeting the condition, after the round's update (utility units); 0 for the obliged party and in studies without a condition.",
+    "condition_belief_sd": "Standard deviation of that belief (0 where the mean is 0 by convention).",
     "first_offer": "This party's first offer of the round in domain units (its reference point if it made none).",
     "instant": "Whether the opponent accepted this party's very first offer of the round at once.",
 }
@@ -140,10 +144,18 @@ def play(
         "belief_sd": np.zeros(shape),
         "reference_point": np.zeros(shape),
         "subjective_value": np.zeros(shape),
+        "condition_belief_mean": np.zeros(shape),
+        "condition_belief_sd": np.zeros(shape),
         "first_offer": np.zeros(shape),
         "instant": np.zeros(shape, dtype=bool),
     }
     beliefs = [Belief.from_prior(setup.priors[1 - i], setup.grid, n) for i in (0, 1)]
+    holder = setup.condition_holder
+    cost_belief = None
+    if holder is not None:
+        # the holder's belief about the obliged party's cost; a cosmetic condition costs 0
+        cost_prior = setup.condition_cost_prior if ch.surplus else (setup.grid == 0).astype(float)
+        cost_belief = Belief.from_prior(cost_prior, setup.grid, n)
     memory: list[dict[str, np.ndarray]] = [{}, {}]
     stock = np.zeros((n, 2))
     initial_x = np.full(n, setup.status_quo)
@@ -203,7 +215,14 @@ def play(
         for i in (0, 1):
             beliefs[i].offset = float(setup.reservation_shift[r, 1 - i])
         views = tuple(
-            game.view(i, round_index=r, belief=beliefs[i], memory=memory[i], reference_point=ref_x)
+            game.view(
+                i,
+                round_index=r,
+                belief=beliefs[i],
+                memory=memory[i],
+                reference_point=ref_x,
+                condition_belief=cost_belief if i == holder else None,
+            )
             for i in (0, 1)
         )
         result = negotiate(game, strategies, rng=rng, round_index=r, trace=True, views=views, active=active)
@@ -224,6 +243,18 @@ def play(
                     )
                     strategies[i].update_belief(beliefs[i], obs[i], strategies[o], ctx, setup.tremble, active)
 
+        # The holder learns about the obliged party's cost from whether it met an agreed
+        # condition: it meets iff u_ob(x) - cost >= u_ob(fallback) (a public rule), so the
+        # likelihood is a step at that threshold, smoothed over half a grid step.
+        conditional_deal = result.agreed & result.conditional & active
+        if ch.information and cost_belief is not None and conditional_deal.any():
+            ob = 1 - holder
+            slack = utility(ob, result.x, parties[ob].curvature) - utility(ob, condition.fallback, parties[ob].curvature)
+            width = 0.5 * (setup.grid[1] - setup.grid[0])
+            at_most = expit((slack[:, None] - setup.grid[None, :]) / width)
+            met = result.condition_met[:, None]
+            cost_belief.update(np.where(met, at_most, 1.0 - at_most), setup.tremble, conditional_deal)
+
         # ---- outcomes ------------------------------------------------------------------
         agreed = result.agreed & active
         tr = result.trace
@@ -241,6 +272,9 @@ def play(
             rec["reservation_value"][r, :, i] = res[i]
             rec["belief_mean"][r, :, i] = beliefs[i].mean()
             rec["belief_sd"][r, :, i] = beliefs[i].sd()
+            if i == holder:
+                rec["condition_belief_mean"][r, :, i] = cost_belief.mean()
+                rec["condition_belief_sd"][r, :, i] = cost_belief.sd()
             rec["reference_point"][r, :, i] = setup.issue.to_domain(ref_x)
             own = tr["played"] & (tr["proposer"] == i)
             made = own.any(axis=0)
@@ -287,6 +321,8 @@ def play(
         active = active & ~ended
         for i in (0, 1):
             beliefs[i].persist(setup.rho)
+        if cost_belief is not None:
+            cost_belief.persist(setup.rho)
         if traces:
             frame = result.trace_frame(setup.issue)
             frame["round"] = r + 1

@@ -108,7 +108,9 @@ class SideView:
     condition: ConditionView | None = None
     round_index: int = 0
     belief: Any = None
-    """This side's posterior over the opponent's type (relationships only)."""
+    """This side's posterior over the opponent's reservation value (relationships only)."""
+    condition_belief: Any = None
+    """The condition holder's posterior over the obliged party's cost (relationships only)."""
     memory: dict[str, np.ndarray] = field(default_factory=dict)
     """Per-strategy state carried from round to round (relationships only)."""
     reference_point: np.ndarray | None = None
