@@ -100,6 +100,8 @@ def make_rounds(
                                     "belief_sd": 0.1,
                                     "reference_point": 1.5,
                                     "subjective_value": 0.0,
+                                    "condition_belief_mean": 0.05 if party == "supplier" else 0.0,
+                                    "condition_belief_sd": 0.02 if party == "supplier" else 0.0,
                                     "first_offer": 1.8 if party == "dealer" else 1.0,
                                     "instant": False,
                                 }
