@@ -516,7 +516,9 @@ def test_figures_reuse_a_given_summary(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("effects recomputed")
 
-    monkeypatch.setattr(S, "effects_table", boom)
+    import bargainlab.study_figures as F
+
+    monkeypatch.setattr(F, "effects_table", boom)
     paths = S.figures(tmp_path, rounds, spec, AXES, summary=pd.read_csv(tmp_path / "summary.csv"))
     assert paths[0].stem == "heatmap"
     with pytest.raises(AssertionError, match="effects recomputed"):
