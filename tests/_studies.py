@@ -17,18 +17,35 @@ BASE: dict[str, Any] = {
     "game": {"horizon": 20, "first_mover": "dealer", "status_quo": 1.0, "allow_exit": False},
     "rounds": {"count": 4, "rho": 1.0, "end_on_disagreement": False},
     "parties": {
-        "dealer": {"prefers": "high", "reservation_value": {"mean": 0.55, "sd": 0.15}, "outside_option": 0.3},
+        "dealer": {
+            "prefers": "high",
+            "reservation_value": {"mean": 0.55, "sd": 0.15},
+            "outside_option": 0.3,
+        },
         "supplier": {"prefers": "low", "reservation_value": {"low": 0.0, "high": 0.5}},
     },
-    "condition": {"holder": "supplier", "value": 0.15, "cost": {"low": 0.0, "high": 0.1}, "fallback": 1.0},
+    "condition": {
+        "holder": "supplier",
+        "value": 0.15,
+        "cost": {"low": 0.0, "high": 0.1},
+        "fallback": 1.0,
+    },
     "strategies": {"dealer": {"name": "learner", "params": {"kind": "bayesian"}}},
     "arms": {
         "party": "supplier",
-        "strategies": {"face_saver": {"name": "face_saver"}, "capitulator": {"name": "capitulator"}},
+        "strategies": {
+            "face_saver": {"name": "face_saver"},
+            "capitulator": {"name": "capitulator"},
+        },
         "treatment_rounds": 1,
         "continuation": {"name": "linear"},
     },
-    "channels": {"information": True, "surplus": True, "precedent": False, "subjective_value": False},
+    "channels": {
+        "information": True,
+        "surplus": True,
+        "precedent": False,
+        "subjective_value": False,
+    },
 }
 
 
@@ -47,6 +64,42 @@ def study(**overrides: Any) -> StudySpec:
 def keys_for(n: int, seed: int = 11) -> np.ndarray:
     """One key per replicate, each from its own SeedSequence."""
     return np.array(
-        [np.random.SeedSequence(seed, spawn_key=(0, r)).generate_state(2, dtype=np.uint64) for r in range(n)],
+        [
+            np.random.SeedSequence(seed, spawn_key=(0, r)).generate_state(2, dtype=np.uint64)
+            for r in range(n)
+        ],
         dtype=np.uint64,
     )
+
+
+def tiny_study_toml(
+    header: str,
+    *,
+    dealer_reservation: str = "0.2",
+    supplier_params: str | None = None,
+    sweep: str = "",
+) -> str:
+    """The small two-arm TOML study the pipeline tests share: ``header`` (name, replicates,
+    seed, ..., verbatim) then a supplier on ``time_dependent`` against a dealer whose arms are
+    a Boulware and a Conceder tactic, then an optional ``[sweep]`` block (verbatim lines)."""
+    params = f"params = {supplier_params}\n" if supplier_params else ""
+    body = (
+        "[parties.supplier]\n"
+        'prefers = "high"\n'
+        "reservation_value = { low = 0.1, high = 0.4 }\n\n"
+        "[parties.dealer]\n"
+        'prefers = "low"\n'
+        f"reservation_value = {dealer_reservation}\n\n"
+        "[strategies.supplier]\n"
+        'name = "time_dependent"\n'
+        f"{params}\n"
+        "[arms]\n"
+        'party = "dealer"\n'
+        "[arms.strategies.boulware]\n"
+        'name = "time_dependent"\n'
+        "params = { e = 0.2 }\n"
+        "[arms.strategies.conceder]\n"
+        'name = "time_dependent"\n'
+        "params = { e = 2.0 }\n"
+    )
+    return header + body + (f"\n[sweep]\n{sweep}" if sweep else "")

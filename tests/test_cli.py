@@ -13,39 +13,21 @@ import pandas as pd
 import pytest
 
 import bargainlab.experiment
+from _studies import tiny_study_toml
 from bargainlab.cli import main
 from bargainlab.strategies import available
 
-STUDY = textwrap.dedent(
-    """\
-    name = "tiny"
-    replicates = 4
-    seed = 5
-    chunk = 2
+STUDY = tiny_study_toml(
+    textwrap.dedent(
+        """\
+        name = "tiny"
+        replicates = 4
+        seed = 5
+        chunk = 2
 
-    [parties.supplier]
-    prefers = "high"
-    reservation_value = { low = 0.1, high = 0.4 }
-
-    [parties.dealer]
-    prefers = "low"
-    reservation_value = 0.2
-
-    [strategies.supplier]
-    name = "time_dependent"
-
-    [arms]
-    party = "dealer"
-    [arms.strategies.boulware]
-    name = "time_dependent"
-    params = { e = 0.2 }
-    [arms.strategies.conceder]
-    name = "time_dependent"
-    params = { e = 2.0 }
-
-    [sweep]
-    "rounds.rho" = [0.0, 0.5]
-    """
+        """
+    ),
+    sweep='"rounds.rho" = [0.0, 0.5]\n',
 )
 
 

@@ -7,38 +7,22 @@ from pathlib import Path
 
 import pytest
 
+from _studies import tiny_study_toml
 from bargainlab import config
 from bargainlab.config import ConfigError, expand, load_study, read_study_file, resolve_study_path
 from bargainlab.spec import StudySpec
 from bargainlab.strategies import available
 
-STUDY = textwrap.dedent(
-    """\
-    name = "tiny"
-    replicates = 6
-    seed = 3
-    chunk = 4
+STUDY = tiny_study_toml(
+    textwrap.dedent(
+        """\
+        name = "tiny"
+        replicates = 6
+        seed = 3
+        chunk = 4
 
-    [parties.supplier]
-    prefers = "high"
-    reservation_value = { low = 0.1, high = 0.4 }
-
-    [parties.dealer]
-    prefers = "low"
-    reservation_value = 0.2
-
-    [strategies.supplier]
-    name = "time_dependent"
-
-    [arms]
-    party = "dealer"
-    [arms.strategies.boulware]
-    name = "time_dependent"
-    params = { e = 0.2 }
-    [arms.strategies.conceder]
-    name = "time_dependent"
-    params = { e = 2.0 }
-    """
+        """
+    ),
 )
 
 

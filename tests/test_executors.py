@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import bargainlab.experiment
+from _studies import tiny_study_toml
 from bargainlab.config import ConfigError, load_study
 from bargainlab.executors import (
     ROUNDS_COLUMNS,
@@ -26,42 +27,23 @@ from bargainlab.executors import (
 from bargainlab.experiment import run_study
 from bargainlab.rng import StreamRNG
 
-STUDY = textwrap.dedent(
-    """\
-    name = "tiny"
-    replicates = 6
-    seed = 5
-    chunk = 4
+STUDY = tiny_study_toml(
+    textwrap.dedent(
+        """\
+        name = "tiny"
+        replicates = 6
+        seed = 5
+        chunk = 4
 
-    [rounds]
-    count = 2
-    rho = 0.5
+        [rounds]
+        count = 2
+        rho = 0.5
 
-    [parties.supplier]
-    prefers = "high"
-    reservation_value = { low = 0.1, high = 0.4 }
-
-    [parties.dealer]
-    prefers = "low"
-    reservation_value = { mean = 0.3, sd = 0.1 }
-
-    [strategies.supplier]
-    name = "time_dependent"
-    params = { e = 0.5 }
-
-    [arms]
-    party = "dealer"
-    [arms.strategies.boulware]
-    name = "time_dependent"
-    params = { e = 0.2 }
-    [arms.strategies.conceder]
-    name = "time_dependent"
-    params = { e = 2.0 }
-
-    [sweep]
-    "parties.dealer.outside_option" = [0.0, 0.1]
-    "strategies.supplier.params.k" = [0, 0.1]
-    """
+        """
+    ),
+    dealer_reservation="{ mean = 0.3, sd = 0.1 }",
+    supplier_params="{ e = 0.5 }",
+    sweep='"parties.dealer.outside_option" = [0.0, 0.1]\n"strategies.supplier.params.k" = [0, 0.1]\n',
 )
 
 

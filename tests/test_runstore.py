@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 import bargainlab.experiment
+from _studies import tiny_study_toml
 from bargainlab.cli import main
 from bargainlab.config import ConfigError, load_study
 from bargainlab.experiment import run_study
@@ -28,42 +29,23 @@ from bargainlab.runstore import (
     write_text_atomic,
 )
 
-STUDY = textwrap.dedent(
-    """\
-    # a comment that config.toml keeps
-    name = "tiny"
-    replicates = 6
-    seed = 5
-    chunk = 2
+STUDY = tiny_study_toml(
+    textwrap.dedent(
+        """\
+        # a comment that config.toml keeps
+        name = "tiny"
+        replicates = 6
+        seed = 5
+        chunk = 2
 
-    [rounds]
-    count = 2
-    rho = 0.5
+        [rounds]
+        count = 2
+        rho = 0.5
 
-    [parties.supplier]
-    prefers = "high"
-    reservation_value = { low = 0.1, high = 0.4 }
-
-    [parties.dealer]
-    prefers = "low"
-    reservation_value = 0.2
-
-    [strategies.supplier]
-    name = "time_dependent"
-    params = { e = 0.5 }
-
-    [arms]
-    party = "dealer"
-    [arms.strategies.boulware]
-    name = "time_dependent"
-    params = { e = 0.2 }
-    [arms.strategies.conceder]
-    name = "time_dependent"
-    params = { e = 2.0 }
-
-    [sweep]
-    "rounds.rho" = [0.0, 0.5]
-    """
+        """
+    ),
+    supplier_params="{ e = 0.5 }",
+    sweep='"rounds.rho" = [0.0, 0.5]\n',
 )
 
 
