@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validate import as_batch, check_choice, check_scalar
+from ._checks import as_batch, check_choice, check_scalar
 from .parties import PartyBatch
 from .rng import STREAM_BREAKDOWN, StreamRNG
 from .terms import Condition, Issue, settle, utility

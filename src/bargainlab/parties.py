@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from ._validate import as_batch
+from ._checks import as_batch
 
 PRIVATE_FIELDS = frozenset({"reservation_value"})
 """Attributes the opponent may never read (the engine enforces it)."""

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validate import check_choice, check_scalar
+from ._checks import check_choice, check_scalar
 
 _EPS = 1e-12
 

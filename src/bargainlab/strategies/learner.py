@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validate import check_choice, check_scalar
+from .._checks import check_choice, check_scalar
 from ..beliefs import Belief
 from ..likelihood import OwnerContext, truncation_likelihood
 from ..negotiation import EXIT, Offer

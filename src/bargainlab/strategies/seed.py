@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validate import check_scalar
+from .._checks import check_scalar
 from ..likelihood import OwnerContext, rule_likelihood, soft_at_most
 from ..negotiation import Offer
 from ..terms import position, utility

@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._validate import check_scalar
+from .._checks import check_scalar
 from ..negotiation import Offer
 from ..views import SideView
 from .base import Strategy, register
