@@ -13,10 +13,10 @@ import time
 
 import numpy as np
 
-from bargainlab.relationship import play
-from bargainlab.rng import StreamRNG
-from bargainlab.simulate import build_setup
-from bargainlab.spec import StudySpec
+from bargainlab.config.schema import StudySpec
+from bargainlab.engine.rng import StreamRNG
+from bargainlab.experiments.translate import build_setup
+from bargainlab.relationships.play import play
 from bargainlab.strategies import create
 
 STUDY = {

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from bargainlab.spec import StudySpec
+from bargainlab.config.schema import StudySpec
 
 BASE: dict[str, Any] = {
     "name": "t",

@@ -1,4 +1,4 @@
-"""Tests for bargainlab.analysis on synthetic rounds tables with known effects."""
+"""Tests for bargainlab.analysis.effects on synthetic rounds tables with known effects."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from bargainlab import analysis
-from bargainlab.analysis import (
+from bargainlab.analysis import effects as analysis
+from bargainlab.analysis.effects import (
     EFFECT_SIZE_CAP,
     arm_trajectories,
     channel_decomposition,

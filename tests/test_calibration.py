@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 
 from _studies import keys_for, study
-from bargainlab.calibration import COLUMNS, direction_checks, instant_acceptance_effect
-from bargainlab.results_index import finding
-from bargainlab.simulate import simulate
+from bargainlab.analysis.calibration import COLUMNS, direction_checks, instant_acceptance_effect
+from bargainlab.experiments.translate import simulate
+from bargainlab.reporting.results_index import finding
 
 
 def _table(change_after_instant: float, n: int = 40) -> pd.DataFrame:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import bargainlab.experiment
+import bargainlab.experiments.pipeline
 from _studies import tiny_study_toml
-from bargainlab.cli import main
+from bargainlab.cli.main import main
 from bargainlab.strategies import available
 
 STUDY = tiny_study_toml(
@@ -237,7 +237,7 @@ def test_validate_reports_bad_config(workdir, capsys):
 def test_console_script_prints_no_traceback(workdir):
     path = write(workdir, STUDY.replace("seed = 5", "seed = -5"))
     done = subprocess.run(
-        [sys.executable, "-m", "bargainlab.cli", "run", str(path)],
+        [sys.executable, "-m", "bargainlab.cli.main", "run", str(path)],
         capture_output=True,
         text=True,
         cwd=workdir,
@@ -305,7 +305,7 @@ def test_bare_name_and_no_command_run_the_default_study(workdir, monkeypatch, ca
         calls.append((Path(path), out, kwargs))
         raise KeyboardInterrupt  # stop before any work
 
-    monkeypatch.setattr(bargainlab.experiment, "run_study", fake_run_study)
+    monkeypatch.setattr(bargainlab.experiments.pipeline, "run_study", fake_run_study)
     (workdir / "experiments").mkdir()
     write(
         workdir / "experiments", STUDY.replace('"tiny"', '"rebate_renewal"'), "rebate_renewal.toml"
@@ -320,9 +320,9 @@ def test_bare_name_and_no_command_run_the_default_study(workdir, monkeypatch, ca
 
 def test_bench_forwards_its_flags(monkeypatch):
     seen = []
-    fake = types.ModuleType("bargainlab.bench")
+    fake = types.ModuleType("bargainlab.cli.bench")
     fake.main = lambda argv: seen.append(argv) or 0
-    monkeypatch.setitem(sys.modules, "bargainlab.bench", fake)
+    monkeypatch.setitem(sys.modules, "bargainlab.cli.bench", fake)
     assert main(["bench", "--replicates", "1000", "--json"]) == 0
     assert main(["bench"]) == 0
     assert seen == [["--replicates", "1000", "--json"], []]
@@ -381,7 +381,7 @@ def _summary() -> pd.DataFrame:
 
 
 def test_compare_summaries():
-    from bargainlab.experiment import compare_summaries
+    from bargainlab.experiments.pipeline import compare_summaries
 
     old = _summary()
     assert compare_summaries(old.copy(), old, 0.0).empty  # NaN equals NaN

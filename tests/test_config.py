@@ -1,4 +1,4 @@
-"""Loading, validating and expanding study files (bargainlab.config)."""
+"""Loading, validating and expanding study files (bargainlab.config.files)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,15 @@ from pathlib import Path
 import pytest
 
 from _studies import tiny_study_toml
-from bargainlab import config
-from bargainlab.config import ConfigError, expand, load_study, read_study_file, resolve_study_path
-from bargainlab.spec import StudySpec
+from bargainlab.config import files as config
+from bargainlab.config.files import (
+    ConfigError,
+    expand,
+    load_study,
+    read_study_file,
+    resolve_study_path,
+)
+from bargainlab.config.schema import StudySpec
 from bargainlab.strategies import available
 
 STUDY = tiny_study_toml(

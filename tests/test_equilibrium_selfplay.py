@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from bargainlab import theory
-from bargainlab.negotiation import OUTCOME_AGREEMENT, OUTCOME_EXIT, Game, negotiate
-from bargainlab.parties import PartyBatch
-from bargainlab.rng import StreamRNG
+from bargainlab.engine.negotiation import OUTCOME_AGREEMENT, OUTCOME_EXIT, Game, negotiate
+from bargainlab.engine.parties import PartyBatch
+from bargainlab.engine.rng import StreamRNG
+from bargainlab.engine.terms import Issue
 from bargainlab.strategies import Equilibrium, create
-from bargainlab.terms import Issue
 
 EQ = Equilibrium()
 

@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import bargainlab.experiment
+import bargainlab.experiments.pipeline
 from _studies import tiny_study_toml
-from bargainlab.config import ConfigError, load_study
-from bargainlab.executors import (
+from bargainlab.config.files import ConfigError, load_study
+from bargainlab.engine.rng import StreamRNG
+from bargainlab.experiments.executors import (
     ROUNDS_COLUMNS,
     DaskExecutor,
     check_executor_options,
@@ -24,8 +25,7 @@ from bargainlab.executors import (
     stored_axis_values,
     task_function,
 )
-from bargainlab.experiment import run_study
-from bargainlab.rng import StreamRNG
+from bargainlab.experiments.pipeline import run_study
 
 STUDY = tiny_study_toml(
     textwrap.dedent(
@@ -50,7 +50,7 @@ STUDY = tiny_study_toml(
 @pytest.fixture(autouse=True)
 def _tables_only(monkeypatch):
     """These tests compare tables: skip the summary, figures and report of each run."""
-    monkeypatch.setattr(bargainlab.experiment, "regenerate_outputs", lambda *a, **k: [])
+    monkeypatch.setattr(bargainlab.experiments.pipeline, "regenerate_outputs", lambda *a, **k: [])
 
 
 def write(tmp_path: Path, text: str = STUDY) -> Path:
@@ -135,7 +135,7 @@ def test_stored_axis_values_have_one_type_per_axis(tmp_path):
 
 
 def test_missing_base_values_are_stored_as_text_never_nan():
-    from bargainlab.config import Cell
+    from bargainlab.config.files import Cell
 
     cells = [
         Cell(0, {"x": 1, "y": "a", "z": True}, None),

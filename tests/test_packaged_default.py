@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from bargainlab.config import load_study
+from bargainlab.config.files import load_study
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -19,7 +19,7 @@ def test_every_experiment_validates():
 
 
 def test_readme_documents_every_rounds_table_column():
-    from bargainlab.relationship import COLUMNS
+    from bargainlab.relationships.play import COLUMNS
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for column in [*COLUMNS, "cell", "channels", "arm", "replicate"]:

@@ -1,4 +1,4 @@
-"""Tests for bargainlab.plots: the data behind each figure, not its pixels."""
+"""Tests for bargainlab.reporting.plots: the data behind each figure, not its pixels."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from bargainlab import plots
+from bargainlab.reporting import plots
 
 
 def trajectory_table(arms=("capitulator", "face_saver", "holdout"), n_rounds=4) -> pd.DataFrame:

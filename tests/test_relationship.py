@@ -9,17 +9,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _studies import keys_for, study
-from bargainlab.analysis import paired_effects
-from bargainlab.beliefs import Belief, grid_points, prior_mass
-from bargainlab.negotiation import Game, negotiate
-from bargainlab.parties import PartyBatch
-from bargainlab.relationship import COLUMNS
-from bargainlab.simulate import simulate
-from bargainlab.spec import Uniform
+from bargainlab.analysis.effects import paired_effects
+from bargainlab.beliefs.grid import Belief
+from bargainlab.beliefs.priors import grid_points, prior_mass
+from bargainlab.config.schema import Uniform
+from bargainlab.engine.negotiation import Game, negotiate
+from bargainlab.engine.parties import PartyBatch
+from bargainlab.engine.terms import Issue
+from bargainlab.engine.views import InformationError
+from bargainlab.experiments.translate import simulate
+from bargainlab.relationships.play import COLUMNS
 from bargainlab.strategies import Strategy, create
 from bargainlab.strategies.learner import optimal_demand
-from bargainlab.terms import Issue
-from bargainlab.views import InformationError
 
 
 def run(spec, n=None, seed=11):
@@ -205,7 +206,7 @@ def test_a_strategy_cannot_read_the_opponents_reservation_value():
 
 
 def test_the_holder_cannot_read_the_obliged_partys_cost():
-    from bargainlab.terms import Condition
+    from bargainlab.engine.terms import Condition
 
     cond = Condition(holder=0, value=np.full(4, 0.1), cost=np.full(4, 0.05), fallback=np.zeros(4))
     with pytest.raises(InformationError, match="private"):

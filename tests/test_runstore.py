@@ -15,12 +15,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import bargainlab.experiment
+import bargainlab.experiments.pipeline
 from _studies import tiny_study_toml
-from bargainlab.cli import main
-from bargainlab.config import ConfigError, load_study
-from bargainlab.experiment import run_study
-from bargainlab.runstore import (
+from bargainlab.cli.main import main
+from bargainlab.config.files import ConfigError, load_study
+from bargainlab.experiments.pipeline import run_study
+from bargainlab.experiments.runstore import (
     RunStore,
     atomic_path,
     config_hash,
@@ -62,7 +62,7 @@ def run(path: Path, out: Path, **kwargs) -> Path:
 @pytest.fixture
 def tables_only(monkeypatch):
     """For tests about the tables: skip the summary, figures and report of each run."""
-    monkeypatch.setattr(bargainlab.experiment, "regenerate_outputs", lambda *a, **k: [])
+    monkeypatch.setattr(bargainlab.experiments.pipeline, "regenerate_outputs", lambda *a, **k: [])
 
 
 def temp_files(root: Path) -> list[Path]:
@@ -266,7 +266,7 @@ def test_killed_run_resumes_to_the_same_tables(tables_only, tmp_path):
     command = [
         sys.executable,
         "-m",
-        "bargainlab.cli",
+        "bargainlab.cli.main",
         "run",
         str(path),
         "--out",

@@ -17,20 +17,21 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from bargainlab.beliefs import Belief, grid_points
-from bargainlab.likelihood import OwnerContext
-from bargainlab.negotiation import (
+from bargainlab.beliefs.grid import Belief
+from bargainlab.beliefs.priors import grid_points
+from bargainlab.beliefs.likelihood import OwnerContext
+from bargainlab.beliefs.observations import observe
+from bargainlab.engine.negotiation import (
     OUTCOME_AGREEMENT,
     OUTCOME_DEADLINE,
     OUTCOME_EXIT,
     Game,
     negotiate,
 )
-from bargainlab.observations import observe
-from bargainlab.parties import PartyBatch
+from bargainlab.engine.parties import PartyBatch
+from bargainlab.engine.terms import Condition, Issue
 from bargainlab.strategies import ACCEPT, EXIT, REJECT, Offer, Strategy, create
 from bargainlab.strategies.learner import optimal_demand
-from bargainlab.terms import Condition, Issue
 
 
 @dataclass(frozen=True)

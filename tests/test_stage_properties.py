@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bargainlab.negotiation import Game, NegotiationResult, negotiate
-from bargainlab.parties import PartyBatch
-from bargainlab.rng import StreamRNG
+from bargainlab.engine.negotiation import Game, NegotiationResult, negotiate
+from bargainlab.engine.parties import PartyBatch
+from bargainlab.engine.rng import StreamRNG
+from bargainlab.engine.terms import Issue, utility
 from bargainlab.strategies import available, create
-from bargainlab.terms import Issue, utility
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TOL = 1e-12  # the library's acceptance tolerance (Strategy.accept_if)

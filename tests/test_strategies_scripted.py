@@ -13,16 +13,16 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from bargainlab.negotiation import (
+from bargainlab.engine.negotiation import (
     OUTCOME_AGREEMENT,
     OUTCOME_DEADLINE,
     OUTCOME_EXIT,
     Game,
     negotiate,
 )
-from bargainlab.parties import PartyBatch
+from bargainlab.engine.parties import PartyBatch
+from bargainlab.engine.terms import Issue
 from bargainlab.strategies import ACCEPT, EXIT, REJECT, Offer, Strategy, create
-from bargainlab.terms import Issue
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Tests for bargainlab.summarize and bargainlab.report on synthetic rounds tables with known
+"""Tests for bargainlab.analysis.summary and bargainlab.reporting.report on synthetic rounds tables with known
 effects, plus one small real simulation."""
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ import pandas as pd
 import pytest
 
 from _studies import keys_for, study
-from bargainlab import summarize as S
-from bargainlab.relationship import COLUMNS
-from bargainlab.report import describe_cell, fmt
-from bargainlab.simulate import simulate
-from bargainlab.spec import StudySpec
-from bargainlab.tournament import TournamentSpec
+from bargainlab.analysis import summary as S
+from bargainlab.reporting import figures as F
+from bargainlab.reporting import report as R
+from bargainlab.analysis.tournament import TournamentSpec
+from bargainlab.config.schema import StudySpec
+from bargainlab.experiments.translate import simulate
+from bargainlab.relationships.play import COLUMNS
+from bargainlab.reporting.report import describe_cell, fmt
 
 AXES = ["rounds.rho", "strategies.dealer.params.kind"]
 CELLS = [(0.0, "bayesian"), (0.0, "naive"), (0.8, "bayesian"), (0.8, "naive")]
@@ -178,7 +180,7 @@ def test_one_round_study_uses_round_one_and_says_so(tmp_path):
     summary = S.summarize(rounds, spec, AXES, **FAST)
     row = effect_rows(summary).iloc[0]
     assert row["payoff_rounds"] == "1" and row["verdict"] == "helps"
-    text = S.report(tmp_path, rounds, summary, spec, AXES)
+    text = R.report(tmp_path, rounds, summary, spec, AXES)
     assert "one round, so the payoff is the round-1 utility" in text
 
 
@@ -237,7 +239,7 @@ def test_null_values_stored_as_json_text_still_match():
         == []
     )
     assert S.null_matches(spec, {"condition.cost": "0.0", "rounds.rho": 0.5}, ARMS) == []
-    with pytest.raises(ValueError, match="neither a sweep axis nor a study field"):
+    with pytest.raises(ValueError, match="neither a sweep axis nor a field of the study"):
         S.null_matches(make_study(null_cells=[{"where": {"no.such": 1}, "reason": "r"}]), {}, ARMS)
 
 
@@ -282,7 +284,7 @@ def test_report_contains_the_summary_numbers(tmp_path):
     rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02})
     spec = make_study(question="Does it help?")
     summary = S.summarize(rounds, spec, AXES, **FAST)
-    text = S.report(tmp_path, rounds, summary, spec, AXES)
+    text = R.report(tmp_path, rounds, summary, spec, AXES)
     lines = text.splitlines()
     assert lines[0] == f"# {spec.name}" and "Does it help?" in text
     for row in effect_rows(summary).to_dict("records"):
@@ -311,8 +313,8 @@ def test_report_from_summary_read_back_from_csv(tmp_path):
     spec = make_study(null_cells=[{"where": {"rounds.rho": 0.0}, "reason": "rho = 0"}])
     summary = S.summarize(rounds, spec, AXES, **FAST)
     summary.to_csv(tmp_path / "summary.csv", index=False)
-    direct = S.report(tmp_path, rounds, summary, spec, AXES)
-    assert S.report(tmp_path, rounds, pd.read_csv(tmp_path / "summary.csv"), spec, AXES) == direct
+    direct = R.report(tmp_path, rounds, summary, spec, AXES)
+    assert R.report(tmp_path, rounds, pd.read_csv(tmp_path / "summary.csv"), spec, AXES) == direct
 
 
 @pytest.mark.parametrize("sign", [1.0, -1.0])
@@ -321,7 +323,7 @@ def test_honest_conclusion_flips_with_the_sign_of_the_effect(tmp_path, sign):
     rounds = rounds[rounds["replicate"] != 0]
     spec = make_study()
     summary = S.summarize(rounds, spec, AXES, **FAST)
-    text = S.report(tmp_path, rounds, summary, spec, AXES)
+    text = R.report(tmp_path, rounds, summary, spec, AXES)
     conclusion = text.split("## Honest conclusion", 1)[1]
     row = effect_rows(summary).iloc[2]
     where = describe_cell({"rounds.rho": 0.8, "strategies.dealer.params.kind": "bayesian"})
@@ -348,7 +350,7 @@ def test_report_null_cell_pass_and_fail(tmp_path):
         null_cells=[{"where": {"strategies.dealer.params.kind": "naive"}, "reason": "no learning"}]
     )
     summary = S.summarize(rounds, spec, AXES, **FAST)
-    text = S.report(tmp_path, rounds, summary, spec, AXES)
+    text = R.report(tmp_path, rounds, summary, spec, AXES)
     null_part = text.split("## Pre-registered null cells", 1)[1].split("##", 1)[0]
     assert "| 0 | naive | face_saver vs capitulator | total |" in null_part
     assert "FAIL" in null_part and "| pass |" in null_part
@@ -359,13 +361,13 @@ def test_report_ci_profile_note(tmp_path):
     rounds = make_rounds({0: 0.05}, n_replicates=10)
     summary = S.summarize(rounds, make_study(), AXES, **FAST)
     spec = make_study(replicates=1000)
-    text = S.report(tmp_path, rounds, summary, spec, AXES)
+    text = R.report(tmp_path, rounds, summary, spec, AXES)
     assert "this report was generated at 10 replicates; the full study uses 1000" in text
     same = make_study(replicates=10, reproduce={"replicates": 10})
-    assert "`reproduce.replicates` profile" in S.report(tmp_path, rounds, summary, same, AXES)
+    assert "`reproduce.replicates` profile" in R.report(tmp_path, rounds, summary, same, AXES)
     full = make_study(replicates=10)
-    assert "CI profile" not in S.report(tmp_path, rounds, summary, full, AXES)
-    assert "full study uses 400" in S.report(
+    assert "CI profile" not in R.report(tmp_path, rounds, summary, full, AXES)
+    assert "full study uses 400" in R.report(
         tmp_path, rounds, summary, full, AXES, full_replicates=400
     )
 
@@ -404,20 +406,20 @@ def test_figures_written_key_figure_first(tmp_path, monkeypatch):
     spec = make_study(
         channels__decompose=True, null_cells=[{"where": {"rounds.rho": 0.0}, "reason": "r"}]
     )
-    paths = S.figures(tmp_path, rounds, spec, AXES, make_traces(rounds))
+    paths = F.figures(tmp_path, rounds, spec, AXES, make_traces(rounds))
     stems = [p.stem for p in paths]
     assert stems == ["heatmap", "trajectories", "terms", "beliefs", "channels", "trace"]
     for p in paths:
         assert p.parent == tmp_path / "figures" and p.suffix == ".png" and p.stat().st_size > 0
         assert p.with_suffix(".svg").is_file()
-    assert stems == S.figure_plan(rounds, spec, AXES, traces=True)
+    assert stems == F.figure_plan(rounds, spec, AXES, traces=True)
 
 
 def test_single_axis_study_leads_with_trajectories(tmp_path):
     rounds = make_rounds({0: 0.05, 2: 0.0}, n_replicates=8)
     rounds = rounds.drop(columns="strategies.dealer.params.kind")
     spec = study(sweep={"rounds.rho": [0.0, 0.8]})
-    paths = S.figures(tmp_path, rounds, spec, ["rounds.rho"])
+    paths = F.figures(tmp_path, rounds, spec, ["rounds.rho"])
     assert [p.stem for p in paths] == ["trajectories", "terms", "beliefs"]
 
 
@@ -445,7 +447,7 @@ def test_tournament_rows_in_summary_and_report(tmp_path):
     assert len(payoff) == 16 and (payoff["ci_low"] <= payoff["value"]).all()
     mix = summary[(summary["section"] == "tournament_mix") & (summary["strategy"] == "face_saver")]
     assert mix["spreads"].astype(bool).all()  # it earns more against every opponent type
-    text = S.report(tmp_path, rounds, summary, spec, AXES)
+    text = R.report(tmp_path, rounds, summary, spec, AXES)
     assert "## Evolutionary tournament" in text and "In the tournament, face_saver spreads" in text
     assert "It does not spread" not in text
     again = S.summarize(rounds, spec, AXES, tournament=TOURNAMENT, **FAST)
@@ -463,7 +465,7 @@ def test_tournament_read_from_a_study_field(tmp_path):
     assert S.study_tournament(make_study()) is None
     rounds = make_rounds({0: 0.05, 1: 0.05, 2: 0.05, 3: 0.05}, n_replicates=8)
     assert "tournament_mix" in set(S.summarize(rounds, spec, AXES, **FAST)["section"])
-    paths = S.figures(tmp_path, rounds, spec, AXES)
+    paths = F.figures(tmp_path, rounds, spec, AXES)
     assert {"tournament", "tournament_payoffs"} <= {p.stem for p in paths}
 
 
@@ -500,9 +502,9 @@ def test_real_simulation_end_to_end(tmp_path):
         summary["mean_diff"] <= summary["ci_high"]
     ).all()
     traces.insert(0, "cell", 0)
-    paths = S.figures(tmp_path, rounds, spec, [], traces)
+    paths = F.figures(tmp_path, rounds, spec, [], traces)
     assert paths[0].stem == "trajectories" and "trace" in [p.stem for p in paths]
-    text = S.report(tmp_path, rounds, summary, spec, [])
+    text = R.report(tmp_path, rounds, summary, spec, [])
     assert "![trace](figures/trace.png)" in text and "No sweep: one cell." in text
     assert Path(tmp_path / "figures" / "trace.svg").is_file()
 
@@ -516,13 +518,13 @@ def test_figures_reuse_a_given_summary(tmp_path, monkeypatch):
     def boom(*args, **kwargs):
         raise AssertionError("effects recomputed")
 
-    import bargainlab.study_figures as F
+    import bargainlab.reporting.figures as F
 
     monkeypatch.setattr(F, "effects_table", boom)
-    paths = S.figures(tmp_path, rounds, spec, AXES, summary=pd.read_csv(tmp_path / "summary.csv"))
+    paths = F.figures(tmp_path, rounds, spec, AXES, summary=pd.read_csv(tmp_path / "summary.csv"))
     assert paths[0].stem == "heatmap"
     with pytest.raises(AssertionError, match="effects recomputed"):
-        S.figures(tmp_path, rounds, spec, AXES)
+        F.figures(tmp_path, rounds, spec, AXES)
 
 
 def test_union_of_grids_cells_are_described_by_their_own_grid(tmp_path):
@@ -542,7 +544,7 @@ def test_union_of_grids_cells_are_described_by_their_own_grid(tmp_path):
     )
     summary = S.summarize(rounds, spec, axes, **FAST)
     assert effect_rows(summary)["null_cell"].tolist() == [False] * 4 + [True]
-    text = S.report(tmp_path, rounds, summary, spec, axes)
+    text = R.report(tmp_path, rounds, summary, spec, axes)
     assert "helps the supplier where horizon is 1 (" in text
     assert "helps the supplier where rho is 0 and the dealer's kind is bayesian (" in text
     assert "| horizon = 1 |" in text and "| horizon = 20 |" not in text

@@ -1,4 +1,4 @@
-"""Tests for bargainlab.tournament: replicator dynamics, Moran fixation, payoff estimation."""
+"""Tests for bargainlab.analysis.tournament: replicator dynamics, Moran fixation, payoff estimation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from pydantic import ValidationError
 
-from bargainlab.tournament import (
+from bargainlab.analysis.tournament import (
     TournamentSpec,
     moran_fixation,
     payoff_matrices,

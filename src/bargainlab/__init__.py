@@ -11,11 +11,6 @@ The public API is small:
 Importing the package has no side effects: nothing is read, written or seeded.
 """
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("bargainlab")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+from ._version import __version__
 
 __all__ = ["__version__"]

@@ -5,11 +5,10 @@ is available by name through the registry (:func:`create`, :func:`available`). A
 with :func:`register`.
 """
 
-from . import equilibrium, learner, seed, tactics, titfortat  # noqa: F401  (registers the built-in strategies)  # noqa: F401  (the seed essay's strategies)
 from .base import ACCEPT, EXIT, REJECT, Offer, Strategy, available, create, get, register
 from .equilibrium import Equilibrium
+from .essay import Capitulator, FaceSaver, Holdout, ModestWinner
 from .learner import Learner
-from .seed import Capitulator, FaceSaver, Holdout, ModestWinner
 from .tactics import Boulware, Conceder, Hardliner, Linear, TimeDependent
 from .titfortat import TitForTat
 

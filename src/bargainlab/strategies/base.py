@@ -22,8 +22,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..negotiation import ACCEPT, EXIT, REJECT, Offer
-from ..views import SideView
+from ..beliefs.likelihood import truncation_likelihood
+from ..engine.negotiation import ACCEPT, EXIT, REJECT, Offer
+from ..engine.views import SideView
 
 _REGISTRY: dict[str, type[Strategy]] = {}
 
@@ -56,8 +57,6 @@ class Strategy:
         default is a model-free approximation: offers and acceptances bound the bottom line
         from above.
         """
-        from ..likelihood import truncation_likelihood
-
         return truncation_likelihood(obs, theta, ctx, noise, rejections=False)
 
     # ---- helpers shared by the library --------------------------------------------------

@@ -26,9 +26,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..negotiation import Offer
+from ..engine.negotiation import Offer
+from ..engine.views import SideView
 from ..theory import spe_thresholds
-from ..views import SideView
 from .base import Strategy, register
 
 

@@ -33,12 +33,12 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._checks import check_choice, check_scalar
-from ..beliefs import Belief
-from ..likelihood import OwnerContext, truncation_likelihood
-from ..negotiation import EXIT, Offer
-from ..observations import RoundObservation
-from ..terms import position, utility
-from ..views import SideView
+from ..beliefs.grid import Belief
+from ..beliefs.likelihood import OwnerContext, truncation_likelihood
+from ..beliefs.observations import RoundObservation
+from ..engine.negotiation import EXIT, Offer
+from ..engine.terms import position, utility
+from ..engine.views import SideView
 from .base import Strategy, register
 
 KINDS = ("bayesian", "naive", "anchored")

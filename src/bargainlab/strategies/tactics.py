@@ -20,8 +20,10 @@ from typing import ClassVar
 import numpy as np
 
 from .._checks import check_scalar
-from ..negotiation import Offer
-from ..views import SideView
+from ..beliefs.likelihood import rule_likelihood
+from ..engine.negotiation import Offer
+from ..engine.terms import position
+from ..engine.views import SideView
 from .base import Strategy, register
 
 
@@ -92,9 +94,6 @@ class TimeDependent(Strategy):
         """The tactic's own rule at every candidate reservation value ``theta``: its last
         offer is ``position(target_theta(t))`` and it accepts iff an offer is worth its next
         target (and its reservation value). Its deadline is taken to be the public horizon."""
-        from ..likelihood import rule_likelihood
-        from ..terms import position
-
         curv = ctx.curvature[:, None]
         dt = 1.0 / max(ctx.horizon - 1, 1)
 

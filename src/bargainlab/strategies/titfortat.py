@@ -32,8 +32,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from .._checks import check_scalar
-from ..negotiation import Offer
-from ..views import SideView
+from ..engine.negotiation import Offer
+from ..engine.views import SideView
 from .base import Strategy, register
 
 _ZERO = 1e-12

@@ -211,13 +211,4 @@ def spe_thresholds(
     )
 
 
-__all__ = [
-    "Frontier",
-    "SPETables",
-    "breakdown",
-    "kalai_smorodinsky",
-    "nash",
-    "outside_option",
-    "rubinstein",
-    "spe_thresholds",
-]
+__all__ = ["SPETables", "spe_thresholds"]

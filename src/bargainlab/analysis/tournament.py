@@ -1,0 +1,462 @@
+"""Evolutionary tournament: does the treatment strategy spread in a population?
+
+Two populations meet in repeated relationships (a bimatrix game, Hofbauer & Sigmund 1998,
+ch. 10): the *focal* population chooses among the study's arms (e.g. face_saver,
+capitulator, holdout), the *opponent* population among the values of one sweep axis
+(``TournamentSpec.opponent_axis``, e.g. ``"strategies.dealer.params.kind"`` = bayesian /
+naive / anchored). The arms of the focal population never meet each other, only opponents.
+
+Payoffs are estimated from the rounds table (channels variant ``"all"``): ``A[i, j]`` is the
+focal party's and ``B[i, j]`` the opponent's mean *total* utility over all rounds of a
+relationship between focal arm ``i`` and opponent type ``j`` (the sweep cell with that axis
+value). Every other sweep axis defines a separate *context* (one tournament per combination
+of their values). Each entry gets a percentile bootstrap interval (Efron & Tibshirani 1993,
+ch. 13) from resampling the cell's replicates; arms are resampled together, so the common
+random numbers of a replicate stay paired.
+
+Discrete-time two-population replicator dynamics (Taylor & Jonker 1978; Maynard Smith
+1982), with fitness ``F = A - min(0, min A) + c`` (``c`` = ``baseline_fitness`` > 0 keeps
+every fitness positive, so no denominator is 0; utilities are >= 0 already, so the shift is
+normally 0)::
+
+    x_i <- x_i (F y)_i / (x . F y)          y_j <- y_j (G' x)_j / (x . G y)
+
+with ``G`` the opponent's fitness built the same way from ``B``. Both populations update
+simultaneously; shares stay on the simplex and a share that is 0 stays 0.
+
+Moran process (Moran 1958; Nowak 2006, *Evolutionary Dynamics*, eq. 6.13): in a population
+of ``N`` with ``j`` invaders of fitness ``f_j`` and ``N - j`` residents of fitness ``g_j``,
+one invader fixes with probability ``rho = 1 / (1 + sum_{k=1}^{N-1} prod_{j=1}^{k} g_j / f_j)``.
+For constant fitness ``r = f / g`` this is ``(1 - 1/r) / (1 - 1/r**N)`` and ``1/N`` when
+neutral. Focal arms do not meet each other, so against a fixed opponent mix ``y`` their
+fitness ``c + (A y)_i`` is constant in ``j`` and the constant formula is exact.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.special import logsumexp
+
+from ..config.schema import TournamentSpec
+
+__all__ = [
+    "PayoffMatrices",
+    "Start",
+    "TournamentResult",
+    "TournamentSpec",
+    "moran_fixation",
+    "payoff_matrices",
+    "replicator",
+    "run_tournament",
+    "starting_mixes",
+    "tournaments",
+]
+
+SPREAD_TOLERANCE = 1e-9
+"""The treatment *spreads* from a start when its final share exceeds its starting share by more."""
+
+
+# --------------------------------------------------------------------------- dynamics
+
+
+def _check_simplex(shares: np.ndarray, what: str) -> None:
+    if not np.all(np.isfinite(shares)) or shares.min(initial=0.0) < 0:
+        raise ValueError(f"{what} must be finite and non-negative")
+    if not np.allclose(shares.sum(axis=-1), 1.0, atol=1e-9):
+        raise ValueError(f"{what} must sum to 1 over its last axis")
+
+
+def _fitness(payoff: np.ndarray, baseline: float) -> np.ndarray:
+    """``payoff - min(0, min payoff) + baseline`` per matrix (leading axes are a batch)."""
+    low = np.minimum(0.0, payoff.min(axis=(-2, -1), keepdims=True))
+    return payoff - low + baseline
+
+
+def replicator(
+    focal_payoff: np.ndarray,
+    opponent_payoff: np.ndarray,
+    focal_start: np.ndarray,
+    opponent_start: np.ndarray,
+    generations: int,
+    baseline_fitness: float,
+    *,
+    path: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two-population discrete-time replicator dynamics (see the module docstring).
+
+    ``focal_payoff`` (A) and ``opponent_payoff`` (B) have shape ``(..., m, n)``: row = focal
+    strategy, column = opponent strategy. ``focal_start`` ``(..., m)`` and ``opponent_start``
+    ``(..., n)`` are mixes; leading axes broadcast (a batch of matrices or starts). Returns
+    the shares of every generation, ``(generations + 1, ..., m)`` and ``(..., n)``, or with
+    ``path=False`` only the final shares.
+    """
+    a = np.asarray(focal_payoff, dtype=float)
+    b = np.asarray(opponent_payoff, dtype=float)
+    x = np.asarray(focal_start, dtype=float)
+    y = np.asarray(opponent_start, dtype=float)
+    if a.ndim < 2 or a.shape[-2:] != b.shape[-2:]:
+        raise ValueError(f"payoff matrices must both be (..., m, n); got {a.shape} and {b.shape}")
+    m, n = a.shape[-2:]
+    if x.shape[-1] != m or y.shape[-1] != n:
+        raise ValueError(f"starts must have {m} and {n} shares; got {x.shape} and {y.shape}")
+    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
+        raise ValueError("payoff matrices must be finite")
+    if generations < 0:
+        raise ValueError(f"generations must be >= 0, got {generations}")
+    if not baseline_fitness > 0:
+        raise ValueError(f"baseline_fitness must be > 0, got {baseline_fitness}")
+    _check_simplex(x, "focal_start")
+    _check_simplex(y, "opponent_start")
+    fa, fb = _fitness(a, baseline_fitness), _fitness(b, baseline_fitness)
+    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2], x.shape[:-1], y.shape[:-1])
+    x = np.broadcast_to(x, (*batch, m)).copy()
+    y = np.broadcast_to(y, (*batch, n)).copy()
+    xs = [x] if path else None
+    ys = [y] if path else None
+    for _ in range(generations):
+        fx = np.einsum("...ij,...j->...i", fa, y)  # (F y)_i
+        fy = np.einsum("...ij,...i->...j", fb, x)  # (G' x)_j
+        x_next = x * fx
+        y_next = y * fy
+        x = x_next / x_next.sum(axis=-1, keepdims=True)
+        y = y_next / y_next.sum(axis=-1, keepdims=True)
+        if path:
+            xs.append(x)
+            ys.append(y)
+    if path:
+        return np.stack(xs), np.stack(ys)
+    return x, y
+
+
+def moran_fixation(
+    invader_fitness: float | Sequence[float] | np.ndarray,
+    resident_fitness: float | Sequence[float] | np.ndarray,
+    population_size: int,
+) -> float:
+    """Fixation probability of one invader in a Moran process of ``population_size`` N.
+
+    ``rho = 1 / (1 + sum_{k=1}^{N-1} prod_{j=1}^{k} g_j / f_j)`` (Nowak 2006, eq. 6.13), with
+    ``f_j``/``g_j`` the invader/resident fitness when there are ``j`` invaders: scalars for
+    constant fitness, or arrays of length ``N - 1``. Computed in log space (no overflow).
+    """
+    n = int(population_size)
+    if n < 2:
+        raise ValueError(f"population_size must be >= 2, got {population_size}")
+    f = np.broadcast_to(np.asarray(invader_fitness, dtype=float), (n - 1,))
+    g = np.broadcast_to(np.asarray(resident_fitness, dtype=float), (n - 1,))
+    if not (np.all(np.isfinite(f)) and np.all(np.isfinite(g))) or f.min() <= 0 or g.min() <= 0:
+        raise ValueError("fitness values must be finite and > 0")
+    log_terms = np.cumsum(np.log(g) - np.log(f))  # log prod_{j<=k} g_j/f_j, k = 1..N-1
+    return float(np.exp(-np.logaddexp(0.0, logsumexp(log_terms))))
+
+
+# --------------------------------------------------------------------------- starts
+
+
+@dataclass(frozen=True)
+class Start:
+    """A starting mix of both populations."""
+
+    label: str
+    focal: np.ndarray = field(repr=False)
+    opponent: np.ndarray = field(repr=False)
+
+
+def _rare(k: int, index: int, share: float) -> np.ndarray:
+    mix = np.full(k, (1.0 - share) / (k - 1))
+    mix[index] = share
+    return mix
+
+
+def starting_mixes(
+    arms: Sequence[str], opponents: Sequence[Any], spec: TournamentSpec
+) -> list[Start]:
+    """The starting mixes of ``spec.starts`` in a fixed order (labels name the rare/pure
+    strategy; the treatment is ``arms[0]``). Rare starts need at least two strategies in
+    that population and are skipped otherwise."""
+    m, n = len(arms), len(opponents)
+    if m < 1 or n < 1:
+        raise ValueError("a tournament needs at least one arm and one opponent type")
+    uniform_x, uniform_y = np.full(m, 1.0 / m), np.full(n, 1.0 / n)
+    treatment_rare = _rare(m, 0, spec.rare_share) if m > 1 else uniform_x
+    starts: list[Start] = []
+    for kind in dict.fromkeys(spec.starts):  # de-duplicated, in the given order
+        if kind == "uniform":
+            starts.append(Start("uniform", uniform_x, uniform_y))
+        elif kind == "rare":
+            if m > 1:
+                for i, arm in enumerate(arms):
+                    starts.append(Start(f"rare {arm}", _rare(m, i, spec.rare_share), uniform_y))
+            if n > 1:
+                for j, opponent in enumerate(opponents):
+                    starts.append(
+                        Start(f"rare opponent {opponent}", uniform_x, _rare(n, j, spec.rare_share))
+                    )
+        else:
+            for j, opponent in enumerate(opponents):
+                starts.append(Start(f"vs {opponent}", treatment_rare, np.eye(n)[j]))
+    return starts
+
+
+# --------------------------------------------------------------------------- payoffs
+
+
+@dataclass(frozen=True)
+class PayoffMatrices:
+    """Estimated payoff matrices of one context (one combination of the other axes)."""
+
+    context: dict[str, Any]
+    arms: tuple[str, ...]
+    opponents: tuple[Any, ...]
+    """Values of the opponent axis, in sweep order."""
+    cells: tuple[int, ...]
+    """The sweep cell of each opponent type."""
+    n: tuple[int, ...]
+    """Replicates behind each column."""
+    focal: np.ndarray = field(repr=False)
+    """A: the focal party's mean total utility, ``(arms, opponents)``."""
+    opponent: np.ndarray = field(repr=False)
+    """B: the opponent's mean total utility, ``(arms, opponents)``."""
+    focal_boot: np.ndarray = field(repr=False)
+    """Bootstrap replicates of A, ``(resamples, arms, opponents)``."""
+    opponent_boot: np.ndarray = field(repr=False)
+
+
+def _seed(seed: int, *key: Any) -> np.random.Generator:
+    words = tuple(zlib.crc32(str(k).encode()) for k in key)
+    return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=words))
+
+
+def payoff_matrices(
+    rounds: pd.DataFrame,
+    *,
+    focal: str,
+    opponent: str,
+    arms: Sequence[str],
+    axes: Sequence[str],
+    spec: TournamentSpec,
+    seed: int,
+) -> list[PayoffMatrices]:
+    """One :class:`PayoffMatrices` per context in which every opponent type appears, in cell
+    order (see the module docstring)."""
+    axes = list(axes)
+    if spec.opponent_axis not in axes:
+        raise ValueError(
+            f"tournament.opponent_axis {spec.opponent_axis!r} is not a sweep axis; axes: {axes}"
+        )
+    needed = ["cell", *axes, "channels", "arm", "replicate", "round", "party", "utility"]
+    missing = [c for c in needed if c not in rounds.columns]
+    if missing:
+        raise ValueError(f"rounds table is missing column(s) {missing}")
+    rows = rounds[(rounds["channels"] == "all") & rounds["arm"].isin(list(arms))]
+    totals = (
+        rows.groupby(["cell", "arm", "replicate", "party"], sort=True)["utility"]
+        .sum()
+        .rename("total")
+    )
+    cells = rows[["cell", *axes]].drop_duplicates().sort_values("cell", kind="stable")
+    others = [a for a in axes if a != spec.opponent_axis]
+    all_types = cells[spec.opponent_axis].astype(str).nunique()
+    out = []
+    for context_key, block in cells.groupby(others, sort=False) if others else [((), cells)]:
+        if block[spec.opponent_axis].astype(str).nunique() < all_types:
+            continue  # a context without every opponent type (e.g. another grid of a union)
+        key = context_key if isinstance(context_key, tuple) else (context_key,)
+        context = dict(zip(others, key, strict=True))
+        m, n_types = len(arms), len(block)
+        a, b = np.zeros((m, n_types)), np.zeros((m, n_types))
+        a_boot = np.zeros((spec.resamples, m, n_types))
+        b_boot = np.zeros((spec.resamples, m, n_types))
+        ns = []
+        for j, cell in enumerate(block["cell"].tolist()):
+            wide = {
+                party: totals.xs((cell, party), level=("cell", "party")).unstack("arm")
+                for party in (focal, opponent)
+            }
+            for party, table in wide.items():
+                absent = [arm for arm in arms if arm not in table.columns]
+                if absent or table[list(arms)].isna().any().any():
+                    raise ValueError(
+                        f"cell {cell}: arms {list(arms)} must all be present with the same "
+                        f"replicates for party {party!r}"
+                    )
+            fa = wide[focal][list(arms)].to_numpy()  # (replicates, arms)
+            fb = wide[opponent][list(arms)].to_numpy()
+            reps = fa.shape[0]
+            ns.append(reps)
+            a[:, j], b[:, j] = fa.mean(axis=0), fb.mean(axis=0)
+            idx = _seed(seed, "tournament", *key, cell).integers(0, reps, (spec.resamples, reps))
+            a_boot[:, :, j] = fa[idx].mean(axis=1)
+            b_boot[:, :, j] = fb[idx].mean(axis=1)
+        out.append(
+            PayoffMatrices(
+                context=context,
+                arms=tuple(arms),
+                opponents=tuple(block[spec.opponent_axis].tolist()),
+                cells=tuple(int(c) for c in block["cell"]),
+                n=tuple(ns),
+                focal=a,
+                opponent=b,
+                focal_boot=a_boot,
+                opponent_boot=b_boot,
+            )
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- the tournament
+
+
+@dataclass(frozen=True)
+class TournamentResult:
+    """Everything one context's tournament produced (tables documented per attribute)."""
+
+    matrices: PayoffMatrices
+    starts: list[Start]
+    focal_path: np.ndarray = field(repr=False)
+    """Focal shares ``(generations + 1, starts, arms)`` under the point estimates."""
+    opponent_path: np.ndarray = field(repr=False)
+    """Opponent shares ``(generations + 1, starts, opponents)``."""
+    payoffs: pd.DataFrame
+    """matrix ("A" focal / "B" opponent), party, arm, opponent, cell, n, mean, ci_low, ci_high."""
+    mixes: pd.DataFrame
+    """start, population ("focal"/"opponent"), strategy, share_start, share_final, and for
+    the treatment's row ``spreads`` (final share > starting share) and ``support`` (share of
+    bootstrap payoff matrices under which it spreads); NaN/None on the other rows."""
+    fixation: pd.DataFrame
+    """invader (the treatment), resident (another arm), against (opponent mix label),
+    population_size, invader_fitness, resident_fitness, probability, neutral (1/N)."""
+
+
+def run_tournament(matrices: PayoffMatrices, spec: TournamentSpec) -> TournamentResult:
+    """Replicator dynamics from every starting mix, bootstrap support, Moran fixation."""
+    arms, opponents = matrices.arms, matrices.opponents
+    starts = starting_mixes(arms, opponents, spec)
+    x0 = np.stack([s.focal for s in starts])
+    y0 = np.stack([s.opponent for s in starts])
+    xs, ys = replicator(
+        matrices.focal[None],
+        matrices.opponent[None],
+        x0,
+        y0,
+        spec.generations,
+        spec.baseline_fitness,
+    )
+    xb, _ = replicator(
+        matrices.focal_boot[:, None],
+        matrices.opponent_boot[:, None],
+        x0[None],
+        y0[None],
+        spec.generations,
+        spec.baseline_fitness,
+        path=False,
+    )
+    spreads = xs[-1, :, 0] > x0[:, 0] + SPREAD_TOLERANCE
+    support = (xb[:, :, 0] > x0[None, :, 0] + SPREAD_TOLERANCE).mean(axis=0)
+
+    alpha = (1.0 - spec.confidence) / 2
+    payoff_rows = []
+    for name, party_kind, point, boot in (
+        ("A", "focal", matrices.focal, matrices.focal_boot),
+        ("B", "opponent", matrices.opponent, matrices.opponent_boot),
+    ):
+        low, high = np.quantile(boot, [alpha, 1 - alpha], axis=0)
+        for i, arm in enumerate(arms):
+            for j, opponent in enumerate(opponents):
+                payoff_rows.append(
+                    {
+                        "matrix": name,
+                        "party": party_kind,
+                        "arm": arm,
+                        "opponent": opponent,
+                        "cell": matrices.cells[j],
+                        "n": matrices.n[j],
+                        "mean": float(point[i, j]),
+                        "ci_low": float(min(low[i, j], point[i, j])),
+                        "ci_high": float(max(high[i, j], point[i, j])),
+                    }
+                )
+    mix_rows = []
+    for s, start in enumerate(starts):
+        for population, labels, first, last in (
+            ("focal", arms, x0[s], xs[-1, s]),
+            ("opponent", opponents, y0[s], ys[-1, s]),
+        ):
+            for k, label in enumerate(labels):
+                treated = population == "focal" and k == 0
+                mix_rows.append(
+                    {
+                        "start": start.label,
+                        "population": population,
+                        "strategy": str(label),
+                        "share_start": float(first[k]),
+                        "share_final": float(last[k]),
+                        "spreads": bool(spreads[s]) if treated else None,
+                        "support": float(support[s]) if treated else np.nan,
+                    }
+                )
+    fixation_rows = []
+    if spec.population_size is not None and len(arms) > 1:
+        fitness = _fitness(matrices.focal, spec.baseline_fitness)
+        n_types = len(opponents)
+        mixes = [(f"vs {o}", np.eye(n_types)[j]) for j, o in enumerate(opponents)]
+        mixes.append(("uniform", np.full(n_types, 1.0 / n_types)))
+        for against, y in mixes:
+            f = fitness @ y
+            for k in range(1, len(arms)):
+                fixation_rows.append(
+                    {
+                        "invader": arms[0],
+                        "resident": arms[k],
+                        "against": against,
+                        "population_size": spec.population_size,
+                        "invader_fitness": float(f[0]),
+                        "resident_fitness": float(f[k]),
+                        "probability": moran_fixation(f[0], f[k], spec.population_size),
+                        "neutral": 1.0 / spec.population_size,
+                    }
+                )
+    return TournamentResult(
+        matrices=matrices,
+        starts=starts,
+        focal_path=xs[:, :, :],
+        opponent_path=ys[:, :, :],
+        payoffs=pd.DataFrame(payoff_rows),
+        mixes=pd.DataFrame(mix_rows),
+        fixation=pd.DataFrame(
+            fixation_rows,
+            columns=[
+                "invader",
+                "resident",
+                "against",
+                "population_size",
+                "invader_fitness",
+                "resident_fitness",
+                "probability",
+                "neutral",
+            ],
+        ),
+    )
+
+
+def tournaments(
+    rounds: pd.DataFrame,
+    *,
+    focal: str,
+    opponent: str,
+    arms: Sequence[str],
+    axes: Sequence[str],
+    spec: TournamentSpec,
+    seed: int,
+) -> list[TournamentResult]:
+    """:func:`run_tournament` for every context of :func:`payoff_matrices`."""
+    matrices = payoff_matrices(
+        rounds, focal=focal, opponent=opponent, arms=arms, axes=axes, spec=spec, seed=seed
+    )
+    return [run_tournament(mat, spec) for mat in matrices]

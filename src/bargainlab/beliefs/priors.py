@@ -1,0 +1,86 @@
+"""Priors over a party's private type, and their discretisation on the belief grid.
+
+A prior is a fixed number in [0, 1] (a public type), :class:`Uniform` ``{low, high}`` or
+:class:`TruncatedNormal` ``{mean, sd}`` (truncated to [0, 1]). These are the same objects a
+study file declares (the config schema uses them as they are), so the prior a learner holds is
+exactly the distribution the types are drawn from.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import stats
+
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+"""A number in [0, 1]."""
+
+
+class _Prior(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Uniform(_Prior):
+    """A uniform prior on ``[low, high]`` (within [0, 1])."""
+
+    low: Unit
+    high: Unit
+
+    @model_validator(mode="after")
+    def _order(self) -> Uniform:
+        if self.high < self.low:
+            raise ValueError(f"high ({self.high}) must be at least low ({self.low})")
+        return self
+
+
+class TruncatedNormal(_Prior):
+    """A normal prior with ``mean`` and ``sd``, truncated to [0, 1]."""
+
+    mean: Unit
+    sd: Annotated[float, Field(gt=0.0, le=1.0)]
+
+
+Prior = Annotated[float, Field(ge=0.0, le=1.0)] | Uniform | TruncatedNormal
+"""A fixed number in [0, 1], ``{low, high}`` (uniform) or ``{mean, sd}`` (truncated normal)."""
+
+
+
+def grid_points(size: int) -> np.ndarray:
+    """The type grid ``0, 1/(G-1), ..., 1``."""
+    if size < 3:
+        raise ValueError(f"grid must have at least 3 points, got {size}")
+    return np.linspace(0.0, 1.0, size)
+
+
+def prior_mass(prior: Prior, grid: np.ndarray) -> np.ndarray:
+    """Discretise a prior on the grid: a probability vector of shape ``(G,)``.
+
+    A fixed number is a point mass on the nearest grid point (a public type); a uniform prior
+    is uniform over the grid points in ``[low, high]``; a truncated normal is its density at
+    the grid points, normalised.
+    """
+    if isinstance(prior, Uniform):
+        step = grid[1] - grid[0]
+        inside = (grid >= prior.low - step / 2) & (grid <= prior.high + step / 2)
+        mass = inside.astype(float)
+    elif isinstance(prior, TruncatedNormal):
+        mass = stats.norm.pdf(grid, loc=prior.mean, scale=prior.sd)
+    else:
+        mass = np.zeros_like(grid)
+        mass[int(np.argmin(np.abs(grid - float(prior))))] = 1.0
+    total = mass.sum()
+    if total <= 0:
+        raise ValueError("the prior puts no mass on the type grid")
+    return mass / total
+
+
+def draw_from(mass: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+    """Inverse-CDF draws of grid indices from a ``(G,)`` pmf for uniforms of shape ``(n,)``."""
+    cdf = np.cumsum(mass)
+    cdf[-1] = 1.0
+    return np.searchsorted(cdf, uniforms, side="right").clip(0, mass.shape[0] - 1)
+
+
+__all__ = ["Prior", "TruncatedNormal", "Uniform", "draw_from", "grid_points", "prior_mass"]

@@ -1,0 +1,254 @@
+"""The ``bargainlab`` command line.
+
+``bargainlab`` with no command runs the default study (``rebate_renewal``). Commands::
+
+    bargainlab run CONFIG [--out DIR] [--workers N] [--executor serial|processes|dask]
+                          [--scheduler ADDRESS] [--replicates N]
+    bargainlab validate CONFIG
+    bargainlab plot RUN_DIR
+    bargainlab report RUN_DIR
+    bargainlab reproduce [STUDY ...] [--update] [--executor ...] [--workers N]
+    bargainlab bench [--replicates N] [--json]
+
+CONFIG is a study file or the bare name of a study (``experiments/<name>.toml``, else the copy
+shipped with the package). Bad input (a config error, a missing path, an unwritable ``--out``,
+a bad flag value) prints one message naming the file, the field and what is allowed, and
+exits with status 2 before anything is written. Exit status 1 means ``reproduce`` found drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .._version import __version__
+from ..config.files import ConfigError, load_study, resolve_study_path
+from ..experiments.executors import EXECUTORS, n_chunks
+from ..experiments.pipeline import regenerate_outputs, reproduce, run_outputs, run_study
+from ..experiments.runstore import RunStore
+from .bench import main as bench_main
+
+DEFAULT_STUDY = "rebate_renewal"
+PROG = "bargainlab"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 drift, 2 bad input, 130 interrupted)."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser()
+    if not args_list:
+        args_list = ["run", DEFAULT_STUDY]
+    try:
+        args = parser.parse_args(args_list)
+    except SystemExit as exc:  # argparse has printed the usage and the message
+        return int(exc.code or 0)
+    if getattr(args, "handler", None) is None:
+        args = parser.parse_args(["run", DEFAULT_STUDY])
+    try:
+        return int(args.handler(args) or 0)
+    except ConfigError as exc:
+        _error(str(exc))
+        return 2
+    except KeyboardInterrupt:
+        _error("interrupted; start the same command again to resume where it stopped")
+        return 130
+
+
+def _error(message: str) -> None:
+    lines = message.splitlines() or [""]
+    print(f"{PROG}: error: {lines[0]}", file=sys.stderr)
+    for line in lines[1:]:
+        print(f"{PROG}: error: {line}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------------------------------
+# Argument types: a bad value is a usage error (exit 2) naming the flag and what is allowed
+# ---------------------------------------------------------------------------------------------
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
+    return value
+
+
+def _replicates(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 2; got {text!r}") from None
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 2; got {text!r}")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Repeated bargaining between unequal parties: run studies, plot, reproduce. "
+        f"Without a command, runs the default study ({DEFAULT_STUDY}).",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def executor_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--executor", choices=EXECUTORS, default="processes",
+            help="where tasks run: serial, local processes (default) or a Dask cluster",
+        )  # fmt: skip
+        p.add_argument(
+            "--workers", type=_positive_int, default=None, metavar="N",
+            help="worker processes for --executor processes (default: all cores)",
+        )  # fmt: skip
+        p.add_argument(
+            "--scheduler", default=None, metavar="ADDRESS",
+            help="Dask scheduler address for --executor dask, e.g. tcp://10.0.0.5:8786",
+        )  # fmt: skip
+
+    run = sub.add_parser(
+        "run", help="run a study into a run folder",
+        description="Run a study: validate it, run every sweep cell and replicate, write the "
+        "tables, summary, figures and report. Starting the same command again on an "
+        "interrupted run resumes it.",
+    )  # fmt: skip
+    run.add_argument(
+        "config", metavar="CONFIG", help="study file, or the name of a study in experiments/"
+    )
+    run.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="run folder (default: runs/<study>)"
+    )
+    executor_options(run)
+    run.add_argument(
+        "--replicates", type=_replicates, default=None, metavar="N",
+        help="replicates per sweep cell (default: the study's own)",
+    )  # fmt: skip
+    run.set_defaults(handler=_cmd_run)
+
+    validate = sub.add_parser(
+        "validate", help="check a study file without running it",
+        description="Validate a study file (schema, strategies, every sweep cell) and print its size.",
+    )  # fmt: skip
+    validate.add_argument(
+        "config", metavar="CONFIG", help="study file, or the name of a study in experiments/"
+    )
+    validate.set_defaults(handler=_cmd_validate)
+
+    plot = sub.add_parser(
+        "plot", help="redraw the figures of a finished run",
+        description="Redraw figures/ of a finished run from its rounds.parquet.",
+    )  # fmt: skip
+    plot.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a run folder")
+    plot.set_defaults(handler=_cmd_plot)
+
+    report = sub.add_parser(
+        "report", help="rewrite the summary and report of a finished run",
+        description="Recompute summary.csv and rewrite report.md of a finished run.",
+    )  # fmt: skip
+    report.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a run folder")
+    report.set_defaults(handler=_cmd_report)
+
+    repro = sub.add_parser(
+        "reproduce", help="re-run the studies and compare with results/",
+        description="Re-run studies of experiments/ at their CI size and compare their "
+        "summary.csv with results/<study>/summary.csv within each study's tolerance. Exit "
+        "status 1 and a table of differences when anything drifted.",
+    )  # fmt: skip
+    repro.add_argument("studies", nargs="*", metavar="STUDY", help="study names (default: all)")
+    repro.add_argument(
+        "--update", action="store_true", help="replace results/<study>/ with the new outputs"
+    )
+    executor_options(repro)
+    repro.set_defaults(handler=_cmd_reproduce)
+
+    bench = sub.add_parser(
+        "bench", help="measure throughput on the standard workload",
+        description="Time the stage game on the standard workload (DESIGN §5).",
+    )  # fmt: skip
+    bench.add_argument(
+        "--replicates", type=_positive_int, default=None, metavar="N", help="batch size"
+    )
+    bench.add_argument("--json", action="store_true", help="print the measurements as JSON")
+    bench.set_defaults(handler=_cmd_bench)
+    return parser
+
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+# ---------------------------------------------------------------------------------------------
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    path = resolve_study_path(args.config)
+    out = run_study(
+        path,
+        args.out,
+        executor=args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        replicates=args.replicates,
+        log=lambda message: print(message, file=sys.stderr),
+    )
+    outputs = run_outputs(out)
+    print(f"run folder: {out}")
+    print(f"key figure: {outputs.key_figure or '(none)'}")
+    print(f"report:     {outputs.report}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    path = resolve_study_path(args.config)
+    loaded = load_study(path)
+    study = loaded.study
+    tasks = len(loaded.cells) * n_chunks(study.replicates, study.chunk)
+    axes = ", ".join(study.sweep_axes) or "none"
+    print(
+        f"{path}: ok: study {study.name!r}, {len(loaded.cells)} sweep cell(s) x "
+        f"{study.replicates} replicates x {len(study.arms.strategies)} arm(s), {tasks} task(s); "
+        f"sweep axes: {axes}"
+    )
+    return 0
+
+
+def _cmd_plot(args: argparse.Namespace) -> int:
+    figures = regenerate_outputs(args.run_dir, summary=False, figures=True, report=False)
+    RunStore(args.run_dir).record_figures([str(f.relative_to(args.run_dir)) for f in figures])
+    for f in figures:
+        print(f)
+    if not figures:
+        print("no figures were made")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    regenerate_outputs(args.run_dir, summary=True, figures=False, report=True)
+    print(RunStore(args.run_dir).report_path)
+    return 0
+
+
+def _cmd_reproduce(args: argparse.Namespace) -> int:
+    return reproduce(
+        args.studies,
+        executor=args.executor,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        update=args.update,
+    )
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    argv: list[str] = []
+    if args.replicates is not None:
+        argv += ["--replicates", str(args.replicates)]
+    if args.json:
+        argv.append("--json")
+    return int(bench_main(argv) or 0)
+
+
+if __name__ == "__main__":  # python -m bargainlab.cli
+    sys.exit(main())
