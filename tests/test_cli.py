@@ -6,15 +6,14 @@ import json
 import subprocess
 import sys
 import textwrap
-import types
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-import bargainlab.experiments.pipeline
+import bargainlab.cli.commands
 from _studies import tiny_study_toml
-from bargainlab.cli.main import main
+from bargainlab.cli.commands import main
 from bargainlab.strategies import available
 
 STUDY = tiny_study_toml(
@@ -237,7 +236,7 @@ def test_validate_reports_bad_config(workdir, capsys):
 def test_console_script_prints_no_traceback(workdir):
     path = write(workdir, STUDY.replace("seed = 5", "seed = -5"))
     done = subprocess.run(
-        [sys.executable, "-m", "bargainlab.cli.main", "run", str(path)],
+        [sys.executable, "-m", "bargainlab", "run", str(path)],
         capture_output=True,
         text=True,
         cwd=workdir,
@@ -305,7 +304,7 @@ def test_bare_name_and_no_command_run_the_default_study(workdir, monkeypatch, ca
         calls.append((Path(path), out, kwargs))
         raise KeyboardInterrupt  # stop before any work
 
-    monkeypatch.setattr(bargainlab.experiments.pipeline, "run_study", fake_run_study)
+    monkeypatch.setattr(bargainlab.cli.commands, "run_study", fake_run_study)
     (workdir / "experiments").mkdir()
     write(
         workdir / "experiments", STUDY.replace('"tiny"', '"rebate_renewal"'), "rebate_renewal.toml"
@@ -320,9 +319,7 @@ def test_bare_name_and_no_command_run_the_default_study(workdir, monkeypatch, ca
 
 def test_bench_forwards_its_flags(monkeypatch):
     seen = []
-    fake = types.ModuleType("bargainlab.cli.bench")
-    fake.main = lambda argv: seen.append(argv) or 0
-    monkeypatch.setitem(sys.modules, "bargainlab.cli.bench", fake)
+    monkeypatch.setattr(bargainlab.cli.commands, "bench_main", lambda argv: seen.append(argv) or 0)
     assert main(["bench", "--replicates", "1000", "--json"]) == 0
     assert main(["bench"]) == 0
     assert seen == [["--replicates", "1000", "--json"], []]

@@ -14,7 +14,7 @@ from _studies import tiny_study_toml
 from bargainlab.config.files import ConfigError, load_study
 from bargainlab.engine.rng import StreamRNG
 from bargainlab.experiments.executors import (
-    ROUNDS_COLUMNS,
+    RELATIONSHIP_COLUMNS,
     DaskExecutor,
     check_executor_options,
     make_tasks,
@@ -63,7 +63,7 @@ def fake_simulate(study, keys, replicate_ids, *, traces=False):
     """A tiny deterministic stand-in: numbers derived only from each replicate's key."""
     rng = StreamRNG(keys)
     n = len(replicate_ids)
-    rows = {c: np.zeros(n) for c in ROUNDS_COLUMNS}
+    rows = {c: np.zeros(n) for c in RELATIONSHIP_COLUMNS}
     rows.update(
         channels=["all"] * n,
         arm=["a"] * n,

@@ -19,7 +19,7 @@ def test_every_experiment_validates():
 
 
 def test_readme_documents_every_rounds_table_column():
-    from bargainlab.relationships.play import COLUMNS
+    from bargainlab.relationships.table import COLUMNS
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for column in [*COLUMNS, "cell", "channels", "arm", "replicate"]:

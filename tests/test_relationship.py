@@ -16,9 +16,9 @@ from bargainlab.config.schema import Uniform
 from bargainlab.engine.negotiation import Game, negotiate
 from bargainlab.engine.parties import PartyBatch
 from bargainlab.engine.terms import Issue
-from bargainlab.engine.views import InformationError
+from bargainlab.engine.views import Carried, InformationError, OfferHistory
 from bargainlab.experiments.translate import simulate
-from bargainlab.relationships.play import COLUMNS
+from bargainlab.relationships.table import COLUMNS
 from bargainlab.strategies import Strategy, create
 from bargainlab.strategies.learner import optimal_demand
 
@@ -38,7 +38,7 @@ def effect(rounds, treatment, control, party="supplier"):
 # ---- the data contract -----------------------------------------------------------------
 def test_rounds_table_has_documented_columns_and_no_nan():
     rounds = run(study())
-    for col in [*COLUMNS, "replicate", "arm", "channels"]:
+    for col in [c for c in COLUMNS if c != "cell"]:
         assert col in rounds.columns, col
     numeric = rounds.select_dtypes("number")
     assert not numeric.isna().any().any()
@@ -109,7 +109,7 @@ def test_prior_optimal_demand_matches_a_direct_computation():
     dealer = PartyBatch.build(3)
     supplier = PartyBatch.build(3)
     game = Game(issue, (dealer, supplier), horizon=2)
-    view = game.view(0, belief=belief)
+    view = game.view(0, OfferHistory(game.n), carried=Carried(belief=belief))
     np.testing.assert_allclose(optimal_demand(belief, view), 1 - best / 100)
 
 

@@ -17,7 +17,7 @@ import pytest
 
 import bargainlab.experiments.pipeline
 from _studies import tiny_study_toml
-from bargainlab.cli.main import main
+from bargainlab.cli.commands import main
 from bargainlab.config.files import ConfigError, load_study
 from bargainlab.experiments.pipeline import run_study
 from bargainlab.experiments.runstore import (
@@ -266,7 +266,7 @@ def test_killed_run_resumes_to_the_same_tables(tables_only, tmp_path):
     command = [
         sys.executable,
         "-m",
-        "bargainlab.cli.main",
+        "bargainlab",
         "run",
         str(path),
         "--out",

@@ -11,16 +11,13 @@ as numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
 import numpy as np
 import pytest
 
 from bargainlab.beliefs.grid import Belief
-from bargainlab.beliefs.priors import grid_points
 from bargainlab.beliefs.likelihood import OwnerContext
 from bargainlab.beliefs.observations import observe
+from bargainlab.beliefs.priors import grid_points
 from bargainlab.engine.negotiation import (
     OUTCOME_AGREEMENT,
     OUTCOME_DEADLINE,
@@ -30,79 +27,10 @@ from bargainlab.engine.negotiation import (
 )
 from bargainlab.engine.parties import PartyBatch
 from bargainlab.engine.terms import Condition, Issue
-from bargainlab.strategies import ACCEPT, EXIT, REJECT, Offer, Strategy, create
+from bargainlab.engine.views import Carried, OfferHistory
+from bargainlab.strategies import ACCEPT, EXIT, REJECT, create
 from bargainlab.strategies.learner import optimal_demand
-
-
-@dataclass(frozen=True)
-class Scripted(Strategy):
-    """Proposes ``offers[step]`` (a position) at its own steps, with the condition attached if
-    ``conditional``; accepts only at ``accept_at``. Not registered, so it never shows up in the
-    registry-driven property tests."""
-
-    name: ClassVar[str] = "scripted"
-    offers: tuple[float, ...] = ()
-    accept_at: int | None = None
-    conditional: bool = False
-
-    def propose(self, view, state, step):
-        x = self.offers[step] if step < len(self.offers) else 0.5
-        return Offer(np.full(view.n, x), np.full(view.n, self.conditional))
-
-    def respond(self, view, state, step, offer):
-        return np.full(view.n, ACCEPT if step == self.accept_at else REJECT, dtype=np.int8)
-
-
-def play(
-    strategy: Strategy,
-    scripted: Scripted,
-    *,
-    side: int = 0,
-    first_mover: int = 0,
-    horizon: int = 6,
-    reservation: float = 0.2,
-    outside=(0.0, 0.0),
-    allow_exit: bool = False,
-    condition: Condition | None = None,
-    reference_point: float | None = None,
-    belief: Belief | None = None,
-):
-    """Play the strategy (as ``side``) against the script; the reference point and belief go
-    into the strategy's own view. Returns (result, trace, played steps)."""
-    parties = [PartyBatch.build(1, outside_option=outside[i], deadline=horizon) for i in (0, 1)]
-    parties[side] = parties[side].with_(reservation_value=reservation)
-    game = Game(
-        Issue(),
-        tuple(parties),
-        horizon=horizon,
-        first_mover=first_mover,
-        allow_exit=allow_exit,
-        condition=condition,
-    )
-    extra = {}
-    if reference_point is not None:
-        extra["reference_point"] = np.array([reference_point])
-    if belief is not None:
-        extra["belief"] = belief
-    views = tuple(game.view(i, **(extra if i == side else {})) for i in (0, 1))
-    pair = (strategy, scripted) if side == 0 else (scripted, strategy)
-    result = negotiate(game, pair, trace=True, views=views)
-    tr = result.trace
-    played = [s for s in range(tr["played"].shape[0]) if tr["played"][s, 0]]
-    return result, tr, played
-
-
-def check(tr, played, side, expected):
-    """``expected`` maps each played step to the strategy's offer -- a position (plain) or a
-    ``(position, conditional)`` pair -- or to its response."""
-    assert played == sorted(expected), "the round ended at a different step"
-    for step, want in expected.items():
-        if tr["proposer"][step, 0] == side:
-            x, cond = want if isinstance(want, tuple) else (want, False)
-            assert tr["x"][step, 0] == pytest.approx(x, abs=1e-12), f"offer at step {step}"
-            assert bool(tr["conditional"][step, 0]) is cond, f"condition flag at step {step}"
-        else:
-            assert tr["response"][step, 0] == want, f"response at step {step}"
+from bargainlab.strategies.testing import Scripted, play
 
 
 # ---- capitulator ------------------------------------------------------------------------------
@@ -121,9 +49,9 @@ def test_capitulator_concedes_to_its_floor_after_decide_at(outside, expected, ou
     is worth the floor -- before decide_at a loss is not predicted. s3 (t = 0.6): 0.25 < A, a
     loss, threshold = floor; 0.25 is below the floor either way. s4: offers the floor."""
     script = Scripted(offers=(0, 0.4, 0, 0.25, 0, 0.35))
-    result, tr, played = play(create("capitulator"), script, reservation=0.3, outside=outside)
-    check(tr, played, 0, expected)
-    assert result.outcome[0] == outcome
+    rnd = play(create("capitulator"), script, reservation=0.3, outside=outside)
+    rnd.check(expected)
+    assert rnd.result.outcome[0] == outcome
 
 
 @pytest.mark.parametrize(
@@ -138,10 +66,8 @@ def test_capitulator_concedes_to_its_floor_after_decide_at(outside, expected, ou
 )
 def test_capitulator_aspires_to_its_reference_point(offers, expected):
     """Reference point 0.7: A = u0(0.7) = 0.7 replaces the aspiration parameter (1.0)."""
-    _, tr, played = play(
-        create("capitulator"), Scripted(offers=offers), reservation=0.3, reference_point=0.7
-    )
-    check(tr, played, 0, expected)
+    rnd = play(create("capitulator"), Scripted(offers=offers), reservation=0.3, reference_point=0.7)
+    rnd.check(expected)
 
 
 def test_capitulator_as_party_one_with_a_reference_point():
@@ -149,11 +75,11 @@ def test_capitulator_as_party_one_with_a_reference_point():
     floor 0.3 is position 0.7. s1: 0.5 (worth 0.5) before decide_at -> reject; s3: 0.8 (worth
     0.2 < 0.3) -> reject; s4: offers 0.7; s5: 0.7 (worth 0.3) -> accept."""
     script = Scripted(offers=(0, 0.5, 0, 0.8, 0, 0.7))
-    result, tr, played = play(
+    rnd = play(
         create("capitulator"), script, side=1, first_mover=1, reservation=0.3, reference_point=0.4
     )
-    check(tr, played, 1, {0: 0.4, 1: REJECT, 2: 0.4, 3: REJECT, 4: 0.7, 5: ACCEPT})
-    assert result.x[0] == pytest.approx(0.7)
+    rnd.check({0: 0.4, 1: REJECT, 2: 0.4, 3: REJECT, 4: 0.7, 5: ACCEPT})
+    assert rnd.result.x[0] == pytest.approx(0.7)
 
 
 # ---- holdout ----------------------------------------------------------------------------------
@@ -165,17 +91,17 @@ def test_holdout_never_goes_below_its_aspiration(last, response, outcome):
     """aspiration 0.8, reservation 0.3: it asks for 0.8 at every turn, also after decide_at and
     after facing offers worth its floor (0.5, 0.6), and accepts only offers worth 0.8."""
     script = Scripted(offers=(0, 0.5, 0, 0.6, 0, last))
-    result, tr, played = play(create("holdout", aspiration=0.8), script, reservation=0.3)
-    check(tr, played, 0, {0: 0.8, 1: REJECT, 2: 0.8, 3: REJECT, 4: 0.8, 5: response})
-    assert result.outcome[0] == outcome
+    rnd = play(create("holdout", aspiration=0.8), script, reservation=0.3)
+    rnd.check({0: 0.8, 1: REJECT, 2: 0.8, 3: REJECT, 4: 0.8, 5: response})
+    assert rnd.result.outcome[0] == outcome
 
 
 def test_holdout_aspires_to_its_reference_point():
     """Reference 0.65 gives A = 0.65 (the aspiration parameter 1.0 is not used); 0.6 is refused
     at every step, including its last response."""
     script = Scripted(offers=(0, 0.6, 0, 0.6, 0, 0.6))
-    _, tr, played = play(create("holdout"), script, reservation=0.3, reference_point=0.65)
-    check(tr, played, 0, {0: 0.65, 1: REJECT, 2: 0.65, 3: REJECT, 4: 0.65, 5: REJECT})
+    rnd = play(create("holdout"), script, reservation=0.3, reference_point=0.65)
+    rnd.check({0: 0.65, 1: REJECT, 2: 0.65, 3: REJECT, 4: 0.65, 5: REJECT})
 
 
 # ---- face-saver -------------------------------------------------------------------------------
@@ -192,22 +118,22 @@ def test_face_saver_matches_the_demand_with_the_condition(last_resort, response)
     offers the demand 0.25 with the condition. s5 (last response): 0.41 >= floor is accepted
     as a last resort, refused without it."""
     script = Scripted(offers=(0, 0.3, 0, 0.25, 0, 0.41))
-    result, tr, played = play(
+    rnd = play(
         create("face_saver", last_resort=last_resort),
         script,
         reservation=0.4,
         condition=condition_for(0),
     )
-    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: (0.25, True), 5: response})
-    assert result.agreed[0] == last_resort
+    rnd.check({0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: (0.25, True), 5: response})
+    assert rnd.result.agreed[0] == last_resort
 
 
 def test_face_saver_holds_when_the_condition_does_not_cover_the_gap():
     """s3: 0.15 < A -> reject. s4: u(0.15) + 0.2 = 0.35 < floor 0.4 -> holds at A = 1
     without the condition. s5 (last response): 0.35 < floor is refused even as a last resort."""
     script = Scripted(offers=(0, 0.3, 0, 0.15, 0, 0.35))
-    _, tr, played = play(create("face_saver"), script, reservation=0.4, condition=condition_for(0))
-    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: 1.0, 5: REJECT})
+    rnd = play(create("face_saver"), script, reservation=0.4, condition=condition_for(0))
+    rnd.check({0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: 1.0, 5: REJECT})
 
 
 @pytest.mark.parametrize(
@@ -226,26 +152,24 @@ def test_face_saver_holds_when_the_condition_does_not_cover_the_gap():
 def test_face_saver_control_arm_without_the_condition(condition, demand, offer_s4):
     """Same game as above; s3's demand (0.42 or 0.25) is rejected (not its last response)."""
     script = Scripted(offers=(0, 0.3, 0, demand, 0, 0.1))
-    _, tr, played = play(
+    rnd = play(
         create("face_saver", condition=condition),
         script,
         reservation=0.4,
         condition=condition_for(0),
     )
-    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: offer_s4, 5: REJECT})
+    rnd.check({0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: offer_s4, 5: REJECT})
 
 
 def test_face_saver_conditional_deal_settles_with_the_condition():
     """The script accepts the s4 offer (0.25, conditional). Party 1 meets the condition:
     u1(0.25) − 0.1 = 0.65 >= u1(fallback 0.5) = 0.5, so party 0 gets 0.25 + 0.2 = 0.45."""
     script = Scripted(offers=(0, 0.3, 0, 0.25), accept_at=4)
-    result, tr, played = play(
-        create("face_saver"), script, reservation=0.4, condition=condition_for(0)
-    )
-    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: (0.25, True)})
-    assert result.conditional[0] and result.condition_met[0]
-    assert result.utility[0, 0] == pytest.approx(0.45)
-    assert result.utility[0, 1] == pytest.approx(0.65)
+    rnd = play(create("face_saver"), script, reservation=0.4, condition=condition_for(0))
+    rnd.check({0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: (0.25, True)})
+    assert rnd.result.conditional[0] and rnd.result.condition_met[0]
+    assert rnd.result.utility[0, 0] == pytest.approx(0.45)
+    assert rnd.result.utility[0, 1] == pytest.approx(0.65)
 
 
 def test_only_the_holder_can_attach_the_condition():
@@ -253,17 +177,17 @@ def test_only_the_holder_can_attach_the_condition():
     concedes at s4 to 0.42 >= floor 0.4 and asks for the condition, but the engine strips the
     flag; the scripted holder's conditional offers keep it."""
     script = Scripted(offers=(0, 0.3, 0, 0.42, 0, 0.1), conditional=True)
-    _, tr, _ = play(create("face_saver"), script, reservation=0.4, condition=condition_for(1))
-    assert tr["x"][4, 0] == pytest.approx(0.42)
-    assert tr["conditional"][:, 0].tolist() == [False, True, False, True, False, True]
+    rnd = play(create("face_saver"), script, reservation=0.4, condition=condition_for(1))
+    assert rnd.trace["x"][4, 0] == pytest.approx(0.42)
+    assert rnd.trace["conditional"][:, 0].tolist() == [False, True, False, True, False, True]
 
 
 def test_a_non_holder_cannot_attach_the_condition():
     """Party 0 holds the condition: the scripted party 1 asks for it at every offer, the engine
     never records it."""
     script = Scripted(offers=(0, 0.3, 0, 0.15, 0, 0.35), conditional=True)
-    _, tr, _ = play(create("face_saver"), script, reservation=0.4, condition=condition_for(0))
-    assert not tr["conditional"][:, 0].any()
+    rnd = play(create("face_saver"), script, reservation=0.4, condition=condition_for(0))
+    assert not rnd.trace["conditional"][:, 0].any()
 
 
 # ---- modest winner ----------------------------------------------------------------------------
@@ -273,31 +197,29 @@ def test_modest_winner_hesitates_once_then_accepts():
     """s1: 0.7 >= target(2) = 0.68 is acceptable and worth >= 0.2 + margin 0.05: the first
     time, it rejects and at s2 asks for 0.7 + bump 0.02 = 0.72 (instead of 0.68). s3: 0.6 >=
     target(4) = 0.36 is acceptable and winning, but it has hesitated already -> accept."""
-    result, tr, played = play(create("modest_winner"), Scripted(offers=(0, 0.7, 0, 0.6)))
-    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 0.72, 3: ACCEPT})
-    assert result.x[0] == pytest.approx(0.6)
+    rnd = play(create("modest_winner"), Scripted(offers=(0, 0.7, 0, 0.6)))
+    rnd.check({0: 1.0, 1: REJECT, 2: 0.72, 3: ACCEPT})
+    assert rnd.result.x[0] == pytest.approx(0.6)
 
 
 def test_modest_winner_control_accepts_at_once():
-    result, tr, played = play(
-        create("modest_winner", modest=False), Scripted(offers=(0, 0.7, 0, 0.6))
-    )
-    check(tr, played, 0, {0: 1.0, 1: ACCEPT})
-    assert result.x[0] == pytest.approx(0.7)
+    rnd = play(create("modest_winner", modest=False), Scripted(offers=(0, 0.7, 0, 0.6)))
+    rnd.check({0: 1.0, 1: ACCEPT})
+    assert rnd.result.x[0] == pytest.approx(0.7)
 
 
 def test_modest_winner_never_hesitates_at_its_last_response():
     """s1: 0.1 < 0.68 and s3: 0.2 < 0.36 are rejected (not acceptable); s5 (last response):
     0.9 >= target(6) = 0.2 and winning, but there is no later turn -> accept at once."""
-    _, tr, played = play(create("modest_winner"), Scripted(offers=(0, 0.1, 0, 0.2, 0, 0.9)))
-    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 0.68, 3: REJECT, 4: 0.36, 5: ACCEPT})
+    rnd = play(create("modest_winner"), Scripted(offers=(0, 0.1, 0, 0.2, 0, 0.9)))
+    rnd.check({0: 1.0, 1: REJECT, 2: 0.68, 3: REJECT, 4: 0.36, 5: ACCEPT})
 
 
 def test_modest_winner_accepts_a_small_win_at_once():
     """margin 0.3: winning means worth >= 0.5. s3: 0.45 >= target(4) = 0.36 is acceptable but
     not winning -> accepted without hesitation."""
-    _, tr, played = play(create("modest_winner", margin=0.3), Scripted(offers=(0, 0.1, 0, 0.45)))
-    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 0.68, 3: ACCEPT})
+    rnd = play(create("modest_winner", margin=0.3), Scripted(offers=(0, 0.1, 0, 0.45)))
+    rnd.check({0: 1.0, 1: REJECT, 2: 0.68, 3: ACCEPT})
 
 
 def test_modest_winner_displays_satisfaction_only_as_the_control():
@@ -318,9 +240,9 @@ def test_anchored_learner_opens_at_reference_plus_step_and_concedes():
     """s1: 0.5 < target(2) = 0.578 -> reject; s3: 0.35 < target(4) = 0.362 -> reject;
     s5: 0.25 >= target(6) = 0.2 -> accept."""
     script = Scripted(offers=(0, 0.5, 0, 0.35, 0, 0.25))
-    result, tr, played = play(create("learner", kind="anchored"), script, reference_point=0.6)
-    check(tr, played, 0, {**ANCHORED_PATH, 5: ACCEPT})
-    assert result.x[0] == pytest.approx(0.25)
+    rnd = play(create("learner", kind="anchored"), script, reference_point=0.6)
+    rnd.check({**ANCHORED_PATH, 5: ACCEPT})
+    assert rnd.result.x[0] == pytest.approx(0.25)
 
 
 @pytest.mark.parametrize(
@@ -331,14 +253,14 @@ def test_anchored_learner_opens_at_reference_plus_step_and_concedes():
     ],
 )
 def test_anchored_learner_demand_is_clipped_to_floor_and_one(reference, reservation, opening):
-    _, tr, _ = play(
+    rnd = play(
         create("learner", kind="anchored"),
         Scripted(offers=(0, 0.0)),
         horizon=2,
         reservation=reservation,
         reference_point=reference,
     )
-    assert tr["x"][0, 0] == pytest.approx(opening, abs=1e-12)
+    assert rnd.trace["x"][0, 0] == pytest.approx(opening, abs=1e-12)
 
 
 def test_anchored_learner_exits_at_its_last_turn_below_its_outside_option():
@@ -346,15 +268,15 @@ def test_anchored_learner_exits_at_its_last_turn_below_its_outside_option():
     < target(4) is rejected, not exited (not its last turn). s5 (last turn): 0.15 < the floor
     0.3 is rejected, and 0.15 < 0.3 -> exit."""
     script = Scripted(offers=(0, 0.5, 0, 0.1, 0, 0.15))
-    result, tr, played = play(
+    rnd = play(
         create("learner", kind="anchored"),
         script,
         reference_point=0.6,
         outside=(0.3, 0.0),
         allow_exit=True,
     )
-    check(tr, played, 0, {**ANCHORED_PATH_W, 5: EXIT})
-    assert result.outcome[0] == OUTCOME_EXIT and result.exited_by[0] == 0
+    rnd.check({**ANCHORED_PATH_W, 5: EXIT})
+    assert rnd.result.outcome[0] == OUTCOME_EXIT and rnd.result.exited_by[0] == 0
 
 
 def test_anchored_learner_exits_rather_than_accept_less_than_its_outside_option():
@@ -362,15 +284,15 @@ def test_anchored_learner_exits_rather_than_accept_less_than_its_outside_option(
     than its outside option 0.3: the floor is 0.3, so it rejects, and walking away pays
     0.3 > 0.25, so it exits."""
     script = Scripted(offers=(0, 0.5, 0, 0.35, 0, 0.25))
-    result, tr, played = play(
+    rnd = play(
         create("learner", kind="anchored"),
         script,
         reference_point=0.6,
         outside=(0.3, 0.0),
         allow_exit=True,
     )
-    check(tr, played, 0, {**ANCHORED_PATH_W, 5: EXIT})
-    assert result.outcome[0] == OUTCOME_EXIT
+    rnd.check({**ANCHORED_PATH_W, 5: EXIT})
+    assert rnd.result.outcome[0] == OUTCOME_EXIT
 
 
 # ---- learner: bayesian ------------------------------------------------------------------------
@@ -392,8 +314,8 @@ def test_bayesian_learner_opens_at_its_optimal_demand():
 
     belief = Belief.from_prior(prior, grid, 1)
     script = Scripted(offers=(0, 0.3, 0, 0.3, 0, 0.3))
-    _, tr, played = play(create("learner"), script, outside=(0.1, 0.0), belief=belief)
-    check(tr, played, 0, {0: 0.75, 1: REJECT, 2: 0.662, 3: REJECT, 4: 0.398, 5: ACCEPT})
+    rnd = play(create("learner"), script, outside=(0.1, 0.0), belief=belief)
+    rnd.check({0: 0.75, 1: REJECT, 2: 0.662, 3: REJECT, 4: 0.398, 5: ACCEPT})
 
 
 def test_optimal_demand_by_hand():
@@ -405,7 +327,9 @@ def test_optimal_demand_by_hand():
     )
     game = Game(Issue(), parties, horizon=6)
     belief = Belief.from_prior(np.full(5, 0.2), grid_points(5), 1)
-    assert optimal_demand(belief, game.view(0, belief=belief)) == pytest.approx([0.75])
+    assert optimal_demand(
+        belief, game.view(0, OfferHistory(game.n), carried=Carried(belief=belief))
+    ) == pytest.approx([0.75])
 
 
 # ---- learner.update_belief --------------------------------------------------------------------

@@ -7,86 +7,15 @@ worked out by hand from its formula and written down as numbers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
-
-import numpy as np
 import pytest
 
 from bargainlab.engine.negotiation import (
     OUTCOME_AGREEMENT,
     OUTCOME_DEADLINE,
     OUTCOME_EXIT,
-    Game,
-    negotiate,
 )
-from bargainlab.engine.parties import PartyBatch
-from bargainlab.engine.terms import Issue
-from bargainlab.strategies import ACCEPT, EXIT, REJECT, Offer, Strategy, create
-
-
-@dataclass(frozen=True)
-class Scripted(Strategy):
-    """Proposes ``offers[step]`` (a position) at its own steps; accepts only at ``accept_at``.
-
-    Deliberately not registered, so it never shows up in the registry-driven property tests.
-    """
-
-    name: ClassVar[str] = "scripted"
-    offers: tuple[float, ...] = ()
-    accept_at: int | None = None
-
-    def propose(self, view, state, step):
-        x = self.offers[step] if step < len(self.offers) else 0.5
-        return Offer.plain(np.full(view.n, x))
-
-    def respond(self, view, state, step, offer):
-        return np.full(view.n, ACCEPT if step == self.accept_at else REJECT, dtype=np.int8)
-
-
-def play(
-    strategy: Strategy,
-    scripted: Scripted,
-    *,
-    side: int = 0,
-    first_mover: int = 0,
-    horizon: int = 6,
-    reservation: float = 0.2,
-    curvature: float = 1.0,
-    delta=(1.0, 1.0),
-    outside=(0.0, 0.0),
-    allow_exit: bool = False,
-    levels: int | None = None,
-):
-    """Play the strategy (as ``side``) against the script; return (result, played steps)."""
-    parties = [
-        PartyBatch.build(1, delta=delta[i], outside_option=outside[i], deadline=horizon)
-        for i in (0, 1)
-    ]
-    parties[side] = parties[side].with_(reservation_value=reservation, curvature=curvature)
-    game = Game(
-        Issue(levels=levels),
-        tuple(parties),
-        horizon=horizon,
-        first_mover=first_mover,
-        allow_exit=allow_exit,
-    )
-    pair = (strategy, scripted) if side == 0 else (scripted, strategy)
-    result = negotiate(game, pair, trace=True)
-    tr = result.trace
-    played = [s for s in range(tr["played"].shape[0]) if tr["played"][s, 0]]
-    return result, tr, played
-
-
-def check(tr, played, side, expected):
-    """``expected`` maps each played step to the position the strategy proposed or its response."""
-    assert played == sorted(expected), "the round ended at a different step"
-    for step, want in expected.items():
-        if tr["proposer"][step, 0] == side:
-            assert tr["x"][step, 0] == pytest.approx(want, abs=1e-12), f"offer at step {step}"
-        else:
-            assert tr["response"][step, 0] == want, f"response at step {step}"
-
+from bargainlab.strategies import ACCEPT, EXIT, REJECT, create
+from bargainlab.strategies.testing import Scripted, play
 
 # The script used for the time-dependent family: party 1 offers at odd steps.
 SCRIPT = Scripted(offers=(0.5, 0.3, 0.5, 0.35, 0.5, 0.25))
@@ -121,14 +50,14 @@ SCRIPT = Scripted(offers=(0.5, 0.3, 0.5, 0.35, 0.5, 0.25))
     ],
 )
 def test_time_dependent_family(name, expected, outcome):
-    result, tr, played = play(create(name), SCRIPT)
-    check(tr, played, 0, expected)
-    assert result.outcome[0] == outcome
+    rnd = play(create(name), SCRIPT)
+    rnd.check(expected)
+    assert rnd.result.outcome[0] == outcome
 
 
 def test_conceder_numbers_written_out():
-    _, tr, _ = play(create("conceder"), SCRIPT)
-    assert tr["x"][2, 0] == pytest.approx(0.4940355744, abs=1e-10)
+    rnd = play(create("conceder"), SCRIPT)
+    assert rnd.trace["x"][2, 0] == pytest.approx(0.4940355744, abs=1e-10)
 
 
 def test_time_dependent_with_parameters_and_floor():
@@ -136,37 +65,41 @@ def test_time_dependent_with_parameters_and_floor():
     f(t) = 0.1 + 0.9 t², target = 0.3 + 0.6 (1 − f): 0.84, 0.7536, 0.4944, and 0.3 at t = 1.
     The last offer, 0.29, is below the floor 0.3: rejected, deadline."""
     strat = create("time_dependent", e=0.5, k=0.1, p_max=0.9, p_min=0.3)
-    result, tr, played = play(strat, Scripted(offers=(0, 0.5, 0, 0.45, 0, 0.29)))
-    check(tr, played, 0, {0: 0.84, 1: REJECT, 2: 0.7536, 3: REJECT, 4: 0.4944, 5: REJECT})
-    assert result.outcome[0] == OUTCOME_DEADLINE
+    rnd = play(strat, Scripted(offers=(0, 0.5, 0, 0.45, 0, 0.29)))
+    rnd.check({0: 0.84, 1: REJECT, 2: 0.7536, 3: REJECT, 4: 0.4944, 5: REJECT})
+    assert rnd.result.outcome[0] == OUTCOME_DEADLINE
 
 
 def test_linear_as_party_one_moving_first():
     """Party 1 prefers low positions: it offers 1 − target (0, 0.32, 0.64) and values x at 1 − x."""
     script = Scripted(offers=(0, 0.7, 0, 0.65, 0, 0.75))
-    result, tr, played = play(create("linear"), script, side=1, first_mover=1)
-    check(tr, played, 1, {0: 0.0, 1: REJECT, 2: 0.32, 3: REJECT, 4: 0.64, 5: ACCEPT})
-    assert result.x[0] == pytest.approx(0.75)
+    rnd = play(create("linear"), script, side=1, first_mover=1)
+    rnd.check({0: 0.0, 1: REJECT, 2: 0.32, 3: REJECT, 4: 0.64, 5: ACCEPT})
+    assert rnd.result.x[0] == pytest.approx(0.75)
 
 
 def test_linear_with_curvature():
     """u0 = x²: the position for target u is √u: √0.68 = 0.8246211251, √0.36 = 0.6.
     Step-1 offer 0.8 is worth 0.64 < 0.68; step-3 offer 0.61 is worth 0.3721 >= 0.36."""
-    _, tr, played = play(create("linear"), Scripted(offers=(0, 0.8, 0, 0.61)), curvature=2.0)
-    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 0.68**0.5, 3: ACCEPT})
-    assert tr["x"][2, 0] == pytest.approx(0.8246211251, abs=1e-10)
+    rnd = play(create("linear"), Scripted(offers=(0, 0.8, 0, 0.61)), curvature=2.0)
+    rnd.check({0: 1.0, 1: REJECT, 2: 0.68**0.5, 3: ACCEPT})
+    assert rnd.trace["x"][2, 0] == pytest.approx(0.8246211251, abs=1e-10)
 
 
 def test_linear_on_a_discrete_issue_rounds_in_its_own_favour():
     """Eleven levels: targets 0.68 and 0.36 are rounded up (party 0 prefers high) to 0.7, 0.4."""
-    _, tr, played = play(create("linear"), SCRIPT, levels=11)
-    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 0.7, 3: REJECT, 4: 0.4, 5: ACCEPT})
+    rnd = play(create("linear"), SCRIPT, levels=11)
+    rnd.check({0: 1.0, 1: REJECT, 2: 0.7, 3: REJECT, 4: 0.4, 5: ACCEPT})
 
 
 def test_hardliner_offer_accepted_by_the_script():
-    result, tr, played = play(create("hardliner"), Scripted(offers=(0, 0.3, 0, 0.35), accept_at=4))
-    check(tr, played, 0, {0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: 1.0})
-    assert result.outcome[0] == OUTCOME_AGREEMENT and result.x[0] == 1.0 and result.steps[0] == 5
+    rnd = play(create("hardliner"), Scripted(offers=(0, 0.3, 0, 0.35), accept_at=4))
+    rnd.check({0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: 1.0})
+    assert (
+        rnd.result.outcome[0] == OUTCOME_AGREEMENT
+        and rnd.result.x[0] == 1.0
+        and rnd.result.steps[0] == 5
+    )
 
 
 # ---- tit for tat ----------------------------------------------------------------------------
@@ -177,14 +110,11 @@ def test_tit_for_tat_matches_relative_concessions():
     s5: next = 0.5·0.2/0.3 = 1/3 -> reject 0.3. s6: offer 1/3.
     s7: next = (1/3)·0.3/0.6 = 1/6, clipped to the reservation 0.2 -> accept 0.6."""
     script = Scripted(offers=(0, 0.1, 0, 0.2, 0, 0.3, 0, 0.6))
-    result, tr, played = play(create("tit_for_tat"), script, horizon=8)
-    check(
-        tr,
-        played,
-        0,
+    rnd = play(create("tit_for_tat"), script, horizon=8)
+    rnd.check(
         {0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: 0.5, 5: REJECT, 6: 1 / 3, 7: ACCEPT},
     )
-    assert result.x[0] == pytest.approx(0.6)
+    assert rnd.result.x[0] == pytest.approx(0.6)
 
 
 def test_tit_for_tat_answers_a_retraction_and_caps_at_p_max():
@@ -192,10 +122,8 @@ def test_tit_for_tat_answers_a_retraction_and_caps_at_p_max():
     s3: next = 0.8·0.2/0.32 = 0.5 -> reject; s4 offers 0.5. s5: next = 0.5·0.32/0.16 = 1.0,
     capped at 0.8 -> reject; s6 offers 0.8. s7: next = 0.8·0.16/0.4 = 0.32 -> accept 0.4."""
     script = Scripted(offers=(0, 0.2, 0, 0.32, 0, 0.16, 0, 0.4))
-    _, tr, played = play(create("tit_for_tat", p_max=0.8), script, horizon=8, reservation=0.1)
-    check(
-        tr, played, 0, {0: 0.8, 1: REJECT, 2: 0.8, 3: REJECT, 4: 0.5, 5: REJECT, 6: 0.8, 7: ACCEPT}
-    )
+    rnd = play(create("tit_for_tat", p_max=0.8), script, horizon=8, reservation=0.1)
+    rnd.check({0: 0.8, 1: REJECT, 2: 0.8, 3: REJECT, 4: 0.5, 5: REJECT, 6: 0.8, 7: ACCEPT})
 
 
 def test_tit_for_tat_as_party_one_moving_second():
@@ -204,9 +132,9 @@ def test_tit_for_tat_as_party_one_moving_second():
     -> reject. s3: position 1 − 0.5 = 0.5. s4: next = 0.5·0.2/0.3 = 1/3 > 0.3 -> reject.
     s5: position 1 − 1/3."""
     script = Scripted(offers=(0.9, 0, 0.8, 0, 0.7, 0))
-    result, tr, played = play(create("tit_for_tat"), script, side=1, first_mover=0)
-    check(tr, played, 1, {0: REJECT, 1: 0.0, 2: REJECT, 3: 0.5, 4: REJECT, 5: 2 / 3})
-    assert result.outcome[0] == OUTCOME_DEADLINE
+    rnd = play(create("tit_for_tat"), script, side=1, first_mover=0)
+    rnd.check({0: REJECT, 1: 0.0, 2: REJECT, 3: 0.5, 4: REJECT, 5: 2 / 3})
+    assert rnd.result.outcome[0] == OUTCOME_DEADLINE
 
 
 # ---- equilibrium ------------------------------------------------------------------------------
@@ -214,22 +142,18 @@ def test_equilibrium_offers_stahl_shares_and_accepts_its_continuation_value():
     """δ = 0.9, H = 4, w = d = 0. Ståhl: x(4) = 0.181, x(2) = 0.1 for party 0's offers at
     steps 0 and 2. Thresholds: step 1, 0.9·x(2) = 0.09 (0.05 rejected); step 3, 0 (0.02 accepted)."""
     script = Scripted(offers=(0, 0.05, 0, 0.02))
-    result, tr, played = play(
-        create("equilibrium"), script, horizon=4, reservation=0.0, delta=(0.9, 0.9)
-    )
-    check(tr, played, 0, {0: 0.181, 1: REJECT, 2: 0.1, 3: ACCEPT})
-    assert result.utility[0, 0] == pytest.approx(0.9**3 * 0.02)
+    rnd = play(create("equilibrium"), script, horizon=4, reservation=0.0, delta=(0.9, 0.9))
+    rnd.check({0: 0.181, 1: REJECT, 2: 0.1, 3: ACCEPT})
+    assert rnd.result.utility[0, 0] == pytest.approx(0.9**3 * 0.02)
 
 
 def test_equilibrium_never_goes_below_its_reservation_value():
     """Same game with reservation 0.15: the step-2 equilibrium offer 0.1 is below it, so it asks
     for 0.15; the step-3 offer 0.02 is rejected; the round ends at the deadline."""
     script = Scripted(offers=(0, 0.05, 0, 0.02))
-    result, tr, played = play(
-        create("equilibrium"), script, horizon=4, reservation=0.15, delta=(0.9, 0.9)
-    )
-    check(tr, played, 0, {0: 0.181, 1: REJECT, 2: 0.15, 3: REJECT})
-    assert result.outcome[0] == OUTCOME_DEADLINE
+    rnd = play(create("equilibrium"), script, horizon=4, reservation=0.15, delta=(0.9, 0.9))
+    rnd.check({0: 0.181, 1: REJECT, 2: 0.15, 3: REJECT})
+    assert rnd.result.outcome[0] == OUTCOME_DEADLINE
 
 
 def test_equilibrium_as_party_one():
@@ -237,11 +161,9 @@ def test_equilibrium_as_party_one():
     s1 party 1 offers x = 0.9 (party 0's 0.9·1); s0 party 1 needs 0.8·0.1 = 0.08, so
     x = 0.95 (worth 0.05) is rejected; s2 x = 0.99 (worth 0.01 >= 0) is accepted."""
     script = Scripted(offers=(0.95, 0, 0.99))
-    result, tr, played = play(
-        create("equilibrium"), script, side=1, horizon=3, reservation=0.0, delta=(0.9, 0.8)
-    )
-    check(tr, played, 1, {0: REJECT, 1: 0.9, 2: ACCEPT})
-    assert result.x[0] == pytest.approx(0.99)
+    rnd = play(create("equilibrium"), script, side=1, horizon=3, reservation=0.0, delta=(0.9, 0.8))
+    rnd.check({0: REJECT, 1: 0.9, 2: ACCEPT})
+    assert rnd.result.x[0] == pytest.approx(0.99)
 
 
 @pytest.mark.parametrize(
@@ -250,7 +172,7 @@ def test_equilibrium_as_party_one():
 def test_equilibrium_exits_when_its_option_beats_waiting(offer, response, outcome):
     """δ = 0.9, H = 3, party 1 (script) first, w0 = 0.6. Waiting is worth 0.9·0.64 = 0.576 < 0.6,
     so party 0 accepts only offers worth >= 0.6 and exits after rejecting."""
-    result, tr, played = play(
+    rnd = play(
         create("equilibrium"),
         Scripted(offers=(offer, 0, 0)),
         first_mover=1,
@@ -260,13 +182,13 @@ def test_equilibrium_exits_when_its_option_beats_waiting(offer, response, outcom
         outside=(0.6, 0.0),
         allow_exit=True,
     )
-    check(tr, played, 0, {0: response})
-    assert result.outcome[0] == outcome
+    rnd.check({0: response})
+    assert rnd.result.outcome[0] == outcome
 
 
 def test_equilibrium_stays_when_waiting_beats_its_option():
     """w0 = 0.3 < 0.9·V0(1) = 0.9·0.37 = 0.333: it rejects 0.2 and stays, then offers 0.37."""
-    _, tr, played = play(
+    rnd = play(
         create("equilibrium"),
         Scripted(offers=(0.2, 0, 0.1)),
         first_mover=1,
@@ -277,4 +199,4 @@ def test_equilibrium_stays_when_waiting_beats_its_option():
         allow_exit=True,
     )
     # s2: it accepts only >= its disagreement payoff 0.3, so 0.1 is rejected (and 0.3 = 0.3: no exit)
-    check(tr, played, 0, {0: REJECT, 1: 0.37, 2: REJECT})
+    rnd.check({0: REJECT, 1: 0.37, 2: REJECT})

@@ -16,12 +16,12 @@ import pytest
 
 from _studies import keys_for, study
 from bargainlab.analysis import summary as S
-from bargainlab.reporting import figures as F
-from bargainlab.reporting import report as R
 from bargainlab.analysis.tournament import TournamentSpec
 from bargainlab.config.schema import StudySpec
 from bargainlab.experiments.translate import simulate
-from bargainlab.relationships.play import COLUMNS
+from bargainlab.relationships.table import COLUMNS
+from bargainlab.reporting import figures as F
+from bargainlab.reporting import report as R
 from bargainlab.reporting.report import describe_cell, fmt
 
 AXES = ["rounds.rho", "strategies.dealer.params.kind"]

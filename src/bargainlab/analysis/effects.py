@@ -39,6 +39,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..relationships.table import METRICS
+
 __all__ = [
     "EFFECT_SIZE_CAP",
     "ZERO_TOLERANCE",
@@ -73,23 +75,6 @@ STAT_COLUMNS = (
 """Statistic columns shared by :func:`paired_effects`, :func:`per_round_effects` and
 :func:`channel_decomposition` (after the key columns)."""
 
-_NUMERIC_METRICS = frozenset(
-    {
-        "utility",
-        "terms",
-        "agreed",
-        "condition_offered",
-        "condition_met",
-        "steps",
-        "exited",
-        "active",
-        "reservation_value",
-        "belief_mean",
-        "belief_sd",
-        "reference_point",
-        "subjective_value",
-    }
-)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -102,8 +87,8 @@ def _require_columns(frame: pd.DataFrame, columns: Iterable[str], what: str) -> 
 
 
 def _check_metric(metric: str) -> None:
-    if metric not in _NUMERIC_METRICS:
-        raise ValueError(f"metric must be one of {sorted(_NUMERIC_METRICS)}, got {metric!r}")
+    if metric not in METRICS:
+        raise ValueError(f"metric must be one of {sorted(METRICS)}, got {metric!r}")
 
 
 def _check_confidence(confidence: float) -> None:

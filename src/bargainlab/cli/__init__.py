@@ -1,5 +1,5 @@
 """The ``bargainlab`` command line (see :mod:`bargainlab.cli.main`)."""
 
-from .main import main
+from .commands import main
 
 __all__ = ["main"]

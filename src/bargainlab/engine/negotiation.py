@@ -28,7 +28,7 @@ from .._checks import as_batch, check_choice, check_scalar
 from .parties import PartyBatch
 from .rng import STREAM_BREAKDOWN, StreamRNG
 from .terms import Condition, Issue, settle, utility
-from .views import ConditionView, OpponentView, SideView
+from .views import Carried, ConditionView, OfferHistory, OpponentView, SideView
 
 REJECT, ACCEPT, EXIT = 0, 1, 2
 """Response codes returned by :meth:`Strategy.respond`."""
@@ -120,8 +120,15 @@ class Game:
             return self.parties[side].outside_option
         return utility(side, self.status_quo, self.parties[side].curvature)
 
-    def view(self, side: int, **extra: Any) -> SideView:
-        """The :class:`SideView` of ``side`` at the start of a round."""
+    def view(
+        self,
+        side: int,
+        history: OfferHistory,
+        *,
+        round_index: int = 0,
+        carried: Carried | None = None,
+    ) -> SideView:
+        """The :class:`SideView` of ``side`` in a round whose history is ``history``."""
         opp = 1 - side
         return SideView(
             side=side,
@@ -135,8 +142,10 @@ class Game:
             disagreement=self.disagreement_payoff(side),
             opponent_disagreement=self.disagreement_payoff(opp),
             status_quo=self.status_quo,
+            history=history.of(side),
             condition=None if self.condition is None else ConditionView(self.condition, side),
-            **extra,
+            round_index=round_index,
+            carried=Carried() if carried is None else carried,
         )
 
 
@@ -232,7 +241,7 @@ def negotiate(
     rng: StreamRNG | None = None,
     round_index: int = 0,
     trace: bool = False,
-    views: tuple[SideView, SideView] | None = None,
+    carried: tuple[Carried, Carried] | None = None,
     active: np.ndarray | None = None,
 ) -> NegotiationResult:
     """Play one round of alternating offers on every replicate of ``game``.
@@ -250,8 +259,9 @@ def negotiate(
         The round number, used as a counter for random draws.
     trace:
         Record per-step offers and responses (arrays of shape ``(horizon, n)``).
-    views:
-        Pre-built side views (used by relationships to pass beliefs and memory).
+    carried:
+        What each side brings from earlier rounds (beliefs, reference point, behavioural
+        levers); relationships pass it, a one-shot game leaves it out.
     active:
         Optional mask of replicates to play; the others make no offers (``steps == 0``).
     """
@@ -262,8 +272,9 @@ def negotiate(
         raise ValueError("rng is required when breakdown > 0")
     if rng is not None and rng.n != n:
         raise ValueError(f"rng has {rng.n} replicate keys, the game has {n} replicates")
-    if views is None:
-        views = (game.view(0, round_index=round_index), game.view(1, round_index=round_index))
+    history = OfferHistory(n)
+    carried = carried or (Carried(), Carried())
+    views = tuple(game.view(i, history, round_index=round_index, carried=carried[i]) for i in (0, 1))
     states = [strategies[i].start(views[i]) for i in (0, 1)]
 
     p0, p1 = game.parties
@@ -291,13 +302,6 @@ def negotiate(
             "u1": np.zeros((max_steps, n)),
         }
     v0, v1 = views
-    # share the history arrays between the two views (see the end of the loop)
-    v1.opp_last, v1.opp_last_conditional, v1.opp_offers = v0.own_last, v0.own_last_conditional, v0.own_offers
-    v0.opp_last, v0.opp_last_conditional, v0.opp_offers = v1.own_last, v1.own_last_conditional, v1.own_offers
-    hist_last = (v0.own_last, v1.own_last)
-    hist_cond = (v0.own_last_conditional, v1.own_last_conditional)
-    hist_count = (v0.own_offers, v1.own_offers)
-    hist_prev = (v1.opp_prev, v0.opp_prev)
     use_breakdown = rng is not None and bool(np.any(game.breakdown > 0))
     keep_last_offer = game.disagreement == "outside_options"
     fm_even = game.first_mover == 0  # party 0 proposes at even steps where it moves first
@@ -307,8 +311,7 @@ def negotiate(
             break
         prop_is0 = fm_even if s % 2 == 0 else ~fm_even
         prop_side = side_when_0 if s % 2 == 0 else 1 - side_when_0
-        v0.proposing = prop_is0
-        v1.proposing = ~prop_is0
+        history.set_proposer(prop_is0)
         o0 = _as_offer(strategies[0].propose(v0, states[0], s), n, type(strategies[0]).__name__)
         o1 = _as_offer(strategies[1].propose(v1, states[1], s), n, type(strategies[1]).__name__)
         x = game.issue.snap(np.where(prop_is0, o0.x, o1.x), prop_side)
@@ -366,17 +369,7 @@ def negotiate(
         ended = failed | accept
         np.copyto(steps, s + 1, where=active)
 
-        # history for the next step: both sides observe the offer just made. The arrays are
-        # shared between the views (party p's last offer is p's own_last and its opponent's
-        # opp_last), so each is updated once.
-        for p, made in ((0, prop_is0), (1, ~prop_is0)):
-            upd = active & made
-            first_offer_now = upd & (hist_count[p] == 0)
-            np.copyto(hist_prev[p], hist_last[p], where=upd & ~first_offer_now)
-            np.copyto(hist_prev[p], x, where=first_offer_now)
-            np.copyto(hist_last[p], x, where=upd)
-            np.copyto(hist_cond[p], cond, where=upd)
-            hist_count[p][...] += upd
+        history.record(x, cond, prop_is0, active)
         active &= ~ended
 
     # payoffs are discounted to the step at which the round ended
@@ -403,9 +396,9 @@ def negotiate(
         utility=np.clip(util, 0.0, 1.0),
         exited_by=exited_by,
         proposer=agreed_by,
-        last_offer=np.stack([v0.own_last, v1.own_last], axis=1),
-        last_offer_conditional=np.stack([v0.own_last_conditional, v1.own_last_conditional], axis=1),
+        last_offer=history.last.T.copy(),
+        last_offer_conditional=history.conditional.T.copy(),
         first_offer=first_offer,
-        offers_made=np.stack([v0.own_offers, v1.own_offers], axis=1),
+        offers_made=history.count.T.copy(),
         trace=tr if trace else None,
     )

@@ -1,15 +1,27 @@
 """What a strategy may see: its own type, the public facts, the history, its own beliefs.
 
-The engine hands each side a :class:`SideView`. The opponent appears only through an
-:class:`OpponentView`, which refuses to return private attributes: a strategy that tries to
-read the opponent's reservation value (or its cost of a condition) raises
-:class:`InformationError` instead of silently cheating.
+The engine hands each side a :class:`SideView` at the start of a round. It is frozen: a
+strategy reads it and keeps its own scratch arrays in the state its ``start`` returns. Its
+parts:
+
+* the side's own :class:`~bargainlab.engine.parties.PartyBatch` (its private type included);
+* the opponent through an :class:`OpponentView`, which refuses to return private attributes:
+  a strategy that tries to read the opponent's reservation value (or its cost of a
+  condition) raises :class:`InformationError` instead of silently cheating;
+* the public facts of the round (horizon, breakdown risk, first mover, disagreement payoffs,
+  status quo, the condition's public terms);
+* the round's :class:`History` so far, a read-only value that the engine updates after every
+  offer;
+* what the side carries from earlier rounds (:class:`Carried`): its posterior about the
+  opponent (any object with the :class:`Posterior` interface), the condition holder's
+  posterior about the obliged party's cost, its reference point, and the behavioural
+  :class:`Levers`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -82,13 +94,139 @@ class OpponentView:
         return position(self.side, u, self.curvature)
 
 
-@dataclass
-class SideView:
-    """Everything side ``side`` may observe during one round, over the batch.
+class Posterior(Protocol):
+    """What a strategy may use of a belief about the opponent: a probability mass over
+    candidate types, per replicate (implemented by :class:`bargainlab.beliefs.Belief`)."""
 
-    The round-level facts are fixed at the start of the round; the ``opp_*``/``own_*``
-    history arrays are updated by the engine after every offer.
+    @property
+    def types(self) -> np.ndarray:
+        """``(G,)`` candidate types (utility units)."""
+        ...
+
+    @property
+    def mass(self) -> np.ndarray:
+        """``(n, G)`` posterior probabilities; rows sum to 1."""
+        ...
+
+    def mean(self) -> np.ndarray:
+        """``(n,)`` posterior means."""
+        ...
+
+    def cdf(self) -> np.ndarray:
+        """``(n, G)`` posterior probability that the type is at most each candidate."""
+        ...
+
+
+@dataclass(frozen=True)
+class Levers:
+    """Behavioural adjustments a strategy applies to its own decisions (all zero unless the
+    behavioural module is on; see :mod:`bargainlab.relationships.behaviour`).
+
+    Each is a number or an ``(n,)`` array in utility units.
     """
+
+    retaliation: np.ndarray | float = 0.0
+    """Raise of the side's demand or aspiration this round (a harder stance)."""
+    accept_shift: np.ndarray | float = 0.0
+    """Shift of the side's acceptance threshold this round (acceptance noise)."""
+
+
+@dataclass(frozen=True)
+class Carried:
+    """What a side brings into a round from the earlier rounds of a relationship."""
+
+    belief: Posterior | None = None
+    """Posterior over the opponent's reservation value (``None`` in a one-shot game)."""
+    condition_belief: Posterior | None = None
+    """The condition holder's posterior over the obliged party's private cost."""
+    reference_point: np.ndarray | None = None
+    """Position of the last agreed terms (precedent), ``None`` in a one-shot game."""
+    levers: Levers = field(default_factory=Levers)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
+
+class OfferHistory:
+    """The public history of one round, owned by the engine and updated after every offer.
+
+    Per party ``p`` (arrays of shape ``(2, n)``): ``last[p]``, its latest offer (its ideal
+    position before it has made one); ``prev[p]``, the offer before that; ``conditional[p]``,
+    whether its latest offer carried the condition; ``count[p]``, how many offers it has made;
+    ``proposing[p]``, where it makes the offer at the current step.
+    """
+
+    __slots__ = ("conditional", "count", "last", "prev", "proposing")
+
+    def __init__(self, n: int) -> None:
+        ideal = np.array([1.0, 0.0])[:, None]  # party 0 prefers high positions
+        self.last = np.repeat(ideal, n, axis=1)
+        self.prev = self.last.copy()
+        self.conditional = np.zeros((2, n), dtype=bool)
+        self.count = np.zeros((2, n), dtype=np.int64)
+        self.proposing = np.zeros((2, n), dtype=bool)
+
+    def record(self, x: np.ndarray, conditional: np.ndarray, proposer_is0: np.ndarray, active: np.ndarray) -> None:
+        """Both sides observe the offer ``x`` just made (where ``active``)."""
+        for p, made in ((0, proposer_is0), (1, ~proposer_is0)):
+            upd = active & made
+            first = upd & (self.count[p] == 0)
+            np.copyto(self.prev[p], self.last[p], where=upd & ~first)
+            np.copyto(self.prev[p], x, where=first)
+            np.copyto(self.last[p], x, where=upd)
+            np.copyto(self.conditional[p], conditional, where=upd)
+            self.count[p] += upd
+
+    def set_proposer(self, proposer_is0: np.ndarray) -> None:
+        self.proposing[0] = proposer_is0
+        self.proposing[1] = ~proposer_is0
+
+    def of(self, side: int) -> History:
+        """The read-only history as ``side`` sees it."""
+        opp = 1 - side
+        return History(
+            own_last=_read_only(self.last[side]),
+            own_last_conditional=_read_only(self.conditional[side]),
+            own_offers=_read_only(self.count[side]),
+            opp_last=_read_only(self.last[opp]),
+            opp_prev=_read_only(self.prev[opp]),
+            opp_last_conditional=_read_only(self.conditional[opp]),
+            opp_offers=_read_only(self.count[opp]),
+            proposing=_read_only(self.proposing[side]),
+        )
+
+
+@dataclass(frozen=True)
+class History:
+    """One side's read-only view of the round so far (arrays of shape ``(n,)`` that the
+    engine updates in place after every offer)."""
+
+    own_last: np.ndarray
+    """The side's latest offer (its ideal position before it made one)."""
+    own_last_conditional: np.ndarray
+    own_offers: np.ndarray
+    """How many offers the side has made this round."""
+    opp_last: np.ndarray
+    """The opponent's latest offer (the opponent's ideal position before it made one)."""
+    opp_prev: np.ndarray
+    """The opponent's offer before its latest (equal to it after one offer)."""
+    opp_last_conditional: np.ndarray
+    opp_offers: np.ndarray
+    proposing: np.ndarray
+    """Where this side makes the offer at the current step (it responds elsewhere)."""
+
+    @classmethod
+    def fresh(cls, side: int, n: int) -> History:
+        """The history before the first offer of a round."""
+        return OfferHistory(n).of(side)
+
+
+@dataclass(frozen=True)
+class SideView:
+    """Everything side ``side`` may observe during one round, over the batch."""
 
     side: int
     issue: Issue
@@ -105,42 +243,40 @@ class SideView:
     """The opponent's payoff at the deadline without agreement (public: outside options or
     the status quo terms)."""
     status_quo: np.ndarray
+    history: History
     condition: ConditionView | None = None
     round_index: int = 0
-    belief: Any = None
-    """This side's posterior over the opponent's reservation value (relationships only)."""
-    condition_belief: Any = None
-    """The condition holder's posterior over the obliged party's cost (relationships only)."""
-    memory: dict[str, np.ndarray] = field(default_factory=dict)
-    """Per-strategy state carried from round to round (relationships only)."""
-    reference_point: np.ndarray | None = None
-    """Position of the last agreed terms (precedent), or ``None`` in a one-shot game."""
-    # within-round history, maintained by the engine
-    opp_last: np.ndarray = field(default=None)  # type: ignore[assignment]
-    opp_prev: np.ndarray = field(default=None)  # type: ignore[assignment]
-    opp_last_conditional: np.ndarray = field(default=None)  # type: ignore[assignment]
-    opp_offers: np.ndarray = field(default=None)  # type: ignore[assignment]
-    own_last: np.ndarray = field(default=None)  # type: ignore[assignment]
-    own_last_conditional: np.ndarray = field(default=None)  # type: ignore[assignment]
-    own_offers: np.ndarray = field(default=None)  # type: ignore[assignment]
-    proposing: np.ndarray = field(default=None)  # type: ignore[assignment]
-    """Where this side makes the offer at the current step (it responds elsewhere)."""
+    carried: Carried = field(default_factory=Carried)
+    _inv_span: np.ndarray = field(init=False, repr=False, compare=False)
+    _inv_common: np.ndarray | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        n = self.own.n
-        ideal = 1.0 if self.side == 0 else 0.0
-        if self.opp_last is None:
-            self.opp_last = np.full(n, 1.0 - ideal)
-            self.opp_prev = np.full(n, 1.0 - ideal)
-            self.opp_last_conditional = np.zeros(n, dtype=bool)
-            self.opp_offers = np.zeros(n, dtype=np.int64)
-            self.own_last = np.full(n, ideal)
-            self.own_last_conditional = np.zeros(n, dtype=bool)
-            self.own_offers = np.zeros(n, dtype=np.int64)
+        deadline = np.minimum(self.own.deadline, self.horizon)
+        inv = 1.0 / np.maximum(deadline - 1, 1)
+        common = inv[:1].copy() if inv.size and inv.min() == inv.max() else None
+        object.__setattr__(self, "_inv_span", inv)
+        object.__setattr__(self, "_inv_common", common)
 
     @property
     def n(self) -> int:
         return self.own.n
+
+    # ---- what the side carries from earlier rounds ----------------------------------------
+    @property
+    def belief(self) -> Posterior | None:
+        return self.carried.belief
+
+    @property
+    def condition_belief(self) -> Posterior | None:
+        return self.carried.condition_belief
+
+    @property
+    def reference_point(self) -> np.ndarray | None:
+        return self.carried.reference_point
+
+    @property
+    def levers(self) -> Levers:
+        return self.carried.levers
 
     # ---- utilities -------------------------------------------------------------------
     def utility(self, x: np.ndarray) -> np.ndarray:
@@ -179,11 +315,6 @@ class SideView:
         Never 0-d: NumPy's 0-d ``power`` can differ from its array loop by an ulp, which
         would make a replicate's result depend on the rest of its batch.
         """
-        inv = self.__dict__.get("_inv_span")
-        if inv is None:
-            d = np.minimum(self.own.deadline, self.horizon)
-            inv = 1.0 / np.maximum(d - 1, 1)
-            if inv.size and inv.min() == inv.max() and np.ndim(step) == 0:
-                inv = inv[:1].copy()
-            self.__dict__["_inv_span"] = inv
+        common = self._inv_common
+        inv = common if common is not None and np.ndim(step) == 0 else self._inv_span
         return np.minimum(np.asarray(step, dtype=float) * inv, 1.0)

@@ -39,16 +39,14 @@ import pandas as pd
 
 from ..config.files import Cell, ConfigError
 from ..config.schema import StudySpec
+from ..relationships.table import ROUNDS_SCHEMA
 from .translate import simulate as default_simulate
+
+RELATIONSHIP_COLUMNS = tuple(c.name for c in ROUNDS_SCHEMA if c.name != "cell")
+"""Columns every table from a simulation must have (the run adds ``cell`` and the axes)."""
 
 EXECUTORS = ("serial", "processes", "dask")
 
-#: Columns every rounds table from the simulation must have (see ``bargainlab.experiments.translate``).
-ROUNDS_COLUMNS = (
-    "channels", "arm", "replicate", "round", "party", "strategy", "agreed", "terms",
-    "condition_offered", "condition_met", "utility", "steps", "exited", "active",
-    "reservation_value", "belief_mean", "belief_sd", "reference_point", "subjective_value",
-)  # fmt: skip
 
 Simulate = Callable[..., tuple[pd.DataFrame, "pd.DataFrame | None"]]
 
@@ -176,7 +174,7 @@ def run_task(task: Task, simulate: Simulate | None = None) -> TaskResult:
     """Run one task: simulate the chunk, then add ``cell`` and one column per sweep axis."""
     sim = simulate if simulate is not None else default_simulate
     rounds, traces = sim(task.study, task.keys, task.replicate_ids, traces=task.traces)
-    missing = [c for c in ROUNDS_COLUMNS if c not in rounds.columns]
+    missing = [c for c in RELATIONSHIP_COLUMNS if c not in rounds.columns]
     if missing:
         raise RuntimeError(f"the simulation's rounds table lacks columns: {', '.join(missing)}")
     return TaskResult(
@@ -399,7 +397,6 @@ def progress_bar(
 
 __all__ = [
     "EXECUTORS",
-    "ROUNDS_COLUMNS",
     "DaskExecutor",
     "Executor",
     "ProcessExecutor",

@@ -15,7 +15,8 @@ from ..config.schema import ChannelsSpec, StudySpec
 from ..engine.rng import StreamRNG
 from ..engine.terms import Issue
 from ..relationships.channels import CHANNELS, Channels
-from ..relationships.play import RelationshipSetup, play, to_frame
+from ..relationships.play import play
+from ..relationships.setup import RelationshipSetup
 from ..strategies import create
 
 
@@ -110,7 +111,7 @@ def simulate(
     Returns
     -------
     The rounds table (columns ``channels``, ``arm``, ``replicate``, ``round``, ``party``, ...,
-    see :data:`bargainlab.relationship.COLUMNS`) and the traces table or ``None``.
+    see :data:`bargainlab.relationships.table.ROUNDS_SCHEMA`) and the traces table or ``None``.
     """
     replicate_ids = np.asarray(replicate_ids, dtype=np.int64)
     rng = StreamRNG(keys)
@@ -133,8 +134,8 @@ def simulate(
                 later_labels[f] = cont.name
                 schedule = [strategies] * k + [tuple(later)] * (setup.rounds - k)
                 labels = [labels[0]] * k + [tuple(later_labels)] * (setup.rounds - k)
-            rec, tframes = play(setup, schedule, rng, replicate_ids, traces=traces)
-            frame = to_frame(rec, names, labels, replicate_ids)
+            recorder, tframes = play(setup, schedule, rng, replicate_ids, traces=traces)
+            frame = recorder.to_frame(names, labels, replicate_ids)
             frame.insert(0, "arm", arm)
             frame.insert(0, "channels", variant)
             frames.append(frame)

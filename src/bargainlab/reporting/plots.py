@@ -26,6 +26,8 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from ..relationships.table import COLUMNS
+
 __all__ = [
     "belief_evolution",
     "channel_bars",
@@ -36,15 +38,6 @@ __all__ = [
 ]
 
 _TRAJECTORY_STATS = frozenset({"round", "metric", "n", "mean", "sd", "ci_low", "ci_high"})
-_METRIC_LABELS = {
-    "utility": "utility (normalised, 0-1)",
-    "terms": "agreed terms",
-    "agreed": "agreement rate",
-    "active": "share of relationships still active",
-    "belief_mean": "posterior mean of the opponent's reservation value",
-    "exited": "exit rate",
-    "condition_met": "share of conditions met",
-}
 _MAX_TRACES = 10
 
 
@@ -104,7 +97,7 @@ def trajectories(
         ax.plot(grp["round"], grp["mean"], marker="o", color=color, label=label)
         ax.fill_between(grp["round"], grp["ci_low"], grp["ci_high"], color=color, alpha=0.2)
     ax.set_xlabel("round")
-    ax.set_ylabel(_label(ylabel or _METRIC_LABELS.get(metric, metric), units))
+    ax.set_ylabel(_label(ylabel or (COLUMNS[metric].axis_label if metric in COLUMNS else metric), units))
     ax.set_title(title or f"{metric} by round (mean, confidence band)")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(title="arm")

@@ -26,6 +26,9 @@ from ..beliefs.likelihood import truncation_likelihood
 from ..engine.negotiation import ACCEPT, EXIT, REJECT, Offer
 from ..engine.views import SideView
 
+State = dict[str, Any]
+"""A strategy's per-round scratch arrays (what its ``start`` returns)."""
+
 _REGISTRY: dict[str, type[Strategy]] = {}
 
 
@@ -67,7 +70,7 @@ class Strategy:
         """
         value = view.offer_value(offer.x, offer.conditional)
         # behavioural acceptance noise (0 unless the subjective-value module sets it)
-        threshold = threshold + view.memory.get("accept_shift", 0.0)
+        threshold = threshold + view.levers.accept_shift
         ok = (value >= threshold - 1e-12) & (value >= view.own.reservation_value - 1e-12)
         return np.where(ok, ACCEPT, REJECT).astype(np.int8)
 

@@ -37,7 +37,7 @@ from ..beliefs.likelihood import OwnerContext, rule_likelihood, soft_at_most
 from ..engine.negotiation import Offer
 from ..engine.terms import position, utility
 from ..engine.views import SideView
-from .base import Strategy, register
+from .base import State, Strategy, register
 from .tactics import TimeDependent, genius_target
 
 
@@ -92,7 +92,7 @@ class _Phased(Strategy):
     # ---- engine interface --------------------------------------------------------------
     def _base_aspiration(self, view: SideView) -> np.ndarray:
         base = _aspiration(self.aspiration, view.reference_point, view.side, view.own.curvature, self.use_reference)
-        return np.clip(base + view.memory.get("retaliation", 0.0), 0.0, 1.0)
+        return np.clip(base + view.levers.retaliation, 0.0, 1.0)
 
     def start(self, view: SideView) -> dict[str, Any]:
         theta = np.maximum(view.own.reservation_value, view.own.outside_option)
@@ -103,7 +103,7 @@ class _Phased(Strategy):
     def propose(self, view: SideView, state: dict, step: int) -> Offer:
         t = view.relative_time(step)
         x, cond = self.offer(
-            state["floor"], t, view.opp_last, view.opp_offers > 0, state["asp"],
+            state["floor"], t, view.history.opp_last, view.history.opp_offers > 0, state["asp"],
             view.side, view.own.curvature, state["cond_value"],
         )
         return Offer(np.asarray(x, dtype=float), np.asarray(cond, dtype=bool))
@@ -238,24 +238,28 @@ class ModestWinner(TimeDependent):
     def displays_satisfaction(self) -> bool:  # type: ignore[override]
         return not self.modest
 
-    def start(self, view: SideView) -> dict[str, Any]:
-        return {"countered": np.zeros(view.n, dtype=bool), "counter_u": np.zeros(view.n)}
+    def start(self, view: SideView) -> State:
+        return {
+            **super().start(view),
+            "countered": np.zeros(view.n, dtype=bool),
+            "counter_u": np.zeros(view.n),
+        }
 
     def propose(self, view: SideView, state: dict, step: int) -> Offer:
-        base = view.position(self.target(view, step))
+        base = view.position(self.target(view, state, step))
         pending = state.pop("counter_now", None)
         if pending is not None:
             base = np.where(pending, view.position(state["counter_u"]), base)
         return Offer.plain(base)
 
     def respond(self, view: SideView, state: dict, step: int, offer: Offer) -> np.ndarray:
-        decision = self.accept_if(view, offer, self.target(view, step + 1))
+        decision = self.accept_if(view, offer, self.target(view, state, step + 1))
         if not self.modest:
             return decision
         value = view.offer_value(offer.x, offer.conditional)
         winning = value >= view.own.reservation_value + self.margin
         last = view.relative_time(step + 1) >= 1.0
-        hesitate = (decision == 1) & winning & ~state["countered"] & ~last & ~view.proposing
+        hesitate = (decision == 1) & winning & ~state["countered"] & ~last & ~view.history.proposing
         state["countered"] = state["countered"] | hesitate
         state["counter_u"] = np.where(hesitate, np.clip(value + self.bump, 0.0, 1.0), state["counter_u"])
         state["counter_now"] = hesitate

@@ -98,7 +98,7 @@ class Learner(Strategy):
             d = view.utility(ref) + self.step
         else:
             d = optimal_demand(view.belief, view)
-        d = d + view.memory.get("retaliation", 0.0)
+        d = d + view.levers.retaliation
         return np.clip(np.maximum(d, floor), 0.0, 1.0)
 
     def start(self, view: SideView) -> dict[str, Any]:

@@ -24,7 +24,7 @@ from ..beliefs.likelihood import rule_likelihood
 from ..engine.negotiation import Offer
 from ..engine.terms import position
 from ..engine.views import SideView
-from .base import Strategy, register
+from .base import State, Strategy, register
 
 
 def genius_target(t: np.ndarray, e: float, k: float, p_min: np.ndarray, p_max: float) -> np.ndarray:
@@ -72,23 +72,27 @@ class TimeDependent(Strategy):
         res = np.maximum(view.own.reservation_value, view.own.outside_option)
         return res if self.p_min is None else np.maximum(res, self.p_min)
 
-    def target(self, view: SideView, step: int) -> np.ndarray:
-        # propose at step s and respond at step s - 1 ask for the same target: compute once
-        cache = view.__dict__.setdefault("_td_targets", {})
-        key = (id(self), step)
-        hit = cache.get(key)
+    def start(self, view: SideView) -> State:
+        # The round's targets by step: proposing at step s and responding at step s - 1 ask
+        # for the same target, so each is computed once (and dropped two steps later).
+        return {"targets": {}}
+
+    def target(self, view: SideView, state: State, step: int) -> np.ndarray:
+        """Own target utility at ``step`` (see the module docstring)."""
+        cache = state["targets"]
+        hit = cache.get(step)
         if hit is None:
             floor = self._floor(view)
             hit = genius_target(view.relative_time(step), self.e, self.k, floor, np.maximum(self.p_max, floor))
-            cache.pop((id(self), step - 2), None)
-            cache[key] = hit
+            cache.pop(step - 2, None)
+            cache[step] = hit
         return hit
 
-    def propose(self, view: SideView, state: dict, step: int) -> Offer:
-        return Offer.plain(view.position(self.target(view, step)))
+    def propose(self, view: SideView, state: State, step: int) -> Offer:
+        return Offer.plain(view.position(self.target(view, state, step)))
 
-    def respond(self, view: SideView, state: dict, step: int, offer: Offer) -> np.ndarray:
-        return self.accept_if(view, offer, self.target(view, step + 1))
+    def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
+        return self.accept_if(view, offer, self.target(view, state, step + 1))
 
     def likelihood(self, obs, theta: np.ndarray, ctx, noise: float) -> np.ndarray:
         """The tactic's own rule at every candidate reservation value ``theta``: its last

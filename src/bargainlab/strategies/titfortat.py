@@ -86,7 +86,7 @@ class TitForTat(Strategy):
     def propose(self, view: SideView, state: dict[str, Any], step: int) -> Offer:
         proposing = ((view.first_mover + step) % 2) == view.side
         target = self._next_target(
-            view, state["target"], view.opp_prev, view.opp_last, view.opp_offers
+            view, state["target"], view.history.opp_prev, view.history.opp_last, view.history.opp_offers
         )
         state["target"] = np.where(proposing, target, state["target"])
         return Offer.plain(view.position(state["target"]))
@@ -94,7 +94,7 @@ class TitForTat(Strategy):
     def respond(self, view: SideView, state: dict[str, Any], step: int, offer: Offer) -> np.ndarray:
         # the target this side would propose next, once the offer on the table is observed
         after = self._next_target(
-            view, state["target"], view.opp_last, offer.x, view.opp_offers + 1
+            view, state["target"], view.history.opp_last, offer.x, view.history.opp_offers + 1
         )
         return self.accept_if(view, offer, after)
 

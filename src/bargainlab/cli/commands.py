@@ -249,6 +249,3 @@ def _cmd_bench(args: argparse.Namespace) -> int:
         argv.append("--json")
     return int(bench_main(argv) or 0)
 
-
-if __name__ == "__main__":  # python -m bargainlab.cli
-    sys.exit(main())

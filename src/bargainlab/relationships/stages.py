@@ -1,0 +1,275 @@
+"""The stages of one round of a relationship, each a function over the typed state.
+
+:func:`bargainlab.relationships.play.play` calls them in this order every round:
+
+1. :func:`draw_round` -- this round's types (kept with probability ``rho``), strengths, the
+   condition and the stage game;
+2. :func:`negotiate_round` -- the stage game, with what each side carries into it;
+3. :func:`learn` -- learners update their beliefs from what they observed (information
+   channel), and the condition's holder learns about the obliged party's cost;
+4. :func:`record` -- the round's row of the rounds table;
+5. :func:`feel` -- the behavioural module (subjective-value channel): feelings, the stock,
+   next round's levers and behavioural exits;
+6. :func:`carry` -- precedent (precedent channel), the end of relationships, and the
+   predictive beliefs for the next round.
+
+A new channel is one flag in :class:`~bargainlab.relationships.channels.Channels` and the
+stage that reads it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.special import expit
+
+from ..beliefs.likelihood import OwnerContext
+from ..beliefs.observations import RoundObservation, observe
+from ..beliefs.priors import draw_from
+from ..engine.negotiation import OUTCOME_AGREEMENT, OUTCOME_EXIT, Game, NegotiationResult, negotiate
+from ..engine.parties import PartyBatch
+from ..engine.rng import (
+    STREAM_ACCEPT_NOISE,
+    STREAM_EXIT,
+    STREAM_FIRST_MOVER,
+    STREAM_TYPES,
+    StreamRNG,
+)
+from ..engine.terms import Condition, utility
+from ..engine.views import Carried, Levers
+from ..strategies.base import Strategy
+from . import behaviour as bh
+from .setup import RelationshipSetup
+from .state import RelationshipState, Round
+from .table import RoundsRecorder
+
+Pair = Sequence[Strategy]
+
+
+def _persistent_draw(
+    setup: RelationshipSetup, rng: StreamRNG, previous: np.ndarray | None, r: int, stream: int, prior: np.ndarray
+) -> np.ndarray:
+    """Grid indices of a type in round ``r``: kept with probability rho, else redrawn."""
+    fresh = draw_from(prior, rng.uniform(r, 0, stream))
+    if previous is None or setup.rho == 0.0:
+        return fresh
+    keep = rng.uniform(r, 1, stream) < setup.rho
+    return np.where(keep, previous, fresh)
+
+
+def draw_round(setup: RelationshipSetup, state: RelationshipState, rng: StreamRNG, r: int) -> Round:
+    """This round's types, strengths, condition and stage game (stage 1)."""
+    n = rng.n
+    reservation = []
+    for i in (0, 1):
+        state.type_index[i] = _persistent_draw(setup, rng, state.type_index[i], r, STREAM_TYPES + 10 * i, setup.priors[i])
+        reservation.append(np.clip(setup.grid[state.type_index[i]] + setup.reservation_shift[r, i], 0.0, 1.0))
+    parties = tuple(
+        PartyBatch.build(
+            n,
+            reservation_value=reservation[i],
+            outside_option=setup.outside_option[r, i],
+            delta=setup.delta[i],
+            curvature=setup.curvature[i],
+            deadline=setup.deadline[i],
+            name=setup.names[i],
+        )
+        for i in (0, 1)
+    )
+    condition = None
+    if setup.condition_holder is not None:
+        assert setup.condition_cost_prior is not None
+        state.cost_index = _persistent_draw(setup, rng, state.cost_index, r, STREAM_TYPES + 40, setup.condition_cost_prior)
+        if setup.channels.surplus:
+            value = np.full(n, setup.condition_value)
+            cost = setup.grid[state.cost_index]
+        else:
+            value = cost = np.zeros(n)
+        condition = Condition(setup.condition_holder, value, cost, np.full(n, setup.condition_fallback))
+    if isinstance(setup.first_mover, str):
+        first = (rng.uniform(r, 0, STREAM_FIRST_MOVER) < 0.5).astype(np.int8)
+    else:
+        first = setup.first_mover
+    game = Game(
+        setup.issue,
+        (parties[0], parties[1]),
+        horizon=setup.horizon,
+        breakdown=setup.breakdown,
+        first_mover=first,
+        disagreement=setup.disagreement,
+        status_quo=state.status_quo,
+        allow_exit=setup.allow_exit,
+        condition=condition,
+    )
+    for i in (0, 1):
+        state.beliefs[i].offset = float(setup.reservation_shift[r, 1 - i])
+    return Round(r, (reservation[0], reservation[1]), (parties[0], parties[1]), condition, game)
+
+
+def negotiate_round(
+    setup: RelationshipSetup, state: RelationshipState, rnd: Round, strategies: Pair, rng: StreamRNG
+) -> NegotiationResult:
+    """The stage game on the active relationships, each side with what it carries (stage 2)."""
+    holder = setup.condition_holder
+    carried = tuple(
+        Carried(
+            belief=state.beliefs[i],
+            condition_belief=state.cost_belief if i == holder else None,
+            reference_point=state.reference_x,
+            levers=state.levers[i],
+        )
+        for i in (0, 1)
+    )
+    return negotiate(
+        rnd.game, strategies, rng=rng, round_index=rnd.index, trace=True,
+        carried=(carried[0], carried[1]), active=state.active,
+    )  # fmt: skip
+
+
+def learn(
+    setup: RelationshipSetup,
+    state: RelationshipState,
+    rnd: Round,
+    result: NegotiationResult,
+    strategies: Pair,
+) -> tuple[RoundObservation, RoundObservation]:
+    """Belief updates from the round (stage 3; only with the information channel on).
+
+    Learners update their belief about the opponent's reservation value with the likelihood
+    their kind believes in. The holder learns about the obliged party's cost from whether it
+    met an agreed condition: it meets iff ``u_ob(x) - cost >= u_ob(fallback)`` (a public
+    rule), so the likelihood is a step at that threshold, smoothed over half a grid step.
+    Returns what each side observed (the later stages use it).
+    """
+    obs = (observe(result, 0, setup.horizon), observe(result, 1, setup.horizon))
+    if not setup.channels.information:
+        return obs
+    condition = rnd.condition
+    for i in (0, 1):
+        if getattr(strategies[i], "learns", False):
+            o = 1 - i
+            ctx = OwnerContext(
+                side=o,
+                curvature=rnd.parties[o].curvature,
+                horizon=setup.horizon,
+                reference_x=state.reference_x,
+                condition_value=condition.value if condition is not None and condition.holder == o else None,
+                outside_option=rnd.parties[o].outside_option,
+            )
+            strategies[i].update_belief(state.beliefs[i], obs[i], strategies[o], ctx, setup.tremble, state.active)
+    conditional_deal = result.agreed & result.conditional & state.active
+    if state.cost_belief is not None and condition is not None and conditional_deal.any():
+        ob = condition.obliged
+        curvature = rnd.parties[ob].curvature
+        slack = utility(ob, result.x, curvature) - utility(ob, condition.fallback, curvature)
+        width = 0.5 * (setup.grid[1] - setup.grid[0])
+        at_most = expit((slack[:, None] - setup.grid[None, :]) / width)
+        met = result.condition_met[:, None]
+        state.cost_belief.update(np.where(met, at_most, 1.0 - at_most), setup.tremble, conditional_deal)
+    return obs
+
+
+def record(
+    setup: RelationshipSetup,
+    state: RelationshipState,
+    rnd: Round,
+    result: NegotiationResult,
+    obs: tuple[RoundObservation, RoundObservation],
+    recorder: RoundsRecorder,
+) -> None:
+    """The round's entries of the rounds table (stage 4)."""
+    r, n, active = rnd.index, result.n, state.active
+    agreed = result.agreed & active
+    tr = result.trace
+    assert tr is not None
+    issue = setup.issue
+    for i in (0, 1):
+        offered = (tr["conditional"] & tr["played"] & (tr["proposer"] == i)).any(axis=0)
+        recorder["agreed"][r, :, i] = agreed
+        recorder["terms"][r, :, i] = np.where(active, issue.to_domain(result.x), issue.to_domain(state.status_quo))
+        recorder["condition_offered"][r, :, i] = offered & active
+        recorder["condition_met"][r, :, i] = result.condition_met & agreed
+        recorder["utility"][r, :, i] = np.where(active, result.utility[:, i], rnd.parties[i].outside_option)
+        recorder["steps"][r, :, i] = np.where(active, result.steps, 0)
+        recorder["exited"][r, :, i] = active & (result.exited_by == i)
+        recorder["active"][r, :, i] = active
+        recorder["reservation_value"][r, :, i] = rnd.reservation[i]
+        recorder["belief_mean"][r, :, i] = state.beliefs[i].mean()
+        recorder["belief_sd"][r, :, i] = state.beliefs[i].sd()
+        if i == setup.condition_holder and state.cost_belief is not None:
+            recorder["condition_belief_mean"][r, :, i] = state.cost_belief.mean()
+            recorder["condition_belief_sd"][r, :, i] = state.cost_belief.sd()
+        recorder["reference_point"][r, :, i] = issue.to_domain(state.reference_x)
+        own = tr["played"] & (tr["proposer"] == i)
+        made = own.any(axis=0)
+        first_idx = np.argmax(own, axis=0)
+        first_x = np.where(made, tr["x"][first_idx, np.arange(n)], state.reference_x)
+        recorder["first_offer"][r, :, i] = issue.to_domain(first_x)
+        recorder["instant"][r, :, i] = obs[i].instant_mine & active
+
+
+def feel(
+    setup: RelationshipSetup,
+    state: RelationshipState,
+    rnd: Round,
+    result: NegotiationResult,
+    obs: tuple[RoundObservation, RoundObservation],
+    strategies: Pair,
+    rng: StreamRNG,
+    recorder: RoundsRecorder,
+) -> np.ndarray:
+    """The behavioural module (stage 5; only with the subjective-value channel on).
+
+    Updates each party's subjective-value stock and next round's :class:`Levers`, records
+    the subjective value and behavioural exits, and returns ``(n, 2)``: who leaves.
+    """
+    n, r, active = result.n, rnd.index, state.active
+    leaving = np.zeros((n, 2), dtype=bool)
+    if not setup.channels.subjective_value:
+        return leaving
+    beh = setup.behaviour
+    agreed = result.agreed & active
+    display = [
+        bh.displayed_satisfaction(
+            bool(getattr(strategies[i], "displays_satisfaction", True)), agreed, result.utility[:, i], rnd.reservation[i]
+        )
+        for i in (0, 1)
+    ]
+    for i in (0, 1):
+        u_ref = utility(i, state.reference_x, rnd.parties[i].curvature)
+        feelings = bh.RoundFeelings(
+            utility=result.utility[:, i],
+            reference_utility=u_ref,
+            instant=obs[i].instant_mine.astype(float),
+            opponent_display=display[1 - i],
+            plain_concession=(agreed & ~result.conditional & (result.utility[:, i] < u_ref - 1e-12)).astype(float),
+        )
+        sv = np.where(active, bh.subjective_value(feelings, beh), 0.0)
+        state.stock[:, i] = np.where(active, beh.decay * state.stock[:, i] + sv, state.stock[:, i])
+        recorder["subjective_value"][r, :, i] = sv
+        lever = bh.levers(state.stock[:, i], beh, rng.normal(r, i, STREAM_ACCEPT_NOISE))
+        state.levers[i] = Levers(retaliation=lever["retaliation"], accept_shift=lever["accept_shift"])
+        leaving[:, i] = active & (rng.uniform(r, i, STREAM_EXIT) < lever["exit_probability"])
+    for i in (0, 1):
+        recorder["exited"][r, :, i] |= leaving[:, i] & ~recorder["exited"][r, :, 1 - i]
+    return leaving
+
+
+def carry(setup: RelationshipSetup, state: RelationshipState, result: NegotiationResult, leaving: np.ndarray) -> None:
+    """State for the next round (stage 6): precedent, who is still active, predictive beliefs."""
+    agreed = result.agreed & state.active
+    if setup.channels.precedent:
+        state.reference_x = np.where(agreed, result.x, state.reference_x)
+        state.status_quo = np.where(agreed, result.realised_x, state.status_quo)
+    ended = (result.outcome == OUTCOME_EXIT) | leaving.any(axis=1)
+    if setup.end_on_disagreement:
+        ended |= result.outcome != OUTCOME_AGREEMENT
+    state.active = state.active & ~ended
+    for belief in state.beliefs:
+        belief.persist(setup.rho)
+    if state.cost_belief is not None:
+        state.cost_belief.persist(setup.rho)
+
+
+__all__ = ["carry", "draw_round", "feel", "learn", "negotiate_round", "record"]

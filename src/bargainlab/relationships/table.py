@@ -1,0 +1,155 @@
+"""The rounds table: its one declaration, and the recorder that fills it.
+
+A study's main output has one row per sweep cell x channels variant x arm x replicate x
+round x party. :data:`ROUNDS_SCHEMA` declares every column once: its name, dtype, unit and
+meaning, and which layer adds it. Everything else is derived from it: the arrays the
+relationship records (:class:`RoundsRecorder`), the check that a simulation's table is
+complete, the metrics the analysis accepts, the axis labels of the figures, and the
+column reference in the README and the documentation (a test checks the README's table
+against this declaration).
+
+Sweep axes add one column each, named by their dotted path (``rounds.rho``), between
+``cell`` and ``channels``; they are not declared here because they depend on the study.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+Origin = Literal["experiment", "relationship"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the rounds table."""
+
+    name: str
+    dtype: Literal["int64", "float64", "bool", "string"]
+    meaning: str
+    unit: str = ""
+    """``utility`` (normalised to [0, 1]), ``domain`` (the issue's own unit), or empty."""
+    label: str = ""
+    """A short axis label for figures (defaults to the name)."""
+    origin: Origin = "relationship"
+    """``experiment``: added by the run around the relationship's own columns."""
+
+    @property
+    def numeric(self) -> bool:
+        """Whether the column can be averaged (numbers and booleans)."""
+        return self.dtype != "string"
+
+    @property
+    def axis_label(self) -> str:
+        return self.label or self.name
+
+
+ROUNDS_SCHEMA: tuple[Column, ...] = (
+    Column("cell", "int64", "Sweep cell index (added by the run; one column per sweep axis follows, named by its dotted path).", origin="experiment"),
+    Column("channels", "string", "Channel variant: `all`, `no_<channel>` or `none`.", origin="experiment"),
+    Column("arm", "string", "Treatment arm label of the focal party.", origin="experiment"),
+    Column("replicate", "int64", "Replicate id; the same id shares every random draw across arms and channel variants.", origin="experiment"),
+    Column("round", "int64", "Round number, 1-based."),
+    Column("party", "string", "The party's name."),
+    Column("strategy", "string", "The party's strategy (registered name)."),
+    Column("agreed", "bool", "Whether the round ended in agreement.", label="agreement rate"),
+    Column("terms", "float64", "Primary issue in domain units: the agreed headline terms; without agreement the status quo (status_quo mode) or the last offer on the table.", unit="domain", label="agreed terms"),
+    Column("condition_offered", "bool", "Whether this party attached the compensation condition to any offer in the round.", label="share of rounds with a conditional offer"),
+    Column("condition_met", "bool", "Whether an agreed condition was met by the obliged party.", label="share of conditions met"),
+    Column("utility", "float64", "This party's payoff in the round, normalised to [0, 1] and discounted within the round; the outside option after the relationship has ended.", unit="utility", label="utility (normalised, 0-1)"),
+    Column("steps", "int64", "Offers made in the round (0 once the relationship has ended).", label="offers in the round"),
+    Column("exited", "bool", "Whether this party left the relationship in this round (took its outside option, or a behavioural exit).", label="exit rate"),
+    Column("active", "bool", "Whether the relationship was still running in this round.", label="share of relationships still active"),
+    Column("reservation_value", "float64", "This party's true reservation value in the round (utility units).", unit="utility", label="reservation value"),
+    Column("belief_mean", "float64", "Mean of this party's belief about the opponent's reservation value after the round's update (utility units).", unit="utility", label="posterior mean of the opponent's reservation value"),
+    Column("belief_sd", "float64", "Standard deviation of that belief.", unit="utility", label="posterior sd of the opponent's reservation value"),
+    Column("reference_point", "float64", "This party's reference point at the start of the round: the last agreed terms, in domain units.", unit="domain", label="reference point"),
+    Column("subjective_value", "float64", "This round's subjective value (0 when the behavioural module is off).", label="subjective value"),
+    Column("condition_belief_mean", "float64", "Mean of the condition holder's belief about the obliged party's private cost of meeting the condition, after the round's update (utility units); 0 for the obliged party and in studies without a condition.", unit="utility", label="posterior mean of the condition's cost"),
+    Column("condition_belief_sd", "float64", "Standard deviation of that belief (0 where the mean is 0 by convention).", unit="utility", label="posterior sd of the condition's cost"),
+    Column("first_offer", "float64", "This party's first offer of the round in domain units (its reference point if it made none).", unit="domain", label="first offer"),
+    Column("instant", "bool", "Whether the opponent accepted this party's very first offer of the round at once.", label="share of first offers accepted at once"),
+)  # fmt: skip
+"""Every declared column of the rounds table, in table order."""
+
+COLUMNS: dict[str, Column] = {c.name: c for c in ROUNDS_SCHEMA}
+"""The declared columns by name."""
+
+KEYS: tuple[str, ...] = ("cell", "channels", "arm", "replicate", "round", "party")
+"""The columns that identify a row (with the sweep axes); the table is sorted by them."""
+
+RECORDED: tuple[str, ...] = tuple(
+    c.name for c in ROUNDS_SCHEMA if c.origin == "relationship" and c.name not in ("round", "party", "strategy")
+)
+"""The per-party quantities the relationship records every round."""
+
+METRICS: tuple[str, ...] = tuple(c.name for c in ROUNDS_SCHEMA if c.name in RECORDED and c.numeric)
+"""Columns the analysis may average or compare."""
+
+
+def relationship_columns() -> tuple[str, ...]:
+    """The columns a relationship's table has (everything but those the run adds)."""
+    return tuple(c.name for c in ROUNDS_SCHEMA if c.origin == "relationship")
+
+
+class RoundsRecorder:
+    """Arrays of shape ``(rounds, n, 2)`` (party axis last), one per recorded column, with the
+    dtype the schema declares. Stages write ``recorder[column][r, :, party]``."""
+
+    __slots__ = ("arrays",)
+
+    def __init__(self, rounds: int, n: int) -> None:
+        self.arrays: dict[str, np.ndarray] = {
+            name: np.zeros((rounds, n, 2), dtype=np.dtype(COLUMNS[name].dtype)) for name in RECORDED
+        }
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.arrays[name]
+
+    def to_frame(
+        self,
+        names: tuple[str, str],
+        strategies: list[tuple[str, str]],
+        replicate_ids: np.ndarray,
+    ) -> pd.DataFrame:
+        """The tidy table (``replicate``, ``round``, ``party``, ``strategy`` and every recorded
+        column), one row per replicate x round x party, sorted by round."""
+        first = self.arrays[RECORDED[0]]
+        rounds, n, _ = first.shape
+        round_no = np.repeat(np.arange(1, rounds + 1), n * 2)
+        reps = np.tile(np.repeat(replicate_ids, 2), rounds)
+        party_idx = np.tile(np.array([0, 1]), rounds * n)
+        frame = pd.DataFrame(
+            {
+                "replicate": reps.astype(np.int64),
+                "round": round_no.astype(np.int64),
+                "party": np.asarray(names, dtype=object)[party_idx],
+                "strategy": np.asarray(strategies, dtype=object)[round_no - 1, party_idx],
+            }
+        )
+        for name in RECORDED:
+            frame[name] = self.arrays[name].reshape(rounds * n * 2)
+        return frame
+
+
+def markdown_reference() -> str:
+    """The column reference as a Markdown table (used by the README and the docs)."""
+    lines = ["| column | meaning |", "|---|---|"]
+    lines += [f"| `{c.name}` | {c.meaning} |" for c in ROUNDS_SCHEMA]
+    return "\n".join(lines)
+
+
+__all__ = [
+    "COLUMNS",
+    "KEYS",
+    "METRICS",
+    "RECORDED",
+    "ROUNDS_SCHEMA",
+    "Column",
+    "RoundsRecorder",
+    "markdown_reference",
+    "relationship_columns",
+]
