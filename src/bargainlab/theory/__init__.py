@@ -1,21 +1,40 @@
 """Theory: the published predictions the engine is checked against.
 
 Closed forms for the complete-information stage game (:mod:`.closed_form`), backward
-induction of the engine's own finite game over a batch (:mod:`.spe`). Every function
+induction of the engine's own finite game over a batch (:mod:`.spe`), and references for
+bargaining and reputation under incomplete information (:mod:`.incomplete`). Every function
 validates its arguments (``ValueError`` naming the argument and its allowed range) and never
 returns NaN or infinity.
 """
 
 from .closed_form import Frontier, breakdown, kalai_smorodinsky, nash, outside_option, rubinstein
+from .incomplete import (
+    AbreuGul,
+    Ratchet,
+    Screening,
+    abreu_gul,
+    kreps_wilson,
+    kreps_wilson_fight_probability,
+    ratchet,
+    screening,
+)
 from .spe import SPETables, spe_thresholds
 
 __all__ = [
+    "AbreuGul",
     "Frontier",
+    "Ratchet",
     "SPETables",
+    "Screening",
+    "abreu_gul",
     "breakdown",
     "kalai_smorodinsky",
+    "kreps_wilson",
+    "kreps_wilson_fight_probability",
     "nash",
     "outside_option",
+    "ratchet",
     "rubinstein",
+    "screening",
     "spe_thresholds",
 ]
