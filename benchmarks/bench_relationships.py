@@ -25,10 +25,19 @@ STUDY = {
     "game": {"horizon": 100, "first_mover": "alternate", "status_quo": 1.0},
     "rounds": {"count": 20, "rho": 0.8, "end_on_disagreement": False, "grid": 101},
     "parties": {
-        "dealer": {"prefers": "high", "reservation_value": {"mean": 0.55, "sd": 0.15}, "outside_option": 0.3},
+        "dealer": {
+            "prefers": "high",
+            "reservation_value": {"mean": 0.55, "sd": 0.15},
+            "outside_option": 0.3,
+        },
         "supplier": {"prefers": "low", "reservation_value": {"low": 0.0, "high": 0.5}},
     },
-    "condition": {"holder": "supplier", "value": 0.15, "cost": {"low": 0.0, "high": 0.1}, "fallback": 1.0},
+    "condition": {
+        "holder": "supplier",
+        "value": 0.15,
+        "cost": {"low": 0.0, "high": 0.1},
+        "fallback": 1.0,
+    },
     "strategies": {"dealer": {"name": "learner", "params": {"kind": "bayesian"}}},
     "arms": {"party": "supplier", "strategies": {"face_saver": {"name": "face_saver"}}},
     "channels": {"subjective_value": True},
@@ -53,8 +62,18 @@ def main() -> None:
     rec, _ = play(setup, strategies, rng, ids)
     seconds = time.perf_counter() - start
     offers = int(rec["steps"][:, :, 0].sum())
-    out = {"replicates": n, "rounds": args.rounds, "seconds": seconds, "offers": offers, "offers_per_s": offers / seconds}
-    print(json.dumps(out) if args.json else f"{n:,} relationships x {args.rounds} rounds: {seconds:.2f} s, {offers:,} offers, {offers / seconds:,.0f} offers/s")
+    out = {
+        "replicates": n,
+        "rounds": args.rounds,
+        "seconds": seconds,
+        "offers": offers,
+        "offers_per_s": offers / seconds,
+    }
+    print(
+        json.dumps(out)
+        if args.json
+        else f"{n:,} relationships x {args.rounds} rounds: {seconds:.2f} s, {offers:,} offers, {offers / seconds:,.0f} offers/s"
+    )
 
 
 if __name__ == "__main__":

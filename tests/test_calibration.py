@@ -21,8 +21,16 @@ def _table(change_after_instant: float, n: int = 40) -> pd.DataFrame:
         for rnd in range(1, 7):
             instant = bool(gen.random() < 0.5) if rnd < 6 else False
             rows.append(
-                {"channels": "all", "arm": "a", "replicate": rep, "round": rnd, "party": "dealer",
-                 "active": True, "instant": instant, "first_offer": 1.0 + demand}
+                {
+                    "channels": "all",
+                    "arm": "a",
+                    "replicate": rep,
+                    "round": rnd,
+                    "party": "dealer",
+                    "active": True,
+                    "instant": instant,
+                    "first_offer": 1.0 + demand,
+                }
             )
             demand = demand + (change_after_instant if instant else 0.0)
     return pd.DataFrame(rows)
@@ -41,9 +49,11 @@ def test_direction_checks_on_a_real_run_are_complete_and_finite():
     rounds, _ = simulate(spec, keys_for(30), np.arange(30))
     checks = direction_checks(rounds, spec)
     assert list(checks.columns) == COLUMNS
-    assert checks["status"].isin(
-        ["reproduced", "not reproduced", "by construction", "not observable", "not modelled"]
-    ).all()
+    assert (
+        checks["status"]
+        .isin(["reproduced", "not reproduced", "by construction", "not observable", "not modelled"])
+        .all()
+    )
     assert np.isfinite(checks[["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float)).all()
     sv = checks[checks["check"].str.startswith("round-1 subjective value")].iloc[0]
     assert sv["n"] > 0 and sv["ci_low"] <= sv["estimate"] <= sv["ci_high"]
@@ -62,5 +72,7 @@ def test_finding_counts_verdicts_of_the_first_comparison():
         }
     )
     text = finding(summary, "supplier")
-    assert "a vs b" in text and "helps in 1" in text and "hurts in 1" in text and "of 2 cells" in text
+    assert (
+        "a vs b" in text and "helps in 1" in text and "hurts in 1" in text and "of 2 cells" in text
+    )
     assert "−0.050" in text or "-0.050" in text

@@ -25,4 +25,6 @@ def test_null_cells_contain_zero(path):
     summary = pd.read_csv(path)
     nulls = summary[summary["null_cell"].fillna(False).astype(bool)]
     failing = nulls[(nulls["ci_low"] > 0) | (nulls["ci_high"] < 0)]
-    assert failing.empty, failing[["section", "cell", "comparison", "component", "mean_diff", "ci_low", "ci_high"]]
+    assert failing.empty, failing[
+        ["section", "cell", "comparison", "component", "mean_diff", "ci_low", "ci_high"]
+    ]

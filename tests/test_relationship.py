@@ -31,7 +31,9 @@ def run(spec, n=None, seed=11):
 
 def effect(rounds, treatment, control, party="supplier"):
     rounds = rounds.assign(cell=0)
-    eff = paired_effects(rounds, party, treatment, control, axes=[], first_round=2, n_resamples=999, seed=1)
+    eff = paired_effects(
+        rounds, party, treatment, control, axes=[], first_round=2, n_resamples=999, seed=1
+    )
     return eff.iloc[0]
 
 
@@ -73,7 +75,9 @@ def test_ratchet_capitulator_is_held_to_its_bottom_line_after_revealing_it():
         }
     )
     r1 = run(spec, n=200)
-    sup = r1[r1.party == "supplier"].pivot(index="replicate", columns="round", values=["utility", "reservation_value"])
+    sup = r1[r1.party == "supplier"].pivot(
+        index="replicate", columns="round", values=["utility", "reservation_value"]
+    )
     dealer = r1[r1.party == "dealer"].set_index(["replicate", "round"])
     # replicates where round 1 revealed the bottom line: the dealer's belief is tight
     revealed = dealer.xs(1, level="round")["belief_sd"] < 0.05
@@ -87,8 +91,12 @@ def test_ratchet_capitulator_is_held_to_its_bottom_line_after_revealing_it():
     # prior-optimal one, whatever happened in round 1; with rho = 1 it follows the type
     def openings(rho):
         n = 200
-        _, traces = simulate(spec.model_copy(update={"rounds": spec.rounds.model_copy(update={"rho": rho})}),
-                             keys_for(n), np.arange(n), traces=True)
+        _, traces = simulate(
+            spec.model_copy(update={"rounds": spec.rounds.model_copy(update={"rho": rho})}),
+            keys_for(n),
+            np.arange(n),
+            traces=True,
+        )
         first = traces[(traces["round"] == 2) & (traces["step"] == 0)]
         return first.set_index("replicate")["offer"]
 
@@ -158,14 +166,25 @@ def test_null_cell_worthless_condition_against_a_correct_bayesian():
         **{
             "condition__value": 0.0,
             "condition__cost": 0.0,
-            "arms__strategies": {"face_saver": {"name": "face_saver"}, "plain": {"name": "face_saver", "params": {"condition": False}}},
+            "arms__strategies": {
+                "face_saver": {"name": "face_saver"},
+                "plain": {"name": "face_saver", "params": {"condition": False}},
+            },
         }
     )
     rounds = run(spec, n=96)
     row = effect(rounds, "face_saver", "plain")
     assert row["ci_low"] <= 0.0 <= row["ci_high"]
-    a = rounds[rounds.arm == "face_saver"].drop(columns=["arm", "condition_offered", "condition_met", "strategy"]).reset_index(drop=True)
-    b = rounds[rounds.arm == "plain"].drop(columns=["arm", "condition_offered", "condition_met", "strategy"]).reset_index(drop=True)
+    a = (
+        rounds[rounds.arm == "face_saver"]
+        .drop(columns=["arm", "condition_offered", "condition_met", "strategy"])
+        .reset_index(drop=True)
+    )
+    b = (
+        rounds[rounds.arm == "plain"]
+        .drop(columns=["arm", "condition_offered", "condition_met", "strategy"])
+        .reset_index(drop=True)
+    )
     pd.testing.assert_frame_equal(a, b)
 
 
@@ -196,7 +215,10 @@ class _CostPeeker(_Peeker):
 
 def _game(condition=None):
     issue = Issue()
-    parties = (PartyBatch.build(4, reservation_value=0.2), PartyBatch.build(4, reservation_value=0.3))
+    parties = (
+        PartyBatch.build(4, reservation_value=0.2),
+        PartyBatch.build(4, reservation_value=0.3),
+    )
     return Game(issue, parties, horizon=3, condition=condition)
 
 
@@ -322,7 +344,9 @@ def test_behavioural_module_acts_only_through_its_levers():
     on = run(study(**{"channels__subjective_value": True, "behaviour": levers_off}), n=48)
     off = run(study(**{"channels__subjective_value": False, "behaviour": levers_off}), n=48)
     assert (on["subjective_value"] != 0).any()
-    pd.testing.assert_frame_equal(on.drop(columns="subjective_value"), off.drop(columns="subjective_value"))
+    pd.testing.assert_frame_equal(
+        on.drop(columns="subjective_value"), off.drop(columns="subjective_value")
+    )
     # and with the levers on, it does change outcomes
     live = run(study(**{"channels__subjective_value": True, "behaviour": {"exit_base": 0.3}}), n=48)
     assert not np.array_equal(live["utility"].to_numpy(), off["utility"].to_numpy())
@@ -343,4 +367,6 @@ def test_holder_learns_the_obliged_partys_cost_from_whether_it_met_the_condition
     unmet_conditional = deals[~deals.condition_met]
     assert (unmet_conditional["condition_belief_mean"] >= prior_mean - 1e-9).all()
     obliged = rounds[rounds.party == "dealer"]
-    assert (obliged["condition_belief_mean"] == 0).all() and (obliged["condition_belief_sd"] == 0).all()
+    assert (obliged["condition_belief_mean"] == 0).all() and (
+        obliged["condition_belief_sd"] == 0
+    ).all()

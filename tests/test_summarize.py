@@ -136,7 +136,13 @@ def test_columns_one_row_per_cell_and_identical_bytes():
     spec = make_study()
     a = S.summarize(rounds, spec, AXES, **FAST)
     b = S.summarize(rounds.sample(frac=1.0, random_state=3), spec, AXES, **FAST)
-    assert list(a.columns) == ["section", "cell", *AXES, *S.EFFECT_COLUMNS[2:], *S.CALIBRATION_COLUMNS]
+    assert list(a.columns) == [
+        "section",
+        "cell",
+        *AXES,
+        *S.EFFECT_COLUMNS[2:],
+        *S.CALIBRATION_COLUMNS,
+    ]
     assert a.to_csv(index=False) == b.to_csv(index=False)  # same input (any row order), same bytes
     calibration = a[a["section"] == "calibration"]
     assert len(calibration) > 0 and calibration["status"].notna().all()
@@ -441,7 +447,13 @@ def test_tournament_rows_in_summary_and_report(tmp_path):
     tail = list(summary.columns)[-len(S.TOURNAMENT_COLUMNS) - len(S.CALIBRATION_COLUMNS) :]
     assert tail == [*S.TOURNAMENT_COLUMNS, *S.CALIBRATION_COLUMNS]
     sections = summary["section"].unique().tolist()
-    assert sections == ["effect", "tournament_payoff", "tournament_mix", "tournament_fixation", "calibration"]
+    assert sections == [
+        "effect",
+        "tournament_payoff",
+        "tournament_mix",
+        "tournament_fixation",
+        "calibration",
+    ]
     payoff = summary[summary["section"] == "tournament_payoff"]
     # two contexts (rho) x two opponent types x two arms x two parties
     assert len(payoff) == 16 and (payoff["ci_low"] <= payoff["value"]).all()

@@ -32,7 +32,9 @@ def as_batch(
     if isinstance(value, bool | np.bool_) or (
         not isinstance(value, numbers.Number | np.ndarray | list | tuple)
     ):
-        raise TypeError(f"{name} must be a number or an array of numbers, got {type(value).__name__}")
+        raise TypeError(
+            f"{name} must be a number or an array of numbers, got {type(value).__name__}"
+        )
     arr = np.asarray(value)
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) and not np.issubdtype(arr.dtype, np.complexfloating)
@@ -78,7 +80,14 @@ def check_scalar(
     if isinstance(value, list | tuple) or (isinstance(value, np.ndarray) and value.ndim > 0):
         raise TypeError(f"{name} must be a single number, got {type(value).__name__}")
     arr = as_batch(
-        name, value, None, low=low, high=high, low_open=low_open, high_open=high_open, integer=integer
+        name,
+        value,
+        None,
+        low=low,
+        high=high,
+        low_open=low_open,
+        high_open=high_open,
+        integer=integer,
     )
     return int(arr) if integer else float(arr)
 

@@ -21,7 +21,17 @@ from scipy import stats
 from .. import theory
 from ..config.schema import StudySpec
 
-COLUMNS = ["check", "source", "expected", "statistic", "estimate", "ci_low", "ci_high", "n", "status"]
+COLUMNS = [
+    "check",
+    "source",
+    "expected",
+    "statistic",
+    "estimate",
+    "ci_low",
+    "ci_high",
+    "n",
+    "status",
+]
 
 
 def _bootstrap_mean(values: np.ndarray, seed: int) -> tuple[float, float, float]:
@@ -29,8 +39,18 @@ def _bootstrap_mean(values: np.ndarray, seed: int) -> tuple[float, float, float]
     if values.size < 3 or np.allclose(values, values[0]):
         m = float(values.mean()) if values.size else 0.0
         return m, m, m
-    res = stats.bootstrap((values,), np.mean, n_resamples=2000, method="percentile", random_state=np.random.default_rng(seed))
-    return float(values.mean()), float(res.confidence_interval.low), float(res.confidence_interval.high)
+    res = stats.bootstrap(
+        (values,),
+        np.mean,
+        n_resamples=2000,
+        method="percentile",
+        random_state=np.random.default_rng(seed),
+    )
+    return (
+        float(values.mean()),
+        float(res.confidence_interval.low),
+        float(res.confidence_interval.high),
+    )
 
 
 def _status(low: float, high: float, sign: int) -> str:
@@ -39,8 +59,12 @@ def _status(low: float, high: float, sign: int) -> str:
     return "not reproduced"
 
 
-def _row(check, source, expected, statistic, est=0.0, low=0.0, high=0.0, n=0, status="not modelled") -> dict:
-    return dict(zip(COLUMNS, [check, source, expected, statistic, est, low, high, n, status], strict=True))
+def _row(
+    check, source, expected, statistic, est=0.0, low=0.0, high=0.0, n=0, status="not modelled"
+) -> dict:
+    return dict(
+        zip(COLUMNS, [check, source, expected, statistic, est, low, high, n, status], strict=True)
+    )
 
 
 def _demand_utility(frame: pd.DataFrame, study: StudySpec) -> pd.Series:
@@ -50,11 +74,17 @@ def _demand_utility(frame: pd.DataFrame, study: StudySpec) -> pd.Series:
     return frac.where(prefers_high, 1.0 - frac)
 
 
-def instant_acceptance_effect(rounds: pd.DataFrame, study: StudySpec, party: str, seed: int = 0) -> dict:
+def instant_acceptance_effect(
+    rounds: pd.DataFrame, study: StudySpec, party: str, seed: int = 0
+) -> dict:
     """Galinsky et al. 2002: after the opponent accepted one's first offer at once, one's next
     opening demand is harder. Per replicate: mean change of the opening demand after instant
     rounds minus after other rounds (replicates with both kinds of rounds)."""
-    f = rounds[(rounds["party"] == party) & rounds["active"]].sort_values(["channels", "arm", "replicate", "round"]).copy()
+    f = (
+        rounds[(rounds["party"] == party) & rounds["active"]]
+        .sort_values(["channels", "arm", "replicate", "round"])
+        .copy()
+    )
     f["demand"] = _demand_utility(f, study)
     g = f.groupby(["channels", "arm", "replicate"], sort=False)
     f["next_demand"] = g["demand"].shift(-1)
@@ -62,13 +92,35 @@ def instant_acceptance_effect(rounds: pd.DataFrame, study: StudySpec, party: str
     f["change"] = f["next_demand"] - f["demand"]
     per = f.groupby(["channels", "arm", "replicate", "instant"])["change"].mean().unstack("instant")
     if True not in per.columns or False not in per.columns:
-        return _row("instant acceptance -> harder demands", "Galinsky et al. 2002", "+", "change of next opening demand (instant - not)", status="not observable")
+        return _row(
+            "instant acceptance -> harder demands",
+            "Galinsky et al. 2002",
+            "+",
+            "change of next opening demand (instant - not)",
+            status="not observable",
+        )
     diff = (per[True] - per[False]).dropna().to_numpy()
     if diff.size < 3:
-        return _row("instant acceptance -> harder demands", "Galinsky et al. 2002", "+", "change of next opening demand (instant - not)", n=int(diff.size), status="not observable")
+        return _row(
+            "instant acceptance -> harder demands",
+            "Galinsky et al. 2002",
+            "+",
+            "change of next opening demand (instant - not)",
+            n=int(diff.size),
+            status="not observable",
+        )
     est, lo, hi = _bootstrap_mean(diff, seed)
-    return _row("instant acceptance -> harder demands", "Galinsky et al. 2002", "+",
-                f"{party}'s change of next opening demand, after instant minus other rounds", est, lo, hi, diff.size, _status(lo, hi, +1))
+    return _row(
+        "instant acceptance -> harder demands",
+        "Galinsky et al. 2002",
+        "+",
+        f"{party}'s change of next opening demand, after instant minus other rounds",
+        est,
+        lo,
+        hi,
+        diff.size,
+        _status(lo, hi, +1),
+    )
 
 
 def subjective_value_effect(rounds: pd.DataFrame, party: str, seed: int = 0) -> dict:
@@ -78,10 +130,18 @@ def subjective_value_effect(rounds: pd.DataFrame, party: str, seed: int = 0) -> 
     f = rounds[rounds["party"] == party]
     r1 = f[f["round"] == 1].set_index(["channels", "arm", "replicate"])
     r2 = f[(f["round"] == 2) & f["active"]].set_index(["channels", "arm", "replicate"])
-    joined = r1[["subjective_value", "utility"]].join(r2[["utility"]].rename(columns={"utility": "utility_2"}), how="inner")
+    joined = r1[["subjective_value", "utility"]].join(
+        r2[["utility"]].rename(columns={"utility": "utility_2"}), how="inner"
+    )
     name = "round-1 subjective value -> round-2 outcome"
     if len(joined) < 10 or joined["subjective_value"].std() == 0:
-        return _row(name, "Curhan et al. 2010", "+", "OLS coefficient of SV_1 on u_2 given u_1", status="not observable")
+        return _row(
+            name,
+            "Curhan et al. 2010",
+            "+",
+            "OLS coefficient of SV_1 on u_2 given u_1",
+            status="not observable",
+        )
     x = np.column_stack([np.ones(len(joined)), joined["subjective_value"], joined["utility"]])
     y = joined["utility_2"].to_numpy()
 
@@ -93,27 +153,60 @@ def subjective_value_effect(rounds: pd.DataFrame, party: str, seed: int = 0) -> 
     gen = np.random.default_rng(seed)
     boots = np.array([coef(gen.integers(0, len(y), len(y))) for _ in range(1000)])
     lo, hi = np.percentile(boots, [2.5, 97.5])
-    return _row(name, "Curhan et al. 2010", "+", f"{party}: OLS coefficient of SV_1 on u_2 given u_1", est, float(lo), float(hi), len(y), _status(lo, hi, +1))
+    return _row(
+        name,
+        "Curhan et al. 2010",
+        "+",
+        f"{party}: OLS coefficient of SV_1 on u_2 given u_1",
+        est,
+        float(lo),
+        float(hi),
+        len(y),
+        _status(lo, hi, +1),
+    )
 
 
-def ratchet_by_sophistication(rounds: pd.DataFrame, kind_axis: str, opponent: str, seed: int = 0) -> dict:
+def ratchet_by_sophistication(
+    rounds: pd.DataFrame, kind_axis: str, opponent: str, seed: int = 0
+) -> dict:
     """Chaudhuri 1998; Cooper et al. 1999: the lab ratchet is weak, i.e. human-like
     (naive) principals learn less than correct Bayesians. Measured as the opponent's mean
     belief error about the focal party after round 1, naive minus Bayesian."""
     name = "naive learners exploit revelation less"
     if kind_axis not in rounds.columns:
-        return _row(name, "Chaudhuri 1998; Cooper et al. 1999", "+", "belief error after round 1, naive - bayesian", status="not observable")
+        return _row(
+            name,
+            "Chaudhuri 1998; Cooper et al. 1999",
+            "+",
+            "belief error after round 1, naive - bayesian",
+            status="not observable",
+        )
     f = rounds[(rounds["round"] == 1) & (rounds["channels"] == "all")]
     own = f[f["party"] == opponent].set_index(["arm", "replicate", kind_axis])
     other = f[f["party"] != opponent].set_index(["arm", "replicate", kind_axis])
     err = (own["belief_mean"] - other["reservation_value"]).abs().rename("err").reset_index()
     wide = err.pivot_table(index=["arm", "replicate"], columns=kind_axis, values="err")
     if not {"naive", "bayesian"} <= set(wide.columns):
-        return _row(name, "Chaudhuri 1998; Cooper et al. 1999", "+", "belief error after round 1, naive - bayesian", status="not observable")
+        return _row(
+            name,
+            "Chaudhuri 1998; Cooper et al. 1999",
+            "+",
+            "belief error after round 1, naive - bayesian",
+            status="not observable",
+        )
     diff = (wide["naive"] - wide["bayesian"]).dropna().to_numpy()
     est, lo, hi = _bootstrap_mean(diff, seed)
-    return _row(name, "Chaudhuri 1998; Cooper et al. 1999", "+",
-                f"{opponent}'s belief error after round 1, naive minus bayesian", est, lo, hi, diff.size, _status(lo, hi, +1))
+    return _row(
+        name,
+        "Chaudhuri 1998; Cooper et al. 1999",
+        "+",
+        f"{opponent}'s belief error after round 1, naive minus bayesian",
+        est,
+        lo,
+        hi,
+        diff.size,
+        _status(lo, hi, +1),
+    )
 
 
 def direction_checks(rounds: pd.DataFrame, study: StudySpec, seed: int = 0) -> pd.DataFrame:
@@ -129,19 +222,80 @@ def direction_checks(rounds: pd.DataFrame, study: StudySpec, seed: int = 0) -> p
         sv_rows = rounds[rounds["channels"] == "all"]
         rows.append(subjective_value_effect(sv_rows, opponent, seed))
     else:
-        rows.append(_row("round-1 subjective value -> round-2 outcome", "Curhan et al. 2010", "+", "behavioural module off in this study", status="not observable"))
+        rows.append(
+            _row(
+                "round-1 subjective value -> round-2 outcome",
+                "Curhan et al. 2010",
+                "+",
+                "behavioural module off in this study",
+                status="not observable",
+            )
+        )
     # 8. weak ratchet for human-like learners
     kind_axis = next((a for a in study.sweep_axes if a.endswith("params.kind")), "")
     rows.append(ratchet_by_sophistication(rounds, kind_axis, opponent, seed))
     # 6. impasse -> impasse
-    impasse = "an impasse ends the relationship in this study" if study.rounds.end_on_disagreement else "not measured"
-    rows.append(_row("impasse -> further impasse", "O'Connor et al. 2005; Reb 2010", "+", impasse, status="not observable"))
+    impasse = (
+        "an impasse ends the relationship in this study"
+        if study.rounds.end_on_disagreement
+        else "not measured"
+    )
+    rows.append(
+        _row(
+            "impasse -> further impasse",
+            "O'Connor et al. 2005; Reb 2010",
+            "+",
+            impasse,
+            status="not observable",
+        )
+    )
     # signs imposed by the behavioural module's formula
-    rows.append(_row("humiliation -> retaliation", "Brown 1968", "+", "face term lowers SV; negative SV raises the next demand", status="by construction" if sv_on else "not observable"))
-    rows.append(_row("happy-looking opponent -> lower felt success", "Thompson, Valley & Kramer 1995", "+", "displayed-satisfaction term lowers SV", status="by construction" if sv_on else "not observable"))
-    rows.append(_row("face-threat sensitivity -> less joint gain", "White et al. 2004", "+", "no face-threat-sensitivity trait in the model"))
-    rows.append(_row("flexible terms -> shading", "Fehr, Hart & Zehnder 2011", "+", "no shading after agreement in the model"))
+    rows.append(
+        _row(
+            "humiliation -> retaliation",
+            "Brown 1968",
+            "+",
+            "face term lowers SV; negative SV raises the next demand",
+            status="by construction" if sv_on else "not observable",
+        )
+    )
+    rows.append(
+        _row(
+            "happy-looking opponent -> lower felt success",
+            "Thompson, Valley & Kramer 1995",
+            "+",
+            "displayed-satisfaction term lowers SV",
+            status="by construction" if sv_on else "not observable",
+        )
+    )
+    rows.append(
+        _row(
+            "face-threat sensitivity -> less joint gain",
+            "White et al. 2004",
+            "+",
+            "no face-threat-sensitivity trait in the model",
+        )
+    )
+    rows.append(
+        _row(
+            "flexible terms -> shading",
+            "Fehr, Hart & Zehnder 2011",
+            "+",
+            "no shading after agreement in the model",
+        )
+    )
     offer = 1.0 - theory.rubinstein(0.9, 0.9, horizon=1)
-    rows.append(_row("ultimatum offers ~40%, 16% rejected", "Oosterbeek et al. 2004", "0.40",
-                     "responder's share in the engine's ultimatum equilibrium (no fairness motive)", offer, offer, offer, 1, "not reproduced"))
+    rows.append(
+        _row(
+            "ultimatum offers ~40%, 16% rejected",
+            "Oosterbeek et al. 2004",
+            "0.40",
+            "responder's share in the engine's ultimatum equilibrium (no fairness motive)",
+            offer,
+            offer,
+            offer,
+            1,
+            "not reproduced",
+        )
+    )
     return pd.DataFrame(rows, columns=COLUMNS)

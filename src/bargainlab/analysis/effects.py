@@ -76,7 +76,6 @@ STAT_COLUMNS = (
 :func:`channel_decomposition` (after the key columns)."""
 
 
-
 # --------------------------------------------------------------------------- helpers
 
 

@@ -185,10 +185,19 @@ def adjusted_verdicts(table: pd.DataFrame, alpha: float = ALPHA) -> pd.Series:
     significant = table["p_holm"].to_numpy(dtype=float) < alpha
     helps = significant & (table["ci_low"].to_numpy(dtype=float) > 0)
     hurts = significant & (table["ci_high"].to_numpy(dtype=float) < 0)
-    return pd.Series(np.where(helps, "helps", np.where(hurts, "hurts", "no effect")), index=table.index)
+    return pd.Series(
+        np.where(helps, "helps", np.where(hurts, "hurts", "no effect")), index=table.index
+    )
 
 
-_SECTIONS = ["effect", "channel", "tournament_payoff", "tournament_mix", "tournament_fixation", "calibration"]
+_SECTIONS = [
+    "effect",
+    "channel",
+    "tournament_payoff",
+    "tournament_mix",
+    "tournament_fixation",
+    "calibration",
+]
 
 CALIBRATION_COLUMNS = ["check", "source", "expected", "statistic", "status"]
 """Calibration rows (see :mod:`bargainlab.calibration`): the estimate is in ``mean_diff``
@@ -564,9 +573,7 @@ def summarize(
         parts.append(_tournament_rows(results, study, axes, spec))
         columns += TOURNAMENT_COLUMNS
     checks = direction_checks(rounds, study, seed=study.seed)
-    parts.append(
-        checks.rename(columns={"estimate": "mean_diff"}).assign(section="calibration")
-    )
+    parts.append(checks.rename(columns={"estimate": "mean_diff"}).assign(section="calibration"))
     columns += CALIBRATION_COLUMNS
     out = pd.concat([p for p in parts if not p.empty], ignore_index=True)
     out = out.reindex(columns=columns)

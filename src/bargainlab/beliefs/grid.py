@@ -62,7 +62,9 @@ class Belief:
         """``(n, G)``: posterior probability that the type is at most each grid type."""
         return np.cumsum(self.mass, axis=1)
 
-    def update(self, likelihood: np.ndarray, tremble: float, rows: np.ndarray | None = None) -> None:
+    def update(
+        self, likelihood: np.ndarray, tremble: float, rows: np.ndarray | None = None
+    ) -> None:
         """Bayes' rule with a tremble, in place, on ``rows`` (all rows by default).
 
         ``likelihood`` is measured relative to a uniformly random action (which has

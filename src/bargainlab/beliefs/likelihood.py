@@ -58,18 +58,29 @@ def soft_at_most(value: np.ndarray, theta: np.ndarray, noise: float) -> np.ndarr
 
 
 def truncation_likelihood(
-    obs: RoundObservation, theta: np.ndarray, ctx: OwnerContext, noise: float, *, rejections: bool = True
+    obs: RoundObservation,
+    theta: np.ndarray,
+    ctx: OwnerContext,
+    noise: float,
+    *,
+    rejections: bool = True,
 ) -> np.ndarray:
     """Naive truncation: offers and acceptances bound the bottom line from above, rejections
     (optionally) from below. Conditions are read at their headline terms."""
     n = obs.agreed.shape[0]
     lik = np.ones((n, theta.shape[0]))
     th = theta[None, :]
-    lik *= np.where(obs.opp_made_offer[:, None], soft_at_most(ctx.u(obs.opp_best_x), th, noise), 1.0)
+    lik *= np.where(
+        obs.opp_made_offer[:, None], soft_at_most(ctx.u(obs.opp_best_x), th, noise), 1.0
+    )
     acc = obs.opp_last_response == ACCEPT
     lik *= np.where(acc[:, None], soft_at_most(ctx.u(obs.own_last_x), th, noise), 1.0)
     if rejections:
-        lik *= np.where(obs.rejected_any[:, None], 1.0 - soft_at_most(ctx.u(obs.own_rejected_best_x), th, noise), 1.0)
+        lik *= np.where(
+            obs.rejected_any[:, None],
+            1.0 - soft_at_most(ctx.u(obs.own_rejected_best_x), th, noise),
+            1.0,
+        )
     return lik
 
 

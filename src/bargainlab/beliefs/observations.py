@@ -66,7 +66,13 @@ def observe(result: NegotiationResult, side: int, horizon: int) -> RoundObservat
         raise ValueError("observations need a trace: call negotiate(..., trace=True)")
     tr = result.trace
     opp = 1 - side
-    played, proposer, x, cond, resp = tr["played"], tr["proposer"], tr["x"], tr["conditional"], tr["response"]
+    played, proposer, x, cond, resp = (
+        tr["played"],
+        tr["proposer"],
+        tr["x"],
+        tr["conditional"],
+        tr["response"],
+    )
     opp_mask = played & (proposer == opp)
     own_mask = played & (proposer == side)
 

@@ -46,7 +46,6 @@ Prior = Annotated[float, Field(ge=0.0, le=1.0)] | Uniform | TruncatedNormal
 """A fixed number in [0, 1], ``{low, high}`` (uniform) or ``{mean, sd}`` (truncated normal)."""
 
 
-
 def grid_points(size: int) -> np.ndarray:
     """The type grid ``0, 1/(G-1), ..., 1``."""
     if size < 3:

@@ -69,7 +69,9 @@ def measure(replicates: int = 200_000, repeats: int = 3) -> dict[str, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bargainlab bench", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--replicates", type=int, default=200_000, help="negotiations in the batch (default 200000)")
+    parser.add_argument(
+        "--replicates", type=int, default=200_000, help="negotiations in the batch (default 200000)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     args = parser.parse_args(argv)
     if args.replicates < 1:
@@ -77,10 +79,19 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     m = measure(args.replicates)
     if args.json:
-        keys = ("offers_per_s", "negotiations_per_s", "agreement_rate", "mean_agreement_step", "mean_price", "replicates")
+        keys = (
+            "offers_per_s",
+            "negotiations_per_s",
+            "agreement_rate",
+            "mean_agreement_step",
+            "mean_price",
+            "replicates",
+        )
         print(json.dumps({k: m[k] for k in keys}))
     else:
-        print(f"standard workload: {m['replicates']:,} negotiations, {STEPS} steps, {LEVELS} price levels")
+        print(
+            f"standard workload: {m['replicates']:,} negotiations, {STEPS} steps, {LEVELS} price levels"
+        )
         print(f"  negotiations/s      {m['negotiations_per_s']:,.0f}")
         print(f"  offers/s            {m['offers_per_s']:,.0f}")
         print(f"  agreement rate      {m['agreement_rate']:.3f}")

@@ -248,4 +248,3 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         argv.append("--json")
     return int(bench_main(argv) or 0)
-

@@ -148,7 +148,9 @@ class ArmsSpec(_Model):
         for t, c in self.comparisons:
             for label in (t, c):
                 if label not in self.strategies:
-                    raise ValueError(f"comparison names unknown arm {label!r}; arms: {', '.join(self.strategies)}")
+                    raise ValueError(
+                        f"comparison names unknown arm {label!r}; arms: {', '.join(self.strategies)}"
+                    )
         return self
 
     def pairs(self) -> list[tuple[str, str]]:
@@ -252,7 +254,9 @@ class StudySpec(_Model):
     @classmethod
     def _two_parties(cls, parties: dict[str, PartySpec]) -> dict[str, PartySpec]:
         if len(parties) != 2:
-            raise ValueError(f"exactly two parties are needed, got {len(parties)}: {', '.join(parties)}")
+            raise ValueError(
+                f"exactly two parties are needed, got {len(parties)}: {', '.join(parties)}"
+            )
         prefs = sorted(p.prefers for p in parties.values())
         if prefs != ["high", "low"]:
             raise ValueError("one party must prefer 'high' and the other 'low'")
@@ -286,7 +290,9 @@ class StudySpec(_Model):
     def _references(self) -> StudySpec:
         names = list(self.parties)
         if self.arms.party not in self.parties:
-            raise ValueError(f"arms.party must be one of {', '.join(names)}; got {self.arms.party!r}")
+            raise ValueError(
+                f"arms.party must be one of {', '.join(names)}; got {self.arms.party!r}"
+            )
         others = [p for p in names if p != self.arms.party]
         for p in others:
             if p not in self.strategies:
@@ -295,17 +301,27 @@ class StudySpec(_Model):
             if p not in self.parties:
                 raise ValueError(f"strategies.{p}: unknown party; parties: {', '.join(names)}")
             if p == self.arms.party:
-                raise ValueError(f"strategies.{p}: the focal party's strategies are given by its arms")
+                raise ValueError(
+                    f"strategies.{p}: the focal party's strategies are given by its arms"
+                )
         fm = self.game.first_mover
         if fm not in (*names, "alternate", "random"):
-            raise ValueError(f"game.first_mover must be one of {', '.join([*names, 'alternate', 'random'])}; got {fm!r}")
+            raise ValueError(
+                f"game.first_mover must be one of {', '.join([*names, 'alternate', 'random'])}; got {fm!r}"
+            )
         if self.condition is not None:
             if self.condition.holder not in self.parties:
-                raise ValueError(f"condition.holder must be one of {', '.join(names)}; got {self.condition.holder!r}")
+                raise ValueError(
+                    f"condition.holder must be one of {', '.join(names)}; got {self.condition.holder!r}"
+                )
             _in_range("condition.fallback", self.condition.fallback, self.issue)
         if self.game.status_quo is not None:
             _in_range("game.status_quo", self.game.status_quo, self.issue)
-        if self.tournament is not None and self.sweep and self.tournament.opponent_axis not in self.sweep_axes:
+        if (
+            self.tournament is not None
+            and self.sweep
+            and self.tournament.opponent_axis not in self.sweep_axes
+        ):
             raise ValueError(
                 f"tournament.opponent_axis must be one of the sweep axes ({', '.join(self.sweep_axes)}); "
                 f"got {self.tournament.opponent_axis!r}"
@@ -321,7 +337,9 @@ class StudySpec(_Model):
 
 def _in_range(name: str, value: float, issue: IssueSpec) -> None:
     if not issue.low <= value <= issue.high:
-        raise ValueError(f"{name} must lie in the issue's range [{issue.low}, {issue.high}]; got {value}")
+        raise ValueError(
+            f"{name} must lie in the issue's range [{issue.low}, {issue.high}]; got {value}"
+        )
 
 
 __all__ = [

@@ -94,14 +94,20 @@ class Game:
             raise TypeError("parties must be a pair of PartyBatch")
         n = self.parties[0].n
         if self.parties[1].n != n:
-            raise ValueError(f"both parties must have the same batch size, got {n} and {self.parties[1].n}")
+            raise ValueError(
+                f"both parties must have the same batch size, got {n} and {self.parties[1].n}"
+            )
         check_scalar("horizon", self.horizon, low=1, integer=True)
         object.__setattr__(self, "horizon", int(self.horizon))
-        object.__setattr__(self, "breakdown", as_batch("breakdown", self.breakdown, n, low=0, high=1))
+        object.__setattr__(
+            self, "breakdown", as_batch("breakdown", self.breakdown, n, low=0, high=1)
+        )
         fm = as_batch("first_mover", self.first_mover, n, low=0, high=1, integer=True)
         object.__setattr__(self, "first_mover", fm.astype(np.int8))
         check_choice("disagreement", self.disagreement, ("outside_options", "status_quo"))
-        object.__setattr__(self, "status_quo", as_batch("status_quo", self.status_quo, n, low=0, high=1))
+        object.__setattr__(
+            self, "status_quo", as_batch("status_quo", self.status_quo, n, low=0, high=1)
+        )
         if not isinstance(self.allow_exit, bool):
             raise TypeError("allow_exit must be True or False")
         if self.condition is not None:
@@ -274,7 +280,9 @@ def negotiate(
         raise ValueError(f"rng has {rng.n} replicate keys, the game has {n} replicates")
     history = OfferHistory(n)
     carried = carried or (Carried(), Carried())
-    views = tuple(game.view(i, history, round_index=round_index, carried=carried[i]) for i in (0, 1))
+    views = tuple(
+        game.view(i, history, round_index=round_index, carried=carried[i]) for i in (0, 1)
+    )
     states = [strategies[i].start(views[i]) for i in (0, 1)]
 
     p0, p1 = game.parties
@@ -319,7 +327,9 @@ def negotiate(
         if holder < 0:
             cond = np.zeros(n, dtype=bool)
         else:
-            cond = np.where(prop_is0, o0.conditional & (holder == 0), o1.conditional & (holder == 1))
+            cond = np.where(
+                prop_is0, o0.conditional & (holder == 0), o1.conditional & (holder == 1)
+            )
         if s == 0:
             first_offer = x.copy()
         offer = Offer(x, cond)

@@ -60,7 +60,9 @@ class PartyBatch:
         if not isinstance(n, int | np.integer) or isinstance(n, bool) or n < 1:
             raise ValueError(f"n (the batch size) must be a positive integer, got {n!r}")
         return cls(
-            reservation_value=as_batch(f"{name}.reservation_value", reservation_value, n, low=0, high=1),
+            reservation_value=as_batch(
+                f"{name}.reservation_value", reservation_value, n, low=0, high=1
+            ),
             outside_option=as_batch(f"{name}.outside_option", outside_option, n, low=0, high=1),
             delta=as_batch(f"{name}.delta", delta, n, low=0, high=1),
             curvature=as_batch(f"{name}.curvature", curvature, n, low=0, low_open=True, high=100),

@@ -91,7 +91,9 @@ class StreamRNG:
         ``NORMAL_BASE + 2k + 1``, which no uniform stream in :data:`STREAMS` uses.
         """
         if not 0 <= stream < (0xFFFFF - NORMAL_BASE) // 2:
-            raise ValueError(f"normal stream must lie in [0, {(0xFFFFF - NORMAL_BASE) // 2}), got {stream}")
+            raise ValueError(
+                f"normal stream must lie in [0, {(0xFFFFF - NORMAL_BASE) // 2}), got {stream}"
+            )
         u1 = self.uniform(round_index, step, NORMAL_BASE + 2 * stream)
         u2 = self.uniform(round_index, step, NORMAL_BASE + 2 * stream + 1)
         return np.sqrt(-2.0 * np.log1p(-u1)) * np.cos(2.0 * np.pi * u2)

@@ -49,11 +49,15 @@ class Issue:
     def __post_init__(self) -> None:
         for label in ("name", "unit"):
             if not isinstance(getattr(self, label), str):
-                raise TypeError(f"issue.{label} must be a string, got {type(getattr(self, label)).__name__}")
+                raise TypeError(
+                    f"issue.{label} must be a string, got {type(getattr(self, label)).__name__}"
+                )
         check_scalar("issue.low", self.low)
         check_scalar("issue.high", self.high)
         if not self.high > self.low:
-            raise ValueError(f"issue.high must be greater than issue.low; got low={self.low}, high={self.high}")
+            raise ValueError(
+                f"issue.high must be greater than issue.low; got low={self.low}, high={self.high}"
+            )
         check_choice("issue.party0_prefers", self.party0_prefers, ("high", "low"))
         if self.levels is not None:
             check_scalar("issue.levels", self.levels, low=2, integer=True)
@@ -68,7 +72,9 @@ class Issue:
         """Position of a domain value; raises ValueError outside ``[low, high]``."""
         v = np.asarray(value, dtype=float)
         if np.any(v < self.low - 1e-12) or np.any(v > self.high + 1e-12):
-            raise ValueError(f"{self.name} must lie in [{self.low}, {self.high}] {self.unit}".rstrip())
+            raise ValueError(
+                f"{self.name} must lie in [{self.low}, {self.high}] {self.unit}".rstrip()
+            )
         frac = (v - self.low) / (self.high - self.low)
         return np.clip(frac if self.party0_prefers == "high" else 1.0 - frac, 0.0, 1.0)
 

@@ -169,7 +169,9 @@ class OfferHistory:
         self.count = np.zeros((2, n), dtype=np.int64)
         self.proposing = np.zeros((2, n), dtype=bool)
 
-    def record(self, x: np.ndarray, conditional: np.ndarray, proposer_is0: np.ndarray, active: np.ndarray) -> None:
+    def record(
+        self, x: np.ndarray, conditional: np.ndarray, proposer_is0: np.ndarray, active: np.ndarray
+    ) -> None:
         """Both sides observe the offer ``x`` just made (where ``active``)."""
         for p, made in ((0, proposer_is0), (1, ~proposer_is0)):
             upd = active & made

@@ -149,7 +149,11 @@ def stored_axis_values(cells: list[Cell]) -> list[dict[str, Any]]:
             convert = bool
         elif present and len(present) == len(values) and all(_is_int(v) for v in values):
             convert = int
-        elif present and len(present) == len(values) and all(_is_int(v) or isinstance(v, float) for v in present):
+        elif (
+            present
+            and len(present) == len(values)
+            and all(_is_int(v) or isinstance(v, float) for v in present)
+        ):
             convert = _as_float
         else:
             convert = _as_text

@@ -307,7 +307,9 @@ def compare_summaries(
                 add(labels[i], c, a[i], b[i], diff[i])
         else:
             # a blank text field reads back from CSV as NaN: compare blanks as ""
-            differs = old[c].fillna("").astype(str).to_numpy() != cur[c].fillna("").astype(str).to_numpy()
+            differs = (
+                old[c].fillna("").astype(str).to_numpy() != cur[c].fillna("").astype(str).to_numpy()
+            )
             for i in np.flatnonzero(differs):
                 add(labels[i], c, old[c].iloc[i], cur[c].iloc[i])
     return result()

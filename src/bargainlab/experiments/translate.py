@@ -35,12 +35,21 @@ def channel_variants(channels: ChannelsSpec) -> dict[str, Channels]:
     return variants
 
 
-def build_setup(study: StudySpec, replicate_ids: np.ndarray, channels: Channels) -> RelationshipSetup:
+def build_setup(
+    study: StudySpec, replicate_ids: np.ndarray, channels: Channels
+) -> RelationshipSetup:
     """Translate a study cell into the arrays of a :class:`RelationshipSetup`."""
     names = study.party_names
     spec_parties = [study.parties[nm] for nm in names]
     iss = study.issue
-    issue = Issue(name=iss.name, low=iss.low, high=iss.high, unit=iss.unit, party0_prefers="high", levels=iss.levels)
+    issue = Issue(
+        name=iss.name,
+        low=iss.low,
+        high=iss.high,
+        unit=iss.unit,
+        party0_prefers="high",
+        levels=iss.levels,
+    )
     grid = grid_points(study.rounds.grid)
     R = study.rounds.count
     outside = np.zeros((R, 2))
@@ -77,7 +86,10 @@ def build_setup(study: StudySpec, replicate_ids: np.ndarray, channels: Channels)
         end_on_disagreement=study.rounds.end_on_disagreement,
         grid=grid,
         tremble=study.rounds.tremble,
-        priors=(prior_mass(spec_parties[0].reservation_value, grid), prior_mass(spec_parties[1].reservation_value, grid)),
+        priors=(
+            prior_mass(spec_parties[0].reservation_value, grid),
+            prior_mass(spec_parties[1].reservation_value, grid),
+        ),
         outside_option=outside,
         reservation_shift=shift,
         delta=(spec_parties[0].delta, spec_parties[1].delta),

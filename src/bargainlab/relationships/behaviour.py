@@ -29,7 +29,6 @@ from pydantic import BaseModel, ConfigDict, Field
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
-
 class BehaviourSpec(BaseModel):
     """Magnitudes of the behavioural module (used only when the subjective-value channel is on).
 
@@ -77,7 +76,9 @@ def subjective_value(f: RoundFeelings, b: BehaviourSpec) -> np.ndarray:
     )
 
 
-def displayed_satisfaction(displays: bool, agreed: np.ndarray, utility: np.ndarray, reservation: np.ndarray) -> np.ndarray:
+def displayed_satisfaction(
+    displays: bool, agreed: np.ndarray, utility: np.ndarray, reservation: np.ndarray
+) -> np.ndarray:
     """Satisfaction a party shows: its share of the surplus above its bottom line, or 0."""
     if not displays:
         return np.zeros_like(utility)

@@ -80,9 +80,15 @@ def _schedule(strategies: Sequence[Strategy] | Schedule, rounds: int) -> list[Se
     if isinstance(strategies, list):
         schedule = list(strategies)
         if len(schedule) != rounds:
-            raise ValueError(f"strategies: expected one pair per round ({rounds}), got {len(schedule)}")
+            raise ValueError(
+                f"strategies: expected one pair per round ({rounds}), got {len(schedule)}"
+            )
         return schedule
-    if isinstance(strategies, tuple) and len(strategies) == 2 and isinstance(strategies[0], Strategy):
+    if (
+        isinstance(strategies, tuple)
+        and len(strategies) == 2
+        and isinstance(strategies[0], Strategy)
+    ):
         return [strategies] * rounds
     raise TypeError("strategies must be a pair of strategies or a list with one pair per round")
 

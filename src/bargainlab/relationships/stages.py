@@ -48,7 +48,12 @@ Pair = Sequence[Strategy]
 
 
 def _persistent_draw(
-    setup: RelationshipSetup, rng: StreamRNG, previous: np.ndarray | None, r: int, stream: int, prior: np.ndarray
+    setup: RelationshipSetup,
+    rng: StreamRNG,
+    previous: np.ndarray | None,
+    r: int,
+    stream: int,
+    prior: np.ndarray,
 ) -> np.ndarray:
     """Grid indices of a type in round ``r``: kept with probability rho, else redrawn."""
     fresh = draw_from(prior, rng.uniform(r, 0, stream))
@@ -63,8 +68,12 @@ def draw_round(setup: RelationshipSetup, state: RelationshipState, rng: StreamRN
     n = rng.n
     reservation = []
     for i in (0, 1):
-        state.type_index[i] = _persistent_draw(setup, rng, state.type_index[i], r, STREAM_TYPES + 10 * i, setup.priors[i])
-        reservation.append(np.clip(setup.grid[state.type_index[i]] + setup.reservation_shift[r, i], 0.0, 1.0))
+        state.type_index[i] = _persistent_draw(
+            setup, rng, state.type_index[i], r, STREAM_TYPES + 10 * i, setup.priors[i]
+        )
+        reservation.append(
+            np.clip(setup.grid[state.type_index[i]] + setup.reservation_shift[r, i], 0.0, 1.0)
+        )
     parties = tuple(
         PartyBatch.build(
             n,
@@ -80,13 +89,17 @@ def draw_round(setup: RelationshipSetup, state: RelationshipState, rng: StreamRN
     condition = None
     if setup.condition_holder is not None:
         assert setup.condition_cost_prior is not None
-        state.cost_index = _persistent_draw(setup, rng, state.cost_index, r, STREAM_TYPES + 40, setup.condition_cost_prior)
+        state.cost_index = _persistent_draw(
+            setup, rng, state.cost_index, r, STREAM_TYPES + 40, setup.condition_cost_prior
+        )
         if setup.channels.surplus:
             value = np.full(n, setup.condition_value)
             cost = setup.grid[state.cost_index]
         else:
             value = cost = np.zeros(n)
-        condition = Condition(setup.condition_holder, value, cost, np.full(n, setup.condition_fallback))
+        condition = Condition(
+            setup.condition_holder, value, cost, np.full(n, setup.condition_fallback)
+        )
     if isinstance(setup.first_mover, str):
         first = (rng.uniform(r, 0, STREAM_FIRST_MOVER) < 0.5).astype(np.int8)
     else:
@@ -154,10 +167,14 @@ def learn(
                 curvature=rnd.parties[o].curvature,
                 horizon=setup.horizon,
                 reference_x=state.reference_x,
-                condition_value=condition.value if condition is not None and condition.holder == o else None,
+                condition_value=condition.value
+                if condition is not None and condition.holder == o
+                else None,
                 outside_option=rnd.parties[o].outside_option,
             )
-            strategies[i].update_belief(state.beliefs[i], obs[i], strategies[o], ctx, setup.tremble, state.active)
+            strategies[i].update_belief(
+                state.beliefs[i], obs[i], strategies[o], ctx, setup.tremble, state.active
+            )
     conditional_deal = result.agreed & result.conditional & state.active
     if state.cost_belief is not None and condition is not None and conditional_deal.any():
         ob = condition.obliged
@@ -166,7 +183,9 @@ def learn(
         width = 0.5 * (setup.grid[1] - setup.grid[0])
         at_most = expit((slack[:, None] - setup.grid[None, :]) / width)
         met = result.condition_met[:, None]
-        state.cost_belief.update(np.where(met, at_most, 1.0 - at_most), setup.tremble, conditional_deal)
+        state.cost_belief.update(
+            np.where(met, at_most, 1.0 - at_most), setup.tremble, conditional_deal
+        )
     return obs
 
 
@@ -187,10 +206,14 @@ def record(
     for i in (0, 1):
         offered = (tr["conditional"] & tr["played"] & (tr["proposer"] == i)).any(axis=0)
         recorder["agreed"][r, :, i] = agreed
-        recorder["terms"][r, :, i] = np.where(active, issue.to_domain(result.x), issue.to_domain(state.status_quo))
+        recorder["terms"][r, :, i] = np.where(
+            active, issue.to_domain(result.x), issue.to_domain(state.status_quo)
+        )
         recorder["condition_offered"][r, :, i] = offered & active
         recorder["condition_met"][r, :, i] = result.condition_met & agreed
-        recorder["utility"][r, :, i] = np.where(active, result.utility[:, i], rnd.parties[i].outside_option)
+        recorder["utility"][r, :, i] = np.where(
+            active, result.utility[:, i], rnd.parties[i].outside_option
+        )
         recorder["steps"][r, :, i] = np.where(active, result.steps, 0)
         recorder["exited"][r, :, i] = active & (result.exited_by == i)
         recorder["active"][r, :, i] = active
@@ -232,7 +255,10 @@ def feel(
     agreed = result.agreed & active
     display = [
         bh.displayed_satisfaction(
-            bool(getattr(strategies[i], "displays_satisfaction", True)), agreed, result.utility[:, i], rnd.reservation[i]
+            bool(getattr(strategies[i], "displays_satisfaction", True)),
+            agreed,
+            result.utility[:, i],
+            rnd.reservation[i],
         )
         for i in (0, 1)
     ]
@@ -243,20 +269,29 @@ def feel(
             reference_utility=u_ref,
             instant=obs[i].instant_mine.astype(float),
             opponent_display=display[1 - i],
-            plain_concession=(agreed & ~result.conditional & (result.utility[:, i] < u_ref - 1e-12)).astype(float),
+            plain_concession=(
+                agreed & ~result.conditional & (result.utility[:, i] < u_ref - 1e-12)
+            ).astype(float),
         )
         sv = np.where(active, bh.subjective_value(feelings, beh), 0.0)
         state.stock[:, i] = np.where(active, beh.decay * state.stock[:, i] + sv, state.stock[:, i])
         recorder["subjective_value"][r, :, i] = sv
         lever = bh.levers(state.stock[:, i], beh, rng.normal(r, i, STREAM_ACCEPT_NOISE))
-        state.levers[i] = Levers(retaliation=lever["retaliation"], accept_shift=lever["accept_shift"])
+        state.levers[i] = Levers(
+            retaliation=lever["retaliation"], accept_shift=lever["accept_shift"]
+        )
         leaving[:, i] = active & (rng.uniform(r, i, STREAM_EXIT) < lever["exit_probability"])
     for i in (0, 1):
         recorder["exited"][r, :, i] |= leaving[:, i] & ~recorder["exited"][r, :, 1 - i]
     return leaving
 
 
-def carry(setup: RelationshipSetup, state: RelationshipState, result: NegotiationResult, leaving: np.ndarray) -> None:
+def carry(
+    setup: RelationshipSetup,
+    state: RelationshipState,
+    result: NegotiationResult,
+    leaving: np.ndarray,
+) -> None:
     """State for the next round (stage 6): precedent, who is still active, predictive beliefs."""
     agreed = result.agreed & state.active
     if setup.channels.precedent:

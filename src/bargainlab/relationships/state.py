@@ -52,7 +52,11 @@ class RelationshipState:
         cost_belief = None
         if setup.condition_holder is not None:
             # the holder's belief about the obliged party's cost; a cosmetic condition costs 0
-            prior = setup.condition_cost_prior if setup.channels.surplus else (setup.grid == 0).astype(float)
+            prior = (
+                setup.condition_cost_prior
+                if setup.channels.surplus
+                else (setup.grid == 0).astype(float)
+            )
             cost_belief = Belief.from_prior(prior, setup.grid, n)
         start = np.full(n, setup.status_quo)
         return cls(

@@ -82,7 +82,9 @@ KEYS: tuple[str, ...] = ("cell", "channels", "arm", "replicate", "round", "party
 """The columns that identify a row (with the sweep axes); the table is sorted by them."""
 
 RECORDED: tuple[str, ...] = tuple(
-    c.name for c in ROUNDS_SCHEMA if c.origin == "relationship" and c.name not in ("round", "party", "strategy")
+    c.name
+    for c in ROUNDS_SCHEMA
+    if c.origin == "relationship" and c.name not in ("round", "party", "strategy")
 )
 """The per-party quantities the relationship records every round."""
 

@@ -36,6 +36,7 @@ from .tournament_figures import tournament_figures
 
 __all__ = ["figure_plan", "figures"]
 
+
 def _short(axis: str) -> str:
     return axis.rsplit(".", 1)[-1]
 

@@ -97,7 +97,9 @@ def trajectories(
         ax.plot(grp["round"], grp["mean"], marker="o", color=color, label=label)
         ax.fill_between(grp["round"], grp["ci_low"], grp["ci_high"], color=color, alpha=0.2)
     ax.set_xlabel("round")
-    ax.set_ylabel(_label(ylabel or (COLUMNS[metric].axis_label if metric in COLUMNS else metric), units))
+    ax.set_ylabel(
+        _label(ylabel or (COLUMNS[metric].axis_label if metric in COLUMNS else metric), units)
+    )
     ax.set_title(title or f"{metric} by round (mean, confidence band)")
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(title="arm")

@@ -232,8 +232,7 @@ def _design(
         )
     ch = study.channels
     flags = ", ".join(
-        f"{n.replace('_', ' ')} {'on' if getattr(ch, n) else 'off'}"
-        for n in CHANNELS
+        f"{n.replace('_', ' ')} {'on' if getattr(ch, n) else 'off'}" for n in CHANNELS
     )
     bullets.append(
         f"Channels: {flags}"
@@ -791,9 +790,24 @@ def _calibration_section(summary: pd.DataFrame) -> list[str]:
     table = []
     for row in rows.to_dict("records"):
         measured = row["status"] in ("reproduced", "not reproduced") and int(row["n"] or 0) > 0
-        estimate = f"{fmt(row['mean_diff'], signed=True)} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]" if measured else ""
-        table.append([row["check"], row["source"], row["expected"], row["statistic"], estimate, row["status"]])
-    lines += _table(["direction", "source", "human sign", "measured here", "estimate [95% CI]", "status"], table)
+        estimate = (
+            f"{fmt(row['mean_diff'], signed=True)} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
+            if measured
+            else ""
+        )
+        table.append(
+            [
+                row["check"],
+                row["source"],
+                row["expected"],
+                row["statistic"],
+                estimate,
+                row["status"],
+            ]
+        )
+    lines += _table(
+        ["direction", "source", "human sign", "measured here", "estimate [95% CI]", "status"], table
+    )
     return [*lines, ""]
 
 

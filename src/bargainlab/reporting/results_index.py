@@ -49,7 +49,9 @@ def finding(summary: pd.DataFrame, focal: str) -> str:
         spread = mix["spreads"].dropna()
         if not spread.empty:
             yes = int(spread.astype(str).str.lower().eq("true").sum())
-            parts.append(f"Tournament: the treatment spreads from {yes} of {len(spread)} starting mixes.")
+            parts.append(
+                f"Tournament: the treatment spreads from {yes} of {len(spread)} starting mixes."
+            )
     return " ".join(parts) or "No effects in the summary."
 
 
@@ -65,7 +67,11 @@ def results_index(root: str | Path = ".") -> str:
             continue
         study = load_study(path).study
         summary = pd.read_csv(summary_path)
-        report = (folder / "report.md").read_text(encoding="utf-8") if (folder / "report.md").is_file() else ""
+        report = (
+            (folder / "report.md").read_text(encoding="utf-8")
+            if (folder / "report.md").is_file()
+            else ""
+        )
         figure = _key_figure(report)
         figure_cell = f"![{name}]({name}/{figure})" if figure else ""
         question = study.question.replace("|", "\\|")

@@ -17,6 +17,7 @@ def tournament_figures(
     """Two figures of one context's tournament: the treatment's share by generation from
     every start with the final mixes of both populations, and the payoff matrices A and B
     annotated with their bootstrap intervals."""
+
     def short(axis: str) -> str:
         return axis.rsplit(".", 1)[-1]
 

@@ -133,4 +133,14 @@ def create(name: str, **params: Any) -> Strategy:
     return cls(**params)
 
 
-__all__ = ["ACCEPT", "EXIT", "REJECT", "Offer", "Strategy", "available", "create", "get", "register"]
+__all__ = [
+    "ACCEPT",
+    "EXIT",
+    "REJECT",
+    "Offer",
+    "Strategy",
+    "available",
+    "create",
+    "get",
+    "register",
+]

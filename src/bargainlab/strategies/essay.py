@@ -41,7 +41,13 @@ from .base import State, Strategy, register
 from .tactics import TimeDependent, genius_target
 
 
-def _aspiration(base: float, reference_x: np.ndarray | None, side: int, curvature: np.ndarray, use_reference: bool) -> np.ndarray:
+def _aspiration(
+    base: float,
+    reference_x: np.ndarray | None,
+    side: int,
+    curvature: np.ndarray,
+    use_reference: bool,
+) -> np.ndarray:
     n = curvature.shape[0]
     if use_reference and reference_x is not None:
         return utility(side, reference_x, curvature)
@@ -82,16 +88,22 @@ class _Phased(Strategy):
         """``(x, conditional)``: the offer made at time ``t`` after rejecting ``faced_x``."""
         faced_u = utility(side, faced_x, curvature)
         loss = (t >= self.decide_at) & faced_any & (faced_u < asp)
-        x_loss, c_loss = self.offer_after_loss(theta, faced_x, faced_u, asp, side, curvature, cond_value)
+        x_loss, c_loss = self.offer_after_loss(
+            theta, faced_x, faced_u, asp, side, curvature, cond_value
+        )
         x_hold = position(side, asp, curvature)
         return np.where(loss, x_loss, x_hold), np.where(loss, c_loss, False)
 
     def offer_after_loss(self, theta, faced_x, faced_u, asp, side, curvature, cond_value):
-        return position(side, asp, curvature), np.zeros(np.broadcast(theta, faced_x).shape, dtype=bool)
+        return position(side, asp, curvature), np.zeros(
+            np.broadcast(theta, faced_x).shape, dtype=bool
+        )
 
     # ---- engine interface --------------------------------------------------------------
     def _base_aspiration(self, view: SideView) -> np.ndarray:
-        base = _aspiration(self.aspiration, view.reference_point, view.side, view.own.curvature, self.use_reference)
+        base = _aspiration(
+            self.aspiration, view.reference_point, view.side, view.own.curvature, self.use_reference
+        )
         return np.clip(base + view.levers.retaliation, 0.0, 1.0)
 
     def start(self, view: SideView) -> dict[str, Any]:
@@ -103,22 +115,38 @@ class _Phased(Strategy):
     def propose(self, view: SideView, state: dict, step: int) -> Offer:
         t = view.relative_time(step)
         x, cond = self.offer(
-            state["floor"], t, view.history.opp_last, view.history.opp_offers > 0, state["asp"],
-            view.side, view.own.curvature, state["cond_value"],
+            state["floor"],
+            t,
+            view.history.opp_last,
+            view.history.opp_offers > 0,
+            state["asp"],
+            view.side,
+            view.own.curvature,
+            state["cond_value"],
         )
         return Offer(np.asarray(x, dtype=float), np.asarray(cond, dtype=bool))
 
     def respond(self, view: SideView, state: dict, step: int, offer: Offer) -> np.ndarray:
         value = view.offer_value(offer.x, offer.conditional)
         thr = self.threshold(
-            state["floor"], view.relative_time(step), value, state["asp"],
-            view.side, view.own.curvature, state["cond_value"], last=view.relative_time(step + 1) >= 1.0,
+            state["floor"],
+            view.relative_time(step),
+            value,
+            state["asp"],
+            view.side,
+            view.own.curvature,
+            state["cond_value"],
+            last=view.relative_time(step + 1) >= 1.0,
         )
         return self.accept_if(view, offer, thr)
 
     def likelihood(self, obs, theta, ctx: OwnerContext, noise: float) -> np.ndarray:
-        base = _aspiration(self.aspiration, ctx.reference_x, ctx.side, ctx.curvature, self.use_reference)[:, None]
-        cond_value = (ctx.condition_value if ctx.condition_value is not None else np.zeros_like(ctx.curvature))[:, None]
+        base = _aspiration(
+            self.aspiration, ctx.reference_x, ctx.side, ctx.curvature, self.use_reference
+        )[:, None]
+        cond_value = (
+            ctx.condition_value if ctx.condition_value is not None else np.zeros_like(ctx.curvature)
+        )[:, None]
         curv = ctx.curvature[:, None]
 
         def offer_rule(th, t, faced_x, faced_any, _ctx):
@@ -127,15 +155,23 @@ class _Phased(Strategy):
             return self.offer(th, t, faced_x, faced_any, asp, ctx.side, curv, cond_value)
 
         step = max(ctx.horizon - 1, 1)
-        floor = np.zeros((curv.shape[0], 1)) if ctx.outside_option is None else ctx.outside_option[:, None]
+        floor = (
+            np.zeros((curv.shape[0], 1))
+            if ctx.outside_option is None
+            else ctx.outside_option[:, None]
+        )
 
         def threshold_rule(th, t, value, _ctx):
             th = np.maximum(th, floor)
             asp = self.aspiration_of(th, base)
             last = t + 1.0 / step >= 1.0 - 1e-12
-            return np.maximum(self.threshold(th, t, value, asp, ctx.side, curv, cond_value, last), th)
+            return np.maximum(
+                self.threshold(th, t, value, asp, ctx.side, curv, cond_value, last), th
+            )
 
-        return rule_likelihood(obs, theta, ctx, noise, offer_rule=offer_rule, threshold_rule=threshold_rule)
+        return rule_likelihood(
+            obs, theta, ctx, noise, offer_rule=offer_rule, threshold_rule=threshold_rule
+        )
 
 
 @register
@@ -261,7 +297,9 @@ class ModestWinner(TimeDependent):
         last = view.relative_time(step + 1) >= 1.0
         hesitate = (decision == 1) & winning & ~state["countered"] & ~last & ~view.history.proposing
         state["countered"] = state["countered"] | hesitate
-        state["counter_u"] = np.where(hesitate, np.clip(value + self.bump, 0.0, 1.0), state["counter_u"])
+        state["counter_u"] = np.where(
+            hesitate, np.clip(value + self.bump, 0.0, 1.0), state["counter_u"]
+        )
         state["counter_now"] = hesitate
         return np.where(hesitate, 0, decision).astype(np.int8)
 
@@ -275,7 +313,9 @@ class ModestWinner(TimeDependent):
         th = theta[None, :]
         n = obs.agreed.shape[0]
         lik = np.ones((n, theta.shape[0]))
-        lik *= np.where(obs.opp_made_offer[:, None], soft_at_most(ctx.u(obs.opp_best_x), th, noise), 1.0)
+        lik *= np.where(
+            obs.opp_made_offer[:, None], soft_at_most(ctx.u(obs.opp_best_x), th, noise), 1.0
+        )
         acc = obs.opp_last_response == 1
         lik *= np.where(acc[:, None], soft_at_most(ctx.u(obs.own_last_x), th, noise), 1.0)
         return lik

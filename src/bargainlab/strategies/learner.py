@@ -48,7 +48,9 @@ def optimal_demand(belief: Belief, view: SideView) -> np.ndarray:
     """Own utility of the expected-utility-maximising demand under ``belief``."""
     types = belief.types[None, :]
     x = position(1 - view.side, types, view.opponent.curvature[:, None])
-    own_u = np.broadcast_to(utility(view.side, x, view.own.curvature[:, None]), (view.n, types.shape[1]))
+    own_u = np.broadcast_to(
+        utility(view.side, x, view.own.curvature[:, None]), (view.n, types.shape[1])
+    )
     p_accept = belief.cdf()
     fallback = view.disagreement[:, None]
     eu = p_accept * own_u + (1.0 - p_accept) * fallback
@@ -120,7 +122,12 @@ class Learner(Strategy):
         return self.exit_if(view, decision, leave)
 
     def update_belief(
-        self, belief: Belief, obs: RoundObservation, opponent: Strategy, ctx: OwnerContext, tremble: float,
+        self,
+        belief: Belief,
+        obs: RoundObservation,
+        opponent: Strategy,
+        ctx: OwnerContext,
+        tremble: float,
         rows: np.ndarray,
     ) -> None:
         """Bayes' rule on ``rows`` with the likelihood this learner's ``kind`` believes in."""

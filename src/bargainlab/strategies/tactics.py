@@ -65,7 +65,9 @@ class TimeDependent(Strategy):
         if self.p_min is not None:
             check_scalar("p_min", self.p_min, low=0, high=1)
             if self.p_min > self.p_max:
-                raise ValueError(f"p_min must not exceed p_max; got p_min={self.p_min}, p_max={self.p_max}")
+                raise ValueError(
+                    f"p_min must not exceed p_max; got p_min={self.p_min}, p_max={self.p_max}"
+                )
 
     def _floor(self, view: SideView) -> np.ndarray:
         # an outside option is a floor under the bottom line (Binmore, Shaked & Sutton 1989)
@@ -83,7 +85,9 @@ class TimeDependent(Strategy):
         hit = cache.get(step)
         if hit is None:
             floor = self._floor(view)
-            hit = genius_target(view.relative_time(step), self.e, self.k, floor, np.maximum(self.p_max, floor))
+            hit = genius_target(
+                view.relative_time(step), self.e, self.k, floor, np.maximum(self.p_max, floor)
+            )
             cache.pop(step - 2, None)
             cache[step] = hit
         return hit
@@ -115,20 +119,39 @@ class TimeDependent(Strategy):
 
         def threshold_rule(th, t, value, _ctx):
             floor = floor_of(th)
-            nxt = genius_target(np.minimum(t + dt, 1.0), self.e, self.k, floor, np.maximum(self.p_max, floor))
+            nxt = genius_target(
+                np.minimum(t + dt, 1.0), self.e, self.k, floor, np.maximum(self.p_max, floor)
+            )
             return np.maximum(nxt, th)
 
-        return rule_likelihood(obs, theta, ctx, noise, offer_rule=offer_rule, threshold_rule=threshold_rule)
+        return rule_likelihood(
+            obs, theta, ctx, noise, offer_rule=offer_rule, threshold_rule=threshold_rule
+        )
 
 
 def _preset(cls_name: str, reg_name: str, exponent: float, doc: str) -> type[TimeDependent]:
     cls = dataclass(frozen=True)(
-        type(cls_name, (TimeDependent,), {"__doc__": doc, "__annotations__": {"e": float, "name": ClassVar[str]}, "name": reg_name, "e": exponent})
+        type(
+            cls_name,
+            (TimeDependent,),
+            {
+                "__doc__": doc,
+                "__annotations__": {"e": float, "name": ClassVar[str]},
+                "name": reg_name,
+                "e": exponent,
+            },
+        )
     )
     return register(cls)
 
 
-Boulware = _preset("Boulware", "boulware", 0.2, "Time-dependent tactic with e = 0.2 (concedes late).")
+Boulware = _preset(
+    "Boulware", "boulware", 0.2, "Time-dependent tactic with e = 0.2 (concedes late)."
+)
 Linear = _preset("Linear", "linear", 1.0, "Time-dependent tactic with e = 1 (concedes linearly).")
-Conceder = _preset("Conceder", "conceder", 2.0, "Time-dependent tactic with e = 2 (concedes early).")
-Hardliner = _preset("Hardliner", "hardliner", 0.0, "Time-dependent tactic with e = 0 (never concedes).")
+Conceder = _preset(
+    "Conceder", "conceder", 2.0, "Time-dependent tactic with e = 2 (concedes early)."
+)
+Hardliner = _preset(
+    "Hardliner", "hardliner", 0.0, "Time-dependent tactic with e = 0 (never concedes)."
+)

@@ -78,7 +78,9 @@ class ScriptedRound:
         """
         tr = self.trace
         if self.played != sorted(expected):
-            raise AssertionError(f"the round ended at a different step: played {self.played}, expected {sorted(expected)}")
+            raise AssertionError(
+                f"the round ended at a different step: played {self.played}, expected {sorted(expected)}"
+            )
         for step, want in expected.items():
             if tr["proposer"][step, 0] == self.side:
                 x, cond = want if isinstance(want, tuple) else (want, False)
@@ -86,9 +88,13 @@ class ScriptedRound:
                 if abs(got - x) > tolerance:
                     raise AssertionError(f"offer at step {step}: got {got!r}, expected {x!r}")
                 if bool(tr["conditional"][step, 0]) is not cond:
-                    raise AssertionError(f"condition flag at step {step}: got {not cond}, expected {cond}")
+                    raise AssertionError(
+                        f"condition flag at step {step}: got {not cond}, expected {cond}"
+                    )
             elif tr["response"][step, 0] != want:
-                raise AssertionError(f"response at step {step}: got {tr['response'][step, 0]}, expected {want}")
+                raise AssertionError(
+                    f"response at step {step}: got {tr['response'][step, 0]}, expected {want}"
+                )
 
 
 def play(

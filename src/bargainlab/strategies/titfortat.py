@@ -86,7 +86,11 @@ class TitForTat(Strategy):
     def propose(self, view: SideView, state: dict[str, Any], step: int) -> Offer:
         proposing = ((view.first_mover + step) % 2) == view.side
         target = self._next_target(
-            view, state["target"], view.history.opp_prev, view.history.opp_last, view.history.opp_offers
+            view,
+            state["target"],
+            view.history.opp_prev,
+            view.history.opp_last,
+            view.history.opp_offers,
         )
         state["target"] = np.where(proposing, target, state["target"])
         return Offer.plain(view.position(state["target"]))

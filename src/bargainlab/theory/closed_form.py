@@ -279,5 +279,3 @@ def kalai_smorodinsky(
     else:
         u1 = float(optimize.brentq(g, d1, a1, xtol=1e-15, rtol=4 * np.finfo(float).eps))
     return u1, float(f(u1))
-
-

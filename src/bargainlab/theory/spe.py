@@ -19,6 +19,7 @@ from .._checks import as_batch, check_scalar
 
 _TOL = 1e-12
 
+
 # ---- the engine's stage game by backward induction --------------------------------------------
 @dataclass(frozen=True)
 class SPETables:
