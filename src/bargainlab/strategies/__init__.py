@@ -5,10 +5,11 @@ is available by name through the registry (:func:`create`, :func:`available`). A
 with :func:`register`.
 """
 
-from .base import ACCEPT, EXIT, REJECT, Offer, Strategy, available, create, get, register
+from .base import ACCEPT, EXIT, REJECT, Offer, State, Strategy
 from .equilibrium import Equilibrium
 from .essay import Capitulator, FaceSaver, Holdout, ModestWinner
 from .learner import Learner
+from .registry import available, create, get, register
 from .tactics import Boulware, Conceder, Hardliner, Linear, TimeDependent
 from .titfortat import TitForTat
 
@@ -27,6 +28,7 @@ __all__ = [
     "Linear",
     "ModestWinner",
     "Offer",
+    "State",
     "Strategy",
     "TimeDependent",
     "TitForTat",

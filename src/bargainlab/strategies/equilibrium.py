@@ -29,7 +29,8 @@ import numpy as np
 from ..engine.negotiation import Offer
 from ..engine.views import SideView
 from ..theory import spe_thresholds
-from .base import Strategy, register
+from .base import Strategy
+from .registry import register
 
 
 def opponent_disagreement(view: SideView) -> np.ndarray:

@@ -37,7 +37,8 @@ from ..beliefs.likelihood import OwnerContext, rule_likelihood, soft_at_most
 from ..engine.negotiation import Offer
 from ..engine.terms import position, utility
 from ..engine.views import SideView
-from .base import State, Strategy, register
+from .base import State, Strategy
+from .registry import register
 from .tactics import TimeDependent, genius_target
 
 

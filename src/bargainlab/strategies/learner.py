@@ -39,7 +39,8 @@ from ..beliefs.observations import RoundObservation
 from ..engine.negotiation import EXIT, Offer
 from ..engine.terms import position, utility
 from ..engine.views import SideView
-from .base import Strategy, register
+from .base import Strategy
+from .registry import register
 
 KINDS = ("bayesian", "naive", "anchored")
 

@@ -24,7 +24,8 @@ from ..beliefs.likelihood import rule_likelihood
 from ..engine.negotiation import Offer
 from ..engine.terms import position
 from ..engine.views import SideView
-from .base import State, Strategy, register
+from .base import State, Strategy
+from .registry import register
 
 
 def genius_target(t: np.ndarray, e: float, k: float, p_min: np.ndarray, p_max: float) -> np.ndarray:

@@ -34,7 +34,8 @@ import numpy as np
 from .._checks import check_scalar
 from ..engine.negotiation import Offer
 from ..engine.views import SideView
-from .base import Strategy, register
+from .base import Strategy
+from .registry import register
 
 _ZERO = 1e-12
 

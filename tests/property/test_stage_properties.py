@@ -22,7 +22,9 @@ from bargainlab.engine.rng import StreamRNG
 from bargainlab.engine.terms import Issue, utility
 from bargainlab.strategies import available, create
 
-SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# The number of examples comes from the hypothesis profile (tests/conftest.py): a few dozen
+# in the quick loop, more in CI (HYPOTHESIS_PROFILE=ci).
+SETTINGS = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TOL = 1e-12  # the library's acceptance tolerance (Strategy.accept_if)
 
 STRATEGY_NAMES = sorted(available())
@@ -260,7 +262,7 @@ CASES = [
 ]
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(st.sampled_from(CASES).flatmap(lambda c: st.tuples(st.just(c), st.sampled_from(c[3]))))
 def test_bad_parameters_raise_naming_the_parameter(case_value):
     (build, param, shown, _), value = case_value

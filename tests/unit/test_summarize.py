@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from _studies import keys_for, study
 from bargainlab.analysis import summary as S
 from bargainlab.analysis.tournament import TournamentSpec
 from bargainlab.config.schema import StudySpec
@@ -23,6 +22,7 @@ from bargainlab.relationships.table import COLUMNS
 from bargainlab.reporting import figures as F
 from bargainlab.reporting import report as R
 from bargainlab.reporting.report import describe_cell, fmt
+from studies import keys_for, study
 
 AXES = ["rounds.rho", "strategies.dealer.params.kind"]
 CELLS = [(0.0, "bayesian"), (0.0, "naive"), (0.8, "bayesian"), (0.8, "naive")]
@@ -405,6 +405,7 @@ def make_traces(rounds: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+@pytest.mark.slow
 def test_figures_written_key_figure_first(tmp_path, monkeypatch):
     monkeypatch.setattr(S, "N_RESAMPLES", 999)
     variants = {"all": 1.0, "no_information": 0.5, "none": 0.0}
@@ -421,6 +422,7 @@ def test_figures_written_key_figure_first(tmp_path, monkeypatch):
     assert stems == F.figure_plan(rounds, spec, AXES, traces=True)
 
 
+@pytest.mark.slow
 def test_single_axis_study_leads_with_trajectories(tmp_path):
     rounds = make_rounds({0: 0.05, 2: 0.0}, n_replicates=8)
     rounds = rounds.drop(columns="strategies.dealer.params.kind")
@@ -466,6 +468,7 @@ def test_tournament_rows_in_summary_and_report(tmp_path):
     assert again.to_csv(index=False) == summary.to_csv(index=False)
 
 
+@pytest.mark.slow
 def test_tournament_read_from_a_study_field(tmp_path):
     class WithTournament(StudySpec):
         tournament: TournamentSpec | None = None
@@ -484,6 +487,7 @@ def test_tournament_read_from_a_study_field(tmp_path):
 # --------------------------------------------------------------------------- a real run
 
 
+@pytest.mark.slow
 def test_real_simulation_end_to_end(tmp_path):
     spec = study(
         rounds__count=3,
@@ -521,6 +525,7 @@ def test_real_simulation_end_to_end(tmp_path):
     assert Path(tmp_path / "figures" / "trace.svg").is_file()
 
 
+@pytest.mark.slow
 def test_figures_reuse_a_given_summary(tmp_path, monkeypatch):
     rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02}, n_replicates=8)
     spec = make_study()

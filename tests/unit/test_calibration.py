@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from _studies import keys_for, study
 from bargainlab.analysis.calibration import COLUMNS, direction_checks, instant_acceptance_effect
 from bargainlab.experiments.translate import simulate
 from bargainlab.reporting.results_index import finding
+from studies import keys_for, study
 
 
 def _table(change_after_instant: float, n: int = 40) -> pd.DataFrame:

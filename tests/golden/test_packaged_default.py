@@ -4,7 +4,7 @@ from pathlib import Path
 
 from bargainlab.config.files import load_study
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_packaged_default_matches_the_experiment_file():

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 
 import bargainlab.experiments.pipeline
-from _studies import tiny_study_toml
 from bargainlab.config.files import ConfigError, load_study
 from bargainlab.engine.rng import StreamRNG
 from bargainlab.experiments.executors import (
@@ -26,6 +25,7 @@ from bargainlab.experiments.executors import (
     task_function,
 )
 from bargainlab.experiments.pipeline import run_study
+from studies import tiny_study_toml
 
 STUDY = tiny_study_toml(
     textwrap.dedent(
@@ -51,12 +51,6 @@ STUDY = tiny_study_toml(
 def _tables_only(monkeypatch):
     """These tests compare tables: skip the summary, figures and report of each run."""
     monkeypatch.setattr(bargainlab.experiments.pipeline, "regenerate_outputs", lambda *a, **k: [])
-
-
-def write(tmp_path: Path, text: str = STUDY) -> Path:
-    path = tmp_path / "study.toml"
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def fake_simulate(study, keys, replicate_ids, *, traces=False):
@@ -92,8 +86,8 @@ def test_keys_are_distinct_across_cells_and_replicates():
     assert len({tuple(k) for k in keys}) == 200
 
 
-def _keys_by_replicate(tmp_path, replicates, chunk):
-    loaded = load_study(write(tmp_path), replicates=replicates)
+def _keys_by_replicate(study_file, tmp_path, replicates, chunk):
+    loaded = load_study(study_file(STUDY, folder=tmp_path), replicates=replicates)
     out = {}
     for task in make_tasks(loaded.cells, root_seed=5, replicates=replicates, chunk=chunk):
         assert len(task.replicate_ids) <= chunk
@@ -102,17 +96,17 @@ def _keys_by_replicate(tmp_path, replicates, chunk):
     return out
 
 
-def test_replicate_key_does_not_depend_on_replicates_or_chunking(tmp_path):
-    k10c3 = _keys_by_replicate(tmp_path, 10, 3)
-    k20c3 = _keys_by_replicate(tmp_path, 20, 3)
-    k10c7 = _keys_by_replicate(tmp_path, 10, 7)
+def test_replicate_key_does_not_depend_on_replicates_or_chunking(study_file, tmp_path):
+    k10c3 = _keys_by_replicate(study_file, tmp_path, 10, 3)
+    k20c3 = _keys_by_replicate(study_file, tmp_path, 20, 3)
+    k10c7 = _keys_by_replicate(study_file, tmp_path, 10, 7)
     assert len(k10c3) == 4 * 10 and len(k20c3) == 4 * 20
     assert k10c3 == k10c7
     assert k10c3 == {key: k20c3[key] for key in k10c3}
 
 
-def test_skip_leaves_out_done_chunks(tmp_path):
-    loaded = load_study(write(tmp_path))
+def test_skip_leaves_out_done_chunks(study_file, tmp_path):
+    loaded = load_study(study_file(STUDY, folder=tmp_path))
     tasks = list(
         make_tasks(loaded.cells, root_seed=5, replicates=6, chunk=4, skip={(0, 1), (3, 0)})
     )
@@ -122,12 +116,12 @@ def test_skip_leaves_out_done_chunks(tmp_path):
     assert tasks[2].replicate_ids.tolist() == [4, 5]
 
 
-def test_stored_axis_values_have_one_type_per_axis(tmp_path):
+def test_stored_axis_values_have_one_type_per_axis(study_file, tmp_path):
     text = STUDY.replace(
         '"strategies.supplier.params.k" = [0, 0.1]', '"game.first_mover" = ["alternate", "dealer"]'
     )
     text = text.replace("[sweep]", '[sweep]\n"game.allow_exit" = [true, false]')
-    cells = load_study(write(tmp_path, text)).cells
+    cells = load_study(study_file(text, folder=tmp_path)).cells
     labels = stored_axis_values(cells)
     assert {type(v["parties.dealer.outside_option"]) for v in labels} == {float}
     assert {type(v["game.first_mover"]) for v in labels} == {str}
@@ -147,8 +141,8 @@ def test_missing_base_values_are_stored_as_text_never_nan():
     assert second == {"x": "null", "y": "null", "z": "null"}
 
 
-def test_run_task_adds_cell_and_axis_columns(tmp_path):
-    loaded = load_study(write(tmp_path))
+def test_run_task_adds_cell_and_axis_columns(study_file, tmp_path):
+    loaded = load_study(study_file(STUDY, folder=tmp_path))
     task = list(make_tasks(loaded.cells, root_seed=5, replicates=6, chunk=4))[5]
     result = run_task(task, simulate=fake_simulate)
     assert (result.cell, result.chunk) == (2, 1)
@@ -160,8 +154,8 @@ def test_run_task_adds_cell_and_axis_columns(tmp_path):
     assert result.rounds["replicate"].tolist() == [4, 5]
 
 
-def test_run_task_rejects_a_table_without_the_contract_columns(tmp_path):
-    loaded = load_study(write(tmp_path))
+def test_run_task_rejects_a_table_without_the_contract_columns(study_file, tmp_path):
+    loaded = load_study(study_file(STUDY, folder=tmp_path))
     task = next(make_tasks(loaded.cells, root_seed=5, replicates=6, chunk=4))
 
     def broken(study, keys, ids, *, traces=False):
@@ -171,8 +165,8 @@ def test_run_task_rejects_a_table_without_the_contract_columns(tmp_path):
         run_task(task, simulate=broken)
 
 
-def test_serial_and_processes_executors_agree_on_fake(tmp_path):
-    loaded = load_study(write(tmp_path))
+def test_serial_and_processes_executors_agree_on_fake(study_file, tmp_path):
+    loaded = load_study(study_file(STUDY, folder=tmp_path))
     tasks = list(make_tasks(loaded.cells, root_seed=5, replicates=6, chunk=4))
     fn = task_function(fake_simulate)
     with open_executor("serial") as ex:
@@ -217,10 +211,10 @@ def _rounds(run_dir: Path) -> pd.DataFrame:
 
 
 @pytest.mark.slow
-def test_serial_processes_and_dask_give_identical_tables(tmp_path):
+def test_serial_processes_and_dask_give_identical_tables(study_file, tmp_path):
     from distributed import LocalCluster
 
-    path = write(tmp_path)
+    path = study_file(STUDY, folder=tmp_path)
     serial = _rounds(run_study(path, tmp_path / "serial", executor="serial", progress=False))
     processes = _rounds(
         run_study(path, tmp_path / "proc", executor="processes", workers=2, progress=False)
@@ -244,17 +238,23 @@ def test_serial_processes_and_dask_give_identical_tables(tmp_path):
     assert serial.equals(serial.sort_values(keys).reset_index(drop=True))
 
 
-def test_chunking_and_replicates_do_not_change_a_replicate(tmp_path):
-    path = write(tmp_path)
+def test_chunking_and_replicates_do_not_change_a_replicate(study_file, tmp_path):
+    path = study_file(STUDY, folder=tmp_path)
     base = _rounds(run_study(path, tmp_path / "c4", executor="serial", progress=False))
     text = STUDY.replace("chunk = 4", "chunk = 3")
     rechunked = _rounds(
-        run_study(write(tmp_path, text), tmp_path / "c3", executor="serial", progress=False)
+        run_study(
+            study_file(text, folder=tmp_path), tmp_path / "c3", executor="serial", progress=False
+        )
     )
     pd.testing.assert_frame_equal(base, rechunked)
     more = _rounds(
         run_study(
-            write(tmp_path, text), tmp_path / "r9", executor="serial", replicates=9, progress=False
+            study_file(text, folder=tmp_path),
+            tmp_path / "r9",
+            executor="serial",
+            replicates=9,
+            progress=False,
         )
     )
     first_six = more[more["replicate"] < 6].reset_index(drop=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-RESULTS = Path(__file__).resolve().parents[1] / "results"
+RESULTS = Path(__file__).resolve().parents[2] / "results"
 SUMMARIES = sorted(RESULTS.glob("*/summary.csv"))
 
 

@@ -7,10 +7,10 @@ from collections import defaultdict
 
 import numpy as np
 
-from _studies import keys_for, study
 from bargainlab.engine import rng as rng_module
 from bargainlab.engine.rng import NORMAL_BASE, STREAMS, StreamRNG
 from bargainlab.experiments.translate import simulate
+from studies import keys_for, study
 
 
 def test_uniforms_are_in_range_deterministic_and_position_free():

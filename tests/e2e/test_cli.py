@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 
 import bargainlab.cli.commands
-from _studies import tiny_study_toml
 from bargainlab.cli.commands import main
 from bargainlab.strategies import available
+from studies import tiny_study_toml
 
 STUDY = tiny_study_toml(
     textwrap.dedent(
@@ -28,19 +28,6 @@ STUDY = tiny_study_toml(
     ),
     sweep='"rounds.rho" = [0.0, 0.5]\n',
 )
-
-
-@pytest.fixture
-def workdir(tmp_path, monkeypatch):
-    """An empty current folder (the default --out is runs/<study> under it)."""
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-def write(folder: Path, text: str = STUDY, name: str = "study.toml") -> Path:
-    path = folder / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def listing(folder: Path) -> set[Path]:
@@ -63,8 +50,8 @@ def fails_cleanly(capsys, folder: Path, argv: list[str], *needles: str) -> str:
 # ---- bad input (issue 4, item 8) ---------------------------------------------------------------
 
 
-def test_wrong_type(workdir, capsys):
-    path = write(workdir, STUDY.replace("replicates = 4", 'replicates = "four"'))
+def test_wrong_type(study_file, workdir, capsys):
+    path = study_file(STUDY.replace("replicates = 4", 'replicates = "four"'), folder=workdir)
     fails_cleanly(
         capsys,
         workdir,
@@ -76,9 +63,10 @@ def test_wrong_type(workdir, capsys):
     )
 
 
-def test_unknown_strategy(workdir, capsys):
-    path = write(
-        workdir, STUDY.replace('name = "time_dependent"\n\n[arms]', 'name = "oracle"\n\n[arms]')
+def test_unknown_strategy(study_file, workdir, capsys):
+    path = study_file(
+        STUDY.replace('name = "time_dependent"\n\n[arms]', 'name = "oracle"\n\n[arms]'),
+        folder=workdir,
     )
     err = fails_cleanly(
         capsys, workdir, ["run", str(path)], str(path), "strategies.supplier.name", "'oracle'"
@@ -86,8 +74,8 @@ def test_unknown_strategy(workdir, capsys):
     assert all(name in err for name in available())
 
 
-def test_unknown_key(workdir, capsys):
-    path = write(workdir, STUDY.replace("seed = 5", "seed = 5\nseeds = 6"))
+def test_unknown_key(study_file, workdir, capsys):
+    path = study_file(STUDY.replace("seed = 5", "seed = 5\nseeds = 6"), folder=workdir)
     fails_cleanly(
         capsys,
         workdir,
@@ -99,29 +87,31 @@ def test_unknown_key(workdir, capsys):
     )
 
 
-def test_value_out_of_range(workdir, capsys):
-    path = write(workdir, STUDY.replace('prefers = "low"', 'prefers = "low"\ndelta = 1.5'))
+def test_value_out_of_range(study_file, workdir, capsys):
+    path = study_file(
+        STUDY.replace('prefers = "low"', 'prefers = "low"\ndelta = 1.5'), folder=workdir
+    )
     fails_cleanly(
         capsys, workdir, ["run", str(path)], str(path), "parties.dealer.delta", "1.5", "[0.0, 1.0]"
     )
 
 
-def test_sweep_value_out_of_range(workdir, capsys):
-    path = write(workdir, STUDY.replace("[0.0, 0.5]", "[0.0, 2.0]"))
+def test_sweep_value_out_of_range(study_file, workdir, capsys):
+    path = study_file(STUDY.replace("[0.0, 0.5]", "[0.0, 2.0]"), folder=workdir)
     fails_cleanly(
         capsys, workdir, ["run", str(path)], str(path), "rounds.rho", "2.0", "sweep cell 1"
     )
 
 
-def test_unknown_sweep_axis(workdir, capsys):
-    path = write(workdir, STUDY.replace('"rounds.rho"', '"rounds.rhoo"'))
+def test_unknown_sweep_axis(study_file, workdir, capsys):
+    path = study_file(STUDY.replace('"rounds.rho"', '"rounds.rhoo"'), folder=workdir)
     fails_cleanly(
         capsys, workdir, ["run", str(path)], str(path), 'sweep."rounds.rhoo"', "count, rho"
     )
 
 
-def test_not_toml(workdir, capsys):
-    path = write(workdir, "this is not = = toml\n")
+def test_not_toml(study_file, workdir, capsys):
+    path = study_file("this is not = = toml\n", folder=workdir)
     fails_cleanly(capsys, workdir, ["run", str(path)], str(path), "not valid TOML", "line 1")
 
 
@@ -131,8 +121,8 @@ def test_not_utf8(workdir, capsys):
     fails_cleanly(capsys, workdir, ["run", str(path)], str(path), "not UTF-8")
 
 
-def test_empty_file(workdir, capsys):
-    path = write(workdir, "")
+def test_empty_file(study_file, workdir, capsys):
+    path = study_file("", folder=workdir)
     fails_cleanly(capsys, workdir, ["run", str(path)], str(path), "empty")
 
 
@@ -151,16 +141,16 @@ def test_directory(workdir, capsys):
     fails_cleanly(capsys, workdir, ["run", "folder"], "folder", "is a directory")
 
 
-def test_out_is_a_file(workdir, capsys):
-    path = write(workdir)
+def test_out_is_a_file(study_file, workdir, capsys):
+    path = study_file(STUDY, folder=workdir)
     (workdir / "taken").write_text("x")
     fails_cleanly(
         capsys, workdir, ["run", str(path), "--out", "taken"], "taken", "--out", "not a folder"
     )
 
 
-def test_out_under_a_file(workdir, capsys):
-    path = write(workdir)
+def test_out_under_a_file(study_file, workdir, capsys):
+    path = study_file(STUDY, folder=workdir)
     (workdir / "taken").write_text("x")
     fails_cleanly(
         capsys,
@@ -172,8 +162,8 @@ def test_out_under_a_file(workdir, capsys):
     )
 
 
-def test_out_not_writable(workdir, capsys):
-    path = write(workdir)
+def test_out_not_writable(study_file, workdir, capsys):
+    path = study_file(STUDY, folder=workdir)
     locked = workdir / "locked"
     locked.mkdir()
     locked.chmod(0o500)
@@ -211,18 +201,18 @@ def test_out_not_writable(workdir, capsys):
         (["--scheduler", "tcp://127.0.0.1:8786"], ["--scheduler", "--executor dask"]),
     ],
 )
-def test_bad_flags(workdir, capsys, flags, needles):
-    path = write(workdir)
+def test_bad_flags(study_file, workdir, capsys, flags, needles):
+    path = study_file(STUDY, folder=workdir)
     fails_cleanly(capsys, workdir, ["run", str(path), *flags], *needles)
 
 
-def test_replicates_below_schema_minimum(workdir, capsys):
-    path = write(workdir)
+def test_replicates_below_schema_minimum(study_file, workdir, capsys):
+    path = study_file(STUDY, folder=workdir)
     fails_cleanly(capsys, workdir, ["run", str(path), "--replicates", "1"], "--replicates", ">= 2")
 
 
-def test_validate_reports_bad_config(workdir, capsys):
-    path = write(workdir, STUDY.replace('prefers = "low"', 'prefers = "sideways"'))
+def test_validate_reports_bad_config(study_file, workdir, capsys):
+    path = study_file(STUDY.replace('prefers = "low"', 'prefers = "sideways"'), folder=workdir)
     fails_cleanly(
         capsys,
         workdir,
@@ -233,8 +223,8 @@ def test_validate_reports_bad_config(workdir, capsys):
     )
 
 
-def test_console_script_prints_no_traceback(workdir):
-    path = write(workdir, STUDY.replace("seed = 5", "seed = -5"))
+def test_console_script_prints_no_traceback(study_file, workdir):
+    path = study_file(STUDY.replace("seed = 5", "seed = -5"), folder=workdir)
     done = subprocess.run(
         [sys.executable, "-m", "bargainlab", "run", str(path)],
         capture_output=True,
@@ -259,16 +249,16 @@ def test_help_on_every_command(capsys, command):
     assert out.startswith("usage: bargainlab")
 
 
-def test_validate_ok(workdir, capsys):
-    path = write(workdir)
+def test_validate_ok(study_file, workdir, capsys):
+    path = study_file(STUDY, folder=workdir)
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert "ok" in out and "2 sweep cell(s)" in out and "4 task(s)" in out
     assert listing(workdir) == {path}
 
 
-def test_run_plot_report(workdir, capsys):
-    path = write(workdir)
+def test_run_plot_report(study_file, workdir, capsys):
+    path = study_file(STUDY, folder=workdir)
     assert main(["run", str(path), "--executor", "serial"]) == 0
     out = capsys.readouterr().out
     run_dir = Path("runs") / "tiny"
@@ -297,7 +287,7 @@ def test_plot_of_unfinished_run(workdir, capsys):
     )
 
 
-def test_bare_name_and_no_command_run_the_default_study(workdir, monkeypatch, capsys):
+def test_bare_name_and_no_command_run_the_default_study(study_file, workdir, monkeypatch, capsys):
     calls = []
 
     def fake_run_study(path, out, **kwargs):
@@ -306,8 +296,10 @@ def test_bare_name_and_no_command_run_the_default_study(workdir, monkeypatch, ca
 
     monkeypatch.setattr(bargainlab.cli.commands, "run_study", fake_run_study)
     (workdir / "experiments").mkdir()
-    write(
-        workdir / "experiments", STUDY.replace('"tiny"', '"rebate_renewal"'), "rebate_renewal.toml"
+    study_file(
+        STUDY.replace('"tiny"', '"rebate_renewal"'),
+        name="rebate_renewal.toml",
+        folder=workdir / "experiments",
     )
     assert main([]) == 130
     assert "interrupted" in capsys.readouterr().err
@@ -328,12 +320,12 @@ def test_bench_forwards_its_flags(monkeypatch):
 # ---- reproduce ----------------------------------------------------------------------------------
 
 
-def test_reproduce_update_then_check_then_drift(workdir, capsys):
+def test_reproduce_update_then_check_then_drift(study_file, workdir, capsys):
     (workdir / "experiments").mkdir()
-    write(
-        workdir / "experiments",
+    study_file(
         STUDY + "\n[reproduce]\ntolerance = 1e-9\nreplicates = 2\n",
-        "tiny.toml",
+        name="tiny.toml",
+        folder=workdir / "experiments",
     )
 
     assert main(["reproduce", "--executor", "serial"]) == 1  # nothing committed yet
@@ -358,9 +350,9 @@ def test_reproduce_update_then_check_then_drift(workdir, capsys):
     assert "Drift beyond tolerance" in out and column in out and "0.01" in out
 
 
-def test_reproduce_unknown_study(workdir, capsys):
+def test_reproduce_unknown_study(study_file, workdir, capsys):
     (workdir / "experiments").mkdir()
-    write(workdir / "experiments", STUDY, "tiny.toml")
+    study_file(STUDY, name="tiny.toml", folder=workdir / "experiments")
     fails_cleanly(capsys, workdir, ["reproduce", "tinny"], "tinny.toml", "no such study", "tiny")
 
 

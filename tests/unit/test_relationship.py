@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _studies import keys_for, study
 from bargainlab.analysis.effects import paired_effects
 from bargainlab.beliefs.grid import Belief
 from bargainlab.beliefs.priors import grid_points, prior_mass
@@ -21,6 +20,7 @@ from bargainlab.experiments.translate import simulate
 from bargainlab.relationships.table import COLUMNS
 from bargainlab.strategies import Strategy, create
 from bargainlab.strategies.learner import optimal_demand
+from studies import keys_for, study
 
 
 def run(spec, n=None, seed=11):

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from _studies import tiny_study_toml
 from bargainlab.config import files as config
 from bargainlab.config.files import (
     ConfigError,
@@ -18,6 +17,7 @@ from bargainlab.config.files import (
 )
 from bargainlab.config.schema import StudySpec
 from bargainlab.strategies import available
+from studies import tiny_study_toml
 
 STUDY = tiny_study_toml(
     textwrap.dedent(
@@ -32,14 +32,9 @@ STUDY = tiny_study_toml(
 )
 
 
-def write(tmp_path: Path, text: str, name: str = "study.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def error_of(tmp_path: Path, text: str) -> ConfigError:
-    path = write(tmp_path, text)
+    path = tmp_path / "study.toml"
+    path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_study(path)
     assert info.value.file == str(path)
@@ -49,26 +44,26 @@ def error_of(tmp_path: Path, text: str) -> ConfigError:
 # ---- files -----------------------------------------------------------------------------------
 
 
-def test_valid_study_loads(tmp_path):
-    loaded = load_study(write(tmp_path, STUDY))
+def test_valid_study_loads(study_file, tmp_path):
+    loaded = load_study(study_file(STUDY, folder=tmp_path))
     assert isinstance(loaded.study, StudySpec)
     assert loaded.study.name == "tiny"
     assert loaded.source == STUDY.encode()
     assert len(loaded.cells) == 1 and loaded.cells[0].values == {}
 
 
-def test_missing_file(tmp_path):
+def test_missing_file(study_file, tmp_path):
     with pytest.raises(ConfigError, match="no such file") as info:
         read_study_file(tmp_path / "nope.toml")
     assert info.value.file.endswith("nope.toml")
 
 
-def test_directory(tmp_path):
+def test_directory(study_file, tmp_path):
     with pytest.raises(ConfigError, match="is a directory"):
         read_study_file(tmp_path)
 
 
-def test_not_utf8(tmp_path):
+def test_not_utf8(study_file, tmp_path):
     path = tmp_path / "latin1.toml"
     path.write_bytes('name = "caf\u00e9"\n'.encode("latin-1"))
     with pytest.raises(ConfigError, match="not UTF-8"):
@@ -76,14 +71,14 @@ def test_not_utf8(tmp_path):
 
 
 @pytest.mark.parametrize("text", ["", "   \n\n", "# only a comment\n"])
-def test_empty(tmp_path, text):
+def test_empty(study_file, tmp_path, text):
     with pytest.raises(ConfigError, match=r"empty|no keys"):
-        read_study_file(write(tmp_path, text))
+        read_study_file(study_file(text, folder=tmp_path))
 
 
-def test_not_toml(tmp_path):
+def test_not_toml(study_file, tmp_path):
     with pytest.raises(ConfigError, match=r"not valid TOML.*line 1"):
-        read_study_file(write(tmp_path, "name = \n"))
+        read_study_file(study_file("name = \n", folder=tmp_path))
 
 
 def test_utf8_bom_is_accepted(tmp_path):
@@ -172,8 +167,8 @@ def test_several_problems_are_all_reported(tmp_path):
     assert len(str(err).splitlines()) == 2
 
 
-def test_replicates_override_is_validated(tmp_path):
-    path = write(tmp_path, STUDY)
+def test_replicates_override_is_validated(study_file, tmp_path):
+    path = study_file(STUDY, folder=tmp_path)
     assert load_study(path, replicates=9).study.replicates == 9
     with pytest.raises(ConfigError) as info:
         load_study(path, replicates=1)
@@ -192,8 +187,8 @@ SWEEP = STUDY + textwrap.dedent(
 )
 
 
-def test_sweep_is_cartesian_product_in_file_order(tmp_path):
-    loaded = load_study(write(tmp_path, SWEEP))
+def test_sweep_is_cartesian_product_in_file_order(study_file, tmp_path):
+    loaded = load_study(study_file(SWEEP, folder=tmp_path))
     cells = loaded.cells
     assert len(cells) == 12
     assert [c.index for c in cells] == list(range(12))
@@ -221,17 +216,17 @@ def test_sweep_is_cartesian_product_in_file_order(tmp_path):
         assert cell.study.parties["supplier"] == loaded.study.parties["supplier"]
 
 
-def test_expand_from_spec_matches_file(tmp_path):
-    loaded = load_study(write(tmp_path, SWEEP))
+def test_expand_from_spec_matches_file(study_file, tmp_path):
+    loaded = load_study(study_file(SWEEP, folder=tmp_path))
     from_spec = expand(loaded.study)
     assert [c.study for c in from_spec] == [c.study for c in loaded.cells]
 
 
-def test_sweep_of_a_whole_prior(tmp_path):
+def test_sweep_of_a_whole_prior(study_file, tmp_path):
     text = (
         STUDY + '\n[sweep]\n"parties.dealer.reservation_value" = [0.1, {low = 0.0, high = 0.3}]\n'
     )
-    cells = load_study(write(tmp_path, text)).cells
+    cells = load_study(study_file(text, folder=tmp_path)).cells
     assert cells[0].study.parties["dealer"].reservation_value == 0.1
     assert cells[1].study.parties["dealer"].reservation_value.high == 0.3
 
@@ -265,7 +260,7 @@ def test_unquoted_sweep_axis_gets_a_hint(tmp_path):
     assert '"rounds.rho"' in err.message
 
 
-def test_list_of_grids_is_a_union_of_products(tmp_path):
+def test_list_of_grids_is_a_union_of_products(study_file, tmp_path):
     text = STUDY.replace("[strategies.supplier]", "[rounds]\nrho = 0.25\n\n[strategies.supplier]")
     text += textwrap.dedent(
         """
@@ -277,7 +272,7 @@ def test_list_of_grids_is_a_union_of_products(tmp_path):
         "parties.dealer.outside_option" = [0.1]
         """
     )
-    cells = load_study(write(tmp_path, text)).cells
+    cells = load_study(study_file(text, folder=tmp_path)).cells
     assert len(cells) == 5
     assert [c.index for c in cells] == list(range(5))
     assert cells[1].values == {
@@ -300,23 +295,23 @@ def test_empty_axis(tmp_path):
 # ---- study names -----------------------------------------------------------------------------
 
 
-def test_bare_name_resolves_to_experiments(tmp_path):
+def test_bare_name_resolves_to_experiments(study_file, tmp_path):
     (tmp_path / "experiments").mkdir()
-    target = write(tmp_path / "experiments", STUDY, "tiny.toml")
+    target = study_file(STUDY, name="tiny.toml", folder=tmp_path / "experiments")
     assert resolve_study_path("tiny", tmp_path / "experiments") == target
     assert resolve_study_path("some/file.toml", tmp_path / "experiments") == Path("some/file.toml")
 
 
-def test_bare_name_falls_back_to_packaged(tmp_path, monkeypatch):
+def test_bare_name_falls_back_to_packaged(study_file, tmp_path, monkeypatch):
     packaged = tmp_path / "data"
     packaged.mkdir()
-    target = write(packaged, STUDY, "tiny.toml")
+    target = study_file(STUDY, name="tiny.toml", folder=packaged)
     monkeypatch.setattr(config, "_packaged", lambda: packaged)
     assert resolve_study_path("tiny", tmp_path / "experiments") == target
 
 
-def test_unknown_name_lists_known_studies(tmp_path):
+def test_unknown_name_lists_known_studies(study_file, tmp_path):
     (tmp_path / "experiments").mkdir()
-    write(tmp_path / "experiments", STUDY, "tiny.toml")
+    study_file(STUDY, name="tiny.toml", folder=tmp_path / "experiments")
     with pytest.raises(ConfigError, match=r"known studies: .*tiny"):
         resolve_study_path("tinny", tmp_path / "experiments")

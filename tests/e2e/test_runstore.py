@@ -16,7 +16,6 @@ import pandas as pd
 import pytest
 
 import bargainlab.experiments.pipeline
-from _studies import tiny_study_toml
 from bargainlab.cli.commands import main
 from bargainlab.config.files import ConfigError, load_study
 from bargainlab.experiments.pipeline import run_study
@@ -28,6 +27,7 @@ from bargainlab.experiments.runstore import (
     toml_dumps,
     write_text_atomic,
 )
+from studies import tiny_study_toml
 
 STUDY = tiny_study_toml(
     textwrap.dedent(
@@ -49,12 +49,6 @@ STUDY = tiny_study_toml(
 )
 
 
-def write(tmp_path: Path, text: str = STUDY, name: str = "study.toml") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 def run(path: Path, out: Path, **kwargs) -> Path:
     return run_study(path, out, executor="serial", progress=False, **kwargs)
 
@@ -72,7 +66,8 @@ def temp_files(root: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("finished")
-    path = write(tmp)
+    path = tmp / "study.toml"
+    path.write_text(STUDY, encoding="utf-8")
     return path, run(path, tmp / "run")
 
 
@@ -138,8 +133,8 @@ def test_config_toml_is_the_file(finished):
     assert (out / "config.toml").read_bytes() == path.read_bytes()
 
 
-def test_config_toml_records_replicates_override(tables_only, tmp_path):
-    path = write(tmp_path)
+def test_config_toml_records_replicates_override(study_file, tables_only, tmp_path):
+    path = study_file(STUDY, folder=tmp_path)
     out = run(path, tmp_path / "run", replicates=4)
     text = (out / "config.toml").read_text()
     assert "# a comment that config.toml keeps" in text
@@ -151,15 +146,15 @@ def test_config_toml_records_replicates_override(tables_only, tmp_path):
     assert config_hash(load_study(out / "config.toml").study) == manifest["config_hash"]
 
 
-def test_config_without_replicates_line_gets_one(tmp_path):
+def test_config_without_replicates_line_gets_one(study_file, tmp_path):
     text = STUDY.replace("replicates = 6\n", "")
-    study = load_study(write(tmp_path, text), replicates=3).study
+    study = load_study(study_file(text, folder=tmp_path), replicates=3).study
     resolved = resolved_config_text(study, text.encode())
     assert tomllib.loads(resolved.decode()) == {**tomllib.loads(text), "replicates": 3}
 
 
-def test_spec_given_in_python_is_written_as_toml(tables_only, tmp_path):
-    spec = load_study(write(tmp_path)).study
+def test_spec_given_in_python_is_written_as_toml(study_file, tables_only, tmp_path):
+    spec = load_study(study_file(STUDY, folder=tmp_path)).study
     out = run_study(spec, tmp_path / "run", executor="serial", progress=False)
     reloaded = load_study(out / "config.toml").study
     assert reloaded == spec
@@ -204,11 +199,13 @@ def test_atomic_write_replaces_whole_file(tmp_path):
 # ---- existing folders ------------------------------------------------------------------------
 
 
-def test_different_config_in_existing_run_folder_is_exit_2(tables_only, tmp_path, capsys):
-    path = write(tmp_path)
+def test_different_config_in_existing_run_folder_is_exit_2(
+    study_file, tables_only, tmp_path, capsys
+):
+    path = study_file(STUDY, folder=tmp_path)
     out = run(path, tmp_path / "run")
     before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    other = write(tmp_path, STUDY.replace("seed = 5", "seed = 6"), "other.toml")
+    other = study_file(STUDY.replace("seed = 5", "seed = 6"), name="other.toml", folder=tmp_path)
     status = main(["run", str(other), "--out", str(out), "--executor", "serial"])
     err = capsys.readouterr().err
     assert status == 2
@@ -217,17 +214,17 @@ def test_different_config_in_existing_run_folder_is_exit_2(tables_only, tmp_path
     assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
 
 
-def test_non_run_folder_is_refused(tables_only, tmp_path):
+def test_non_run_folder_is_refused(study_file, tables_only, tmp_path):
     out = tmp_path / "notes"
     out.mkdir()
     (out / "todo.txt").write_text("x")
     with pytest.raises(ConfigError, match="not a bargainlab run"):
-        run(write(tmp_path), out)
+        run(study_file(STUDY, folder=tmp_path), out)
     assert sorted(p.name for p in out.iterdir()) == ["todo.txt"]
 
 
-def test_rerun_skips_existing_parts_and_cleans_temp_files(tables_only, tmp_path):
-    path = write(tmp_path)
+def test_rerun_skips_existing_parts_and_cleans_temp_files(study_file, tables_only, tmp_path):
+    path = study_file(STUDY, folder=tmp_path)
     out = run(path, tmp_path / "run")
     reference = pd.read_parquet(out / "rounds.parquet")
     store = RunStore(out)
@@ -243,8 +240,8 @@ def test_rerun_skips_existing_parts_and_cleans_temp_files(tables_only, tmp_path)
     pd.testing.assert_frame_equal(pd.read_parquet(out / "rounds.parquet"), reference)
 
 
-def test_traces_are_stored_when_asked(tmp_path):
-    path = write(tmp_path, "traces = true\n" + STUDY)
+def test_traces_are_stored_when_asked(study_file, tmp_path):
+    path = study_file("traces = true\n" + STUDY, folder=tmp_path)
     out = run(path, tmp_path / "run")
     traces = pd.read_parquet(out / "traces.parquet")
     assert len(traces) > 0
@@ -260,8 +257,8 @@ KILLABLE = STUDY.replace("replicates = 6", "replicates = 48").replace(
 
 
 @pytest.mark.slow
-def test_killed_run_resumes_to_the_same_tables(tables_only, tmp_path):
-    path = write(tmp_path, KILLABLE)
+def test_killed_run_resumes_to_the_same_tables(study_file, tables_only, tmp_path):
+    path = study_file(KILLABLE, folder=tmp_path)
     out = tmp_path / "run"
     command = [
         sys.executable,

@@ -1,0 +1,109 @@
+"""Shared fixtures, markers and settings of the test suite.
+
+The suite is organised by kind: ``unit/`` (one concept at a time), ``property/`` (invariants
+with hypothesis), ``scripted/`` (every strategy against a scripted opponent), ``golden/``
+(committed results and shipped studies) and ``e2e/`` (the command line, run folders and
+executors, end to end). Everything under ``e2e/`` is marked ``slow``, as is any test marked
+so by hand: ``pytest -m "not slow"`` is the quick loop, CI runs everything.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import settings
+
+from bargainlab.experiments.runstore import toml_dumps
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+settings.register_profile("default", deadline=None, max_examples=40)
+settings.register_profile("ci", deadline=None, max_examples=150)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+HERE = Path(__file__).parent
+
+BASE_STUDY: dict[str, Any] = {
+    "name": "tiny",
+    "replicates": 4,
+    "seed": 3,
+    "chunk": 2,
+    "game": {"horizon": 6},
+    "parties": {
+        "supplier": {"prefers": "high", "reservation_value": {"low": 0.1, "high": 0.4}},
+        "dealer": {"prefers": "low", "reservation_value": 0.2},
+    },
+    "strategies": {"supplier": {"name": "time_dependent"}},
+    "arms": {
+        "party": "dealer",
+        "strategies": {
+            "boulware": {"name": "time_dependent", "params": {"e": 0.2}},
+            "conceder": {"name": "time_dependent", "params": {"e": 2.0}},
+        },
+    },
+}
+"""A small, valid two-arm study: a supplier on a linear tactic against a dealer whose arms
+are a Boulware and a Conceder tactic."""
+
+
+def study_dict(**overrides: Any) -> dict[str, Any]:
+    """:data:`BASE_STUDY` with overrides; a key path is written with ``__`` between its parts
+    (``rounds__rho=0.5``), and a value of ``None`` deletes the key."""
+    raw = copy.deepcopy(BASE_STUDY)
+    for path, value in overrides.items():
+        *parents, leaf = path.split("__")
+        node = raw
+        for key in parents:
+            node = node.setdefault(key, {})
+        if value is None:
+            node.pop(leaf, None)
+        else:
+            node[leaf] = value
+    return raw
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if (HERE / "e2e") in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty current folder (a run's default ``--out`` is ``runs/<study>`` under it)."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def study_file(tmp_path: Path) -> Callable[..., Path]:
+    """Write a study file and return its path.
+
+    ``study_file(**overrides)`` writes :data:`BASE_STUDY` with the overrides (see
+    :func:`study_dict`); ``study_file(text=...)`` writes the given TOML text instead.
+    ``folder`` (default: the test's temporary folder) and ``name`` (default ``study.toml``)
+    say where.
+    """
+
+    def write(
+        text: str | None = None,
+        *,
+        folder: Path | None = None,
+        name: str = "study.toml",
+        **overrides: Any,
+    ) -> Path:
+        path = (folder or tmp_path) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if text is None:
+            text = toml_dumps(study_dict(**overrides))
+        elif overrides:
+            raise TypeError("give either text or overrides, not both")
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
