@@ -41,6 +41,27 @@ STUDY = {
     "strategies": {"dealer": {"name": "learner", "params": {"kind": "bayesian"}}},
     "arms": {"party": "supplier", "strategies": {"face_saver": {"name": "face_saver"}}},
     "channels": {"subjective_value": True},
+    # the dealer's reputation model: six behavioural types with a joint belief over
+    # (type, reservation value), 6 x 101 points per replicate
+    "reputation": {
+        "holder": "dealer",
+        "types": {
+            "obstinate": {"name": "holdout", "params": {"use_reference": False, "aspiration": 0.8}},
+            "holdout": {"name": "holdout"},
+            "firm": {"name": "boulware"},
+            "soft": {"name": "capitulator"},
+            "face_saving": {"name": "face_saver"},
+            "plain": {"name": "face_saver", "params": {"condition": False}},
+        },
+        "prior": {
+            "obstinate": 0.1,
+            "holdout": 0.1,
+            "firm": 0.2,
+            "soft": 0.2,
+            "face_saving": 0.2,
+            "plain": 0.2,
+        },
+    },
 }
 
 

@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from bargainlab.beliefs.grid import Belief
-from bargainlab.beliefs.likelihood import OwnerContext
-from bargainlab.beliefs.observations import observe
+from bargainlab.beliefs.observations import RoundTrace, observe
 from bargainlab.beliefs.priors import grid_points
+from bargainlab.engine.context import OwnerContext
 from bargainlab.engine.negotiation import (
     OUTCOME_AGREEMENT,
     OUTCOME_DEADLINE,
@@ -333,16 +333,19 @@ def test_optimal_demand_by_hand():
 
 
 # ---- learner.update_belief --------------------------------------------------------------------
-def scripted_observation(accept_at: int | None):
+def scripted_round(accept_at: int | None):
     """Party 0 offers 0.8, 0.7, 0.6 at steps 0, 2, 4; party 1 offers 0.3, 0.4, 0.45 at 1, 3, 5
-    and rejects everything, or accepts at ``accept_at``; what party 0 saw of party 1."""
+    and rejects everything, or accepts at ``accept_at``. Returns the round's record, what party
+    0 saw of party 1, and party 1's public side of the round."""
     parties = (PartyBatch.build(2, deadline=6), PartyBatch.build(2, deadline=6))
     game = Game(Issue(), parties, horizon=6)
     pair = (
         Scripted(offers=(0.8, 0, 0.7, 0, 0.6, 0)),
         Scripted(offers=(0, 0.3, 0, 0.4, 0, 0.45), accept_at=accept_at),
     )
-    return observe(negotiate(game, pair, trace=True), 0, 6)
+    result = negotiate(game, pair, trace=True)
+    context = OwnerContext.public(game, 1, Carried(reference_point=np.full(2, 0.5)))
+    return RoundTrace.from_result(result), observe(result, 0, 6), context
 
 
 def logistic(z):
@@ -367,17 +370,10 @@ def test_naive_learner_posterior_is_the_truncation_update(accept_at, factors):
     grid = grid_points(5)
     prior = np.array([0.1, 0.2, 0.4, 0.2, 0.1])
     belief = Belief.from_prior(prior, grid, 2)
-    ctx = OwnerContext(
-        side=1,
-        curvature=np.ones(2),
-        horizon=6,
-        reference_x=np.full(2, 0.5),
-        condition_value=None,
-        outside_option=np.zeros(2),
-    )
+    trace, obs, context = scripted_round(accept_at)
     learner = create("learner", kind="naive", noise=noise)
     learner.update_belief(
-        belief, scripted_observation(accept_at), Scripted(), ctx, tremble, np.array([True, False])
+        belief, trace, obs, context, (Scripted(),), tremble, np.array([True, False])
     )
 
     lik = np.ones(5)
@@ -386,16 +382,16 @@ def test_naive_learner_posterior_is_the_truncation_update(accept_at, factors):
         lik *= at_most if kind == "at_most" else 1.0 - at_most
     post = prior * (tremble + (1.0 - tremble) * lik)
     post /= post.sum()
-    np.testing.assert_allclose(belief.mass[0], post, rtol=1e-12)
-    np.testing.assert_allclose(belief.mass[1], prior, rtol=0)
+    np.testing.assert_allclose(belief.marginal()[0], post, rtol=1e-12)
+    np.testing.assert_allclose(belief.marginal()[1], prior, rtol=0)
     assert not np.allclose(post, prior)
 
 
 def test_anchored_learner_does_not_update():
     prior = np.array([0.1, 0.2, 0.4, 0.2, 0.1])
     belief = Belief.from_prior(prior, grid_points(5), 2)
-    ctx = OwnerContext(1, np.ones(2), 6, np.full(2, 0.5), None, np.zeros(2))
+    trace, obs, context = scripted_round(4)
     create("learner", kind="anchored").update_belief(
-        belief, scripted_observation(4), Scripted(), ctx, 0.1, np.array([True, True])
+        belief, trace, obs, context, (Scripted(),), 0.1, np.array([True, True])
     )
-    np.testing.assert_array_equal(belief.mass, np.tile(prior, (2, 1)))
+    np.testing.assert_array_equal(belief.marginal(), np.tile(prior, (2, 1)))

@@ -100,6 +100,8 @@ def make_rounds(
                                     "reservation_value": 0.25 if party == "supplier" else 0.6,
                                     "belief_mean": 0.3 if party == "dealer" else 0.5,
                                     "belief_sd": 0.1,
+                                    "belief_pit": 0.5,
+                                    "belief_type_mass": 1.0,
                                     "reference_point": 1.5,
                                     "subjective_value": 0.0,
                                     "condition_belief_mean": 0.05 if party == "supplier" else 0.0,

@@ -1,15 +1,25 @@
-"""Posteriors on a grid: each party's belief about its opponent's reservation value.
+"""Posteriors on a grid: a party's belief about its opponent's behavioural type and bottom line.
 
-A :class:`Belief` holds, per replicate, a probability mass function over a fixed grid of
-candidate types ``theta_g = g / (G - 1)``. Bayes' rule multiplies by a likelihood that always
-mixes in a tremble ``epsilon`` (a random action), so no grid point ever reaches zero mass:
+A :class:`Belief` holds, per replicate, a probability mass function over the pairs
+``(k, theta_g)``: one of ``K`` behavioural types (the policies the holder thinks its opponent
+may follow; ``K = 1`` when it knows the policy) and a reservation value on a fixed grid
+``theta_g = g / (G - 1)``. This is the joint belief of Kreps & Wilson (1982), Milgrom &
+Roberts (1982) and Abreu & Gul (2000): a *reputation* is the belief about the type.
 
-    posterior ∝ prior · (epsilon + (1 - epsilon) · L(observation | theta)).
+Bayes' rule multiplies by the likelihood of what was observed under each pair, mixed with a
+tremble ``epsilon`` (the probability the holder assigns to a round in which the opponent
+acted off every declared rule), so that a posterior never divides by zero:
 
-Between rounds a type is kept with probability ``rho`` and redrawn from the prior otherwise,
-so the exact predictive belief for the next round is ``rho · posterior + (1 - rho) · prior``
-(:meth:`Belief.persist`). A publicly known shift of the opponent's type (costs rose in round
-3) moves the effective grid, not the mass.
+    posterior ∝ prior · (epsilon + (1 - epsilon) · L(observation | k, theta)).
+
+Between rounds the reservation value is kept with probability ``rho`` and redrawn from the
+prior otherwise, while the behavioural type persists (a negotiator's style outlives one
+year's costs), so the exact predictive belief for the next round is
+
+    P'(k, theta) = rho · P(k, theta) + (1 - rho) · P(k) · prior(theta | k)
+
+(:meth:`Belief.persist`). A publicly known shift of the opponent's reservation value (costs
+rose in round 3) moves the effective grid, not the mass.
 """
 
 from __future__ import annotations
@@ -21,65 +31,153 @@ import numpy as np
 
 @dataclass
 class Belief:
-    """Per-replicate posteriors over the opponent's reservation value on a grid.
+    """Per-replicate posteriors over the opponent's (behavioural type, reservation value).
 
     Attributes
     ----------
     grid:
-        ``(G,)`` base type grid in [0, 1].
+        ``(G,)`` base grid of reservation values in [0, 1].
     prior:
-        ``(G,)`` common prior over the base type.
+        ``(K, G)`` common joint prior (rows: types); it sums to 1.
     mass:
-        ``(n, G)`` current posterior; rows sum to 1.
+        ``(n, K, G)`` current posterior; each replicate's mass sums to 1.
+    labels:
+        The ``K`` type labels.
     offset:
-        Public shift of the opponent's type this round; the effective type of grid point
-        ``g`` is ``clip(grid[g] + offset, 0, 1)``.
+        Public shift of the opponent's reservation value this round; the effective value of
+        grid point ``g`` is ``clip(grid[g] + offset, 0, 1)``.
     """
 
     grid: np.ndarray
     prior: np.ndarray
     mass: np.ndarray
+    labels: tuple[str, ...] = ("",)
     offset: float = 0.0
 
     @classmethod
-    def from_prior(cls, prior: np.ndarray, grid: np.ndarray, n: int) -> Belief:
-        return cls(grid=grid, prior=prior, mass=np.tile(prior, (n, 1)))
+    def from_prior(
+        cls,
+        prior: np.ndarray,
+        grid: np.ndarray,
+        n: int,
+        *,
+        type_prior: np.ndarray | None = None,
+        labels: tuple[str, ...] | None = None,
+    ) -> Belief:
+        """``n`` copies of the prior ``type_prior[k] * prior[g]`` (one type by default)."""
+        prior = np.asarray(prior, dtype=float)
+        weights = np.ones(1) if type_prior is None else np.asarray(type_prior, dtype=float)
+        if prior.shape != grid.shape:
+            raise ValueError(f"prior has shape {prior.shape}, the grid {grid.shape}")
+        if (
+            weights.ndim != 1
+            or np.any(weights < 0)
+            or not np.isclose(weights.sum(), 1.0, atol=1e-9)
+        ):
+            raise ValueError("type_prior must be a probability vector")
+        if labels is None:
+            labels = tuple(str(k) for k in range(weights.size)) if weights.size > 1 else ("",)
+        if len(labels) != weights.size:
+            raise ValueError(f"{len(labels)} labels for {weights.size} types")
+        joint = weights[:, None] * prior[None, :]
+        return cls(grid=grid, prior=joint, mass=np.tile(joint, (n, 1, 1)), labels=tuple(labels))
 
     @property
-    def types(self) -> np.ndarray:
-        """``(G,)`` effective types of the grid points this round."""
+    def n(self) -> int:
+        return self.mass.shape[0]
+
+    @property
+    def n_types(self) -> int:
+        return self.mass.shape[1]
+
+    @property
+    def theta(self) -> np.ndarray:
+        """``(G,)`` effective reservation values of the grid points this round."""
         return np.clip(self.grid + self.offset, 0.0, 1.0)
 
+    def marginal(self) -> np.ndarray:
+        """``(n, G)``: the posterior over the reservation value (types summed out)."""
+        return self.mass[:, 0, :] if self.n_types == 1 else self.mass.sum(axis=1)
+
+    def type_probabilities(self) -> np.ndarray:
+        """``(n, K)``: the posterior over the behavioural types (the reputation)."""
+        return self.mass.sum(axis=2)
+
     def mean(self) -> np.ndarray:
-        return self.mass @ self.types
+        """``(n,)`` posterior mean of the reservation value."""
+        return self.marginal() @ self.theta
 
     def sd(self) -> np.ndarray:
-        m = self.mean()
-        var = self.mass @ (self.types**2) - m**2
+        """``(n,)`` posterior standard deviation of the reservation value."""
+        marginal = self.marginal()
+        theta = self.theta
+        m = marginal @ theta
+        var = marginal @ (theta**2) - m**2
         return np.sqrt(np.clip(var, 0.0, None))
 
     def cdf(self) -> np.ndarray:
-        """``(n, G)``: posterior probability that the type is at most each grid type."""
-        return np.cumsum(self.mass, axis=1)
+        """``(n, G)``: posterior probability that the reservation value is at most each grid
+        value."""
+        return np.cumsum(self.marginal(), axis=1)
 
     def update(
         self, likelihood: np.ndarray, tremble: float, rows: np.ndarray | None = None
     ) -> None:
         """Bayes' rule with a tremble, in place, on ``rows`` (all rows by default).
 
-        ``likelihood`` is measured relative to a uniformly random action (which has
-        likelihood 1), so the tremble mixes in ``tremble * 1``.
+        ``likelihood`` has shape ``(n, K, G)``, or ``(n, G)`` when it does not depend on the
+        type. It is measured relative to the likelihood of the observation under a random
+        action, so the tremble mixes in ``tremble * 1``.
         """
-        if likelihood.shape != self.mass.shape:
+        lik = np.asarray(likelihood, dtype=float)
+        if lik.ndim == 2:
+            lik = lik[:, None, :]
+        if (
+            lik.shape[0] != self.n
+            or lik.shape[2] != self.mass.shape[2]
+            or lik.shape[1] not in (1, self.n_types)
+        ):
             raise ValueError(f"likelihood has shape {likelihood.shape}, expected {self.mass.shape}")
-        lik = tremble + (1.0 - tremble) * np.maximum(likelihood, 0.0)
-        post = self.mass * lik
-        post /= post.sum(axis=1, keepdims=True)
+        if rows is not None:
+            index = np.flatnonzero(rows)
+            lik = lik[index] if lik.shape[0] == self.n else lik
+            mass = self.mass[index]
+        else:
+            mass = self.mass
+        post = mass * (tremble + (1.0 - tremble) * np.maximum(lik, 0.0))
+        post /= post.sum(axis=(1, 2), keepdims=True)
         if rows is None:
             self.mass = post
         else:
-            self.mass = np.where(rows[:, None], post, self.mass)
+            self.mass = self.mass.copy()
+            self.mass[index] = post
 
     def persist(self, rho: float) -> None:
-        """Predictive belief for the next round when types are kept with probability rho."""
-        self.mass = rho * self.mass + (1.0 - rho) * self.prior[None, :]
+        """Predictive belief for the next round: the reservation value is kept with
+        probability ``rho`` and redrawn from the prior otherwise; the type persists."""
+        if rho == 1.0:
+            return
+        conditional = self.prior / np.maximum(self.prior.sum(axis=1, keepdims=True), 1e-300)
+        redrawn = self.type_probabilities()[:, :, None] * conditional[None, :, :]
+        self.mass = rho * self.mass + (1.0 - rho) * redrawn
+
+    def take(self, rows: np.ndarray) -> Belief:
+        """The posteriors of a subset of replicates (a copy)."""
+        return Belief(self.grid, self.prior, self.mass[rows].copy(), self.labels, self.offset)
+
+    def pit(self, value_index: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
+        """The randomised probability integral transform of the true reservation values.
+
+        For replicate ``i`` with true value at grid index ``value_index[i]`` this is
+        ``F(theta-) + u_i * p(theta)``, the posterior CDF just below the true value plus a
+        uniform share of the posterior atom at it. For a calibrated posterior it is exactly
+        uniform on [0, 1] (Brockwell 2007, "Universal residuals"; Czado, Gneiting & Held
+        2009), which a discrete CDF evaluated at the truth would not be.
+        """
+        marginal = self.marginal()
+        rows = np.arange(self.n)
+        below = np.cumsum(marginal, axis=1)[rows, value_index] - marginal[rows, value_index]
+        return np.clip(below + uniforms * marginal[rows, value_index], 0.0, 1.0)
+
+
+__all__ = ["Belief"]

@@ -1,8 +1,12 @@
-"""What each side observed in a round, summarised for belief updates.
+"""What each side observed in a round: the whole public record, and a few summaries of it.
 
-Learners update from a few sufficient summaries of the public history of the round, computed
-here from the engine's per-step trace without a loop over replicates. Every field is an
-array of shape ``(n,)``; steps are 0-based and ``-1`` means "never happened".
+:class:`RoundTrace` is the round's public record step by step (every offer, whether it
+carried the condition, and the response to it); exact Bayesian learners evaluate their
+hypotheses against all of it. :class:`RoundObservation` summarises it for one side (its
+opponent's best and last offers, the responses to its own offers, ...), which is all that
+the naive learners and the behavioural module read. Both are computed from the engine's
+per-step trace without a loop over replicates; steps are 0-based and ``-1`` means "never
+happened".
 """
 
 from __future__ import annotations
@@ -12,6 +16,44 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.negotiation import ACCEPT, NegotiationResult
+
+
+@dataclass(frozen=True)
+class RoundTrace:
+    """The public record of one round, step by step (arrays of shape ``(S, n)``, ``S`` the
+    longest round in the batch; a step that was not played has ``played`` False)."""
+
+    played: np.ndarray
+    proposer: np.ndarray
+    """The side (0 or 1) that made the offer at each step."""
+    x: np.ndarray
+    """The offer (a position, as snapped to the issue's levels)."""
+    conditional: np.ndarray
+    """Whether the offer carried the compensation condition."""
+    response: np.ndarray
+    """The responder's answer: REJECT, ACCEPT or EXIT."""
+
+    @classmethod
+    def from_result(cls, result: NegotiationResult) -> RoundTrace:
+        if result.trace is None:
+            raise ValueError("a round trace needs negotiate(..., trace=True)")
+        tr = result.trace
+        return cls(tr["played"], tr["proposer"], tr["x"], tr["conditional"], tr["response"])
+
+    @property
+    def steps(self) -> int:
+        return self.played.shape[0]
+
+    @property
+    def n(self) -> int:
+        return self.played.shape[1]
+
+    def take(self, rows: np.ndarray) -> RoundTrace:
+        """The record of a subset of replicates (integer positions)."""
+        return RoundTrace(
+            self.played[:, rows], self.proposer[:, rows], self.x[:, rows],
+            self.conditional[:, rows], self.response[:, rows],
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from ..beliefs.priors import Prior, TruncatedNormal, Uniform
 from ..relationships.behaviour import BehaviourSpec
 from ..relationships.channels import CHANNELS, Channels
-from ..strategies import create
+from ..strategies import create, get
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 """A number in [0, 1] (utilities, probabilities, discount factors)."""
@@ -87,8 +87,11 @@ class RoundsSpec(_Model):
     """Whether a round without agreement ends the relationship (both take outside options)."""
     grid: Annotated[int, Field(ge=3, le=1001)] = 101
     """Points of the belief grid over the opponent's reservation value."""
-    tremble: Annotated[float, Field(gt=0.0, lt=0.5)] = 0.02
-    """Probability mass of a random action in every likelihood, so no posterior collapses."""
+    tremble: Annotated[float, Field(gt=0.0, lt=0.5)] = 1e-6
+    """Probability a learner assigns to a round in which its opponent acted off every rule it
+    considers (mixed into every likelihood). A correct Bayesian's likelihoods are exact, so
+    its posterior is calibrated only when this is negligible next to the prior mass of the
+    truth: keep it small."""
 
 
 class ConditionSpec(_Model):
@@ -133,18 +136,25 @@ class ArmsSpec(_Model):
     strategies: dict[str, StrategySpec]
     comparisons: list[tuple[str, str]] = []
     """Pairs ``(treatment, control)`` of arm labels; default: the first arm against each other."""
-    treatment_rounds: Annotated[int, Field(ge=1)] | None = None
-    """Play the arm's strategy in rounds ``1..treatment_rounds`` only, then ``continuation``
-    (common to all arms), so that later rounds differ only through the state the treatment
-    left behind. ``None``: the arm's strategy plays every round."""
+    treatment_rounds: Annotated[int, Field(ge=1)] | Literal["all"] = "all"
+    """The design: ``"all"`` (default) -- each arm plays its strategy as a standing policy in
+    every round; an integer ``k`` -- each arm plays its strategy in rounds ``1..k`` only, then
+    ``continuation`` (common to all arms), so that later rounds differ only through the
+    state the first rounds left behind. Sweep it (``"arms.treatment_rounds" = ["all", 1]``)
+    to report both designs side by side."""
     continuation: StrategySpec | None = None
+    """The strategy every arm plays after round ``treatment_rounds`` (needed with an integer
+    ``treatment_rounds``)."""
 
     @model_validator(mode="after")
     def _labels(self) -> ArmsSpec:
         if len(self.strategies) < 1:
             raise ValueError("at least one arm is needed")
-        if self.treatment_rounds is not None and self.continuation is None:
-            raise ValueError("treatment_rounds needs a continuation strategy (arms.continuation)")
+        if self.treatment_rounds != "all" and self.continuation is None:
+            raise ValueError(
+                "arms.treatment_rounds is a number of rounds, so arms.continuation is needed "
+                "(the strategy every arm plays afterwards)"
+            )
         for t, c in self.comparisons:
             for label in (t, c):
                 if label not in self.strategies:
@@ -156,6 +166,46 @@ class ArmsSpec(_Model):
     def pairs(self) -> list[tuple[str, str]]:
         labels = list(self.strategies)
         return list(self.comparisons) or [(labels[0], c) for c in labels[1:]]
+
+
+class ReputationSpec(_Model):
+    """``[reputation]``: a learner's model of its opponent's behavioural type.
+
+    The learner ``holder`` holds a joint belief over the opponent's reservation value and its
+    *type*: which of the ``types`` (policies, each a registered strategy with parameters) it
+    follows, with prior probabilities ``prior`` (Kreps & Wilson 1982; Milgrom & Roberts 1982;
+    Abreu & Gul 2000). A correct Bayesian updates it with each policy's exact likelihood of
+    every round and plans with each policy's agreement threshold. Without this table a
+    learner knows the strategy its opponent plays in each round.
+    """
+
+    holder: str
+    """The party whose belief is joint (it must play a learning strategy)."""
+    types: dict[str, StrategySpec]
+    """Type label -> the policy of that type, e.g. ``obstinate = { name = "holdout", params =
+    { use_reference = false, aspiration = 0.8 } }``."""
+    prior: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]]
+    """Type label -> prior probability; the labels are those of ``types`` and the
+    probabilities sum to 1 (sweep the whole table to vary it)."""
+
+    @model_validator(mode="after")
+    def _prior(self) -> ReputationSpec:
+        if not self.types:
+            raise ValueError("reputation.types must declare at least one type")
+        if set(self.prior) != set(self.types):
+            raise ValueError(
+                f"reputation.prior must give a probability for each type ({', '.join(self.types)}); "
+                f"got {', '.join(self.prior) or 'none'}"
+            )
+        total = sum(self.prior.values())
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"reputation.prior must sum to 1; got {total:g}")
+        return self
+
+    def ordered(self) -> tuple[tuple[str, ...], tuple[StrategySpec, ...], tuple[float, ...]]:
+        """Labels, policies and prior probabilities in the order of ``types``."""
+        labels = tuple(self.types)
+        return labels, tuple(self.types[k] for k in labels), tuple(self.prior[k] for k in labels)
 
 
 class NullCell(_Model):
@@ -238,6 +288,7 @@ class StudySpec(_Model):
     """Fixed strategy of each non-focal party."""
     arms: ArmsSpec
     condition: ConditionSpec | None = None
+    reputation: ReputationSpec | None = None
     channels: ChannelsSpec = ChannelsSpec()
     behaviour: BehaviourSpec = BehaviourSpec()
     sweep: dict[str, list[Any]] | list[dict[str, list[Any]]] = {}
@@ -317,6 +368,22 @@ class StudySpec(_Model):
             _in_range("condition.fallback", self.condition.fallback, self.issue)
         if self.game.status_quo is not None:
             _in_range("game.status_quo", self.game.status_quo, self.issue)
+        if self.reputation is not None:
+            holder = self.reputation.holder
+            if holder not in self.parties:
+                raise ValueError(
+                    f"reputation.holder must be one of {', '.join(names)}; got {holder!r}"
+                )
+            if holder == self.arms.party:
+                learners = {label: spec.name for label, spec in self.arms.strategies.items()}
+            else:
+                learners = {holder: self.strategies[holder].name}
+            for label, strategy in learners.items():
+                if not get(strategy).learns:
+                    raise ValueError(
+                        f"reputation.holder is the {holder}, but its strategy {strategy!r} ({label}) "
+                        "does not learn; give the reputation model to a learning party"
+                    )
         if (
             self.tournament is not None
             and self.sweep

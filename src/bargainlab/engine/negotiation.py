@@ -17,6 +17,7 @@ There is one Python loop over steps and none over replicates.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -119,6 +120,29 @@ class Game:
     @property
     def n(self) -> int:
         return self.parties[0].n
+
+    def take(self, index: np.ndarray) -> Game:
+        """The games of a subset of replicates (``index``: integer positions)."""
+        return Game(
+            self.issue,
+            (self.parties[0].take(index), self.parties[1].take(index)),
+            horizon=self.horizon,
+            breakdown=self.breakdown[index],
+            first_mover=self.first_mover[index],
+            disagreement=self.disagreement,
+            status_quo=self.status_quo[index],
+            allow_exit=self.allow_exit,
+            condition=None if self.condition is None else self.condition.take(index),
+        )
+
+    def with_condition(self, condition: Condition | None) -> Game:
+        """A copy with another condition (same batch size)."""
+        return dataclasses.replace(self, condition=condition)
+
+    def with_party(self, side: int, party: PartyBatch) -> Game:
+        """A copy in which party ``side`` is replaced (same batch size)."""
+        parties = (party, self.parties[1]) if side == 0 else (self.parties[0], party)
+        return dataclasses.replace(self, parties=parties)
 
     def disagreement_payoff(self, side: int) -> np.ndarray:
         """Undiscounted payoff of ``side`` when the deadline passes without agreement."""

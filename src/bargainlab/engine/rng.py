@@ -108,6 +108,7 @@ STREAM_TYPES = 3
 STREAM_CONDITION = 4
 STREAM_EXIT = 5
 STREAM_FIRST_MOVER = 6
+STREAM_PIT = 7  # analysis only: randomises the PIT within a grid atom; no agent sees it
 STREAM_STRATEGY = 100  # strategies use STREAM_STRATEGY + side * 50 + k
 STREAMS = {
     "breakdown": STREAM_BREAKDOWN,
@@ -116,5 +117,6 @@ STREAMS = {
     "condition": STREAM_CONDITION,
     "exit": STREAM_EXIT,
     "first_mover": STREAM_FIRST_MOVER,
+    "pit": STREAM_PIT,
     "strategy": STREAM_STRATEGY,
 }

@@ -98,7 +98,7 @@ class Issue:
 
 def _is_linear(curvature: np.ndarray) -> bool:
     c = np.asarray(curvature)
-    return c.size == 0 or bool(c.min() == 1.0 and c.max() == 1.0)
+    return c.size == 0 or bool((c == 1.0).all())
 
 
 def utility(side: int | np.ndarray, x: np.ndarray, curvature: np.ndarray) -> np.ndarray:
@@ -166,6 +166,10 @@ class Condition:
     @property
     def obliged(self) -> int:
         return 1 - self.holder
+
+    def take(self, index: np.ndarray) -> Condition:
+        """The condition of a subset of replicates."""
+        return Condition(self.holder, self.value[index], self.cost[index], self.fallback[index])
 
 
 def settle(

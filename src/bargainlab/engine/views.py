@@ -95,25 +95,54 @@ class OpponentView:
 
 
 class Posterior(Protocol):
-    """What a strategy may use of a belief about the opponent: a probability mass over
-    candidate types, per replicate (implemented by :class:`bargainlab.beliefs.Belief`)."""
+    """What a strategy may use of a belief about its opponent: per replicate, a probability
+    mass over (behavioural type, reservation value) pairs (implemented by
+    :class:`bargainlab.beliefs.Belief`)."""
 
     @property
-    def types(self) -> np.ndarray:
-        """``(G,)`` candidate types (utility units)."""
+    def theta(self) -> np.ndarray:
+        """``(G,)`` candidate reservation values (utility units)."""
         ...
 
     @property
     def mass(self) -> np.ndarray:
-        """``(n, G)`` posterior probabilities; rows sum to 1."""
+        """``(n, K, G)`` posterior probabilities of (type, reservation value)."""
+        ...
+
+    @property
+    def prior(self) -> np.ndarray:
+        """``(K, G)`` the common prior (types are redrawn from it between rounds)."""
+        ...
+
+    def marginal(self) -> np.ndarray:
+        """``(n, G)`` posterior over the reservation value."""
+        ...
+
+    def type_probabilities(self) -> np.ndarray:
+        """``(n, K)`` posterior over the behavioural types."""
         ...
 
     def mean(self) -> np.ndarray:
-        """``(n,)`` posterior means."""
+        """``(n,)`` posterior mean of the reservation value."""
         ...
 
     def cdf(self) -> np.ndarray:
-        """``(n, G)`` posterior probability that the type is at most each candidate."""
+        """``(n, G)`` posterior probability that the reservation value is at most each
+        candidate."""
+        ...
+
+    def take(self, rows: np.ndarray) -> Posterior:
+        """The posteriors of a subset of replicates."""
+        ...
+
+
+class OpponentModel(Protocol):
+    """A hypothesis about the opponent's policy (a strategy), as a learner's planning uses it."""
+
+    def agreement_threshold(self, theta: np.ndarray, context: Any) -> np.ndarray:
+        """``(n, G)``: the least utility (to the opponent) at which the policy with bottom
+        line ``theta[g]`` agrees within a round (``context`` is an
+        :class:`~bargainlab.engine.context.OwnerContext`)."""
         ...
 
 
@@ -132,6 +161,20 @@ class Levers:
 
 
 @dataclass(frozen=True)
+class Outlook:
+    """What a side knows about the rest of a relationship (its public rules)."""
+
+    rounds_left: int = 0
+    """Rounds after the current one (0 in a one-shot game)."""
+    rho: float = 1.0
+    """Probability that a reservation value is kept from one round to the next."""
+    ends_on_disagreement: bool = True
+    """Whether a round without agreement ends the relationship."""
+    learning: bool = False
+    """Whether the side's belief will be updated from this round (the information channel)."""
+
+
+@dataclass(frozen=True)
 class Carried:
     """What a side brings into a round from the earlier rounds of a relationship."""
 
@@ -139,9 +182,40 @@ class Carried:
     """Posterior over the opponent's reservation value (``None`` in a one-shot game)."""
     condition_belief: Posterior | None = None
     """The condition holder's posterior over the obliged party's private cost."""
+    condition_cost: np.ndarray | None = None
+    """The holder's estimate (posterior mean) of that cost, ``(n,)``; ``None`` without one."""
     reference_point: np.ndarray | None = None
     """Position of the last agreed terms (precedent), ``None`` in a one-shot game."""
     levers: Levers = field(default_factory=Levers)
+    opponent_models: tuple[OpponentModel, ...] = ()
+    """The policies the side thinks its opponent may follow (the behavioural types of its
+    belief, in the belief's order); empty for a side that does not learn."""
+    opponent_context: Any = None
+    """The opponent's public side of the round (an
+    :class:`~bargainlab.engine.context.OwnerContext`), for planning; ``None`` outside a
+    relationship."""
+    outlook: Outlook = field(default_factory=Outlook)
+
+    def take(self, rows: np.ndarray) -> Carried:
+        """What the replicates ``rows`` carry (integer positions; repeats allowed)."""
+
+        def pick(value: np.ndarray | float) -> np.ndarray | float:
+            return value[rows] if isinstance(value, np.ndarray) and value.ndim == 1 else value
+
+        return Carried(
+            belief=None if self.belief is None else self.belief.take(rows),
+            condition_belief=None
+            if self.condition_belief is None
+            else self.condition_belief.take(rows),
+            condition_cost=None if self.condition_cost is None else self.condition_cost[rows],
+            reference_point=None if self.reference_point is None else self.reference_point[rows],
+            levers=Levers(pick(self.levers.retaliation), pick(self.levers.accept_shift)),
+            opponent_models=self.opponent_models,
+            opponent_context=None
+            if self.opponent_context is None
+            else self.opponent_context.take(rows),
+            outlook=self.outlook,
+        )
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
@@ -173,14 +247,30 @@ class OfferHistory:
         self, x: np.ndarray, conditional: np.ndarray, proposer_is0: np.ndarray, active: np.ndarray
     ) -> None:
         """Both sides observe the offer ``x`` just made (where ``active``)."""
-        for p, made in ((0, proposer_is0), (1, ~proposer_is0)):
-            upd = active & made
-            first = upd & (self.count[p] == 0)
-            np.copyto(self.prev[p], self.last[p], where=upd & ~first)
-            np.copyto(self.prev[p], x, where=first)
-            np.copyto(self.last[p], x, where=upd)
-            np.copyto(self.conditional[p], conditional, where=upd)
-            self.count[p] += upd
+        made = np.stack([proposer_is0, ~proposer_is0]) & active
+        first = made & (self.count == 0)
+        np.copyto(self.prev, self.last, where=made & ~first)
+        np.copyto(self.prev, x, where=first)
+        np.copyto(self.last, x, where=made)
+        np.copyto(self.conditional, conditional, where=made)
+        self.count += made
+
+    @classmethod
+    def stacked(cls, first: OfferHistory, second: OfferHistory) -> OfferHistory:
+        """A copy of two histories one after the other (``first`` then ``second``)."""
+        both = cls(0)
+        for name in cls.__slots__:
+            setattr(
+                both, name, np.concatenate([getattr(first, name), getattr(second, name)], axis=1)
+            )
+        return both
+
+    def take(self, rows: np.ndarray) -> OfferHistory:
+        """A copy of the history of a subset of replicates (integer positions)."""
+        copy = OfferHistory(rows.shape[0])
+        for name in self.__slots__:
+            setattr(copy, name, getattr(self, name)[:, rows].copy())
+        return copy
 
     def set_proposer(self, proposer_is0: np.ndarray) -> None:
         self.proposing[0] = proposer_is0

@@ -16,7 +16,7 @@ from ..engine.rng import StreamRNG
 from ..engine.terms import Issue
 from ..relationships.channels import CHANNELS, Channels
 from ..relationships.play import play
-from ..relationships.setup import RelationshipSetup
+from ..relationships.setup import RelationshipSetup, Reputation
 from ..strategies import create
 
 
@@ -101,7 +101,23 @@ def build_setup(
         condition_value=0.0 if cond is None else cond.value,
         condition_cost_prior=None if cond is None else prior_mass(cond.cost, grid),
         condition_fallback=0.0 if cond is None else float(issue.from_domain(cond.fallback)),
+        reputation=reputation_models(study),
     )
+
+
+def reputation_models(study: StudySpec) -> tuple[Reputation | None, Reputation | None]:
+    """Per side, the reputation model the study declares for it (``None`` elsewhere)."""
+    spec = study.reputation
+    if spec is None:
+        return (None, None)
+    labels, policies, prior = spec.ordered()
+    model = Reputation(
+        labels=labels,
+        models=tuple(create(p.name, **p.params) for p in policies),
+        prior=np.asarray(prior, dtype=float),
+    )
+    side = study.party_names.index(spec.holder)
+    return (model, None) if side == 0 else (None, model)
 
 
 def simulate(
@@ -138,7 +154,7 @@ def simulate(
             schedule = [strategies] * setup.rounds
             labels = [tuple(specs[nm].name for nm in names)] * setup.rounds
             k, cont = study.arms.treatment_rounds, study.arms.continuation
-            if k is not None and cont is not None and k < setup.rounds:
+            if k != "all" and cont is not None and k < setup.rounds:
                 f = names.index(focal)
                 later = list(strategies)
                 later[f] = create(cont.name, **cont.params)

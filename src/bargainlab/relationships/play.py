@@ -65,7 +65,7 @@ def play(
         rnd = stages.draw_round(setup, state, rng, r)
         result = stages.negotiate_round(setup, state, rnd, pair, rng)
         obs = stages.learn(setup, state, rnd, result, pair)
-        stages.record(setup, state, rnd, result, obs, recorder)
+        stages.record(setup, state, rnd, result, obs, pair, rng, recorder)
         leaving = stages.feel(setup, state, rnd, result, obs, pair, rng, recorder)
         stages.carry(setup, state, result, leaving)
         if traces:

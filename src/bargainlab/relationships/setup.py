@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine.terms import Issue
+from ..strategies.base import Strategy
 from .behaviour import BehaviourSpec
 from .channels import Channels
 
@@ -50,6 +51,26 @@ class RelationshipSetup:
     condition_cost_prior: np.ndarray | None = None
     condition_fallback: float = 0.0
     """Position that applies when an agreed condition is not met."""
+    reputation: tuple[Reputation | None, Reputation | None] = (None, None)
+    """Per side: the behavioural types it thinks its opponent may be (its reputation model);
+    ``None``: a learner on that side knows the opponent's strategy of each round."""
 
 
-__all__ = ["RelationshipSetup"]
+@dataclass(frozen=True)
+class Reputation:
+    """A learner's model of its opponent: the policies the opponent may follow, with a prior."""
+
+    labels: tuple[str, ...]
+    models: tuple[Strategy, ...]
+    prior: np.ndarray
+    """``(K,)`` prior probabilities of the types (they sum to 1)."""
+
+    def index_of(self, strategy: Strategy) -> int | None:
+        """The type whose policy is ``strategy`` (equal parameters), if any."""
+        for k, model in enumerate(self.models):
+            if model == strategy:
+                return k
+        return None
+
+
+__all__ = ["RelationshipSetup", "Reputation"]

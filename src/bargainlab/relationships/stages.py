@@ -24,20 +24,22 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.special import expit
 
-from ..beliefs.likelihood import OwnerContext
-from ..beliefs.observations import RoundObservation, observe
+from ..beliefs.grid import Belief
+from ..beliefs.observations import RoundObservation, RoundTrace, observe
 from ..beliefs.priors import draw_from
+from ..engine.context import OwnerContext
 from ..engine.negotiation import OUTCOME_AGREEMENT, OUTCOME_EXIT, Game, NegotiationResult, negotiate
 from ..engine.parties import PartyBatch
 from ..engine.rng import (
     STREAM_ACCEPT_NOISE,
     STREAM_EXIT,
     STREAM_FIRST_MOVER,
+    STREAM_PIT,
     STREAM_TYPES,
     StreamRNG,
 )
 from ..engine.terms import Condition, utility
-from ..engine.views import Carried, Levers
+from ..engine.views import Carried, Levers, Outlook
 from ..strategies.base import Strategy
 from . import behaviour as bh
 from .setup import RelationshipSetup
@@ -120,17 +122,57 @@ def draw_round(setup: RelationshipSetup, state: RelationshipState, rng: StreamRN
     return Round(r, (reservation[0], reservation[1]), (parties[0], parties[1]), condition, game)
 
 
+def _cost_estimate(state: RelationshipState) -> np.ndarray | None:
+    return None if state.cost_belief is None else state.cost_belief.mean()
+
+
+def models_of(setup: RelationshipSetup, side: int, strategies: Pair) -> tuple[Strategy, ...]:
+    """The policies ``side`` thinks its opponent may follow: its declared reputation model, or
+    the opponent's actual strategy of this round (a learner that knows how it is played)."""
+    reputation = setup.reputation[side]
+    return reputation.models if reputation is not None else (strategies[1 - side],)
+
+
+def owner_context(
+    setup: RelationshipSetup, state: RelationshipState, rnd: Round, owner: int
+) -> OwnerContext:
+    """The public side of ``owner`` in this round, as its opponent may use it."""
+    holder = setup.condition_holder
+    carried = Carried(
+        reference_point=state.reference_x,
+        condition_cost=_cost_estimate(state) if owner == holder else None,
+    )
+    assumed_cost = 0.0
+    if setup.condition_cost_prior is not None:
+        assumed_cost = (
+            float(setup.condition_cost_prior @ setup.grid) if setup.channels.surplus else 0.0
+        )
+    return OwnerContext.public(
+        rnd.game, owner, carried, round_index=rnd.index, assumed_cost=assumed_cost
+    )
+
+
 def negotiate_round(
     setup: RelationshipSetup, state: RelationshipState, rnd: Round, strategies: Pair, rng: StreamRNG
 ) -> NegotiationResult:
     """The stage game on the active relationships, each side with what it carries (stage 2)."""
     holder = setup.condition_holder
+    outlook = Outlook(
+        rounds_left=setup.rounds - rnd.index - 1,
+        rho=setup.rho,
+        ends_on_disagreement=setup.end_on_disagreement,
+        learning=setup.channels.information,
+    )
     carried = tuple(
         Carried(
             belief=state.beliefs[i],
             condition_belief=state.cost_belief if i == holder else None,
+            condition_cost=_cost_estimate(state) if i == holder else None,
             reference_point=state.reference_x,
             levers=state.levers[i],
+            opponent_models=models_of(setup, i, strategies),
+            opponent_context=owner_context(setup, state, rnd, 1 - i),
+            outlook=outlook,
         )
         for i in (0, 1)
     )
@@ -149,32 +191,24 @@ def learn(
 ) -> tuple[RoundObservation, RoundObservation]:
     """Belief updates from the round (stage 3; only with the information channel on).
 
-    Learners update their belief about the opponent's reservation value with the likelihood
-    their kind believes in. The holder learns about the obliged party's cost from whether it
-    met an agreed condition: it meets iff ``u_ob(x) - cost >= u_ob(fallback)`` (a public
-    rule), so the likelihood is a step at that threshold, smoothed over half a grid step.
-    Returns what each side observed (the later stages use it).
+    Learners update their belief about the opponent with the likelihood their kind believes
+    in, from the round's whole public record. The holder learns about the obliged party's cost
+    from whether it met an agreed condition: it meets iff ``u_ob(x) - cost >= u_ob(fallback)``
+    (a public rule), so the likelihood is a step at that threshold, smoothed over half a grid
+    step. Returns what each side observed (the later stages use it).
     """
     obs = (observe(result, 0, setup.horizon), observe(result, 1, setup.horizon))
     if not setup.channels.information:
         return obs
     condition = rnd.condition
+    trace = RoundTrace.from_result(result)
     for i in (0, 1):
         if getattr(strategies[i], "learns", False):
-            o = 1 - i
-            ctx = OwnerContext(
-                side=o,
-                curvature=rnd.parties[o].curvature,
-                horizon=setup.horizon,
-                reference_x=state.reference_x,
-                condition_value=condition.value
-                if condition is not None and condition.holder == o
-                else None,
-                outside_option=rnd.parties[o].outside_option,
-            )
-            strategies[i].update_belief(
-                state.beliefs[i], obs[i], strategies[o], ctx, setup.tremble, state.active
-            )
+            context = owner_context(setup, state, rnd, 1 - i)
+            strategies[i].update_belief(  # type: ignore[attr-defined]
+                state.beliefs[i], trace, obs[i], context, models_of(setup, i, strategies),
+                setup.tremble, state.active,
+            )  # fmt: skip
     conditional_deal = result.agreed & result.conditional & state.active
     if state.cost_belief is not None and condition is not None and conditional_deal.any():
         ob = condition.obliged
@@ -189,12 +223,26 @@ def learn(
     return obs
 
 
+def _true_type_mass(
+    setup: RelationshipSetup, belief: Belief, side: int, strategies: Pair
+) -> np.ndarray:
+    """The posterior probability ``side`` puts on the policy its opponent actually follows
+    (1 without a reputation model; 0 if that policy is not among the declared types)."""
+    reputation = setup.reputation[side]
+    if reputation is None:
+        return np.ones(belief.n)
+    k = reputation.index_of(strategies[1 - side])
+    return np.zeros(belief.n) if k is None else belief.type_probabilities()[:, k]
+
+
 def record(
     setup: RelationshipSetup,
     state: RelationshipState,
     rnd: Round,
     result: NegotiationResult,
     obs: tuple[RoundObservation, RoundObservation],
+    strategies: Pair,
+    rng: StreamRNG,
     recorder: RoundsRecorder,
 ) -> None:
     """The round's entries of the rounds table (stage 4)."""
@@ -218,8 +266,13 @@ def record(
         recorder["exited"][r, :, i] = active & (result.exited_by == i)
         recorder["active"][r, :, i] = active
         recorder["reservation_value"][r, :, i] = rnd.reservation[i]
-        recorder["belief_mean"][r, :, i] = state.beliefs[i].mean()
-        recorder["belief_sd"][r, :, i] = state.beliefs[i].sd()
+        belief = state.beliefs[i]
+        recorder["belief_mean"][r, :, i] = belief.mean()
+        recorder["belief_sd"][r, :, i] = belief.sd()
+        opponent_index = state.type_index[1 - i]
+        assert opponent_index is not None
+        recorder["belief_pit"][r, :, i] = belief.pit(opponent_index, rng.uniform(r, i, STREAM_PIT))
+        recorder["belief_type_mass"][r, :, i] = _true_type_mass(setup, belief, i, strategies)
         if i == setup.condition_holder and state.cost_belief is not None:
             recorder["condition_belief_mean"][r, :, i] = state.cost_belief.mean()
             recorder["condition_belief_sd"][r, :, i] = state.cost_belief.sd()
@@ -307,4 +360,13 @@ def carry(
         state.cost_belief.persist(setup.rho)
 
 
-__all__ = ["carry", "draw_round", "feel", "learn", "negotiate_round", "record"]
+__all__ = [
+    "carry",
+    "draw_round",
+    "feel",
+    "learn",
+    "models_of",
+    "negotiate_round",
+    "owner_context",
+    "record",
+]

@@ -11,7 +11,7 @@ from ..engine.negotiation import Game
 from ..engine.parties import PartyBatch
 from ..engine.terms import Condition
 from ..engine.views import Levers
-from .setup import RelationshipSetup
+from .setup import RelationshipSetup, Reputation
 
 
 @dataclass
@@ -45,10 +45,7 @@ class RelationshipState:
     @classmethod
     def initial(cls, setup: RelationshipSetup, n: int) -> RelationshipState:
         """The state before round 1: prior beliefs, the initial status quo, all active."""
-        beliefs = (
-            Belief.from_prior(setup.priors[1], setup.grid, n),
-            Belief.from_prior(setup.priors[0], setup.grid, n),
-        )
+        beliefs = tuple(_belief_about(setup, 1 - i, setup.reputation[i], n) for i in (0, 1))
         cost_belief = None
         if setup.condition_holder is not None:
             # the holder's belief about the obliged party's cost; a cosmetic condition costs 0
@@ -60,13 +57,25 @@ class RelationshipState:
             cost_belief = Belief.from_prior(prior, setup.grid, n)
         start = np.full(n, setup.status_quo)
         return cls(
-            beliefs=beliefs,
+            beliefs=(beliefs[0], beliefs[1]),
             cost_belief=cost_belief,
             reference_x=start.copy(),
             status_quo=start.copy(),
             active=np.ones(n, dtype=bool),
             stock=np.zeros((n, 2)),
         )
+
+
+def _belief_about(
+    setup: RelationshipSetup, opponent: int, reputation: Reputation | None, n: int
+) -> Belief:
+    """A side's prior belief about ``opponent``: its reservation value's prior, times the
+    side's prior over the opponent's behavioural types when it has a reputation model."""
+    if reputation is None:
+        return Belief.from_prior(setup.priors[opponent], setup.grid, n)
+    return Belief.from_prior(
+        setup.priors[opponent], setup.grid, n, type_prior=reputation.prior, labels=reputation.labels
+    )
 
 
 @dataclass(frozen=True)

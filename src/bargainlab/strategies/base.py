@@ -1,18 +1,37 @@
-"""The strategy protocol and the registry.
+"""The strategy protocol.
 
-A strategy is a frozen dataclass of parameters with vectorised decisions over a batch:
+A strategy is a frozen dataclass of parameters (so it has a repr, equality, hashing and
+pickling for free) with vectorised decisions over a batch of replicates. What the engine
+calls, and when:
 
-* ``start(view) -> state``: called at the start of every round; returns a dict of per-round
-  scratch arrays;
-* ``propose(view, state, step) -> Offer | ndarray``: an offer for *every* replicate (the
-  engine uses it where this side proposes);
-* ``respond(view, state, step, offer) -> ndarray``: ``ACCEPT``, ``REJECT`` or ``EXIT`` for
-  every replicate;
-* ``end_round(view, result) -> None`` (optional): update beliefs and memory between rounds.
+* ``start(view) -> State`` at the start of every round: returns a dict of per-round scratch
+  arrays (the only place a strategy keeps state within a round);
+* ``propose(view, state, step) -> Offer | ndarray`` at every step: an offer for *every*
+  replicate (the engine uses it where this side proposes);
+* ``respond(view, state, step, offer) -> ndarray`` at every step: ``ACCEPT``, ``REJECT`` or
+  ``EXIT`` for every replicate (used where this side responds).
 
-A strategy sees only its :class:`~bargainlab.views.SideView`. Config files name strategies
-by their registered name; nothing in a config ever executes code. Users add strategies with
-:func:`register`.
+What a learner calls on the policies it thinks its opponent may follow (the opponent
+*models*):
+
+* ``likelihood(trace, context, theta) -> ndarray (n, G)``: the probability of the whole
+  round's public record (:class:`~bargainlab.beliefs.observations.RoundTrace`) had the
+  opponent followed this policy with bottom line ``theta[g]``. The default is exact for any
+  deterministic rule that reads only its own type, the public history and public facts (see
+  :mod:`bargainlab.strategies.inference`); set :attr:`Strategy.monotone_in_type` when the
+  rule qualifies for the fast path, and :attr:`Strategy.exact_likelihood` to ``False`` when
+  the rule is not of that kind and the likelihood is an approximation.
+* ``agreement_threshold(theta, context) -> ndarray (n, G)``: the least utility at which the
+  policy with bottom line ``theta[g]`` agrees within a round: the learner's planning model.
+
+Learners (``learns = True``) also implement ``update_belief`` (see
+:class:`~bargainlab.strategies.learner.Learner`), which the relationship calls between rounds.
+
+A strategy sees only its :class:`~bargainlab.engine.views.SideView`: its own type, public
+facts, the round's history and what it carries from earlier rounds. Reading the opponent's
+private type raises :class:`~bargainlab.engine.views.InformationError`. Config files name
+strategies by their registered name (:mod:`bargainlab.strategies.registry`); nothing in a
+config ever executes code.
 """
 
 from __future__ import annotations
@@ -22,43 +41,64 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..beliefs.likelihood import truncation_likelihood
+from ..beliefs.observations import RoundTrace
+from ..engine.context import OwnerContext
 from ..engine.negotiation import ACCEPT, EXIT, REJECT, Offer
 from ..engine.views import SideView
+from .inference import exact_likelihood
 
 State = dict[str, Any]
 """A strategy's per-round scratch arrays (what its ``start`` returns)."""
 
 
 class Strategy:
-    """Base class: subclass it as a ``@dataclass(frozen=True)`` and register it."""
+    """Base class: subclass it as a ``@dataclass(frozen=True)`` with a ``name`` and register
+    it with :func:`~bargainlab.strategies.registry.register`."""
 
     name: ClassVar[str] = "strategy"
+    """The registered name, used by study files (an identifier)."""
     learns: ClassVar[bool] = False
     """Whether the strategy keeps beliefs about the opponent across rounds."""
     displays_satisfaction: ClassVar[bool] = True
     """Whether the party shows its satisfaction with a deal (the behavioural module's cue)."""
+    monotone_in_type: ClassVar[bool] = False
+    """Whether, at every step and given the public history, the offer is non-decreasing (in
+    own utility) and the acceptance non-increasing in the own bottom line, with no dependence
+    on the strategy's own earlier choices in the round (lets learners use bisection)."""
+    exact_likelihood: ClassVar[bool] = True
+    """Whether :meth:`likelihood` is exact (reports say which learners are approximate)."""
 
-    def start(self, view: SideView) -> dict[str, Any]:
+    def start(self, view: SideView) -> State:
         return {}
 
-    def propose(self, view: SideView, state: dict[str, Any], step: int) -> Offer | np.ndarray:
+    def propose(self, view: SideView, state: State, step: int) -> Offer | np.ndarray:
         raise NotImplementedError
 
-    def respond(self, view: SideView, state: dict[str, Any], step: int, offer: Offer) -> np.ndarray:
+    def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
         raise NotImplementedError
 
-    def likelihood(self, obs: Any, theta: np.ndarray, ctx: Any, noise: float) -> np.ndarray:
-        """``(n, G)``: probability of the observed round if this strategy had type ``theta``.
+    def likelihood(
+        self,
+        trace: RoundTrace,
+        context: OwnerContext,
+        theta: np.ndarray,
+        rows: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``(n, G)``: the probability of the round's record had the opponent followed this
+        policy with bottom line ``theta[g]`` (1 or 0 for a deterministic rule), evaluated for
+        the replicates ``rows`` (a boolean mask; the others get 1)."""
+        n = trace.n
+        index = np.flatnonzero(np.ones(n, dtype=bool) if rows is None else rows)
+        out = np.ones((n, theta.shape[0]))
+        if index.size:
+            out[index] = exact_likelihood(self, trace, context, theta, index)
+        return out
 
-        A correct Bayesian opponent calls this. Strategies with an explicit rule (the
-        time-dependent tactics and the seed's phase strategies) override it with
-        :func:`bargainlab.likelihood.rule_likelihood`, so the Bayesian is exact for them up to
-        the smoothing; for the others (tit-for-tat, equilibrium play, the learner) this
-        default is a model-free approximation: offers and acceptances bound the bottom line
-        from above.
-        """
-        return truncation_likelihood(obs, theta, ctx, noise, rejections=False)
+    def agreement_threshold(self, theta: np.ndarray, context: OwnerContext) -> np.ndarray:
+        """``(n, G)``: the least own utility at which this policy with bottom line
+        ``theta[g]`` agrees within a round (default: its floor, the larger of the bottom line
+        and its outside option)."""
+        return np.maximum(theta[None, :], context.outside_option[:, None])
 
     # ---- helpers shared by the library --------------------------------------------------
     @staticmethod

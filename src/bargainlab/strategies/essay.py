@@ -7,11 +7,15 @@ they predict a loss, so that paired arms are identical up to that decision:
   table reaches its aspiration ``A``, the party asks for ``A`` and accepts offers worth ``A``;
 * a loss is predicted when ``t >= decide_at`` and the latest offer is worth less than ``A``.
   Then the **capitulator** offers its true bottom line and accepts anything above it; the
-  **holdout** keeps asking for ``A``; the **face-saver** matches the opponent's latest demand
-  but attaches the compensation condition ("these terms if you meet the condition, the
-  fallback otherwise") whenever that is affordable *counting the condition's value*, and
-  otherwise holds at ``A``. The face-saver's concession is set by the opponent's demand, not
-  by its own bottom line, so its path does not track its type.
+  **holdout** keeps asking for ``A``; the **face-saver** concedes to the opponent's latest
+  demand but attaches the compensation condition ("these terms if you meet the condition,
+  the fallback otherwise"), and compensates the opponent for its expected cost of meeting
+  the condition: it offers the headline terms that give the opponent its demand *plus* the
+  cost the face-saver expects (the mean of its belief about that private cost), so that the
+  conditional offer is worth the demand to the opponent in expectation. It does so whenever
+  that is affordable *counting the condition's value*, and otherwise holds at ``A``. Its
+  concession is set by the opponent's demand, not by its own bottom line, so its path does
+  not track its type.
 
 A party's effective bottom line is ``max(reservation value, outside option)``: an outside
 option is a floor (Binmore, Shaked & Sutton 1989), so when it binds every type behaves alike.
@@ -20,39 +24,32 @@ The aspiration ``A`` is the utility of the party's reference point (the last agr
 when there is one, else ``aspiration``; never below the party's own reservation value. A
 behavioural "retaliation" term (0 unless the subjective-value module is on) raises it.
 
-Every rule is written once as vectorised functions of a candidate type ``theta`` so that the
-very same code makes the decisions (``theta`` = own reservation value) and gives a correct
-Bayesian opponent its likelihood (``theta`` = every grid point).
+The rules read only their own type, the public history and public facts, and are monotone
+in their bottom line, so a correct Bayesian opponent evaluates them exactly by bisection
+(:mod:`bargainlab.strategies.inference`). The modest winner is not monotone (it hesitates
+only when it is winning by a margin) and is evaluated by replaying it on every candidate.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
 from .._checks import check_scalar
-from ..beliefs.likelihood import OwnerContext, rule_likelihood, soft_at_most
+from ..engine.context import OwnerContext
 from ..engine.negotiation import Offer
-from ..engine.terms import position, utility
+from ..engine.terms import utility
 from ..engine.views import SideView
 from .base import State, Strategy
 from .registry import register
 from .tactics import TimeDependent, genius_target
 
 
-def _aspiration(
-    base: float,
-    reference_x: np.ndarray | None,
-    side: int,
-    curvature: np.ndarray,
-    use_reference: bool,
-) -> np.ndarray:
-    n = curvature.shape[0]
-    if use_reference and reference_x is not None:
-        return utility(side, reference_x, curvature)
-    return np.full(n, base)
+def _floor(view: SideView) -> np.ndarray:
+    """The party's bottom line: its reservation value or its outside option, the larger."""
+    return np.maximum(view.own.reservation_value, view.own.outside_option)
 
 
 @dataclass(frozen=True)
@@ -64,122 +61,67 @@ class _Phased(Strategy):
     decide_at: float = 0.5
     """Relative time from which a loss can be predicted."""
 
+    monotone_in_type: ClassVar[bool] = True
+
     def __post_init__(self) -> None:
         check_scalar("aspiration", self.aspiration, low=0, high=1)
         check_scalar("decide_at", self.decide_at, low=0, high=1)
         if not isinstance(self.use_reference, bool):
             raise TypeError("use_reference must be true or false")
 
-    # ---- the rule, vectorised over candidate types -------------------------------------
-    def aspiration_of(self, theta: np.ndarray, base: np.ndarray) -> np.ndarray:
-        return np.clip(np.maximum(base, theta), 0.0, 1.0)
-
-    def threshold(self, theta, t, value, asp, side, curvature, cond_value, last=False):
-        """Least own utility accepted at relative time ``t`` when offered ``value``.
-
-        ``last`` marks the party's last response of the round (no later turn to propose).
-        """
-        loss = (t >= self.decide_at) & (value < asp)
-        return np.where(loss, self.threshold_after_loss(theta, asp, last), asp)
-
-    def threshold_after_loss(self, theta, asp, last):
-        return asp
-
-    def offer(self, theta, t, faced_x, faced_any, asp, side, curvature, cond_value):
-        """``(x, conditional)``: the offer made at time ``t`` after rejecting ``faced_x``."""
-        faced_u = utility(side, faced_x, curvature)
-        loss = (t >= self.decide_at) & faced_any & (faced_u < asp)
-        x_loss, c_loss = self.offer_after_loss(
-            theta, faced_x, faced_u, asp, side, curvature, cond_value
-        )
-        x_hold = position(side, asp, curvature)
-        return np.where(loss, x_loss, x_hold), np.where(loss, c_loss, False)
-
-    def offer_after_loss(self, theta, faced_x, faced_u, asp, side, curvature, cond_value):
-        return position(side, asp, curvature), np.zeros(
-            np.broadcast(theta, faced_x).shape, dtype=bool
-        )
+    def base_aspiration(
+        self, reference_x: np.ndarray | None, side: int, curvature: np.ndarray
+    ) -> np.ndarray:
+        """Own utility of the last agreed terms, or ``aspiration`` without them."""
+        if self.use_reference and reference_x is not None:
+            return utility(side, reference_x, curvature)
+        return np.full(curvature.shape[0], self.aspiration)
 
     # ---- engine interface --------------------------------------------------------------
-    def _base_aspiration(self, view: SideView) -> np.ndarray:
-        base = _aspiration(
-            self.aspiration, view.reference_point, view.side, view.own.curvature, self.use_reference
-        )
-        return np.clip(base + view.levers.retaliation, 0.0, 1.0)
+    def start(self, view: SideView) -> State:
+        base = self.base_aspiration(view.reference_point, view.side, view.own.curvature)
+        base = np.clip(base + view.levers.retaliation, 0.0, 1.0)
+        floor = _floor(view)
+        return {"floor": floor, "asp": np.clip(np.maximum(base, floor), 0.0, 1.0)}
 
-    def start(self, view: SideView) -> dict[str, Any]:
-        theta = np.maximum(view.own.reservation_value, view.own.outside_option)
-        asp = self.aspiration_of(theta, self._base_aspiration(view))
-        cond_value = view.condition.value if view.condition_role == "holder" else np.zeros(view.n)
-        return {"asp": asp, "cond_value": cond_value, "floor": theta}
-
-    def propose(self, view: SideView, state: dict, step: int) -> Offer:
+    def propose(self, view: SideView, state: State, step: int) -> Offer:
+        history = view.history
+        faced_x = history.opp_last
+        faced_u = view.utility(faced_x)
         t = view.relative_time(step)
-        x, cond = self.offer(
-            state["floor"],
-            t,
-            view.history.opp_last,
-            view.history.opp_offers > 0,
-            state["asp"],
-            view.side,
-            view.own.curvature,
-            state["cond_value"],
-        )
-        return Offer(np.asarray(x, dtype=float), np.asarray(cond, dtype=bool))
+        loss = (t >= self.decide_at) & (history.opp_offers > 0) & (faced_u < state["asp"])
+        x_loss, cond_loss = self.concede(view, state, faced_x, faced_u)
+        x = np.where(loss, x_loss, view.position(state["asp"]))
+        return Offer(np.asarray(x, dtype=float), np.asarray(loss & cond_loss, dtype=bool))
 
-    def respond(self, view: SideView, state: dict, step: int, offer: Offer) -> np.ndarray:
+    def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
         value = view.offer_value(offer.x, offer.conditional)
-        thr = self.threshold(
-            state["floor"],
-            view.relative_time(step),
-            value,
-            state["asp"],
-            view.side,
-            view.own.curvature,
-            state["cond_value"],
-            last=view.relative_time(step + 1) >= 1.0,
-        )
-        return self.accept_if(view, offer, thr)
+        loss = (view.relative_time(step) >= self.decide_at) & (value < state["asp"])
+        last = view.relative_time(step + 1) >= 1.0
+        threshold = np.where(loss, self.threshold_after_loss(state, last), state["asp"])
+        return self.accept_if(view, offer, threshold)
 
-    def likelihood(self, obs, theta, ctx: OwnerContext, noise: float) -> np.ndarray:
-        base = _aspiration(
-            self.aspiration, ctx.reference_x, ctx.side, ctx.curvature, self.use_reference
-        )[:, None]
-        cond_value = (
-            ctx.condition_value if ctx.condition_value is not None else np.zeros_like(ctx.curvature)
-        )[:, None]
-        curv = ctx.curvature[:, None]
+    # ---- what the variants change --------------------------------------------------------
+    def concede(
+        self, view: SideView, state: State, faced_x: np.ndarray, faced_u: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(x, conditional)`` offered once a loss is predicted (default: hold at ``A``)."""
+        return view.position(state["asp"]), np.zeros(view.n, dtype=bool)
 
-        def offer_rule(th, t, faced_x, faced_any, _ctx):
-            th = np.maximum(th, floor)
-            asp = self.aspiration_of(th, base)
-            return self.offer(th, t, faced_x, faced_any, asp, ctx.side, curv, cond_value)
+    def threshold_after_loss(self, state: State, last: np.ndarray) -> np.ndarray:
+        """The least own utility accepted once a loss is predicted (default: ``A``)."""
+        return state["asp"]
 
-        step = max(ctx.horizon - 1, 1)
-        floor = (
-            np.zeros((curv.shape[0], 1))
-            if ctx.outside_option is None
-            else ctx.outside_option[:, None]
-        )
-
-        def threshold_rule(th, t, value, _ctx):
-            th = np.maximum(th, floor)
-            asp = self.aspiration_of(th, base)
-            last = t + 1.0 / step >= 1.0 - 1e-12
-            return np.maximum(
-                self.threshold(th, t, value, asp, ctx.side, curv, cond_value, last), th
-            )
-
-        return rule_likelihood(
-            obs, theta, ctx, noise, offer_rule=offer_rule, threshold_rule=threshold_rule
-        )
+    def agreement_threshold(self, theta: np.ndarray, context: OwnerContext) -> np.ndarray:
+        """Once a loss is predicted the capitulator agrees to anything above its floor."""
+        return np.maximum(theta[None, :], context.outside_option[:, None])
 
 
 @register
 @dataclass(frozen=True)
 class Capitulator(_Phased):
     """When it predicts a loss, concedes straight to its true bottom line: it accepts any offer
-    worth its reservation value and otherwise offers exactly that reservation value.
+    worth its floor and otherwise offers exactly that floor.
 
     Parameters: ``aspiration`` (utility asked for without a reference point, default 1),
     ``use_reference`` (aspire to the last agreed terms, default true), ``decide_at``
@@ -188,23 +130,32 @@ class Capitulator(_Phased):
 
     name: ClassVar[str] = "capitulator"
 
-    def threshold_after_loss(self, theta, asp, last):
-        return theta
+    def threshold_after_loss(self, state: State, last: np.ndarray) -> np.ndarray:
+        return state["floor"]
 
-    def offer_after_loss(self, theta, faced_x, faced_u, asp, side, curvature, cond_value):
-        x = position(side, np.broadcast_to(theta, np.broadcast(theta, faced_x).shape), curvature)
-        return x, np.zeros(x.shape, dtype=bool)
+    def concede(
+        self, view: SideView, state: State, faced_x: np.ndarray, faced_u: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        return view.position(state["floor"]), np.zeros(view.n, dtype=bool)
 
 
 @register
 @dataclass(frozen=True)
 class Holdout(_Phased):
-    """Never concedes beyond its aspiration; risks breakdown and the opponent's exit.
+    """Never concedes beyond its aspiration; risks breakdown and the opponent's exit. With
+    ``use_reference = false`` and an ``aspiration`` below 1 it is an obstinate commitment type
+    (it never goes below a fixed demand), as in Abreu & Gul (2000).
 
     Parameters as for :class:`Capitulator`.
     """
 
     name: ClassVar[str] = "holdout"
+
+    def agreement_threshold(self, theta: np.ndarray, context: OwnerContext) -> np.ndarray:
+        """It agrees only to its aspiration: the larger of its base aspiration and its floor."""
+        base = self.base_aspiration(context.reference_x, context.side, context.curvature)
+        floor = np.maximum(theta[None, :], context.outside_option[:, None])
+        return np.maximum(base[:, None], floor)
 
 
 @register
@@ -212,14 +163,16 @@ class Holdout(_Phased):
 class FaceSaver(_Phased):
     """When it predicts a loss, concedes to the opponent's demand with a compensation condition.
 
-    It attaches the condition whenever ``u(demand) + value >= its bottom line`` (the
-    concession is affordable once the condition's value counts), and otherwise holds at its
-    aspiration; it does not accept plain offers below its aspiration. With ``condition =
-    false`` it makes the same concessions without the condition (the control for a worthless
-    condition). With ``last_resort`` (default true) it accepts, at its very last response of a
-    round, a plain offer worth its bottom line rather than let the round fail: the essay's
-    loser concedes, it does not walk away. Parameters as for :class:`Capitulator`, plus
-    ``condition`` and ``last_resort``.
+    It offers the headline terms worth the opponent's demand plus the cost the face-saver
+    expects the opponent to bear in meeting the condition (the mean of its belief about that
+    private cost; nothing outside a relationship), with the condition attached, whenever that
+    is affordable (``u(offer) + value >= its floor``), and otherwise holds at its aspiration;
+    it does not accept plain offers below its aspiration. With ``condition = false`` it makes
+    the plain concession instead (the opponent's demand, no condition, no compensation: the
+    control for the condition). With ``last_resort`` (default true) it accepts, at its very
+    last response of a round, a plain offer worth its floor rather than let the round fail:
+    the essay's loser concedes, it does not walk away. Parameters as for
+    :class:`Capitulator`, plus ``condition`` and ``last_resort``.
     """
 
     name: ClassVar[str] = "face_saver"
@@ -232,16 +185,43 @@ class FaceSaver(_Phased):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name} must be true or false")
 
-    def threshold_after_loss(self, theta, asp, last):
+    def threshold_after_loss(self, state: State, last: np.ndarray) -> np.ndarray:
         if not self.last_resort:
-            return asp
-        return np.where(last, theta, asp)
+            return state["asp"]
+        return np.where(last, state["floor"], state["asp"])
 
-    def offer_after_loss(self, theta, faced_x, faced_u, asp, side, curvature, cond_value):
-        value = cond_value if self.condition else 0.0
-        affordable = faced_u + value >= theta - 1e-12
-        x = np.where(affordable, faced_x, position(side, asp, curvature))
-        return x, affordable & self.condition
+    def _attaches(self, holder: bool) -> bool:
+        return self.condition and holder
+
+    def concede(
+        self, view: SideView, state: State, faced_x: np.ndarray, faced_u: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        attach = self._attaches(view.condition_role == "holder")
+        x, own_u = faced_x, faced_u
+        value = 0.0
+        if attach:
+            assert view.condition is not None
+            value = view.condition.value
+            expected_cost = view.carried.condition_cost
+            if expected_cost is not None:
+                demand = view.opponent.utility(faced_x)
+                x = view.opponent.position(np.clip(demand + expected_cost, 0.0, 1.0))
+                own_u = view.utility(x)
+        affordable = own_u + value >= state["floor"] - 1e-12
+        x = np.where(affordable, x, view.position(state["asp"]))
+        return x, affordable & attach
+
+    def agreement_threshold(self, theta: np.ndarray, context: OwnerContext) -> np.ndarray:
+        """It agrees to a demand worth ``floor - value + expected cost`` to it when it
+        attaches the condition (it keeps the value and pays the compensation), else to one
+        worth its floor."""
+        floor = np.maximum(theta[None, :], context.outside_option[:, None])
+        value = context.condition_value
+        if not self.condition or value is None:
+            return floor
+        estimate = context.carried.condition_cost
+        expected_cost = 0.0 if estimate is None else estimate[:, None]
+        return np.clip(floor - value[:, None] + expected_cost, 0.0, 1.0)
 
 
 @register
@@ -275,6 +255,11 @@ class ModestWinner(TimeDependent):
     def displays_satisfaction(self) -> bool:  # type: ignore[override]
         return not self.modest
 
+    @property
+    def monotone_in_type(self) -> bool:  # type: ignore[override]
+        # a hesitation happens only when winning by a margin: not monotone in the bottom line
+        return not self.modest
+
     def start(self, view: SideView) -> State:
         return {
             **super().start(view),
@@ -282,14 +267,14 @@ class ModestWinner(TimeDependent):
             "counter_u": np.zeros(view.n),
         }
 
-    def propose(self, view: SideView, state: dict, step: int) -> Offer:
+    def propose(self, view: SideView, state: State, step: int) -> Offer:
         base = view.position(self.target(view, state, step))
         pending = state.pop("counter_now", None)
         if pending is not None:
             base = np.where(pending, view.position(state["counter_u"]), base)
         return Offer.plain(base)
 
-    def respond(self, view: SideView, state: dict, step: int, offer: Offer) -> np.ndarray:
+    def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
         decision = self.accept_if(view, offer, self.target(view, state, step + 1))
         if not self.modest:
             return decision
@@ -303,23 +288,6 @@ class ModestWinner(TimeDependent):
         )
         state["counter_now"] = hesitate
         return np.where(hesitate, 0, decision).astype(np.int8)
-
-    def likelihood(self, obs, theta, ctx: OwnerContext, noise: float) -> np.ndarray:
-        """Without modesty: the time-dependent rule's exact likelihood. With it, an
-        approximation: offers and acceptances bound the bottom line, and rejections are left
-        out, because a hesitation rejects an offer the plain rule would accept (the last
-        offer may be a counter-offer, so the tactic's offer rule does not apply either)."""
-        if not self.modest:
-            return super().likelihood(obs, theta, ctx, noise)
-        th = theta[None, :]
-        n = obs.agreed.shape[0]
-        lik = np.ones((n, theta.shape[0]))
-        lik *= np.where(
-            obs.opp_made_offer[:, None], soft_at_most(ctx.u(obs.opp_best_x), th, noise), 1.0
-        )
-        acc = obs.opp_last_response == 1
-        lik *= np.where(acc[:, None], soft_at_most(ctx.u(obs.own_last_x), th, noise), 1.0)
-        return lik
 
 
 __all__ = ["Capitulator", "FaceSaver", "Holdout", "ModestWinner", "genius_target"]

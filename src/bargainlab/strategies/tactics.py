@@ -20,9 +20,8 @@ from typing import ClassVar
 import numpy as np
 
 from .._checks import check_scalar
-from ..beliefs.likelihood import rule_likelihood
+from ..engine.context import OwnerContext
 from ..engine.negotiation import Offer
-from ..engine.terms import position
 from ..engine.views import SideView
 from .base import State, Strategy
 from .registry import register
@@ -54,6 +53,7 @@ class TimeDependent(Strategy):
     """
 
     name: ClassVar[str] = "time_dependent"
+    monotone_in_type: ClassVar[bool] = True
     e: float = 1.0
     k: float = 0.0
     p_max: float = 1.0
@@ -99,35 +99,10 @@ class TimeDependent(Strategy):
     def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
         return self.accept_if(view, offer, self.target(view, state, step + 1))
 
-    def likelihood(self, obs, theta: np.ndarray, ctx, noise: float) -> np.ndarray:
-        """The tactic's own rule at every candidate reservation value ``theta``: its last
-        offer is ``position(target_theta(t))`` and it accepts iff an offer is worth its next
-        target (and its reservation value). Its deadline is taken to be the public horizon."""
-        curv = ctx.curvature[:, None]
-        dt = 1.0 / max(ctx.horizon - 1, 1)
-
-        outside = 0.0 if ctx.outside_option is None else ctx.outside_option[:, None]
-
-        def floor_of(th):
-            th = np.maximum(th, outside)
-            return th if self.p_min is None else np.maximum(th, self.p_min)
-
-        def offer_rule(th, t, faced_x, faced_any, _ctx):
-            floor = floor_of(th)
-            u = genius_target(t, self.e, self.k, floor, np.maximum(self.p_max, floor))
-            x = position(ctx.side, u, curv)
-            return x, np.zeros(x.shape, dtype=bool)
-
-        def threshold_rule(th, t, value, _ctx):
-            floor = floor_of(th)
-            nxt = genius_target(
-                np.minimum(t + dt, 1.0), self.e, self.k, floor, np.maximum(self.p_max, floor)
-            )
-            return np.maximum(nxt, th)
-
-        return rule_likelihood(
-            obs, theta, ctx, noise, offer_rule=offer_rule, threshold_rule=threshold_rule
-        )
+    def agreement_threshold(self, theta: np.ndarray, context: OwnerContext) -> np.ndarray:
+        """By its deadline it accepts anything worth its floor (and ``p_min``)."""
+        floor = np.maximum(theta[None, :], context.outside_option[:, None])
+        return floor if self.p_min is None else np.maximum(floor, self.p_min)
 
 
 def _preset(cls_name: str, reg_name: str, exponent: float, doc: str) -> type[TimeDependent]:

@@ -1,0 +1,182 @@
+"""How a learner chooses its demand from a joint belief: expected utility with a one-round
+lookahead.
+
+The planning model is at the level of a round. The learner considers demands that leave the
+opponent a utility ``v_j`` (the points of its belief grid). An opponent of behavioural type
+``k`` with bottom line ``theta`` agrees within the round iff ``v_j`` reaches its agreement
+threshold ``tau_k(theta)`` (:meth:`Strategy.agreement_threshold`: its floor for most
+policies, its aspiration for a holdout, its floor less the condition's value plus the
+compensation for a face-saver), so under the posterior ``m`` the demand is accepted with
+probability
+
+    P(j) = sum_k P_k(j),   P_k(j) = sum_g m[k, g] 1{tau_k(theta_g) <= v_j},
+
+and this round is worth ``EU(j) = P(j) U_j + (1 - P(j)) d`` with ``U_j`` the learner's own
+utility of the demand and ``d`` its disagreement payoff.
+
+Lookahead (``lookahead = 1``): the learner also values what the round's outcome will teach
+it. If the demand is accepted it learns ``tau <= v_j`` (the posterior is truncated there); if
+it is rejected it learns ``tau > v_j``, or the relationship ends (``ends_on_disagreement``)
+and it gets its outside option ``w`` in every later round. Between rounds the reservation
+value is kept with probability ``rho`` and redrawn within the type otherwise (the type
+persists), and next round the learner will again choose its best demand. A demand is worth
+
+    V(j) = EU(j) + R (P(j) W_acc(j) + (1 - P(j)) W_rej(j)),
+
+with ``W_acc(j)`` (``W_rej(j)``) the best next-round expected utility after an acceptance
+(rejection) of ``j`` and ``R`` the number of rounds left after this one: the rounds after the
+next are valued like the next (later learning is not anticipated), which is what "one round
+of lookahead" means here. With ``lookahead = 0``, or without learning, or in the last round,
+``V = EU``. The learner demands ``argmax_j V(j)``. The lookahead term is computed for
+:data:`LOOKAHEAD_CANDIDATES` evenly spaced demands (this round's and next round's) and
+interpolated linearly in between, which keeps its cost at ``26 x 26`` per replicate.
+
+This is a model of the round, not of its step-by-step dynamics: within the round the learner
+concedes from its demand along its own curve, and the opponent's policy plays as it plays.
+The posterior it plans with is exact (for a correct Bayesian); the acceptance model is an
+approximation, and the choice of ``tau_k`` per policy is documented on each policy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine.views import Outlook
+
+
+def acceptance_by_type(mass: np.ndarray, thresholds: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """``(n, K, J)``: ``P_k(j) = sum_g mass[:, k, g] 1{thresholds[:, k, g] <= values[j]}``.
+
+    ``values`` must be non-decreasing. Each threshold is mapped to the first candidate that
+    reaches it (utilities closer than 1e-12 count as equal), the posterior mass is summed by
+    that candidate with one ``bincount`` over all replicates and types at once, and the sums
+    are accumulated along the candidates: no loop over replicates, and no assumption on the
+    order of the thresholds.
+    """
+    n, k, _ = mass.shape
+    j = values.shape[0]
+    first = np.searchsorted(values, np.ravel(thresholds) - 1e-12, side="left")  # in [0, J]
+    cells = (np.arange(n * k, dtype=np.int64) * (j + 1)).repeat(mass.shape[2])
+    sums = np.bincount(
+        cells + first,
+        weights=np.ravel(np.broadcast_to(mass, thresholds.shape)),
+        minlength=n * k * (j + 1),
+    )
+    return np.cumsum(sums.reshape(n, k, j + 1)[:, :, :j], axis=2)
+
+
+def choose_demand(
+    mass: np.ndarray,
+    prior: np.ndarray,
+    thresholds: np.ndarray,
+    values: np.ndarray,
+    own_utility: np.ndarray,
+    disagreement: np.ndarray,
+    outside_option: np.ndarray,
+    outlook: Outlook,
+    lookahead: int,
+    *,
+    chunk: int = 1024,
+) -> np.ndarray:
+    """The learner's own utility of its best demand (see the module docstring).
+
+    ``mass`` ``(n, K, G)`` is the posterior, ``prior`` ``(K, G)`` the prior it is redrawn from
+    within types, ``thresholds`` ``(n, K, G)`` the agreement thresholds, ``values`` ``(J,)``
+    the opponent's utility of each candidate demand and ``own_utility`` ``(n, J)`` the
+    learner's; ``disagreement`` and ``outside_option`` are ``(n,)``.
+    """
+    by_type = acceptance_by_type(mass, thresholds, values)
+    accept = by_type.sum(axis=1)  # (n, J)
+    d = disagreement[:, None]
+    value = accept * own_utility + (1.0 - accept) * d
+    if lookahead and outlook.rounds_left > 0 and outlook.learning:
+        conditional = prior / np.maximum(prior.sum(axis=1, keepdims=True), 1e-300)
+        prior_cdf = acceptance_by_type(
+            np.broadcast_to(conditional[None], mass.shape), thresholds, values
+        )  # Q_k(j): the prior CDF of tau within each type
+        types = mass.sum(axis=2)  # (n, K)
+        # types no replicate gives a probability above TYPE_FLOOR contribute nothing
+        present = types.max(axis=0) > TYPE_FLOOR
+        coarse = _coarse(values.shape[0])
+        by_type_c = by_type[:, present][:, :, coarse]
+        prior_cdf_c = prior_cdf[:, present][:, :, coarse]
+        future = np.empty((mass.shape[0], coarse.size))
+        for lo in range(0, mass.shape[0], chunk):
+            sl = slice(lo, lo + chunk)
+            future[sl] = _continuation(
+                by_type_c[sl], accept[sl][:, coarse], types[sl][:, present], prior_cdf_c[sl],
+                own_utility[sl][:, coarse], disagreement[sl], outside_option[sl], outlook,
+            )  # fmt: skip
+        value = value + outlook.rounds_left * _interpolate(future, coarse, values.shape[0])
+    best = np.argmax(value, axis=1)
+    return own_utility[np.arange(own_utility.shape[0]), best]
+
+
+LOOKAHEAD_CANDIDATES = 26
+"""How many candidate demands the lookahead values (evenly spaced over the candidates); the
+value of the others is interpolated linearly between them."""
+
+TYPE_FLOOR = 1e-12
+"""Types with no replicate above this posterior probability are left out of the lookahead."""
+
+
+def _coarse(candidates: int) -> np.ndarray:
+    return np.unique(
+        np.linspace(0, candidates - 1, min(LOOKAHEAD_CANDIDATES, candidates))
+        .round()
+        .astype(np.int64)
+    )
+
+
+def _interpolate(values: np.ndarray, at: np.ndarray, candidates: int) -> np.ndarray:
+    """``(n, candidates)``: ``values`` (given at the candidate indices ``at``) interpolated
+    linearly in the index."""
+    if at.size == candidates:
+        return values
+    upper = np.clip(np.searchsorted(at, np.arange(candidates)), 1, at.size - 1)
+    lower = upper - 1
+    weight = (np.arange(candidates) - at[lower]) / (at[upper] - at[lower])
+    return values[:, lower] * (1.0 - weight) + values[:, upper] * weight
+
+
+def _continuation(
+    by_type: np.ndarray,
+    accept: np.ndarray,
+    types: np.ndarray,
+    prior_cdf: np.ndarray,
+    own_utility: np.ndarray,
+    disagreement: np.ndarray,
+    outside_option: np.ndarray,
+    outlook: Outlook,
+) -> np.ndarray:
+    """``(m, J)``: ``P(j) W_acc(j) + (1 - P(j)) W_rej(j)`` for a chunk of replicates, with
+    this round's and next round's demands among the same ``J`` candidates."""
+    rho = outlook.rho
+    gain = (own_utility - disagreement[:, None])[:, None, :]  # U_j' - d
+    q = prior_cdf  # Q_k(j')
+    d = disagreement[:, None]
+    # P is non-decreasing in the candidate, so P(min(j, j')) = min(P(j), P(j'))
+    p_low = np.minimum(accept[:, :, None], accept[:, None, :])
+    # after an acceptance of j: P'(j, j') = [rho P(min(j, j')) + (1 - rho) S_acc(j, j')] / P(j),
+    # S_acc(j, j') = sum_k P_k(j) Q_k(j')
+    num_acc = rho * p_low
+    for k in range(by_type.shape[1]):
+        num_acc += (1.0 - rho) * by_type[:, k, :, None] * q[:, k, None, :]
+    # the learner can always demand what nobody accepts and get d: the max is at least 0
+    w_acc = d + np.maximum(np.max(num_acc * gain, axis=2), 0.0) / np.maximum(accept, 1e-300)
+    if outlook.ends_on_disagreement:
+        w_rej = np.broadcast_to(outside_option[:, None], accept.shape)
+    else:
+        # after a rejection of j: P'(j, j') = [rho (P(j') - P(min(j, j')))
+        #                                      + (1 - rho) sum_k (M_k - P_k(j)) Q_k(j')] / (1 - P(j))
+        num_rej = rho * (accept[:, None, :] - p_low)
+        for k in range(by_type.shape[1]):
+            rest = types[:, k, None] - by_type[:, k, :]  # M_k - P_k(j)
+            num_rej += (1.0 - rho) * rest[:, :, None] * q[:, k, None, :]
+        w_rej = d + np.maximum(np.max(num_rej * gain, axis=2), 0.0) / np.maximum(
+            1.0 - accept, 1e-300
+        )
+    return accept * w_acc + (1.0 - accept) * w_rej
+
+
+__all__ = ["LOOKAHEAD_CANDIDATES", "TYPE_FLOOR", "acceptance_by_type", "choose_demand"]
