@@ -96,7 +96,7 @@ class OpponentView:
 
 class Posterior(Protocol):
     """What a strategy may use of a belief about the opponent: a probability mass over
-    candidate types, per replicate (implemented by :class:`bargainlab.beliefs.Belief`)."""
+    candidate types, per replicate (implemented by :class:`bargainlab.beliefs.grid.Belief`)."""
 
     @property
     def types(self) -> np.ndarray:

@@ -10,7 +10,7 @@ A strategy is a frozen dataclass of parameters with vectorised decisions over a 
   every replicate;
 * ``end_round(view, result) -> None`` (optional): update beliefs and memory between rounds.
 
-A strategy sees only its :class:`~bargainlab.views.SideView`. Config files name strategies
+A strategy sees only its :class:`~bargainlab.engine.views.SideView`. Config files name strategies
 by their registered name; nothing in a config ever executes code. Users add strategies with
 :func:`register`.
 """
@@ -53,7 +53,7 @@ class Strategy:
 
         A correct Bayesian opponent calls this. Strategies with an explicit rule (the
         time-dependent tactics and the seed's phase strategies) override it with
-        :func:`bargainlab.likelihood.rule_likelihood`, so the Bayesian is exact for them up to
+        :func:`bargainlab.beliefs.likelihood.rule_likelihood`, so the Bayesian is exact for them up to
         the smoothing; for the others (tit-for-tat, equilibrium play, the learner) this
         default is a model-free approximation: offers and acceptances bound the bottom line
         from above.
