@@ -3,8 +3,8 @@
 A learner about party ``owner`` evaluates ``L(observation | theta)`` on its type grid, an
 ``(n, G)`` array. Two families are provided:
 
-* :func:`truncation_likelihood` -- the naive learner's model (Baarslag et al. 2016, §1b of
-  LITERATURE.md): an offer ``z`` by the owner means its bottom line is at most ``u(z)``, an
+* :func:`truncation_likelihood` -- the naive learner's model (Baarslag et al. 2016, "Learning
+  about the opponent in automated bilateral negotiation", JAAMAS 30): an offer ``z`` by the owner means its bottom line is at most ``u(z)``, an
   accepted offer ``y`` means at most ``u(y)``, a rejected offer ``y`` means above ``u(y)``;
 * :func:`rule_likelihood` -- the correct Bayesian's model: the owner's *actual* decision rule
   evaluated at every candidate type (the strategy supplies it), smoothed with a logistic

@@ -52,7 +52,7 @@ class Strategy:
         """``(n, G)``: probability of the observed round if this strategy had type ``theta``.
 
         A correct Bayesian opponent calls this. Strategies with an explicit rule (the
-        time-dependent tactics and the seed's phase strategies) override it with
+        time-dependent tactics and the essay's phase strategies) override it with
         :func:`bargainlab.beliefs.likelihood.rule_likelihood`, so the Bayesian is exact for them up to
         the smoothing; for the others (tit-for-tat, equilibrium play, the learner) this
         default is a model-free approximation: offers and acceptances bound the bottom line

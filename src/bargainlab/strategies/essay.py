@@ -1,4 +1,4 @@
-"""The seed essay's strategies for the party that is bound to lose, and the modest winner.
+"""The strategies of the essay "The art of losing in negotiations" for the party that is bound to lose, and the modest winner.
 
 The three "loser" strategies share one phase structure and differ only in what they do once
 they predict a loss, so that paired arms are identical up to that decision:

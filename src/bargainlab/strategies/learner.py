@@ -1,4 +1,4 @@
-"""The posterior-driven learner: the seed essay's strong dealer.
+"""The posterior-driven learner: the strong dealer of the essay's renewal case.
 
 At the start of each round the learner sets its demand from its belief about the opponent's
 reservation value: among offers that leave the opponent exactly a candidate type
