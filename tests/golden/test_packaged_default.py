@@ -1,8 +1,10 @@
-"""The packaged default study is the same file as experiments/rebate_renewal.toml."""
+"""The packaged default study, the experiment files and the README are what they claim to be."""
 
+import re
 from pathlib import Path
 
 from bargainlab.config.files import load_study
+from bargainlab.relationships.table import COLUMNS, markdown_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,12 +20,32 @@ def test_every_experiment_validates():
         assert loaded.cells, path
 
 
-def test_readme_documents_every_rounds_table_column():
-    from bargainlab.relationships.table import COLUMNS
-
+def test_readme_rounds_table_is_generated_from_the_schema():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert markdown_reference() in readme
     for column in [*COLUMNS, "cell", "channels", "arm", "replicate"]:
         assert f"| `{column}` |" in readme, column
+
+
+def _readme_study() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## A study file", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```toml\n(.*?)```", section, flags=re.DOTALL)
+    assert len(blocks) == 1, "the README's study-file section must have one TOML block"
+    return blocks[0]
+
+
+def test_readme_example_is_a_complete_relationship_study_under_its_own_name(study_file):
+    text = _readme_study()
+    loaded = load_study(study_file(text=text, name="readme.toml"))
+    study = loaded.study
+    experiments = {p.stem for p in (ROOT / "experiments").glob("*.toml")}
+    assert study.name not in experiments  # its default run folder must not collide
+    assert study.rounds.count >= 2 and study.rounds.rho > 0  # a real relationship
+    assert study.condition is not None and len(study.arms.strategies) >= 2
+    # the docs show the same file
+    example = ROOT / "docs" / "examples" / f"{study.name}.toml"
+    assert example.read_text(encoding="utf-8") == text
 
 
 def test_readme_quick_start_has_exactly_two_commands():
@@ -35,3 +57,8 @@ def test_readme_quick_start_has_exactly_two_commands():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci and "bargainlab reproduce" in ci
     assert ci.index(commands[1]) < ci.index("bargainlab reproduce")
+    checks = ["ruff check .", "ruff format --check .", "lint-imports", "mkdocs build --strict"]
+    for check in checks:
+        assert commands[1] in ci and ci.index(commands[1]) < ci.index(check) < ci.rindex(
+            "bargainlab reproduce"
+        ), check

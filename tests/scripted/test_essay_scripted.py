@@ -1,4 +1,4 @@
-"""The seed essay's strategies and the learner against a scripted opponent: exact offers,
+"""The essay's strategies and the learner against a scripted opponent: exact offers,
 condition flags and decisions.
 
 The scripted opponent proposes a fixed position at each of its steps and rejects everything

@@ -61,7 +61,7 @@ def test_ratchet_capitulator_is_held_to_its_bottom_line_after_revealing_it():
     """With rho = 1 a capitulator that offered its bottom line in round 1 faces, in round 2,
     a correct-Bayesian demand that leaves it its bottom line up to the width of the posterior;
     with rho = 0 the same dealer goes back to the prior-optimal demand, which leaves it more
-    on average. (The ratchet of LITERATURE.md §1b, emerging from beliefs alone.)"""
+    on average. (The ratchet effect, emerging from beliefs alone.)"""
     spec = study(
         **{
             "rounds__count": 2,

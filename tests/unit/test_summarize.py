@@ -343,12 +343,12 @@ def test_honest_conclusion_flips_with_the_sign_of_the_effect(tmp_path, sign):
     assert sentence in conclusion
     if sign > 0:
         assert "helps the supplier in 4 cells" in conclusion
-        assert "Where the seed's advice fails" not in conclusion
+        assert "Where the essay's advice fails" not in conclusion
         assert "helps in every cell tested" in conclusion
     else:
         assert "hurts in 4 cells" in conclusion
-        assert "**Where the seed's advice fails:**" in conclusion
-        assert "**The seed's advice is not supported:**" in conclusion
+        assert "**Where the essay's advice fails:**" in conclusion
+        assert "**The essay's advice is not supported:**" in conclusion
 
 
 def test_report_null_cell_pass_and_fail(tmp_path):

@@ -1,4 +1,5 @@
-"""Closed-form references against LITERATURE.md §2 (T1–T7, T12) and independent derivations."""
+"""Closed-form references against the published numbers (T1–T7, T12 of the documentation's
+model page) and independent derivations."""
 
 from __future__ import annotations
 

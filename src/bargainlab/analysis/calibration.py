@@ -1,4 +1,5 @@
-"""Direction checks against the human evidence of LITERATURE.md §3.
+"""Direction checks against the human evidence on negotiation (the sources are listed in the
+documentation's model page, *Human evidence*).
 
 Magnitudes in those papers are not comparable to a normalised simulator; their *signs* are.
 :func:`direction_checks` measures, on a study's rounds table, the directions that the study

@@ -405,7 +405,8 @@ def channel_decomposition(
     n_resamples: int = 9999,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Split the paired effect in each cell into channel contributions (DESIGN.md §2).
+    """Split the paired effect in each cell into channel contributions (information, surplus,
+    precedent, subjective value; see :mod:`bargainlab.relationships.channels`).
 
     With ``E_v,r`` the paired difference (treatment - control) of replicate ``r`` under the
     channels variant ``v`` (replicate ids share draws across variants too), one row per cell
@@ -495,7 +496,8 @@ def arm_trajectories(
 def null_cells_check(
     effects: pd.DataFrame, null_mask: str | Sequence[bool] | np.ndarray | pd.Series
 ) -> pd.DataFrame:
-    """Check pre-registered null cells: the interval must contain 0 (DESIGN.md, honesty).
+    """Check pre-registered null cells: the interval must contain 0 (an effect in a null
+    cell is a bug).
 
     ``null_mask`` is the name of a boolean column of ``effects`` or a boolean sequence
     aligned with its rows. Returns the null rows with ``passed`` (``ci_low <= 0 <= ci_high``)

@@ -2,10 +2,10 @@
 
 The run pipeline calls three functions: :func:`summarize` (the summary table),
 :func:`figures` (PNG + SVG files) and :func:`report` (the Markdown text, built in
-:mod:`bargainlab.report` from the summary's numbers). Statistics come from
-:mod:`bargainlab.analysis` (paired bootstrap intervals, Wilcoxon, Holm, channel
-decomposition) and figures from :mod:`bargainlab.plots`; the tournament from
-:mod:`bargainlab.tournament`. Everything is deterministic: bootstraps are seeded from
+:mod:`bargainlab.reporting.report` from the summary's numbers). Statistics come from
+:mod:`bargainlab.analysis.effects` (paired bootstrap intervals, Wilcoxon, Holm, channel
+decomposition) and figures from :mod:`bargainlab.reporting.plots`; the tournament from
+:mod:`bargainlab.analysis.tournament`. Everything is deterministic: bootstraps are seeded from
 ``study.seed`` and the row's key, so the same rounds table always gives the same bytes.
 
 The summary table
@@ -61,7 +61,7 @@ Pre-registered nulls (effect rows)
   is not swept), and ``comparison``, when given, is this row's (treatment, control).
 * ``null_reason`` -- the matching entries' reasons joined by ``"; "`` (blank otherwise).
 
-Calibration rows (``section == "calibration"``; see :mod:`bargainlab.calibration`)
+Calibration rows (``section == "calibration"``; see :mod:`bargainlab.analysis.calibration`)
 
 * ``check``, ``source``, ``expected`` (the human direction), ``statistic`` (what was
   measured), ``status`` (reproduced / not reproduced / by construction / not observable /
@@ -69,7 +69,7 @@ Calibration rows (``section == "calibration"``; see :mod:`bargainlab.calibration
 
 Tournament rows (only when the study has a ``[tournament]`` section; one tournament per
 combination of the sweep axes other than ``opponent_axis``, whose values fill the axis
-columns; see :mod:`bargainlab.tournament`)
+columns; see :mod:`bargainlab.analysis.tournament`)
 
 * ``tournament_payoff`` -- one payoff-matrix entry: ``arm`` (focal arm) x the opponent type
   in its axis column (and ``cell``); ``party`` -- whose payoff (focal party = matrix A, the
@@ -200,7 +200,7 @@ _SECTIONS = [
 ]
 
 CALIBRATION_COLUMNS = ["check", "source", "expected", "statistic", "status"]
-"""Calibration rows (see :mod:`bargainlab.calibration`): the estimate is in ``mean_diff``
+"""Calibration rows (see :mod:`bargainlab.analysis.calibration`): the estimate is in ``mean_diff``
 with ``ci_low``/``ci_high`` and ``n``."""
 
 

@@ -1,6 +1,7 @@
 """The naive learners' likelihood model: truncation with smooth steps.
 
-A naive learner (Baarslag et al. 2016; Zeng & Sycara 1998) does not model how its opponent
+A naive learner (Baarslag et al. 2016, "Learning about the opponent in automated bilateral
+negotiation", JAAMAS 30; Zeng & Sycara 1998) does not model how its opponent
 plays; it reads every round as bounds on the opponent's bottom line ``theta``:
 
 * an offer ``z`` by the opponent means ``theta <= u(z)`` (no one offers below its bottom

@@ -26,7 +26,9 @@ class Uniform(_Prior):
     """A uniform prior on ``[low, high]`` (within [0, 1])."""
 
     low: Unit
+    """Lowest type, in utility units."""
     high: Unit
+    """Highest type, in utility units (at least ``low``; equal to it: a known type)."""
 
     @model_validator(mode="after")
     def _order(self) -> Uniform:
@@ -39,7 +41,9 @@ class TruncatedNormal(_Prior):
     """A normal prior with ``mean`` and ``sd``, truncated to [0, 1]."""
 
     mean: Unit
+    """Mean of the normal before truncation, in utility units."""
     sd: Annotated[float, Field(gt=0.0, le=1.0)]
+    """Standard deviation of the normal before truncation, in utility units."""
 
 
 Prior = Annotated[float, Field(ge=0.0, le=1.0)] | Uniform | TruncatedNormal

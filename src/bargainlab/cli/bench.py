@@ -1,4 +1,4 @@
-"""The standard stage-game workload of DESIGN.md §5, timed in one process.
+"""The standard stage-game workload, timed in one process.
 
 One issue with 100 price levels; opposed linear utilities; reservation value 0.3 for both;
 100 steps of alternating offers, first mover alternating across replicates; a Boulware buyer

@@ -1,4 +1,4 @@
-"""Load a study file, validate it into :class:`~bargainlab.spec.StudySpec`, expand its sweep.
+"""Load a study file, validate it into :class:`~bargainlab.config.schema.StudySpec`, expand its sweep.
 
 Every problem with user input becomes one :class:`ConfigError` that names the file, the
 field path (``parties.dealer.delta``) and what is allowed, so the command line can print it

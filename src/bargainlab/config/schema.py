@@ -27,13 +27,25 @@ class _Model(BaseModel):
 
 
 class IssueSpec(_Model):
-    """The primary issue: its name, unit and range in domain units."""
+    """``[issue]``: the primary issue, its name, unit and range in domain units.
+
+    Each party's utility runs from 0 at its worst end of the range to 1 at its best end (see
+    ``prefers`` of a party), so every reservation value, outside option and condition value
+    of a study is in the party's own utility units, never in domain units.
+    """
 
     name: str = "price"
+    """Name of the issue, used in tables, figures and the report (``"rebate"``)."""
     unit: str = ""
+    """Unit of the domain values, used in figures and the report (``"% of annual sales"``)."""
     low: float = 0.0
+    """Lowest value of the issue in domain units."""
     high: float = 1.0
+    """Highest value of the issue in domain units; must be greater than ``low``."""
     levels: Annotated[int, Field(ge=2, le=100_000)] | None = None
+    """Number of equally spaced admissible values from ``low`` to ``high`` (101 for steps of
+    1% of the range), or left out for a continuous issue. A proposer rounds its offer to the
+    nearest level in its own favour."""
 
     @model_validator(mode="after")
     def _range(self) -> IssueSpec:
@@ -43,46 +55,99 @@ class IssueSpec(_Model):
 
 
 class ScheduleEntry(_Model):
-    """A change of strength from a given round on (1-based), e.g. a rising outside option."""
+    """``[[parties.<party>.schedule]]``: a public change of a party's strength from a given
+    round on, e.g. a rising outside option or costs that rose in round 3. Entries apply in
+    round order; a later entry replaces the value an earlier one set."""
 
     round: Annotated[int, Field(ge=1)]
+    """First round (1-based) the change applies to; it holds until a later entry changes it.
+    Entries beyond ``rounds.count`` are ignored."""
     outside_option: Unit | None = None
+    """The party's outside option from this round on (utility units), replacing its base
+    ``outside_option``; left out: unchanged."""
     reservation_shift: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
-    """Added to the mean of the party's reservation-value prior (costs rose, ...)."""
+    """Shift added to the party's reservation value from this round on (utility units; the
+    result is clipped to [0, 1]), relative to the base prior, not to earlier shifts. The shift
+    is public: the opponent's belief moves with it. Left out: unchanged."""
 
 
 class PartySpec(_Model):
-    """One party: which end of the issue it prefers, its private type and its strength."""
+    """``[parties.<party>]``: one party, which end of the issue it prefers, its private type
+    and its strength. A study has exactly two parties, one preferring ``"high"`` and the
+    other ``"low"``."""
 
     prefers: Literal["high", "low"]
+    """Which end of the issue the party gains from. This sets the party's utility scale: a
+    domain value ``v`` is worth ``share ** curvature`` to it, with ``share = (v - low) / (high -
+    low)`` for ``"high"`` and ``share = (high - v) / (high - low)`` for ``"low"``. So for a
+    party that prefers ``"low"``, utility 0 is the issue's ``high`` end and utility 1 its
+    ``low`` end: a supplier paying a rebate of 1%..2% with reservation value 0.5 can afford at
+    most 1.5%."""
     reservation_value: Prior = 0.0
-    """Private bottom line, in the party's utility units [0, 1]."""
+    """Private bottom line in the party's own utility units [0, 1]: it never agrees to terms
+    worth less. A number is a type known to both sides; a prior (``{ low, high }`` or ``{ mean,
+    sd }``) is drawn per replicate, kept from round to round with probability ``rounds.rho``,
+    and is what the opponent's belief starts from."""
     outside_option: Unit = 0.0
+    """Utility of walking away (competitors' terms), public. A responder may take it after
+    rejecting (``game.allow_exit``); both parties get it after a breakdown, and every round
+    after the relationship has ended. Every strategy of the library treats it as a floor
+    under its bottom line (the outside-option principle)."""
     delta: Unit = 1.0
+    """Per-step discount factor within a round: an outcome reached after ``s`` offers is
+    worth ``delta ** (s - 1)`` times its value (an agreement on the first offer is not
+    discounted). The default 1 means no impatience: pressure then comes only from the
+    deadline, the breakdown risk and the outside options. Rounds are not discounted against
+    each other."""
     curvature: Annotated[float, Field(gt=0.0, le=100.0)] = 1.0
+    """Risk curvature ``a`` of the utility ``share ** a``: 1 linear, below 1 concave (risk
+    averse), above 1 convex."""
     deadline: Annotated[int, Field(ge=1)] | None = None
+    """The party's own, private last step in a round; the round ends after ``min(deadline
+    of either party, game.horizon)`` offers. Left out: ``game.horizon``."""
     schedule: list[ScheduleEntry] = []
+    """Public changes of the party's strength from given rounds on (array of tables)."""
 
 
 class GameSpec(_Model):
-    """The stage game played in every round."""
+    """``[game]``: the stage game played in every round (alternating offers)."""
 
     horizon: Annotated[int, Field(ge=1, le=10_000)] = 20
+    """Public deadline: the largest number of offers in a round (1 is an ultimatum)."""
     breakdown: Unit = 0.0
+    """Probability that the talks break down after each rejection; both parties then get
+    their outside options (discounted to that step)."""
     first_mover: str = "alternate"
-    """A party's name, ``"alternate"`` (by replicate) or ``"random"``."""
+    """Who makes the first offer of a round: a party's name; ``"alternate"``, by replicate
+    (even replicates: the party that prefers ``"high"``, odd: the other one, so that both
+    orders are equally represented); or ``"random"``, a fair coin per replicate and round."""
     disagreement: Literal["outside_options", "status_quo"] = "outside_options"
+    """What a round that reaches the deadline without agreement gives: ``"outside_options"``
+    (each party its outside option) or ``"status_quo"`` (the status quo terms carry on; with
+    the precedent channel on, the status quo is the last agreed terms)."""
     status_quo: float | None = None
-    """Initial status quo terms in domain units (default: the middle of the range)."""
+    """Initial status quo terms in domain units, within the issue's range (default: the
+    middle of the range). It is also each party's reference point before the first
+    agreement (precedent), e.g. last year's contract."""
     allow_exit: bool = True
+    """Whether a responder may take its outside option right after rejecting an offer; an
+    exit ends the round and the relationship."""
 
 
 class RoundsSpec(_Model):
-    """The relationship: how many rounds, how types persist, how it ends."""
+    """``[rounds]``: the relationship, how many rounds, how types persist, how it ends.
+
+    Without a ``[rounds]`` table a study plays a single round: a one-shot negotiation with no
+    relationship, in which nothing can carry over to later rounds.
+    """
 
     count: Annotated[int, Field(ge=1, le=1000)] = 1
+    """Number of rounds (negotiations) between the same two parties. Later-round payoffs,
+    the outcome the analysis compares, need at least 2."""
     rho: Unit = 0.0
-    """Type persistence: each round a type is kept with probability rho, else redrawn."""
+    """Type persistence: each round a private type (reservation value, cost of the
+    condition) is kept with probability ``rho`` and redrawn from its prior otherwise. The
+    default 0 redraws every round, so nothing learned about a type is worth anything later."""
     end_on_disagreement: bool = True
     """Whether a round without agreement ends the relationship (both take outside options)."""
     grid: Annotated[int, Field(ge=3, le=1001)] = 101
@@ -95,15 +160,28 @@ class RoundsSpec(_Model):
 
 
 class ConditionSpec(_Model):
-    """The compensation condition (a second issue with contingent terms)."""
+    """``[condition]``: the compensation condition, a second issue with contingent terms.
+
+    The holder may attach it to its offers: "terms ``x`` if you meet the condition, the
+    ``fallback`` otherwise". After signing, the other party (the obliged party) meets it iff
+    that pays, ``u_obliged(x) - cost >= u_obliged(fallback)``; when met, the holder gains
+    ``value`` and the obliged party pays ``cost``. Left out: no condition.
+    """
 
     holder: str
+    """The party that may attach the condition and gains from it (a party's name); the
+    other party is obliged."""
     value: Unit
-    """Public value of the condition to its holder when met (utility units)."""
+    """Public value of the condition to its holder when met (the holder's utility units)."""
     cost: Prior
-    """Private cost to the obliged party of meeting it (utility units)."""
+    """Private cost to the obliged party of meeting it (the obliged party's utility units): a
+    number or a prior, drawn per replicate and kept from round to round like a type."""
     fallback: float
-    """Terms (domain units) that apply when the condition is not met."""
+    """Terms (domain units, within the issue's range) that apply when the condition is not
+    met. It must favour the holder: the obliged party meets the condition only if ``x`` beats
+    the fallback for it by at least its cost, so a fallback at or beyond the agreed terms in
+    the obliged party's favour means the condition is never worth meeting. The usual choice
+    is the holder's own end of the range (the supplier's 1% rebate)."""
 
 
 class ChannelsSpec(Channels):
@@ -118,10 +196,15 @@ class ChannelsSpec(Channels):
 
 
 class StrategySpec(_Model):
-    """A registered strategy and its parameters."""
+    """A registered strategy and its parameters (``[strategies.<party>]``,
+    ``[arms.strategies.<arm>]``, ``arms.continuation``). A study names strategies only:
+    loading it never executes code."""
 
     name: str
+    """A registered strategy name (see the strategies below)."""
     params: dict[str, Any] = {}
+    """The strategy's parameters by name; an unknown name or a value out of range is an
+    error naming the parameter."""
 
     @model_validator(mode="after")
     def _registered(self) -> StrategySpec:
@@ -130,10 +213,14 @@ class StrategySpec(_Model):
 
 
 class ArmsSpec(_Model):
-    """Treatment arms: alternative strategies of the focal party, compared on paired replicates."""
+    """``[arms]``: treatment arms, alternative strategies of the focal party, compared on
+    paired replicates (every arm meets the same types and random draws)."""
 
     party: str
+    """The focal party (a party's name): the one whose strategy differs between arms and
+    whose later-round payoff is compared."""
     strategies: dict[str, StrategySpec]
+    """Arm label -> strategy of the focal party in that arm (at least one arm)."""
     comparisons: list[tuple[str, str]] = []
     """Pairs ``(treatment, control)`` of arm labels; default: the first arm against each other."""
     treatment_rounds: Annotated[int, Field(ge=1)] | Literal["all"] = "all"
@@ -218,12 +305,15 @@ class NullCell(_Model):
     """
 
     where: dict[str, Any]
-    """Sweep-axis values that identify the cell(s)."""
+    """Sweep-axis values that identify the cell(s): dotted path -> value; a path that is not
+    a sweep axis matches the study's own value."""
     comparison: tuple[str, str] | None = None
+    """The ``(treatment, control)`` pair the null applies to; left out: every comparison."""
     channel: str | None = None
     """A channel name (see :data:`bargainlab.relationships.channels.CHANNELS`), or left out for
     the total effect."""
     reason: str
+    """Why the treatment must not help in this cell (printed in the report)."""
 
     @field_validator("channel")
     @classmethod
@@ -246,7 +336,7 @@ class TournamentSpec(_Model):
     """``[tournament]``: an evolutionary tournament between the arms and one sweep axis.
 
     The focal population chooses among the study's arms, the opponent population among the
-    values of ``opponent_axis``; see :mod:`bargainlab.tournament`.
+    values of ``opponent_axis``; see :mod:`bargainlab.analysis.tournament`.
     """
 
     opponent_axis: str
@@ -272,32 +362,58 @@ class TournamentSpec(_Model):
 
 
 class StudySpec(_Model):
-    """A whole study: one TOML file in ``experiments/``."""
+    """A whole study: one TOML file (the top-level keys; the tables are below)."""
 
     name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    """The study's name: lower-case letters, digits and underscores, starting with a letter.
+    It names the default run folder, ``runs/<name>``."""
     question: str = ""
+    """The question the study answers, in one sentence (the report starts with it)."""
     replicates: Annotated[int, Field(ge=2, le=10_000_000)] = 200
+    """Paired replicates per sweep cell: every arm and channel variant plays the same
+    replicates (types and random draws). ``--replicates`` overrides it."""
     seed: Annotated[int, Field(ge=0)] = 0
+    """Root seed: replicate ``r`` of sweep cell ``c`` draws from its own random stream
+    ``SeedSequence(seed, spawn_key=(c, r))``, so results do not depend on the executor, the
+    number of workers or ``chunk``."""
     chunk: Annotated[int, Field(ge=1)] = 500
-    """Replicates per task (the unit of parallel work and of resumption)."""
+    """Replicates per task: the unit of parallel work and of resumption (a killed run
+    restarts from its last finished task). It never changes the results."""
     issue: IssueSpec = IssueSpec()
+    """The primary issue (``[issue]``)."""
     game: GameSpec = GameSpec()
+    """The stage game of every round (``[game]``)."""
     rounds: RoundsSpec = RoundsSpec()
+    """The relationship (``[rounds]``); left out: a single round."""
     parties: dict[str, PartySpec]
+    """The two parties by name (``[parties.<party>]``)."""
     strategies: dict[str, StrategySpec] = {}
-    """Fixed strategy of each non-focal party."""
+    """Fixed strategy of each non-focal party (``[strategies.<party>]``); the focal party's
+    strategies are its arms."""
     arms: ArmsSpec
+    """The treatment arms of the focal party (``[arms]``)."""
     condition: ConditionSpec | None = None
+    """The compensation condition (``[condition]``); left out: none."""
     reputation: ReputationSpec | None = None
+    """A learner's model of its opponent's behavioural type (``[reputation]``); left out: a
+    learner knows the strategy its opponent plays in each round."""
     channels: ChannelsSpec = ChannelsSpec()
+    """Which mechanisms link the rounds, and whether to decompose effects into them
+    (``[channels]``)."""
     behaviour: BehaviourSpec = BehaviourSpec()
+    """Magnitudes of the behavioural module (``[behaviour]``), used only when
+    ``channels.subjective_value`` is on."""
     sweep: dict[str, list[Any]] | list[dict[str, list[Any]]] = {}
     """Sweep axes (dotted paths) and their values: one table is one cartesian grid; an array
     of tables is a union of grids, each cell taking the base value on the axes its grid lacks."""
     null_cells: list[NullCell] = []
+    """Pre-registered cells where the treatment must not help (``[[null_cells]]``); the
+    report checks each and a failure is flagged as a bug."""
     reproduce: ReproduceSpec = ReproduceSpec()
+    """How ``bargainlab reproduce`` checks the study (``[reproduce]``)."""
     traces: bool = False
-    """Also store per-step traces of the first replicates (traces.parquet)."""
+    """Also store every offer and response of every replicate, round, arm and channel
+    variant (``traces.parquet``, one row per step): large, meant for small studies."""
     tournament: TournamentSpec | None = None
     """An evolutionary tournament between the arms and the values of one sweep axis."""
 

@@ -8,7 +8,7 @@ at the first agreement, exit or breakdown, or after ``min(deadline_0, deadline_1
 offers. Payoffs at step ``s`` are discounted by ``delta_i ** s``:
 
 * agreement on ``x``: ``delta_i ** s * u_i(x)`` (after the obliged party's decision on a
-  condition, see :func:`bargainlab.terms.settle`);
+  condition, see :func:`bargainlab.engine.terms.settle`);
 * exit or breakdown after the rejection at step ``s``: ``delta_i ** s * w_i`` (outside options);
 * deadline: ``delta_i ** s * d_i`` with ``d`` the outside options or the status quo terms.
 

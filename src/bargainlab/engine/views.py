@@ -97,7 +97,7 @@ class OpponentView:
 class Posterior(Protocol):
     """What a strategy may use of a belief about its opponent: per replicate, a probability
     mass over (behavioural type, reservation value) pairs (implemented by
-    :class:`bargainlab.beliefs.Belief`)."""
+    :class:`bargainlab.beliefs.grid.Belief`)."""
 
     @property
     def theta(self) -> np.ndarray:

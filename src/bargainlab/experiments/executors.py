@@ -10,7 +10,7 @@ two spawns return, but does not depend on how many replicates or cells there are
 chunking: replicate ``r`` of cell ``c`` always has the same key, whether the study runs 10 or
 10,000 replicates, in chunks of 3 or of 500. (Adding a value to a sweep axis renumbers the
 cells after it, and so changes their seeds.) The key handed to the simulation is
-``generate_state(2, dtype=uint64)``, consumed by :class:`bargainlab.rng.StreamRNG`. All keys
+``generate_state(2, dtype=uint64)``, consumed by :class:`bargainlab.engine.rng.StreamRNG`. All keys
 are made in the parent; arms and channel variants of a replicate share its key (common
 random numbers).
 
@@ -62,7 +62,7 @@ def replicate_seed(root_seed: int, cell: int, replicate: int) -> np.random.SeedS
 
 
 def replicate_keys(root_seed: int, cell: int, replicate_ids: Iterable[int]) -> np.ndarray:
-    """``uint64`` keys of shape ``(n, 2)`` for :class:`bargainlab.rng.StreamRNG`, one per replicate."""
+    """``uint64`` keys of shape ``(n, 2)`` for :class:`bargainlab.engine.rng.StreamRNG`, one per replicate."""
     ids = [int(r) for r in replicate_ids]
     keys = np.empty((len(ids), 2), dtype=np.uint64)
     for i, r in enumerate(ids):

@@ -1,6 +1,6 @@
 """Run a study end to end, and reproduce the committed results.
 
-:func:`run_study` is the whole pipeline of DESIGN §3: config -> validated study -> sweep cells
+:func:`run_study` is the whole pipeline: config -> validated study -> sweep cells
 -> seeded tasks -> executor -> parts in the run folder -> ``rounds.parquet`` -> summary,
 figures and report. Everything that can be wrong with the input is checked before the run
 folder is created. :func:`reproduce` re-runs the studies of ``experiments/`` at their CI size
@@ -94,9 +94,16 @@ def run_study(
     log:
         Called with one-line notes for the user (e.g. that a run resumes).
 
-    Raises :class:`ConfigError` before anything is written when the study, the options or the
-    output folder are wrong. Starting again on the folder of an interrupted run with the same
-    study resumes it; the tables equal those of an uninterrupted run.
+    Raises
+    ------
+    ConfigError
+        Before anything is written, when the study, the options or the output folder are
+        wrong.
+
+    Notes
+    -----
+    Starting again on the folder of an interrupted run with the same study resumes it; the
+    tables equal those of an uninterrupted run.
     """
     loaded = load_study(path_or_spec, replicates=replicates)
     check_executor_options(executor, workers, scheduler)

@@ -8,8 +8,8 @@ Inventory of Curhan, Elfenbein & Xu 2006: instrumental, self/face, process, rela
          - displayed * (opponent's displayed satisfaction) # Thompson, Valley & Kramer 1995
          - face * [plain concession below the reference]   # Brown 1968; White et al. 2004
 
-and accumulates as ``K <- decay * K + SV``. Signs follow LITERATURE.md §3; every magnitude
-is a :class:`BehaviourSpec` parameter. A negative stock acts only through:
+and accumulates as ``K <- decay * K + SV``. Signs follow the human evidence cited above (the
+documentation's model page lists it); every magnitude is a :class:`BehaviourSpec` parameter. A negative stock acts only through:
 
 * the probability of leaving the relationship: ``exit_base + exit_slope * max(0, -K)``;
 * retaliation: a harder stance next round (aspiration/demand ``+ retaliation * max(0, -K)``);
@@ -41,10 +41,18 @@ class BehaviourSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     outcome: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
+    """Weight of the round's outcome against the reference point, ``u - u_ref``."""
     instant: Annotated[float, Field(ge=0.0, le=10.0)] = 0.2
+    """Loss of subjective value when the party's own first offer is accepted at once (it
+    feels it asked too little; Galinsky et al. 2002)."""
     displayed: Annotated[float, Field(ge=0.0, le=10.0)] = 0.2
+    """Loss per unit of the opponent's displayed satisfaction (its share of the surplus above
+    its bottom line, shown unless its strategy hides it; Thompson, Valley & Kramer 1995)."""
     face: Annotated[float, Field(ge=0.0, le=10.0)] = 0.2
+    """Loss of face: a plain concession (an agreement below the reference point without a
+    condition; Brown 1968, White et al. 2004)."""
     decay: Unit = 0.5
+    """Weight of the previous stock in ``K <- decay * K + SV`` (0: only the last round counts)."""
     exit_base: Unit = 0.0
     """Probability of leaving the relationship after a round at neutral subjective value."""
     exit_slope: Annotated[float, Field(ge=0.0, le=10.0)] = 0.2

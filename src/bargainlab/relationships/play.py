@@ -5,7 +5,7 @@ State carried from round to round, per party and replicate (all of it logged):
 * the private type: reservation value (and the obliged party's cost of the condition), kept
   with probability ``rho`` and redrawn from the prior otherwise; public schedule shifts
   (costs rose in round 3) move it;
-* the belief about the opponent's reservation value (:class:`~bargainlab.beliefs.Belief`),
+* the belief about the opponent's reservation value (:class:`~bargainlab.beliefs.grid.Belief`),
   updated by learners after each round and carried forward as ``rho * posterior + (1 - rho)
   * prior``; and the condition holder's belief about the obliged party's private cost,
   updated from whether an agreed condition was met (``view.condition_belief``);

@@ -1,8 +1,7 @@
 """The figures of a study run, drawn from its rounds table (see :func:`figures`).
 
-Split from :mod:`bargainlab.summarize`, which computes the summary table these figures share
-helpers with; :func:`bargainlab.summarize.figures` and :func:`bargainlab.summarize.figure_plan`
-forward here.
+The summary table they share helpers with is computed by
+:mod:`bargainlab.analysis.summary`; :func:`figure_plan` says which figures a study gets.
 """
 
 from __future__ import annotations

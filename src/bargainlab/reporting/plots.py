@@ -5,10 +5,10 @@ Every plotting function takes an optional ``ax``; without one it creates a new
 nothing leaks), draws, and returns the Figure. Nothing here calls ``plt.show`` or touches
 ``rcParams`` at import. Inputs are the tables of :mod:`bargainlab.analysis`:
 
-* :func:`trajectories`, :func:`belief_evolution` -- :func:`~bargainlab.analysis.arm_trajectories`;
-* :func:`effect_heatmap` -- :func:`~bargainlab.analysis.paired_effects`;
-* :func:`channel_bars` -- :func:`~bargainlab.analysis.channel_decomposition`;
-* :func:`negotiation_trace` -- :meth:`bargainlab.negotiation.Result.trace_frame`.
+* :func:`trajectories`, :func:`belief_evolution` -- :func:`~bargainlab.analysis.effects.arm_trajectories`;
+* :func:`effect_heatmap` -- :func:`~bargainlab.analysis.effects.paired_effects`;
+* :func:`channel_bars` -- :func:`~bargainlab.analysis.effects.channel_decomposition`;
+* :func:`negotiation_trace` -- :meth:`bargainlab.engine.negotiation.NegotiationResult.trace_frame`.
 """
 
 from __future__ import annotations
@@ -285,7 +285,7 @@ def effect_heatmap(
                     1,
                     fill=False,
                     hatch="//",
-                    # an effect in a null cell is a bug (DESIGN.md): draw it in red
+                    # an effect in a pre-registered null cell is a bug: draw it in red
                     edgecolor="red" if excludes_zero else "0.3",
                     linewidth=2 if excludes_zero else 0,
                     gid="null_cell",
@@ -313,7 +313,7 @@ def channel_bars(
 ) -> Figure:
     """One bar per component of one cell's channel decomposition, with its interval.
 
-    ``decomposition`` is :func:`~bargainlab.analysis.channel_decomposition` filtered to one
+    ``decomposition`` is :func:`~bargainlab.analysis.effects.channel_decomposition` filtered to one
     cell (one row per component); the total is drawn in grey, the rest in colour.
     """
     _require(decomposition, ["component", "mean_diff", "ci_low", "ci_high"], "decomposition")

@@ -699,7 +699,7 @@ def _conclusion(
             ]
         if hurts:
             lines += ["Where it hurts:", "", *_listing(hurts, axes, "hurts"), ""]
-        advice = f"the seed essay's advice (here: {treatment} rather than {control})"
+        advice = f"the essay's advice (here: {treatment} rather than {control})"
         if hurts:
             where = "; ".join(
                 describe_cell(_cell_values(r, axes)) or "in this study"
@@ -708,12 +708,12 @@ def _conclusion(
             if len(hurts) > MAX_SENTENCES:
                 where += f"; and in {len(hurts) - MAX_SENTENCES} more cell(s)"
             lines.append(
-                f"**Where the seed's advice fails:** {advice} leaves the {records[0]['party']} "
+                f"**Where the essay's advice fails:** {advice} leaves the {records[0]['party']} "
                 f"worse off in later rounds {where}."
             )
         if not helps:
             lines.append(
-                f"**The seed's advice is not supported:** no cell shows {advice} leaving the "
+                f"**The essay's advice is not supported:** no cell shows {advice} leaving the "
                 f"{records[0]['party']} better placed in later rounds."
             )
         elif none and not hurts:
@@ -767,7 +767,7 @@ def _conclusion(
             lines.append(f"It does not spread {_starts(fails)}.")
         if spreads.empty:
             lines.append(
-                f"**Where the seed's advice fails:** {treatment} spreads from no starting mix."
+                f"**Where the essay's advice fails:** {treatment} spreads from no starting mix."
             )
         lines.append("")
     return lines
@@ -777,14 +777,16 @@ def _conclusion(
 
 
 def _calibration_section(summary: pd.DataFrame) -> list[str]:
-    """Directions of the human evidence (LITERATURE.md §3) that this run reproduces or not."""
+    """Directions of the human evidence (listed in the documentation's model page) that this run
+    reproduces or not."""
     rows = summary[summary["section"] == "calibration"]
     if rows.empty:
         return []
     lines = [
         "## Calibration against the human evidence",
         "",
-        "Signs only (LITERATURE.md §3): magnitudes from the papers are not comparable.",
+        "Signs only: magnitudes from the papers are not comparable (the sources are listed in "
+        "the documentation, *The model*, *Human evidence*).",
         "",
     ]
     table = []

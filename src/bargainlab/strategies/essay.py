@@ -1,4 +1,4 @@
-"""The seed essay's strategies for the party that is bound to lose, and the modest winner.
+"""The strategies of the essay "The art of losing in negotiations" for the party that is bound to lose, and the modest winner.
 
 The three "loser" strategies share one phase structure and differ only in what they do once
 they predict a loss, so that paired arms are identical up to that decision:
@@ -177,7 +177,11 @@ class FaceSaver(_Phased):
 
     name: ClassVar[str] = "face_saver"
     condition: bool = True
+    """Attach the compensation condition to its concessions (false: the same concessions
+    without it, the control for a worthless condition)."""
     last_resort: bool = True
+    """At its very last response of a round, accept a plain offer worth its bottom line
+    rather than let the round fail."""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -241,8 +245,11 @@ class ModestWinner(TimeDependent):
 
     name: ClassVar[str] = "modest_winner"
     margin: float = 0.05
+    """Least gain over its reservation value (utility) at which it counts as winning."""
     bump: float = 0.02
+    """How much more (utility) its reluctant counter-offer asks than the offer on the table."""
     modest: bool = True
+    """Accept reluctantly and hide its satisfaction (false: accept at once and show it)."""
 
     def __post_init__(self) -> None:
         super().__post_init__()

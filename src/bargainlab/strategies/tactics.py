@@ -28,7 +28,11 @@ from .registry import register
 
 
 def genius_target(t: np.ndarray, e: float, k: float, p_min: np.ndarray, p_max: float) -> np.ndarray:
-    """Target utility of a time-dependent tactic (LITERATURE.md §1e, T12)."""
+    """Target utility of a time-dependent tactic (Faratin, Sierra & Jennings 1998; Genius).
+
+    ``f(t) = k + (1 - k) * t ** (1 / e)``, ``target = p_min + (p_max - p_min) * (1 - f(t))``;
+    e.g. ``p_min = 0.2``, ``p_max = 1``, ``t = 0.5``: 0.975 (e = 0.2), 0.6 (e = 1), 0.4343 (e = 2).
+    """
     t = np.clip(np.asarray(t, dtype=float), 0.0, 1.0)
     f = np.full_like(t, k) if e == 0 else k + (1.0 - k) * t ** (1.0 / e)
     return p_min + (p_max - p_min) * (1.0 - f)

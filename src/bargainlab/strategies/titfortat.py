@@ -1,5 +1,5 @@
 """Relative tit-for-tat (Faratin, Sierra & Jennings 1998, "Negotiation decision functions for
-autonomous agents", Robotics and Autonomous Systems 24; LITERATURE.md §1e).
+autonomous agents", Robotics and Autonomous Systems 24).
 
 The agent reproduces, in percentage terms, the opponent's concession over its last two
 offers. Faratin et al. write it on issue values with a window of δ = 1:

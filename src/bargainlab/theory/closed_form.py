@@ -1,7 +1,8 @@
 """Closed-form references for the complete-information stage game.
 
 Every function returns the prediction of one published model, so that the engine and the
-equilibrium strategy can be checked against theory (``LITERATURE.md`` §1a, §2 T1–T7). The
+equilibrium strategy can be checked against theory (the documentation's model page lists
+the reference numbers, T1–T7). The
 pie has size 1; "share" is a position on the primary issue, "utility" is in [0, 1].
 
 * :func:`rubinstein` -- alternating offers with discounting, infinite or finite horizon

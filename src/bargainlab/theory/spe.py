@@ -89,7 +89,7 @@ def spe_thresholds(
 ) -> SPETables:
     """Subgame-perfect play of the engine's finite stage game, by backward induction.
 
-    The game is :func:`bargainlab.negotiation.negotiate`'s: at step s = 0..H−1 the proposer
+    The game is :func:`bargainlab.engine.negotiation.negotiate`'s: at step s = 0..H−1 the proposer
     (``first_mover`` at even s) offers x; agreement pays δ_i^s·u_i(x). After a rejection the
     talks break down with probability p (both get w), else the responder may exit (both get
     w) if ``allow_exit``, else play goes on; after the last rejection both get d. In step-s
