@@ -161,6 +161,30 @@ def test_face_saver_control_arm_without_the_condition(condition, demand, offer_s
     rnd.check({0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: offer_s4, 5: REJECT})
 
 
+@pytest.mark.parametrize(
+    ("demand", "offer_s4"),
+    [
+        # the opponent's demand leaves it 1 - 0.42 = 0.58; compensating the expected cost 0.1
+        # gives it 0.68, i.e. position 0.32, worth 0.32 + 0.2 = 0.52 >= 0.4 to the face-saver
+        (0.42, (0.32, True)),
+        # 0.25 -> 0.75 + 0.1 = 0.85 -> position 0.15, worth 0.35 < 0.4: it holds at A = 1
+        (0.25, 1.0),
+    ],
+)
+def test_face_saver_compensates_the_expected_cost_of_the_condition(demand, offer_s4):
+    """With an estimate of the obliged party's cost (0.1), the conditional offer gives the
+    opponent its demand plus that expected cost."""
+    script = Scripted(offers=(0, 0.3, 0, demand, 0, 0.1))
+    rnd = play(
+        create("face_saver"),
+        script,
+        reservation=0.4,
+        condition=condition_for(0),
+        condition_cost=0.1,
+    )
+    rnd.check({0: 1.0, 1: REJECT, 2: 1.0, 3: REJECT, 4: offer_s4, 5: REJECT})
+
+
 def test_face_saver_conditional_deal_settles_with_the_condition():
     """The script accepts the s4 offer (0.25, conditional). Party 1 meets the condition:
     u1(0.25) − 0.1 = 0.65 >= u1(fallback 0.5) = 0.5, so party 0 gets 0.25 + 0.2 = 0.45."""
@@ -395,3 +419,30 @@ def test_anchored_learner_does_not_update():
         belief, trace, obs, context, (Scripted(),), 0.1, np.array([True, True])
     )
     np.testing.assert_array_equal(belief.marginal(), np.tile(prior, (2, 1)))
+
+
+def test_expected_terms_learner_reads_a_conditional_concession_at_its_realised_terms():
+    """Party 1 holds a condition worth 0.2 and concedes to 0.6 with it attached; party 0 (the
+    obliged learner) would meet it (u0(0.6) − 0.1 >= u0(fallback 0)). The naive learner reads
+    party 1's bottom line as at most u1(0.6) = 0.4; the expected-terms learner as at most
+    0.4 + 0.2 = 0.6 (met, party 1 also gets the value): it learns less from the concession."""
+    n = 1
+    parties = (PartyBatch.build(n, deadline=6), PartyBatch.build(n, deadline=6))
+    condition = Condition(1, np.array([0.2]), np.array([0.1]), np.array([0.0]))
+    game = Game(Issue(), parties, horizon=6, condition=condition)
+    pair = (
+        Scripted(offers=(0.9, 0, 0.8, 0, 0.7, 0)),
+        Scripted(offers=(0, 0.6, 0, 0.6, 0, 0.6), conditional=True),
+    )
+    result = negotiate(game, pair, trace=True)
+    context = OwnerContext.public(game, 1, Carried(reference_point=np.full(n, 0.5)))
+    trace, obs = RoundTrace.from_result(result), observe(result, 0, 6)
+    grid = grid_points(101)
+    means = {}
+    for kind in ("naive", "expected_terms"):
+        belief = Belief.from_prior(np.full(101, 1 / 101), grid, n)
+        create("learner", kind=kind, noise=0.01).update_belief(
+            belief, trace, obs, context, (Scripted(),), 1e-6, np.ones(n, dtype=bool)
+        )
+        means[kind] = belief.mean()[0]
+    assert means["expected_terms"] > means["naive"] + 0.05

@@ -315,3 +315,87 @@ def test_unknown_name_lists_known_studies(study_file, tmp_path):
     study_file(STUDY, name="tiny.toml", folder=tmp_path / "experiments")
     with pytest.raises(ConfigError, match=r"known studies: .*tiny"):
         resolve_study_path("tinny", tmp_path / "experiments")
+
+
+# ---- reputation and designs ------------------------------------------------------------------
+
+REPUTATION = textwrap.dedent(
+    """\
+
+    [reputation]
+    holder = "supplier"
+    prior = { soft = 0.5, firm = 0.5 }
+    [reputation.types.soft]
+    name = "capitulator"
+    [reputation.types.firm]
+    name = "boulware"
+    """
+)
+
+
+def with_learning_supplier(text: str) -> str:
+    return text.replace('name = "time_dependent"\n\n[arms]', 'name = "learner"\n\n[arms]')
+
+
+def test_reputation_model_validates(tmp_path):
+    loaded = load_study(_write(tmp_path, with_learning_supplier(STUDY) + REPUTATION))
+    labels, policies, prior = loaded.study.reputation.ordered()
+    assert labels == ("soft", "firm") and prior == (0.5, 0.5)
+    assert [p.name for p in policies] == ["capitulator", "boulware"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        ("prior = { soft = 0.5, firm = 0.4 }", "reputation", ["sum to 1", "0.9"]),
+        ("prior = { soft = 1.0 }", "reputation", ["a probability for each type", "firm"]),
+        ("prior = { soft = 1.5, firm = -0.5 }", "reputation.prior", ["soft"]),
+    ],
+)
+def test_reputation_prior_must_be_a_distribution_over_the_types(tmp_path, change, field, words):
+    text = with_learning_supplier(STUDY) + REPUTATION.replace(
+        "prior = { soft = 0.5, firm = 0.5 }", change
+    )
+    err = error_of(tmp_path, text)
+    assert err.field.startswith(field)
+    for word in words:
+        assert word in str(err)
+
+
+def test_reputation_policy_must_be_registered(tmp_path):
+    text = with_learning_supplier(STUDY) + REPUTATION.replace(
+        'name = "boulware"', 'name = "mind_reader"'
+    )
+    err = error_of(tmp_path, text)
+    assert err.field == "reputation.types.firm.name"
+    assert "mind_reader" in err.message and "capitulator" in err.message
+
+
+def test_reputation_holder_must_learn(tmp_path):
+    err = error_of(tmp_path, STUDY + REPUTATION)
+    assert "does not learn" in str(err)
+
+
+def test_lookahead_out_of_range_names_the_parameter(tmp_path):
+    text = with_learning_supplier(STUDY).replace(
+        'name = "learner"\n\n[arms]', 'name = "learner"\nparams = { lookahead = 3 }\n\n[arms]'
+    )
+    err = error_of(tmp_path, text)
+    assert err.field == "strategies.supplier.params.lookahead"
+    assert "0 or 1" in err.message
+
+
+def test_treatment_rounds_is_all_or_a_number_with_a_continuation(tmp_path):
+    assert load_study(_write(tmp_path, STUDY)).study.arms.treatment_rounds == "all"
+    err = error_of(tmp_path, STUDY.replace("[arms]\n", "[arms]\ntreatment_rounds = 1\n", 1))
+    assert "continuation" in str(err)
+    text = STUDY.replace(
+        "[arms]\n", '[arms]\ntreatment_rounds = 1\ncontinuation = { name = "linear" }\n', 1
+    )
+    assert load_study(_write(tmp_path, text)).study.arms.treatment_rounds == 1
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "study.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

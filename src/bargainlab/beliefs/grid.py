@@ -138,19 +138,20 @@ class Belief:
             or lik.shape[1] not in (1, self.n_types)
         ):
             raise ValueError(f"likelihood has shape {likelihood.shape}, expected {self.mass.shape}")
-        if rows is not None:
-            index = np.flatnonzero(rows)
-            lik = lik[index] if lik.shape[0] == self.n else lik
-            mass = self.mass[index]
-        else:
-            mass = self.mass
+        # A round whose likelihood is the same for every candidate teaches nothing: those rows
+        # keep their posterior exactly (renormalising would only add rounding).
+        flat = lik.reshape(lik.shape[0], -1)
+        informative = flat.min(axis=1) != flat.max(axis=1)
+        rows = informative if rows is None else (np.asarray(rows, dtype=bool) & informative)
+        index = np.flatnonzero(rows)
+        if index.size == 0:
+            return
+        lik = lik[index]
+        mass = self.mass[index]
         post = mass * (tremble + (1.0 - tremble) * np.maximum(lik, 0.0))
         post /= post.sum(axis=(1, 2), keepdims=True)
-        if rows is None:
-            self.mass = post
-        else:
-            self.mass = self.mass.copy()
-            self.mass[index] = post
+        self.mass = self.mass.copy()
+        self.mass[index] = post
 
     def persist(self, rho: float) -> None:
         """Predictive belief for the next round: the reservation value is kept with

@@ -89,32 +89,64 @@ def _codes(
     x_obs: np.ndarray,
     cond_obs: np.ndarray,
     response_obs: np.ndarray,
+    *,
+    stateful: bool = True,
 ) -> np.ndarray:
     """Per entry: 0 if the policy does what was observed at ``step``; -1 if it would have
     asked for less / accepted (the true bottom line is higher); +1 if it would have asked for
     more / rejected (lower); :data:`MISMATCH` if it differs in a way no bottom line explains.
 
     ``proposes`` marks the entries where the owner made the offer (else it responded to
-    ``x_obs``)."""
+    ``x_obs``). A ``stateful`` policy is asked both to propose and to respond at every step,
+    as the engine does; a policy without state within the round only for what was observed
+    (when every entry has the same role, the other call is skipped)."""
+    if not stateful and proposes.all():
+        return _offer_codes(side, view, policy, state, step, x_obs, cond_obs)
+    if not stateful and not proposes.any():
+        return _response_codes(view, policy, state, step, x_obs, cond_obs, response_obs)
+    offer_code = _offer_codes(side, view, policy, state, step, x_obs, cond_obs)
+    response_code = _response_codes(view, policy, state, step, x_obs, cond_obs, response_obs)
+    return np.where(proposes, offer_code, response_code).astype(np.int8)
+
+
+def _offer_codes(
+    side: int,
+    view: SideView,
+    policy: Policy,
+    state: dict[str, Any],
+    step: int,
+    x_obs: np.ndarray,
+    cond_obs: np.ndarray,
+) -> np.ndarray:
     sign = 1.0 if side == 0 else -1.0  # the owner's utility increases with sign * x
     offer = _as_offer(policy.propose(view, state, step))
     x_pred = view.issue.snap(offer.x, np.full(offer.x.shape, side))
     cond_pred = np.asarray(offer.conditional, dtype=bool)
     gap = sign * (x_pred - x_obs)
-    offer_code = np.where(
+    return np.where(
         np.abs(gap) <= _TOL, np.where(cond_pred == cond_obs, 0, MISMATCH), np.where(gap < 0, -1, 1)
-    )
+    ).astype(np.int8)
+
+
+def _response_codes(
+    view: SideView,
+    policy: Policy,
+    state: dict[str, Any],
+    step: int,
+    x_obs: np.ndarray,
+    cond_obs: np.ndarray,
+    response_obs: np.ndarray,
+) -> np.ndarray:
     response = np.asarray(policy.respond(view, state, step, Offer(x_obs, cond_obs)), dtype=np.int8)
     accepted_obs = response_obs == ACCEPT
     accepted_pred = response == ACCEPT
-    response_code = np.where(
+    return np.where(
         response == response_obs,
         0,
         np.where(
             accepted_pred & ~accepted_obs, -1, np.where(~accepted_pred & accepted_obs, 1, MISMATCH)
         ),
-    )
-    return np.where(proposes, offer_code, response_code).astype(np.int8)
+    ).astype(np.int8)
 
 
 def replay_likelihood(
@@ -160,6 +192,15 @@ def bisection_likelihood(
     (the two searches run side by side, one evaluation per halving).
     """
     m, grid = rows.shape[0], theta.shape[0]
+    # Replicates with the same first mover have the same role at every step: evaluate them
+    # together, so each step asks the policy for an offer or for a response, not both.
+    first_mover = trace.proposer[0, rows]
+    groups = [np.flatnonzero(first_mover == side) for side in (0, 1)]
+    if all(g.size for g in groups):
+        out = np.empty((m, grid))
+        for g in groups:
+            out[g] = bisection_likelihood(policy, trace, context, theta, rows[g])
+        return out
     lo = np.zeros(m, dtype=np.int64)
     hi = np.full(m, grid - 1, dtype=np.int64)
     # The probe batch holds the entries still in play, twice (low and high candidates); it is

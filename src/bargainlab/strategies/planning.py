@@ -14,8 +14,8 @@ probability
 and this round is worth ``EU(j) = P(j) U_j + (1 - P(j)) d`` with ``U_j`` the learner's own
 utility of the demand and ``d`` its disagreement payoff.
 
-Lookahead (``lookahead = 1``): the learner also values what the round's outcome will teach
-it. If the demand is accepted it learns ``tau <= v_j`` (the posterior is truncated there); if
+Lookahead (``lookahead = 1``): the learner also values the rounds to come and what this
+round's outcome will teach it. If the demand is accepted it learns ``tau <= v_j`` (the posterior is truncated there); if
 it is rejected it learns ``tau > v_j``, or the relationship ends (``ends_on_disagreement``)
 and it gets its outside option ``w`` in every later round. Between rounds the reservation
 value is kept with probability ``rho`` and redrawn within the type otherwise (the type
@@ -26,8 +26,9 @@ persists), and next round the learner will again choose its best demand. A deman
 with ``W_acc(j)`` (``W_rej(j)``) the best next-round expected utility after an acceptance
 (rejection) of ``j`` and ``R`` the number of rounds left after this one: the rounds after the
 next are valued like the next (later learning is not anticipated), which is what "one round
-of lookahead" means here. With ``lookahead = 0``, or without learning, or in the last round,
-``V = EU``. The learner demands ``argmax_j V(j)``. The lookahead term is computed for
+of lookahead" means here. Without learning (the information channel off, or an anchored learner)
+the outcome teaches nothing and next round's belief is this one, persisted; a rejection may
+still end the relationship. With ``lookahead = 0``, or in the last round, ``V = EU``. The learner demands ``argmax_j V(j)``. The lookahead term is computed for
 :data:`LOOKAHEAD_CANDIDATES` evenly spaced demands (this round's and next round's) and
 interpolated linearly in between, which keeps its cost at ``26 x 26`` per replicate.
 
@@ -65,6 +66,30 @@ def acceptance_by_type(mass: np.ndarray, thresholds: np.ndarray, values: np.ndar
     return np.cumsum(sums.reshape(n, k, j + 1)[:, :, :j], axis=2)
 
 
+def _merge_alike(
+    mass: np.ndarray, thresholds: np.ndarray, conditional: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge the types that have the same agreement thresholds in every replicate and the same
+    prior over the reservation value: the planning model cannot tell them apart, and merging
+    them (summing their posterior mass) changes nothing in it but its cost."""
+    keep: list[int] = []
+    members: list[list[int]] = []
+    for k in range(mass.shape[1]):
+        for group, first in zip(members, keep, strict=True):
+            if np.array_equal(thresholds[:, k], thresholds[:, first]) and np.array_equal(
+                conditional[k], conditional[first]
+            ):
+                group.append(k)
+                break
+        else:
+            keep.append(k)
+            members.append([k])
+    if len(keep) == mass.shape[1]:
+        return mass, thresholds, conditional
+    merged = np.stack([mass[:, group].sum(axis=1) for group in members], axis=1)
+    return merged, thresholds[:, keep], conditional[keep]
+
+
 def choose_demand(
     mass: np.ndarray,
     prior: np.ndarray,
@@ -85,29 +110,48 @@ def choose_demand(
     the opponent's utility of each candidate demand and ``own_utility`` ``(n, J)`` the
     learner's; ``disagreement`` and ``outside_option`` are ``(n,)``.
     """
+    conditional = prior / np.maximum(prior.sum(axis=1, keepdims=True), 1e-300)
+    mass, thresholds, conditional = _merge_alike(mass, thresholds, conditional)
     by_type = acceptance_by_type(mass, thresholds, values)
     accept = by_type.sum(axis=1)  # (n, J)
     d = disagreement[:, None]
     value = accept * own_utility + (1.0 - accept) * d
-    if lookahead and outlook.rounds_left > 0 and outlook.learning:
-        conditional = prior / np.maximum(prior.sum(axis=1, keepdims=True), 1e-300)
+    if lookahead and outlook.rounds_left > 0:
+        common = bool(np.all(thresholds == thresholds[:1]))
+        rows = thresholds[:1] if common else thresholds
         prior_cdf = acceptance_by_type(
-            np.broadcast_to(conditional[None], mass.shape), thresholds, values
+            np.broadcast_to(conditional[None], rows.shape), rows, values
         )  # Q_k(j): the prior CDF of tau within each type
+        prior_cdf = np.broadcast_to(prior_cdf, (mass.shape[0], *prior_cdf.shape[1:]))
         types = mass.sum(axis=2)  # (n, K)
-        # types no replicate gives a probability above TYPE_FLOOR contribute nothing
-        present = types.max(axis=0) > TYPE_FLOOR
-        coarse = _coarse(values.shape[0])
-        by_type_c = by_type[:, present][:, :, coarse]
-        prior_cdf_c = prior_cdf[:, present][:, :, coarse]
-        future = np.empty((mass.shape[0], coarse.size))
-        for lo in range(0, mass.shape[0], chunk):
-            sl = slice(lo, lo + chunk)
-            future[sl] = _continuation(
-                by_type_c[sl], accept[sl][:, coarse], types[sl][:, present], prior_cdf_c[sl],
-                own_utility[sl][:, coarse], disagreement[sl], outside_option[sl], outlook,
-            )  # fmt: skip
-        value = value + outlook.rounds_left * _interpolate(future, coarse, values.shape[0])
+        # With rho = 0 and a single type, what a round teaches is forgotten by the next: the
+        # learning and non-learning continuations are the same, so they are computed alike.
+        learns = outlook.learning and not (outlook.rho == 0.0 and mass.shape[1] == 1)
+        if learns:
+            # types no replicate gives a probability above TYPE_FLOOR contribute nothing
+            present = types.max(axis=0) > TYPE_FLOOR
+            coarse = _coarse(values.shape[0])
+            by_type_c = by_type[:, present][:, :, coarse]
+            prior_cdf_c = prior_cdf[:, present][:, :, coarse]
+            future = np.empty((mass.shape[0], coarse.size))
+            for lo in range(0, mass.shape[0], chunk):
+                sl = slice(lo, lo + chunk)
+                future[sl] = _continuation(
+                    by_type_c[sl], accept[sl][:, coarse], types[sl][:, present], prior_cdf_c[sl],
+                    own_utility[sl][:, coarse], disagreement[sl], outside_option[sl], outlook,
+                )  # fmt: skip
+            value = value + outlook.rounds_left * _interpolate(future, coarse, values.shape[0])
+        else:
+            value = value + outlook.rounds_left * _static_continuation(
+                by_type,
+                accept,
+                types,
+                prior_cdf,
+                own_utility,
+                disagreement,
+                outside_option,
+                outlook,
+            )
     best = np.argmax(value, axis=1)
     return own_utility[np.arange(own_utility.shape[0]), best]
 
@@ -137,6 +181,27 @@ def _interpolate(values: np.ndarray, at: np.ndarray, candidates: int) -> np.ndar
     lower = upper - 1
     weight = (np.arange(candidates) - at[lower]) / (at[upper] - at[lower])
     return values[:, lower] * (1.0 - weight) + values[:, upper] * weight
+
+
+def _static_continuation(
+    by_type: np.ndarray,
+    accept: np.ndarray,
+    types: np.ndarray,
+    prior_cdf: np.ndarray,
+    own_utility: np.ndarray,
+    disagreement: np.ndarray,
+    outside_option: np.ndarray,
+    outlook: Outlook,
+) -> np.ndarray:
+    """``(n, J)``: the continuation when this round teaches nothing: next round's belief is
+    this one, persisted (``P_next(j') = sum_k rho P_k(j') + (1 - rho) M_k Q_k(j')``), whatever
+    the outcome; a rejection still ends the relationship when the rules say so."""
+    rho = outlook.rho
+    nxt = rho * accept + (1.0 - rho) * np.einsum("nk,nkj->nj", types, prior_cdf)
+    gain = own_utility - disagreement[:, None]
+    best = disagreement + np.maximum(np.max(nxt * gain, axis=1), 0.0)
+    after_rejection = outside_option if outlook.ends_on_disagreement else best
+    return accept * best[:, None] + (1.0 - accept) * after_rejection[:, None]
 
 
 def _continuation(

@@ -113,12 +113,14 @@ def play(
     condition: Condition | None = None,
     reference_point: float | None = None,
     belief: Posterior | None = None,
+    condition_cost: float | None = None,
 ) -> ScriptedRound:
     """Play ``strategy`` (as party ``side``) against ``scripted`` for one round of one replicate.
 
     ``reservation`` and ``curvature`` are the strategy's own; ``delta`` and ``outside`` are per
     party. ``reference_point`` (a position) and ``belief`` go into the strategy's own view, as
-    a relationship would carry them.
+    a relationship would carry them, and so does ``condition_cost`` (the condition holder's
+    estimate of the obliged party's cost).
     """
     parties = [
         PartyBatch.build(1, delta=delta[i], outside_option=outside[i], deadline=horizon)
@@ -136,6 +138,7 @@ def play(
     own = Carried(
         belief=belief,
         reference_point=None if reference_point is None else np.array([reference_point]),
+        condition_cost=None if condition_cost is None else np.array([condition_cost]),
     )
     carried = (own, Carried()) if side == 0 else (Carried(), own)
     pair = (strategy, scripted) if side == 0 else (scripted, strategy)

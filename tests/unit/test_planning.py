@@ -1,0 +1,120 @@
+"""The learner's planning model: acceptance probabilities, the one-round lookahead, merging
+alike types, and the reputation it plans with."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bargainlab.engine.views import Outlook
+from bargainlab.strategies.planning import acceptance_by_type, choose_demand
+
+
+@given(
+    n=st.integers(1, 5),
+    k=st.integers(1, 4),
+    g=st.integers(2, 12),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_acceptance_by_type_is_the_brute_force_sum(n, k, g, seed):
+    gen = np.random.default_rng(seed)
+    mass = gen.dirichlet(np.ones(k * g), size=n).reshape(n, k, g)
+    thresholds = np.sort(gen.choice(np.linspace(0, 1, 7), size=(n, k, g)), axis=2)
+    values = np.linspace(0, 1, 9)
+    got = acceptance_by_type(mass, thresholds, values)
+    brute = (
+        mass[:, :, :, None] * (thresholds[:, :, :, None] <= values[None, None, None, :] + 1e-12)
+    ).sum(axis=2)
+    np.testing.assert_allclose(got, brute, atol=1e-12)
+    # thresholds need not be sorted
+    order = gen.permutation(g)
+    np.testing.assert_allclose(
+        acceptance_by_type(mass[:, :, order], thresholds[:, :, order], values), brute, atol=1e-12
+    )
+
+
+def _inputs(n=4, g=21, seed=0):
+    gen = np.random.default_rng(seed)
+    theta = np.linspace(0, 1, g)
+    prior = np.full((1, g), 1 / g)
+    mass = np.tile(prior, (n, 1, 1))
+    mass = mass * gen.uniform(0.5, 1.5, mass.shape)
+    mass /= mass.sum(axis=(1, 2), keepdims=True)
+    thresholds = np.broadcast_to(theta, mass.shape)
+    own = 1.0 - theta[None, :].repeat(n, 0)  # linear, opposed utilities
+    return mass, prior, thresholds, theta, own, np.full(n, 0.2), np.full(n, 0.2)
+
+
+def test_myopic_demand_maximises_expected_utility_by_hand():
+    """With a flat prior on 5 points and fallback 0.3: EU = 0.44, 0.48, 0.42, 0.26, 0 -> the
+    demand worth 0.75 to the learner."""
+    theta = np.linspace(0, 1, 5)
+    mass = np.full((1, 1, 5), 0.2)
+    got = choose_demand(
+        mass, mass[0], np.broadcast_to(theta, mass.shape), theta, (1 - theta)[None, :],
+        np.array([0.3]), np.array([0.3]), Outlook(0, 1.0, True, True), 1,
+    )  # fmt: skip
+    assert got == pytest.approx([0.75])
+
+
+def test_lookahead_matters_only_when_there_is_a_future():
+    args = _inputs()
+    last = choose_demand(*args, Outlook(0, 0.8, True, True), 1)
+    myopic = choose_demand(*args, Outlook(5, 0.8, True, True), 0)
+    np.testing.assert_array_equal(last, myopic)
+    ahead = choose_demand(*args, Outlook(5, 0.8, True, True), 1)
+    # valuing the relationship's future makes the learner ask for less somewhere
+    assert (ahead <= myopic + 1e-12).all() and (ahead < myopic - 1e-12).any()
+
+
+def test_with_rho_zero_and_one_type_learning_changes_nothing():
+    """What one round teaches is forgotten by the next: the demand with and without learning
+    is bitwise the same (the information channel's null holds exactly)."""
+    args = _inputs()
+    on = choose_demand(*args, Outlook(3, 0.0, True, True), 1)
+    off = choose_demand(*args, Outlook(3, 0.0, True, False), 1)
+    np.testing.assert_array_equal(on, off)
+
+
+def test_types_with_identical_thresholds_are_merged_exactly():
+    """Splitting one type into two with the same thresholds and prior changes no demand."""
+    mass, prior, thresholds, theta, own, d, w = _inputs(n=6, seed=3)
+    one = choose_demand(mass, prior, thresholds, theta, own, d, w, Outlook(4, 0.6, True, True), 1)
+    split = np.concatenate([mass * 0.3, mass * 0.7], axis=1)
+    two = choose_demand(
+        split, np.concatenate([prior * 0.3, prior * 0.7]), np.concatenate([thresholds] * 2, axis=1),
+        theta, own, d, w, Outlook(4, 0.6, True, True), 1,
+    )  # fmt: skip
+    np.testing.assert_allclose(one, two, atol=1e-12)
+
+
+def test_an_obstinate_reputation_makes_the_learner_accommodate():
+    """Two types: an obstinate one that agrees only if left 0.6, and one that agrees at its
+    bottom line (uniform on [0, 0.5]). The more the learner believes in obstinacy, the more
+    it leaves the opponent: the reputation is priced in."""
+    g = 51
+    theta = np.linspace(0, 1, g)
+    bottom = np.where(theta <= 0.5, 1.0, 0.0)
+    bottom /= bottom.sum()
+    own = (1 - theta)[None, :]
+    thresholds = np.stack([np.full(g, 0.6), theta])[None]
+    demands = []
+    for z in (0.05, 0.3, 0.6):
+        mass = np.stack([z * bottom, (1 - z) * bottom])[None]
+        demands.append(
+            choose_demand(
+                mass,
+                mass[0],
+                thresholds,
+                theta,
+                own,
+                np.array([0.1]),
+                np.array([0.1]),
+                Outlook(3, 1.0, True, True),
+                1,
+            )[0]
+        )
+    assert demands[0] > demands[1] >= demands[2]
+    assert demands[2] == pytest.approx(0.4)
