@@ -85,14 +85,7 @@ def result_arrays(result: NegotiationResult) -> dict[str, np.ndarray]:
 
 def sub_game(game: Game, index: np.ndarray) -> Game:
     """The same games for the replicates ``index`` only (in that order)."""
-    p0, p1 = game.parties
-    return dataclasses.replace(
-        game,
-        parties=(p0.take(index), p1.take(index)),
-        breakdown=game.breakdown[index],
-        first_mover=game.first_mover[index],
-        status_quo=game.status_quo[index],
-    )
+    return game.take(index)
 
 
 # ---- invariants -----------------------------------------------------------------------------

@@ -38,8 +38,8 @@ def test_acceptance_by_type_is_the_brute_force_sum(n, k, g, seed):
 def _inputs(n=4, g=21, seed=0):
     gen = np.random.default_rng(seed)
     theta = np.linspace(0, 1, g)
-    prior = np.full((1, g), 1 / g)
-    mass = np.tile(prior, (n, 1, 1))
+    prior = np.full((n, 1, g), 1 / g)  # each replicate's prior within its one type
+    mass = prior.copy()
     mass = mass * gen.uniform(0.5, 1.5, mass.shape)
     mass /= mass.sum(axis=(1, 2), keepdims=True)
     thresholds = np.broadcast_to(theta, mass.shape)
@@ -53,7 +53,7 @@ def test_myopic_demand_maximises_expected_utility_by_hand():
     theta = np.linspace(0, 1, 5)
     mass = np.full((1, 1, 5), 0.2)
     got = choose_demand(
-        mass, mass[0], np.broadcast_to(theta, mass.shape), theta, (1 - theta)[None, :],
+        mass, mass, np.broadcast_to(theta, mass.shape), theta, (1 - theta)[None, :],
         np.array([0.3]), np.array([0.3]), Outlook(0, 1.0, True, True), 1,
     )  # fmt: skip
     assert got == pytest.approx([0.75])
@@ -84,7 +84,7 @@ def test_types_with_identical_thresholds_are_merged_exactly():
     one = choose_demand(mass, prior, thresholds, theta, own, d, w, Outlook(4, 0.6, True, True), 1)
     split = np.concatenate([mass * 0.3, mass * 0.7], axis=1)
     two = choose_demand(
-        split, np.concatenate([prior * 0.3, prior * 0.7]), np.concatenate([thresholds] * 2, axis=1),
+        split, np.concatenate([prior, prior], axis=1), np.concatenate([thresholds] * 2, axis=1),
         theta, own, d, w, Outlook(4, 0.6, True, True), 1,
     )  # fmt: skip
     np.testing.assert_allclose(one, two, atol=1e-12)
@@ -103,10 +103,11 @@ def test_an_obstinate_reputation_makes_the_learner_accommodate():
     demands = []
     for z in (0.05, 0.3, 0.6):
         mass = np.stack([z * bottom, (1 - z) * bottom])[None]
+        conditional = np.stack([bottom, bottom])[None]
         demands.append(
             choose_demand(
                 mass,
-                mass[0],
+                conditional,
                 thresholds,
                 theta,
                 own,

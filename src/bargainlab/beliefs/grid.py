@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .priors import PriorTable
+
 
 @dataclass
 class Belief:
@@ -37,8 +39,11 @@ class Belief:
     ----------
     grid:
         ``(G,)`` base grid of reservation values in [0, 1].
-    prior:
-        ``(K, G)`` common joint prior (rows: types); it sums to 1.
+    priors:
+        ``(P, K, G)`` the distinct joint priors of the batch (each sums to 1); replicate ``i``
+        has prior ``priors[prior_index[i]]`` (a batch that stacks sweep cells holds several).
+    prior_index:
+        ``(n,)`` each replicate's prior.
     mass:
         ``(n, K, G)`` current posterior; each replicate's mass sums to 1.
     labels:
@@ -49,7 +54,8 @@ class Belief:
     """
 
     grid: np.ndarray
-    prior: np.ndarray
+    priors: np.ndarray
+    prior_index: np.ndarray
     mass: np.ndarray
     labels: tuple[str, ...] = ("",)
     offset: float = 0.0
@@ -57,30 +63,36 @@ class Belief:
     @classmethod
     def from_prior(
         cls,
-        prior: np.ndarray,
+        prior: np.ndarray | PriorTable,
         grid: np.ndarray,
         n: int,
         *,
         type_prior: np.ndarray | None = None,
         labels: tuple[str, ...] | None = None,
     ) -> Belief:
-        """``n`` copies of the prior ``type_prior[k] * prior[g]`` (one type by default)."""
-        prior = np.asarray(prior, dtype=float)
-        weights = np.ones(1) if type_prior is None else np.asarray(type_prior, dtype=float)
-        if prior.shape != grid.shape:
-            raise ValueError(f"prior has shape {prior.shape}, the grid {grid.shape}")
-        if (
-            weights.ndim != 1
-            or np.any(weights < 0)
-            or not np.isclose(weights.sum(), 1.0, atol=1e-9)
-        ):
-            raise ValueError("type_prior must be a probability vector")
+        """``n`` replicates with prior ``type_prior[k] * prior[g]``: ``prior`` is one pmf over
+        the reservation value or a :class:`PriorTable` (one per replicate); ``type_prior`` is
+        ``(K,)`` or, per replicate, ``(n, K)`` (one type by default)."""
+        table = prior if isinstance(prior, PriorTable) else PriorTable.single(prior, n)
+        if table.n != n or table.mass.shape[1] != grid.shape[0]:
+            raise ValueError(f"the prior has {table.n} rows of {table.mass.shape[1]} points, expected {n} of {grid.shape[0]}")
+        weights = np.ones((1, 1)) if type_prior is None else np.atleast_2d(np.asarray(type_prior, dtype=float))
+        if np.any(weights < 0) or not np.allclose(weights.sum(axis=1), 1.0, atol=1e-9):
+            raise ValueError("type_prior must be a probability vector (per replicate)")
+        k = weights.shape[1]
         if labels is None:
-            labels = tuple(str(k) for k in range(weights.size)) if weights.size > 1 else ("",)
-        if len(labels) != weights.size:
-            raise ValueError(f"{len(labels)} labels for {weights.size} types")
-        joint = weights[:, None] * prior[None, :]
-        return cls(grid=grid, prior=joint, mass=np.tile(joint, (n, 1, 1)), labels=tuple(labels))
+            labels = tuple(str(i) for i in range(k)) if k > 1 else ("",)
+        if len(labels) != k:
+            raise ValueError(f"{len(labels)} labels for {k} types")
+        type_rows = np.broadcast_to(weights, (n, k)) if weights.shape[0] == 1 else weights
+        if type_rows.shape[0] != n:
+            raise ValueError(f"type_prior has {type_rows.shape[0]} rows, expected {n}")
+        # the distinct (reservation prior, type prior) pairs of the batch
+        keys = np.concatenate([table.index[:, None].astype(float), type_rows], axis=1)
+        unique, prior_index = np.unique(keys, axis=0, return_inverse=True)
+        priors = unique[:, 1:, None] * table.mass[unique[:, 0].astype(np.int64)][:, None, :]
+        prior_index = prior_index.reshape(-1).astype(np.int64)
+        return cls(grid=grid, priors=priors, prior_index=prior_index, mass=priors[prior_index].copy(), labels=tuple(labels))
 
     @property
     def n(self) -> int:
@@ -153,18 +165,30 @@ class Belief:
         self.mass = self.mass.copy()
         self.mass[index] = post
 
-    def persist(self, rho: float) -> None:
+    @property
+    def prior(self) -> np.ndarray:
+        """``(n, K, G)``: each replicate's joint prior."""
+        return self.priors[self.prior_index]
+
+    def conditional_prior(self) -> np.ndarray:
+        """``(n, K, G)``: each replicate's prior over the reservation value within each type."""
+        priors = self.priors / np.maximum(self.priors.sum(axis=2, keepdims=True), 1e-300)
+        return priors[self.prior_index]
+
+    def persist(self, rho: float | np.ndarray) -> None:
         """Predictive belief for the next round: the reservation value is kept with
-        probability ``rho`` and redrawn from the prior otherwise; the type persists."""
-        if rho == 1.0:
+        probability ``rho`` (a number, or one per replicate) and redrawn from the prior
+        otherwise; the type persists."""
+        rho = np.asarray(rho, dtype=float)
+        if np.all(rho == 1.0):
             return
-        conditional = self.prior / np.maximum(self.prior.sum(axis=1, keepdims=True), 1e-300)
-        redrawn = self.type_probabilities()[:, :, None] * conditional[None, :, :]
-        self.mass = rho * self.mass + (1.0 - rho) * redrawn
+        redrawn = self.type_probabilities()[:, :, None] * self.conditional_prior()
+        keep = rho[:, None, None] if rho.ndim == 1 else rho
+        self.mass = keep * self.mass + (1.0 - keep) * redrawn
 
     def take(self, rows: np.ndarray) -> Belief:
         """The posteriors of a subset of replicates (a copy)."""
-        return Belief(self.grid, self.prior, self.mass[rows].copy(), self.labels, self.offset)
+        return Belief(self.grid, self.priors, self.prior_index[rows], self.mass[rows].copy(), self.labels, self.offset)
 
     def pit(self, value_index: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
         """The randomised probability integral transform of the true reservation values.

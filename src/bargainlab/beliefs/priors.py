@@ -8,6 +8,8 @@ exactly the distribution the types are drawn from.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Annotated
 
 import numpy as np
@@ -80,10 +82,65 @@ def prior_mass(prior: Prior, grid: np.ndarray) -> np.ndarray:
 
 
 def draw_from(mass: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
-    """Inverse-CDF draws of grid indices from a ``(G,)`` pmf for uniforms of shape ``(n,)``."""
-    cdf = np.cumsum(mass)
-    cdf[-1] = 1.0
-    return np.searchsorted(cdf, uniforms, side="right").clip(0, mass.shape[0] - 1)
+    """Inverse-CDF draws of grid indices for uniforms of shape ``(n,)``, from one ``(G,)`` pmf
+    or from one pmf per draw, ``(n, G)``."""
+    cdf = np.cumsum(np.atleast_2d(mass), axis=1)
+    cdf[:, -1] = 1.0
+    count = (cdf <= np.asarray(uniforms)[:, None]).sum(axis=1)
+    return count.clip(0, cdf.shape[1] - 1)
 
 
-__all__ = ["Prior", "TruncatedNormal", "Uniform", "draw_from", "grid_points", "prior_mass"]
+@dataclass(frozen=True)
+class PriorTable:
+    """One prior on the grid per replicate, stored once per distinct prior.
+
+    ``mass`` has shape ``(P, G)`` (the distinct pmfs) and ``index`` shape ``(n,)`` (which pmf
+    each replicate has). A batch that stacks several sweep cells holds each cell's prior
+    once.
+    """
+
+    mass: np.ndarray
+    index: np.ndarray
+
+    @classmethod
+    def single(cls, mass: np.ndarray, n: int) -> PriorTable:
+        """The same pmf for ``n`` replicates."""
+        return cls(np.asarray(mass, dtype=float)[None, :], np.zeros(n, dtype=np.int64))
+
+    @classmethod
+    def stack(cls, tables: Sequence[PriorTable]) -> PriorTable:
+        """The replicates of several tables, one after the other (equal pmfs kept once)."""
+        distinct: list[np.ndarray] = []
+        index = []
+        for table in tables:
+            local = np.empty(table.mass.shape[0], dtype=np.int64)
+            for p, pmf in enumerate(table.mass):
+                for q, known in enumerate(distinct):
+                    if np.array_equal(pmf, known):
+                        local[p] = q
+                        break
+                else:
+                    distinct.append(pmf)
+                    local[p] = len(distinct) - 1
+            index.append(local[table.index])
+        return cls(np.stack(distinct), np.concatenate(index))
+
+    @property
+    def n(self) -> int:
+        return self.index.shape[0]
+
+    def rows(self) -> np.ndarray:
+        """``(n, G)``: each replicate's pmf."""
+        return self.mass[self.index]
+
+    def take(self, rows: np.ndarray) -> PriorTable:
+        return PriorTable(self.mass, self.index[rows])
+
+    def draw(self, uniforms: np.ndarray) -> np.ndarray:
+        """One grid index per replicate, drawn from its own pmf (inverse CDF)."""
+        if self.mass.shape[0] == 1:
+            return draw_from(self.mass[0], uniforms)
+        return draw_from(self.rows(), uniforms)
+
+
+__all__ = ["Prior", "PriorTable", "TruncatedNormal", "Uniform", "draw_from", "grid_points", "prior_mass"]

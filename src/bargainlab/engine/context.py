@@ -57,7 +57,7 @@ class OwnerContext:
             outside_option=owner.outside_option,
             delta=owner.delta,
             curvature=owner.curvature,
-            deadline=np.full(owner.n, game.horizon, dtype=np.int64),
+            deadline=np.asarray(game.horizon, dtype=np.int64).copy(),
         )
         masked_game = game.with_party(side, masked)
         condition = game.condition
@@ -91,7 +91,7 @@ class OwnerContext:
         return self.owner.outside_option
 
     @property
-    def horizon(self) -> int:
+    def horizon(self) -> np.ndarray:
         return self.game.horizon
 
     @property

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .._checks import as_batch, check_choice, check_scalar
+from .._checks import as_batch, check_choice
 from .parties import PartyBatch
 from .rng import STREAM_BREAKDOWN, StreamRNG
 from .terms import Condition, Issue, settle, utility
@@ -62,7 +62,8 @@ class Game:
     parties:
         ``(party0, party1)``: party 0 prefers high positions.
     horizon:
-        Maximum number of offers in a round (the public deadline ``T``), at least 1.
+        Maximum number of offers in a round (the public deadline ``T``), at least 1: one
+        number, or one per replicate (a batch that stacks sweep cells of different lengths).
     breakdown:
         Probability in [0, 1] that talks break down after a rejection (per replicate).
     first_mover:
@@ -80,7 +81,7 @@ class Game:
 
     issue: Issue
     parties: tuple[PartyBatch, PartyBatch]
-    horizon: int = 100
+    horizon: Any = 100
     breakdown: Any = 0.0
     first_mover: Any = 0
     disagreement: str = "outside_options"
@@ -98,8 +99,7 @@ class Game:
             raise ValueError(
                 f"both parties must have the same batch size, got {n} and {self.parties[1].n}"
             )
-        check_scalar("horizon", self.horizon, low=1, integer=True)
-        object.__setattr__(self, "horizon", int(self.horizon))
+        object.__setattr__(self, "horizon", as_batch("horizon", self.horizon, n, low=1, integer=True))
         object.__setattr__(
             self, "breakdown", as_batch("breakdown", self.breakdown, n, low=0, high=1)
         )
@@ -126,7 +126,7 @@ class Game:
         return Game(
             self.issue,
             (self.parties[0].take(index), self.parties[1].take(index)),
-            horizon=self.horizon,
+            horizon=self.horizon[index],
             breakdown=self.breakdown[index],
             first_mover=self.first_mover[index],
             disagreement=self.disagreement,

@@ -109,9 +109,9 @@ class Posterior(Protocol):
         """``(n, K, G)`` posterior probabilities of (type, reservation value)."""
         ...
 
-    @property
-    def prior(self) -> np.ndarray:
-        """``(K, G)`` the common prior (types are redrawn from it between rounds)."""
+    def conditional_prior(self) -> np.ndarray:
+        """``(n, K, G)`` each replicate's prior over the reservation value within each type
+        (what a reservation value is redrawn from between rounds)."""
         ...
 
     def marginal(self) -> np.ndarray:
@@ -145,6 +145,10 @@ class OpponentModel(Protocol):
         :class:`~bargainlab.engine.context.OwnerContext`)."""
         ...
 
+    def agreement_rule(self) -> Any:
+        """A hashable key: models with equal keys have the same agreement thresholds."""
+        ...
+
 
 @dataclass(frozen=True)
 class Levers:
@@ -164,14 +168,21 @@ class Levers:
 class Outlook:
     """What a side knows about the rest of a relationship (its public rules)."""
 
-    rounds_left: int = 0
-    """Rounds after the current one (0 in a one-shot game)."""
-    rho: float = 1.0
-    """Probability that a reservation value is kept from one round to the next."""
+    rounds_left: int | np.ndarray = 0
+    """Rounds after the current one (0 in a one-shot game); one number, or one per replicate."""
+    rho: float | np.ndarray = 1.0
+    """Probability that a reservation value is kept from one round to the next (one number,
+    or one per replicate)."""
     ends_on_disagreement: bool = True
     """Whether a round without agreement ends the relationship."""
     learning: bool = False
     """Whether the side's belief will be updated from this round (the information channel)."""
+
+    def take(self, rows: np.ndarray) -> Outlook:
+        def pick(value: Any) -> Any:
+            return value[rows] if isinstance(value, np.ndarray) else value
+
+        return Outlook(pick(self.rounds_left), pick(self.rho), self.ends_on_disagreement, self.learning)
 
 
 @dataclass(frozen=True)
@@ -324,8 +335,8 @@ class SideView:
     issue: Issue
     own: PartyBatch
     opponent: OpponentView
-    horizon: int
-    """The public round length (maximum number of offers)."""
+    horizon: np.ndarray
+    """The public round length (maximum number of offers), ``(n,)``."""
     breakdown: np.ndarray
     first_mover: np.ndarray
     allow_exit: bool
@@ -340,14 +351,10 @@ class SideView:
     round_index: int = 0
     carried: Carried = field(default_factory=Carried)
     _inv_span: np.ndarray = field(init=False, repr=False, compare=False)
-    _inv_common: np.ndarray | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         deadline = np.minimum(self.own.deadline, self.horizon)
-        inv = 1.0 / np.maximum(deadline - 1, 1)
-        common = inv[:1].copy() if inv.size and inv.min() == inv.max() else None
-        object.__setattr__(self, "_inv_span", inv)
-        object.__setattr__(self, "_inv_common", common)
+        object.__setattr__(self, "_inv_span", 1.0 / np.maximum(deadline - 1, 1))
 
     @property
     def n(self) -> int:
@@ -402,11 +409,9 @@ class SideView:
         """Own relative time ``t = step / max(deadline - 1, 1)``, capped at 1 (with a deadline of
         1 the only step has ``t = 0`` and the next one ``t = 1``).
 
-        Returns an array broadcastable to ``(n,)``: shape ``(1,)`` when every replicate has
-        the same deadline (the common case, and much cheaper), else one entry per replicate.
-        Never 0-d: NumPy's 0-d ``power`` can differ from its array loop by an ulp, which
-        would make a replicate's result depend on the rest of its batch.
+        Always one entry per replicate, never a shared (1,) or 0-d array: NumPy's ``power``
+        can differ by an ulp between a 0-d or broadcast operand and its array loop, which would
+        make a replicate's result depend on the rest of its batch (and on which sweep cells a
+        batch stacks).
         """
-        common = self._inv_common
-        inv = common if common is not None and np.ndim(step) == 0 else self._inv_span
-        return np.minimum(np.asarray(step, dtype=float) * inv, 1.0)
+        return np.minimum(np.asarray(step, dtype=float) * self._inv_span, 1.0)

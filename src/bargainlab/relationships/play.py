@@ -48,18 +48,21 @@ def play(
     *,
     traces: bool = False,
 ) -> tuple[RoundsRecorder, list[pd.DataFrame]]:
-    """Play ``setup.rounds`` rounds on every replicate.
+    """Play every relationship of the batch for its own number of rounds.
 
     ``strategies`` is a pair ``(strategy0, strategy1)`` used in every round, or a list with
-    one pair per round (an arm that switches to a common continuation strategy).
+    one pair per round up to the longest relationship (an arm that switches to a common
+    continuation strategy).
 
     Returns the recorded rounds (see :class:`~bargainlab.relationships.table.RoundsRecorder`)
-    and, when ``traces`` is set, one per-step trace DataFrame per round.
+    and, when ``traces`` is set, one per-step trace DataFrame per round (its ``replicate``
+    column holds the replicate ids of ``replicate_ids`` and its ``position`` column the
+    replicates' positions in the batch).
     """
     n = rng.n
-    schedule = _schedule(strategies, setup.rounds)
+    schedule = _schedule(strategies, setup.max_rounds)
     state = RelationshipState.initial(setup, n)
-    recorder = RoundsRecorder(setup.rounds, n)
+    recorder = RoundsRecorder(setup.rounds)
     trace_frames: list[pd.DataFrame] = []
     for r, pair in enumerate(schedule):
         rnd = stages.draw_round(setup, state, rng, r)
@@ -71,7 +74,8 @@ def play(
         if traces:
             frame = result.trace_frame(setup.issue)
             frame["round"] = r + 1
-            frame["replicate"] = replicate_ids[frame["replicate"].to_numpy()]
+            frame["position"] = frame["replicate"].to_numpy()
+            frame["replicate"] = replicate_ids[frame["position"].to_numpy()]
             trace_frames.append(frame)
     return recorder, trace_frames
 

@@ -1,59 +1,24 @@
-"""What is fixed about a batch of relationships before the first round."""
+"""What is fixed about a batch of relationships before the first round.
+
+A batch may stack relationships of several sweep cells: every number that a sweep can vary
+(persistence, priors, outside options, the number of rounds, the condition's value, ...) is
+an array with one entry per replicate, and what defines the mechanics (the issue, the
+channels, the strategies, the reputation model's policies) is shared. Stacked replicates
+give exactly the numbers they would give alone: every stage is elementwise in the replicate.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
 
 import numpy as np
 
+from ..beliefs.priors import PriorTable
 from ..engine.terms import Issue
 from ..strategies.base import Strategy
 from .behaviour import BehaviourSpec
 from .channels import Channels
-
-
-@dataclass(frozen=True)
-class RelationshipSetup:
-    """Everything fixed about a batch of relationships (arrays indexed by round and party).
-
-    Party 0 prefers high positions on the issue. ``priors`` are pmfs over each party's
-    reservation value on the type ``grid``; ``outside_option`` and ``reservation_shift``
-    (public shifts of a party's type: costs rose in round 3) have shape ``(rounds, 2)``;
-    ``first_mover`` is an ``(n,)`` array of party indices or ``"random"`` (a fair coin per
-    replicate and round).
-    """
-
-    issue: Issue
-    names: tuple[str, str]
-    rounds: int
-    horizon: int
-    breakdown: float
-    first_mover: np.ndarray | str
-    disagreement: str
-    status_quo: float
-    """Initial status quo (and reference point) as a position in [0, 1]."""
-    allow_exit: bool
-    rho: float
-    """Type persistence: each round a type is kept with probability rho, else redrawn."""
-    end_on_disagreement: bool
-    grid: np.ndarray
-    tremble: float
-    priors: tuple[np.ndarray, np.ndarray]
-    outside_option: np.ndarray
-    reservation_shift: np.ndarray
-    delta: tuple[float, float]
-    curvature: tuple[float, float]
-    deadline: tuple[int, int]
-    channels: Channels
-    behaviour: BehaviourSpec
-    condition_holder: int | None = None
-    condition_value: float = 0.0
-    condition_cost_prior: np.ndarray | None = None
-    condition_fallback: float = 0.0
-    """Position that applies when an agreed condition is not met."""
-    reputation: tuple[Reputation | None, Reputation | None] = (None, None)
-    """Per side: the behavioural types it thinks its opponent may be (its reputation model);
-    ``None``: a learner on that side knows the opponent's strategy of each round."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +28,7 @@ class Reputation:
     labels: tuple[str, ...]
     models: tuple[Strategy, ...]
     prior: np.ndarray
-    """``(K,)`` prior probabilities of the types (they sum to 1)."""
+    """``(n, K)`` per replicate, the prior probabilities of the types (each row sums to 1)."""
 
     def index_of(self, strategy: Strategy) -> int | None:
         """The type whose policy is ``strategy`` (equal parameters), if any."""
@@ -71,6 +36,150 @@ class Reputation:
             if model == strategy:
                 return k
         return None
+
+    def shares_structure(self, other: Reputation) -> bool:
+        return self.labels == other.labels and self.models == other.models
+
+
+@dataclass(frozen=True)
+class RelationshipSetup:
+    """Everything fixed about a batch of ``n`` relationships.
+
+    Party 0 prefers high positions on the issue. Arrays have a leading replicate axis but
+    ``outside_option``, ``(R, n, 2)`` with ``R`` the longest relationship of the batch;
+    ``first_mover`` is an ``(n,)`` array of party indices or ``"random"`` (a fair coin per
+    replicate and round).
+    """
+
+    # ---- the mechanics: shared by every replicate of the batch ------------------------------
+    issue: Issue
+    names: tuple[str, str]
+    disagreement: str
+    allow_exit: bool
+    end_on_disagreement: bool
+    grid: np.ndarray
+    tremble: float
+    channels: Channels
+    behaviour: BehaviourSpec
+    condition_holder: int | None
+    reservation_shift: np.ndarray
+    """``(R, 2)`` public shifts of each party's reservation value from round to round (costs
+    rose in round 3); shared, so that a learner's grid of candidates is the same for the
+    whole batch."""
+    # ---- one entry per replicate ----------------------------------------------------------
+    rounds: np.ndarray
+    """``(n,)`` the number of rounds of each relationship."""
+    horizon: np.ndarray
+    """``(n,)`` offers per round (the public deadline)."""
+    breakdown: np.ndarray
+    first_mover: np.ndarray | str
+    status_quo: np.ndarray
+    """``(n,)`` initial status quo (and reference point) as a position in [0, 1]."""
+    rho: np.ndarray
+    """``(n,)`` type persistence: a reservation value is kept with probability rho, else
+    redrawn."""
+    priors: tuple[PriorTable, PriorTable]
+    """Each party's prior over its reservation value, one per replicate."""
+    outside_option: np.ndarray
+    """``(R, n, 2)`` each party's outside option in each round."""
+    delta: np.ndarray
+    """``(n, 2)``."""
+    curvature: np.ndarray
+    """``(n, 2)``."""
+    deadline: np.ndarray
+    """``(n, 2)`` each party's own deadline (at most the horizon)."""
+    condition_value: np.ndarray
+    """``(n,)`` the condition's value to its holder (zeros without a condition)."""
+    condition_cost_prior: PriorTable | None
+    condition_fallback: np.ndarray
+    """``(n,)`` the position that applies when an agreed condition is not met."""
+    reputation: tuple[Reputation | None, Reputation | None] = (None, None)
+    """Per side: the behavioural types it thinks its opponent may be (its reputation model);
+    ``None``: a learner on that side knows the opponent's strategy of each round."""
+
+    @property
+    def n(self) -> int:
+        return self.rounds.shape[0]
+
+    @property
+    def max_rounds(self) -> int:
+        return int(self.rounds.max())
+
+    def shares_mechanics(self, other: RelationshipSetup) -> bool:
+        """Whether ``other`` can be stacked with this setup into one batch."""
+        same = (
+            self.issue == other.issue
+            and self.names == other.names
+            and self.disagreement == other.disagreement
+            and self.allow_exit == other.allow_exit
+            and self.end_on_disagreement == other.end_on_disagreement
+            and np.array_equal(self.grid, other.grid)
+            and self.tremble == other.tremble
+            and self.channels == other.channels
+            and self.behaviour == other.behaviour
+            and self.condition_holder == other.condition_holder
+            and isinstance(self.first_mover, str) == isinstance(other.first_mover, str)
+            and np.array_equal(_padded(self.reservation_shift, 1000), _padded(other.reservation_shift, 1000))
+        )
+        for mine, theirs in zip(self.reputation, other.reputation, strict=True):
+            same = same and (mine is None) == (theirs is None)
+            if mine is not None and theirs is not None:
+                same = same and mine.shares_structure(theirs)
+        return same
+
+    @classmethod
+    def stack(cls, setups: Sequence[RelationshipSetup]) -> RelationshipSetup:
+        """One batch of the replicates of ``setups`` (which must share their mechanics), one
+        setup after the other."""
+        first = setups[0]
+        if len(setups) == 1:
+            return first
+        for other in setups[1:]:
+            if not first.shares_mechanics(other):
+                raise ValueError("only setups with the same mechanics can be stacked")
+        longest = max(s.max_rounds for s in setups)
+
+        def per_round(name: str) -> np.ndarray:
+            # pad each setup's (R, n, 2) schedule with its last round, up to the longest
+            parts = []
+            for s in setups:
+                table = getattr(s, name)
+                pad = np.repeat(table[-1:], longest - table.shape[0], axis=0)
+                parts.append(np.concatenate([table, pad], axis=0))
+            return np.concatenate(parts, axis=1)
+
+        values = {}
+        for f in fields(cls):
+            name = f.name
+            if name in ("issue", "names", "disagreement", "allow_exit", "end_on_disagreement", "grid",
+                        "tremble", "channels", "behaviour", "condition_holder"):  # fmt: skip
+                values[name] = getattr(first, name)
+            elif name == "reservation_shift":
+                values[name] = _padded(first.reservation_shift, longest)
+            elif name == "outside_option":
+                values[name] = per_round(name)
+            elif name == "priors":
+                values[name] = tuple(PriorTable.stack([s.priors[i] for s in setups]) for i in (0, 1))
+            elif name == "condition_cost_prior":
+                tables = [s.condition_cost_prior for s in setups]
+                values[name] = None if tables[0] is None else PriorTable.stack(tables)  # type: ignore[arg-type]
+            elif name == "first_mover":
+                values[name] = "random" if isinstance(first.first_mover, str) else np.concatenate([s.first_mover for s in setups])  # type: ignore[misc]
+            elif name == "reputation":
+                values[name] = tuple(
+                    None if r is None else Reputation(r.labels, r.models, np.concatenate([s.reputation[i].prior for s in setups]))  # type: ignore[union-attr]
+                    for i, r in enumerate(first.reputation)
+                )
+            else:
+                values[name] = np.concatenate([getattr(s, name) for s in setups])
+        return cls(**values)
+
+
+def _padded(schedule: np.ndarray, rounds: int) -> np.ndarray:
+    """A per-round schedule extended to ``rounds`` rounds with its last round."""
+    if schedule.shape[0] >= rounds:
+        return schedule[:rounds]
+    return np.concatenate([schedule, np.repeat(schedule[-1:], rounds - schedule.shape[0], axis=0)])
 
 
 __all__ = ["RelationshipSetup", "Reputation"]

@@ -26,7 +26,7 @@ from scipy.special import expit
 
 from ..beliefs.grid import Belief
 from ..beliefs.observations import RoundObservation, RoundTrace, observe
-from ..beliefs.priors import draw_from
+from ..beliefs.priors import PriorTable
 from ..engine.context import OwnerContext
 from ..engine.negotiation import OUTCOME_AGREEMENT, OUTCOME_EXIT, Game, NegotiationResult, negotiate
 from ..engine.parties import PartyBatch
@@ -50,40 +50,33 @@ Pair = Sequence[Strategy]
 
 
 def _persistent_draw(
-    setup: RelationshipSetup,
-    rng: StreamRNG,
-    previous: np.ndarray | None,
-    r: int,
-    stream: int,
-    prior: np.ndarray,
+    setup: RelationshipSetup, rng: StreamRNG, previous: np.ndarray | None, r: int, stream: int, prior: PriorTable
 ) -> np.ndarray:
     """Grid indices of a type in round ``r``: kept with probability rho, else redrawn."""
-    fresh = draw_from(prior, rng.uniform(r, 0, stream))
-    if previous is None or setup.rho == 0.0:
+    fresh = prior.draw(rng.uniform(r, 0, stream))
+    if previous is None:
         return fresh
     keep = rng.uniform(r, 1, stream) < setup.rho
     return np.where(keep, previous, fresh)
 
 
 def draw_round(setup: RelationshipSetup, state: RelationshipState, rng: StreamRNG, r: int) -> Round:
-    """This round's types, strengths, condition and stage game (stage 1)."""
+    """This round's types, strengths, condition and stage game (stage 1). Relationships
+    whose last round has passed are no longer active."""
     n = rng.n
+    state.active = state.active & (r < setup.rounds)
     reservation = []
     for i in (0, 1):
-        state.type_index[i] = _persistent_draw(
-            setup, rng, state.type_index[i], r, STREAM_TYPES + 10 * i, setup.priors[i]
-        )
-        reservation.append(
-            np.clip(setup.grid[state.type_index[i]] + setup.reservation_shift[r, i], 0.0, 1.0)
-        )
+        state.type_index[i] = _persistent_draw(setup, rng, state.type_index[i], r, STREAM_TYPES + 10 * i, setup.priors[i])
+        reservation.append(np.clip(setup.grid[state.type_index[i]] + setup.reservation_shift[r, i], 0.0, 1.0))
     parties = tuple(
         PartyBatch.build(
             n,
             reservation_value=reservation[i],
-            outside_option=setup.outside_option[r, i],
-            delta=setup.delta[i],
-            curvature=setup.curvature[i],
-            deadline=setup.deadline[i],
+            outside_option=setup.outside_option[r, :, i],
+            delta=setup.delta[:, i],
+            curvature=setup.curvature[:, i],
+            deadline=setup.deadline[:, i],
             name=setup.names[i],
         )
         for i in (0, 1)
@@ -91,17 +84,13 @@ def draw_round(setup: RelationshipSetup, state: RelationshipState, rng: StreamRN
     condition = None
     if setup.condition_holder is not None:
         assert setup.condition_cost_prior is not None
-        state.cost_index = _persistent_draw(
-            setup, rng, state.cost_index, r, STREAM_TYPES + 40, setup.condition_cost_prior
-        )
+        state.cost_index = _persistent_draw(setup, rng, state.cost_index, r, STREAM_TYPES + 40, setup.condition_cost_prior)
         if setup.channels.surplus:
-            value = np.full(n, setup.condition_value)
+            value = setup.condition_value
             cost = setup.grid[state.cost_index]
         else:
             value = cost = np.zeros(n)
-        condition = Condition(
-            setup.condition_holder, value, cost, np.full(n, setup.condition_fallback)
-        )
+        condition = Condition(setup.condition_holder, value, cost, setup.condition_fallback)
     if isinstance(setup.first_mover, str):
         first = (rng.uniform(r, 0, STREAM_FIRST_MOVER) < 0.5).astype(np.int8)
     else:
@@ -142,11 +131,9 @@ def owner_context(
         reference_point=state.reference_x,
         condition_cost=_cost_estimate(state) if owner == holder else None,
     )
-    assumed_cost = 0.0
-    if setup.condition_cost_prior is not None:
-        assumed_cost = (
-            float(setup.condition_cost_prior @ setup.grid) if setup.channels.surplus else 0.0
-        )
+    assumed_cost: np.ndarray | float = 0.0
+    if setup.condition_cost_prior is not None and setup.channels.surplus:
+        assumed_cost = setup.condition_cost_prior.rows() @ setup.grid
     return OwnerContext.public(
         rnd.game, owner, carried, round_index=rnd.index, assumed_cost=assumed_cost
     )
@@ -158,7 +145,7 @@ def negotiate_round(
     """The stage game on the active relationships, each side with what it carries (stage 2)."""
     holder = setup.condition_holder
     outlook = Outlook(
-        rounds_left=setup.rounds - rnd.index - 1,
+        rounds_left=np.maximum(setup.rounds - rnd.index - 1, 0),
         rho=setup.rho,
         ends_on_disagreement=setup.end_on_disagreement,
         learning=setup.channels.information,

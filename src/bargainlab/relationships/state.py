@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..beliefs.grid import Belief
+from ..beliefs.priors import PriorTable
 from ..engine.negotiation import Game
 from ..engine.parties import PartyBatch
 from ..engine.terms import Condition
@@ -49,13 +50,12 @@ class RelationshipState:
         cost_belief = None
         if setup.condition_holder is not None:
             # the holder's belief about the obliged party's cost; a cosmetic condition costs 0
-            prior = (
-                setup.condition_cost_prior
-                if setup.channels.surplus
-                else (setup.grid == 0).astype(float)
-            )
-            cost_belief = Belief.from_prior(prior, setup.grid, n)
-        start = np.full(n, setup.status_quo)
+            if setup.channels.surplus and setup.condition_cost_prior is not None:
+                cost_prior: PriorTable | np.ndarray = setup.condition_cost_prior
+            else:
+                cost_prior = (setup.grid == 0).astype(float)
+            cost_belief = Belief.from_prior(cost_prior, setup.grid, n)
+        start = np.asarray(setup.status_quo, dtype=float)
         return cls(
             beliefs=(beliefs[0], beliefs[1]),
             cost_belief=cost_belief,

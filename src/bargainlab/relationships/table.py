@@ -100,18 +100,29 @@ def relationship_columns() -> tuple[str, ...]:
 
 
 class RoundsRecorder:
-    """Arrays of shape ``(rounds, n, 2)`` (party axis last), one per recorded column, with the
-    dtype the schema declares. Stages write ``recorder[column][r, :, party]``."""
+    """Arrays of shape ``(R, n, 2)`` (party axis last; ``R`` the longest relationship), one per
+    recorded column, with the dtype the schema declares. Stages write
+    ``recorder[column][r, :, party]``; a relationship's rows after its own last round
+    (``rounds``, one per replicate) are not part of the table."""
 
-    __slots__ = ("arrays",)
+    __slots__ = ("arrays", "rounds")
 
-    def __init__(self, rounds: int, n: int) -> None:
+    def __init__(self, rounds: np.ndarray) -> None:
+        self.rounds = np.asarray(rounds, dtype=np.int64)
+        shape = (int(self.rounds.max()), self.rounds.shape[0], 2)
         self.arrays: dict[str, np.ndarray] = {
-            name: np.zeros((rounds, n, 2), dtype=np.dtype(COLUMNS[name].dtype)) for name in RECORDED
+            name: np.zeros(shape, dtype=np.dtype(COLUMNS[name].dtype)) for name in RECORDED
         }
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.arrays[name]
+
+    def take(self, rows: slice) -> RoundsRecorder:
+        """The recorded rounds of a contiguous range of replicates (views, not copies)."""
+        part = RoundsRecorder.__new__(RoundsRecorder)
+        part.rounds = self.rounds[rows]
+        part.arrays = {name: array[:, rows, :] for name, array in self.arrays.items()}
+        return part
 
     def to_frame(
         self,
@@ -126,16 +137,18 @@ class RoundsRecorder:
         round_no = np.repeat(np.arange(1, rounds + 1), n * 2)
         reps = np.tile(np.repeat(replicate_ids, 2), rounds)
         party_idx = np.tile(np.array([0, 1]), rounds * n)
+        # rows of rounds a relationship does not have (a batch stacks lengths) are dropped
+        keep = round_no <= np.tile(np.repeat(self.rounds, 2), rounds)
         frame = pd.DataFrame(
             {
-                "replicate": reps.astype(np.int64),
-                "round": round_no.astype(np.int64),
-                "party": np.asarray(names, dtype=object)[party_idx],
-                "strategy": np.asarray(strategies, dtype=object)[round_no - 1, party_idx],
+                "replicate": reps[keep].astype(np.int64),
+                "round": round_no[keep].astype(np.int64),
+                "party": np.asarray(names, dtype=object)[party_idx[keep]],
+                "strategy": np.asarray(strategies, dtype=object)[round_no[keep] - 1, party_idx[keep]],
             }
         )
         for name in RECORDED:
-            frame[name] = self.arrays[name].reshape(rounds * n * 2)
+            frame[name] = self.arrays[name].reshape(rounds * n * 2)[keep]
         return frame
 
 

@@ -37,6 +37,7 @@ config ever executes code.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Hashable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -99,6 +100,11 @@ class Strategy:
         ``theta[g]`` agrees within a round (default: its floor, the larger of the bottom line
         and its outside option)."""
         return np.maximum(theta[None, :], context.outside_option[:, None])
+
+    def agreement_rule(self) -> Hashable:
+        """A key naming the rule of :meth:`agreement_threshold`: policies with equal keys have
+        the same thresholds in every round, and a learner's planning may merge them."""
+        return ("floor", None)
 
     # ---- helpers shared by the library --------------------------------------------------
     @staticmethod

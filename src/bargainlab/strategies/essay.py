@@ -157,6 +157,9 @@ class Holdout(_Phased):
         floor = np.maximum(theta[None, :], context.outside_option[:, None])
         return np.maximum(base[:, None], floor)
 
+    def agreement_rule(self) -> tuple[str, bool, float]:
+        return ("holdout", self.use_reference, self.aspiration)
+
 
 @register
 @dataclass(frozen=True)
@@ -226,6 +229,9 @@ class FaceSaver(_Phased):
         estimate = context.carried.condition_cost
         expected_cost = 0.0 if estimate is None else estimate[:, None]
         return np.clip(floor - value[:, None] + expected_cost, 0.0, 1.0)
+
+    def agreement_rule(self) -> tuple[str, ...]:
+        return ("face_saver",) if self.condition else ("floor", None)
 
 
 @register

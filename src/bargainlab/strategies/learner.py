@@ -41,7 +41,7 @@ from ..beliefs.observations import RoundObservation, RoundTrace
 from ..engine.context import OwnerContext
 from ..engine.negotiation import EXIT, Offer
 from ..engine.terms import position, utility
-from ..engine.views import Outlook, SideView
+from ..engine.views import OpponentModel, Outlook, SideView
 from .base import State, Strategy
 from .planning import TYPE_FLOOR, choose_demand
 from .registry import register
@@ -57,6 +57,17 @@ def demand_candidates(view: SideView, theta: np.ndarray) -> tuple[np.ndarray, np
     return theta, np.broadcast_to(own, (view.n, theta.shape[0]))
 
 
+def _groups(models: tuple[OpponentModel, ...]) -> list[list[int]]:
+    """Models whose agreement thresholds follow the same rule (their
+    ``agreement_rule`` is equal), which the planning model cannot tell apart."""
+    groups: dict[object, list[int]] = {}
+    for k, model in enumerate(models):
+        rule = getattr(model, "agreement_rule", None)
+        key = rule() if callable(rule) else ("model", k)
+        groups.setdefault(key, []).append(k)
+    return list(groups.values())
+
+
 def optimal_demand(belief: Belief, view: SideView) -> np.ndarray:
     """Own utility of the myopic expected-utility-maximising demand when the opponent accepts
     anything worth its bottom line (the naive learner's planning model)."""
@@ -66,7 +77,7 @@ def optimal_demand(belief: Belief, view: SideView) -> np.ndarray:
     outlook = Outlook(0, 1.0, True, False)
     w = view.own.outside_option
     return choose_demand(
-        belief.mass, belief.prior, thresholds, values, own, view.disagreement, w, outlook, 0
+        belief.mass, belief.conditional_prior(), thresholds, values, own, view.disagreement, w, outlook, 0
     )
 
 

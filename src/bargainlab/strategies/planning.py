@@ -40,6 +40,8 @@ approximation, and the choice of ``tau_k`` per policy is documented on each poli
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..engine.views import Outlook
@@ -66,33 +68,24 @@ def acceptance_by_type(mass: np.ndarray, thresholds: np.ndarray, values: np.ndar
     return np.cumsum(sums.reshape(n, k, j + 1)[:, :, :j], axis=2)
 
 
-def _merge_alike(
-    mass: np.ndarray, thresholds: np.ndarray, conditional: np.ndarray
+def merge_types(
+    mass: np.ndarray, thresholds: np.ndarray, conditional: np.ndarray, groups: Sequence[Sequence[int]]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Merge the types that have the same agreement thresholds in every replicate and the same
-    prior over the reservation value: the planning model cannot tell them apart, and merging
-    them (summing their posterior mass) changes nothing in it but its cost."""
-    keep: list[int] = []
-    members: list[list[int]] = []
-    for k in range(mass.shape[1]):
-        for group, first in zip(members, keep, strict=True):
-            if np.array_equal(thresholds[:, k], thresholds[:, first]) and np.array_equal(
-                conditional[k], conditional[first]
-            ):
-                group.append(k)
-                break
-        else:
-            keep.append(k)
-            members.append([k])
-    if len(keep) == mass.shape[1]:
+    """Merge types that the planning model cannot tell apart: ``groups`` lists, for each
+    group, types with the same agreement-threshold rule (declared by the policies, not read
+    from the data, so the merge never depends on the rest of the batch) and the same prior
+    over the reservation value. Their posterior mass is summed; the result is the same
+    model at a lower cost."""
+    if all(len(g) == 1 for g in groups):
         return mass, thresholds, conditional
-    merged = np.stack([mass[:, group].sum(axis=1) for group in members], axis=1)
-    return merged, thresholds[:, keep], conditional[keep]
+    first = [g[0] for g in groups]
+    merged = np.stack([mass[:, list(g)].sum(axis=1) for g in groups], axis=1)
+    return merged, thresholds[:, first], conditional[:, first]
 
 
 def choose_demand(
     mass: np.ndarray,
-    prior: np.ndarray,
+    conditional: np.ndarray,
     thresholds: np.ndarray,
     values: np.ndarray,
     own_utility: np.ndarray,
@@ -105,55 +98,52 @@ def choose_demand(
 ) -> np.ndarray:
     """The learner's own utility of its best demand (see the module docstring).
 
-    ``mass`` ``(n, K, G)`` is the posterior, ``prior`` ``(K, G)`` the prior it is redrawn from
-    within types, ``thresholds`` ``(n, K, G)`` the agreement thresholds, ``values`` ``(J,)``
-    the opponent's utility of each candidate demand and ``own_utility`` ``(n, J)`` the
-    learner's; ``disagreement`` and ``outside_option`` are ``(n,)``.
+    ``mass`` ``(n, K, G)`` is the posterior, ``conditional`` ``(n, K, G)`` each replicate's
+    prior over the reservation value within each type (what it is redrawn from),
+    ``thresholds`` ``(n, K, G)`` the agreement thresholds, ``values`` ``(J,)`` the opponent's
+    utility of each candidate demand and ``own_utility`` ``(n, J)`` the learner's;
+    ``disagreement`` and ``outside_option`` are ``(n,)``. The outlook's ``rounds_left`` and
+    ``rho`` may be one per replicate. Every replicate's demand depends on its own inputs only.
     """
-    conditional = prior / np.maximum(prior.sum(axis=1, keepdims=True), 1e-300)
-    mass, thresholds, conditional = _merge_alike(mass, thresholds, conditional)
+    n = mass.shape[0]
     by_type = acceptance_by_type(mass, thresholds, values)
     accept = by_type.sum(axis=1)  # (n, J)
-    d = disagreement[:, None]
-    value = accept * own_utility + (1.0 - accept) * d
-    if lookahead and outlook.rounds_left > 0:
-        common = bool(np.all(thresholds == thresholds[:1]))
-        rows = thresholds[:1] if common else thresholds
-        prior_cdf = acceptance_by_type(
-            np.broadcast_to(conditional[None], rows.shape), rows, values
-        )  # Q_k(j): the prior CDF of tau within each type
-        prior_cdf = np.broadcast_to(prior_cdf, (mass.shape[0], *prior_cdf.shape[1:]))
-        types = mass.sum(axis=2)  # (n, K)
+    value = accept * own_utility + (1.0 - accept) * disagreement[:, None]
+    rounds_left = np.broadcast_to(np.asarray(outlook.rounds_left), (n,))
+    rho = np.broadcast_to(np.asarray(outlook.rho, dtype=float), (n,))
+    ahead = np.flatnonzero(rounds_left > 0) if lookahead else np.empty(0, dtype=np.int64)
+    if ahead.size:
+        prior_cdf = acceptance_by_type(conditional[ahead], thresholds[ahead], values)  # Q_k(j)
+        types = mass[ahead].sum(axis=2)  # (m, K)
         # With rho = 0 and a single type, what a round teaches is forgotten by the next: the
         # learning and non-learning continuations are the same, so they are computed alike.
-        learns = outlook.learning and not (outlook.rho == 0.0 and mass.shape[1] == 1)
-        if learns:
-            # types no replicate gives a probability above TYPE_FLOOR contribute nothing
-            present = types.max(axis=0) > TYPE_FLOOR
+        learns = outlook.learning & ~((rho[ahead] == 0.0) & (mass.shape[1] == 1))
+        future = np.empty((ahead.size, values.shape[0]))
+        fixed = np.flatnonzero(~learns)
+        if fixed.size:
+            rows = ahead[fixed]
+            future[fixed] = _static_continuation(
+                by_type[rows], accept[rows], types[fixed], prior_cdf[fixed], own_utility[rows],
+                disagreement[rows], outside_option[rows], rho[rows], outlook.ends_on_disagreement,
+            )  # fmt: skip
+        learning = np.flatnonzero(learns)
+        if learning.size:
             coarse = _coarse(values.shape[0])
-            by_type_c = by_type[:, present][:, :, coarse]
-            prior_cdf_c = prior_cdf[:, present][:, :, coarse]
-            future = np.empty((mass.shape[0], coarse.size))
-            for lo in range(0, mass.shape[0], chunk):
+            # a type below TYPE_FLOOR in a replicate contributes nothing there
+            weights = by_type[ahead[learning]] * (types[learning] > TYPE_FLOOR)[:, :, None]
+            part = np.empty((learning.size, coarse.size))
+            for lo in range(0, learning.size, chunk):
                 sl = slice(lo, lo + chunk)
-                future[sl] = _continuation(
-                    by_type_c[sl], accept[sl][:, coarse], types[sl][:, present], prior_cdf_c[sl],
-                    own_utility[sl][:, coarse], disagreement[sl], outside_option[sl], outlook,
+                rows = ahead[learning[sl]]
+                part[sl] = _continuation(
+                    weights[sl][:, :, coarse], accept[rows][:, coarse], types[learning[sl]],
+                    prior_cdf[learning[sl]][:, :, coarse], own_utility[rows][:, coarse],
+                    disagreement[rows], outside_option[rows], rho[rows], outlook.ends_on_disagreement,
                 )  # fmt: skip
-            value = value + outlook.rounds_left * _interpolate(future, coarse, values.shape[0])
-        else:
-            value = value + outlook.rounds_left * _static_continuation(
-                by_type,
-                accept,
-                types,
-                prior_cdf,
-                own_utility,
-                disagreement,
-                outside_option,
-                outlook,
-            )
+            future[learning] = _interpolate(part, coarse, values.shape[0])
+        value[ahead] += rounds_left[ahead][:, None] * future
     best = np.argmax(value, axis=1)
-    return own_utility[np.arange(own_utility.shape[0]), best]
+    return own_utility[np.arange(n), best]
 
 
 LOOKAHEAD_CANDIDATES = 26
@@ -161,7 +151,7 @@ LOOKAHEAD_CANDIDATES = 26
 value of the others is interpolated linearly between them."""
 
 TYPE_FLOOR = 1e-12
-"""Types with no replicate above this posterior probability are left out of the lookahead."""
+"""A type below this posterior probability in a replicate is left out of its lookahead."""
 
 
 def _coarse(candidates: int) -> np.ndarray:
@@ -191,16 +181,17 @@ def _static_continuation(
     own_utility: np.ndarray,
     disagreement: np.ndarray,
     outside_option: np.ndarray,
-    outlook: Outlook,
+    rho: np.ndarray,
+    ends_on_disagreement: bool,
 ) -> np.ndarray:
     """``(n, J)``: the continuation when this round teaches nothing: next round's belief is
     this one, persisted (``P_next(j') = sum_k rho P_k(j') + (1 - rho) M_k Q_k(j')``), whatever
     the outcome; a rejection still ends the relationship when the rules say so."""
-    rho = outlook.rho
-    nxt = rho * accept + (1.0 - rho) * np.einsum("nk,nkj->nj", types, prior_cdf)
+    keep = rho[:, None]
+    nxt = keep * accept + (1.0 - keep) * np.einsum("nk,nkj->nj", types, prior_cdf)
     gain = own_utility - disagreement[:, None]
     best = disagreement + np.maximum(np.max(nxt * gain, axis=1), 0.0)
-    after_rejection = outside_option if outlook.ends_on_disagreement else best
+    after_rejection = outside_option if ends_on_disagreement else best
     return accept * best[:, None] + (1.0 - accept) * after_rejection[:, None]
 
 
@@ -212,11 +203,12 @@ def _continuation(
     own_utility: np.ndarray,
     disagreement: np.ndarray,
     outside_option: np.ndarray,
-    outlook: Outlook,
+    rho: np.ndarray,
+    ends_on_disagreement: bool,
 ) -> np.ndarray:
     """``(m, J)``: ``P(j) W_acc(j) + (1 - P(j)) W_rej(j)`` for a chunk of replicates, with
     this round's and next round's demands among the same ``J`` candidates."""
-    rho = outlook.rho
+    rho = rho[:, None, None]
     gain = (own_utility - disagreement[:, None])[:, None, :]  # U_j' - d
     q = prior_cdf  # Q_k(j')
     d = disagreement[:, None]
@@ -229,7 +221,7 @@ def _continuation(
         num_acc += (1.0 - rho) * by_type[:, k, :, None] * q[:, k, None, :]
     # the learner can always demand what nobody accepts and get d: the max is at least 0
     w_acc = d + np.maximum(np.max(num_acc * gain, axis=2), 0.0) / np.maximum(accept, 1e-300)
-    if outlook.ends_on_disagreement:
+    if ends_on_disagreement:
         w_rej = np.broadcast_to(outside_option[:, None], accept.shape)
     else:
         # after a rejection of j: P'(j, j') = [rho (P(j') - P(min(j, j')))
@@ -244,4 +236,4 @@ def _continuation(
     return accept * w_acc + (1.0 - accept) * w_rej
 
 
-__all__ = ["LOOKAHEAD_CANDIDATES", "TYPE_FLOOR", "acceptance_by_type", "choose_demand"]
+__all__ = ["LOOKAHEAD_CANDIDATES", "TYPE_FLOOR", "acceptance_by_type", "choose_demand", "merge_types"]

@@ -108,6 +108,9 @@ class TimeDependent(Strategy):
         floor = np.maximum(theta[None, :], context.outside_option[:, None])
         return floor if self.p_min is None else np.maximum(floor, self.p_min)
 
+    def agreement_rule(self) -> tuple[str, float | None]:
+        return ("floor", self.p_min)
+
 
 def _preset(cls_name: str, reg_name: str, exponent: float, doc: str) -> type[TimeDependent]:
     cls = dataclass(frozen=True)(
