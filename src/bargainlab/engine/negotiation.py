@@ -155,14 +155,15 @@ class Game:
         )
 
 
-@dataclass
+@dataclass(repr=False)
 class NegotiationResult:
     """Summary of each negotiation in a batch (arrays of shape ``(n,)`` unless noted).
 
     ``x`` is the agreed headline position when ``agreed``; otherwise the status quo in
     ``status_quo`` mode and the last offer on the table in ``outside_options`` mode.
     ``realised_x`` is the position that applies after the condition decision.
-    ``utility`` has shape ``(n, 2)``: each side's discounted payoff.
+    ``utility`` has shape ``(n, 2)``: each side's discounted payoff. It prints as a short
+    summary of the batch; :meth:`summary` gives one row per negotiation.
     """
 
     agreed: np.ndarray
@@ -184,6 +185,23 @@ class NegotiationResult:
     @property
     def n(self) -> int:
         return self.agreed.shape[0]
+
+    def __repr__(self) -> str:
+        n = self.n
+        if n == 0:
+            return "NegotiationResult: 0 negotiations"
+        counts = np.bincount(self.outcome, minlength=len(OUTCOME_NAMES))
+        outcomes = ", ".join(
+            f"{name} {count:,}" for name, count in zip(OUTCOME_NAMES, counts, strict=False) if count
+        )
+        u0, u1 = self.utility.mean(axis=0)
+        return (
+            f"NegotiationResult: {n:,} negotiation{'s' if n != 1 else ''}\n"
+            f"  agreement rate  {self.agreed.mean():.3f}\n"
+            f"  mean steps      {self.steps.mean():.2f}\n"
+            f"  mean utility    party 0: {u0:.4f}, party 1: {u1:.4f}\n"
+            f"  outcomes        {outcomes}"
+        )
 
     @property
     def instant(self) -> np.ndarray:
