@@ -28,7 +28,7 @@ from .._checks import as_batch, check_choice, check_scalar
 from .parties import PartyBatch
 from .rng import STREAM_BREAKDOWN, StreamRNG
 from .terms import Condition, Issue, settle, utility
-from .views import Carried, ConditionView, OfferHistory, OpponentView, SideView
+from .views import CLOCKS, Carried, ConditionView, OfferHistory, OpponentView, SideView
 
 REJECT, ACCEPT, EXIT = 0, 1, 2
 """Response codes returned by :meth:`Strategy.respond`."""
@@ -75,6 +75,10 @@ class Game:
         Whether a responder may take its outside option after rejecting.
     condition:
         An optional compensation condition that the holder may attach to its offers.
+    clock:
+        How the relative time the strategies see advances: ``"offers"`` (one tick per offer,
+        reaching 1 at the last one) or ``"negmas"`` (NegMAS's rounds of two offers,
+        ``t = (k + 1) / (N + 1)``); see :data:`bargainlab.engine.views.CLOCKS`.
     """
 
     issue: Issue
@@ -86,6 +90,7 @@ class Game:
     status_quo: Any = 0.5
     allow_exit: bool = True
     condition: Condition | None = None
+    clock: str = "offers"
 
     def __post_init__(self) -> None:
         if not isinstance(self.issue, Issue):
@@ -105,6 +110,7 @@ class Game:
         fm = as_batch("first_mover", self.first_mover, n, low=0, high=1, integer=True)
         object.__setattr__(self, "first_mover", fm.astype(np.int8))
         check_choice("disagreement", self.disagreement, ("outside_options", "status_quo"))
+        check_choice("clock", self.clock, CLOCKS)
         object.__setattr__(
             self, "status_quo", as_batch("status_quo", self.status_quo, n, low=0, high=1)
         )
@@ -152,6 +158,7 @@ class Game:
             condition=None if self.condition is None else ConditionView(self.condition, side),
             round_index=round_index,
             carried=Carried() if carried is None else carried,
+            clock=self.clock,
         )
 
 
