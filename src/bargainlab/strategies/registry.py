@@ -32,7 +32,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from importlib import metadata
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from .base import Strategy
 
@@ -47,6 +47,8 @@ _LOADED: set[tuple[str, str]] = set()
 _FAILED: dict[tuple[str, str], str] = {}
 """Entry points that failed to load -> the message (raised again on later look-ups)."""
 _LOCK = threading.RLock()
+_S = TypeVar("_S", bound=type[Strategy])
+
 _SHIPPED: ContextVar[Mapping[str, type[Strategy]]] = ContextVar(
     "bargainlab_shipped_strategies", default=types.MappingProxyType({})
 )
@@ -60,7 +62,7 @@ class PluginError(ValueError):
     """
 
 
-def register(cls: type[Strategy]) -> type[Strategy]:
+def register(cls: _S) -> _S:
     """Class decorator: make a strategy available to configs under ``cls.name``.
 
     ``cls`` must be a frozen dataclass subclass of :class:`Strategy` with a class attribute
@@ -77,7 +79,7 @@ def register(cls: type[Strategy]) -> type[Strategy]:
             f"{cls.__name__} needs its own registered name: a class attribute "
             f"`name: ClassVar[str] = '...'` (an identifier); got {name!r}"
         )
-    if "name" in {f.name for f in dataclasses.fields(cls)}:
+    if "name" in {f.name for f in dataclasses.fields(cast(Any, cls))}:
         raise TypeError(
             f"{cls.__name__}.name is a dataclass field; declare it as a class attribute: "
             f"`name: ClassVar[str] = {name!r}`"
@@ -127,7 +129,7 @@ def create(name: str, **params: Any) -> Strategy:
     its values in ``__post_init__``.
     """
     cls = get(name)
-    allowed = [f.name for f in dataclasses.fields(cls)]
+    allowed = [f.name for f in dataclasses.fields(cast(Any, cls))]
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         raise ValueError(

@@ -172,7 +172,7 @@ def _preset(
     if tolerance:
         annotations["tolerance"] = float
         namespace["tolerance"] = tolerance
-    cls = dataclass(frozen=True)(type(cls_name, (TimeDependent,), namespace))
+    cls: type[TimeDependent] = dataclass(frozen=True)(type(cls_name, (TimeDependent,), namespace))
     return register(cls)
 
 
