@@ -337,6 +337,7 @@ def effect_intervals(
         for i, row in enumerate(effects.to_dict("records"))
     ]
     ax.set_yticks(y, ticks, fontsize="small")
+    ax.set_ylim(-0.6, len(effects) - 0.4)
     ax.axvline(0, color="black", linestyle="--", linewidth=0.8)
     ax.set_xlabel(_label("paired effect (treatment − control)", units))
     ax.set_title(title or "Paired effects (green: helps, red: hurts)")
