@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,6 +24,7 @@ from bargainlab.experiments.executors import (
     task_function,
 )
 from bargainlab.experiments.pipeline import run_study
+from bargainlab.experiments.run import Run
 from studies import tiny_study_toml
 
 STUDY = tiny_study_toml(
@@ -206,8 +206,9 @@ def test_unreachable_scheduler_is_a_config_error():
 # ---- the real simulation through the whole pipeline ------------------------------------------
 
 
-def _rounds(run_dir: Path) -> pd.DataFrame:
-    return pd.read_parquet(run_dir / "rounds.parquet")
+def _rounds(run: Run) -> pd.DataFrame:
+    assert run.rounds.equals(pd.read_parquet(run.path / "rounds.parquet"))
+    return run.rounds
 
 
 @pytest.mark.slow

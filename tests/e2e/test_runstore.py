@@ -50,7 +50,7 @@ STUDY = tiny_study_toml(
 
 
 def run(path: Path, out: Path, **kwargs) -> Path:
-    return run_study(path, out, executor="serial", progress=False, **kwargs)
+    return run_study(path, out, executor="serial", progress=False, **kwargs).path
 
 
 @pytest.fixture
@@ -155,7 +155,7 @@ def test_config_without_replicates_line_gets_one(study_file, tmp_path):
 
 def test_spec_given_in_python_is_written_as_toml(study_file, tables_only, tmp_path):
     spec = load_study(study_file(STUDY, folder=tmp_path)).study
-    out = run_study(spec, tmp_path / "run", executor="serial", progress=False)
+    out = run_study(spec, tmp_path / "run", executor="serial", progress=False).path
     reloaded = load_study(out / "config.toml").study
     assert reloaded == spec
     assert config_hash(reloaded) == config_hash(spec)

@@ -26,7 +26,7 @@ from pathlib import Path
 from .._version import __version__
 from ..config.files import ConfigError, load_study, resolve_study_path
 from ..experiments.executors import EXECUTORS, n_chunks
-from ..experiments.pipeline import regenerate_outputs, reproduce, run_outputs, run_study
+from ..experiments.pipeline import regenerate_outputs, reproduce, run_study
 from ..experiments.runstore import RunStore
 from .bench import main as bench_main
 
@@ -185,7 +185,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     path = resolve_study_path(args.config)
-    out = run_study(
+    run = run_study(
         path,
         args.out,
         executor=args.executor,
@@ -194,11 +194,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
         replicates=args.replicates,
         log=lambda message: print(message, file=sys.stderr),
     )
-    outputs = run_outputs(out)
-    print(f"run folder: {out}")
-    print(f"key figure: {outputs.key_figure or '(none)'}")
-    print(f"report:     {outputs.report}")
+    print(f"run folder: {_shown(run.path)}")
+    print(f"key figure: {_shown(run.key_figure) if run.key_figure else '(none)'}")
+    print(f"report:     {_shown(run.report_path)}")
     return 0
+
+
+def _shown(path: Path) -> Path:
+    """``path`` relative to the current folder when it is inside it, else as is."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:

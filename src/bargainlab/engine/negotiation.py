@@ -29,7 +29,7 @@ from .._checks import as_batch, check_choice
 from .parties import PartyBatch
 from .rng import STREAM_BREAKDOWN, StreamRNG
 from .terms import Condition, Issue, settle, utility
-from .views import Carried, ConditionView, OfferHistory, OpponentView, SideView
+from .views import CLOCKS, Carried, ConditionView, OfferHistory, OpponentView, SideView
 
 REJECT, ACCEPT, EXIT = 0, 1, 2
 """Response codes returned by :meth:`Strategy.respond`."""
@@ -77,6 +77,10 @@ class Game:
         Whether a responder may take its outside option after rejecting.
     condition:
         An optional compensation condition that the holder may attach to its offers.
+    clock:
+        How the relative time the strategies see advances: ``"offers"`` (one tick per offer,
+        reaching 1 at the last one) or ``"negmas"`` (NegMAS's rounds of two offers,
+        ``t = (k + 1) / (N + 1)``); see :data:`bargainlab.engine.views.CLOCKS`.
     """
 
     issue: Issue
@@ -88,6 +92,7 @@ class Game:
     status_quo: Any = 0.5
     allow_exit: bool = True
     condition: Condition | None = None
+    clock: str = "offers"
 
     def __post_init__(self) -> None:
         if not isinstance(self.issue, Issue):
@@ -106,6 +111,7 @@ class Game:
         fm = as_batch("first_mover", self.first_mover, n, low=0, high=1, integer=True)
         object.__setattr__(self, "first_mover", fm.astype(np.int8))
         check_choice("disagreement", self.disagreement, ("outside_options", "status_quo"))
+        check_choice("clock", self.clock, CLOCKS)
         object.__setattr__(
             self, "status_quo", as_batch("status_quo", self.status_quo, n, low=0, high=1)
         )
@@ -133,6 +139,7 @@ class Game:
             status_quo=self.status_quo[index],
             allow_exit=self.allow_exit,
             condition=None if self.condition is None else self.condition.take(index),
+            clock=self.clock,
         )
 
     def with_condition(self, condition: Condition | None) -> Game:
@@ -176,17 +183,19 @@ class Game:
             condition=None if self.condition is None else ConditionView(self.condition, side),
             round_index=round_index,
             carried=Carried() if carried is None else carried,
+            clock=self.clock,
         )
 
 
-@dataclass
+@dataclass(repr=False)
 class NegotiationResult:
     """Summary of each negotiation in a batch (arrays of shape ``(n,)`` unless noted).
 
     ``x`` is the agreed headline position when ``agreed``; otherwise the status quo in
     ``status_quo`` mode and the last offer on the table in ``outside_options`` mode.
     ``realised_x`` is the position that applies after the condition decision.
-    ``utility`` has shape ``(n, 2)``: each side's discounted payoff.
+    ``utility`` has shape ``(n, 2)``: each side's discounted payoff. It prints as a short
+    summary of the batch; :meth:`summary` gives one row per negotiation.
     """
 
     agreed: np.ndarray
@@ -208,6 +217,23 @@ class NegotiationResult:
     @property
     def n(self) -> int:
         return self.agreed.shape[0]
+
+    def __repr__(self) -> str:
+        n = self.n
+        if n == 0:
+            return "NegotiationResult: 0 negotiations"
+        counts = np.bincount(self.outcome, minlength=len(OUTCOME_NAMES))
+        outcomes = ", ".join(
+            f"{name} {count:,}" for name, count in zip(OUTCOME_NAMES, counts, strict=False) if count
+        )
+        u0, u1 = self.utility.mean(axis=0)
+        return (
+            f"NegotiationResult: {n:,} negotiation{'s' if n != 1 else ''}\n"
+            f"  agreement rate  {self.agreed.mean():.3f}\n"
+            f"  mean steps      {self.steps.mean():.2f}\n"
+            f"  mean utility    party 0: {u0:.4f}, party 1: {u1:.4f}\n"
+            f"  outcomes        {outcomes}"
+        )
 
     @property
     def instant(self) -> np.ndarray:

@@ -28,6 +28,20 @@ import numpy as np
 from .parties import PRIVATE_FIELDS, PartyBatch
 from .terms import Condition, Issue, position, utility
 
+CLOCKS = ("offers", "negmas")
+"""How the relative time ``t`` a strategy sees advances (see :meth:`SideView.relative_time`):
+
+* ``"offers"`` (the default): one tick per offer, ``t = step / (deadline - 1)``, reaching 1
+  at the last offer a side can make;
+* ``"negmas"``: NegMAS's clock. Two consecutive offers form one NegMAS round (the first
+  mover's offer, then the other side's response and counter-offer), and in round
+  ``k = 0..N-1`` both sides see ``t = (k + 1) / (N + 1)``, which never reaches 1, with
+  ``N = ceil(deadline / 2)`` rounds: NegMAS's ``n_steps = N`` is ``horizon = 2N - 1``
+  offers (the last proposal of NegMAS's last round is never answered). A responder's next
+  offer falls in the same round as its response, so accepting an offer worth at least the
+  own *next* target (GENIUS's AC_next) is NegMAS's acceptance at the *current* time.
+"""
+
 
 class InformationError(AttributeError):
     """Raised when a strategy asks for information its side may not observe."""
@@ -350,11 +364,23 @@ class SideView:
     condition: ConditionView | None = None
     round_index: int = 0
     carried: Carried = field(default_factory=Carried)
+    clock: str = "offers"
+    """How relative time advances: ``"offers"`` or ``"negmas"`` (see :data:`CLOCKS`)."""
     _inv_span: np.ndarray = field(init=False, repr=False, compare=False)
+    _rounds_span: np.ndarray | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         deadline = np.minimum(self.own.deadline, self.horizon)
         object.__setattr__(self, "_inv_span", 1.0 / np.maximum(deadline - 1, 1))
+        # NegMAS's clock: N = ceil(deadline / 2) rounds, t = (round + 1) / (N + 1)
+        span = None
+        if self.clock == "negmas":
+            span = ((deadline + 1) // 2 + 1).astype(float)
+        elif self.clock != "offers":
+            raise ValueError(
+                f"clock must be one of {', '.join(map(repr, CLOCKS))}; got {self.clock!r}"
+            )
+        object.__setattr__(self, "_rounds_span", span)
 
     @property
     def n(self) -> int:
@@ -413,5 +439,11 @@ class SideView:
         can differ by an ulp between a 0-d or broadcast operand and its array loop, which would
         make a replicate's result depend on the rest of its batch (and on which sweep cells a
         batch stacks).
+
+        Under ``clock="negmas"`` it is NegMAS's ``t = (k + 1) / (N + 1)`` of the round
+        ``k = step // 2`` the offer at ``step`` belongs to (see :data:`CLOCKS`).
         """
+        if self._rounds_span is not None:
+            rounds = np.asarray(step, dtype=np.int64) // 2 + 1
+            return np.minimum(rounds / self._rounds_span, 1.0)
         return np.minimum(np.asarray(step, dtype=float) * self._inv_span, 1.0)

@@ -40,6 +40,8 @@ import pandas as pd
 from ..config.files import Cell, ConfigError
 from ..config.schema import StudySpec
 from ..relationships.table import ROUNDS_SCHEMA
+from ..strategies.registry import using
+from .shipping import unpack
 from .translate import simulate as default_simulate
 
 RELATIONSHIP_COLUMNS = tuple(c.name for c in ROUNDS_SCHEMA if c.name != "cell")
@@ -88,6 +90,9 @@ class Task:
     replicate_ids: np.ndarray
     keys: np.ndarray
     traces: bool = False
+    strategies: bytes | None = None
+    """The user's strategy classes the worker cannot find by itself, pickled (see
+    :mod:`bargainlab.experiments.shipping`)."""
 
 
 @dataclass
@@ -110,8 +115,10 @@ def make_tasks(
     chunk: int,
     traces: bool = False,
     skip: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
+    strategies: bytes | None = None,
 ) -> Iterator[Task]:
-    """Tasks of every cell, chunk by chunk, except the ``(cell, chunk)`` pairs in ``skip``.
+    """Tasks of every cell, chunk by chunk, except the ``(cell, chunk)`` pairs in ``skip``;
+    each carries ``strategies`` (see :func:`bargainlab.experiments.shipping.pack`).
 
     Keys are made lazily, as the executor asks for the next task, so the parent never holds
     the keys of a whole large study at once.
@@ -130,6 +137,7 @@ def make_tasks(
                 replicate_ids=ids,
                 keys=replicate_keys(root_seed, cell.index, ids),
                 traces=traces,
+                strategies=strategies,
             )
 
 
@@ -175,9 +183,12 @@ def _as_text(value: Any) -> str:
 
 
 def run_task(task: Task, simulate: Simulate | None = None) -> TaskResult:
-    """Run one task: simulate the chunk, then add ``cell`` and one column per sweep axis."""
+    """Run one task: simulate the chunk, then add ``cell`` and one column per sweep axis.
+
+    The strategy classes shipped with the task are visible to the simulation's look-ups."""
     sim = simulate if simulate is not None else default_simulate
-    rounds, traces = sim(task.study, task.keys, task.replicate_ids, traces=task.traces)
+    with using(unpack(task.strategies)):
+        rounds, traces = sim(task.study, task.keys, task.replicate_ids, traces=task.traces)
     missing = [c for c in RELATIONSHIP_COLUMNS if c not in rounds.columns]
     if missing:
         raise RuntimeError(f"the simulation's rounds table lacks columns: {', '.join(missing)}")
@@ -245,6 +256,10 @@ class Executor:
     ) -> Iterator[TaskResult]:
         raise NotImplementedError
 
+    def run_on_workers(self, fn: Callable[[], Any]) -> list[Any]:
+        """Run ``fn`` where the tasks run (in-process here) and return its results."""
+        return [fn()]
+
     def close(self) -> None:
         """Release workers or the cluster connection."""
 
@@ -270,10 +285,14 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _process_context() -> multiprocessing.context.BaseContext:
+def _process_context(start_method: str | None = None) -> multiprocessing.context.BaseContext:
     """``forkserver`` where available, else ``spawn``: workers never inherit the parent's
     state (threads, open files) as with plain ``fork``. The fork server imports the
     simulation once, so starting many workers does not import it many times."""
+    if start_method == "spawn":
+        return multiprocessing.get_context("spawn")
+    if start_method not in (None, "forkserver"):
+        raise ValueError(f"start_method must be 'forkserver' or 'spawn'; got {start_method!r}")
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([f"{__package__}.translate"])
@@ -285,15 +304,20 @@ class ProcessExecutor(Executor):
     """A local pool of worker processes (``forkserver`` or ``spawn`` start method).
 
     At most ``2 * workers`` tasks are in flight, so memory stays bounded on large studies.
+    ``start_method`` is ``"forkserver"`` (the default where available) or ``"spawn"``.
     """
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, start_method: str | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         self._pool = ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=_process_context(),
+            mp_context=_process_context(start_method),
             initializer=_ignore_sigint,
         )
+
+    def run_on_workers(self, fn: Callable[[], Any]) -> list[Any]:
+        """Run ``fn`` in one worker process (they are alike) and return its result."""
+        return [self._pool.submit(fn).result()]
 
     def imap_unordered(
         self, fn: Callable[[Task], TaskResult], tasks: Iterable[Task]
@@ -335,6 +359,10 @@ class DaskExecutor(Executor):
             raise ConfigError(
                 None, "--scheduler", f"cannot reach a Dask scheduler at {scheduler!r}: {exc}"
             ) from None
+
+    def run_on_workers(self, fn: Callable[[], Any]) -> list[Any]:
+        """Run ``fn`` on every worker of the cluster and return their results."""
+        return list(self._client.run(fn).values())
 
     def imap_unordered(
         self, fn: Callable[[Task], TaskResult], tasks: Iterable[Task]

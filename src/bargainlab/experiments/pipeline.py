@@ -13,8 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.summary import summarize
-from ..config.files import ConfigError, LoadedStudy, load_study
+from ..config.files import ConfigError, LoadedStudy, load_study, resolve_study_path
 from ..config.schema import StudySpec
 from ..reporting.figures import figures as draw_figures
 from ..reporting.report import report as report_text
@@ -36,6 +35,7 @@ from .executors import (
     progress_bar,
     task_function,
 )
+from .run import Run, finished_store
 from .runstore import (
     RunStore,
     build_manifest,
@@ -45,14 +45,13 @@ from .runstore import (
     versions,
     write_text_atomic,
 )
+from .shipping import cells_strategy_fields, check_on_workers, pack
 
 __all__ = [
-    "RunOutputs",
     "compare_summaries",
     "default_out",
     "regenerate_outputs",
     "reproduce",
-    "run_outputs",
     "run_study",
     "update_results",
 ]
@@ -64,28 +63,32 @@ def default_out(study: StudySpec) -> Path:
 
 
 def run_study(
-    path_or_spec: str | Path | StudySpec,
-    out_dir: str | Path | None = None,
+    config: str | Path | StudySpec | Mapping[str, Any],
+    out: str | Path | None = None,
     *,
+    replicates: int | None = None,
     executor: str = "processes",
     workers: int | None = None,
     scheduler: str | None = None,
-    replicates: int | None = None,
     progress: bool | None = None,
     simulate: Simulate | None = None,
     log: Callable[[str], None] | None = None,
-) -> Path:
-    """Run a study into ``out_dir`` (default ``runs/<name>``) and return the folder.
+) -> Run:
+    """Run a study into the folder ``out`` (default ``runs/<name>``) and return the
+    finished :class:`~bargainlab.experiments.run.Run`.
 
     Parameters
     ----------
-    path_or_spec:
-        A study file, or a validated :class:`StudySpec`.
-    executor, workers, scheduler:
-        ``"serial"``, ``"processes"`` (``workers`` processes, default all cores) or
-        ``"dask"`` (the cluster whose scheduler is at ``scheduler``). All give the same tables.
+    config:
+        A study file, the name of a study (``experiments/<name>.toml`` or one shipped with
+        the package), a validated :class:`StudySpec` or a dict of the same keys as a file.
     replicates:
         Overrides the study's replicates (part of the run's identity).
+    executor, workers, scheduler:
+        ``"serial"``, ``"processes"`` (``workers`` processes, default all cores) or
+        ``"dask"`` (the cluster whose scheduler is at ``scheduler``). All give the same
+        tables. Strategies registered by your own script or notebook are sent to the
+        workers with every task.
     progress:
         Show a progress bar; default: when stderr is a terminal.
     simulate:
@@ -97,19 +100,23 @@ def run_study(
     Raises
     ------
     ConfigError
-        Before anything is written, when the study, the options or the output folder are
-        wrong.
+        Before anything is written, when the study, the options, the output folder or a
+        strategy the workers cannot use are wrong.
 
     Notes
     -----
     Starting again on the folder of an interrupted run with the same study resumes it; the
     tables equal those of an uninterrupted run.
     """
-    loaded = load_study(path_or_spec, replicates=replicates)
+    if isinstance(config, str):
+        config = resolve_study_path(config)
+    loaded = load_study(config, replicates=replicates)
     check_executor_options(executor, workers, scheduler)
     study, cells = loaded.study, loaded.cells
-    out = Path(out_dir) if out_dir is not None else default_out(study)
-    store = RunStore(out)
+    fields = cells_strategy_fields(cells)
+    shipped = None if executor == "serial" else pack(fields, loaded.file)
+    folder = Path(out) if out is not None else default_out(study)
+    store = RunStore(folder)
     if store.check_target(config_hash(study)) and log is not None:
         _note_changed_versions(store, log)
     chunks = n_chunks(study.replicates, study.chunk)
@@ -117,6 +124,7 @@ def run_study(
     if executor == "processes":
         workers = min(workers or _cpu_count(), total)
     with open_executor(executor, workers, scheduler) as pool:
+        check_on_workers(pool.run_on_workers, shipped, fields, loaded.file)
         axes = study.sweep_axes
         store.initialise(
             build_manifest(
@@ -130,7 +138,7 @@ def run_study(
         )
         done = store.done()
         if done and log is not None:
-            log(f"resuming {out}: {len(done)} of {total} tasks already done")
+            log(f"resuming {folder}: {len(done)} of {total} tasks already done")
         tasks = make_tasks(
             cells,
             root_seed=study.seed,
@@ -138,6 +146,7 @@ def run_study(
             chunk=study.chunk,
             traces=study.traces,
             skip=done,
+            strategies=shipped,
         )
         with progress_bar(total, initial=len(done), enabled=progress, desc=study.name) as bar:
             for result in pool.imap_unordered(task_function(simulate), tasks):
@@ -146,9 +155,9 @@ def run_study(
     store.assemble(traces=study.traces)
     if log is not None:
         log("writing the summary, figures and report")
-    figures = regenerate_outputs(out, loaded=loaded)
-    store.complete(figures=[str(f.relative_to(out)) for f in figures])
-    return out
+    figures = regenerate_outputs(folder, loaded=loaded)
+    store.complete(figures=[str(f.relative_to(folder)) for f in figures])
+    return Run(folder)
 
 
 def _note_changed_versions(store: RunStore, log: Callable[[str], None]) -> None:
@@ -170,44 +179,8 @@ def _cpu_count() -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RunOutputs:
-    """Where the results of a finished run are."""
-
-    run_dir: Path
-    report: Path
-    summary: Path
-    figures: list[Path]
-
-    @property
-    def key_figure(self) -> Path | None:
-        """The first figure the summary module made (its headline figure)."""
-        return self.figures[0] if self.figures else None
-
-
-def run_outputs(run_dir: str | Path) -> RunOutputs:
-    """The outputs of a finished run, as recorded in its manifest."""
-    store = RunStore(run_dir)
-    manifest = store.read_manifest() or {}
-    figures = [store.root / f for f in manifest.get("figures") or []]
-    return RunOutputs(store.root, store.report_path, store.summary_path, figures)
-
-
 def _load_run(run_dir: str | Path) -> tuple[RunStore, LoadedStudy]:
-    store = RunStore(run_dir)
-    if not store.root.is_dir():
-        raise ConfigError(store.root, None, "no such run folder")
-    if store.read_manifest() is None or not store.config_path.is_file():
-        raise ConfigError(
-            store.root, None, "not a bargainlab run folder (no manifest.json or config.toml)"
-        )
-    if not store.rounds_path.is_file():
-        raise ConfigError(
-            store.root,
-            None,
-            "the run has not finished (no rounds.parquet); start the same "
-            "`bargainlab run` command again to resume it",
-        )
+    store = finished_store(run_dir)
     return store, load_study(store.config_path)
 
 
@@ -412,7 +385,7 @@ def reproduce(
             run_dir = run_study(
                 path, Path(tmp) / name, executor=executor, workers=workers, scheduler=scheduler,
                 replicates=reps, progress=progress,
-            )  # fmt: skip
+            ).path  # fmt: skip
             new = pd.read_csv(run_dir / "summary.csv")
             if committed_path.is_file():
                 drift = compare_summaries(

@@ -6,7 +6,7 @@ nothing leaks), draws, and returns the Figure. Nothing here calls ``plt.show`` o
 ``rcParams`` at import. Inputs are the tables of :mod:`bargainlab.analysis`:
 
 * :func:`trajectories`, :func:`belief_evolution` -- :func:`~bargainlab.analysis.effects.arm_trajectories`;
-* :func:`effect_heatmap` -- :func:`~bargainlab.analysis.effects.paired_effects`;
+* :func:`effect_heatmap`, :func:`effect_intervals` -- :func:`~bargainlab.analysis.effects.paired_effects`;
 * :func:`channel_bars` -- :func:`~bargainlab.analysis.effects.channel_decomposition`;
 * :func:`negotiation_trace` -- :meth:`bargainlab.engine.negotiation.NegotiationResult.trace_frame`.
 """
@@ -32,6 +32,7 @@ __all__ = [
     "belief_evolution",
     "channel_bars",
     "effect_heatmap",
+    "effect_intervals",
     "negotiation_trace",
     "save_figure",
     "trajectories",
@@ -301,6 +302,45 @@ def effect_heatmap(
         + ("; hatched: null cell (red: violated)" if has_null else "")
     )
     fig.colorbar(image, ax=ax, label=_label("mean paired difference", units))
+    return fig
+
+
+def effect_intervals(
+    effects: pd.DataFrame,
+    *,
+    ax: Axes | None = None,
+    labels: Sequence[str] = (),
+    units: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """One paired effect per row: ``mean_diff`` with its interval ``[ci_low, ci_high]``,
+    labelled by ``comparison`` and the ``labels`` columns (e.g. the sweep axes); a dashed
+    line at 0. Rows whose ``verdict`` is ``helps``/``hurts`` are drawn in colour."""
+    _require(effects, ["mean_diff", "ci_low", "ci_high"], "effects table")
+    if effects.empty:
+        raise ValueError("the effects table has no rows")
+    fig, ax = _figure(ax, figsize=(6.4, 1.2 + 0.35 * len(effects)))
+    y = np.arange(len(effects))[::-1]
+    verdict = effects["verdict"] if "verdict" in effects.columns else pd.Series("", effects.index)
+    colors = verdict.map({"helps": "C2", "hurts": "C3"}).fillna("0.4").tolist()
+    mean = effects["mean_diff"].to_numpy(dtype=float)
+    errors = np.abs(effects[["ci_low", "ci_high"]].to_numpy(dtype=float).T - mean)
+    for yi, m, lo, hi, color in zip(y, mean, errors[0], errors[1], colors, strict=True):
+        ax.errorbar(m, yi, xerr=[[lo], [hi]], fmt="o", color=color, capsize=3)
+    shown = [c for c in ("comparison", *labels) if c in effects.columns]
+    ticks = [
+        ", ".join(
+            _tick(row[c]) if c == "comparison" else f"{c.rsplit('.', 1)[-1]}={_tick(row[c])}"
+            for c in shown
+        )
+        or str(i)
+        for i, row in enumerate(effects.to_dict("records"))
+    ]
+    ax.set_yticks(y, ticks, fontsize="small")
+    ax.set_ylim(-0.6, len(effects) - 0.4)
+    ax.axvline(0, color="black", linestyle="--", linewidth=0.8)
+    ax.set_xlabel(_label("paired effect (treatment − control)", units))
+    ax.set_title(title or "Paired effects (green: helps, red: hurts)")
     return fig
 
 

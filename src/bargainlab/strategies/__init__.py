@@ -10,7 +10,16 @@ from .equilibrium import Equilibrium
 from .essay import Capitulator, FaceSaver, Holdout, ModestWinner
 from .learner import Learner
 from .registry import available, create, get, register
-from .tactics import Boulware, Conceder, Hardliner, Linear, TimeDependent
+from .tactics import (
+    Boulware,
+    Conceder,
+    Hardliner,
+    Linear,
+    NegmasBoulware,
+    NegmasConceder,
+    NegmasLinear,
+    TimeDependent,
+)
 from .titfortat import TitForTat
 
 __all__ = [
@@ -27,6 +36,9 @@ __all__ = [
     "Learner",
     "Linear",
     "ModestWinner",
+    "NegmasBoulware",
+    "NegmasConceder",
+    "NegmasLinear",
     "Offer",
     "State",
     "Strategy",

@@ -1,48 +1,125 @@
 """The strategy registry: config files name strategies, the registry builds them.
 
-Built-in strategies register themselves when :mod:`bargainlab.strategies` is imported.
-Users register their own with the :func:`register` class decorator. Loading a config never
-executes code: it can only name strategies that are registered.
+Strategies come from three places:
+
+* the library's own, which register themselves when :mod:`bargainlab.strategies` is
+  imported;
+* **plugins**: installed packages that declare an entry point in the group
+  ``bargainlab.strategies`` (:data:`ENTRY_POINT_GROUP`). Each entry point names either a
+  :class:`Strategy` subclass (``split_difference = "my_pkg.strategies:SplitDifference"``) or
+  a module whose import registers strategies with :func:`register`
+  (``my_pkg = "my_pkg.strategies"``). Plugins are discovered lazily: only when a name is not
+  found, or when :func:`available` lists every name; an entry point whose name is the
+  requested strategy's is tried first. A plugin that fails to load raises
+  :class:`PluginError` naming it (also on later look-ups);
+* the user's own code, which registers classes with the :func:`register` decorator (in a
+  script, a notebook or a module it imports).
+
+Loading a config never executes code from the config: it can only name strategies that
+installed or already-running code has registered.
+
+Worker processes and Dask workers do not run the user's script or notebook. The experiment
+layer therefore ships such classes with each task and makes them visible to the look-ups of
+that task only, with :func:`using`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+import threading
+import types
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from importlib import metadata
+from typing import Any, TypeVar, cast
 
 from .base import Strategy
 
+ENTRY_POINT_GROUP = "bargainlab.strategies"
+"""The entry-point group of strategy plugins."""
+
 _REGISTRY: dict[str, type[Strategy]] = {}
+_PLUGIN_OF: dict[str, str] = {}
+"""Strategy name -> description of the plugin that registered it."""
+_LOADED: set[tuple[str, str]] = set()
+"""Entry points (name, value) loaded successfully."""
+_FAILED: dict[tuple[str, str], str] = {}
+"""Entry points that failed to load -> the message (raised again on later look-ups)."""
+_LOCK = threading.RLock()
+_S = TypeVar("_S", bound=type[Strategy])
+
+_SHIPPED: ContextVar[Mapping[str, type[Strategy]]] = ContextVar(
+    "bargainlab_shipped_strategies", default=types.MappingProxyType({})
+)
 
 
-def register(cls: type[Strategy]) -> type[Strategy]:
-    """Class decorator: make a strategy available to configs under ``cls.name``."""
+class PluginError(ValueError):
+    """A strategy plugin (an entry point of :data:`ENTRY_POINT_GROUP`) could not be loaded.
+
+    A :class:`ValueError`, so that a config naming a strategy gets it as a configuration
+    error (one message naming the plugin) rather than a traceback.
+    """
+
+
+def register(cls: _S) -> _S:
+    """Class decorator: make a strategy available to configs under ``cls.name``.
+
+    ``cls`` must be a frozen dataclass subclass of :class:`Strategy` with a class attribute
+    ``name: ClassVar[str]`` (an identifier). Registering the same class twice is harmless;
+    another class under a taken name is an error.
+    """
     if not (isinstance(cls, type) and issubclass(cls, Strategy)):
         raise TypeError("register() takes a Strategy subclass")
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"{cls.__name__} must be a dataclass (frozen=True) of parameters")
-    name = cls.name
+    name = cls.__dict__.get("name")
     if not isinstance(name, str) or not name.isidentifier():
-        raise ValueError(f"strategy name must be an identifier, got {name!r}")
-    if name in _REGISTRY and _REGISTRY[name] is not cls:
-        raise ValueError(f"a different strategy is already registered as {name!r}")
-    _REGISTRY[name] = cls
+        raise ValueError(
+            f"{cls.__name__} needs its own registered name: a class attribute "
+            f"`name: ClassVar[str] = '...'` (an identifier); got {name!r}"
+        )
+    if "name" in {f.name for f in dataclasses.fields(cast(Any, cls))}:
+        raise TypeError(
+            f"{cls.__name__}.name is a dataclass field; declare it as a class attribute: "
+            f"`name: ClassVar[str] = {name!r}`"
+        )
+    with _LOCK:
+        if name in _REGISTRY and _REGISTRY[name] is not cls:
+            old = _REGISTRY[name]
+            raise ValueError(
+                f"a different strategy is already registered as {name!r} "
+                f"({old.__module__}.{old.__qualname__})"
+            )
+        _REGISTRY[name] = cls
     return cls
 
 
 def available() -> list[str]:
-    """Names of all registered strategies, sorted."""
-    return sorted(_REGISTRY)
+    """Names of all strategies, sorted: registered ones and those of installed plugins.
+
+    Raises :class:`PluginError` when an installed plugin fails to load.
+    """
+    _discover(None)
+    return sorted({*_REGISTRY, *_SHIPPED.get()})
 
 
 def get(name: str) -> type[Strategy]:
-    """The strategy class registered under ``name``."""
-    try:
-        return _REGISTRY[name]
-    except KeyError:
+    """The strategy class registered under ``name`` (looking into plugins if needed).
+
+    Raises :class:`ValueError` listing the known names when there is none, and
+    :class:`PluginError` when a plugin that could provide it fails to load.
+    """
+    shipped = _SHIPPED.get()
+    cls = shipped.get(name) or _REGISTRY.get(name)
+    if cls is None:
+        _discover(name)
+        cls = _REGISTRY.get(name)
+    if cls is None:
         raise ValueError(
             f"unknown strategy {name!r}; registered strategies: {', '.join(available())}"
-        ) from None
+        )
+    return cls
 
 
 def create(name: str, **params: Any) -> Strategy:
@@ -52,7 +129,7 @@ def create(name: str, **params: Any) -> Strategy:
     its values in ``__post_init__``.
     """
     cls = get(name)
-    allowed = [f.name for f in dataclasses.fields(cls)]
+    allowed = [f.name for f in dataclasses.fields(cast(Any, cls))]
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         raise ValueError(
@@ -62,4 +139,108 @@ def create(name: str, **params: Any) -> Strategy:
     return cls(**params)
 
 
-__all__ = ["available", "create", "get", "register"]
+def plugin_of(name: str) -> str | None:
+    """The plugin that provided strategy ``name`` (a description), or ``None`` when the
+    strategy is the library's own or was registered by running code."""
+    return _PLUGIN_OF.get(name)
+
+
+@contextmanager
+def using(classes: Mapping[str, type[Strategy]]) -> Iterator[None]:
+    """Within the block (and in this thread or task only), look-ups of these names return
+    these classes, ahead of the registry.
+
+    This is how a worker uses the strategy classes shipped with a task: the registry of the
+    worker process is left as it was.
+    """
+    for name, cls in classes.items():
+        if not (isinstance(cls, type) and issubclass(cls, Strategy)) or cls.name != name:
+            raise TypeError(f"using() takes a mapping of strategy names to their classes; {name!r}")
+    token = _SHIPPED.set({**_SHIPPED.get(), **classes})
+    try:
+        yield
+    finally:
+        _SHIPPED.reset(token)
+
+
+# ---------------------------------------------------------------------------------------------
+# Plugins
+# ---------------------------------------------------------------------------------------------
+
+
+def _entry_points() -> list[metadata.EntryPoint]:
+    seen: dict[tuple[str, str], metadata.EntryPoint] = {}
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        seen.setdefault((ep.name, ep.value), ep)
+    return list(seen.values())
+
+
+def _describe(ep: metadata.EntryPoint) -> str:
+    dist = ep.dist
+    where = f"{dist.name} {dist.version}: " if dist is not None else ""
+    return f"{ep.name!r} ({where}{ep.value})"
+
+
+def _discover(name: str | None) -> None:
+    """Load the plugins not loaded yet: those whose entry point is called ``name`` first; the
+    others unless that provided ``name``."""
+    with _LOCK:
+        pending = [ep for ep in _entry_points() if (ep.name, ep.value) not in _LOADED]
+        first = [ep for ep in pending if ep.name == name]
+        for ep in first:
+            _load(ep)
+        if name is not None and name in _REGISTRY:
+            return
+        for ep in pending:
+            if ep.name != name:
+                _load(ep)
+
+
+def _load(ep: metadata.EntryPoint) -> None:
+    key = (ep.name, ep.value)
+    if key in _FAILED:
+        raise PluginError(_FAILED[key])
+    label = _describe(ep)
+    try:
+        _register_plugin(ep, label)
+    except Exception as exc:
+        reason = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
+        message = f"strategy plugin {label} failed to load: {reason}"
+        _FAILED[key] = message
+        raise PluginError(message) from exc
+    _LOADED.add(key)
+
+
+def _register_plugin(ep: metadata.EntryPoint, label: str) -> None:
+    obj = ep.load()
+    if isinstance(obj, type) and issubclass(obj, Strategy):
+        register(obj)
+        names = [obj.name]
+    elif isinstance(obj, types.ModuleType):
+        prefix = obj.__name__ + "."
+        names = [
+            n
+            for n, cls in _REGISTRY.items()
+            if cls.__module__ == obj.__name__ or cls.__module__.startswith(prefix)
+        ]
+        if not names:
+            raise PluginError(f"module {obj.__name__} registers no strategy")
+    else:
+        raise PluginError(
+            f"it names {obj!r}; an entry point of {ENTRY_POINT_GROUP!r} must name a "
+            "Strategy subclass or a module that registers strategies"
+        )
+    for n in names:
+        _PLUGIN_OF.setdefault(n, label)
+
+
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "PluginError",
+    "available",
+    "create",
+    "get",
+    "plugin_of",
+    "register",
+    "using",
+]

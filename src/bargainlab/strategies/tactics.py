@@ -10,12 +10,38 @@ outside option -- unless a higher ``p_min`` is given. ``e < 1`` is Boulware (con
 late), ``e = 1`` linear, ``e > 1`` Conceder, ``e = 0`` a hardliner (never concedes). The
 acceptance rule is Genius's AC_next: accept an offer worth at least the utility of one's own
 next offer (and never below the reservation value).
+
+GENIUS and NegMAS conventions
+-----------------------------
+The presets ``boulware``, ``linear``, ``conceder`` and ``hardliner`` are GENIUS's curves on
+the engine's default clock. NegMAS names the same family differently and runs it on another
+clock; to compare with NegMAS by name, play ``Game(..., clock="negmas",
+horizon=2 * n_steps - 1)`` with the presets ``negmas_boulware``, ``negmas_linear`` and
+``negmas_conceder``. The engine then reproduces NegMAS's time-based negotiators offer for
+offer (see the test of NegMAS's worked example).
+
+| | GENIUS (bargainlab's default) | NegMAS (``clock="negmas"``) |
+|---|---|---|
+| clock | one tick per offer: ``t = s / (T - 1)`` at offer ``s = 0..T-1``; reaches 1 at the last offer | one tick per round of two offers: ``t = (k + 1) / (N + 1)`` in round ``k = 0..N-1``, the same for both sides; never reaches 1 |
+| length | ``horizon = T`` offers | ``n_steps = N`` rounds = ``horizon = 2N - 1`` offers (the last proposal of round ``N - 1`` is never answered); NegMAS's step of agreement is ``steps // 2`` |
+| who moves | ``first_mover`` proposes at even offers | the first negotiator added proposes first (``first_mover``); later, each responds to the offer on the table, then proposes if it rejects |
+| curve | ``target = p_min + (p_max - p_min) * (1 - f(t))``, ``f(t) = k + (1 - k) * t ** (1 / e)`` | ``lo(t) = u_min' + (u_max - u_min') * (1 - t ** e_N) - eps``, clamped to [0, 1] |
+| exponent | ``e``: Boulware 0.2 (``t ** 5``), linear 1, Conceder 2 (``t ** 0.5``), hardliner 0 | ``e_N = 1 / e``: Boulware 4 (``t ** 4``), linear 1, Conceder 0.25 (``t ** 0.25``) |
+| presets here | ``boulware`` (e = 0.2), ``linear`` (1), ``conceder`` (2), ``hardliner`` (0) | ``negmas_boulware`` (e = 0.25), ``negmas_linear`` (1), ``negmas_conceder`` (4), all with ``tolerance = 1e-4`` |
+| floor | ``p_min`` = max(reservation value, outside option) | ``u_min'`` = max(lowest utility, reserved value) |
+| offer | the position worth the target, rounded to a level in the proposer's favour | the lowest-utility outcome worth at least ``lo(t)`` |
+| acceptance | AC_next: accept iff the offer is worth at least the own *next* target | accept iff the offer is worth at least ``lo(t)`` at the *current* ``t``: the same rule, since under NegMAS's clock a side's next offer is in the round of its response |
+| tolerance | none (``tolerance = 0``) | ``eps = 1e-4`` for ``BoulwareTBNegotiator``, ``LinearTBNegotiator``, ``ConcederTBNegotiator`` (``AspirationNegotiator``: 1e-3) |
+
+Two differences remain: no strategy here accepts below its reservation value, while NegMAS's
+``lo(t)`` may sit up to ``eps`` below the reserved value; and a Bayesian opponent's model of
+a tactic (its ``likelihood``) uses the default clock and no tolerance.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -54,6 +80,9 @@ class TimeDependent(Strategy):
     p_min:
         Floor in [0, 1]; ``None`` uses the party's bottom line (reservation value or outside
         option, whichever is larger).
+    tolerance:
+        Subtracted from the target, for offers and acceptance alike (NegMAS's ``eps``; 0 in
+        GENIUS).
     """
 
     name: ClassVar[str] = "time_dependent"
@@ -62,11 +91,13 @@ class TimeDependent(Strategy):
     k: float = 0.0
     p_max: float = 1.0
     p_min: float | None = None
+    tolerance: float = 0.0
 
     def __post_init__(self) -> None:
         check_scalar("e", self.e, low=0, high=1000)
         check_scalar("k", self.k, low=0, high=1)
         check_scalar("p_max", self.p_max, low=0, high=1)
+        check_scalar("tolerance", self.tolerance, low=0, high=1)
         if self.p_min is not None:
             check_scalar("p_min", self.p_min, low=0, high=1)
             if self.p_min > self.p_max:
@@ -93,6 +124,8 @@ class TimeDependent(Strategy):
             hit = genius_target(
                 view.relative_time(step), self.e, self.k, floor, np.maximum(self.p_max, floor)
             )
+            if self.tolerance:
+                hit = np.maximum(hit - self.tolerance, 0.0)
             cache.pop(step - 2, None)
             cache[step] = hit
         return hit
@@ -112,19 +145,16 @@ class TimeDependent(Strategy):
         return ("floor", self.p_min)
 
 
-def _preset(cls_name: str, reg_name: str, exponent: float, doc: str) -> type[TimeDependent]:
-    cls = dataclass(frozen=True)(
-        type(
-            cls_name,
-            (TimeDependent,),
-            {
-                "__doc__": doc,
-                "__annotations__": {"e": float, "name": ClassVar[str]},
-                "name": reg_name,
-                "e": exponent,
-            },
-        )
-    )
+def _preset(
+    cls_name: str, reg_name: str, exponent: float, doc: str, tolerance: float = 0.0
+) -> type[TimeDependent]:
+    annotations: dict[str, Any] = {"e": float, "name": ClassVar[str]}
+    namespace: dict[str, Any] = {"__doc__": doc, "__annotations__": annotations}
+    namespace.update(name=reg_name, e=exponent)
+    if tolerance:
+        annotations["tolerance"] = float
+        namespace["tolerance"] = tolerance
+    cls: type[TimeDependent] = dataclass(frozen=True)(type(cls_name, (TimeDependent,), namespace))
     return register(cls)
 
 
@@ -137,4 +167,28 @@ Conceder = _preset(
 )
 Hardliner = _preset(
     "Hardliner", "hardliner", 0.0, "Time-dependent tactic with e = 0 (never concedes)."
+)
+
+NEGMAS_TOLERANCE = 1e-4
+"""NegMAS's ``eps`` for its time-based negotiators (``BoulwareTBNegotiator``, ...)."""
+NegmasBoulware = _preset(
+    "NegmasBoulware",
+    "negmas_boulware",
+    0.25,
+    "NegMAS's BoulwareTBNegotiator: aspiration 1 - t**4 (e = 0.25), tolerance 1e-4.",
+    NEGMAS_TOLERANCE,
+)
+NegmasLinear = _preset(
+    "NegmasLinear",
+    "negmas_linear",
+    1.0,
+    "NegMAS's LinearTBNegotiator: aspiration 1 - t (e = 1), tolerance 1e-4.",
+    NEGMAS_TOLERANCE,
+)
+NegmasConceder = _preset(
+    "NegmasConceder",
+    "negmas_conceder",
+    4.0,
+    "NegMAS's ConcederTBNegotiator: aspiration 1 - t**0.25 (e = 4), tolerance 1e-4.",
+    NEGMAS_TOLERANCE,
 )

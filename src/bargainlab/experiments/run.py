@@ -1,0 +1,233 @@
+"""A finished run as data: what :func:`bargainlab.run_study` returns and
+:func:`bargainlab.load_run` opens.
+
+A :class:`Run` reads its folder lazily: the tables are read the first time they are asked
+for and kept. In Jupyter it displays as a short HTML card (study, question, size, the
+headline effects and where the files are)::
+
+    run = bargainlab.load_run("runs/rebate_renewal")
+    run.summary.head()
+    run.plot_trajectories("utility")
+    run.plot_effects(ax=my_axes)
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..analysis.effects import arm_trajectories
+from ..config.files import ConfigError, load_study
+from ..config.schema import StudySpec
+from ..reporting import plots
+from .runstore import RunStore
+
+HEADLINE_COLUMNS = ("comparison", "payoff_rounds", "mean_diff", "ci_low", "ci_high", "verdict")
+"""Columns of the summary shown in a run's HTML display (after the sweep axes)."""
+MAX_HEADLINE_ROWS = 8
+
+
+def finished_store(path: str | Path) -> RunStore:
+    """The :class:`RunStore` of a finished run folder; :class:`ConfigError` when ``path`` is
+    not a folder, not a run folder, or a run that has not finished."""
+    store = RunStore(path)
+    if not store.root.is_dir():
+        raise ConfigError(store.root, None, "no such run folder")
+    if store.read_manifest() is None or not store.config_path.is_file():
+        raise ConfigError(
+            store.root, None, "not a bargainlab run folder (no manifest.json or config.toml)"
+        )
+    if not store.rounds_path.is_file():
+        raise ConfigError(
+            store.root,
+            None,
+            "the run has not finished (no rounds.parquet); start the same "
+            "`bargainlab run` command again to resume it",
+        )
+    return store
+
+
+def load_run(path: str | Path) -> Run:
+    """Open the finished run in folder ``path`` (checked at once, read lazily)."""
+    return Run(finished_store(path).root)
+
+
+class Run:
+    """A finished run: its study, manifest, tables, figures and report.
+
+    Build one with :func:`load_run` (or get it from :func:`bargainlab.run_study`). Its
+    paths are absolute, so it stays valid when the working folder changes.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self._store = RunStore(Path(path).absolute())
+
+    # ---- where things are --------------------------------------------------------------------
+    @property
+    def path(self) -> Path:
+        """The run folder (absolute)."""
+        return self._store.root
+
+    @property
+    def report_path(self) -> Path:
+        """``report.md``: question, design, effects, null cells and the conclusion."""
+        return self._store.report_path
+
+    @property
+    def figures(self) -> list[Path]:
+        """The figures (PNG; an SVG sits next to each), key figure first."""
+        return [self.path / f for f in self.manifest.get("figures") or []]
+
+    @property
+    def key_figure(self) -> Path | None:
+        """The headline figure, or ``None`` when the run made no figures."""
+        figures = self.figures
+        return figures[0] if figures else None
+
+    # ---- contents ----------------------------------------------------------------------------
+    @functools.cached_property
+    def manifest(self) -> dict[str, Any]:
+        """``manifest.json``: config hash, seed, replicates, versions, git commit, figures."""
+        return self._store.read_manifest() or {}
+
+    @functools.cached_property
+    def study(self) -> StudySpec:
+        """The validated study as run (``config.toml``, with the run's replicates).
+
+        Validating it needs every strategy it names: a strategy of your own must be
+        registered (its module imported) first.
+        """
+        return load_study(self._store.config_path).study
+
+    @functools.cached_property
+    def rounds(self) -> pd.DataFrame:
+        """The rounds table (``rounds.parquet``): one row per cell, channels variant, arm,
+        replicate, round and party."""
+        return self._store.read_rounds()
+
+    @functools.cached_property
+    def summary(self) -> pd.DataFrame:
+        """The summary table (``summary.csv``): paired effects with intervals, tests and
+        verdicts, channel rows, null cells, calibration checks."""
+        return pd.read_csv(self._store.summary_path)
+
+    @functools.cached_property
+    def traces(self) -> pd.DataFrame | None:
+        """Per-step traces (``traces.parquet``) when the study asked for them, else ``None``."""
+        path = self._store.traces_path
+        return pd.read_parquet(path) if path.is_file() else None
+
+    def headline(self) -> pd.DataFrame:
+        """The summary's paired effects with every channel on: one row per cell and
+        comparison (sweep axes, comparison, payoff rounds, effect, interval, verdict)."""
+        table = self.summary
+        if "section" in table.columns:
+            table = table[table["section"] == "effect"]
+        if "channels" in table.columns:
+            table = table[table["channels"] == "all"]
+        axes = [a for a in self.manifest.get("axes") or [] if a in table.columns]
+        columns = [c for c in (*axes, *HEADLINE_COLUMNS) if c in table.columns]
+        return table[columns].reset_index(drop=True)
+
+    # ---- figures -----------------------------------------------------------------------------
+    def plot_trajectories(
+        self,
+        metric: str = "utility",
+        *,
+        party: str | None = None,
+        cell: int | None = None,
+        ax: Axes | None = None,
+    ) -> Figure:
+        """Mean of a rounds-table column by round, one line and 95% band per arm.
+
+        ``party`` defaults to the focal party (the one whose arms are compared), ``cell`` to
+        the first sweep cell; only the variant with every channel on is shown. Returns the
+        Figure (the one that holds ``ax`` when given).
+        """
+        study = self.study
+        party = party or study.arms.party
+        rows = self.rounds
+        chosen = int(rows["cell"].min()) if cell is None else int(cell)
+        if chosen not in set(rows["cell"].unique()):
+            raise ValueError(
+                f"the run has no cell {chosen}; cells: {sorted(rows['cell'].unique())}"
+            )
+        rows = rows[(rows["cell"] == chosen) & (rows["channels"] == "all")]
+        note = f" (cell {chosen})" if self.manifest.get("cells", 1) > 1 else ""
+        return plots.trajectories(
+            arm_trajectories(rows, party, metric),
+            metric,
+            ax=ax,
+            title=f"{party}'s {metric} by round{note} (mean, 95% CI)",
+        )
+
+    def plot_effects(self, *, ax: Axes | None = None) -> Figure:
+        """The paired effects of the summary (every channel on) with their intervals: one
+        row per cell and comparison. Returns the Figure."""
+        return plots.effect_intervals(
+            self.headline(),
+            ax=ax,
+            labels=list(self.manifest.get("axes") or []),
+            units="utility",
+            title=f"{self.manifest.get('study', 'study')}: paired effects (95% CI)",
+        )
+
+    # ---- display -----------------------------------------------------------------------------
+    def _size(self) -> str:
+        m = self.manifest
+        size = f"{m.get('cells', '?')} cell(s) x {m.get('replicates', '?')} replicates"
+        try:
+            study = self.study
+        except ConfigError:
+            return size
+        return f"{size} x {len(study.arms.strategies)} arm(s), {study.rounds.count} round(s)"
+
+    def _question(self) -> str:
+        try:
+            return self.study.question.strip()
+        except ConfigError:
+            return ""
+
+    def __repr__(self) -> str:
+        state = "finished" if self.manifest.get("completed") else "unfinished"
+        return (
+            f"<Run {self.manifest.get('study', '?')!r} at {str(self.path)!r}: {self._size()}; "
+            f"{state}, {len(self.figures)} figure(s)>"
+        )
+
+    def _repr_html_(self) -> str:
+        esc = html.escape
+        name = esc(str(self.manifest.get("study", "?")))
+        parts = [f"<div><strong>Run of study <code>{name}</code></strong>"]
+        question = self._question()
+        if question:
+            parts.append(f"<p><em>{esc(question)}</em></p>")
+        parts.append(f"<p>{esc(self._size())}</p>")
+        try:
+            head = self.headline()
+        except (OSError, ValueError):
+            head = pd.DataFrame()
+        if not head.empty:
+            shown = head.head(MAX_HEADLINE_ROWS)
+            parts.append(shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0))
+            if len(head) > len(shown):
+                parts.append(f"<p>... {len(head) - len(shown)} more row(s) in summary.csv</p>")
+        where = [
+            ("folder", self.path),
+            ("report", self.report_path),
+            ("key figure", self.key_figure),
+        ]
+        items = "".join(
+            f"<li>{label}: <code>{esc(str(p))}</code></li>" for label, p in where if p is not None
+        )
+        parts.append(f"<ul>{items}</ul></div>")
+        return "\n".join(parts)
+
+
+__all__ = ["HEADLINE_COLUMNS", "Run", "finished_store", "load_run"]

@@ -1,0 +1,216 @@
+"""The strategy registry: the ``name`` contract, plugins from entry points, task overlays.
+
+Plugins are installed for a test by writing a ``*.dist-info`` folder with an
+``entry_points.txt`` next to a module, in a folder put on ``sys.path``: exactly what an
+installed package looks like to :mod:`importlib.metadata`, without pip.
+"""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from bargainlab.config.files import ConfigError, load_study
+from bargainlab.strategies import (
+    Strategy,
+    TimeDependent,
+    available,
+    create,
+    get,
+    register,
+    registry,
+)
+
+SPLIT = '''
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from bargainlab.strategies import Offer, Strategy, register
+
+
+@dataclass(frozen=True)
+class {cls}(Strategy):
+    """Offers the midpoint; accepts anything worth {share}."""
+
+    name: ClassVar[str] = "{name}"
+    share: float = 0.5
+
+    def propose(self, view, state, step):
+        return Offer.plain(np.full(view.n, 0.5))
+
+    def respond(self, view, state, step, offer):
+        return self.accept_if(view, offer, np.full(view.n, self.share))
+'''
+
+
+@pytest.fixture
+def clean_registry(monkeypatch):
+    """The registry's state as it is now, restored after the test."""
+    for attribute in ("_REGISTRY", "_PLUGIN_OF", "_FAILED"):
+        monkeypatch.setattr(registry, attribute, dict(getattr(registry, attribute)))
+    monkeypatch.setattr(registry, "_LOADED", set(registry._LOADED))
+
+
+@pytest.fixture
+def install(tmp_path, monkeypatch, clean_registry):
+    """``install(dist, entry_points, modules)``: a fake installed distribution on sys.path."""
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    added: list[str] = []
+
+    def make(dist: str, entry_points: str, modules: dict[str, str]) -> Path:
+        info = site / f"{dist}-1.0.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 1.0\n")
+        (info / "entry_points.txt").write_text(
+            "[bargainlab.strategies]\n" + textwrap.dedent(entry_points)
+        )
+        for name, text in modules.items():
+            (site / f"{name}.py").write_text(text)
+            added.append(name)
+        return site
+
+    yield make
+    for name in added:
+        sys.modules.pop(name, None)
+
+
+# ---- the name contract ----------------------------------------------------------------------
+
+
+def test_a_strategy_needs_its_own_class_level_name(clean_registry):
+    @dataclass(frozen=True)
+    class Nameless(Strategy):
+        share: float = 0.5
+
+    with pytest.raises(ValueError, match=r"name: ClassVar\[str\]"):
+        register(Nameless)
+
+    @dataclass(frozen=True)
+    class NameAsField(Strategy):
+        name: str = "as_field"  # type: ignore[misc]
+
+    with pytest.raises(TypeError, match=r"dataclass field.*ClassVar\[str\] = 'as_field'"):
+        register(NameAsField)
+
+
+def test_register_refuses_a_second_class_under_a_taken_name(clean_registry):
+    @dataclass(frozen=True)
+    class Impostor(Strategy):
+        name: ClassVar[str] = "boulware"
+
+    with pytest.raises(ValueError, match="already registered as 'boulware'"):
+        register(Impostor)
+    assert get("boulware") is not Impostor
+    register(TimeDependent)  # the same class again is harmless
+
+
+# ---- plugins ----------------------------------------------------------------------------------
+
+
+def test_a_plugin_class_is_found_lazily_by_name(install):
+    install(
+        "split-plugin",
+        "split_difference = split_plugin:SplitDifference\n",
+        {"split_plugin": SPLIT.format(cls="SplitDifference", name="split_difference", share=0.4)},
+    )
+    assert "split_plugin" not in sys.modules  # nothing imported until a name is missing
+    strategy = create("split_difference", share=0.4)
+    assert type(strategy).__module__ == "split_plugin"
+    assert "split_difference" in available()
+    assert "split-plugin 1.0" in registry.plugin_of("split_difference")
+    assert registry.plugin_of("boulware") is None
+
+
+def test_a_plugin_module_registers_its_strategies(install, study_file):
+    module = SPLIT.format(cls="Midpoint", name="midpoint", share=0.5) + textwrap.dedent(
+        """
+        register(Midpoint)
+
+        @register
+        @dataclass(frozen=True)
+        class Stubborn(Midpoint):
+            name: ClassVar[str] = "stubborn"
+            share: float = 0.9
+        """
+    )
+    install("mid-plugin", "mid = mid_plugin\n", {"mid_plugin": module})
+    assert {"midpoint", "stubborn"} <= set(available())
+    # usable from a config by name (the config executes nothing itself)
+    path = study_file(strategies__supplier={"name": "stubborn", "params": {"share": 0.8}})
+    assert load_study(path).study.strategies["supplier"].name == "stubborn"
+
+
+def test_a_broken_plugin_is_named_in_one_clear_message(install, study_file):
+    install(
+        "broken-plugin",
+        "broken = broken_plugin:Broken\n",
+        {"broken_plugin": "import no_such_dependency_anywhere\n"},
+    )
+    with pytest.raises(registry.PluginError) as info:
+        get("broken")
+    message = str(info.value)
+    assert message.startswith("strategy plugin 'broken' (broken-plugin 1.0: broken_plugin:Broken)")
+    assert "ModuleNotFoundError" in message and "no_such_dependency_anywhere" in message
+    with pytest.raises(registry.PluginError) as again:  # the same message every time
+        available()
+    assert str(again.value) == message
+    # a built-in name does not need the plugins
+    assert create("boulware").e == 0.2
+    # a config naming it gets a configuration error naming the plugin
+    with pytest.raises(ConfigError, match="strategy plugin 'broken'"):
+        load_study(study_file(strategies__supplier={"name": "broken"}))
+
+
+@pytest.mark.parametrize(
+    ("target", "module", "reason"),
+    [
+        ("not_a_strategy:VALUE", "VALUE = 3\n", "must name a Strategy subclass or a module"),
+        ("not_a_strategy", "VALUE = 3\n", "registers no strategy"),
+        (
+            "not_a_strategy:Clash",
+            SPLIT.format(cls="Clash", name="linear", share=0.5),
+            "already registered as 'linear'",
+        ),
+    ],
+)
+def test_a_plugin_that_provides_no_usable_strategy_is_refused(install, target, module, reason):
+    install("odd-plugin", f"odd = {target}\n", {"not_a_strategy": module})
+    with pytest.raises(registry.PluginError, match=f"strategy plugin 'odd'.*{reason}"):
+        available()
+
+
+def test_an_unknown_name_lists_the_plugins_strategies_too(install):
+    install(
+        "split-plugin",
+        "split_difference = split_plugin:SplitDifference\n",
+        {"split_plugin": SPLIT.format(cls="SplitDifference", name="split_difference", share=0.5)},
+    )
+    with pytest.raises(ValueError, match=r"unknown strategy 'nope'.*split_difference"):
+        get("nope")
+
+
+# ---- task overlays ----------------------------------------------------------------------------
+
+
+def test_using_makes_classes_visible_within_the_block_only(clean_registry):
+    @dataclass(frozen=True)
+    class Shipped(TimeDependent):
+        name: ClassVar[str] = "shipped_only"
+
+    with registry.using({"shipped_only": Shipped}):
+        assert get("shipped_only") is Shipped
+        assert "shipped_only" in available()
+    with pytest.raises(ValueError, match="unknown strategy 'shipped_only'"):
+        get("shipped_only")
+    with pytest.raises(TypeError):
+        with registry.using({"other_name": Shipped}):
+            pass
