@@ -19,7 +19,11 @@ import pytest
 
 from bargainlab import theory
 from bargainlab.equilibrium import play_screening
-from bargainlab.equilibrium.screening import SkimmingBuyer, skimming_coefficients
+from bargainlab.equilibrium.screening import (
+    SkimmingBuyer,
+    closed_form_purchases,
+    skimming_coefficients,
+)
 
 DELTA, PERIODS, N, GRID = 0.9, 3, 8_000, 401
 
@@ -27,15 +31,6 @@ DELTA, PERIODS, N, GRID = 0.9, 3, 8_000, 401
 @pytest.fixture(scope="module")
 def played():
     return play_screening(DELTA, PERIODS, replicates=N, seed=11, grid=GRID)
-
-
-def closed_form_periods(values: np.ndarray, res: theory.Screening) -> np.ndarray:
-    """The 0-based period in which each value buys in the closed form (−1: never)."""
-    lower = np.array([*res.cutoffs, res.prices[-1]])  # period t sells to [lower[t], upper)
-    period = np.full(values.shape, -1)
-    for t in range(len(lower) - 1, -1, -1):
-        period = np.where(values >= lower[t], t, period)
-    return period
 
 
 def test_revenue_and_sales_match_the_closed_form(played):
@@ -60,18 +55,14 @@ def test_prices_and_posterior_upper_ends_within_the_grid_error(played):
 def test_same_buyers_as_the_closed_form_up_to_the_grid(played):
     """On the same draws the closed form's outcome has no Monte Carlo error left: the play
     differs from it only where the grid moves a price or a cutoff."""
-    ref = theory.screening(DELTA, PERIODS)
     h = played.grid_step
-    expected = closed_form_periods(played.values, ref)
+    expected, ref_paid = closed_form_purchases(played.values, DELTA, PERIODS)
     moved = expected != played.purchase_period
     band = sum(t * h for t in range(1, PERIODS + 1))  # the values within t·h of cutoff t
     assert moved.mean() <= 2 * band
-    bought = (expected >= 0) & ~moved
-    ref_paid = np.array(ref.prices)[expected[bought]]
-    assert np.all(np.abs(played.paid[bought] - ref_paid) <= PERIODS * h)
-    ref_revenue = np.where(expected >= 0, DELTA ** np.maximum(expected, 0), 0.0) * np.where(
-        expected >= 0, np.array(ref.prices)[np.maximum(expected, 0)], 0.0
-    )
+    same = ~moved
+    assert np.all(np.abs(played.paid[same] - ref_paid[same]) <= PERIODS * h)
+    ref_revenue = DELTA ** np.maximum(expected, 0) * ref_paid
     assert played.revenue == pytest.approx(ref_revenue.mean(), abs=PERIODS * h + moved.mean())
 
 
@@ -124,6 +115,14 @@ def test_no_other_first_price_does_better_by_play():
         )
         assert np.array_equal(other.values, base.values)  # the same buyers
         assert base.revenue - other.revenue > 0.005
+
+
+def test_closed_form_purchases_by_hand():
+    ref = theory.screening(0.9, 2)  # κ1 = 0.8462, p1 = 0.4654, p2 = 0.4231
+    values = np.array([0.9, ref.cutoffs[0], 0.6, ref.prices[1], 0.1])
+    period, paid = closed_form_purchases(values, 0.9, 2)
+    assert list(period) == [0, 0, 1, 1, -1]
+    assert list(paid) == [ref.prices[0], ref.prices[0], ref.prices[1], ref.prices[1], 0.0]
 
 
 def test_coefficients_and_the_buyers_cutoff_rule():

@@ -143,6 +143,21 @@ class SkimmingSeller(Strategy):
         return np.full(view.n, REJECT, dtype=np.int8)
 
 
+def closed_form_purchases(
+    values: np.ndarray, delta: float, periods: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """What the closed form says buyers with these ``values`` do: ``(period, paid)``, the
+    0-based period each buys in (−1: never) and the price it pays (0: never). Comparing a play
+    with it on the play's own buyers leaves no Monte Carlo error, only the grid's."""
+    ref = screening(delta, periods)
+    lower = np.array([*ref.cutoffs, ref.prices[-1]])  # period t sells to [lower[t], lower[t−1])
+    period = np.full(np.shape(values), -1, dtype=np.int64)
+    for t in range(periods - 1, -1, -1):
+        period = np.where(np.asarray(values) >= lower[t], t, period)
+    paid = np.where(period >= 0, np.array(ref.prices)[np.maximum(period, 0)], 0.0)
+    return period, paid
+
+
 @dataclass(frozen=True, eq=False)
 class ScreeningPlay:
     """What :func:`play_screening` observed (pairs with :class:`bargainlab.theory.Screening`).
@@ -269,6 +284,7 @@ __all__ = [
     "ScreeningPlay",
     "SkimmingBuyer",
     "SkimmingSeller",
+    "closed_form_purchases",
     "play_screening",
     "posterior_upper",
     "skimming_coefficients",
