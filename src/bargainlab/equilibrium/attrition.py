@@ -78,7 +78,8 @@ class WarOfAttrition:
     step:
         The time step Δ.
     payoffs, payoffs_se:
-        The rational players' mean discounted payoffs and their Monte Carlo standard errors.
+        The rational players' mean discounted payoffs and their Monte Carlo standard errors
+        (NaN for a player that is obstinate in every replicate).
     payoffs_continuous:
         The same draws played in continuous time (each concession at its exact time): the
         limit of ``payoffs`` as Δ → 0 on these draws.
@@ -217,21 +218,19 @@ def play_war_of_attrition(
         t = np.where(inner >= 1.0, 0.0, -np.log(np.minimum(inner, 1.0)) / reference.hazards[i])
         exact_t[:, i] = np.where(obstinate[:, i], np.inf, np.minimum(t, reference.end_time))
     continuous = _outcome(a, rates, exact_t, 1.0)
-    rational = ~obstinate
-    end = [
-        float(dt * conceded[rational[:, i], i].max()) if rational[:, i].any() else math.nan
-        for i in (0, 1)
-    ]
+    rational = [~obstinate[:, i] for i in (0, 1)]
+    measured = [_mean_se(payoff[rational[i], i]) for i in (0, 1)]
+    limit = [_mean_se(continuous[rational[i], i])[0] for i in (0, 1)]
+    end = [dt * conceded[rational[i], i].max() if rational[i].any() else math.nan for i in (0, 1)]
+    at_zero = np.mean(conceded == 0, axis=0)
     return WarOfAttrition(
         step=dt,
-        payoffs=_pair(lambda i: payoff[rational[:, i], i].mean()),
-        payoffs_se=_pair(
-            lambda i: payoff[rational[:, i], i].std(ddof=1) / math.sqrt(rational[:, i].sum())
-        ),
-        payoffs_continuous=_pair(lambda i: continuous[rational[:, i], i].mean()),
+        payoffs=(measured[0][0], measured[1][0]),
+        payoffs_se=(measured[0][1], measured[1][1]),
+        payoffs_continuous=(limit[0], limit[1]),
         payoffs_exact=_exact_payoffs(a, rates, zs, held, dt),
-        concede_at_zero=_pair(lambda i: np.mean(conceded[:, i] == 0)),
-        end_times=(end[0], end[1]),
+        concede_at_zero=(float(at_zero[0]), float(at_zero[1])),
+        end_times=(float(end[0]), float(end[1])),
         weak=reference.weak,
         alpha=a,
         r=rates,
@@ -240,8 +239,12 @@ def play_war_of_attrition(
     )
 
 
-def _pair(value) -> tuple[float, float]:  # type: ignore[no-untyped-def]
-    return float(value(0)), float(value(1))
+def _mean_se(values: np.ndarray) -> tuple[float, float]:
+    """The mean and its standard error (NaN where there are too few values)."""
+    if values.size == 0:
+        return math.nan, math.nan
+    se = values.std(ddof=1) / math.sqrt(values.size) if values.size > 1 else math.nan
+    return float(values.mean()), float(se)
 
 
 __all__ = ["NEVER", "WarOfAttrition", "holdout_probabilities", "play_war_of_attrition"]
