@@ -49,6 +49,7 @@ import numpy as np
 from .._checks import check_choice, check_scalar
 from ..beliefs.grid import Belief
 from ..beliefs.observations import RoundObservation, RoundTrace
+from ..beliefs.priors import PriorTable
 from ..engine.context import OwnerContext
 from ..engine.negotiation import ACCEPT, REJECT, Offer
 from ..engine.rng import StreamRNG
@@ -115,7 +116,7 @@ class RatchetSeller(Strategy):
         if belief is None:
             raise ValueError("the ratchet seller prices from its belief: play it in a relationship")
         if self.commit:
-            mass = np.broadcast_to(belief.prior.sum(axis=0), (view.n, belief.theta.size))
+            mass = belief.prior.sum(axis=1)  # (n, G): the prior, types summed out
         else:
             mass = belief.marginal()
         return Offer.plain(best_price(belief.theta, mass))
@@ -218,25 +219,29 @@ def play_ratchet(
     setup = RelationshipSetup(
         issue=Issue(name="price", low=0.0, high=vh, party0_prefers="high"),
         names=("seller", "buyer"),
-        rounds=2,
-        horizon=1,
-        breakdown=0.0,
-        first_mover=np.zeros(n, dtype=np.int8),
         disagreement="outside_options",
-        status_quo=0.0,
         allow_exit=False,
-        rho=1.0,
         end_on_disagreement=False,
         grid=grid,
         tremble=0.0,
-        priors=(np.array([1.0, 0.0]), np.array([p, 1.0 - p])),
-        outside_option=np.zeros((2, 2)),
-        reservation_shift=np.zeros((2, 2)),
-        delta=(1.0, 1.0),
-        curvature=(1.0, 1.0),
-        deadline=(1, 1),
         channels=Channels(precedent=False),
         behaviour=BehaviourSpec(),
+        condition_holder=None,
+        reservation_shift=np.zeros((2, 2)),
+        rounds=np.full(n, 2, dtype=np.int64),
+        horizon=np.ones(n, dtype=np.int64),
+        breakdown=np.zeros(n),
+        first_mover=np.zeros(n, dtype=np.int8),
+        status_quo=np.zeros(n),
+        rho=np.ones(n),
+        priors=(PriorTable.single(np.array([1.0, 0.0]), n), PriorTable.single(np.array([p, 1.0 - p]), n)),
+        outside_option=np.zeros((2, n, 2)),
+        delta=np.ones((n, 2)),
+        curvature=np.ones((n, 2)),
+        deadline=np.ones((n, 2), dtype=np.int64),
+        condition_value=np.zeros(n),
+        condition_cost_prior=None,
+        condition_fallback=np.zeros(n),
     )
     rng = StreamRNG.from_seed(np.random.SeedSequence(seed), n)
     recorder, _ = play(setup, (seller, buyer), rng, np.arange(n))
