@@ -47,12 +47,21 @@ def play(
     replicate_ids: np.ndarray,
     *,
     traces: bool = False,
+    start: tuple[int, RelationshipState] | None = None,
+    snapshot: int | None = None,
 ) -> tuple[RoundsRecorder, list[pd.DataFrame]]:
     """Play every relationship of the batch for its own number of rounds.
 
     ``strategies`` is a pair ``(strategy0, strategy1)`` used in every round, or a list with
     one pair per round up to the longest relationship (an arm that switches to a common
     continuation strategy).
+
+    ``start = (k, state)`` resumes the relationships from ``state`` (a copy is used) at round
+    ``k`` (0-based): rounds before ``k`` are not played and their rows of the recorder stay
+    zero. ``snapshot = k`` keeps a copy of the state after round ``k`` (0-based) in
+    ``recorder.snapshot``. With the same random numbers, resuming from a snapshot plays the
+    later rounds exactly as the uninterrupted run did, which is what transplanting one piece
+    of one arm's state into another arm needs (:meth:`RelationshipState.transplant`).
 
     Returns the recorded rounds (see :class:`~bargainlab.relationships.table.RoundsRecorder`)
     and, when ``traces`` is set, one per-step trace DataFrame per round (its ``replicate``
@@ -61,16 +70,20 @@ def play(
     """
     n = rng.n
     schedule = _schedule(strategies, setup.max_rounds)
-    state = RelationshipState.initial(setup, n)
+    first, state = (0, RelationshipState.initial(setup, n)) if start is None else (start[0], start[1].copy())
     recorder = RoundsRecorder(setup.rounds)
     trace_frames: list[pd.DataFrame] = []
     for r, pair in enumerate(schedule):
+        if r < first:
+            continue
         rnd = stages.draw_round(setup, state, rng, r)
         result = stages.negotiate_round(setup, state, rnd, pair, rng)
         obs = stages.learn(setup, state, rnd, result, pair)
         stages.record(setup, state, rnd, result, obs, pair, rng, recorder)
         leaving = stages.feel(setup, state, rnd, result, obs, pair, rng, recorder)
         stages.carry(setup, state, result, leaving)
+        if snapshot == r:
+            recorder.snapshot = state.copy()
         if traces:
             frame = result.trace_frame(setup.issue)
             frame["round"] = r + 1

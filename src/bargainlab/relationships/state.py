@@ -43,6 +43,47 @@ class RelationshipState:
     cost_index: np.ndarray | None = None
     """The obliged party's cost of the condition as an index into the grid."""
 
+    def copy(self) -> RelationshipState:
+        """A deep copy (every array and belief copied)."""
+        everyone = np.arange(self.active.shape[0])
+        return RelationshipState(
+            beliefs=(self.beliefs[0].take(everyone), self.beliefs[1].take(everyone)),
+            cost_belief=None if self.cost_belief is None else self.cost_belief.take(everyone),
+            reference_x=self.reference_x.copy(),
+            status_quo=self.status_quo.copy(),
+            active=self.active.copy(),
+            stock=self.stock.copy(),
+            levers=[_copy_levers(lever) for lever in self.levers],
+            type_index=[None if t is None else t.copy() for t in self.type_index],
+            cost_index=None if self.cost_index is None else self.cost_index.copy(),
+        )
+
+    def transplant(self, donor: RelationshipState, piece: str, owner: int) -> RelationshipState:
+        """A copy of this state with one piece taken from ``donor`` (the same replicates in
+        another arm, after the same rounds and with the same random numbers).
+
+        ``owner`` is the focal party (whose arm differs). The pieces (:data:`PIECES`):
+        ``posterior``, the opponent's belief about the focal party; ``reference_point``, the
+        last agreed terms and the status quo; ``survival``, whether the relationship is still
+        running; ``subjective_value``, both parties' subjective-value stocks and levers. The
+        private types are the same in every arm (the same draws) and are not transplanted.
+        """
+        if piece not in PIECES:
+            raise ValueError(f"piece must be one of {', '.join(PIECES)}; got {piece!r}")
+        other = donor.copy()
+        state = self.copy()
+        if piece == "posterior":
+            beliefs = list(state.beliefs)
+            beliefs[1 - owner] = other.beliefs[1 - owner]
+            state.beliefs = (beliefs[0], beliefs[1])
+        elif piece == "reference_point":
+            state.reference_x, state.status_quo = other.reference_x, other.status_quo
+        elif piece == "survival":
+            state.active = other.active
+        else:
+            state.stock, state.levers = other.stock, other.levers
+        return state
+
     @classmethod
     def initial(cls, setup: RelationshipSetup, n: int) -> RelationshipState:
         """The state before round 1: prior beliefs, the initial status quo, all active."""
@@ -66,6 +107,11 @@ class RelationshipState:
         )
 
 
+PIECES = ("posterior", "reference_point", "survival", "subjective_value")
+"""The pieces of the state one arm's relationship can take from another's (see
+:meth:`RelationshipState.transplant`)."""
+
+
 def _belief_about(
     setup: RelationshipSetup, opponent: int, reputation: Reputation | None, n: int
 ) -> Belief:
@@ -76,6 +122,13 @@ def _belief_about(
     return Belief.from_prior(
         setup.priors[opponent], setup.grid, n, type_prior=reputation.prior, labels=reputation.labels
     )
+
+
+def _copy_levers(levers: Levers) -> Levers:
+    def copy(value: np.ndarray | float) -> np.ndarray | float:
+        return value.copy() if isinstance(value, np.ndarray) else value
+
+    return Levers(copy(levers.retaliation), copy(levers.accept_shift))
 
 
 @dataclass(frozen=True)
@@ -91,4 +144,4 @@ class Round:
     game: Game
 
 
-__all__ = ["RelationshipState", "Round"]
+__all__ = ["PIECES", "RelationshipState", "Round"]

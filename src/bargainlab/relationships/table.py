@@ -15,7 +15,7 @@ Sweep axes add one column each, named by their dotted path (``rounds.rho``), bet
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -105,10 +105,13 @@ class RoundsRecorder:
     ``recorder[column][r, :, party]``; a relationship's rows after its own last round
     (``rounds``, one per replicate) are not part of the table."""
 
-    __slots__ = ("arrays", "rounds")
+    __slots__ = ("arrays", "rounds", "snapshot")
 
     def __init__(self, rounds: np.ndarray) -> None:
         self.rounds = np.asarray(rounds, dtype=np.int64)
+        self.snapshot: Any = None
+        """A copy of the relationships' state after a given round, when ``play`` was asked
+        for one."""
         shape = (int(self.rounds.max()), self.rounds.shape[0], 2)
         self.arrays: dict[str, np.ndarray] = {
             name: np.zeros(shape, dtype=np.dtype(COLUMNS[name].dtype)) for name in RECORDED
@@ -120,6 +123,7 @@ class RoundsRecorder:
     def take(self, rows: slice) -> RoundsRecorder:
         """The recorded rounds of a contiguous range of replicates (views, not copies)."""
         part = RoundsRecorder.__new__(RoundsRecorder)
+        part.snapshot = None
         part.rounds = self.rounds[rows]
         part.arrays = {name: array[:, rows, :] for name, array in self.arrays.items()}
         return part

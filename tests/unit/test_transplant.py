@@ -1,0 +1,61 @@
+"""Snapshots and transplants of a relationship's state: resuming reproduces the later rounds
+exactly, and transplanting a piece moves exactly that piece."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bargainlab.engine.rng import StreamRNG
+from bargainlab.experiments.translate import build_setup
+from bargainlab.relationships.play import play
+from bargainlab.relationships.state import PIECES
+from bargainlab.strategies import create
+from studies import study
+
+N = 48
+
+
+def setup_and_rng():
+    spec = study(arms__treatment_rounds="all", arms__continuation=None, rounds__count=4, channels__precedent=True)
+    ids = np.arange(N)
+    return build_setup(spec, ids, spec.channels), StreamRNG.from_seed(3, N), ids
+
+
+def pair(arm):
+    return (create("learner", kind="bayesian"), create(arm))
+
+
+def test_resuming_from_a_snapshot_plays_the_later_rounds_exactly():
+    setup, rng, ids = setup_and_rng()
+    full, _ = play(setup, pair("face_saver"), rng, ids, snapshot=0)
+    resumed, _ = play(setup, pair("face_saver"), rng, ids, start=(1, full.snapshot))
+    for name, array in full.arrays.items():
+        np.testing.assert_array_equal(resumed[name][1:], array[1:], err_msg=name)
+        assert not resumed[name][0].any(), f"round 1 of {name} was not played, so it stays zero"
+
+
+@pytest.mark.parametrize("piece", PIECES)
+def test_a_transplant_from_the_same_arm_changes_nothing(piece):
+    setup, rng, ids = setup_and_rng()
+    full, _ = play(setup, pair("capitulator"), rng, ids, snapshot=0)
+    state = full.snapshot.transplant(full.snapshot, piece, owner=1)
+    again, _ = play(setup, pair("capitulator"), rng, ids, start=(1, state))
+    np.testing.assert_array_equal(again["utility"][1:], full["utility"][1:])
+
+
+def test_transplanting_the_posterior_moves_only_the_opponents_belief():
+    setup, rng, ids = setup_and_rng()
+    treated, _ = play(setup, pair("face_saver"), rng, ids, snapshot=0)
+    control, _ = play(setup, pair("capitulator"), rng, ids, snapshot=0)
+    t, c = treated.snapshot, control.snapshot
+    mixed = c.transplant(t, "posterior", owner=1)
+    np.testing.assert_array_equal(mixed.beliefs[0].mass, t.beliefs[0].mass)  # the dealer's
+    np.testing.assert_array_equal(mixed.beliefs[1].mass, c.beliefs[1].mass)
+    np.testing.assert_array_equal(mixed.reference_x, c.reference_x)
+    np.testing.assert_array_equal(mixed.active, c.active)
+    assert not np.array_equal(t.beliefs[0].mass, c.beliefs[0].mass)
+    # the transplanted state is a copy: playing on it leaves the donor as it was
+    before = t.beliefs[0].mass.copy()
+    play(setup, pair("capitulator"), rng, ids, start=(1, mixed))
+    np.testing.assert_array_equal(t.beliefs[0].mass, before)
