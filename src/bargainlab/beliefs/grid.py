@@ -75,8 +75,14 @@ class Belief:
         ``(K,)`` or, per replicate, ``(n, K)`` (one type by default)."""
         table = prior if isinstance(prior, PriorTable) else PriorTable.single(prior, n)
         if table.n != n or table.mass.shape[1] != grid.shape[0]:
-            raise ValueError(f"the prior has {table.n} rows of {table.mass.shape[1]} points, expected {n} of {grid.shape[0]}")
-        weights = np.ones((1, 1)) if type_prior is None else np.atleast_2d(np.asarray(type_prior, dtype=float))
+            raise ValueError(
+                f"the prior has {table.n} rows of {table.mass.shape[1]} points, expected {n} of {grid.shape[0]}"
+            )
+        weights = (
+            np.ones((1, 1))
+            if type_prior is None
+            else np.atleast_2d(np.asarray(type_prior, dtype=float))
+        )
         if np.any(weights < 0) or not np.allclose(weights.sum(axis=1), 1.0, atol=1e-9):
             raise ValueError("type_prior must be a probability vector (per replicate)")
         k = weights.shape[1]
@@ -92,7 +98,13 @@ class Belief:
         unique, prior_index = np.unique(keys, axis=0, return_inverse=True)
         priors = unique[:, 1:, None] * table.mass[unique[:, 0].astype(np.int64)][:, None, :]
         prior_index = prior_index.reshape(-1).astype(np.int64)
-        return cls(grid=grid, priors=priors, prior_index=prior_index, mass=priors[prior_index].copy(), labels=tuple(labels))
+        return cls(
+            grid=grid,
+            priors=priors,
+            prior_index=prior_index,
+            mass=priors[prior_index].copy(),
+            labels=tuple(labels),
+        )
 
     @property
     def n(self) -> int:
@@ -158,12 +170,17 @@ class Belief:
         index = np.flatnonzero(rows)
         if index.size == 0:
             return
-        lik = lik[index]
-        mass = self.mass[index]
-        post = mass * (tremble + (1.0 - tremble) * np.maximum(lik, 0.0))
+        every = index.size == self.n
+        weight = np.maximum(lik if every else lik[index], 0.0)
+        weight *= 1.0 - tremble
+        weight += tremble
+        post = self.mass * weight if every else self.mass[index] * weight
         post /= post.sum(axis=(1, 2), keepdims=True)
-        self.mass = self.mass.copy()
-        self.mass[index] = post
+        if every:
+            self.mass = post
+        else:
+            self.mass = self.mass.copy()
+            self.mass[index] = post
 
     @property
     def prior(self) -> np.ndarray:
@@ -182,13 +199,24 @@ class Belief:
         rho = np.asarray(rho, dtype=float)
         if np.all(rho == 1.0):
             return
-        redrawn = self.type_probabilities()[:, :, None] * self.conditional_prior()
+        redrawn = self.conditional_prior()
         keep = rho[:, None, None] if rho.ndim == 1 else rho
-        self.mass = keep * self.mass + (1.0 - keep) * redrawn
+        redrawn *= self.type_probabilities()[:, :, None]
+        redrawn *= 1.0 - keep
+        mass = keep * self.mass
+        mass += redrawn
+        self.mass = mass
 
     def take(self, rows: np.ndarray) -> Belief:
         """The posteriors of a subset of replicates (a copy)."""
-        return Belief(self.grid, self.priors, self.prior_index[rows], self.mass[rows].copy(), self.labels, self.offset)
+        return Belief(
+            self.grid,
+            self.priors,
+            self.prior_index[rows],
+            self.mass[rows].copy(),
+            self.labels,
+            self.offset,
+        )
 
     def pit(self, value_index: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
         """The randomised probability integral transform of the true reservation values.

@@ -143,4 +143,12 @@ class PriorTable:
         return draw_from(self.rows(), uniforms)
 
 
-__all__ = ["Prior", "PriorTable", "TruncatedNormal", "Uniform", "draw_from", "grid_points", "prior_mass"]
+__all__ = [
+    "Prior",
+    "PriorTable",
+    "TruncatedNormal",
+    "Uniform",
+    "draw_from",
+    "grid_points",
+    "prior_mass",
+]

@@ -23,6 +23,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .._memory import reuse_large_allocations
 from .._version import __version__
 from ..config.files import ConfigError, load_study, resolve_study_path
 from ..experiments.executors import EXECUTORS, n_chunks
@@ -36,6 +37,7 @@ PROG = "bargainlab"
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 drift, 2 bad input, 130 interrupted)."""
+    reuse_large_allocations()
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
     if not args_list:

@@ -109,6 +109,8 @@ class OwnerContext:
     def u(self, x: np.ndarray) -> np.ndarray:
         """The owner's utility of positions ``x`` (shape ``(n,)`` or ``(n, m)``)."""
         x = np.asarray(x)
+        if self.owner.linear:
+            return utility(self.side, x, 1.0)
         curvature = self.curvature if x.ndim == 1 else self.curvature[:, None]
         return utility(self.side, x, curvature)
 

@@ -104,7 +104,9 @@ class Game:
             raise ValueError(
                 f"both parties must have the same batch size, got {n} and {self.parties[1].n}"
             )
-        object.__setattr__(self, "horizon", as_batch("horizon", self.horizon, n, low=1, integer=True))
+        object.__setattr__(
+            self, "horizon", as_batch("horizon", self.horizon, n, low=1, integer=True)
+        )
         object.__setattr__(
             self, "breakdown", as_batch("breakdown", self.breakdown, n, low=0, high=1)
         )
@@ -155,7 +157,7 @@ class Game:
         """Undiscounted payoff of ``side`` when the deadline passes without agreement."""
         if self.disagreement == "outside_options":
             return self.parties[side].outside_option
-        return utility(side, self.status_quo, self.parties[side].curvature)
+        return utility(side, self.status_quo, self.parties[side].utility_curvature)
 
     def view(
         self,
@@ -336,7 +338,7 @@ def negotiate(
     states = [strategies[i].start(views[i]) for i in (0, 1)]
 
     p0, p1 = game.parties
-    curv = (p0.curvature, p1.curvature)
+    curv = (p0.utility_curvature, p1.utility_curvature)
     horizon = np.minimum(np.minimum(p0.deadline, p1.deadline), game.horizon)
     max_steps = int(horizon.max())
     holder = -1 if game.condition is None else game.condition.holder

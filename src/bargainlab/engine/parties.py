@@ -9,6 +9,7 @@ so one batch holds many negotiations with different parameters.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -72,6 +73,17 @@ class PartyBatch:
     @property
     def n(self) -> int:
         return self.reservation_value.shape[0]
+
+    @cached_property
+    def linear(self) -> bool:
+        """Whether every replicate's utility is linear (curvature 1), checked once."""
+        return bool((np.asarray(self.curvature) == 1.0).all())
+
+    @property
+    def utility_curvature(self) -> np.ndarray | float:
+        """The curvature to pass to :func:`~bargainlab.engine.terms.utility`: the scalar 1.0
+        when every replicate is linear (so the utility skips the check), else the array."""
+        return 1.0 if self.linear else self.curvature
 
     def take(self, index: np.ndarray) -> PartyBatch:
         """The sub-batch of the given replicates."""

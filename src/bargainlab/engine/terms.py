@@ -96,12 +96,14 @@ class Issue:
         return np.clip(sign * level / k, 0.0, 1.0)
 
 
-def _is_linear(curvature: np.ndarray) -> bool:
+def _is_linear(curvature: np.ndarray | float) -> bool:
+    if isinstance(curvature, float):
+        return curvature == 1.0
     c = np.asarray(curvature)
     return c.size == 0 or bool((c == 1.0).all())
 
 
-def utility(side: int | np.ndarray, x: np.ndarray, curvature: np.ndarray) -> np.ndarray:
+def utility(side: int | np.ndarray, x: np.ndarray, curvature: np.ndarray | float) -> np.ndarray:
     """Normalised utility of position ``x`` to ``side`` (0 or 1) with risk curvature."""
     if isinstance(side, int | np.integer):
         share = x if side == 0 else 1.0 - np.asarray(x)
@@ -111,7 +113,7 @@ def utility(side: int | np.ndarray, x: np.ndarray, curvature: np.ndarray) -> np.
     return share if _is_linear(curvature) else share**curvature
 
 
-def position(side: int | np.ndarray, u: np.ndarray, curvature: np.ndarray) -> np.ndarray:
+def position(side: int | np.ndarray, u: np.ndarray, curvature: np.ndarray | float) -> np.ndarray:
     """The position that gives ``side`` the utility ``u`` (inverse of :func:`utility`).
 
     Never rounds against ``side``: where ``1 - share`` (or an underflowing share) would give
@@ -175,7 +177,7 @@ class Condition:
 def settle(
     x: np.ndarray,
     conditional: np.ndarray,
-    curvature: tuple[np.ndarray, np.ndarray],
+    curvature: tuple[np.ndarray | float, np.ndarray | float],
     condition: Condition | None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Payoffs of signed terms, after the obliged party's decision on the condition.

@@ -20,6 +20,7 @@ parts:
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -101,11 +102,11 @@ class OpponentView:
 
     def utility(self, x: np.ndarray) -> np.ndarray:
         """The opponent's (public) utility of position ``x``."""
-        return utility(self.side, x, self.curvature)
+        return utility(self.side, x, object.__getattribute__(self, "_party").utility_curvature)
 
     def position(self, u: np.ndarray) -> np.ndarray:
         """The position that gives the opponent utility ``u``."""
-        return position(self.side, u, self.curvature)
+        return position(self.side, u, object.__getattribute__(self, "_party").utility_curvature)
 
 
 class Posterior(Protocol):
@@ -196,7 +197,9 @@ class Outlook:
         def pick(value: Any) -> Any:
             return value[rows] if isinstance(value, np.ndarray) else value
 
-        return Outlook(pick(self.rounds_left), pick(self.rho), self.ends_on_disagreement, self.learning)
+        return Outlook(
+            pick(self.rounds_left), pick(self.rho), self.ends_on_disagreement, self.learning
+        )
 
 
 @dataclass(frozen=True)
@@ -272,13 +275,13 @@ class OfferHistory:
         self, x: np.ndarray, conditional: np.ndarray, proposer_is0: np.ndarray, active: np.ndarray
     ) -> None:
         """Both sides observe the offer ``x`` just made (where ``active``)."""
-        made = np.stack([proposer_is0, ~proposer_is0]) & active
-        first = made & (self.count == 0)
-        np.copyto(self.prev, self.last, where=made & ~first)
-        np.copyto(self.prev, x, where=first)
-        np.copyto(self.last, x, where=made)
-        np.copyto(self.conditional, conditional, where=made)
-        self.count += made
+        for p, made in enumerate((proposer_is0 & active, ~proposer_is0 & active)):
+            first = made & (self.count[p] == 0)
+            # the previous offer is the latest one, or this one when it is the first
+            np.copyto(self.prev[p], np.where(first, x, self.last[p]), where=made)
+            np.copyto(self.last[p], x, where=made)
+            np.copyto(self.conditional[p], conditional, where=made)
+            self.count[p] += made
 
     @classmethod
     def stacked(cls, first: OfferHistory, second: OfferHistory) -> OfferHistory:
@@ -386,6 +389,13 @@ class SideView:
     def n(self) -> int:
         return self.own.n
 
+    def with_own(self, own: PartyBatch) -> SideView:
+        """The same view for a party with other private values (same deadline), without
+        re-validating: used to probe hypothetical types of the same replicates."""
+        view = copy.copy(self)
+        object.__setattr__(view, "own", own)
+        return view
+
     # ---- what the side carries from earlier rounds ----------------------------------------
     @property
     def belief(self) -> Posterior | None:
@@ -406,11 +416,11 @@ class SideView:
     # ---- utilities -------------------------------------------------------------------
     def utility(self, x: np.ndarray) -> np.ndarray:
         """Own utility of the primary position ``x`` (no condition)."""
-        return utility(self.side, x, self.own.curvature)
+        return utility(self.side, x, self.own.utility_curvature)
 
     def position(self, u: np.ndarray) -> np.ndarray:
         """The position that gives this side utility ``u``."""
-        return position(self.side, u, self.own.curvature)
+        return position(self.side, u, self.own.utility_curvature)
 
     @property
     def condition_role(self) -> str | None:

@@ -234,7 +234,10 @@ def play_ratchet(
         first_mover=np.zeros(n, dtype=np.int8),
         status_quo=np.zeros(n),
         rho=np.ones(n),
-        priors=(PriorTable.single(np.array([1.0, 0.0]), n), PriorTable.single(np.array([p, 1.0 - p]), n)),
+        priors=(
+            PriorTable.single(np.array([1.0, 0.0]), n),
+            PriorTable.single(np.array([p, 1.0 - p]), n),
+        ),
         outside_option=np.zeros((2, n, 2)),
         delta=np.ones((n, 2)),
         curvature=np.ones((n, 2)),

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .._memory import reuse_large_allocations
 from ..config.files import Cell, ConfigError
 from ..config.schema import StudySpec
 from ..relationships.table import ROUNDS_SCHEMA
@@ -186,6 +187,7 @@ def run_task(task: Task, simulate: Simulate | None = None) -> TaskResult:
     """Run one task: simulate the chunk, then add ``cell`` and one column per sweep axis.
 
     The strategy classes shipped with the task are visible to the simulation's look-ups."""
+    reuse_large_allocations()  # in a worker process or on a Dask worker (see bargainlab._memory)
     sim = simulate if simulate is not None else default_simulate
     with using(unpack(task.strategies)):
         rounds, traces = sim(task.study, task.keys, task.replicate_ids, traces=task.traces)

@@ -38,14 +38,23 @@ def channel_variants(channels: ChannelsSpec) -> dict[str, Channels]:
     return variants
 
 
-def build_setup(study: StudySpec, replicate_ids: np.ndarray, channels: Channels) -> RelationshipSetup:
+def build_setup(
+    study: StudySpec, replicate_ids: np.ndarray, channels: Channels
+) -> RelationshipSetup:
     """Translate a study cell into a :class:`RelationshipSetup` for ``replicate_ids`` (every
     per-replicate array filled with the cell's values)."""
     n = replicate_ids.shape[0]
     names = study.party_names
     spec_parties = [study.parties[nm] for nm in names]
     iss = study.issue
-    issue = Issue(name=iss.name, low=iss.low, high=iss.high, unit=iss.unit, party0_prefers="high", levels=iss.levels)
+    issue = Issue(
+        name=iss.name,
+        low=iss.low,
+        high=iss.high,
+        unit=iss.unit,
+        party0_prefers="high",
+        levels=iss.levels,
+    )
     grid = grid_points(study.rounds.grid)
     count = study.rounds.count
     outside = np.zeros((count, 2))
@@ -103,7 +112,9 @@ def build_setup(study: StudySpec, replicate_ids: np.ndarray, channels: Channels)
         curvature=pair([p.curvature for p in spec_parties]),
         deadline=pair([min(p.deadline or horizon, horizon) for p in spec_parties], np.int64),
         condition_value=each(0.0 if cond is None else cond.value),
-        condition_cost_prior=None if cond is None else PriorTable.single(prior_mass(cond.cost, grid), n),
+        condition_cost_prior=None
+        if cond is None
+        else PriorTable.single(prior_mass(cond.cost, grid), n),
         condition_fallback=each(0.0 if cond is None else float(issue.from_domain(cond.fallback))),
         reputation=reputation_models(study, n),
     )
@@ -176,7 +187,9 @@ def simulate_cells(
     """
     out: list[tuple[pd.DataFrame, pd.DataFrame | None] | None] = [None] * len(chunks)
     for group in _stacks(chunks):
-        for index, result in zip(group, _simulate_stack([chunks[i] for i in group], traces), strict=True):
+        for index, result in zip(
+            group, _simulate_stack([chunks[i] for i in group], traces), strict=True
+        ):
             out[index] = result
     return [r for r in out if r is not None]
 
@@ -185,10 +198,19 @@ def _design(study: StudySpec) -> tuple:
     """What, besides the relationship's mechanics, must be equal for cells to stack: the
     arms' strategies, the fixed strategies, the design and the channel variants."""
     arms = tuple((label, create(s.name, **s.params)) for label, s in study.arms.strategies.items())
-    fixed = tuple((party, create(s.name, **s.params)) for party, s in sorted(study.strategies.items()))
+    fixed = tuple(
+        (party, create(s.name, **s.params)) for party, s in sorted(study.strategies.items())
+    )
     cont = study.arms.continuation
     continuation = None if cont is None else create(cont.name, **cont.params)
-    return (study.arms.party, arms, fixed, study.arms.treatment_rounds, continuation, tuple(channel_variants(study.channels)))
+    return (
+        study.arms.party,
+        arms,
+        fixed,
+        study.arms.treatment_rounds,
+        continuation,
+        tuple(channel_variants(study.channels)),
+    )
 
 
 def _stacks(chunks: Sequence[CellChunk]) -> list[list[int]]:
@@ -210,7 +232,9 @@ def _stacks(chunks: Sequence[CellChunk]) -> list[list[int]]:
     return groups
 
 
-def _simulate_stack(chunks: Sequence[CellChunk], traces: bool) -> list[tuple[pd.DataFrame, pd.DataFrame | None]]:
+def _simulate_stack(
+    chunks: Sequence[CellChunk], traces: bool
+) -> list[tuple[pd.DataFrame, pd.DataFrame | None]]:
     first = chunks[0].study
     ids = np.concatenate([c.replicate_ids for c in chunks]).astype(np.int64)
     rng = StreamRNG(np.concatenate([c.keys for c in chunks]))
@@ -220,7 +244,9 @@ def _simulate_stack(chunks: Sequence[CellChunk], traces: bool) -> list[tuple[pd.
     frames: list[list[pd.DataFrame]] = [[] for _ in chunks]
     trace_frames: list[list[pd.DataFrame]] = [[] for _ in chunks]
     for variant, channels in channel_variants(first.channels).items():
-        setup = RelationshipSetup.stack([build_setup(c.study, c.replicate_ids, channels) for c in chunks])
+        setup = RelationshipSetup.stack(
+            [build_setup(c.study, c.replicate_ids, channels) for c in chunks]
+        )
         for arm, arm_spec in first.arms.strategies.items():
             specs = {focal: arm_spec, **dict(first.strategies.items())}
             strategies = tuple(create(specs[nm].name, **specs[nm].params) for nm in names)

@@ -70,7 +70,9 @@ def play(
     """
     n = rng.n
     schedule = _schedule(strategies, setup.max_rounds)
-    first, state = (0, RelationshipState.initial(setup, n)) if start is None else (start[0], start[1].copy())
+    first, state = (
+        (0, RelationshipState.initial(setup, n)) if start is None else (start[0], start[1].copy())
+    )
     recorder = RoundsRecorder(setup.rounds)
     trace_frames: list[pd.DataFrame] = []
     for r, pair in enumerate(schedule):

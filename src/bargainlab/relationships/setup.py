@@ -119,7 +119,9 @@ class RelationshipSetup:
             and self.behaviour == other.behaviour
             and self.condition_holder == other.condition_holder
             and isinstance(self.first_mover, str) == isinstance(other.first_mover, str)
-            and np.array_equal(_padded(self.reservation_shift, 1000), _padded(other.reservation_shift, 1000))
+            and np.array_equal(
+                _padded(self.reservation_shift, 1000), _padded(other.reservation_shift, 1000)
+            )
         )
         for mine, theirs in zip(self.reputation, other.reputation, strict=True):
             same = same and (mine is None) == (theirs is None)
@@ -159,15 +161,25 @@ class RelationshipSetup:
             elif name == "outside_option":
                 values[name] = per_round(name)
             elif name == "priors":
-                values[name] = tuple(PriorTable.stack([s.priors[i] for s in setups]) for i in (0, 1))
+                values[name] = tuple(
+                    PriorTable.stack([s.priors[i] for s in setups]) for i in (0, 1)
+                )
             elif name == "condition_cost_prior":
                 tables = [s.condition_cost_prior for s in setups]
                 values[name] = None if tables[0] is None else PriorTable.stack(tables)  # type: ignore[arg-type]
             elif name == "first_mover":
-                values[name] = "random" if isinstance(first.first_mover, str) else np.concatenate([s.first_mover for s in setups])  # type: ignore[misc]
+                values[name] = (
+                    "random"
+                    if isinstance(first.first_mover, str)
+                    else np.concatenate([s.first_mover for s in setups])
+                )  # type: ignore[misc]
             elif name == "reputation":
                 values[name] = tuple(
-                    None if r is None else Reputation(r.labels, r.models, np.concatenate([s.reputation[i].prior for s in setups]))  # type: ignore[union-attr]
+                    None
+                    if r is None
+                    else Reputation(
+                        r.labels, r.models, np.concatenate([s.reputation[i].prior for s in setups])
+                    )  # type: ignore[union-attr]
                     for i, r in enumerate(first.reputation)
                 )
             else:

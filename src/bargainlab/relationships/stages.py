@@ -50,7 +50,12 @@ Pair = Sequence[Strategy]
 
 
 def _persistent_draw(
-    setup: RelationshipSetup, rng: StreamRNG, previous: np.ndarray | None, r: int, stream: int, prior: PriorTable
+    setup: RelationshipSetup,
+    rng: StreamRNG,
+    previous: np.ndarray | None,
+    r: int,
+    stream: int,
+    prior: PriorTable,
 ) -> np.ndarray:
     """Grid indices of a type in round ``r``: kept with probability rho, else redrawn."""
     fresh = prior.draw(rng.uniform(r, 0, stream))
@@ -67,8 +72,12 @@ def draw_round(setup: RelationshipSetup, state: RelationshipState, rng: StreamRN
     state.active = state.active & (r < setup.rounds)
     reservation = []
     for i in (0, 1):
-        state.type_index[i] = _persistent_draw(setup, rng, state.type_index[i], r, STREAM_TYPES + 10 * i, setup.priors[i])
-        reservation.append(np.clip(setup.grid[state.type_index[i]] + setup.reservation_shift[r, i], 0.0, 1.0))
+        state.type_index[i] = _persistent_draw(
+            setup, rng, state.type_index[i], r, STREAM_TYPES + 10 * i, setup.priors[i]
+        )
+        reservation.append(
+            np.clip(setup.grid[state.type_index[i]] + setup.reservation_shift[r, i], 0.0, 1.0)
+        )
     parties = tuple(
         PartyBatch.build(
             n,
@@ -84,7 +93,9 @@ def draw_round(setup: RelationshipSetup, state: RelationshipState, rng: StreamRN
     condition = None
     if setup.condition_holder is not None:
         assert setup.condition_cost_prior is not None
-        state.cost_index = _persistent_draw(setup, rng, state.cost_index, r, STREAM_TYPES + 40, setup.condition_cost_prior)
+        state.cost_index = _persistent_draw(
+            setup, rng, state.cost_index, r, STREAM_TYPES + 40, setup.condition_cost_prior
+        )
         if setup.channels.surplus:
             value = setup.condition_value
             cost = setup.grid[state.cost_index]

@@ -148,7 +148,9 @@ class RoundsRecorder:
                 "replicate": reps[keep].astype(np.int64),
                 "round": round_no[keep].astype(np.int64),
                 "party": np.asarray(names, dtype=object)[party_idx[keep]],
-                "strategy": np.asarray(strategies, dtype=object)[round_no[keep] - 1, party_idx[keep]],
+                "strategy": np.asarray(strategies, dtype=object)[
+                    round_no[keep] - 1, party_idx[keep]
+                ],
             }
         )
         for name in RECORDED:

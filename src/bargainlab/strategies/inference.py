@@ -192,15 +192,6 @@ def bisection_likelihood(
     (the two searches run side by side, one evaluation per halving).
     """
     m, grid = rows.shape[0], theta.shape[0]
-    # Replicates with the same first mover have the same role at every step: evaluate them
-    # together, so each step asks the policy for an offer or for a response, not both.
-    first_mover = trace.proposer[0, rows]
-    groups = [np.flatnonzero(first_mover == side) for side in (0, 1)]
-    if all(g.size for g in groups):
-        out = np.empty((m, grid))
-        for g in groups:
-            out[g] = bisection_likelihood(policy, trace, context, theta, rows[g])
-        return out
     lo = np.zeros(m, dtype=np.int64)
     hi = np.full(m, grid - 1, dtype=np.int64)
     # The probe batch holds the entries still in play, twice (low and high candidates); it is
@@ -327,9 +318,7 @@ class _Coder:
     def pair(self, first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The codes of candidates ``first`` (in the first copy) and ``second`` (the second)."""
         index = np.concatenate([first, second])
-        view = dataclasses.replace(
-            self.view, own=_with_reservation(self.view.own, self.theta[index])
-        )
+        view = self.view.with_own(_with_reservation(self.view.own, self.theta[index]))
         codes = _codes(
             self.side, view, self.policy, self.policy.start(view), self.step, *self.observed
         )
@@ -338,7 +327,10 @@ class _Coder:
 
 
 def _with_reservation(party: PartyBatch, reservation: np.ndarray) -> PartyBatch:
-    return dataclasses.replace(party, reservation_value=np.asarray(reservation, dtype=float))
+    out = dataclasses.replace(party, reservation_value=np.asarray(reservation, dtype=float))
+    if "linear" in party.__dict__:  # same curvature: keep the checked flag
+        out.__dict__["linear"] = party.__dict__["linear"]
+    return out
 
 
 def path_likelihoods(

@@ -77,7 +77,15 @@ def optimal_demand(belief: Belief, view: SideView) -> np.ndarray:
     outlook = Outlook(0, 1.0, True, False)
     w = view.own.outside_option
     return choose_demand(
-        belief.mass, belief.conditional_prior(), thresholds, values, own, view.disagreement, w, outlook, 0
+        belief.mass,
+        belief.conditional_prior(),
+        thresholds,
+        values,
+        own,
+        view.disagreement,
+        w,
+        outlook,
+        0,
     )
 
 

@@ -47,6 +47,27 @@ import numpy as np
 from ..engine.views import Outlook
 
 
+def _bins(thresholds: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """For every threshold, the first candidate that reaches it (``J`` if none): utilities
+    closer than 1e-12 count as equal. ``values`` must be non-decreasing."""
+    flat = np.searchsorted(values, np.ravel(thresholds) - 1e-12, side="left")
+    return flat.reshape(thresholds.shape)
+
+
+def _cumulative(weights: np.ndarray, bins: np.ndarray, count: int, *, by_type: bool) -> np.ndarray:
+    """``sum_g weights 1{bins <= j}`` for ``j < count``: per type, ``(n, K, count)``, or summed
+    over the types, ``(n, count)``. One ``bincount`` over every replicate and type at once."""
+    n, k, _ = bins.shape
+    cells = n * k if by_type else n
+    owner = np.arange(cells, dtype=np.int64) * (count + 1)
+    index = (owner.reshape(n, k if by_type else 1, 1) + bins).ravel()
+    sums = np.bincount(
+        index, weights=np.ravel(np.broadcast_to(weights, bins.shape)), minlength=cells * (count + 1)
+    )
+    cumulative = np.cumsum(sums.reshape(cells, count + 1)[:, :count], axis=1)
+    return cumulative.reshape(n, k, count) if by_type else cumulative
+
+
 def acceptance_by_type(mass: np.ndarray, thresholds: np.ndarray, values: np.ndarray) -> np.ndarray:
     """``(n, K, J)``: ``P_k(j) = sum_g mass[:, k, g] 1{thresholds[:, k, g] <= values[j]}``.
 
@@ -56,20 +77,14 @@ def acceptance_by_type(mass: np.ndarray, thresholds: np.ndarray, values: np.ndar
     are accumulated along the candidates: no loop over replicates, and no assumption on the
     order of the thresholds.
     """
-    n, k, _ = mass.shape
-    j = values.shape[0]
-    first = np.searchsorted(values, np.ravel(thresholds) - 1e-12, side="left")  # in [0, J]
-    cells = (np.arange(n * k, dtype=np.int64) * (j + 1)).repeat(mass.shape[2])
-    sums = np.bincount(
-        cells + first,
-        weights=np.ravel(np.broadcast_to(mass, thresholds.shape)),
-        minlength=n * k * (j + 1),
-    )
-    return np.cumsum(sums.reshape(n, k, j + 1)[:, :, :j], axis=2)
+    return _cumulative(mass, _bins(thresholds, values), values.shape[0], by_type=True)
 
 
 def merge_types(
-    mass: np.ndarray, thresholds: np.ndarray, conditional: np.ndarray, groups: Sequence[Sequence[int]]
+    mass: np.ndarray,
+    thresholds: np.ndarray,
+    conditional: np.ndarray,
+    groups: Sequence[Sequence[int]],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Merge types that the planning model cannot tell apart: ``groups`` lists, for each
     group, types with the same agreement-threshold rule (declared by the policies, not read
@@ -105,42 +120,46 @@ def choose_demand(
     ``disagreement`` and ``outside_option`` are ``(n,)``. The outlook's ``rounds_left`` and
     ``rho`` may be one per replicate. Every replicate's demand depends on its own inputs only.
     """
-    n = mass.shape[0]
-    by_type = acceptance_by_type(mass, thresholds, values)
-    accept = by_type.sum(axis=1)  # (n, J)
+    n, candidates = mass.shape[0], values.shape[0]
+    bins = _bins(thresholds, values)
+    by_type = _cumulative(mass, bins, candidates, by_type=True)  # P_k(j), (n, K, J)
+    accept = by_type.sum(axis=1)  # P(j)
     value = accept * own_utility + (1.0 - accept) * disagreement[:, None]
     rounds_left = np.broadcast_to(np.asarray(outlook.rounds_left), (n,))
     rho = np.broadcast_to(np.asarray(outlook.rho, dtype=float), (n,))
     ahead = np.flatnonzero(rounds_left > 0) if lookahead else np.empty(0, dtype=np.int64)
     if ahead.size:
-        prior_cdf = acceptance_by_type(conditional[ahead], thresholds[ahead], values)  # Q_k(j)
         types = mass[ahead].sum(axis=2)  # (m, K)
+        prior_cdf = _cumulative(conditional[ahead], bins[ahead], candidates, by_type=True)  # Q_k(j)
         # With rho = 0 and a single type, what a round teaches is forgotten by the next: the
         # learning and non-learning continuations are the same, so they are computed alike.
         learns = outlook.learning & ~((rho[ahead] == 0.0) & (mass.shape[1] == 1))
-        future = np.empty((ahead.size, values.shape[0]))
+        future = np.empty((ahead.size, candidates))
         fixed = np.flatnonzero(~learns)
         if fixed.size:
             rows = ahead[fixed]
             future[fixed] = _static_continuation(
-                by_type[rows], accept[rows], types[fixed], prior_cdf[fixed], own_utility[rows],
-                disagreement[rows], outside_option[rows], rho[rows], outlook.ends_on_disagreement,
+                accept[rows], types[fixed], prior_cdf[fixed], own_utility[rows], disagreement[rows],
+                outside_option[rows], rho[rows], outlook.ends_on_disagreement,
             )  # fmt: skip
         learning = np.flatnonzero(learns)
         if learning.size:
-            coarse = _coarse(values.shape[0])
+            coarse = _coarse(candidates)
+            rows = ahead[learning]
             # a type below TYPE_FLOOR in a replicate contributes nothing there
-            weights = by_type[ahead[learning]] * (types[learning] > TYPE_FLOOR)[:, :, None]
+            present = types[learning] > TYPE_FLOOR
+            by_type_c = by_type[rows][:, :, coarse] * present[:, :, None]
+            prior_c = prior_cdf[learning][:, :, coarse]
             part = np.empty((learning.size, coarse.size))
             for lo in range(0, learning.size, chunk):
                 sl = slice(lo, lo + chunk)
-                rows = ahead[learning[sl]]
+                chunk_rows = rows[sl]
                 part[sl] = _continuation(
-                    weights[sl][:, :, coarse], accept[rows][:, coarse], types[learning[sl]],
-                    prior_cdf[learning[sl]][:, :, coarse], own_utility[rows][:, coarse],
-                    disagreement[rows], outside_option[rows], rho[rows], outlook.ends_on_disagreement,
+                    by_type_c[sl], accept[chunk_rows][:, coarse], types[learning[sl]], prior_c[sl],
+                    own_utility[chunk_rows][:, coarse], disagreement[chunk_rows], outside_option[chunk_rows],
+                    rho[chunk_rows], outlook.ends_on_disagreement,
                 )  # fmt: skip
-            future[learning] = _interpolate(part, coarse, values.shape[0])
+            future[learning] = _interpolate(part, coarse, candidates)
         value[ahead] += rounds_left[ahead][:, None] * future
     best = np.argmax(value, axis=1)
     return own_utility[np.arange(n), best]
@@ -174,7 +193,6 @@ def _interpolate(values: np.ndarray, at: np.ndarray, candidates: int) -> np.ndar
 
 
 def _static_continuation(
-    by_type: np.ndarray,
     accept: np.ndarray,
     types: np.ndarray,
     prior_cdf: np.ndarray,
@@ -216,9 +234,7 @@ def _continuation(
     p_low = np.minimum(accept[:, :, None], accept[:, None, :])
     # after an acceptance of j: P'(j, j') = [rho P(min(j, j')) + (1 - rho) S_acc(j, j')] / P(j),
     # S_acc(j, j') = sum_k P_k(j) Q_k(j')
-    num_acc = rho * p_low
-    for k in range(by_type.shape[1]):
-        num_acc += (1.0 - rho) * by_type[:, k, :, None] * q[:, k, None, :]
+    num_acc = rho * p_low + (1.0 - rho) * np.matmul(by_type.transpose(0, 2, 1), q)
     # the learner can always demand what nobody accepts and get d: the max is at least 0
     w_acc = d + np.maximum(np.max(num_acc * gain, axis=2), 0.0) / np.maximum(accept, 1e-300)
     if ends_on_disagreement:
@@ -226,14 +242,20 @@ def _continuation(
     else:
         # after a rejection of j: P'(j, j') = [rho (P(j') - P(min(j, j')))
         #                                      + (1 - rho) sum_k (M_k - P_k(j)) Q_k(j')] / (1 - P(j))
-        num_rej = rho * (accept[:, None, :] - p_low)
-        for k in range(by_type.shape[1]):
-            rest = types[:, k, None] - by_type[:, k, :]  # M_k - P_k(j)
-            num_rej += (1.0 - rho) * rest[:, :, None] * q[:, k, None, :]
+        rest = types[:, :, None] - by_type  # M_k - P_k(j)
+        num_rej = rho * (accept[:, None, :] - p_low) + (1.0 - rho) * np.matmul(
+            rest.transpose(0, 2, 1), q
+        )
         w_rej = d + np.maximum(np.max(num_rej * gain, axis=2), 0.0) / np.maximum(
             1.0 - accept, 1e-300
         )
     return accept * w_acc + (1.0 - accept) * w_rej
 
 
-__all__ = ["LOOKAHEAD_CANDIDATES", "TYPE_FLOOR", "acceptance_by_type", "choose_demand", "merge_types"]
+__all__ = [
+    "LOOKAHEAD_CANDIDATES",
+    "TYPE_FLOOR",
+    "acceptance_by_type",
+    "choose_demand",
+    "merge_types",
+]
