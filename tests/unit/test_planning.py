@@ -119,3 +119,43 @@ def test_an_obstinate_reputation_makes_the_learner_accommodate():
         )
     assert demands[0] > demands[1] >= demands[2]
     assert demands[2] == pytest.approx(0.4)
+
+
+@pytest.mark.parametrize("ends", [False, True])
+@pytest.mark.parametrize("rho", [0.0, 0.4, 1.0])
+def test_continuation_is_bayes_rule_written_out(ends, rho):
+    """The lookahead's closed form against the posterior computed cell by cell: truncate the
+    joint belief at the demand, persist it (keep the bottom line with probability rho, else
+    redraw it within the type), and take the best next demand."""
+    from bargainlab.strategies.planning import _continuation
+
+    rng = np.random.default_rng(7)
+    n, k, g, j = 3, 3, 6, 5
+    mass = rng.dirichlet(np.ones(k * g), size=n).reshape(n, k, g)
+    within = rng.dirichlet(np.ones(g), size=(n, k))  # the prior within each type
+    tau = rng.uniform(size=(n, k, g))
+    values = np.linspace(0.0, 1.0, j)
+    own = np.sort(rng.uniform(size=(n, j)))[:, ::-1].copy()
+    d, w = rng.uniform(0, 0.3, size=n), rng.uniform(0, 0.3, size=n)
+    ok = tau[:, :, :, None] <= values  # (n, k, g, j)
+    by_type = np.einsum("nkg,nkgj->nkj", mass, ok)
+    accept = by_type.sum(axis=1)
+    prior_cdf = np.einsum("nkg,nkgj->nkj", within, ok)
+    got = _continuation(
+        by_type, accept, mass.sum(axis=2), prior_cdf, own, d, w, np.full(n, rho), ends
+    )
+
+    def best_next(post):  # post (k, g), a probability
+        types = post.sum(axis=1)
+        nxt = rho * post + (1 - rho) * types[:, None] * within[i]
+        p = np.einsum("kg,kgj->j", nxt, ok[i])
+        return max(d[i], np.max(p * own[i] + (1 - p) * d[i]))
+
+    for i in range(n):
+        for a in range(j):
+            acc = mass[i] * ok[i, :, :, a]
+            rej = mass[i] - acc
+            p = acc.sum()
+            w_acc = best_next(acc / p) if p > 0 else 0.0
+            w_rej = w[i] if ends else (best_next(rej / (1 - p)) if p < 1 else 0.0)
+            np.testing.assert_allclose(got[i, a], p * w_acc + (1 - p) * w_rej, atol=1e-12)

@@ -26,7 +26,11 @@ def sweep_study(**extra):
         arms__continuation=None,
         channels__decompose=True,
         rounds__count=3,
-        reputation={"holder": "dealer", "types": TYPES, "prior": {"holdout": 0.2, "soft": 0.5, "face_saving": 0.3}},
+        reputation={
+            "holder": "dealer",
+            "types": TYPES,
+            "prior": {"holdout": 0.2, "soft": 0.5, "face_saving": 0.3},
+        },
         sweep={
             "rounds.rho": [0.0, 0.8],
             "rounds.count": [2, 4],
@@ -69,7 +73,9 @@ def test_a_stacked_cell_gives_exactly_its_own_tables():
 
 
 def test_cells_with_different_strategies_do_not_stack():
-    spec = study(sweep={"strategies.dealer.params.kind": ["bayesian", "naive"], "rounds.rho": [0.0, 0.5]})
+    spec = study(
+        sweep={"strategies.dealer.params.kind": ["bayesian", "naive"], "rounds.rho": [0.0, 0.5]}
+    )
     chunks = chunks_of(spec)
     groups = _stacks(chunks)
     assert len(groups) == 2 and sorted(len(g) for g in groups) == [2, 2]

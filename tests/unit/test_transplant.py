@@ -17,7 +17,12 @@ N = 48
 
 
 def setup_and_rng():
-    spec = study(arms__treatment_rounds="all", arms__continuation=None, rounds__count=4, channels__precedent=True)
+    spec = study(
+        arms__treatment_rounds="all",
+        arms__continuation=None,
+        rounds__count=4,
+        channels__precedent=True,
+    )
     ids = np.arange(N)
     return build_setup(spec, ids, spec.channels), StreamRNG.from_seed(3, N), ids
 

@@ -275,13 +275,13 @@ class OfferHistory:
         self, x: np.ndarray, conditional: np.ndarray, proposer_is0: np.ndarray, active: np.ndarray
     ) -> None:
         """Both sides observe the offer ``x`` just made (where ``active``)."""
-        for p, made in enumerate((proposer_is0 & active, ~proposer_is0 & active)):
-            first = made & (self.count[p] == 0)
-            # the previous offer is the latest one, or this one when it is the first
-            np.copyto(self.prev[p], np.where(first, x, self.last[p]), where=made)
-            np.copyto(self.last[p], x, where=made)
-            np.copyto(self.conditional[p], conditional, where=made)
-            self.count[p] += made
+        made = np.stack([proposer_is0, ~proposer_is0]) & active
+        first = made & (self.count == 0)
+        np.copyto(self.prev, self.last, where=made & ~first)
+        np.copyto(self.prev, x, where=first)
+        np.copyto(self.last, x, where=made)
+        np.copyto(self.conditional, conditional, where=made)
+        self.count += made
 
     @classmethod
     def stacked(cls, first: OfferHistory, second: OfferHistory) -> OfferHistory:

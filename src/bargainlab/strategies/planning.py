@@ -228,27 +228,25 @@ def _continuation(
     this round's and next round's demands among the same ``J`` candidates."""
     rho = rho[:, None, None]
     gain = (own_utility - disagreement[:, None])[:, None, :]  # U_j' - d
-    q = prior_cdf  # Q_k(j')
     d = disagreement[:, None]
-    # P is non-decreasing in the candidate, so P(min(j, j')) = min(P(j), P(j'))
-    p_low = np.minimum(accept[:, :, None], accept[:, None, :])
-    # after an acceptance of j: P'(j, j') = [rho P(min(j, j')) + (1 - rho) S_acc(j, j')] / P(j),
-    # S_acc(j, j') = sum_k P_k(j) Q_k(j')
-    num_acc = rho * p_low + (1.0 - rho) * np.matmul(by_type.transpose(0, 2, 1), q)
+    # after an acceptance of j: P'(j, j') = [rho P(min(j, j')) + (1 - rho) S(j, j')] / P(j),
+    # with S(j, j') = sum_k P_k(j) Q_k(j'); P is non-decreasing in the candidate, so
+    # P(min(j, j')) = min(P(j), P(j'))
+    num_acc = np.matmul(by_type.transpose(0, 2, 1), prior_cdf)  # S
+    num_acc *= 1.0 - rho
+    num_acc += rho * np.minimum(accept[:, :, None], accept[:, None, :])
     # the learner can always demand what nobody accepts and get d: the max is at least 0
-    w_acc = d + np.maximum(np.max(num_acc * gain, axis=2), 0.0) / np.maximum(accept, 1e-300)
+    gained = num_acc * gain
+    w_acc = d + np.maximum(gained.max(axis=2), 0.0) / np.maximum(accept, 1e-300)
     if ends_on_disagreement:
         w_rej = np.broadcast_to(outside_option[:, None], accept.shape)
     else:
         # after a rejection of j: P'(j, j') = [rho (P(j') - P(min(j, j')))
-        #                                      + (1 - rho) sum_k (M_k - P_k(j)) Q_k(j')] / (1 - P(j))
-        rest = types[:, :, None] - by_type  # M_k - P_k(j)
-        num_rej = rho * (accept[:, None, :] - p_low) + (1.0 - rho) * np.matmul(
-            rest.transpose(0, 2, 1), q
-        )
-        w_rej = d + np.maximum(np.max(num_rej * gain, axis=2), 0.0) / np.maximum(
-            1.0 - accept, 1e-300
-        )
+        #                                      + (1 - rho) sum_k (M_k - P_k(j)) Q_k(j')] / (1 - P(j)),
+        # whose numerator is c(j') - num_acc(j, j') with c(j') = rho P(j') + (1 - rho) sum_k M_k Q_k(j')
+        c = rho[:, :, 0] * accept + (1.0 - rho[:, :, 0]) * np.einsum("nk,nkj->nj", types, prior_cdf)
+        gained = np.subtract(c[:, None, :] * gain, gained, out=gained)
+        w_rej = d + np.maximum(gained.max(axis=2), 0.0) / np.maximum(1.0 - accept, 1e-300)
     return accept * w_acc + (1.0 - accept) * w_rej
 
 
