@@ -1,249 +1,75 @@
 """The typed schema of a study, validated before anything runs (pydantic).
 
 A study file is TOML; its tables map one to one onto the models below. Unknown keys are
-errors, every number has a range, and strategies are named by their registered name (a
-config never executes code). Sweep axes are dotted paths into the same structure, e.g.
+errors, types are strict (a boolean is not a number, a string is not an integer), every
+number is finite and has a range, labels that become file names are short printable text,
+and strategies are named by their registered name and built with their parameters while
+validating (a config never executes code). Sweep axes are dotted paths into the same structure, e.g.
 ``"rounds.rho"`` or ``"strategies.dealer.params.kind"``; each sweep cell is validated on its
 own, so a sweep value out of range is reported with its path.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from ..beliefs.priors import Prior, TruncatedNormal, Uniform
-from ..relationships.behaviour import BehaviourSpec
-from ..relationships.channels import CHANNELS, Channels
-from ..strategies import create
-
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-"""A number in [0, 1] (utilities, probabilities, discount factors)."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class IssueSpec(_Model):
-    """The primary issue: its name, unit and range in domain units."""
-
-    name: str = "price"
-    unit: str = ""
-    low: float = 0.0
-    high: float = 1.0
-    levels: Annotated[int, Field(ge=2, le=100_000)] | None = None
-
-    @model_validator(mode="after")
-    def _range(self) -> IssueSpec:
-        if not self.high > self.low:
-            raise ValueError(f"high ({self.high}) must be greater than low ({self.low})")
-        return self
-
-
-class ScheduleEntry(_Model):
-    """A change of strength from a given round on (1-based), e.g. a rising outside option."""
-
-    round: Annotated[int, Field(ge=1)]
-    outside_option: Unit | None = None
-    reservation_shift: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
-    """Added to the mean of the party's reservation-value prior (costs rose, ...)."""
+from ..beliefs.priors import grid_points, prior_mass
+from .condition_rules import ConditionReach, condition_reach
+from .tables import (
+    DOMAIN_LIMIT,
+    LABEL_LENGTH,
+    ArmsSpec,
+    BehaviourSpec,
+    ChannelsSpec,
+    ConditionSpec,
+    Domain,
+    GameSpec,
+    IssueSpec,
+    NullCell,
+    Pair,
+    PartySpec,
+    Prior,
+    ReproduceSpec,
+    RoundsSpec,
+    ScheduleEntry,
+    StrategySpec,
+    StudyTable,
+    TournamentSpec,
+    TruncatedNormal,
+    Uniform,
+    Unit,
+    check_label,
+    in_range,
+)
 
 
-class PartySpec(_Model):
-    """One party: which end of the issue it prefers, its private type and its strength."""
-
-    prefers: Literal["high", "low"]
-    reservation_value: Prior = 0.0
-    """Private bottom line, in the party's utility units [0, 1]."""
-    outside_option: Unit = 0.0
-    delta: Unit = 1.0
-    curvature: Annotated[float, Field(gt=0.0, le=100.0)] = 1.0
-    deadline: Annotated[int, Field(ge=1)] | None = None
-    schedule: list[ScheduleEntry] = []
-
-
-class GameSpec(_Model):
-    """The stage game played in every round."""
-
-    horizon: Annotated[int, Field(ge=1, le=10_000)] = 20
-    breakdown: Unit = 0.0
-    first_mover: str = "alternate"
-    """A party's name, ``"alternate"`` (by replicate) or ``"random"``."""
-    disagreement: Literal["outside_options", "status_quo"] = "outside_options"
-    status_quo: float | None = None
-    """Initial status quo terms in domain units (default: the middle of the range)."""
-    allow_exit: bool = True
-
-
-class RoundsSpec(_Model):
-    """The relationship: how many rounds, how types persist, how it ends."""
-
-    count: Annotated[int, Field(ge=1, le=1000)] = 1
-    rho: Unit = 0.0
-    """Type persistence: each round a type is kept with probability rho, else redrawn."""
-    end_on_disagreement: bool = True
-    """Whether a round without agreement ends the relationship (both take outside options)."""
-    grid: Annotated[int, Field(ge=3, le=1001)] = 101
-    """Points of the belief grid over the opponent's reservation value."""
-    tremble: Annotated[float, Field(gt=0.0, lt=0.5)] = 0.02
-    """Probability mass of a random action in every likelihood, so no posterior collapses."""
-
-
-class ConditionSpec(_Model):
-    """The compensation condition (a second issue with contingent terms)."""
-
-    holder: str
-    value: Unit
-    """Public value of the condition to its holder when met (utility units)."""
-    cost: Prior
-    """Private cost to the obliged party of meeting it (utility units)."""
-    fallback: float
-    """Terms (domain units) that apply when the condition is not met."""
-
-
-class ChannelsSpec(Channels):
-    """``[channels]``: the relationship's mechanisms (see
-    :class:`bargainlab.relationships.channels.Channels`) and whether to decompose an effect
-    into them."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    decompose: bool = False
-    """Also run every arm with each enabled channel switched off in turn."""
-
-
-class StrategySpec(_Model):
-    """A registered strategy and its parameters."""
-
-    name: str
-    params: dict[str, Any] = {}
-
-    @model_validator(mode="after")
-    def _registered(self) -> StrategySpec:
-        create(self.name, **self.params)  # raises ValueError naming the parameter
-        return self
-
-
-class ArmsSpec(_Model):
-    """Treatment arms: alternative strategies of the focal party, compared on paired replicates."""
-
-    party: str
-    strategies: dict[str, StrategySpec]
-    comparisons: list[tuple[str, str]] = []
-    """Pairs ``(treatment, control)`` of arm labels; default: the first arm against each other."""
-    treatment_rounds: Annotated[int, Field(ge=1)] | None = None
-    """Play the arm's strategy in rounds ``1..treatment_rounds`` only, then ``continuation``
-    (common to all arms), so that later rounds differ only through the state the treatment
-    left behind. ``None``: the arm's strategy plays every round."""
-    continuation: StrategySpec | None = None
-
-    @model_validator(mode="after")
-    def _labels(self) -> ArmsSpec:
-        if len(self.strategies) < 1:
-            raise ValueError("at least one arm is needed")
-        if self.treatment_rounds is not None and self.continuation is None:
-            raise ValueError("treatment_rounds needs a continuation strategy (arms.continuation)")
-        for t, c in self.comparisons:
-            for label in (t, c):
-                if label not in self.strategies:
-                    raise ValueError(
-                        f"comparison names unknown arm {label!r}; arms: {', '.join(self.strategies)}"
-                    )
-        return self
-
-    def pairs(self) -> list[tuple[str, str]]:
-        labels = list(self.strategies)
-        return list(self.comparisons) or [(labels[0], c) for c in labels[1:]]
-
-
-class NullCell(_Model):
-    """A pre-registered cell where the treatment must not help.
-
-    By default the total paired effect must have a 95% CI containing 0; with ``channel`` set
-    (one of the relationship's channels, :data:`~bargainlab.relationships.channels.CHANNELS`) only that
-    channel's contribution in the decomposition must (the other channels may legitimately
-    act in the cell).
-    """
-
-    where: dict[str, Any]
-    """Sweep-axis values that identify the cell(s)."""
-    comparison: tuple[str, str] | None = None
-    channel: str | None = None
-    """A channel name (see :data:`bargainlab.relationships.channels.CHANNELS`), or left out for
-    the total effect."""
-    reason: str
-
-    @field_validator("channel")
-    @classmethod
-    def _known_channel(cls, channel: str | None) -> str | None:
-        if channel is not None and channel not in CHANNELS:
-            raise ValueError(f"must be one of {', '.join(map(repr, CHANNELS))}; got {channel!r}")
-        return channel
-
-
-class ReproduceSpec(_Model):
-    """How ``bargainlab reproduce`` checks this study."""
-
-    tolerance: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
-    """Largest allowed absolute drift of any number in summary.csv."""
-    replicates: Annotated[int, Field(ge=2)] | None = None
-    """CI-sized profile: replicates used by reproduce (default: the study's own)."""
-
-
-class TournamentSpec(_Model):
-    """``[tournament]``: an evolutionary tournament between the arms and one sweep axis.
-
-    The focal population chooses among the study's arms, the opponent population among the
-    values of ``opponent_axis``; see :mod:`bargainlab.tournament`.
-    """
-
-    opponent_axis: str
-    """Sweep axis whose values are the opponent population's types (must be in ``sweep``)."""
-    generations: Annotated[int, Field(ge=1, le=100_000)] = 500
-    """Generations of replicator dynamics from each starting mix."""
-    baseline_fitness: Annotated[float, Field(gt=0.0, le=1000.0)] = 0.01
-    """Constant ``c`` added to every payoff to form the fitness (keeps it positive). Larger
-    values weaken selection per generation; the fixed points do not change."""
-    starts: list[Literal["uniform", "rare", "vertices"]] = ["uniform", "rare", "vertices"]
-    """Starting mixes: ``uniform`` (both populations uniform); ``rare`` (each strategy of
-    either population in turn at ``rare_share``, the rest of its population equal, the other
-    population uniform); ``vertices`` (the opponent population pure at each type in turn,
-    the treatment rare among the focal arms)."""
-    rare_share: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.05
-    """Starting share of a rare strategy."""
-    population_size: Annotated[int, Field(ge=2, le=1_000_000)] | None = 100
-    """Population size ``N`` of the Moran fixation probabilities (``None``: skip them)."""
-    resamples: Annotated[int, Field(ge=100, le=100_000)] = 1000
-    """Bootstrap resamples for the payoff intervals and the support of each spread verdict."""
-    confidence: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.95
-    """Level of the payoff intervals."""
-
-
-class StudySpec(_Model):
+class StudySpec(StudyTable):
     """A whole study: one TOML file in ``experiments/``."""
 
-    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-    question: str = ""
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+    """Lower-case letters, digits and ``_``, starting with a letter, at most 64 characters
+    (it names the default run folder ``runs/<name>``)."""
+    question: Annotated[str, Field(max_length=10_000)] = ""
     replicates: Annotated[int, Field(ge=2, le=10_000_000)] = 200
-    seed: Annotated[int, Field(ge=0)] = 0
-    chunk: Annotated[int, Field(ge=1)] = 500
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
+    chunk: Annotated[int, Field(ge=1, le=10_000_000)] = 500
     """Replicates per task (the unit of parallel work and of resumption)."""
     issue: IssueSpec = IssueSpec()
     game: GameSpec = GameSpec()
     rounds: RoundsSpec = RoundsSpec()
     parties: dict[str, PartySpec]
-    strategies: dict[str, StrategySpec] = {}
+    strategies: dict[str, StrategySpec] = Field(default_factory=dict)
     """Fixed strategy of each non-focal party."""
     arms: ArmsSpec
     condition: ConditionSpec | None = None
     channels: ChannelsSpec = ChannelsSpec()
     behaviour: BehaviourSpec = BehaviourSpec()
-    sweep: dict[str, list[Any]] | list[dict[str, list[Any]]] = {}
+    sweep: dict[str, list[Any]] | list[dict[str, list[Any]]] = Field(default_factory=dict)
     """Sweep axes (dotted paths) and their values: one table is one cartesian grid; an array
     of tables is a union of grids, each cell taking the base value on the axes its grid lacks."""
-    null_cells: list[NullCell] = []
+    null_cells: list[NullCell] = Field(default_factory=list)
     reproduce: ReproduceSpec = ReproduceSpec()
     traces: bool = False
     """Also store per-step traces of the first replicates (traces.parquet)."""
@@ -257,6 +83,8 @@ class StudySpec(_Model):
             raise ValueError(
                 f"exactly two parties are needed, got {len(parties)}: {', '.join(parties)}"
             )
+        for name in parties:
+            check_label("the party name", name)
         prefs = sorted(p.prefers for p in parties.values())
         if prefs != ["high", "low"]:
             raise ValueError("one party must prefer 'high' and the other 'low'")
@@ -309,14 +137,16 @@ class StudySpec(_Model):
             raise ValueError(
                 f"game.first_mover must be one of {', '.join([*names, 'alternate', 'random'])}; got {fm!r}"
             )
+        if self.game.status_quo is not None:
+            in_range("game.status_quo", self.game.status_quo, self.issue)
+        self._priors_on_grid()
         if self.condition is not None:
             if self.condition.holder not in self.parties:
                 raise ValueError(
                     f"condition.holder must be one of {', '.join(names)}; got {self.condition.holder!r}"
                 )
-            _in_range("condition.fallback", self.condition.fallback, self.issue)
-        if self.game.status_quo is not None:
-            _in_range("game.status_quo", self.game.status_quo, self.issue)
+            in_range("condition.fallback", self.condition.fallback, self.issue)
+            self._condition_can_be_met()
         if (
             self.tournament is not None
             and self.sweep
@@ -328,6 +158,62 @@ class StudySpec(_Model):
             )
         return self
 
+    def _priors_on_grid(self) -> None:
+        """Every prior must put mass on the belief grid (a very narrow normal between two
+        grid points would not), as the run discretises it there."""
+        grid = grid_points(self.rounds.grid)
+        priors = {
+            f"parties.{p}.reservation_value": s.reservation_value for p, s in self.parties.items()
+        }
+        if self.condition is not None:
+            priors["condition.cost"] = self.condition.cost
+        for field, prior in priors.items():
+            try:
+                prior_mass(prior, grid)
+            except ValueError:
+                raise ValueError(
+                    f"{field} puts no mass on the {self.rounds.grid}-point belief "
+                    "grid (rounds.grid); widen it (sd) or refine the grid"
+                ) from None
+
+    def condition_reach(self) -> ConditionReach | None:
+        """What the condition's fallback means to the obliged party (see
+        :mod:`bargainlab.config.condition_rules`); ``None`` without a condition."""
+        cond = self.condition
+        if cond is None or cond.holder not in self.parties:
+            return None
+        obliged = next(p for p in self.parties if p != cond.holder)
+        return condition_reach(
+            fallback=cond.fallback,
+            low=self.issue.low,
+            high=self.issue.high,
+            obliged_prefers=self.parties[obliged].prefers,
+            obliged_curvature=self.parties[obliged].curvature,
+            holder_curvature=self.parties[cond.holder].curvature,
+            cost=cond.cost,
+            holder_reservation=self.parties[cond.holder].reservation_value,
+            grid=self.rounds.grid,
+        )
+
+    def _condition_can_be_met(self) -> None:
+        reach = self.condition_reach()
+        if reach is None or not reach.never_met:
+            return
+        cond = self.condition
+        assert cond is not None
+        obliged = next(p for p in self.parties if p != cond.holder)
+        holder_end = (
+            self.issue.high if self.parties[cond.holder].prefers == "high" else self.issue.low
+        )
+        raise ValueError(
+            f"condition.fallback {cond.fallback} means the condition can never be met: it "
+            f"is worth {reach.fallback_utility:.3g} to the obliged party ({obliged}) and meeting "
+            f"the condition costs it at least {reach.lowest_cost:.3g}, so it would meet it only "
+            f"on terms worth {reach.threshold:.3g} or more (utilities are at most 1); the "
+            f"fallback is the penalty for an unmet condition: move it toward the holder's "
+            f"preferred end ({holder_end})"
+        )
+
     @property
     def party_names(self) -> tuple[str, str]:
         """``(party0, party1)``: party 0 is the one that prefers high positions."""
@@ -335,21 +221,18 @@ class StudySpec(_Model):
         return (a, b) if self.parties[a].prefers == "high" else (b, a)
 
 
-def _in_range(name: str, value: float, issue: IssueSpec) -> None:
-    if not issue.low <= value <= issue.high:
-        raise ValueError(
-            f"{name} must lie in the issue's range [{issue.low}, {issue.high}]; got {value}"
-        )
-
-
 __all__ = [
+    "DOMAIN_LIMIT",
+    "LABEL_LENGTH",
     "ArmsSpec",
     "BehaviourSpec",
     "ChannelsSpec",
     "ConditionSpec",
+    "Domain",
     "GameSpec",
     "IssueSpec",
     "NullCell",
+    "Pair",
     "PartySpec",
     "Prior",
     "ReproduceSpec",
@@ -357,9 +240,10 @@ __all__ = [
     "ScheduleEntry",
     "StrategySpec",
     "StudySpec",
+    "StudyTable",
     "TournamentSpec",
     "TruncatedNormal",
     "Uniform",
     "Unit",
-    "_Model",
+    "check_label",
 ]
