@@ -1,15 +1,36 @@
-"""The packaged default study is the same file as experiments/rebate_renewal.toml."""
+"""The studies ship with the package from their one copy in experiments/; the README agrees
+with the code."""
 
+import tomllib
 from pathlib import Path
 
-from bargainlab.config.files import load_study
+from bargainlab.config.files import load_study, packaged_results, packaged_studies
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_packaged_default_matches_the_experiment_file():
-    packaged = ROOT / "src" / "bargainlab" / "data" / "rebate_renewal.toml"
-    assert packaged.read_bytes() == (ROOT / "experiments" / "rebate_renewal.toml").read_bytes()
+def test_studies_are_shipped_from_their_one_copy():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    setuptools = config["setuptools"]
+    code = {
+        ".".join(p.relative_to(ROOT / "src").parts)
+        for p in (ROOT / "src").rglob("__init__.py")
+        for p in [p.parent]
+    }
+    # every code package is listed, and the two data packages map to the canonical folders
+    assert set(setuptools["packages"]) == code | {"bargainlab.studies", "bargainlab.studies.results"}
+    assert setuptools["package-dir"] == {
+        "": "src",
+        "bargainlab.studies": "experiments",
+        "bargainlab.studies.results": "results",
+    }
+    assert setuptools["package-data"]["bargainlab.studies"] == ["*.toml"]
+    assert setuptools["package-data"]["bargainlab.studies.results"] == ["*/summary.csv"]
+    # no second copy of a study anywhere under src/
+    assert not list((ROOT / "src").rglob("*.toml"))
+    # running from the checkout, the shipped studies are experiments/ and results/ themselves
+    assert packaged_studies() == ROOT / "experiments"
+    assert packaged_results() == ROOT / "results"
 
 
 def test_every_experiment_validates():
