@@ -110,6 +110,10 @@ def safe_folder(root: str | Path, *parts: str) -> Path:
     a symbolic link (:class:`SymlinkError` otherwise; ``root`` itself may be one, as the user
     chose it)."""
     folder = Path(root)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise WriteError(folder, exc) from None
     for part in parts:
         folder = folder / part
         if folder.is_symlink():

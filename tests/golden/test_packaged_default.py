@@ -18,7 +18,10 @@ def test_studies_are_shipped_from_their_one_copy():
         for p in [p.parent]
     }
     # every code package is listed, and the two data packages map to the canonical folders
-    assert set(setuptools["packages"]) == code | {"bargainlab.studies", "bargainlab.studies.results"}
+    assert set(setuptools["packages"]) == code | {
+        "bargainlab.studies",
+        "bargainlab.studies.results",
+    }
     assert setuptools["package-dir"] == {
         "": "src",
         "bargainlab.studies": "experiments",

@@ -217,7 +217,8 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser(
         "bench", help="measure throughput on the standard workload",
-        description="Time the stage game on the standard workload (DESIGN §5).",
+        description="Time the stage game on the standard workload (100 price levels, 100 "
+        "steps, a Boulware buyer against a Conceder seller) and print offers per second.",
     )  # fmt: skip
     bench.add_argument(
         "--replicates", type=_positive_int, default=None, metavar="N", help="batch size"

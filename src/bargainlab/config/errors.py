@@ -103,7 +103,13 @@ def problems(exc: ValidationError, raw: Mapping[str, Any]) -> list[tuple[str, st
         real = {
             t: errs
             for t, errs in by_tag.items()
-            if not all(_TYPE_ERRORS.search(e["type"]) for e in errs)
+            # an alternative rejected only for types is one the user did not mean, unless it
+            # is a table whose keys matched (then only a value inside it has the wrong type)
+            if not all(
+                _TYPE_ERRORS.search(e["type"])
+                and (len(e["loc"]) == len(prefix) + 1 or not _is_model_tag(t, tp))
+                for e in errs
+            )
         }
         if real:
             # The alternative the user evidently meant: the one with the fewest complaints.
@@ -124,6 +130,14 @@ def problems(exc: ValidationError, raw: Mapping[str, Any]) -> list[tuple[str, st
     return found
 
 
+def _is_model_tag(tag: Any, tp: Any) -> bool:
+    """Whether a union member tag (``Uniform``, ``function-after[_order(), Uniform]``) names
+    a model alternative of the union annotation ``tp``."""
+    members = typing.get_args(strip(tp)) if is_union(strip(tp)) else ()
+    names = [m.__name__ for m in members if inspect.isclass(m) and issubclass(m, BaseModel)]
+    return any(re.search(rf"\b{re.escape(n)}\b", str(tag)) for n in names)
+
+
 def _describe_error(
     loc: tuple, err: dict, *, annotation: Any = None, in_union: bool = False
 ) -> tuple[str, str]:
@@ -138,7 +152,10 @@ def _describe_error(
         return join(loc), "required field is missing"
     if kind in ("value_error", "assertion_error"):
         text = re.sub(r"^(Value|Assertion) error, ", "", msg)
-        return _value_error_field(loc, text, err.get("input")), text
+        field = _value_error_field(loc, text, err.get("input"))
+        if text.startswith(f"{field} ") and not text.startswith(f"{field} ("):
+            text = text[len(field) + 1 :]  # the field is printed before the message anyway
+        return field, text
     text = f"{msg}; got {show(err.get('input'))}"
     tp = annotation if annotation is not None or in_union else annotation_at(loc)
     if tp is not None and kind != "literal_error":

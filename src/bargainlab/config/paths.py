@@ -56,12 +56,13 @@ def file_stem(label: str, limit: int = 80) -> str:
     """A safe file-name stem for a label (an arm, a comparison).
 
     Letters, digits, ``-``, ``_`` and ``.`` are kept; any other run of characters becomes
-    ``_``, and leading or trailing dots and underscores are dropped, so the stem never names
+    ``_`` (as does a run of dots), and leading or trailing dots and underscores are dropped, so the stem never names
     a folder (``/``, ``..``) or a hidden file. When anything was replaced or cut (to at most
     ``limit`` characters) the first 8 hex digits of the label's SHA-256 are appended, so two
     different labels never share a file.
     """
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", label).strip("._") or "label"
+    safe = re.sub(r"[^A-Za-z0-9._-]+|\.\.+", "_", label)
+    safe = re.sub(r"__+", "_", safe).strip("._") or "label"
     if safe == label and len(label) <= limit:
         return label
     digest = hashlib.sha256(label.encode("utf-8", "surrogatepass")).hexdigest()[:8]

@@ -11,8 +11,10 @@ own, so a sweep value out of range is reported with its path.
 
 from __future__ import annotations
 
+import warnings
 from typing import Annotated, Any
 
+import numpy as np
 from pydantic import Field, field_validator, model_validator
 
 from ..beliefs.priors import grid_points, prior_mass
@@ -169,12 +171,17 @@ class StudySpec(StudyTable):
             priors["condition.cost"] = self.condition.cost
         for field, prior in priors.items():
             try:
-                prior_mass(prior, grid)
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    mass = prior_mass(prior, grid)
+                usable = bool(np.all(np.isfinite(mass)))
             except ValueError:
+                usable = False
+            if not usable:
                 raise ValueError(
                     f"{field} puts no mass on the {self.rounds.grid}-point belief "
                     "grid (rounds.grid); widen it (sd) or refine the grid"
-                ) from None
+                )
 
     def condition_reach(self) -> ConditionReach | None:
         """What the condition's fallback means to the obliged party (see

@@ -8,16 +8,19 @@ per task (``chunk``):
 * relationship-rounds ``= V A R K``; rounds-table rows ``= 2 V A R K`` (one per party);
   trace rows (when the study stores traces) at most ``V A R K H``;
 * memory of one task (a worker) ``= BASE + c (G BYTES_PER_GRID_POINT + H BYTES_PER_STEP
-  + 2 V A K BYTES_PER_ROW_IN_MEMORY)``: the batch's beliefs, its per-step arrays, and its
-  share of the table until it is handed back;
+  + 2 V A K BYTES_PER_ROW_IN_TASK)`` (plus ``V A K H BYTES_PER_ROW_IN_TASK`` with traces):
+  the batch's beliefs, its per-step arrays, and its share of the table until it is handed
+  back; the largest task over all cells counts;
+* memory of a run ``= max(BASE + workers x task, parent)``; with the serial executor
+  ``max(task, parent)``;
 * memory of the parent ``= BASE + rows (BYTES_PER_ROW_IN_MEMORY POST_PROCESSING_COPIES)``:
   the summary, figures and report read the whole rounds table;
 * disk ``= (rows BYTES_PER_ROW_ON_DISK + trace rows BYTES_PER_TRACE_ROW_ON_DISK) 2``: the
   parts and the assembled table exist together until the parts are removed.
 
-The constants were measured on the committed studies (see the comments next to them) and
-round up; the estimate is meant to tell a study that fits from one that cannot, not to
-predict to the megabyte.
+The constants were measured on this project's studies (peak resident memory and file sizes;
+see the comments next to them) and round up; the estimate is meant to tell a study that fits
+from one that cannot, not to predict to the megabyte.
 """
 
 from __future__ import annotations
@@ -27,19 +30,24 @@ from dataclasses import dataclass
 from ..relationships.channels import Channels
 from .schema import StudySpec
 
-BASE = 300 * 2**20
-"""Memory of an idle process with the numerical stack imported."""
-BYTES_PER_ROW_IN_MEMORY = 400
-"""A rounds-table row in a pandas DataFrame (25 columns, four of them text)."""
-POST_PROCESSING_COPIES = 4
-"""Copies of the table that summarising and plotting hold at their peak."""
-BYTES_PER_GRID_POINT = 200
-"""Per replicate and belief-grid point: both parties' posteriors, likelihoods and work."""
-BYTES_PER_STEP = 120
-"""Per replicate and step of the horizon: offers, responses, utilities and the trace."""
-BYTES_PER_ROW_ON_DISK = 24
-"""A rounds-table row in compressed Parquet."""
-BYTES_PER_TRACE_ROW_ON_DISK = 16
+BASE = 250 * 2**20
+"""Memory of a process with the numerical stack imported (measured: 236 MB)."""
+BYTES_PER_ROW_IN_MEMORY = 200
+"""A rounds-table row in a pandas DataFrame (25 columns, four of them text; measured: 198)."""
+POST_PROCESSING_COPIES = 7
+"""Table-sized copies that summarising and plotting hold at their peak (measured: about 4
+for rebate_renewal and 6.5 for face_saving_sweep, whose decomposition has more effects)."""
+BYTES_PER_ROW_IN_TASK = 250
+"""A row while a task builds its table (its frames, then their concatenation)."""
+BYTES_PER_GRID_POINT = 120
+"""Per replicate and belief-grid point in a task: posteriors, likelihoods and their work
+arrays (measured: about 95 for a learner on a 1001-point grid)."""
+BYTES_PER_STEP = 80
+"""Per replicate and step of the horizon in a task: offers, responses, utilities, trace."""
+BYTES_PER_ROW_ON_DISK = 8
+"""A rounds-table row in compressed Parquet (measured: 3.7 for rebate_renewal, about 7 for
+a whole face_saving_sweep run folder per row)."""
+BYTES_PER_TRACE_ROW_ON_DISK = 8
 """A trace row in compressed Parquet."""
 
 
@@ -110,10 +118,10 @@ class SizeTally:
         per_replicate = (
             g * BYTES_PER_GRID_POINT
             + h * BYTES_PER_STEP
-            + 2 * variants * arms * k * BYTES_PER_ROW_IN_MEMORY
+            + 2 * variants * arms * k * BYTES_PER_ROW_IN_TASK
         )
         if study.traces:
-            per_replicate += variants * arms * k * h * BYTES_PER_ROW_IN_MEMORY
+            per_replicate += variants * arms * k * h * BYTES_PER_ROW_IN_TASK
         self.task_memory = max(self.task_memory, chunk * per_replicate)
 
     def result(self) -> SizeEstimate:

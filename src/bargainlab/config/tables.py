@@ -92,7 +92,8 @@ class PartySpec(StudyTable):
     """Private bottom line, in the party's utility units [0, 1]."""
     outside_option: Unit = 0.0
     delta: Unit = 1.0
-    curvature: Annotated[float, Field(gt=0.0, le=100.0)] = 1.0
+    curvature: Annotated[float, Field(ge=0.01, le=100.0)] = 1.0
+    """Risk curvature ``a`` of the utility ``share ** a`` (1: linear, below 1: risk averse)."""
     deadline: Annotated[int, Field(ge=1)] | None = None
     schedule: list[ScheduleEntry] = []
 
