@@ -31,9 +31,16 @@ def test_studies_are_shipped_from_their_one_copy():
     assert setuptools["package-data"]["bargainlab.studies.results"] == ["*/summary.csv"]
     # no second copy of a study anywhere under src/
     assert not list((ROOT / "src").rglob("*.toml"))
-    # running from the checkout, the shipped studies are experiments/ and results/ themselves
-    assert packaged_studies() == ROOT / "experiments"
-    assert packaged_results() == ROOT / "results"
+    # the studies the package finds (experiments/ itself when running from the checkout, the
+    # installed copy otherwise) are those of experiments/, with their committed summaries
+    studies, results = packaged_studies(), packaged_results()
+    assert studies is not None and results is not None
+    assert {p.name: p.read_bytes() for p in studies.glob("*.toml")} == {
+        p.name: p.read_bytes() for p in (ROOT / "experiments").glob("*.toml")
+    }
+    assert {p.parent.name: p.read_bytes() for p in results.glob("*/summary.csv")} == {
+        p.parent.name: p.read_bytes() for p in (ROOT / "results").glob("*/summary.csv")
+    }
 
 
 def test_every_experiment_validates():

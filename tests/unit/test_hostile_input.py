@@ -282,3 +282,11 @@ def test_committed_studies_have_no_warnings():
 def test_prior_without_mass_on_the_grid_is_refused():
     err = refused(parties__dealer__reservation_value={"mean": 0.505, "sd": 1e-9})
     assert "puts no mass" in err.message and "rounds.grid" in err.message
+
+
+def test_lazy_cells_pickle_with_their_study():
+    import pickle
+
+    cell = load_study(study_dict(sweep={"rounds.rho": [0.0, 0.5]})).cells[1]
+    copy = pickle.loads(pickle.dumps(cell))
+    assert copy == cell and copy.study.rounds.rho == 0.5

@@ -91,6 +91,10 @@ class Cell:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __reduce__(self) -> tuple[type[Cell], tuple[int, dict[str, Any], StudySpec]]:
+        # pickled (e.g. sent to a worker) with its study, not with the shared builder
+        return (Cell, (self.index, self.values, self.study))
+
     def __repr__(self) -> str:
         return f"Cell(index={self.index}, values={self.values!r})"
 

@@ -37,6 +37,7 @@ from ..reporting.results_index import results_index
 from .budget import check_size
 from .executors import (
     RELATIONSHIP_COLUMNS,
+    Executor,
     Simulate,
     check_executor_options,
     make_tasks,
@@ -127,7 +128,9 @@ def run_study(
     local = 0 if executor == "serial" else workers or 0
     check_size(loaded.size, out, workers=local, file=loaded.file, local_tasks=executor != "dask")
     axes = study.sweep_axes
-    with store.lock():
+    # The executor is opened before anything is written (a Dask scheduler that cannot be
+    # reached is bad input); the lock is held until the run is complete.
+    with open_executor(executor, workers, scheduler) as pool, store.lock():
         store.check_target(config_hash(study))  # again, now that no one else can write it
         store.initialise(
             build_manifest(
@@ -142,7 +145,7 @@ def run_study(
         if store.dataset_complete(traces=study.traces):
             store.remove_parts()
         else:
-            _simulate(store, loaded, total, executor, workers, scheduler, progress, simulate, log)
+            _simulate(store, loaded, pool, total, progress, simulate, log)
         if log is not None:
             log("writing the summary, figures and report")
         figures = regenerate_outputs(out, loaded=loaded)
@@ -153,15 +156,14 @@ def run_study(
 def _simulate(
     store: RunStore,
     loaded: LoadedStudy,
+    pool: Executor,
     total: int,
-    executor: str,
-    workers: int | None,
-    scheduler: str | None,
     progress: bool | None,
     simulate: Simulate | None,
     log: Callable[[str], None] | None,
 ) -> None:
-    """Run the tasks whose parts are missing or damaged, then assemble the tables."""
+    """Run the tasks whose parts are missing or damaged, release the workers, then assemble
+    the tables."""
     study = loaded.study
     started = time.perf_counter()
     columns = ["cell", *study.sweep_axes, *RELATIONSHIP_COLUMNS]
@@ -178,13 +180,11 @@ def _simulate(
         traces=study.traces,
         skip=done,
     )
-    with (
-        open_executor(executor, workers, scheduler) as pool,
-        progress_bar(total, initial=len(done), enabled=progress, desc=study.name) as bar,
-    ):
+    with progress_bar(total, initial=len(done), enabled=progress, desc=study.name) as bar:
         for result in pool.imap_unordered(task_function(simulate), tasks):
             store.write_part(result.cell, result.chunk, result.rounds, result.traces)
             bar.update(1)
+    pool.close()  # idle workers hold memory the post-processing needs
     assembling = time.perf_counter()
     store.assemble(traces=study.traces)
     store.record_timings(
