@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import re
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +44,12 @@ class ConfigError(Exception):
         file: str | Path | None,
         field: str | None,
         message: str,
-        problems: list[tuple[str | None, str]] | None = None,
+        problems: Sequence[tuple[str | None, str]] | None = None,
     ) -> None:
         self.file = None if file is None else str(file)
         self.field = field
         self.message = message
-        self.problems = problems or [(field, message)]
+        self.problems: list[tuple[str | None, str]] = list(problems or [(field, message)])
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -83,9 +83,9 @@ _LEADING_PATH = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[A-Za-z0-9_]+)+)\b")
 
 def problems(exc: ValidationError, raw: Mapping[str, Any]) -> list[tuple[str, str]]:
     """One ``(field path, message)`` per distinct problem, union alternatives collapsed."""
-    errors = exc.errors(include_url=False)
-    groups: dict[tuple, dict[str, list[dict]]] = {}
-    plain: list[tuple[tuple, dict]] = []
+    errors: list[Any] = list(exc.errors(include_url=False))
+    groups: dict[tuple, dict[str, list[Any]]] = {}
+    plain: list[tuple[tuple, Any]] = []
     for err in errors:
         loc = tuple(err["loc"])
         split = union_split(loc)
@@ -146,7 +146,11 @@ def _describe_error(
     if kind == "extra_forbidden":
         parent = annotation_at(loc[:-1]) if not in_union else None
         kind_, model = container(parent) if parent is not None else ("", None)
-        keys = f"; allowed keys: {', '.join(model.model_fields)}" if kind_ == "model" else ""
+        keys = (
+            f"; allowed keys: {', '.join(model.model_fields)}"
+            if kind_ == "model" and model is not None
+            else ""
+        )
         return join(loc), f"unknown key {loc[-1]!r}{keys}"
     if kind == "missing":
         return join(loc), "required field is missing"
@@ -188,7 +192,7 @@ def _value_error_field(loc: tuple, text: str, value: Any) -> str:
 
 def allowed(tp: Any) -> str:
     """A short human description of what an annotation accepts."""
-    bounds = []
+    bounds: list[Any] = []
     while typing.get_origin(tp) is typing.Annotated:
         args = typing.get_args(tp)
         tp = args[0]
