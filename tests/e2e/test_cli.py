@@ -252,9 +252,45 @@ def test_help_on_every_command(capsys, command):
 def test_validate_ok(study_file, workdir, capsys):
     path = study_file(STUDY, folder=workdir)
     assert main(["validate", str(path)]) == 0
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.out
     assert "ok" in out and "2 sweep cell(s)" in out and "4 task(s)" in out
+    assert "estimated size:" in out and "16 relationship-rounds" in out and "disk" in out
+    assert captured.err == ""
     assert listing(workdir) == {path}
+
+
+def test_validate_and_run_print_warnings(study_file, workdir, capsys):
+    condition = (
+        '\n[condition]\nholder = "dealer"\nvalue = 0.1\n'
+        "cost = { low = 0.0, high = 0.1 }\nfallback = 0.7\n"
+    )
+    path = study_file(STUDY.replace("\n[sweep]", condition + "\n[sweep]"), folder=workdir)
+    assert main(["validate", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith(f"bargainlab: warning: {path}: condition.fallback: the fallback 0.7")
+    assert "in 2 of 2 sweep cells" in err
+
+
+def test_condition_that_can_never_be_met_is_refused(study_file, workdir, capsys):
+    condition = (
+        '\n[condition]\nholder = "dealer"\nvalue = 0.1\n'
+        "cost = { low = 0.0, high = 0.1 }\nfallback = 1.0\n"
+    )
+    path = study_file(STUDY.replace("\n[sweep]", condition + "\n[sweep]"), folder=workdir)
+    fails_cleanly(
+        capsys, workdir, ["validate", str(path)], "condition.fallback", "can never be met"
+    )
+
+
+def test_study_names_and_reproduce_outside_a_checkout(workdir, capsys):
+    # no experiments/ here: names resolve to the studies shipped with bargainlab
+    assert main(["validate", "rebate_renewal"]) == 0
+    assert "study 'rebate_renewal'" in capsys.readouterr().out
+    fails_cleanly(capsys, workdir, ["reproduce", "--update"], "--update", "checkout")
+    fails_cleanly(
+        capsys, workdir, ["reproduce", "nope"], "nope.toml", "no such study", "rebate_renewal"
+    )
 
 
 def test_run_plot_report(study_file, workdir, capsys):

@@ -18,6 +18,7 @@ import pytest
 import bargainlab.experiments.pipeline
 from bargainlab.cli.commands import main
 from bargainlab.config.files import ConfigError, load_study
+from bargainlab.experiments.checksums import sha256_file
 from bargainlab.experiments.pipeline import run_study
 from bargainlab.experiments.runstore import (
     RunStore,
@@ -27,6 +28,7 @@ from bargainlab.experiments.runstore import (
     toml_dumps,
     write_text_atomic,
 )
+from bargainlab.experiments.translate import simulate
 from studies import tiny_study_toml
 
 STUDY = tiny_study_toml(
@@ -80,15 +82,24 @@ def test_run_folder_layout(finished):
     assert {
         "config.toml",
         "manifest.json",
-        "parts",
         "rounds.parquet",
         "summary.csv",
         "report.md",
+        "figures",
     } <= names
-    parts = sorted(p.name for p in (out / "parts").iterdir())
-    assert parts == [f"cell{c:04d}_chunk{k:05d}.parquet" for c in range(2) for k in range(3)]
+    assert "parts" not in names  # intermediate parts are removed once the tables exist
     assert "traces.parquet" not in names
     assert temp_files(out) == []
+
+
+def test_output_files_are_readable_by_others(finished):
+    _, out = finished
+    umask = os.umask(0o022)
+    os.umask(umask)
+    files = [p for p in out.rglob("*") if p.is_file() and p.name != ".lock"]
+    assert len(files) > 8
+    expected = 0o666 & ~umask
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(expected)}
 
 
 def test_manifest_contents(finished):
@@ -113,6 +124,12 @@ def test_manifest_contents(finished):
     commit = manifest["git_commit"]
     assert commit is None or (len(commit) == 40 and int(commit, 16) >= 0)
     assert manifest["completed"] is not None
+    assert manifest["git_commit_source"] in ("checkout", "build", None)
+    # every table and output has its checksum
+    for name in ["config.toml", "rounds.parquet", "summary.csv", "report.md", *manifest["figures"]]:
+        assert manifest["checksums"][name] == sha256_file(out / name), name
+    assert set(manifest["timings"]) >= {"simulate", "assemble", "summarize", "figures", "report"}
+    assert all(isinstance(v, float) and v >= 0 for v in manifest["timings"].values())
     text = json.dumps(manifest)
     assert "executor" not in text and "workers" not in text
 
@@ -223,21 +240,45 @@ def test_non_run_folder_is_refused(study_file, tables_only, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["todo.txt"]
 
 
+def interrupted(path: Path, out: Path, after: int) -> None:
+    """Run the study serially and stop it (as a crash would) after ``after`` tasks."""
+    calls = []
+
+    def failing(*args, **kwargs):
+        if len(calls) == after:
+            raise RuntimeError("crash after some tasks")
+        calls.append(1)
+        return simulate(*args, **kwargs)
+
+    with pytest.raises(RuntimeError, match="crash after some tasks"):
+        run(path, out, simulate=failing)
+
+
 def test_rerun_skips_existing_parts_and_cleans_temp_files(study_file, tables_only, tmp_path):
     path = study_file(STUDY, folder=tmp_path)
-    out = run(path, tmp_path / "run")
-    reference = pd.read_parquet(out / "rounds.parquet")
-    store = RunStore(out)
-    lost = store.part_path(1, 2)
-    lost.unlink()
-    (out / "rounds.parquet").unlink()
+    reference = pd.read_parquet(run(path, tmp_path / "fresh") / "rounds.parquet")
+    out = tmp_path / "run"
+    interrupted(path, out, after=4)
+    assert not (out / "rounds.parquet").exists()
     (out / "parts" / ".tmp-cell0001_chunk00002.parquet.abc").write_bytes(b"half")
     kept = {p: p.stat().st_mtime_ns for p in (out / "parts").glob("cell*.parquet")}
-    run(path, out)
-    assert lost.is_file()
-    assert {p: p.stat().st_mtime_ns for p in kept} == kept  # not rewritten
+    assert len(kept) == 4
+    store = RunStore(out)
+    assert len(store.done()) == 4
+    real = []
+    run(path, out, simulate=lambda *a, **k: real.append(1) or simulate(*a, **k))
+    assert len(real) == 2  # only the missing tasks ran
     assert temp_files(out) == []
+    assert not (out / "parts").exists()
     pd.testing.assert_frame_equal(pd.read_parquet(out / "rounds.parquet"), reference)
+
+
+def test_finished_run_started_again_does_not_simulate_again(study_file, tables_only, tmp_path):
+    path = study_file(STUDY, folder=tmp_path)
+    out = run(path, tmp_path / "run")
+    before = (out / "rounds.parquet").stat().st_mtime_ns
+    run(path, out, simulate=lambda *a, **k: pytest.fail("simulated again"))
+    assert (out / "rounds.parquet").stat().st_mtime_ns == before
 
 
 def test_traces_are_stored_when_asked(study_file, tmp_path):
@@ -246,7 +287,8 @@ def test_traces_are_stored_when_asked(study_file, tmp_path):
     traces = pd.read_parquet(out / "traces.parquet")
     assert len(traces) > 0
     assert {"cell", "rounds.rho", "channels", "arm", "replicate", "round"} <= set(traces.columns)
-    assert len(list((out / "parts").glob("*.traces.parquet"))) == 6
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["checksums"]["traces.parquet"] == sha256_file(out / "traces.parquet")
 
 
 # ---- a real run killed half-way ---------------------------------------------------------------

@@ -1,17 +1,48 @@
-"""The packaged default study, the experiment files and the README are what they claim to be."""
+"""The studies ship with the package from their one copy in experiments/; the experiment files
+and the README are what they claim to be."""
 
 import re
+import tomllib
 from pathlib import Path
 
-from bargainlab.config.files import load_study
+from bargainlab.config.files import load_study, packaged_results, packaged_studies
 from bargainlab.relationships.table import COLUMNS, markdown_reference
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_packaged_default_matches_the_experiment_file():
-    packaged = ROOT / "src" / "bargainlab" / "data" / "rebate_renewal.toml"
-    assert packaged.read_bytes() == (ROOT / "experiments" / "rebate_renewal.toml").read_bytes()
+def test_studies_are_shipped_from_their_one_copy():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    setuptools = config["setuptools"]
+    code = {
+        ".".join(p.relative_to(ROOT / "src").parts)
+        for p in (ROOT / "src").rglob("__init__.py")
+        for p in [p.parent]
+    }
+    # every code package is listed, and the two data packages map to the canonical folders
+    assert set(setuptools["packages"]) == code | {
+        "bargainlab.studies",
+        "bargainlab.studies.results",
+    }
+    assert setuptools["package-dir"] == {
+        "": "src",
+        "bargainlab.studies": "experiments",
+        "bargainlab.studies.results": "results",
+    }
+    assert setuptools["package-data"]["bargainlab.studies"] == ["*.toml"]
+    assert setuptools["package-data"]["bargainlab.studies.results"] == ["*/summary.csv"]
+    # no second copy of a study anywhere under src/
+    assert not list((ROOT / "src").rglob("*.toml"))
+    # the studies the package finds (experiments/ itself when running from the checkout, the
+    # installed copy otherwise) are those of experiments/, with their committed summaries
+    studies, results = packaged_studies(), packaged_results()
+    assert studies is not None and results is not None
+    assert {p.name: p.read_bytes() for p in studies.glob("*.toml")} == {
+        p.name: p.read_bytes() for p in (ROOT / "experiments").glob("*.toml")
+    }
+    assert {p.parent.name: p.read_bytes() for p in results.glob("*/summary.csv")} == {
+        p.parent.name: p.read_bytes() for p in (ROOT / "results").glob("*/summary.csv")
+    }
 
 
 def test_every_experiment_validates():

@@ -306,7 +306,7 @@ def test_bare_name_falls_back_to_packaged(study_file, tmp_path, monkeypatch):
     packaged = tmp_path / "data"
     packaged.mkdir()
     target = study_file(STUDY, name="tiny.toml", folder=packaged)
-    monkeypatch.setattr(config, "_packaged", lambda: packaged)
+    monkeypatch.setattr(config, "packaged_studies", lambda: packaged)
     assert resolve_study_path("tiny", tmp_path / "experiments") == target
 
 

@@ -36,13 +36,15 @@ def _section_text(text: str, anchor: str) -> str:
 def test_every_model_reachable_from_the_study_has_a_section():
     wanted = _models(schema.StudySpec)
     assert {s.model for s in sections()} == wanted
-    # the schema's own models are all reachable (none is documented nowhere)
+    # the schema's own models are all reachable (none is documented nowhere); StudyTable is
+    # their common base, not a table of the file
     declared = {
         obj
         for name in schema.__all__
         if isinstance(obj := getattr(schema, name), type)
         and issubclass(obj, BaseModel)
         and not name.startswith("_")
+        and obj is not schema.StudyTable
     }
     assert declared <= wanted
 

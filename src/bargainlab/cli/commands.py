@@ -4,34 +4,48 @@
 
     bargainlab run CONFIG [--out DIR] [--workers N] [--executor serial|processes|dask]
                           [--scheduler ADDRESS] [--replicates N]
+                          [--memory-budget SIZE] [--disk-budget SIZE]
     bargainlab validate CONFIG
     bargainlab plot RUN_DIR
     bargainlab report RUN_DIR
     bargainlab reproduce [STUDY ...] [--update] [--executor ...] [--workers N]
     bargainlab bench [--replicates N] [--json]
 
-CONFIG is a study file or the bare name of a study (``experiments/<name>.toml``, else the copy
-shipped with the package). Bad input (a config error, a missing path, an unwritable ``--out``,
-a bad flag value) prints one message naming the file, the field and what is allowed, and
-exits with status 2 before anything is written. Exit status 1 means ``reproduce`` found drift.
+CONFIG is a study file or the bare name of a study (``experiments/<name>.toml``, else the study
+shipped with the package). Exit statuses:
+
+* 0: done;
+* 1: ``reproduce`` found drift, or an internal error (a bug, e.g. a non-finite number about
+  to be written: nothing was written, the message says what);
+* 2: bad input (a config error, a missing path, an unwritable ``--out``, a bad flag value, a
+  run too large for the memory or disk budget, a run folder another process is writing, a
+  table that does not match its checksum): one message naming the file, the field and what
+  is allowed, before anything is written; or the operating system refused a write (a full
+  disk, ...): one message naming the path and the cause; nothing is left half-written and
+  the same command resumes once the cause is gone;
+* 130: interrupted (the same command resumes).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .._files import WriteError
 from .._memory import reuse_large_allocations
 from .._version import __version__
 from ..config.files import ConfigError, load_study, resolve_study_path
+from ..experiments.budget import parse_size, size_budget
 from ..experiments.executors import EXECUTORS, n_chunks
-from ..experiments.pipeline import regenerate_outputs, reproduce, run_study
-from ..experiments.runstore import RunStore
+from ..experiments.pipeline import check_run_folder, regenerate_outputs, reproduce, run_study
+from ..experiments.runstore import NonFiniteOutputError
 from .bench import main as bench_main
 
 DEFAULT_STUDY = "rebate_renewal"
+CONFIG_HELP = "study file, or the name of a study (in ./experiments/ or shipped with bargainlab)"
 PROG = "bargainlab"
 
 
@@ -53,9 +67,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         _error(str(exc))
         return 2
+    except OSError as exc:  # a full disk, a read-only file system, ...
+        _error(str(exc) if isinstance(exc, WriteError) else _os_message(exc))
+        return 2
+    except NonFiniteOutputError as exc:
+        _error(str(exc))
+        return 1
     except KeyboardInterrupt:
         _error("interrupted; start the same command again to resume where it stopped")
         return 130
+
+
+def _os_message(exc: OSError) -> str:
+    where = exc.filename if exc.filename is not None else "(unknown path)"
+    return (
+        f"{where}: {exc.strerror or exc}; nothing was left half-written; once the cause is "
+        "fixed, the same command resumes where it stopped"
+    )
 
 
 def _error(message: str) -> None:
@@ -90,6 +118,13 @@ def _replicates(text: str) -> int:
     return value
 
 
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -119,9 +154,7 @@ def _parser() -> argparse.ArgumentParser:
         "tables, summary, figures and report. Starting the same command again on an "
         "interrupted run resumes it.",
     )  # fmt: skip
-    run.add_argument(
-        "config", metavar="CONFIG", help="study file, or the name of a study in experiments/"
-    )
+    run.add_argument("config", metavar="CONFIG", help=CONFIG_HELP)
     run.add_argument(
         "--out", type=Path, default=None, metavar="DIR", help="run folder (default: runs/<study>)"
     )
@@ -130,15 +163,24 @@ def _parser() -> argparse.ArgumentParser:
         "--replicates", type=_replicates, default=None, metavar="N",
         help="replicates per sweep cell (default: the study's own)",
     )  # fmt: skip
+    run.add_argument(
+        "--memory-budget", type=_size, default=None, metavar="SIZE",
+        help="refuse a run whose estimated memory exceeds SIZE, e.g. 8G (default: this "
+        "machine's memory); raise it to run a study the estimate refuses",
+    )  # fmt: skip
+    run.add_argument(
+        "--disk-budget", type=_size, default=None, metavar="SIZE",
+        help="refuse a run whose estimated disk use exceeds SIZE, e.g. 20G (default: the free "
+        "space where the run folder goes)",
+    )  # fmt: skip
     run.set_defaults(handler=_cmd_run)
 
     validate = sub.add_parser(
         "validate", help="check a study file without running it",
-        description="Validate a study file (schema, strategies, every sweep cell) and print its size.",
+        description="Validate a study file (schema, strategies with their parameters, every "
+        "sweep cell, null cells, comparisons) and print its estimated size and any warnings.",
     )  # fmt: skip
-    validate.add_argument(
-        "config", metavar="CONFIG", help="study file, or the name of a study in experiments/"
-    )
+    validate.add_argument("config", metavar="CONFIG", help=CONFIG_HELP)
     validate.set_defaults(handler=_cmd_validate)
 
     plot = sub.add_parser(
@@ -158,8 +200,9 @@ def _parser() -> argparse.ArgumentParser:
     repro = sub.add_parser(
         "reproduce", help="re-run the studies and compare with results/",
         description="Re-run studies of experiments/ at their CI size and compare their "
-        "summary.csv with results/<study>/summary.csv within each study's tolerance. Exit "
-        "status 1 and a table of differences when anything drifted.",
+        "summary.csv with results/<study>/summary.csv within each study's tolerance (outside "
+        "a checkout: the studies and results shipped with bargainlab). Exit status 1 and a "
+        "table of differences when anything drifted.",
     )  # fmt: skip
     repro.add_argument("studies", nargs="*", metavar="STUDY", help="study names (default: all)")
     repro.add_argument(
@@ -170,7 +213,8 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser(
         "bench", help="measure throughput on the standard workload",
-        description="Time the stage game on the standard workload (100 levels, 100 steps, Boulware vs Conceder).",
+        description="Time the stage game on the standard workload (100 price levels, 100 "
+        "steps, a Boulware buyer against a Conceder seller) and print offers per second.",
     )  # fmt: skip
     bench.add_argument(
         "--replicates", type=_positive_int, default=None, metavar="N", help="batch size"
@@ -187,15 +231,16 @@ def _parser() -> argparse.ArgumentParser:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     path = resolve_study_path(args.config)
-    run = run_study(
-        path,
-        args.out,
-        executor=args.executor,
-        workers=args.workers,
-        scheduler=args.scheduler,
-        replicates=args.replicates,
-        log=lambda message: print(message, file=sys.stderr),
-    )
+    with size_budget(memory=args.memory_budget, disk=args.disk_budget):
+        run = run_study(
+            path,
+            args.out,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            replicates=args.replicates,
+            log=lambda message: print(message, file=sys.stderr),
+        )
     print(f"run folder: {_shown(run.path)}")
     print(f"key figure: {_shown(run.key_figure) if run.key_figure else '(none)'}")
     print(f"report:     {_shown(run.report_path)}")
@@ -221,12 +266,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"{study.replicates} replicates x {len(study.arms.strategies)} arm(s), {tasks} task(s); "
         f"sweep axes: {axes}"
     )
+    if loaded.size is not None:
+        workers = min(os.cpu_count() or 1, loaded.size.tasks)
+        print(f"estimated size: {loaded.size.describe(workers)}")
+    for warning in loaded.warnings:
+        print(f"{PROG}: warning: {warning}", file=sys.stderr)
     return 0
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    figures = regenerate_outputs(args.run_dir, summary=False, figures=True, report=False)
-    RunStore(args.run_dir).record_figures([str(f.relative_to(args.run_dir)) for f in figures])
+    store, _ = check_run_folder(args.run_dir)
+    with store.lock(field=None):
+        figures = regenerate_outputs(args.run_dir, summary=False, figures=True, report=False)
+        store.record_figures([str(f.relative_to(args.run_dir)) for f in figures])
     for f in figures:
         print(f)
     if not figures:
@@ -235,8 +287,9 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    store, _ = check_run_folder(args.run_dir)
     regenerate_outputs(args.run_dir, summary=True, figures=False, report=True)
-    print(RunStore(args.run_dir).report_path)
+    print(store.report_path)
     return 0
 
 

@@ -7,7 +7,9 @@ JSON text; :func:`same_value` compares them with a config's values either way.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from typing import Any
 
 import numpy as np
@@ -50,4 +52,21 @@ def lookup(data: Any, path: str) -> Any:
     return node
 
 
-__all__ = ["lookup", "same_value"]
+def file_stem(label: str, limit: int = 80) -> str:
+    """A safe file-name stem for a label (an arm, a comparison).
+
+    Letters, digits, ``-``, ``_`` and ``.`` are kept; any other run of characters becomes
+    ``_`` (as does a run of dots), and leading or trailing dots and underscores are dropped, so the stem never names
+    a folder (``/``, ``..``) or a hidden file. When anything was replaced or cut (to at most
+    ``limit`` characters) the first 8 hex digits of the label's SHA-256 are appended, so two
+    different labels never share a file.
+    """
+    safe = re.sub(r"[^A-Za-z0-9._-]+|\.\.+", "_", label)
+    safe = re.sub(r"__+", "_", safe).strip("._") or "label"
+    if safe == label and len(label) <= limit:
+        return label
+    digest = hashlib.sha256(label.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{safe[:limit]}-{digest}"
+
+
+__all__ = ["file_stem", "lookup", "same_value"]

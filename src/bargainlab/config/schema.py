@@ -1,382 +1,70 @@
 """The typed schema of a study, validated before anything runs (pydantic).
 
 A study file is TOML; its tables map one to one onto the models below. Unknown keys are
-errors, every number has a range, and strategies are named by their registered name (a
-config never executes code). Sweep axes are dotted paths into the same structure, e.g.
+errors, types are strict (a boolean is not a number, a string is not an integer), every
+number is finite and has a range, labels that become file names are short printable text,
+and strategies are named by their registered name and built with their parameters while
+validating (a config never executes code). Sweep axes are dotted paths into the same structure, e.g.
 ``"rounds.rho"`` or ``"strategies.dealer.params.kind"``; each sweep cell is validated on its
 own, so a sweep value out of range is reported with its path.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import warnings
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+import numpy as np
+from pydantic import Field, field_validator, model_validator
 
-from ..beliefs.priors import Prior, TruncatedNormal, Uniform
-from ..relationships.behaviour import BehaviourSpec
-from ..relationships.channels import CHANNELS, Channels
-from ..strategies import create, get
-
-Unit = Annotated[float, Field(ge=0.0, le=1.0)]
-"""A number in [0, 1] (utilities, probabilities, discount factors)."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class IssueSpec(_Model):
-    """``[issue]``: the primary issue, its name, unit and range in domain units.
-
-    Each party's utility runs from 0 at its worst end of the range to 1 at its best end (see
-    ``prefers`` of a party), so every reservation value, outside option and condition value
-    of a study is in the party's own utility units, never in domain units.
-    """
-
-    name: str = "price"
-    """Name of the issue, used in tables, figures and the report (``"rebate"``)."""
-    unit: str = ""
-    """Unit of the domain values, used in figures and the report (``"% of annual sales"``)."""
-    low: float = 0.0
-    """Lowest value of the issue in domain units."""
-    high: float = 1.0
-    """Highest value of the issue in domain units; must be greater than ``low``."""
-    levels: Annotated[int, Field(ge=2, le=100_000)] | None = None
-    """Number of equally spaced admissible values from ``low`` to ``high`` (101 for steps of
-    1% of the range), or left out for a continuous issue. A proposer rounds its offer to the
-    nearest level in its own favour."""
-
-    @model_validator(mode="after")
-    def _range(self) -> IssueSpec:
-        if not self.high > self.low:
-            raise ValueError(f"high ({self.high}) must be greater than low ({self.low})")
-        return self
+from ..beliefs.priors import grid_points, prior_mass
+from ..strategies import get
+from .condition_rules import ConditionReach, condition_reach
+from .tables import (
+    DOMAIN_LIMIT,
+    LABEL_LENGTH,
+    ArmsSpec,
+    BehaviourSpec,
+    ChannelsSpec,
+    ConditionSpec,
+    Domain,
+    GameSpec,
+    IssueSpec,
+    NullCell,
+    Pair,
+    PartySpec,
+    Prior,
+    ReproduceSpec,
+    ReputationSpec,
+    RoundsSpec,
+    ScheduleEntry,
+    StrategySpec,
+    StudyTable,
+    TournamentSpec,
+    TruncatedNormal,
+    Uniform,
+    Unit,
+    check_label,
+    in_range,
+)
 
 
-class ScheduleEntry(_Model):
-    """``[[parties.<party>.schedule]]``: a public change of a party's strength from a given
-    round on, e.g. a rising outside option or costs that rose in round 3. Entries apply in
-    round order; a later entry replaces the value an earlier one set."""
-
-    round: Annotated[int, Field(ge=1)]
-    """First round (1-based) the change applies to; it holds until a later entry changes it.
-    Entries beyond ``rounds.count`` are ignored."""
-    outside_option: Unit | None = None
-    """The party's outside option from this round on (utility units), replacing its base
-    ``outside_option``; left out: unchanged."""
-    reservation_shift: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
-    """Shift added to the party's reservation value from this round on (utility units; the
-    result is clipped to [0, 1]), relative to the base prior, not to earlier shifts. The shift
-    is public: the opponent's belief moves with it. Left out: unchanged."""
-
-
-class PartySpec(_Model):
-    """``[parties.<party>]``: one party, which end of the issue it prefers, its private type
-    and its strength. A study has exactly two parties, one preferring ``"high"`` and the
-    other ``"low"``."""
-
-    prefers: Literal["high", "low"]
-    """Which end of the issue the party gains from. This sets the party's utility scale: a
-    domain value ``v`` is worth ``share ** curvature`` to it, with ``share = (v - low) / (high -
-    low)`` for ``"high"`` and ``share = (high - v) / (high - low)`` for ``"low"``. So for a
-    party that prefers ``"low"``, utility 0 is the issue's ``high`` end and utility 1 its
-    ``low`` end: a supplier paying a rebate of 1%..2% with reservation value 0.5 can afford at
-    most 1.5%."""
-    reservation_value: Prior = 0.0
-    """Private bottom line in the party's own utility units [0, 1]: it never agrees to terms
-    worth less. A number is a type known to both sides; a prior (``{ low, high }`` or ``{ mean,
-    sd }``) is drawn per replicate, kept from round to round with probability ``rounds.rho``,
-    and is what the opponent's belief starts from."""
-    outside_option: Unit = 0.0
-    """Utility of walking away (competitors' terms), public. A responder may take it after
-    rejecting (``game.allow_exit``); both parties get it after a breakdown, and every round
-    after the relationship has ended. Every strategy of the library treats it as a floor
-    under its bottom line (the outside-option principle)."""
-    delta: Unit = 1.0
-    """Per-step discount factor within a round: an outcome reached after ``s`` offers is
-    worth ``delta ** (s - 1)`` times its value (an agreement on the first offer is not
-    discounted). The default 1 means no impatience: pressure then comes only from the
-    deadline, the breakdown risk and the outside options. Rounds are not discounted against
-    each other."""
-    curvature: Annotated[float, Field(gt=0.0, le=100.0)] = 1.0
-    """Risk curvature ``a`` of the utility ``share ** a``: 1 linear, below 1 concave (risk
-    averse), above 1 convex."""
-    deadline: Annotated[int, Field(ge=1)] | None = None
-    """The party's own, private last step in a round; the round ends after ``min(deadline
-    of either party, game.horizon)`` offers. Left out: ``game.horizon``."""
-    schedule: list[ScheduleEntry] = []
-    """Public changes of the party's strength from given rounds on (array of tables)."""
-
-
-class GameSpec(_Model):
-    """``[game]``: the stage game played in every round (alternating offers)."""
-
-    horizon: Annotated[int, Field(ge=1, le=10_000)] = 20
-    """Public deadline: the largest number of offers in a round (1 is an ultimatum)."""
-    breakdown: Unit = 0.0
-    """Probability that the talks break down after each rejection; both parties then get
-    their outside options (discounted to that step)."""
-    first_mover: str = "alternate"
-    """Who makes the first offer of a round: a party's name; ``"alternate"``, by replicate
-    (even replicates: the party that prefers ``"high"``, odd: the other one, so that both
-    orders are equally represented); or ``"random"``, a fair coin per replicate and round."""
-    disagreement: Literal["outside_options", "status_quo"] = "outside_options"
-    """What a round that reaches the deadline without agreement gives: ``"outside_options"``
-    (each party its outside option) or ``"status_quo"`` (the status quo terms carry on; with
-    the precedent channel on, the status quo is the last agreed terms)."""
-    status_quo: float | None = None
-    """Initial status quo terms in domain units, within the issue's range (default: the
-    middle of the range). It is also each party's reference point before the first
-    agreement (precedent), e.g. last year's contract."""
-    allow_exit: bool = True
-    """Whether a responder may take its outside option right after rejecting an offer; an
-    exit ends the round and the relationship."""
-
-
-class RoundsSpec(_Model):
-    """``[rounds]``: the relationship, how many rounds, how types persist, how it ends.
-
-    Without a ``[rounds]`` table a study plays a single round: a one-shot negotiation with no
-    relationship, in which nothing can carry over to later rounds.
-    """
-
-    count: Annotated[int, Field(ge=1, le=1000)] = 1
-    """Number of rounds (negotiations) between the same two parties. Later-round payoffs,
-    the outcome the analysis compares, need at least 2."""
-    rho: Unit = 0.0
-    """Type persistence: each round a private type (reservation value, cost of the
-    condition) is kept with probability ``rho`` and redrawn from its prior otherwise. The
-    default 0 redraws every round, so nothing learned about a type is worth anything later."""
-    end_on_disagreement: bool = True
-    """Whether a round without agreement ends the relationship (both take outside options)."""
-    grid: Annotated[int, Field(ge=3, le=1001)] = 101
-    """Points of the belief grid over the opponent's reservation value."""
-    tremble: Annotated[float, Field(gt=0.0, lt=0.5)] = 1e-6
-    """Probability a learner assigns to a round in which its opponent acted off every rule it
-    considers (mixed into every likelihood). A correct Bayesian's likelihoods are exact, so
-    its posterior is calibrated only when this is negligible next to the prior mass of the
-    truth: keep it small."""
-
-
-class ConditionSpec(_Model):
-    """``[condition]``: the compensation condition, a second issue with contingent terms.
-
-    The holder may attach it to its offers: "terms ``x`` if you meet the condition, the
-    ``fallback`` otherwise". After signing, the other party (the obliged party) meets it iff
-    that pays, ``u_obliged(x) - cost >= u_obliged(fallback)``; when met, the holder gains
-    ``value`` and the obliged party pays ``cost``. Left out: no condition.
-    """
-
-    holder: str
-    """The party that may attach the condition and gains from it (a party's name); the
-    other party is obliged."""
-    value: Unit
-    """Public value of the condition to its holder when met (the holder's utility units)."""
-    cost: Prior
-    """Private cost to the obliged party of meeting it (the obliged party's utility units): a
-    number or a prior, drawn per replicate and kept from round to round like a type."""
-    fallback: float
-    """Terms (domain units, within the issue's range) that apply when the condition is not
-    met. It must favour the holder: the obliged party meets the condition only if ``x`` beats
-    the fallback for it by at least its cost, so a fallback at or beyond the agreed terms in
-    the obliged party's favour means the condition is never worth meeting. The usual choice
-    is the holder's own end of the range (the supplier's 1% rebate)."""
-
-
-class ChannelsSpec(Channels):
-    """``[channels]``: the relationship's mechanisms (see
-    :class:`bargainlab.relationships.channels.Channels`) and whether to decompose an effect
-    into them."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    decompose: bool = False
-    """Also run every arm with each enabled channel switched off in turn."""
-
-
-class StrategySpec(_Model):
-    """A registered strategy and its parameters (``[strategies.<party>]``,
-    ``[arms.strategies.<arm>]``, ``arms.continuation``). A study names strategies only:
-    loading it never executes code."""
-
-    name: str
-    """A registered strategy name (see the strategies below)."""
-    params: dict[str, Any] = {}
-    """The strategy's parameters by name; an unknown name or a value out of range is an
-    error naming the parameter."""
-
-    @model_validator(mode="after")
-    def _registered(self) -> StrategySpec:
-        create(self.name, **self.params)  # raises ValueError naming the parameter
-        return self
-
-
-class ArmsSpec(_Model):
-    """``[arms]``: treatment arms, alternative strategies of the focal party, compared on
-    paired replicates (every arm meets the same types and random draws)."""
-
-    party: str
-    """The focal party (a party's name): the one whose strategy differs between arms and
-    whose later-round payoff is compared."""
-    strategies: dict[str, StrategySpec]
-    """Arm label -> strategy of the focal party in that arm (at least one arm)."""
-    comparisons: list[tuple[str, str]] = []
-    """Pairs ``(treatment, control)`` of arm labels; default: the first arm against each other."""
-    treatment_rounds: Annotated[int, Field(ge=1)] | Literal["all"] = "all"
-    """The design: ``"all"`` (default) -- each arm plays its strategy as a standing policy in
-    every round; an integer ``k`` -- each arm plays its strategy in rounds ``1..k`` only, then
-    ``continuation`` (common to all arms), so that later rounds differ only through the
-    state the first rounds left behind. Sweep it (``"arms.treatment_rounds" = ["all", 1]``)
-    to report both designs side by side."""
-    continuation: StrategySpec | None = None
-    """The strategy every arm plays after round ``treatment_rounds`` (needed with an integer
-    ``treatment_rounds``)."""
-
-    @model_validator(mode="after")
-    def _labels(self) -> ArmsSpec:
-        if len(self.strategies) < 1:
-            raise ValueError("at least one arm is needed")
-        if self.treatment_rounds != "all" and self.continuation is None:
-            raise ValueError(
-                "arms.treatment_rounds is a number of rounds, so arms.continuation is needed "
-                "(the strategy every arm plays afterwards)"
-            )
-        for t, c in self.comparisons:
-            for label in (t, c):
-                if label not in self.strategies:
-                    raise ValueError(
-                        f"comparison names unknown arm {label!r}; arms: {', '.join(self.strategies)}"
-                    )
-        return self
-
-    def pairs(self) -> list[tuple[str, str]]:
-        labels = list(self.strategies)
-        return list(self.comparisons) or [(labels[0], c) for c in labels[1:]]
-
-
-class ReputationSpec(_Model):
-    """``[reputation]``: a learner's model of its opponent's behavioural type.
-
-    The learner ``holder`` holds a joint belief over the opponent's reservation value and its
-    *type*: which of the ``types`` (policies, each a registered strategy with parameters) it
-    follows, with prior probabilities ``prior`` (Kreps & Wilson 1982; Milgrom & Roberts 1982;
-    Abreu & Gul 2000). A correct Bayesian updates it with each policy's exact likelihood of
-    every round and plans with each policy's agreement threshold. Without this table a
-    learner knows the strategy its opponent plays in each round.
-    """
-
-    holder: str
-    """The party whose belief is joint (it must play a learning strategy)."""
-    types: dict[str, StrategySpec]
-    """Type label -> the policy of that type, e.g. ``obstinate = { name = "holdout", params =
-    { use_reference = false, aspiration = 0.8 } }``."""
-    prior: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]]
-    """Type label -> prior probability; the labels are those of ``types`` and the
-    probabilities sum to 1 (sweep the whole table to vary it)."""
-
-    @model_validator(mode="after")
-    def _prior(self) -> ReputationSpec:
-        if not self.types:
-            raise ValueError("reputation.types must declare at least one type")
-        if set(self.prior) != set(self.types):
-            raise ValueError(
-                f"reputation.prior must give a probability for each type ({', '.join(self.types)}); "
-                f"got {', '.join(self.prior) or 'none'}"
-            )
-        total = sum(self.prior.values())
-        if abs(total - 1.0) > 1e-9:
-            raise ValueError(f"reputation.prior must sum to 1; got {total:g}")
-        return self
-
-    def ordered(self) -> tuple[tuple[str, ...], tuple[StrategySpec, ...], tuple[float, ...]]:
-        """Labels, policies and prior probabilities in the order of ``types``."""
-        labels = tuple(self.types)
-        return labels, tuple(self.types[k] for k in labels), tuple(self.prior[k] for k in labels)
-
-
-class NullCell(_Model):
-    """A pre-registered cell where the treatment must not help.
-
-    By default the total paired effect must have a 95% CI containing 0; with ``channel`` set
-    (one of the relationship's channels, :data:`~bargainlab.relationships.channels.CHANNELS`) only that
-    channel's contribution in the decomposition must (the other channels may legitimately
-    act in the cell).
-    """
-
-    where: dict[str, Any]
-    """Sweep-axis values that identify the cell(s): dotted path -> value; a path that is not
-    a sweep axis matches the study's own value."""
-    comparison: tuple[str, str] | None = None
-    """The ``(treatment, control)`` pair the null applies to; left out: every comparison."""
-    channel: str | None = None
-    """A channel name (see :data:`bargainlab.relationships.channels.CHANNELS`), or left out for
-    the total effect."""
-    reason: str
-    """Why the treatment must not help in this cell (printed in the report)."""
-
-    @field_validator("channel")
-    @classmethod
-    def _known_channel(cls, channel: str | None) -> str | None:
-        if channel is not None and channel not in CHANNELS:
-            raise ValueError(f"must be one of {', '.join(map(repr, CHANNELS))}; got {channel!r}")
-        return channel
-
-
-class ReproduceSpec(_Model):
-    """How ``bargainlab reproduce`` checks this study."""
-
-    tolerance: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
-    """Largest allowed absolute drift of any number in summary.csv."""
-    replicates: Annotated[int, Field(ge=2)] | None = None
-    """CI-sized profile: replicates used by reproduce (default: the study's own)."""
-
-
-class TournamentSpec(_Model):
-    """``[tournament]``: an evolutionary tournament between the arms and one sweep axis.
-
-    The focal population chooses among the study's arms, the opponent population among the
-    values of ``opponent_axis``; see :mod:`bargainlab.analysis.tournament`.
-    """
-
-    opponent_axis: str
-    """Sweep axis whose values are the opponent population's types (must be in ``sweep``)."""
-    generations: Annotated[int, Field(ge=1, le=100_000)] = 500
-    """Generations of replicator dynamics from each starting mix."""
-    baseline_fitness: Annotated[float, Field(gt=0.0, le=1000.0)] = 0.01
-    """Constant ``c`` added to every payoff to form the fitness (keeps it positive). Larger
-    values weaken selection per generation; the fixed points do not change."""
-    starts: list[Literal["uniform", "rare", "vertices"]] = ["uniform", "rare", "vertices"]
-    """Starting mixes: ``uniform`` (both populations uniform); ``rare`` (each strategy of
-    either population in turn at ``rare_share``, the rest of its population equal, the other
-    population uniform); ``vertices`` (the opponent population pure at each type in turn,
-    the treatment rare among the focal arms)."""
-    rare_share: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.05
-    """Starting share of a rare strategy."""
-    population_size: Annotated[int, Field(ge=2, le=1_000_000)] | None = 100
-    """Population size ``N`` of the Moran fixation probabilities (``None``: skip them)."""
-    resamples: Annotated[int, Field(ge=100, le=100_000)] = 1000
-    """Bootstrap resamples for the payoff intervals and the support of each spread verdict."""
-    confidence: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.95
-    """Level of the payoff intervals."""
-
-
-class StudySpec(_Model):
+class StudySpec(StudyTable):
     """A whole study: one TOML file (the top-level keys; the tables are below)."""
 
-    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
-    """The study's name: lower-case letters, digits and underscores, starting with a letter.
-    It names the default run folder, ``runs/<name>``."""
-    question: str = ""
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+    """The study's name: lower-case letters, digits and underscores, starting with a letter,
+    at most 64 characters. It names the default run folder, ``runs/<name>``."""
+    question: Annotated[str, Field(max_length=10_000)] = ""
     """The question the study answers, in one sentence (the report starts with it)."""
     replicates: Annotated[int, Field(ge=2, le=10_000_000)] = 200
     """Paired replicates per sweep cell: every arm and channel variant plays the same
     replicates (types and random draws). ``--replicates`` overrides it."""
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Annotated[int, Field(ge=0, lt=2**63)] = 0
     """Root seed: replicate ``r`` of sweep cell ``c`` draws from its own random stream
     ``SeedSequence(seed, spawn_key=(c, r))``, so results do not depend on the executor, the
     number of workers or ``chunk``."""
-    chunk: Annotated[int, Field(ge=1)] = 500
+    chunk: Annotated[int, Field(ge=1, le=10_000_000)] = 500
     """Replicates per task: the unit of parallel work and of resumption (a killed run
     restarts from its last finished task). It never changes the results."""
     issue: IssueSpec = IssueSpec()
@@ -387,7 +75,7 @@ class StudySpec(_Model):
     """The relationship (``[rounds]``); left out: a single round."""
     parties: dict[str, PartySpec]
     """The two parties by name (``[parties.<party>]``)."""
-    strategies: dict[str, StrategySpec] = {}
+    strategies: dict[str, StrategySpec] = Field(default_factory=dict)
     """Fixed strategy of each non-focal party (``[strategies.<party>]``); the focal party's
     strategies are its arms."""
     arms: ArmsSpec
@@ -403,10 +91,10 @@ class StudySpec(_Model):
     behaviour: BehaviourSpec = BehaviourSpec()
     """Magnitudes of the behavioural module (``[behaviour]``), used only when
     ``channels.subjective_value`` is on."""
-    sweep: dict[str, list[Any]] | list[dict[str, list[Any]]] = {}
+    sweep: dict[str, list[Any]] | list[dict[str, list[Any]]] = Field(default_factory=dict)
     """Sweep axes (dotted paths) and their values: one table is one cartesian grid; an array
     of tables is a union of grids, each cell taking the base value on the axes its grid lacks."""
-    null_cells: list[NullCell] = []
+    null_cells: list[NullCell] = Field(default_factory=list)
     """Pre-registered cells where the treatment must not help (``[[null_cells]]``); the
     report checks each and a failure is flagged as a bug."""
     reproduce: ReproduceSpec = ReproduceSpec()
@@ -424,6 +112,8 @@ class StudySpec(_Model):
             raise ValueError(
                 f"exactly two parties are needed, got {len(parties)}: {', '.join(parties)}"
             )
+        for name in parties:
+            check_label("the party name", name)
         prefs = sorted(p.prefers for p in parties.values())
         if prefs != ["high", "low"]:
             raise ValueError("one party must prefer 'high' and the other 'low'")
@@ -476,30 +166,18 @@ class StudySpec(_Model):
             raise ValueError(
                 f"game.first_mover must be one of {', '.join([*names, 'alternate', 'random'])}; got {fm!r}"
             )
+        if self.game.status_quo is not None:
+            in_range("game.status_quo", self.game.status_quo, self.issue)
+        self._priors_on_grid()
         if self.condition is not None:
             if self.condition.holder not in self.parties:
                 raise ValueError(
                     f"condition.holder must be one of {', '.join(names)}; got {self.condition.holder!r}"
                 )
-            _in_range("condition.fallback", self.condition.fallback, self.issue)
-        if self.game.status_quo is not None:
-            _in_range("game.status_quo", self.game.status_quo, self.issue)
+            in_range("condition.fallback", self.condition.fallback, self.issue)
+            self._condition_can_be_met()
         if self.reputation is not None:
-            holder = self.reputation.holder
-            if holder not in self.parties:
-                raise ValueError(
-                    f"reputation.holder must be one of {', '.join(names)}; got {holder!r}"
-                )
-            if holder == self.arms.party:
-                learners = {label: spec.name for label, spec in self.arms.strategies.items()}
-            else:
-                learners = {holder: self.strategies[holder].name}
-            for label, strategy in learners.items():
-                if not get(strategy).learns:
-                    raise ValueError(
-                        f"reputation.holder is the {holder}, but its strategy {strategy!r} ({label}) "
-                        "does not learn; give the reputation model to a learning party"
-                    )
+            self._reputation_holder_learns()
         if (
             self.tournament is not None
             and self.sweep
@@ -511,6 +189,84 @@ class StudySpec(_Model):
             )
         return self
 
+    def _reputation_holder_learns(self) -> None:
+        assert self.reputation is not None
+        names = list(self.parties)
+        holder = self.reputation.holder
+        if holder not in self.parties:
+            raise ValueError(f"reputation.holder must be one of {', '.join(names)}; got {holder!r}")
+        if holder == self.arms.party:
+            learners = {label: spec.name for label, spec in self.arms.strategies.items()}
+        else:
+            learners = {holder: self.strategies[holder].name}
+        for label, strategy in learners.items():
+            if not get(strategy).learns:
+                raise ValueError(
+                    f"reputation.holder is the {holder}, but its strategy {strategy!r} ({label}) "
+                    "does not learn; give the reputation model to a learning party"
+                )
+
+    def _priors_on_grid(self) -> None:
+        """Every prior must put mass on the belief grid (a very narrow normal between two
+        grid points would not), as the run discretises it there."""
+        grid = grid_points(self.rounds.grid)
+        priors = {
+            f"parties.{p}.reservation_value": s.reservation_value for p, s in self.parties.items()
+        }
+        if self.condition is not None:
+            priors["condition.cost"] = self.condition.cost
+        for field, prior in priors.items():
+            try:
+                with warnings.catch_warnings(), np.errstate(all="ignore"):
+                    warnings.simplefilter("ignore")
+                    mass = prior_mass(prior, grid)
+                usable = bool(np.all(np.isfinite(mass)))
+            except ValueError:
+                usable = False
+            if not usable:
+                raise ValueError(
+                    f"{field} puts no mass on the {self.rounds.grid}-point belief "
+                    "grid (rounds.grid); widen it (sd) or refine the grid"
+                )
+
+    def condition_reach(self) -> ConditionReach | None:
+        """What the condition's fallback means to the obliged party (see
+        :mod:`bargainlab.config.condition_rules`); ``None`` without a condition."""
+        cond = self.condition
+        if cond is None or cond.holder not in self.parties:
+            return None
+        obliged = next(p for p in self.parties if p != cond.holder)
+        return condition_reach(
+            fallback=cond.fallback,
+            low=self.issue.low,
+            high=self.issue.high,
+            obliged_prefers=self.parties[obliged].prefers,
+            obliged_curvature=self.parties[obliged].curvature,
+            holder_curvature=self.parties[cond.holder].curvature,
+            cost=cond.cost,
+            holder_reservation=self.parties[cond.holder].reservation_value,
+            grid=self.rounds.grid,
+        )
+
+    def _condition_can_be_met(self) -> None:
+        reach = self.condition_reach()
+        if reach is None or not reach.never_met:
+            return
+        cond = self.condition
+        assert cond is not None
+        obliged = next(p for p in self.parties if p != cond.holder)
+        holder_end = (
+            self.issue.high if self.parties[cond.holder].prefers == "high" else self.issue.low
+        )
+        raise ValueError(
+            f"condition.fallback {cond.fallback} means the condition can never be met: it "
+            f"is worth {reach.fallback_utility:.3g} to the obliged party ({obliged}) and meeting "
+            f"the condition costs it at least {reach.lowest_cost:.3g}, so it would meet it only "
+            f"on terms worth {reach.threshold:.3g} or more (utilities are at most 1); the "
+            f"fallback is the penalty for an unmet condition: move it toward the holder's "
+            f"preferred end ({holder_end})"
+        )
+
     @property
     def party_names(self) -> tuple[str, str]:
         """``(party0, party1)``: party 0 is the one that prefers high positions."""
@@ -518,31 +274,30 @@ class StudySpec(_Model):
         return (a, b) if self.parties[a].prefers == "high" else (b, a)
 
 
-def _in_range(name: str, value: float, issue: IssueSpec) -> None:
-    if not issue.low <= value <= issue.high:
-        raise ValueError(
-            f"{name} must lie in the issue's range [{issue.low}, {issue.high}]; got {value}"
-        )
-
-
 __all__ = [
+    "DOMAIN_LIMIT",
+    "LABEL_LENGTH",
     "ArmsSpec",
     "BehaviourSpec",
     "ChannelsSpec",
     "ConditionSpec",
+    "Domain",
     "GameSpec",
     "IssueSpec",
     "NullCell",
+    "Pair",
     "PartySpec",
     "Prior",
     "ReproduceSpec",
+    "ReputationSpec",
     "RoundsSpec",
     "ScheduleEntry",
     "StrategySpec",
     "StudySpec",
+    "StudyTable",
     "TournamentSpec",
     "TruncatedNormal",
     "Uniform",
     "Unit",
-    "_Model",
+    "check_label",
 ]

@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -21,12 +22,22 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.summary import summarize
-from ..config.files import ConfigError, LoadedStudy, load_study, resolve_study_path
+from ..config.files import (
+    ConfigError,
+    LoadedStudy,
+    load_study,
+    packaged_results,
+    packaged_studies,
+    resolve_study_path,
+)
 from ..config.schema import StudySpec
 from ..reporting.figures import figures as draw_figures
 from ..reporting.report import report as report_text
 from ..reporting.results_index import results_index
+from .budget import check_size
 from .executors import (
+    RELATIONSHIP_COLUMNS,
+    Executor,
     Simulate,
     check_executor_options,
     make_tasks,
@@ -48,6 +59,7 @@ from .runstore import (
 from .shipping import cells_strategy_fields, check_on_workers, pack
 
 __all__ = [
+    "check_run_folder",
     "compare_summaries",
     "default_out",
     "regenerate_outputs",
@@ -101,12 +113,15 @@ def run_study(
     ------
     ConfigError
         Before anything is written, when the study, the options, the output folder or a
-        strategy the workers cannot use are wrong.
+        strategy the workers cannot use are wrong, when the run's estimated size exceeds the
+        budgets in force (see :mod:`bargainlab.experiments.budget`), or when another process
+        is writing the folder.
 
     Notes
     -----
-    Starting again on the folder of an interrupted run with the same study resumes it; the
-    tables equal those of an uninterrupted run.
+    Starting again on the folder of an interrupted run with the same study resumes it,
+    recomputing any part that fails its checksum; the tables equal those of an uninterrupted
+    run. The manifest records the seconds spent in each phase (``timings``).
     """
     if isinstance(config, str):
         config = resolve_study_path(config)
@@ -119,13 +134,20 @@ def run_study(
     store = RunStore(folder)
     if store.check_target(config_hash(study)) and log is not None:
         _note_changed_versions(store, log)
+    for warning in loaded.warnings if log is not None else ():
+        log(f"warning: {warning}")
     chunks = n_chunks(study.replicates, study.chunk)
     total = len(cells) * chunks
     if executor == "processes":
         workers = min(workers or _cpu_count(), total)
-    with open_executor(executor, workers, scheduler) as pool:
+    local = 0 if executor == "serial" else workers or 0
+    check_size(loaded.size, folder, workers=local, file=loaded.file, local_tasks=executor != "dask")
+    axes = study.sweep_axes
+    # The executor is opened before anything is written (a Dask scheduler that cannot be
+    # reached is bad input); the lock is held until the run is complete.
+    with open_executor(executor, workers, scheduler) as pool, store.lock():
         check_on_workers(pool.run_on_workers, shipped, fields, loaded.file)
-        axes = study.sweep_axes
+        store.check_target(config_hash(study))  # again, now that no one else can write it
         store.initialise(
             build_manifest(
                 study,
@@ -136,28 +158,56 @@ def run_study(
             ),
             resolved_config_text(study, loaded.source),
         )
-        done = store.done()
-        if done and log is not None:
-            log(f"resuming {folder}: {len(done)} of {total} tasks already done")
-        tasks = make_tasks(
-            cells,
-            root_seed=study.seed,
-            replicates=study.replicates,
-            chunk=study.chunk,
-            traces=study.traces,
-            skip=done,
-            strategies=shipped,
-        )
-        with progress_bar(total, initial=len(done), enabled=progress, desc=study.name) as bar:
-            for result in pool.imap_unordered(task_function(simulate), tasks):
-                store.write_part(result.cell, result.chunk, result.rounds, result.traces)
-                bar.update(1)
-    store.assemble(traces=study.traces)
-    if log is not None:
-        log("writing the summary, figures and report")
-    figures = regenerate_outputs(folder, loaded=loaded)
-    store.complete(figures=[str(f.relative_to(folder)) for f in figures])
+        if store.dataset_complete(traces=study.traces):
+            store.remove_parts()
+        else:
+            _simulate(store, loaded, pool, total, progress, simulate, log, shipped)
+        if log is not None:
+            log("writing the summary, figures and report")
+        figures = regenerate_outputs(folder, loaded=loaded)
+        store.complete(figures=[str(f.relative_to(folder)) for f in figures])
     return Run(folder)
+
+
+def _simulate(
+    store: RunStore,
+    loaded: LoadedStudy,
+    pool: Executor,
+    total: int,
+    progress: bool | None,
+    simulate: Simulate | None,
+    log: Callable[[str], None] | None,
+    shipped: bytes | None = None,
+) -> None:
+    """Run the tasks whose parts are missing or damaged, release the workers, then assemble
+    the tables."""
+    study = loaded.study
+    started = time.perf_counter()
+    columns = ["cell", *study.sweep_axes, *RELATIONSHIP_COLUMNS]
+    done = store.done(traces=study.traces, columns=columns)
+    if store.rejected and log is not None:
+        log(f"{len(store.rejected)} damaged part(s) failed their checksum and will be recomputed")
+    if done and log is not None:
+        log(f"resuming {store.root}: {len(done)} of {total} tasks already done")
+    tasks = make_tasks(
+        loaded.cells,
+        root_seed=study.seed,
+        replicates=study.replicates,
+        chunk=study.chunk,
+        traces=study.traces,
+        skip=done,
+        strategies=shipped,
+    )
+    with progress_bar(total, initial=len(done), enabled=progress, desc=study.name) as bar:
+        for result in pool.imap_unordered(task_function(simulate), tasks):
+            store.write_part(result.cell, result.chunk, result.rounds, result.traces)
+            bar.update(1)
+    pool.close()  # idle workers hold memory the post-processing needs
+    assembling = time.perf_counter()
+    store.assemble(traces=study.traces)
+    store.record_timings(
+        {"simulate": assembling - started, "assemble": time.perf_counter() - assembling}
+    )
 
 
 def _note_changed_versions(store: RunStore, log: Callable[[str], None]) -> None:
@@ -179,9 +229,21 @@ def _cpu_count() -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def _load_run(run_dir: str | Path) -> tuple[RunStore, LoadedStudy]:
+def check_run_folder(run_dir: str | Path) -> tuple[RunStore, LoadedStudy]:
+    """The store and study of a finished run, checked without writing anything: a
+    :class:`ConfigError` when the folder is missing, not a run folder, unfinished, or its
+    ``config.toml`` is not the config its manifest records."""
     store = finished_store(run_dir)
-    return store, load_study(store.config_path)
+    manifest = store.read_manifest() or {}
+    loaded = load_study(store.config_path)
+    if manifest.get("config_hash") != config_hash(loaded.study):
+        raise ConfigError(
+            store.config_path,
+            None,
+            "is not the config this run was made with (its hash differs from the one in "
+            "manifest.json); restore it, or run the study again into a new folder",
+        )
+    return store, loaded
 
 
 def regenerate_outputs(
@@ -195,31 +257,50 @@ def regenerate_outputs(
     """(Re)write ``summary.csv``, ``figures/`` and ``report.md`` of a finished run from its
     tables, with :mod:`bargainlab.analysis.summary` and :mod:`bargainlab.reporting`; return the figure paths, key figure first.
     Used by ``run``, ``plot`` and ``report``. Figures are made in a staging folder and moved
-    into ``figures/`` file by file, so none is ever half-written."""
+    into ``figures/`` file by file, so none is ever half-written. Tables are checked against
+    their checksums first (a :class:`ConfigError` if one does not match); the folder is
+    locked meanwhile; the seconds spent are recorded in the manifest's ``timings``."""
     if loaded is None:
-        store, loaded = _load_run(run_dir)
+        store, loaded = check_run_folder(run_dir)
     else:
         store = RunStore(run_dir)
+    with store.lock(field=None):
+        return _regenerate(store, loaded, summary=summary, figures=figures, report=report)
+
+
+def _regenerate(
+    store: RunStore, loaded: LoadedStudy, *, summary: bool, figures: bool, report: bool
+) -> list[Path]:
     study = loaded.study
     axes = study.sweep_axes
     manifest = store.read_manifest() or {}
     rounds = store.read_rounds()
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
     if summary or not store.summary_path.is_file():
         table = summarize(rounds, study, axes)
         store.write_summary(table)
+        timings["summarize"] = time.perf_counter() - started
     else:
-        table = pd.read_csv(store.summary_path)
+        remedy = f"run `bargainlab report {store.root}` to rebuild it"
+        table = pd.read_csv(store.verify("summary.csv", remedy=remedy))
     made: list[Path] = []
     if figures:
-        traces = pd.read_parquet(store.traces_path) if store.traces_path.is_file() else None
+        started = time.perf_counter()
+        traces = store.read_table("traces.parquet") if store.traces_path.is_file() else None
         with store.staging() as stage:
             staged = draw_figures(stage, rounds, study, axes, traces=traces, summary=table)
             made = [store.root / Path(p).relative_to(stage) for p in staged]
+        store.record_checksums(str(p.relative_to(store.root)) for p in made)
+        timings["figures"] = time.perf_counter() - started
     if report:
+        started = time.perf_counter()
         text = report_text(
             store.root, rounds, table, study, axes, full_replicates=manifest.get("study_replicates")
         )
         store.write_report(text)
+        timings["report"] = time.perf_counter() - started
+    store.record_timings(timings)
     return made
 
 
@@ -355,7 +436,9 @@ def reproduce(
 ) -> int:
     """Re-run studies of ``root/experiments`` at their CI size and compare with ``root/results``.
 
-    Each study runs with ``reproduce.replicates`` (when set) into a temporary folder; its
+    Outside a checkout (no ``root/experiments/*.toml``) the studies shipped with the package
+    and their committed summaries are used instead (``update`` needs a checkout). Each study
+    runs with ``reproduce.replicates`` (when set) into a temporary folder; its
     ``summary.csv`` is compared with ``results/<study>/summary.csv`` within the study's
     ``reproduce.tolerance``. Prints a table of what drifted and returns 1 when anything did
     (or a committed summary is missing), else 0. With ``update`` the committed results are
@@ -363,7 +446,7 @@ def reproduce(
     """
     stream = stream or sys.stdout
     root = Path(root)
-    experiments = root / "experiments"
+    experiments, results = _study_sources(root, update)
     names = list(study_names) or sorted(p.stem for p in experiments.glob("*.toml"))
     if not names:
         raise ConfigError(experiments, None, "no studies (*.toml) to reproduce")
@@ -380,7 +463,7 @@ def reproduce(
     for name, path in paths.items():
         spec = loaded[name].study
         reps = spec.reproduce.replicates
-        committed_path = root / "results" / name / "summary.csv"
+        committed_path = results / name / "summary.csv"
         with tempfile.TemporaryDirectory(prefix=f"bargainlab-{name}-") as tmp:
             run_dir = run_study(
                 path, Path(tmp) / name, executor=executor, workers=workers, scheduler=scheduler,
@@ -431,3 +514,24 @@ def reproduce(
         write_text_atomic(index, results_index(root))
         print(f"updated {index}", file=stream)
     return 0 if drift.empty or update else 1
+
+
+def _study_sources(root: Path, update: bool) -> tuple[Path, Path]:
+    """``(studies folder, results folder)`` for :func:`reproduce`: the checkout's at ``root``,
+    else those shipped with the package."""
+    local = root / "experiments"
+    if any(local.glob("*.toml")):
+        return local, root / "results"
+    if update:
+        raise ConfigError(
+            local,
+            "--update",
+            "rewrites the committed results of a checkout: run it from the root of a "
+            "bargainlab checkout (with experiments/ and results/)",
+        )
+    packaged, results = packaged_studies(), packaged_results()
+    if packaged is None:
+        raise ConfigError(
+            local, None, "no studies (*.toml) here, and none shipped with the package"
+        )
+    return packaged, results if results is not None else packaged / "results"

@@ -29,6 +29,7 @@ from ..analysis.summary import (
     tournament_results,
 )
 from ..analysis.tournament import TournamentSpec
+from ..config.paths import file_stem
 from ..config.schema import StudySpec
 from . import plots
 from .tournament_figures import tournament_figures
@@ -219,9 +220,10 @@ def _channel_figure(
 
 
 def _heatmap_stems(study: StudySpec) -> list[str]:
-    """``heatmap`` for the first comparison, ``heatmap_<treatment>_vs_<control>`` for the rest."""
+    """``heatmap`` for the first comparison, ``heatmap_<treatment>_vs_<control>`` for the rest
+    (made safe as a file name by :func:`~bargainlab.config.paths.file_stem`)."""
     pairs = study.arms.pairs()
-    return ["heatmap", *(f"heatmap_{t}_vs_{c}" for t, c in pairs[1:])]
+    return ["heatmap", *("heatmap_" + file_stem(f"{t}_vs_{c}") for t, c in pairs[1:])]
 
 
 def _heatmap_figures(

@@ -14,7 +14,6 @@ nothing leaks), draws, and returns the Figure. Nothing here calls ``plt.show`` o
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from .._files import atomic_path
 from ..relationships.table import COLUMNS
 
 __all__ = [
@@ -384,23 +384,22 @@ def save_figure(fig: Figure, directory: str | os.PathLike[str], stem: str) -> tu
     """Write ``stem.png`` and ``stem.svg`` into ``directory`` atomically; return the paths.
 
     Each file is written to a temporary file in the same directory and moved into place
-    with :func:`os.replace`, so a reader never sees a half-written figure. The SVG has no
-    date and fixed element ids (salted by ``stem``), so the same figure gives the same bytes.
+    with :func:`os.replace`, so a reader never sees a half-written figure; files are
+    readable by others (the umask decides, as for any file). ``stem`` must be a plain file
+    name (see :func:`bargainlab.config.paths.file_stem` for labels). The SVG has no date and
+    fixed element ids (salted by ``stem``), so the same figure gives the same bytes.
     """
+    if not stem or Path(stem).name != stem or stem in (".", ".."):
+        raise ValueError(f"a figure's file name must not contain a folder; got {stem!r}")
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for fmt in ("png", "svg"):
         target = directory / f"{stem}.{fmt}"
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{stem}.", suffix=f".{fmt}.tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle, mpl.rc_context({"svg.hashsalt": stem}):
+        with atomic_path(target) as tmp, open(tmp, "wb") as handle:
+            with mpl.rc_context({"svg.hashsalt": stem}):
                 fig.savefig(
                     handle, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else None
                 )
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
         paths.append(target)
     return paths[0], paths[1]

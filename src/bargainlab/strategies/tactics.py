@@ -33,8 +33,9 @@ offer (see the test of NegMAS's worked example).
 | acceptance | AC_next: accept iff the offer is worth at least the own *next* target | accept iff the offer is worth at least ``lo(t)`` at the *current* ``t``: the same rule, since under NegMAS's clock a side's next offer is in the round of its response |
 | tolerance | none (``tolerance = 0``) | ``eps = 1e-4`` for ``BoulwareTBNegotiator``, ``LinearTBNegotiator``, ``ConcederTBNegotiator`` (``AspirationNegotiator``: 1e-3) |
 
-Two differences remain: no strategy here accepts below its reservation value, while NegMAS's
-``lo(t)`` may sit up to ``eps`` below the reserved value; and a Bayesian opponent's model of
+Two differences remain: no strategy here offers or accepts below its reservation value (the
+tolerance stops at the floor), while NegMAS's ``lo(t)`` may sit up to ``eps`` below the
+reserved value; and a Bayesian opponent's model of
 a tactic (its ``likelihood``) uses the default clock and no tolerance.
 """
 
@@ -125,7 +126,8 @@ class TimeDependent(Strategy):
                 view.relative_time(step), self.e, self.k, floor, np.maximum(self.p_max, floor)
             )
             if self.tolerance:
-                hit = np.maximum(hit - self.tolerance, 0.0)
+                # NegMAS's eps, but never below the floor: no agreement under the bottom line
+                hit = np.maximum(hit - self.tolerance, floor)
             cache.pop(step - 2, None)
             cache[step] = hit
         return hit

@@ -1,0 +1,180 @@
+"""Checks of a study beyond its schema: what the run will look up after the simulation.
+
+The schema validates each table and each sweep cell. Some of a study's fields are only used
+once every cell has run: null cells name sweep axes or study fields and comparisons of arms,
+a tournament names an axis. :func:`check_references` resolves all of them against the sweep
+before anything runs, so a mistake there is a :class:`ConfigError` and not a crash after
+the whole simulation. :func:`cell_warnings` lists what is legal but suspicious in one cell
+(a condition that is unlikely ever to be met, ...); :class:`Warnings` gathers them over the
+cells of a sweep, one line per kind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, show
+from .paths import lookup, same_value
+from .schema import StudySpec
+
+
+def check_references(study: StudySpec, file: str | Path | None) -> list[tuple[str, str]]:
+    """Resolve the null cells and the tournament against the sweep.
+
+    Raises :class:`ConfigError` (every problem, each with its field) when a ``where`` path is
+    neither a sweep axis nor a field of the study, a null cell's comparison is not one of
+    the study's comparisons, or the tournament's opponent axis is not a sweep axis. Returns
+    ``(field, warning)`` pairs for null cells that no cell of the run can match.
+    """
+    axes = study.sweep_axes
+    dumped = study.model_dump(mode="json")
+    problems: list[tuple[str | None, str]] = []
+    warnings: list[tuple[str, str]] = []
+    pairs = [tuple(p) for p in study.arms.pairs()]
+    for i, null in enumerate(study.null_cells):
+        where = f"null_cells.{i}.where"
+        for path, wanted in null.where.items():
+            if path in axes:
+                values = [v for grid in study.sweep_grids for v in grid.get(path, [])]
+                if not any(same_value(v, wanted) for v in values) and not _base_matches(
+                    dumped, path, wanted
+                ):
+                    warnings.append(
+                        (
+                            where,
+                            f"{path} = {show(wanted)} is none of the axis's values "
+                            f"({', '.join(show(v) for v in values[:10])}): no cell matches",
+                        )
+                    )
+                continue
+            try:
+                value = lookup(dumped, path)
+            except ValueError:
+                problems.append(
+                    (
+                        where,
+                        f"{path!r} is neither a sweep axis nor a field set in the study; "
+                        f"sweep axes: {', '.join(axes) or '(none)'}",
+                    )
+                )
+                continue
+            if not same_value(value, wanted):
+                warnings.append(
+                    (
+                        where,
+                        f"{path} is {show(value)} in this study, not {show(wanted)}: no cell matches",
+                    )
+                )
+        if null.comparison is not None and tuple(null.comparison) not in pairs:
+            problems.append(
+                (
+                    f"null_cells.{i}.comparison",
+                    f"{list(null.comparison)!r} is not one of the study's comparisons "
+                    f"(treatment, control): {', '.join(repr(list(p)) for p in pairs) or '(none)'}",
+                )
+            )
+        if null.channel is not None and not study.channels.decompose:
+            warnings.append(
+                (
+                    f"null_cells.{i}.channel",
+                    f"names the {null.channel} channel, but channels.decompose is false: "
+                    "the null cell will not be checked",
+                )
+            )
+    if study.tournament is not None and study.tournament.opponent_axis not in axes:
+        problems.append(
+            (
+                "tournament.opponent_axis",
+                f"must be one of the sweep axes ({', '.join(axes) or 'the study has none'}); "
+                f"got {study.tournament.opponent_axis!r}",
+            )
+        )
+    if problems:
+        field_, message = problems[0]
+        raise ConfigError(file, field_, message, problems)
+    return warnings
+
+
+def _base_matches(dumped: dict[str, Any], path: str, wanted: Any) -> bool:
+    try:
+        return same_value(lookup(dumped, path), wanted)
+    except ValueError:
+        return False
+
+
+def cell_warnings(study: StudySpec) -> list[tuple[str, str, str]]:
+    """``(field, kind, message)`` for what is legal but suspicious in one cell's study."""
+    reach = study.condition_reach()
+    cond = study.condition
+    if reach is None or cond is None:
+        return []
+    out = []
+    obliged = next(p for p in study.parties if p != cond.holder)
+    if not reach.never_met and reach.threshold > reach.best_from_holder + 1e-12:
+        out.append(
+            (
+                "condition.fallback",
+                "holder-never-concedes-enough",
+                f"{obliged} meets the condition only on terms worth at least "
+                f"{reach.threshold:.3g} to it (its utility of the fallback {cond.fallback} plus "
+                f"the lowest cost), more than the {reach.best_from_holder:.3g} that {cond.holder} "
+                "concedes at its lowest reservation value: the condition is likely never met",
+            )
+        )
+    if reach.fallback_utility > 0.5 ** study.parties[obliged].curvature + 1e-12:
+        out.append(
+            (
+                "condition.fallback",
+                "fallback-favours-obliged",
+                f"the fallback {cond.fallback} lies on the side of the range that "
+                f"{obliged} (the obliged party) prefers: an unmet condition rewards it instead "
+                f"of penalising it; the fallback usually points toward {cond.holder}'s end",
+            )
+        )
+    if reach.highest_cost == 0.0 and reach.fallback_utility == 0.0 and cond.value > 0:
+        out.append(
+            (
+                "condition.cost",
+                "always-met",
+                "the cost is always 0 and the fallback is the obliged party's worst terms: "
+                "the condition is always met, a free transfer of its value to "
+                f"{cond.holder} rather than a decision",
+            )
+        )
+    return out
+
+
+@dataclass
+class Warnings:
+    """Warnings gathered over the cells of a sweep: one line per field and kind, with the
+    number of cells concerned and the first of them as an example."""
+
+    file: str | None = None
+    items: dict[tuple[str, str], list[Any]] = field(default_factory=dict)
+    study_level: list[tuple[str, str]] = field(default_factory=list)
+    n_cells: int = 0
+
+    def add_cell(self, index: int, values: dict[str, Any], study: StudySpec) -> None:
+        self.n_cells += 1
+        for field_, kind, message in cell_warnings(study):
+            entry = self.items.setdefault((field_, kind), [message, 0, index, values])
+            entry[1] += 1
+
+    def lines(self) -> list[str]:
+        """The warnings as lines ``file: field: message``."""
+        out = [self._line(f, m) for f, m in self.study_level]
+        for (field_, _), (message, count, index, values) in self.items.items():
+            if values:
+                where = ", ".join(f"{a}={show(v)}" for a, v in values.items())
+                scope = f"in {count} of {self.n_cells} sweep cells, e.g. cell {index}: {where}"
+                message = f"{message} ({scope})"
+            out.append(self._line(field_, message))
+        return out
+
+    def _line(self, field_: str, message: str) -> str:
+        return ": ".join(p for p in (self.file, field_, message) if p)
+
+
+__all__ = ["Warnings", "cell_warnings", "check_references"]

@@ -1,0 +1,163 @@
+"""How big a study is: cells, tasks, relationship-rounds, memory and disk, before it runs.
+
+The estimate is computed while the sweep is expanded, cell by cell, from each cell's own
+rounds, arms, channel variants and grids. With, for a cell, ``V`` channel variants, ``A``
+arms, ``R`` replicates, ``K`` rounds, horizon ``H``, belief grid ``G`` and ``c`` replicates
+per task (``chunk``):
+
+* relationship-rounds ``= V A R K``; rounds-table rows ``= 2 V A R K`` (one per party);
+  trace rows (when the study stores traces) at most ``V A R K H``;
+* memory of one task (a worker) ``= BASE + c (G BYTES_PER_GRID_POINT + H BYTES_PER_STEP
+  + 2 V A K BYTES_PER_ROW_IN_TASK)`` (plus ``V A K H BYTES_PER_ROW_IN_TASK`` with traces):
+  the batch's beliefs, its per-step arrays, and its share of the table until it is handed
+  back; the largest task over all cells counts;
+* memory of a run ``= max(BASE + workers x task, parent)``; with the serial executor
+  ``max(task, parent)``;
+* memory of the parent ``= BASE + rows (BYTES_PER_ROW_IN_MEMORY POST_PROCESSING_COPIES)``:
+  the summary, figures and report read the whole rounds table;
+* disk ``= (rows BYTES_PER_ROW_ON_DISK + trace rows BYTES_PER_TRACE_ROW_ON_DISK) 2``: the
+  parts and the assembled table exist together until the parts are removed.
+
+The constants were measured on this project's studies (peak resident memory and file sizes;
+see the comments next to them) and round up; the estimate is meant to tell a study that fits
+from one that cannot, not to predict to the megabyte.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..relationships.channels import Channels
+from .schema import StudySpec
+
+BASE = 250 * 2**20
+"""Memory of a process with the numerical stack imported (measured: 236 MB)."""
+BYTES_PER_ROW_IN_MEMORY = 200
+"""A rounds-table row in a pandas DataFrame (25 columns, four of them text; measured: 198)."""
+POST_PROCESSING_COPIES = 7
+"""Table-sized copies that summarising and plotting hold at their peak (measured: about 4
+for rebate_renewal and 6.5 for face_saving_sweep, whose decomposition has more effects)."""
+BYTES_PER_ROW_IN_TASK = 250
+"""A row while a task builds its table (its frames, then their concatenation)."""
+BYTES_PER_GRID_POINT = 120
+"""Per replicate and belief-grid point in a task: posteriors, likelihoods and their work
+arrays (measured: about 95 for a learner on a 1001-point grid)."""
+BYTES_PER_STEP = 80
+"""Per replicate and step of the horizon in a task: offers, responses, utilities, trace."""
+BYTES_PER_ROW_ON_DISK = 8
+"""A rounds-table row in compressed Parquet (measured: 3.7 for rebate_renewal, about 7 for
+a whole face_saving_sweep run folder per row)."""
+BYTES_PER_TRACE_ROW_ON_DISK = 8
+"""A trace row in compressed Parquet."""
+
+
+@dataclass(frozen=True)
+class SizeEstimate:
+    """The size of a study's run (see the module docstring for the formulas)."""
+
+    cells: int
+    tasks: int
+    relationship_rounds: int
+    rows: int
+    """Rows of the rounds table."""
+    trace_rows: int
+    """Rows of the traces table (an upper bound; 0 without traces)."""
+    task_memory: int
+    """Peak memory of the largest task, in bytes (in a worker, or in the parent when
+    serial)."""
+    parent_memory: int
+    """Peak memory of the parent, in bytes (post-processing holds the rounds table)."""
+    disk: int
+    """Disk the run folder needs at its peak, in bytes."""
+
+    def memory(self, workers: int) -> int:
+        """Peak memory of a run on this machine with ``workers`` worker processes (0: tasks
+        run in the parent): the larger of the simulation phase (every worker on its
+        largest task, while the parent holds a few results) and the post-processing."""
+        simulate = (BASE + workers * self.task_memory) if workers else self.task_memory
+        return max(simulate, self.parent_memory)
+
+    def describe(self, workers: int | None = None) -> str:
+        """One line for the user."""
+        memory = (
+            f"memory {human_bytes(self.memory(workers))} with {workers} worker(s) "
+            if workers is not None
+            else ""
+        )
+        return (
+            f"{self.cells:,} cell(s), {self.tasks:,} task(s), "
+            f"{self.relationship_rounds:,} relationship-rounds, {self.rows:,} table rows; "
+            f"estimated {memory}(largest task {human_bytes(self.task_memory)}, "
+            f"post-processing {human_bytes(self.parent_memory)}), "
+            f"disk {human_bytes(self.disk)}"
+        )
+
+
+class SizeTally:
+    """Accumulates a :class:`SizeEstimate` over the cells of a study."""
+
+    def __init__(self) -> None:
+        self.cells = 0
+        self.tasks = 0
+        self.relationship_rounds = 0
+        self.trace_rows = 0
+        self.task_memory = 0
+
+    def add(self, study: StudySpec) -> None:
+        """Count one cell (its study, without a sweep)."""
+        variants = channel_variant_count(study)
+        arms = len(study.arms.strategies)
+        reps, chunk = study.replicates, min(study.chunk, study.replicates)
+        k, h, g = study.rounds.count, study.game.horizon, study.rounds.grid
+        rel_rounds = variants * arms * reps * k
+        self.cells += 1
+        self.tasks += -(-reps // study.chunk)
+        self.relationship_rounds += rel_rounds
+        if study.traces:
+            self.trace_rows += rel_rounds * h
+        per_replicate = (
+            g * BYTES_PER_GRID_POINT
+            + h * BYTES_PER_STEP
+            + 2 * variants * arms * k * BYTES_PER_ROW_IN_TASK
+        )
+        if study.traces:
+            per_replicate += variants * arms * k * h * BYTES_PER_ROW_IN_TASK
+        self.task_memory = max(self.task_memory, chunk * per_replicate)
+
+    def result(self) -> SizeEstimate:
+        rows = 2 * self.relationship_rounds
+        disk = 2 * (rows * BYTES_PER_ROW_ON_DISK + self.trace_rows * BYTES_PER_TRACE_ROW_ON_DISK)
+        return SizeEstimate(
+            cells=self.cells,
+            tasks=self.tasks,
+            relationship_rounds=self.relationship_rounds,
+            rows=rows,
+            trace_rows=self.trace_rows,
+            task_memory=BASE + self.task_memory,
+            parent_memory=BASE
+            + (rows + self.trace_rows) * BYTES_PER_ROW_IN_MEMORY * POST_PROCESSING_COPIES,
+            disk=disk,
+        )
+
+
+def channel_variant_count(study: StudySpec) -> int:
+    """How many channel variants each arm runs: 1, or with ``channels.decompose`` one more
+    per enabled channel and one with every channel off."""
+    if not study.channels.decompose:
+        return 1
+    enabled = Channels(**{name: getattr(study.channels, name) for name in Channels.model_fields})
+    n = len(enabled.enabled())
+    return 1 + n + (1 if n else 0)
+
+
+def human_bytes(n: int | float) -> str:
+    """``1536`` -> ``"1.5 KB"`` (powers of 1024, the way memory is sold)."""
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if abs(value) < 1024 or unit == "PB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+__all__ = ["SizeEstimate", "SizeTally", "channel_variant_count", "human_bytes"]

@@ -1,0 +1,323 @@
+"""Expanding a study's sweep into cells, and dotted paths into its TOML structure.
+
+Sweep axes are dotted paths into the study's TOML structure, e.g. ``"rounds.rho"``,
+``"parties.dealer.outside_option"`` or ``"strategies.dealer.params.kind"``. ``sweep`` is one
+grid (a table of axes) or a list of grids. A grid's cells are the cartesian product of its
+axes in file order (the last axis varies fastest); the cells of a list of grids are those of
+each grid in turn. Cell ``c`` is the raw study with each of its grid's axis paths set to the
+cell's value and ``sweep`` removed, validated on its own.
+
+Cost: the number of cells is computed from the lengths of the axes before anything is
+expanded, and a sweep of more than :data:`MAX_CELLS` cells is refused at once. Expanding
+validates every cell once (so a study that loads runs without configuration errors) but
+keeps, per cell, only its axis values: a cell's study is rebuilt from the shared base when it
+is asked for (the most recent ones are cached), so memory grows with the number of cells
+times the number of axes, not with the size of a study per cell.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import itertools
+import math
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from ..strategies import create
+from .annotations import container
+from .errors import ConfigError, show, validate
+from .schema import StrategySpec, StudySpec
+
+#: Top-level fields a sweep may not vary: they define the run itself, not a model cell.
+UNSWEEPABLE = (
+    "name",
+    "question",
+    "replicates",
+    "seed",
+    "chunk",
+    "sweep",
+    "null_cells",
+    "reproduce",
+    "traces",
+    "tournament",
+)
+
+MAX_CELLS = 20_000
+"""Most sweep cells a study may have. Every cell is validated before a run starts (about a
+millisecond each) and runs at least two replicates of every arm, so a larger grid is almost
+certainly a mistake (three axes of a hundred values are a million cells)."""
+
+_CACHED_CELLS = 256
+
+
+class Cell:
+    """One sweep cell: its index, the axis values that define it, and its validated study.
+
+    ``Cell(index, values, study)`` holds its study; cells made by :func:`expand` rebuild it
+    from the study's raw data on demand (the last few hundred are cached).
+    """
+
+    __slots__ = ("_build", "_study", "index", "values")
+
+    def __init__(
+        self,
+        index: int,
+        values: dict[str, Any],
+        study: StudySpec | None = None,
+        *,
+        build: Callable[[int], StudySpec] | None = None,
+    ) -> None:
+        self.index = index
+        self.values = values
+        """Axis path -> value, in axis order (empty when the study has no sweep)."""
+        self._study = study
+        self._build = build
+
+    @property
+    def study(self) -> StudySpec:
+        """The cell's study, with the overrides applied and no sweep."""
+        if self._study is None and self._build is not None:
+            return self._build(self.index)
+        return self._study  # type: ignore[return-value]
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Cell):
+            return NotImplemented
+        return (self.index, self.values, self.study) == (other.index, other.values, other.study)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type[Cell], tuple[int, dict[str, Any], StudySpec]]:
+        # pickled (e.g. sent to a worker) with its study, not with the shared builder
+        return (Cell, (self.index, self.values, self.study))
+
+    def __repr__(self) -> str:
+        return f"Cell(index={self.index}, values={self.values!r})"
+
+
+def cell_count(study: StudySpec) -> int:
+    """Number of sweep cells (1 without a sweep), computed without expanding anything."""
+    grids = study.sweep_grids
+    return sum(math.prod(len(v) for v in grid.values()) for grid in grids) if grids else 1
+
+
+def check_cell_count(study: StudySpec, file: str | Path | None) -> int:
+    """Return :func:`cell_count`, or raise :class:`ConfigError` when it exceeds
+    :data:`MAX_CELLS` (in microseconds, before anything is expanded)."""
+    n = cell_count(study)
+    if n > MAX_CELLS:
+        sizes = " + ".join(
+            " x ".join(str(len(v)) for v in grid.values()) for grid in study.sweep_grids
+        )
+        raise ConfigError(
+            file,
+            "sweep",
+            f"the sweep has {n:,} cells ({sizes} values); at most {MAX_CELLS:,} are allowed: "
+            "sweep fewer values, or split the study",
+        )
+    return n
+
+
+def expand(
+    study: StudySpec,
+    raw: Mapping[str, Any] | None = None,
+    file: str | Path | None = None,
+    *,
+    visit: Callable[[Cell, StudySpec], None] | None = None,
+) -> list[Cell]:
+    """The sweep cells of a study, each validated.
+
+    Cell ``c`` is the raw study (``raw``, default: the study dumped to plain data) with each
+    of its grid's axis paths set to the cell's value and ``sweep`` removed; on the axes its
+    grid lacks it keeps the study's own value, which is what :attr:`Cell.values` records for
+    them. A study without a sweep has one cell. ``visit(cell, study)`` is called with each
+    cell's validated study as it is made (to tally sizes or warnings without keeping them).
+    Raises :class:`ConfigError` naming the sweep when it has too many cells, naming the axis
+    when a path is not in the schema, and naming the field and the cell when a cell is
+    invalid.
+    """
+    raw = study.model_dump(mode="json") if raw is None else raw
+    check_cell_count(study, file)
+    base = {k: v for k, v in raw.items() if k != "sweep"}
+    names = study.sweep_axes
+    if not names:
+        cell = Cell(0, {}, validate(base, file))
+        if visit is not None:
+            visit(cell, cell.study)
+        return [cell]
+    for axis in names:
+        set_path(copy.deepcopy(base), axis, None, file, dry=True)
+    builder = _Builder(base, study.sweep_grids, file)
+    cells: list[Cell] = []
+    for index, values in enumerate(builder.combinations()):
+        spec = builder.validate(index, values)
+        everything = {a: values[a] if a in values else base_value(spec, a) for a in names}
+        cell = Cell(index, everything, build=builder.study)
+        if visit is not None:
+            visit(cell, spec)
+        cells.append(cell)
+    return cells
+
+
+class _Builder:
+    """Makes the raw data and the study of a cell from the shared base and its index."""
+
+    def __init__(
+        self, base: dict[str, Any], grids: list[dict[str, list[Any]]], file: str | Path | None
+    ) -> None:
+        self.base = base
+        self.grids = grids
+        self.file = file
+        self.study = functools.lru_cache(maxsize=_CACHED_CELLS)(self._study)
+
+    def combinations(self) -> Iterator[dict[str, Any]]:
+        for grid in self.grids:
+            own = list(grid)
+            for combo in itertools.product(*(grid[a] for a in own)):
+                yield dict(zip(own, combo, strict=True))
+
+    def values_of(self, index: int) -> dict[str, Any]:
+        for grid in self.grids:
+            size = math.prod(len(v) for v in grid.values())
+            if index < size:
+                values: dict[str, Any] = {}
+                for axis in reversed(list(grid)):  # the last axis varies fastest
+                    index, i = divmod(index, len(grid[axis]))
+                    values[axis] = grid[axis][i]
+                return {a: values[a] for a in grid}
+            index -= size
+        raise IndexError("no such sweep cell")
+
+    def raw(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        cell = dict(self.base)
+        for axis, value in values.items():
+            set_path(cell, axis, value, self.file, copy_on_write=True)
+        return cell
+
+    def validate(self, index: int, values: Mapping[str, Any]) -> StudySpec:
+        label = ", ".join(f"{a}={show(v)}" for a, v in values.items())
+        return validate(self.raw(values), self.file, context=f"sweep cell {index}: {label}")
+
+    def _study(self, index: int) -> StudySpec:
+        return self.validate(index, self.values_of(index))
+
+
+def base_value(study: StudySpec, axis: str) -> Any:
+    """The value a validated study has at a dotted path (strategy parameters with their
+    defaults; tables as plain data; ``None`` when the path leads nowhere)."""
+    node: Any = study
+    for seg in axis.split("."):
+        if isinstance(node, StrategySpec) and seg == "params":
+            node = create(node.name, **node.params).params()
+        elif isinstance(node, BaseModel):
+            node = getattr(node, seg, None)
+        elif isinstance(node, Mapping):
+            node = node.get(seg)
+        elif isinstance(node, list | tuple) and seg.isdigit() and int(seg) < len(node):
+            node = node[int(seg)]
+        else:
+            return None
+        if node is None:
+            return None
+    return node.model_dump(mode="json") if isinstance(node, BaseModel) else node
+
+
+def set_path(
+    raw: dict[str, Any],
+    axis: str,
+    value: Any,
+    file: str | Path | None,
+    *,
+    dry: bool = False,
+    copy_on_write: bool = False,
+) -> None:
+    """Write ``value`` at the dotted ``axis`` path of ``raw``, checking it against the schema.
+
+    Missing tables are created when the schema has them (e.g. ``rounds`` left at its
+    defaults, or a strategy's ``params``); keys of user-named tables (parties, arms) must
+    exist already. With ``copy_on_write`` every table or list on the path is copied before
+    it is changed, so ``raw`` may share the rest of its data with other cells.
+    """
+    field = f'sweep."{axis}"'
+    segments = axis.split(".")
+    if not all(segments):
+        raise ConfigError(file, field, "an axis is a dotted path such as rounds.rho")
+    if segments[0] in UNSWEEPABLE:
+        raise ConfigError(
+            file,
+            field,
+            f"{segments[0]!r} cannot be swept; sweepable tables and fields: "
+            + ", ".join(f for f in StudySpec.model_fields if f not in UNSWEEPABLE),
+        )
+    node: Any = raw
+    tp: Any = StudySpec
+    walked: list[str] = []
+    for i, seg in enumerate(segments):
+        last = i == len(segments) - 1
+        kind, inner = container(tp)
+        where = ".".join(walked) or "the study"
+        if kind == "model":
+            fields = inner.model_fields
+            if seg not in fields:
+                raise ConfigError(
+                    file, field, f"{where} has no field {seg!r}; fields: {', '.join(fields)}"
+                )
+            tp = fields[seg].annotation
+            if not last and container(tp)[0] == "value":
+                raise ConfigError(
+                    file,
+                    field,
+                    f"{'.'.join([*walked, seg])} is a single value; the path cannot go into it",
+                )
+        elif kind == "dict":
+            key_is_user_named = container(inner)[0] == "model"
+            if key_is_user_named and (not isinstance(node, dict) or seg not in node):
+                have = ", ".join(node) if isinstance(node, dict) and node else "(none)"
+                raise ConfigError(file, field, f"{where} has no entry {seg!r}; entries: {have}")
+            tp = inner
+        elif kind == "list":
+            if not (isinstance(node, list) and seg.isdigit() and int(seg) < len(node)):
+                raise ConfigError(file, field, f"{where} has no item {seg}")
+            tp = inner
+        elif kind == "any":
+            tp = Any
+        else:
+            raise ConfigError(file, field, f"{where} is a single value; the path cannot go into it")
+        index: Any = int(seg) if isinstance(node, list) else seg
+        if last:
+            if not dry:
+                node[index] = value if copy_on_write else copy.deepcopy(value)
+            return
+        child = node[index] if isinstance(node, list) else node.get(seg)
+        if child is None:
+            if container(tp)[0] in ("model", "dict", "any"):
+                child = {}
+            else:
+                raise ConfigError(
+                    file, field, f"{where}.{seg} is not set, so the path cannot go into it"
+                )
+        elif not isinstance(child, dict | list):
+            raise ConfigError(
+                file, field, f"{where}.{seg} is a single value; the path cannot go into it"
+            )
+        elif copy_on_write:
+            child = dict(child) if isinstance(child, dict) else list(child)
+        node[index] = child
+        node = child
+        walked.append(seg)
+
+
+__all__ = [
+    "MAX_CELLS",
+    "UNSWEEPABLE",
+    "Cell",
+    "base_value",
+    "cell_count",
+    "check_cell_count",
+    "expand",
+    "set_path",
+]

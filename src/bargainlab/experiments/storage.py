@@ -1,0 +1,116 @@
+"""Writing a run's tables: finite values only, atomically, sorted; and where a run may go.
+
+A table about to be written is checked to hold only finite numbers (:func:`check_finite`):
+a NaN or an infinity there is a bug, reported as :class:`NonFiniteOutputError` with the
+columns concerned, never a silent value in a table.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .._files import atomic_path, write_text_atomic
+from ..config.errors import ConfigError
+
+
+class NonFiniteOutputError(RuntimeError):
+    """A table about to be written holds NaN or infinity: a bug, never a result."""
+
+
+def check_finite(table: pd.DataFrame, what: str) -> None:
+    """Raise :class:`NonFiniteOutputError` naming the columns of ``table`` that hold NaN or
+    infinity (``what`` says which table, e.g. ``rounds of cell 3, chunk 0``)."""
+    bad = []
+    for name in table.columns:
+        column = table[name]
+        if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(
+            column.dtype
+        ):
+            values = column.to_numpy(dtype=float, na_value=np.nan)
+            count = int(np.count_nonzero(~np.isfinite(values)))
+            if count:
+                bad.append(f"{name} ({count:,} of {len(values):,})")
+    if bad:
+        raise NonFiniteOutputError(
+            f"internal error: the {what} holds NaN or infinite values in {', '.join(bad)}; "
+            "nothing was written. This is a bug in bargainlab: please report it with the "
+            "study file."
+        )
+
+
+def write_parquet_atomic(path: str | Path, table: pd.DataFrame) -> None:
+    with atomic_path(path) as tmp:
+        table.to_parquet(tmp, index=False)
+
+
+def write_csv_atomic(path: str | Path, table: pd.DataFrame) -> None:
+    write_text_atomic(path, table.to_csv(index=False, lineterminator="\n"))
+
+
+def check_writable(out: str | Path) -> None:
+    """Raise :class:`ConfigError` (field ``--out``) unless ``out`` is, or can become, a
+    writable folder. Nothing is created: the probe is an anonymous temporary file."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(out, "--out", "exists and is not a folder; give a folder for the run")
+    probe = out
+    while not probe.exists():
+        if probe.parent == probe:
+            break
+        probe = probe.parent
+    if not probe.is_dir():
+        raise ConfigError(
+            out, "--out", f"{probe} is not a folder, so the run folder cannot be created there"
+        )
+    try:
+        with tempfile.TemporaryFile(dir=probe):
+            pass
+    except OSError as exc:
+        raise ConfigError(
+            out,
+            "--out",
+            f"cannot write in {probe}: {exc.strerror or exc}; choose a writable folder",
+        ) from None
+
+
+def concat_sorted(path: Path, files: Iterable[Path], order: tuple[str, ...]) -> None:
+    by_cell: dict[int, list[Path]] = {}
+    files = list(files)
+    if not files:
+        raise RuntimeError(f"no parts to assemble into {path.name}")
+    for f in files:
+        by_cell.setdefault(int(f.name[4 : f.name.index("_")]), []).append(f)
+    with atomic_path(path) as tmp:
+        writer = None
+        try:
+            for cell in sorted(by_cell):
+                frame = pd.concat([pd.read_parquet(f) for f in by_cell[cell]], ignore_index=True)
+                keys = [c for c in order if c in frame.columns]
+                frame = frame.sort_values(keys, kind="stable").reset_index(drop=True)
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if writer is None:
+                    schema = table.schema
+                    writer = pq.ParquetWriter(tmp, schema)
+                elif table.schema != schema:
+                    table = table.cast(schema)
+                writer.write_table(table)
+        finally:
+            if writer is not None:
+                writer.close()
+
+
+__all__ = [
+    "NonFiniteOutputError",
+    "check_finite",
+    "check_writable",
+    "concat_sorted",
+    "write_csv_atomic",
+    "write_parquet_atomic",
+]

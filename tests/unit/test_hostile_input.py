@@ -1,0 +1,292 @@
+"""Hostile study files: everything a run will need is checked when the study is loaded.
+
+One test per case of the hostile-input report that validation accepted and a run then crashed
+on or got wrong (the end-to-end cases are in tests/e2e/test_faults.py).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import bargainlab.config.sweep
+from bargainlab.config.files import MAX_DEPTH, ConfigError, load_study, read_study_file
+from bargainlab.config.paths import file_stem
+from bargainlab.config.size import human_bytes
+from bargainlab.config.sweep import MAX_CELLS
+from conftest import study_dict
+
+
+def refused(**overrides) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        load_study(study_dict(**overrides))
+    return info.value
+
+
+# ---- 1. accepted, then crashing after the whole simulation -----------------------------------
+
+
+def test_null_cell_naming_an_unknown_field_is_refused():
+    err = refused(null_cells=[{"where": {"rounds.nope": 1}, "reason": "x"}])
+    assert err.field == "null_cells.0.where"
+    assert "'rounds.nope' is neither a sweep axis nor a field" in err.message
+
+
+def test_null_cell_on_a_sweep_axis_or_a_study_field_is_accepted():
+    loaded = load_study(
+        study_dict(
+            sweep={"rounds.rho": [0.0, 0.5]},
+            null_cells=[{"where": {"rounds.rho": 0.0, "game.horizon": 6}, "reason": "x"}],
+        )
+    )
+    assert loaded.warnings == []
+
+
+def test_null_cell_matching_no_cell_is_a_warning():
+    loaded = load_study(
+        study_dict(
+            sweep={"rounds.rho": [0.0, 0.5]},
+            null_cells=[{"where": {"rounds.rho": 0.7}, "reason": "x"}],
+        )
+    )
+    assert any("null_cells.0.where" in w and "no cell matches" in w for w in loaded.warnings)
+
+
+def test_null_cell_comparison_must_be_a_comparison_of_the_study():
+    err = refused(null_cells=[{"where": {}, "comparison": ["conceder", "boulware"], "reason": "x"}])
+    assert err.field == "null_cells.0.comparison"
+    assert "['boulware', 'conceder']" in err.message
+
+
+def test_tournament_axis_must_be_swept():
+    err = refused(tournament={"opponent_axis": "rounds.rho"})
+    assert err.field == "tournament.opponent_axis" and "sweep axes" in err.message
+
+
+def test_arm_label_with_a_slash_is_a_safe_file_name():
+    arms = {"a/b": {"name": "time_dependent"}, "../c": {"name": "time_dependent"}}
+    load_study(study_dict(arms__strategies=arms))  # labels are free text
+    for label in ["a/b_vs_../c", "../c", "..", "", "ç", "x" * 300, "a\\b"]:
+        stem = file_stem(label)
+        assert stem and "/" not in stem and "\\" not in stem and not stem.startswith(".")
+        assert len(stem) <= 90
+    assert file_stem("face_saver_vs_plain_concession") == "face_saver_vs_plain_concession"
+    assert file_stem("a/b") != file_stem("a_b")  # a hash keeps different labels apart
+
+
+@pytest.mark.parametrize("label", ["", "x" * 65, "tab\there", "new\nline"])
+def test_labels_must_be_short_printable_text(label):
+    err = refused(arms__strategies={label: {"name": "time_dependent"}, "b": {"name": "linear"}})
+    assert "arm label" in err.message
+
+
+def test_infinite_issue_bound_is_refused():
+    err = refused(issue={"low": 0.0, "high": math.inf})
+    assert err.field == "issue.high" and "finite" in err.message
+
+
+# ---- 2. accepted, and wrong ------------------------------------------------------------------
+
+
+def test_huge_issue_range_is_refused():
+    err = refused(issue={"low": -1e308, "high": 1e308})
+    assert {f for f, _ in err.problems} == {"issue.low", "issue.high"}
+    assert "1000000000000" in err.message
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("parties__dealer__delta", True),
+        ("parties__dealer__outside_option", True),
+        ("replicates", "6"),
+        ("replicates", 6.0),
+        ("game__horizon", True),
+        ("parties__supplier__reservation_value", {"low": True, "high": 0.4}),
+        ("behaviour", {"outcome": False}),
+        ("channels", {"precedent": 1}),
+    ],
+)
+def test_types_are_strict(path, value):
+    err = refused(**{path: value})
+    assert "valid" in err.message, err.message
+
+
+# ---- 3. tracebacks instead of exit 2 ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("strategy", "params", "field"),
+    [
+        ("face_saver", {"condition": "no"}, "condition"),
+        ("time_dependent", {"e": "abc"}, "e"),
+        ("time_dependent", {"e": [1, 2]}, "e"),
+        ("learner", {"step": {"a": 1}}, "step"),
+        ("time_dependent", {"e": True}, "e"),
+        ("face_saver", {"last_resort": 1}, "last_resort"),
+    ],
+)
+def test_strategy_parameter_of_the_wrong_type_is_a_config_error(strategy, params, field):
+    err = refused(arms__strategies__boulware={"name": strategy, "params": params})
+    assert err.field == f"arms.strategies.boulware.params.{field}"
+
+
+def test_deep_nesting_is_refused_without_recursion(tmp_path):
+    path = tmp_path / "deep.toml"
+    path.write_text("x = " + "{a = " * 500 + "1" + "}" * 500 + "\n")
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        read_study_file(path)
+    nested: dict = {"v": 1}
+    for _ in range(MAX_DEPTH + 5):
+        nested = {"a": nested}
+    with pytest.raises(ConfigError, match="nested more than"):
+        load_study(study_dict(arms__strategies__boulware__params=nested))
+
+
+def test_long_study_name_is_refused():
+    err = refused(name="a" * 10_000)
+    assert err.field == "name" and "{0,63}" in err.message
+
+
+# ---- 4. no size check ------------------------------------------------------------------------
+
+
+def test_size_is_estimated():
+    size = load_study(study_dict(replicates=10_000_000, chunk=10_000_000)).size
+    assert size.cells == 1 and size.tasks == 1
+    assert size.relationship_rounds == 2 * 10_000_000  # 2 arms x 1 round
+    assert size.rows == 2 * size.relationship_rounds
+    assert size.task_memory > 100 * 2**30  # a task of ten million replicates does not fit
+    assert size.memory(2) > size.memory(1) > size.task_memory - 1
+    assert "relationship-rounds" in size.describe(2)
+
+
+def test_decomposition_and_rounds_count_in_the_estimate():
+    plain = load_study(study_dict()).size
+    decomposed = load_study(study_dict(channels={"decompose": True}, rounds={"count": 3})).size
+    # three enabled channels by default: all + 3 x no_<channel> + none = 5 variants
+    assert decomposed.relationship_rounds == plain.relationship_rounds * 5 * 3
+
+
+@pytest.mark.parametrize(
+    "sweep",
+    [
+        {f"behaviour.{k}": [i / 100 for i in range(100)] for k in ("outcome", "face", "decay")},
+        {
+            f"behaviour.{k}": [i / 100 for i in range(20)]
+            for k in ("outcome", "instant", "displayed", "face", "decay", "exit_base")
+        },
+    ],
+)
+def test_huge_grid_is_refused_before_any_cell_is_made(sweep, monkeypatch):
+    made = []
+    original = bargainlab.config.sweep.validate
+    monkeypatch.setattr(
+        bargainlab.config.sweep, "validate", lambda *a, **k: made.append(1) or original(*a, **k)
+    )
+    err = refused(sweep=sweep)
+    assert err.field == "sweep" and f"at most {MAX_CELLS:,}" in err.message
+    assert made == []
+
+
+def test_cells_keep_only_their_values():
+    loaded = load_study(study_dict(sweep={"rounds.rho": [0.0, 0.25, 0.5], "game.horizon": [3, 6]}))
+    cells = loaded.cells
+    assert [c.values for c in cells[:2]] == [
+        {"rounds.rho": 0.0, "game.horizon": 3},
+        {"rounds.rho": 0.0, "game.horizon": 6},
+    ]
+    assert all(c._study is None for c in cells)  # rebuilt on demand
+    assert cells[5].study.rounds.rho == 0.5 and cells[5].study.game.horizon == 6
+    assert cells[5].study is cells[5].study  # cached
+
+
+def test_human_bytes():
+    assert human_bytes(512) == "512 B"
+    assert human_bytes(1536) == "1.5 KB"
+    assert human_bytes(3 * 2**30) == "3.0 GB"
+
+
+# ---- conditions whose fallback makes them pointless ------------------------------------------
+
+
+def condition(**kw):
+    base = {"holder": "dealer", "value": 0.1, "cost": {"low": 0.0, "high": 0.1}, "fallback": 0.0}
+    return study_dict(condition={**base, **kw})
+
+
+def test_fallback_at_the_obliged_partys_best_terms_is_refused():
+    # the dealer (prefers low) holds it; the supplier (prefers high) is obliged: a fallback of
+    # 1.0 is the supplier's best terms, so meeting the condition never pays
+    with pytest.raises(ConfigError) as info:
+        load_study(condition(fallback=1.0))
+    assert info.value.field == "condition.fallback"
+    assert "can never be met" in info.value.message and "(0.0)" in info.value.message
+
+
+def test_fallback_plus_lowest_cost_above_one_is_refused():
+    with pytest.raises(ConfigError, match="can never be met"):
+        load_study(condition(fallback=0.8, cost={"low": 0.3, "high": 0.5}))
+    load_study(condition(fallback=0.6, cost={"low": 0.3, "high": 0.5}))  # 0.9 < 1: legal
+
+
+def test_fallback_at_the_holders_end_is_silent():
+    assert load_study(condition(fallback=0.0)).warnings == []
+
+
+def test_fallback_on_the_obliged_side_is_warned_about():
+    warnings = load_study(condition(fallback=0.7)).warnings
+    assert any("condition.fallback" in w and "rewards it" in w for w in warnings)
+
+
+def test_condition_the_holder_never_concedes_enough_for_is_warned_about():
+    loaded = load_study(
+        condition(fallback=0.3, cost={"low": 0.2, "high": 0.3}),
+        # the dealer never goes below 0.6: the supplier gets at most 0.4 < 0.3 + 0.2
+    )
+    assert loaded.warnings == []  # the dealer's reservation value is 0.2 in the base study
+    warnings = load_study(
+        {
+            **condition(fallback=0.3, cost={"low": 0.2, "high": 0.3}),
+            "parties": {
+                **study_dict()["parties"],
+                "dealer": {"prefers": "low", "reservation_value": 0.6},
+            },
+        }
+    ).warnings
+    assert any("likely never met" in w for w in warnings)
+
+
+def test_free_condition_is_warned_about_unless_worthless():
+    assert any("always met" in w for w in load_study(condition(cost=0.0)).warnings)
+    assert load_study(condition(cost=0.0, value=0.0)).warnings == []
+
+
+def test_warnings_are_summarised_over_sweep_cells():
+    loaded = load_study(
+        {**condition(), "sweep": {"condition.fallback": [0.0, 0.7, 0.8], "rounds.rho": [0, 0.5]}}
+    )
+    (line,) = [w for w in loaded.warnings if "rewards it" in w]
+    assert "in 4 of 6 sweep cells, e.g. cell 2" in line
+
+
+def test_committed_studies_have_no_warnings():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "experiments"
+    for path in sorted(root.glob("*.toml")):
+        assert load_study(path).warnings == [], path
+
+
+def test_prior_without_mass_on_the_grid_is_refused():
+    err = refused(parties__dealer__reservation_value={"mean": 0.505, "sd": 1e-9})
+    assert "puts no mass" in err.message and "rounds.grid" in err.message
+
+
+def test_lazy_cells_pickle_with_their_study():
+    import pickle
+
+    cell = load_study(study_dict(sweep={"rounds.rho": [0.0, 0.5]})).cells[1]
+    copy = pickle.loads(pickle.dumps(cell))
+    assert copy == cell and copy.study.rounds.rho == 0.5
