@@ -314,6 +314,10 @@ class NullCell(_Model):
     the total effect."""
     reason: str
     """Why the treatment must not help in this cell (printed in the report)."""
+    exact: bool = False
+    """Whether the null holds by construction, so that every paired difference must be
+    exactly 0 (a wiring check, not evidence); otherwise the row passes when its adjusted
+    interval lies within ``analysis.sesoi`` of 0 (equivalence)."""
 
     @field_validator("channel")
     @classmethod
@@ -359,6 +363,42 @@ class TournamentSpec(_Model):
     """Bootstrap resamples for the payoff intervals and the support of each spread verdict."""
     confidence: Annotated[float, Field(gt=0.0, lt=1.0)] = 0.95
     """Level of the payoff intervals."""
+
+
+class AnalysisSpec(_Model):
+    """``[analysis]``: how the study's effects are decided (see the documentation's
+    *Statistics* page).
+
+    Every effect row gets a paired, studentised bootstrap interval adjusted for the study's
+    family of headline comparisons, and one verdict read off that interval: ``negligible``
+    (the whole interval lies within ``sesoi`` of 0), else ``helps`` / ``hurts`` (it lies
+    above / below 0), else ``undetermined``.
+    """
+
+    sesoi: Annotated[float, Field(gt=0.0, le=1.0)] = 0.01
+    """Smallest effect size of interest, in the focal party's utility units (per round): a
+    difference smaller than this is *negligible*. The default 0.01 is one step of a 101-level
+    issue, 1% of the range between a party's worst and best terms: the smallest change of the
+    terms the shipped studies can express."""
+    alpha: Annotated[float, Field(gt=0.0, lt=0.5)] = 0.05
+    """Family-wise error rate: intervals of the headline family are at level ``1 - alpha/m``
+    (Bonferroni over its ``m`` rows), descriptive rows at ``1 - alpha``."""
+    headline: Literal["round1", "later", "whole", "survivors"] = "later"
+    """The outcome window the report's answer and key figure are about: ``round1``, ``later``
+    (rounds 2..R), ``whole`` (rounds 1..R) or ``survivors`` (rounds 2..R of the pairs whose
+    relationship survived round 1 in both arms)."""
+    resamples: Annotated[int, Field(ge=999, le=1_000_000)] = 9999
+    """Bootstrap resamples per cell (at least; more when the adjusted level needs them, see
+    ``tail``)."""
+    tail: Annotated[int, Field(ge=1, le=1000)] = 20
+    """Resamples expected beyond the adjusted critical value: the resamples are raised to
+    ``(tail + 1) * m / alpha`` when that exceeds ``resamples``, so that the far quantile an
+    adjusted interval needs is estimated from at least this many resamples."""
+    power: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.8
+    """Target power of the sample-size estimate (``bargainlab power``)."""
+    labels: dict[str, str] = {}
+    """Readable labels of sweep axes for figures and the report, e.g. ``{ "rounds.rho" =
+    "type persistence" }``; an axis without one is labelled from its path."""
 
 
 class StudySpec(_Model):
@@ -416,6 +456,8 @@ class StudySpec(_Model):
     variant (``traces.parquet``, one row per step): large, meant for small studies."""
     tournament: TournamentSpec | None = None
     """An evolutionary tournament between the arms and the values of one sweep axis."""
+    analysis: AnalysisSpec = AnalysisSpec()
+    """How effects are decided and labelled (``[analysis]``)."""
 
     @field_validator("parties")
     @classmethod
@@ -511,6 +553,17 @@ class StudySpec(_Model):
             )
         return self
 
+    @model_validator(mode="after")
+    def _analysis_labels(self) -> StudySpec:
+        unknown = [a for a in self.analysis.labels if a not in self.sweep_axes]
+        if unknown:
+            axes = ", ".join(self.sweep_axes) or "none"
+            raise ValueError(
+                f"analysis.labels names {', '.join(map(repr, unknown))}, not a sweep axis; "
+                f"sweep axes: {axes}"
+            )
+        return self
+
     @property
     def party_names(self) -> tuple[str, str]:
         """``(party0, party1)``: party 0 is the one that prefers high positions."""
@@ -526,6 +579,7 @@ def _in_range(name: str, value: float, issue: IssueSpec) -> None:
 
 
 __all__ = [
+    "AnalysisSpec",
     "ArmsSpec",
     "BehaviourSpec",
     "ChannelsSpec",
