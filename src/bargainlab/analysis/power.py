@@ -89,9 +89,13 @@ def family_size(study: StudySpec, rounds_per_cell: Sequence[int]) -> FamilySize:
 
 def power_table(replicates: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> pd.DataFrame:
     """Per cell and comparison, from a pilot's ``replicates`` table: the headline window's
-    paired differences (``n``, ``mean_diff``, ``sd_diff``), the replicates needed to decide at
-    the study's sesoi (``n_needed``), the smallest effect decided at the study's size
-    (``mde``) and ``decided``: whether ``study.replicates`` reaches ``n_needed``."""
+    paired differences (``n``, ``mean_diff``, ``sd_diff``), the replicates needed to decide an
+    effect of the study's sesoi (``n_needed``, the formula of the module docstring), the
+    smallest effect decided at the study's size (``mde``), the replicates needed to decide an
+    effect of the pilot's own estimate (``n_at_estimate``: the same formula with ``sesoi``
+    replaced by ``max(|estimate|, sesoi - |estimate|)``, the distance the interval must clear
+    to read helps/hurts or negligible) and ``decided``: whether ``study.replicates`` reaches
+    ``n_at_estimate``."""
     spec = study.analysis
     rows, families = [], 0
     blocks = [b for _, b in replicates.groupby("cell", sort=True)]
@@ -124,50 +128,58 @@ def power_table(replicates: pd.DataFrame, study: StudySpec, axes: Sequence[str])
     table["m"] = m
     table["n_needed"] = required_replicates(table["sd_diff"], spec.sesoi, spec.alpha, m, spec.power)
     table["mde"] = detectable_effect(table["sd_diff"], study.replicates, spec.alpha, m, spec.power)
-    table["decided"] = table["n_needed"] <= study.replicates
+    size = table["mean_diff"].abs().fillna(0.0)
+    margin = np.maximum(size, spec.sesoi - size)
+    table["n_at_estimate"] = np.maximum(
+        np.ceil((z_sum(spec.alpha, m, spec.power) * table["sd_diff"] / margin) ** 2), 2
+    ).astype(np.int64)
+    table["decided"] = table["n_at_estimate"] <= study.replicates
     return table
 
 
 def format_power(table: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> str:
-    """The power table as aligned text lines, with a sentence on the cells that stay
-    undetermined at the study's size."""
+    """The power table as aligned text, with a sentence on the rows that stay undetermined
+    at the study's size."""
     spec = study.analysis
     if table.empty:
         return "no comparison to size (the study has one arm)"
     m = int(table["m"].iloc[0])
     head = (
-        f"sesoi {spec.sesoi:g} (utility), family of {m} rows, adjusted level 1 - {spec.alpha:g}/{m}, "
-        f"power {spec.power:.0%}; headline window {table['window'].iloc[0]}; "
-        f"pilot of {int(table['n'].max())} replicates; study size {study.replicates}"
+        f"sesoi {spec.sesoi:g} (utility), family of {m} rows, adjusted level "
+        f"1 - {spec.alpha:g}/{m}, power {spec.power:.0%}; headline window "
+        f"{table['window'].iloc[0]}; pilot of {int(table['n'].max())} replicates; "
+        f"study size {study.replicates}"
     )
-    columns = [*axes, "comparison", "sd_diff", "n_needed", "mde", "decided"]
-    shown = table[columns].copy()
-    shown["sd_diff"] = shown["sd_diff"].map(lambda x: f"{x:.4f}")
-    shown["mde"] = shown["mde"].map(lambda x: f"{x:.4f}")
-    shown.loc[table["exact_zero"].to_numpy(), "n_needed"] = "2*"
-    shown["decided"] = shown["decided"].map({True: "yes", False: "no"})
-    shown.columns = [
-        *(a.rsplit(".", 1)[-1] for a in axes),
-        "comparison",
-        "sd of diffs",
-        "replicates needed",
-        f"mde at {study.replicates}",
-        "decided",
+    shown = pd.DataFrame({a.rsplit(".", 1)[-1]: table[a] for a in axes})
+    shown["comparison"] = table["comparison"]
+    shown["estimate"] = table["mean_diff"].map(lambda x: f"{x:+.4f}")
+    shown["sd of diffs"] = table["sd_diff"].map(lambda x: f"{x:.4f}")
+    shown["n at sesoi"] = [
+        "2*" if zero else str(n)
+        for n, zero in zip(table["n_needed"], table["exact_zero"], strict=True)
     ]
-    lines = [head, "", shown.to_string(index=False)]
+    shown["n at estimate"] = table["n_at_estimate"]
+    shown[f"mde at {study.replicates}"] = table["mde"].map(lambda x: f"{x:.4f}")
+    shown[f"decided at {study.replicates}"] = table["decided"].map({True: "yes", False: "no"})
+    lines = [head, "", shown.to_string(index=False), ""]
+    lines.append(
+        "n at sesoi: replicates that decide an effect of size sesoi (and show a zero effect "
+        "negligible); n at estimate: replicates that decide the pilot's own estimate"
+    )
     if table["exact_zero"].any():
         lines.append(
-            "* every paired difference of the pilot is exactly 0; a larger pilot may find rare replicates that differ"
+            "* every paired difference of the pilot is exactly 0; a larger pilot may still "
+            "meet rare replicates that differ"
         )
     short = table[~table["decided"]]
     if short.empty:
         lines.append(
-            f"every comparison is decided with {spec.power:.0%} power at {study.replicates} replicates"
+            f"every row is decided with {spec.power:.0%} power at {study.replicates} replicates"
         )
     else:
-        need = int(short["n_needed"].max())
+        need = int(short["n_at_estimate"].max())
         lines.append(
-            f"{len(short)} of {len(table)} row(s) stay undetermined at {study.replicates} replicates "
-            f"(with {spec.power:.0%} power); {need} replicates would decide all of them"
+            f"{len(short)} of {len(table)} row(s) stay undetermined at {study.replicates} "
+            f"replicates (with {spec.power:.0%} power); {need} replicates would decide them all"
         )
     return "\n".join(lines)

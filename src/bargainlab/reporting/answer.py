@@ -15,7 +15,14 @@ from ..analysis.summary import headline_mask
 from ..config.schema import StudySpec
 from .text import CellAxes, describe_cell, fmt_interval, window_phrase
 
-__all__ = ["VERDICTS", "answer_paragraph", "count_phrase", "finding", "study_rounds"]
+__all__ = [
+    "VERDICTS",
+    "answer_paragraph",
+    "count_phrase",
+    "counts_text",
+    "finding",
+    "study_rounds",
+]
 
 VERDICTS = ("helps", "hurts", "negligible", "undetermined")
 """The verdict classes, in the order the report counts them."""
@@ -42,6 +49,17 @@ def count_phrase(verdicts: pd.Series, focal: str) -> str:
         f"{k('negligible')} {'is' if n['negligible'] == 1 else 'are'} negligible and "
         f"{k('undetermined')} {'is' if n['undetermined'] <= 1 else 'are'} undetermined"
     )
+
+
+def counts_text(verdicts: pd.Series) -> str:
+    """``"9 help, 1 hurts, 6 negligible"`` (verdicts that occur, in :data:`VERDICTS` order)."""
+    parts = []
+    for verdict in VERDICTS:
+        n = int((verdicts == verdict).sum())
+        if n:
+            word = verdict[:-1] if verdict in ("helps", "hurts") and n != 1 else verdict
+            parts.append(f"{n} {word}")
+    return ", ".join(parts)
 
 
 def _where(row: dict[str, Any], axes: CellAxes, study: StudySpec) -> str:
@@ -82,7 +100,7 @@ def answer_paragraph(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str
     cells = head["cell"].nunique()
     sesoi = study.analysis.sesoi
     text = [
-        f"**Answer.** On the {focal}'s payoff in {where} (mean utility per round; a relationship "
+        f"On the {focal}'s payoff in {where} (mean utility per round; a relationship "
         f"that has ended counts with the outside option), the {len(head)} headline row(s) "
         f"({len(pairs)} comparison(s) in {cells} cell(s)) read: "
         f"{count_phrase(head['verdict'], focal)}; negligible means the whole interval lies "
@@ -116,19 +134,13 @@ def answer_paragraph(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str
             block = others[others["window"] == window]
             if block.empty:
                 continue
-            counts = block["verdict"].value_counts()
-            parts.append(
-                f"{window_phrase(window, rounds)}: "
-                + ", ".join(f"{int(counts[v])} {v}" for v in VERDICTS if v in counts)
-            )
+            parts.append(f"{window_phrase(window, rounds)}: {counts_text(block['verdict'])}")
         text.append("In the other windows, " + "; ".join(parts) + ".")
     survival = summary[summary["section"] == "survival"]
     if not survival.empty:
-        counts = survival["verdict"].value_counts()
         text.append(
             "Survival of round 1 (share of relationships still running in round 2, paired): "
-            + ", ".join(f"{int(counts[v])} {v}" for v in VERDICTS if v in counts)
-            + f" of {len(survival)}."
+            f"{counts_text(survival['verdict'])} of {len(survival)}."
         )
     undecided = head[head["verdict"] == "undetermined"]
     if not undecided.empty:
