@@ -5,7 +5,7 @@ For paired differences ``d_1..d_n`` (treatment - control on common random number
 ``t = dbar / se``. Each of ``B`` resamples (replicates drawn with replacement) gives
 ``t*_b = (dbar*_b - dbar) / se*_b``. With ``c = #{b : |t*_b| >= |t|}``:
 
-* the p-value is ``p = (1 + c) / (B + 1)`` (Davison & Hinkley 1997, eq. 4.11);
+* the p-value is ``p = (1 + c) / (B + 1)`` (Davison & Hinkley 1997, ch. 4);
 * the interval at level ``1 - a`` is ``dbar +- q_a * se``, with ``q_a`` the
   ``(k_a + 1)``-th largest ``|t*|`` and ``k_a = ceil(a (B + 1)) - 2``: the set of effects
   ``mu`` that the same test does not reject at level ``a`` (test inversion).

@@ -2,7 +2,7 @@
 
 Its belief is joint over the opponent's behavioural type (the policies it thinks the
 opponent may follow, with a prior: its *reputation* model) and the opponent's reservation
-value (:class:`~bargainlab.beliefs.Belief`). At the start of each round it chooses its demand
+value (:class:`~bargainlab.beliefs.grid.Belief`). At the start of each round it chooses its demand
 by expected utility under that belief with a one-round lookahead
 (:mod:`bargainlab.strategies.planning`). Within the round it concedes from that demand toward
 its own floor along a time-dependent curve ``floor + (D - floor) * (1 - t ** (1 / e))``, with
