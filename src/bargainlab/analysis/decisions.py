@@ -30,7 +30,7 @@ from .inference import (
     row_generator,
     verdicts,
 )
-from .power import detectable_effect, required_replicates
+from .power import z_sum
 from .tables import MEDIATION_SCHEMA, REPLICATES_KEYS, REPLICATES_SCHEMA, check_table
 
 __all__ = ["STAT_COLUMNS", "decide", "family_sizes"]
@@ -104,14 +104,28 @@ def decide(
         mediation = check_table(mediation, MEDIATION_SCHEMA, axes, "mediation")
     cells = _rows(replicates, study, mediation)
     sizes = family_sizes(cells)
-    resamples = resamples_needed(max(sizes.values()), spec.alpha, spec.resamples, spec.tail)
+    counts = {
+        family: resamples_needed(m, spec.alpha, spec.resamples, spec.tail)
+        if family != "descriptive"
+        else spec.resamples
+        for family, m in sizes.items()
+    }
+    # z_{1-alpha/(2m)} + z_power per family (see bargainlab.analysis.power)
+    factors = {family: z_sum(spec.alpha, m, spec.power) for family, m in sizes.items()}
     values = replicates.drop_duplicates("cell").set_index("cell")
     records = []
     for cell, rows in cells:
         if not rows:
             continue
         m = np.array([sizes[r.family] for r in rows])
-        keep = max(critical_count(spec.alpha, int(k), resamples) for k in set(m)) + 1
+        resamples = np.array([counts[r.family] for r in rows])
+        keep = (
+            max(
+                critical_count(spec.alpha, int(k), int(b))
+                for k, b in zip(m, resamples, strict=True)
+            )
+            + 1
+        )
         tests = paired_bootstrap(
             np.column_stack([r.diffs for r in rows]),
             np.column_stack([r.members for r in rows]),
@@ -124,28 +138,28 @@ def decide(
         result["ci_low"] = np.where(bounded, np.maximum(result["ci_low"], -1.0), result["ci_low"])
         result["ci_high"] = np.where(bounded, np.minimum(result["ci_high"], 1.0), result["ci_high"])
         verdict = verdicts(result["ci_low"], result["ci_high"], spec.sesoi)
+        z = np.array([factors[r.family] for r in rows])
+        mde = z * tests.sd / np.sqrt(np.maximum(tests.n, 1))
+        needed = np.maximum(np.ceil((z * tests.sd / spec.sesoi) ** 2), 2).astype(np.int64)
+        where = {a: values.loc[cell, a] for a in axes}
         for j, row in enumerate(rows):
-            fam_m = int(m[j])
-            sd = float(tests.sd[j])
             records.append(
                 {
                     **row.key,
-                    **{a: values.loc[cell, a] for a in axes},
+                    **where,
                     **row.describe,
                     "family": row.family,
-                    "m": fam_m,
+                    "m": int(m[j]),
                     "n": int(tests.n[j]),
                     "mean_diff": float(tests.mean[j]) if tests.n[j] else np.nan,
-                    "sd_diff": sd,
+                    "sd_diff": float(tests.sd[j]),
                     **{k: float(v[j]) for k, v in result.items()},
-                    "resamples": resamples,
+                    "resamples": int(resamples[j]),
                     "sesoi": spec.sesoi,
                     "verdict": verdict[j],
                     "exact_zero": bool(tests.exact_zero[j]),
-                    "mde": float(detectable_effect(sd, tests.n[j], spec.alpha, fam_m, spec.power)),
-                    "n_needed": int(
-                        required_replicates(sd, spec.sesoi, spec.alpha, fam_m, spec.power)
-                    ),
+                    "mde": float(mde[j]),
+                    "n_needed": int(needed[j]),
                 }
             )
     return pd.DataFrame.from_records(records)

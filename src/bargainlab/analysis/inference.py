@@ -101,25 +101,31 @@ class CellTests:
     exceed: np.ndarray
     """``c``: resamples with ``|t*| >= |t|`` per column."""
     top: np.ndarray
-    """The largest ``|t*|`` per column, descending, shape ``(kept, K)``."""
-    resamples: int
+    """The largest ``|t*|`` per column, descending, shape ``(kept, K)`` (``-inf`` below a
+    column's own resamples)."""
+    resamples: np.ndarray
+    """Resamples behind each column."""
 
 
 def paired_bootstrap(
     diffs: np.ndarray,
     members: np.ndarray,
     *,
-    resamples: int,
+    resamples: int | Sequence[int] | np.ndarray,
     rng: np.random.Generator,
     keep: int,
 ) -> CellTests:
     """Bootstrap-t of the columns of ``diffs`` (``n x K``, paired differences over the same
-    ``n`` replicates; ``members`` marks which replicates count in each column) from
-    ``resamples`` resamples of the replicates; ``keep`` largest ``|t*|`` are kept per column."""
+    ``n`` replicates; ``members`` marks which replicates count in each column).
+
+    ``resamples`` is one number or one per column: column ``j`` uses the first
+    ``resamples[j]`` resamples of one shared stream (so a column's numbers depend only on its
+    own count); the ``keep`` largest ``|t*|`` are kept per column."""
     d = np.where(members, np.asarray(diffs, dtype=float), 0.0)
     d = np.where(np.abs(d) <= ZERO_TOLERANCE, 0.0, d)
     w = members.astype(float)
     n_rep, k = d.shape
+    counts_per_column = np.broadcast_to(np.asarray(resamples, dtype=np.int64), (k,)).copy()
     n = w.sum(axis=0)
     safe = np.maximum(n, 1)
     lowest = np.where(members, d, np.inf).min(axis=0, initial=np.inf)
@@ -134,38 +140,58 @@ def paired_bootstrap(
     with np.errstate(divide="ignore", invalid="ignore"):
         t_obs = np.where(se > 0, np.abs(mean) / se, np.where(mean == 0, 0.0, np.inf))
     exceed = np.zeros(k, dtype=np.int64)
-    keep = int(min(max(keep, 1), resamples))
-    top = np.zeros((0, k))
+    keep = int(max(keep, 1))
+    top = np.full((k, keep), -np.inf)  # one row per column: partitions run along memory
     if n_rep and k:
-        moments = np.concatenate([w, centred, centred**2], axis=1)
-        block = max(1, min(resamples, _BLOCK_ELEMENTS // max(n_rep, 1)))
-        done = 0
-        while done < resamples:
-            b = min(block, resamples - done)
+        # blocks of resamples at fixed boundaries (they depend on n only), so that resample b
+        # is the same whatever columns are computed and however many resamples they need
+        block = max(1, _BLOCK_ELEMENTS // n_rep)
+        offsets = (np.arange(block, dtype=np.int64) * n_rep)[:, None]
+        # member counts per resample: one row per distinct member mask (most columns share
+        # the all-replicates mask), then the sums of centred differences and of their squares
+        masks, mask_of = np.unique(members.T, axis=0, return_inverse=True)
+        mask_of = np.asarray(mask_of).reshape(-1)
+        weights = np.concatenate([masks.astype(float), centred.T, (centred**2).T], axis=0)
+        n_masks = len(masks)
+        total, done = int(counts_per_column.max()), 0
+        while done < total:
+            b = min(block, total - done)
+            cols = np.flatnonzero(counts_per_column > done)
             idx = rng.integers(0, n_rep, size=(b, n_rep))
-            offsets = (np.arange(b) * n_rep)[:, None]
-            counts = np.bincount((idx + offsets).ravel(), minlength=b * n_rep)
-            sums = counts.reshape(b, n_rep).astype(float) @ moments
-            star_n, s1, s2 = sums[:, :k], sums[:, k : 2 * k], sums[:, 2 * k :]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                dev = s1 / star_n
-                var = np.maximum(s2 - s1 * dev, 0.0) / (star_n - 1)
-                # a resample without spread (all its members equal) cannot be studentised by
-                # itself: it is scaled by the sample's standard error (the basic statistic)
-                flat = var <= _FLAT * s2 / star_n
-                star_se = np.where(flat, se, np.sqrt(var / star_n))
-                ratio = np.abs(dev) / star_se
-            t_star = np.where(
-                star_n >= 2, np.where(star_se > 0, ratio, np.where(dev == 0, 0.0, np.inf)), np.inf
-            )
-            exceed += (t_star >= t_obs).sum(axis=0)
-            merged = np.concatenate([top, t_star], axis=0)
-            if merged.shape[0] > keep:
-                merged = -np.partition(-merged, keep - 1, axis=0)[:keep]
-            top = merged
+            idx += offsets[:b]
+            counts = np.bincount(idx.ravel(), minlength=b * n_rep).reshape(b, n_rep)
+            rows = np.r_[np.arange(n_masks), n_masks + cols, n_masks + k + cols]
+            sums = weights[rows] @ counts.T.astype(float)
+            star_n = sums[:n_masks][mask_of[cols]]
+            t_star = _studentised(star_n, sums[n_masks:], se[cols, None])
+            short = counts_per_column[cols] < done + b
+            if short.any():  # columns whose own resamples end inside this block
+                used = np.arange(b)[None, :] < (counts_per_column[cols] - done)[:, None]
+                t_star = np.where(used, t_star, -np.inf)
+            exceed[cols] += (t_star >= t_obs[cols, None]).sum(axis=1)
+            merged = np.concatenate([top[cols], t_star], axis=1)
+            top[cols] = -np.partition(-merged, keep - 1, axis=1)[:, :keep]
             done += b
-        top = -np.sort(-top, axis=0)
-    return CellTests(n.astype(np.int64), mean, sd, se, exact_zero, exceed, top, int(resamples))
+    top = -np.sort(-top, axis=1)
+    return CellTests(n.astype(np.int64), mean, sd, se, exact_zero, exceed, top.T, counts_per_column)
+
+
+def _studentised(star_n: np.ndarray, sums: np.ndarray, se: np.ndarray) -> np.ndarray:
+    """``|t*|`` per column (rows) and resample (columns) from the resample's member counts
+    ``star_n`` and the sums of centred differences and of their squares (stacked, ``2k x b``)."""
+    k = len(star_n)
+    s1, s2 = sums[:k], sums[k:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        dev = s1 / star_n
+        var = np.maximum(s2 - s1 * dev, 0.0) / (star_n - 1)
+        # a resample without spread (all its members equal) cannot be studentised by itself:
+        # it is scaled by the sample's standard error (the basic statistic)
+        flat = var <= _FLAT * s2 / star_n
+        star_se = np.where(flat, se, np.sqrt(var / star_n))
+        ratio = np.abs(dev) / star_se
+    return np.where(
+        star_n >= 2, np.where(star_se > 0, ratio, np.where(dev == 0, 0.0, np.inf)), np.inf
+    )
 
 
 def interval_and_p(
@@ -175,12 +201,12 @@ def interval_and_p(
     ``ci_high`` (level ``1 - alpha/m``), ``ci_level``, ``p_value`` and ``p_adjusted``
     (``min(1, m p)``), coherent by construction (see the module docstring)."""
     m = np.broadcast_to(np.asarray(m, dtype=np.int64), tests.mean.shape)
-    b = tests.resamples
     k = len(tests.mean)
     low, high = np.empty(k), np.empty(k)
     p, p_adj = np.empty(k), np.empty(k)
     for j in range(k):
         n, mean, se = int(tests.n[j]), float(tests.mean[j]), float(tests.se[j])
+        b = int(tests.resamples[j])
         kmax = critical_count(alpha, int(m[j]), b)
         if n < 2:
             low[j], high[j], p[j], p_adj[j] = -np.inf, np.inf, 1.0, 1.0
