@@ -111,7 +111,7 @@ def decide(
         for family, m in sizes.items()
     }
     # z_{1-alpha/(2m)} + z_power per family (see bargainlab.analysis.power)
-    factors = {family: z_sum(spec.alpha, m, spec.power) for family, m in sizes.items()}
+    factors = {family: z_sum(spec.alpha, max(m, 1), spec.power) for family, m in sizes.items()}
     values = replicates.drop_duplicates("cell").set_index("cell")
     records = []
     for cell, rows in cells:

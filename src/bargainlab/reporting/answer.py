@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..analysis.summary import headline_mask
 from ..config.schema import StudySpec
-from .text import CellAxes, describe_cell, fmt_interval, window_phrase
+from .text import CellAxes, describe_cell, fmt_interval, fmt_level, window_phrase
 
 __all__ = [
     "VERDICTS",
@@ -149,7 +149,7 @@ def answer_paragraph(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str
             f"The undetermined row(s) would need about {need} replicates per cell to be decided "
             f"with {study.analysis.power:.0%} power (see *Power*)."
         )
-    text.append(f"Intervals are family-wise: level {level:.4g}, adjusted for {m} rows.")
+    text.append(f"Intervals are family-wise: {fmt_level(level)} intervals, adjusted for {m} rows.")
     return [" ".join(text), ""]
 
 

@@ -22,20 +22,14 @@ from ..analysis.tournament_rows import study_tournament, tournament_results
 from ..config.schema import StudySpec
 from . import plots
 from .forest import forest
-from .text import CellAxes, as_bool, axis_label, tick, window_phrase
+from .heatmaps import cell_values, heatmap_axes, heatmap_figures, heatmap_stems
+from .text import CellAxes, axis_label, fmt_level, tick, window_phrase
 from .tournament_figures import tournament_figures
 
-__all__ = ["MAX_HEATMAP_PANELS", "MAX_PANELS", "figure_plan", "figures", "forest_rows"]
+__all__ = ["MAX_PANELS", "figure_plan", "figures", "forest_rows"]
 
 MAX_PANELS = 8
 """At most this many small multiples per trajectory figure (further sweep values are left out)."""
-
-MAX_HEATMAP_PANELS = 12
-"""At most this many heatmaps (combinations of the other axes) per heatmap figure."""
-
-
-def _cells(table: pd.DataFrame, axes: Sequence[str]) -> pd.DataFrame:
-    return table[["cell", *axes]].drop_duplicates("cell").sort_values("cell").reset_index(drop=True)
 
 
 def _panel_cells(
@@ -43,7 +37,7 @@ def _panel_cells(
 ) -> list[tuple[int, str]]:
     """Cells for small multiples: one per value of the first axis, the other axes at the
     values of cell 0; at most :data:`MAX_PANELS`."""
-    values = _cells(table, axes)
+    values = cell_values(table, axes)
     if not axes:
         return [(int(values["cell"].iloc[0]), "")]
     first = values.iloc[0]
@@ -63,25 +57,8 @@ def _fixed_note(table: pd.DataFrame, axes: Sequence[str], study: StudySpec) -> s
         shown = [a for a in shown if a in study.sweep_grids[0]]
     if not shown:
         return ""
-    first = _cells(table, axes).iloc[0]
+    first = cell_values(table, axes).iloc[0]
     return " (" + ", ".join(f"{axis_label(a, study)} = {tick(first[a])}" for a in shown) + ")"
-
-
-def _heatmap_axes(summary: pd.DataFrame, axes: Sequence[str]) -> tuple[str, str] | None:
-    if len(axes) < 2:
-        return None
-    numeric = [
-        a
-        for a in axes
-        if pd.api.types.is_numeric_dtype(summary[a]) and not pd.api.types.is_bool_dtype(summary[a])
-    ]
-    chosen = numeric[:2] if len(numeric) >= 2 else list(axes[:2])
-    return chosen[0], chosen[1]
-
-
-def _heatmap_stems(study: StudySpec) -> list[str]:
-    """``heatmap`` for the first comparison, ``heatmap_<treatment>_vs_<control>`` for the rest."""
-    return ["heatmap", *(f"heatmap_{t}_vs_{c}" for t, c in study.arms.pairs()[1:])]
 
 
 def figure_plan(
@@ -95,8 +72,8 @@ def figure_plan(
     """The figure stems :func:`figures` writes, key figure first."""
     sections = set(summary["section"])
     stems = ["forest"] if "effect" in sections else []
-    if "effect" in sections and _heatmap_axes(summary, axes) is not None:
-        stems += _heatmap_stems(study)
+    if "effect" in sections and heatmap_axes(summary, axes) is not None:
+        stems += heatmap_stems(study)
     stems += ["trajectories", "terms", "beliefs"]
     stems += [
         s
@@ -135,7 +112,7 @@ def _forest(
         comparisons=[f"{t} vs {c}" for t, c in study.arms.pairs()],
         xlabel=f"effect on the {study.arms.party}'s utility per round (treatment − control)",
         title=f"{study.arms.party}'s payoff in {phrase}: paired effects",
-        interval=f"{level:.4g} interval, adjusted for {int(rows['m'].iloc[0])} rows",
+        interval=f"{fmt_level(level)} interval, adjusted for {int(rows['m'].iloc[0])} rows",
     )
 
 
@@ -148,12 +125,13 @@ def _trajectory_figure(
     fig = Figure(figsize=(4.2 * len(panels), 4.2), layout="constrained")
     grid = fig.subplots(1, len(panels), squeeze=False, sharey=True)[0]
     arms = list(study.arms.strategies)
+    colors = {arm: f"C{i % 10}" for i, arm in enumerate(arms)}  # one colour per arm everywhere
     for ax, (cell, title) in zip(grid, panels, strict=True):
         sub = trajectories[(trajectories["cell"] == cell) & (trajectories["channels"] == "all")]
         if metric == "beliefs":
             traj = trajectory_stats(sub, opponent, ["belief_mean", "belief_sd"])
             plots.belief_evolution(
-                _ordered(traj, arms), ax=ax, title=title or None, units="utility"
+                _ordered(traj, arms), ax=ax, title=title or None, units="utility", colors=colors
             )
             truth = trajectory_stats(sub, focal, "reservation_value", by=())
             ax.plot(
@@ -178,9 +156,24 @@ def _trajectory_figure(
                 title=title or None,
                 ylabel=ylabel,
                 units=(study.issue.unit or None) if metric == "terms" else None,
+                colors=colors,
             )
+            missing = [a for a in arms if a not in set(traj["arm"])]
+            if missing:  # say so rather than drop an arm silently
+                ax.text(
+                    0.02,
+                    0.02,
+                    "no agreement: " + ", ".join(missing),
+                    transform=ax.transAxes,
+                    fontsize="x-small",
+                    va="bottom",
+                )
         ax.get_legend().remove()
-    handles, labels = grid[0].get_legend_handles_labels()
+    legend: dict[str, object] = {}  # every arm any panel drew, once
+    for ax in grid:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, handle)
+    labels, handles = list(legend), list(legend.values())
     fig.legend(
         handles,
         labels,
@@ -237,75 +230,6 @@ def _decomposition_figure(
     )
     fig.suptitle(what + _fixed_note(rows, axes, study), fontsize="medium")
     return fig
-
-
-def _heatmap_figures(
-    summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]
-) -> dict[str, Figure]:
-    """One heatmap figure per comparison over two axes (the first two numeric ones), one panel
-    per combination of the other axes with at least two cells, one colour scale and one
-    colour bar per figure."""
-    pair = _heatmap_axes(summary, axes)
-    if pair is None:
-        return {}
-    x_axis, y_axis = pair
-    effects = summary[headline_mask(summary, study)]
-    effects = effects.assign(null_cell=effects["null_cell"].map(as_bool))
-    others = [a for a in axes if a not in pair]
-    cells = _cells(effects, axes)
-    if others:
-        sizes = cells.groupby(others, sort=False, dropna=False).size()
-        combos = [
-            dict(zip(others, k if isinstance(k, tuple) else (k,), strict=True))
-            for k, size in sizes.items()
-            if size >= 2
-        ][:MAX_HEATMAP_PANELS]
-    else:
-        combos = [{}]
-    if not combos:
-        return {}
-    varying = [a for a in others if len({str(c[a]) for c in combos}) > 1]
-    cols = min(len(combos), 4)
-    rows = -(-len(combos) // cols)
-    out = {}
-    for stem, (treatment, control) in zip(_heatmap_stems(study), study.arms.pairs(), strict=True):
-        fig = Figure(figsize=(4.8 * cols + 1.2, 4.2 * rows), layout="constrained")
-        grid = fig.subplots(rows, cols, squeeze=False).ravel()
-        chosen = effects[(effects["treatment"] == treatment) & (effects["control"] == control)]
-        finite = chosen["mean_diff"].abs()
-        shared = float(finite[np.isfinite(finite)].max()) if finite.notna().any() else 0.0
-        image = None
-        for ax, combo in zip(grid, combos, strict=False):
-            sub = chosen
-            for axis, value in combo.items():
-                sub = sub[sub[axis].astype(str) == str(value)]
-            note = ", ".join(f"{axis_label(a, study)} = {tick(combo[a])}" for a in varying)
-            image = plots.effect_heatmap(
-                sub.drop_duplicates([x_axis, y_axis]),
-                x_axis,
-                y_axis,
-                ax=ax,
-                title=note or " ",
-                limit=shared or None,
-                xlabel=axis_label(x_axis, study),
-                ylabel=axis_label(y_axis, study),
-                colorbar=False,
-            )
-        for ax in grid[len(combos) :]:
-            ax.set_axis_off()
-        if image is not None:
-            fig.colorbar(
-                image,
-                ax=list(grid[: len(combos)]),
-                label="mean paired difference [utility]",
-                shrink=0.8,
-            )
-        fig.suptitle(
-            f"{treatment} vs {control}: effect on the {study.arms.party}'s payoff "
-            f"(+ helps, − hurts, ≈ negligible, ? undetermined; hatched: null cell, red if it fails)"
-        )
-        out[stem] = fig
-    return out
 
 
 def _trace_figure(
@@ -366,7 +290,7 @@ def figures(
         last = trajectories.groupby("cell")["round"].max()
         rounds = int(last.iloc[0]) if last.nunique() == 1 else None
         made["forest"] = _forest(summary, study, axes, rounds)
-        made.update(_heatmap_figures(summary, study, axes))
+        made.update(heatmap_figures(summary, study, axes))
     for metric in ("utility", "terms", "beliefs"):
         made["trajectories" if metric == "utility" else metric] = _trajectory_figure(
             trajectories, study, axes, metric

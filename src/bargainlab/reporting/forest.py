@@ -62,7 +62,9 @@ def forest(
     finite = finite[np.isfinite(finite) & (np.abs(finite) <= 1.0)]
     reach = max(float(np.abs(finite).max()) if finite.size else 0.0, 2.0 * sesoi)
     height = 1.2 + (0.06 * min(len(labels), 300) if ranked else 0.28 * len(labels))
-    fig = Figure(figsize=(max(4.2 * len(order), 6.0), max(height, 3.0)), layout="constrained")
+    longest = 0 if ranked else max(len(str(label)) for label in labels)
+    width = max(3.6 * len(order) + 0.075 * longest + 2.4, 6.0)  # + the legend on the right
+    fig = Figure(figsize=(width, max(height, 3.0)), layout="constrained")
     axes = fig.subplots(1, len(order), sharex=True, sharey=True, squeeze=False)[0]
     for ax, comparison in zip(axes, order, strict=True):
         own = rows[rows["comparison"] == comparison]
@@ -74,7 +76,6 @@ def forest(
             y = own["label"].map(where).to_numpy()
         _draw(ax, own, y, sesoi, reach, small=ranked)
         ax.set_title(comparison, fontsize="medium")
-        ax.set_xlabel(xlabel, fontsize="small")
     span = 1.08 * reach
     if reach > 5 * sesoi:
         axes[0].set_xscale("symlog", linthresh=sesoi, linscale=1.0)
@@ -96,12 +97,12 @@ def forest(
     )
     fig.legend(
         handles=handles,
-        loc="outside lower center",
-        ncols=5,
+        loc="outside right upper",
         fontsize="small",
-        title=interval,
+        title=interval.replace(", ", ",\n", 1),
         title_fontsize="small",
     )
+    fig.supxlabel(xlabel, fontsize="small")
     if title:
         fig.suptitle(title)
     return fig

@@ -88,12 +88,14 @@ def trajectories(
     ylabel: str | None = None,
     units: str | None = None,
     title: str | None = None,
+    colors: dict[str, str] | None = None,
 ) -> Figure:
     """Mean of ``metric`` by round, one line and one confidence band per arm (or per
-    combination of the grouping columns of ``traj_df``)."""
+    combination of the grouping columns of ``traj_df``); ``colors`` maps a group's label to
+    its colour (so an arm keeps its colour across figures)."""
     fig, ax = _figure(ax)
     for i, (label, grp) in enumerate(_trajectory_groups(traj_df, metric)):
-        color = f"C{i}"
+        color = (colors or {}).get(label, f"C{i}")
         ax.plot(grp["round"], grp["mean"], marker="o", color=color, label=label)
         ax.fill_between(grp["round"], grp["ci_low"], grp["ci_high"], color=color, alpha=0.2)
     ax.set_xlabel("round")
@@ -112,6 +114,7 @@ def belief_evolution(
     ax: Axes | None = None,
     units: str | None = None,
     title: str | None = None,
+    colors: dict[str, str] | None = None,
 ) -> Figure:
     """The opponent's posterior about the focal party's reservation value, by round.
 
@@ -130,7 +133,7 @@ def belief_evolution(
         if sd.isna().any():
             raise ValueError(f"belief_sd rows for {label!r} do not cover every round")
         mean, sd = grp["mean"].to_numpy(), sd.to_numpy()
-        color = f"C{i}"
+        color = (colors or {}).get(label, f"C{i}")
         ax.plot(grp["round"], mean, marker="o", color=color, label=label)
         ax.fill_between(grp["round"], mean - sd, mean + sd, color=color, alpha=0.2)
     ax.set_xlabel("round")

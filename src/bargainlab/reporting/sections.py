@@ -14,6 +14,7 @@ from .text import (
     axis_label,
     fmt,
     fmt_interval,
+    fmt_level,
     markdown_table,
     value_text,
     window_phrase,
@@ -58,7 +59,7 @@ def effects_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]
         "## Effects by outcome window",
         "",
         f"Paired effect on the {study.arms.party}'s mean utility per round, treatment − control, "
-        f"with its {level:.4g} interval (family-wise {1 - study.analysis.alpha:.0%} over the {m} "
+        f"with its {fmt_level(level)} interval (family-wise {1 - study.analysis.alpha:.0%} over the {m} "
         f"rows of this table) and verdict. Windows: "
         + "; ".join(f"`{w}` = {window_phrase(w, rounds)}" for w in windows)
         + ". The headline window is "
@@ -125,7 +126,7 @@ def survival_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str
         "## Survival of round 1",
         "",
         "Share of relationships still running in round 2 (treatment / control) and the paired "
-        f"difference, with its {level:.4g} interval (its own family of {int(rows['m'].iloc[0])} "
+        f"difference, with its {fmt_level(level)} interval (its own family of {int(rows['m'].iloc[0])} "
         "rows). The `survivors` window compares payoffs only where both arms survived.",
         "",
     ]

@@ -23,6 +23,7 @@ __all__ = [
     "describe_cell",
     "fmt",
     "fmt_interval",
+    "fmt_level",
     "fmt_p",
     "markdown_table",
     "tick",
@@ -64,6 +65,11 @@ def fmt_interval(row: dict[str, Any] | pd.Series, estimate: str = "mean_diff") -
         f"{fmt(row[estimate], signed=True)} "
         f"[{fmt(row['ci_low'], signed=True)}, {fmt(row['ci_high'], signed=True)}]"
     )
+
+
+def fmt_level(level: float) -> str:
+    """A confidence level as a percentage with the digits it needs: ``99.8611%``, ``95%``."""
+    return f"{100 * float(level):.4f}".rstrip("0").rstrip(".") + "%"
 
 
 def fmt_p(value: Any) -> str:
