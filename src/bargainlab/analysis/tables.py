@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ..relationships.table import Column
+from ..relationships.table import Column, Origin
 
 __all__ = [
     "MEDIATION_KEYS",
@@ -67,7 +67,7 @@ TRAJECTORY_METRICS: tuple[str, ...] = (
 )
 """Rounds-table columns the trajectories table aggregates (``terms`` over agreed rounds only)."""
 
-_KEY = "experiment"
+_KEY: Origin = "experiment"
 
 REPLICATES_SCHEMA: tuple[Column, ...] = (
     Column("cell", "int64", "Sweep cell index (one column per sweep axis follows, named by its dotted path).", origin=_KEY),

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 
 from ..analysis.derive import trajectory_stats
@@ -169,7 +170,7 @@ def _trajectory_figure(
                     va="bottom",
                 )
         ax.get_legend().remove()
-    legend: dict[str, object] = {}  # every arm any panel drew, once
+    legend: dict[str, Artist] = {}  # every arm any panel drew, once
     for ax in grid:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             legend.setdefault(label, handle)
