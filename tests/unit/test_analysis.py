@@ -1,4 +1,6 @@
-"""Tests for bargainlab.analysis.effects on synthetic rounds tables with known effects."""
+"""Tests for the statistics of bargainlab.analysis: the paired bootstrap-t, the family
+adjustment, the verdict rule, power, the small tables and the decompositions, on constructed
+data whose answers are known."""
 
 from __future__ import annotations
 
@@ -9,395 +11,497 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from bargainlab.analysis import effects as analysis
-from bargainlab.analysis.effects import (
-    EFFECT_SIZE_CAP,
-    arm_trajectories,
-    channel_decomposition,
-    holm,
-    later_round_payoff,
-    null_cells_check,
-    paired_effects,
-    per_round_effects,
+from bargainlab.analysis.decisions import decide
+from bargainlab.analysis.derive import (
+    pool_trajectories,
+    replicates_from_rounds,
+    trajectories_from_rounds,
+    trajectory_stats,
 )
+from bargainlab.analysis.effects import cell_arms, channel_rows, effect_rows, mediation_rows
+from bargainlab.analysis.inference import (
+    critical_count,
+    interval_and_p,
+    paired_bootstrap,
+    resamples_needed,
+    row_generator,
+    verdicts,
+)
+from bargainlab.analysis.power import (
+    detectable_effect,
+    family_size,
+    power_table,
+    required_replicates,
+)
+from bargainlab.analysis.tables import (
+    MEDIATION_SCHEMA,
+    REPLICATES_SCHEMA,
+    TRAJECTORIES_SCHEMA,
+    check_table,
+)
+from studies import study
 
-AXES = ["rounds.rho", "parties.dealer.outside_option"]
-FAST = {"n_resamples": 999, "seed": 7}
-
-
-def make_rounds(
-    effects: dict[int, float] | dict[int, dict[str, float]],
-    *,
-    n_replicates: int = 40,
-    n_rounds: int = 4,
-    between_sd: float = 0.1,
-    paired_noise_sd: float = 0.01,
-    round_effect: float = 0.0,
-    seed: int = 0,
-) -> pd.DataFrame:
-    """A rounds table with arms "face_saver" (treatment) and "capitulator" (control).
-
-    Per replicate a base utility ~ U(0.3, 0.6) is shared by both arms (common random
-    numbers); the treatment adds the cell's effect (per channels variant when ``effects``
-    maps cells to dicts) plus ``round_effect * round`` and a small paired noise. The dealer
-    rows are filler with utility 1 - supplier utility.
-    """
-    rng = np.random.default_rng(seed)
-    rhos, options = [0.0, 0.5, 0.9], [0.1, 0.3]
-    rows = []
-    for cell, spec in effects.items():
-        variants = spec if isinstance(spec, dict) else {"all": spec}
-        base = rng.uniform(0.3, 0.6, n_replicates) + rng.normal(0, between_sd, n_replicates)
-        base = np.clip(base, 0.15, 0.75)
-        for channels, effect in variants.items():
-            for round_ in range(1, n_rounds + 1):
-                common = rng.normal(0, 0.02, n_replicates)  # shared round shock
-                for arm, shift in (("capitulator", 0.0), ("face_saver", effect)):
-                    noise = rng.normal(0, paired_noise_sd, n_replicates)
-                    u = (
-                        base
-                        + common
-                        + (shift + round_effect * round_ if arm == "face_saver" else 0)
-                    )
-                    u = u + (noise if arm == "face_saver" else 0)
-                    for party, utility in (("supplier", u), ("dealer", 1 - u)):
-                        rows.append(
-                            pd.DataFrame(
-                                {
-                                    "cell": cell,
-                                    "rounds.rho": rhos[cell % 3],
-                                    "parties.dealer.outside_option": options[cell % 2],
-                                    "channels": channels,
-                                    "arm": arm,
-                                    "replicate": np.arange(n_replicates),
-                                    "round": round_,
-                                    "party": party,
-                                    "strategy": arm,
-                                    "agreed": True,
-                                    "terms": 0.01 + 0.01 * utility,
-                                    "condition_offered": arm == "face_saver",
-                                    "condition_met": arm == "face_saver",
-                                    "utility": utility,
-                                    "steps": 3,
-                                    "exited": False,
-                                    "active": True,
-                                    "reservation_value": 0.3,
-                                    "belief_mean": 0.4 + 0.01 * round_,
-                                    "belief_sd": 0.1,
-                                    "reference_point": 0.015,
-                                    "subjective_value": 0.0,
-                                }
-                            )
-                        )
-    return pd.concat(rows, ignore_index=True)
+ALPHA = 0.05
 
 
-def effects_of(rounds: pd.DataFrame, **kwargs) -> pd.DataFrame:
-    return paired_effects(
-        rounds, "supplier", "face_saver", "capitulator", axes=AXES, **{**FAST, **kwargs}
+def run(diffs: np.ndarray, m: int | np.ndarray = 1, *, resamples: int = 1999, seed: int = 1):
+    """Bootstrap-t of the columns of ``diffs`` (all replicates members) at family size m."""
+    diffs = np.atleast_2d(np.asarray(diffs, dtype=float))
+    if diffs.shape[0] == 1:
+        diffs = diffs.T
+    keep = max(critical_count(ALPHA, int(k), resamples) for k in np.atleast_1d(m)) + 1
+    tests = paired_bootstrap(
+        diffs,
+        np.ones(diffs.shape, dtype=bool),
+        resamples=resamples,
+        rng=row_generator(seed, "test"),
+        keep=keep,
     )
+    return tests, interval_and_p(tests, m, ALPHA)
 
 
-# --------------------------------------------------------------------------- later_round_payoff
+# --------------------------------------------------------------------------- the test itself
 
 
-def tiny_rounds() -> pd.DataFrame:
-    utility = {1: 0.2, 2: 0.4, 3: 0.8}
-    return pd.DataFrame(
-        {
-            "cell": 0,
-            "rounds.rho": 0.5,
-            "channels": "all",
-            "arm": "a",
-            "replicate": 3,
-            "round": [1, 2, 3],
-            "party": "supplier",
-            "utility": [utility[r] for r in (1, 2, 3)],
+def test_critical_count_and_resamples_by_hand():
+    # ceil(0.05 * 10000 / m) - 2
+    assert critical_count(0.05, 1, 9999) == 498
+    assert critical_count(0.05, 36, 9999) == 12  # ceil(13.89) - 2
+    assert critical_count(0.05, 20, 9999) == 23  # 25 exactly: c <= 23 means (1 + c) < 25
+    assert critical_count(0.05, 10_000, 9999) == -1  # cannot reject with so few resamples
+    assert resamples_needed(36, 0.05, 9999, 20) == 21 * 36 * 20 - 1
+    assert resamples_needed(1, 0.05, 9999, 20) == 9999
+
+
+def test_size_under_the_null_is_about_alpha():
+    # 400 rows of 30 symmetric null differences: the unadjusted test rejects about 5% of
+    # them (binomial sd 1.1 points; 3.3 sd either side)
+    rng = np.random.default_rng(2024)
+    diffs = rng.standard_t(5, size=(30, 400)) * 0.02
+    _, result = run(diffs, resamples=999)
+    rate = float(np.mean(result["p_value"] < ALPHA))
+    assert 0.015 <= rate <= 0.087
+    excludes = (result["ci_low"] > 0) | (result["ci_high"] < 0)
+    assert np.array_equal(excludes, result["p_value"] < ALPHA)
+
+
+def test_a_known_shift_helps_and_the_interval_covers_it():
+    rng = np.random.default_rng(3)
+    d = 0.05 + rng.normal(0, 0.02, 200)
+    _, result = run(d)
+    assert result["ci_low"][0] <= 0.05 <= result["ci_high"][0]
+    assert verdicts(result["ci_low"], result["ci_high"], 0.01).tolist() == ["helps"]
+    _, down = run(-d)
+    assert verdicts(down["ci_low"], down["ci_high"], 0.01).tolist() == ["hurts"]
+
+
+def test_interval_coverage_unadjusted_and_adjusted():
+    # skewed differences with true mean 0.03: the 90% interval covers in about 90% of rows,
+    # the interval adjusted for a family of 20 (level 0.9975) misses in at most a few of 300
+    rng = np.random.default_rng(11)
+    diffs = 0.03 + rng.exponential(0.05, (40, 300)) - 0.05
+    tests = paired_bootstrap(
+        diffs, np.ones(diffs.shape, bool), resamples=1999, rng=row_generator(3, 0), keep=200
+    )
+    wide = interval_and_p(tests, 1, 0.10)
+    coverage = np.mean((wide["ci_low"] <= 0.03) & (0.03 <= wide["ci_high"]))
+    assert 0.84 <= coverage <= 0.96
+    adjusted = interval_and_p(tests, 20, 0.05)
+    assert np.all(adjusted["ci_level"] == pytest.approx(1 - 0.05 / 20))
+    misses = np.sum((adjusted["ci_low"] > 0.03) | (0.03 > adjusted["ci_high"]))
+    assert misses <= 4
+    assert np.all(adjusted["ci_high"] - adjusted["ci_low"] > wide["ci_high"] - wide["ci_low"])
+
+
+def test_family_adjustment_is_bonferroni_and_never_contradicts_the_interval():
+    # 60 rows with effects from 0 to a few standard errors (many near the boundary)
+    rng = np.random.default_rng(5)
+    shifts = np.linspace(0.0, 0.03, 60)
+    diffs = shifts + rng.normal(0, 0.03, (50, 60))
+    tests, one = run(diffs, 1)
+    for m in (1, 7, 60):
+        result = interval_and_p(tests, m, ALPHA)
+        assert np.allclose(result["ci_level"], 1 - ALPHA / m)
+        assert np.allclose(result["p_adjusted"], np.minimum(1.0, m * one["p_value"]))
+        excludes = (result["ci_low"] > 0) | (result["ci_high"] < 0)
+        assert np.array_equal(excludes, result["p_adjusted"] < ALPHA)
+    few = interval_and_p(tests, 7, ALPHA)
+    many = interval_and_p(tests, 60, ALPHA)
+    assert np.all(many["ci_low"] <= few["ci_low"]) and np.all(many["ci_high"] >= few["ci_high"])
+    assert 0 < np.sum(many["p_adjusted"] < ALPHA) < np.sum(one["p_value"] < ALPHA)
+
+
+def test_exact_zeros_constants_and_floating_noise():
+    d = np.zeros((12, 4))
+    d[:, 1] = 0.02  # a constant, non-zero difference
+    d[::2, 2] = 1e-16  # floating-point noise: exact zeros
+    d[:, 3] = np.linspace(-0.01, 0.012, 12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tests, result = run(d, 3)
+    assert tests.exact_zero.tolist() == [True, False, True, False]
+    assert (result["ci_low"][0], result["ci_high"][0], result["p_value"][0]) == (0.0, 0.0, 1.0)
+    assert (result["ci_low"][1], result["ci_high"][1], result["p_adjusted"][1]) == (0.02, 0.02, 0.0)
+    assert result["ci_low"][2] == result["ci_high"][2] == 0.0
+    assert verdicts(result["ci_low"], result["ci_high"], 0.01).tolist()[:3] == [
+        "negligible",
+        "helps",
+        "negligible",
+    ]
+
+
+def test_tiny_samples_are_undetermined():
+    _, pair = run([[0.04], [0.0]])  # one row of two replicates
+    assert pair["ci_low"][0] <= 0 and pair["ci_high"][0] >= 0.04
+    assert verdicts(pair["ci_low"], pair["ci_high"], 0.01).tolist() == ["undetermined"]
+    rng = np.random.default_rng(0)
+    _, small = run(0.02 + rng.normal(0, 0.05, (4, 50)), 10)
+    assert np.mean(verdicts(small["ci_low"], small["ci_high"], 0.01) == "undetermined") > 0.8
+    single = paired_bootstrap(
+        np.array([[0.3]]), np.ones((1, 1), bool), resamples=999, rng=row_generator(0), keep=50
+    )
+    lone = interval_and_p(single, 1, ALPHA)
+    assert np.isinf(lone["ci_low"][0]) and lone["p_value"][0] == 1.0
+    assert verdicts(lone["ci_low"], lone["ci_high"], 0.01).tolist() == ["undetermined"]
+
+
+def test_verdict_rule_on_intervals():
+    low = np.array([-0.004, 0.002, 0.003, -0.05, -0.02, -0.01, 0.0])
+    high = np.array([0.006, 0.009, 0.05, -0.02, 0.03, 0.0099, 0.01])
+    assert verdicts(low, high, 0.01).tolist() == [
+        "negligible",  # within +-sesoi, contains 0
+        "negligible",  # excludes 0 but smaller than anything that matters
+        "helps",
+        "hurts",
+        "undetermined",
+        "undetermined",  # touches -sesoi: not strictly within
+        "undetermined",  # touches +sesoi
+    ]
+
+
+def test_rows_do_not_depend_on_other_rows_and_seeds_matter():
+    rng = np.random.default_rng(8)
+    d = 0.01 + rng.normal(0, 0.03, (60, 3))
+    _, all3 = run(d)
+    _, alone = run(d[:, [1]])
+    # the same resamples whatever else is computed (up to the last bit of a matrix product)
+    assert all3["ci_low"][1] == pytest.approx(alone["ci_low"][0], rel=1e-12, abs=1e-15)
+    assert all3["p_value"][1] == alone["p_value"][0]
+    _, again = run(d)
+    assert np.array_equal(all3["ci_high"], again["ci_high"])
+    _, other = run(d, seed=2)
+    assert not np.array_equal(all3["ci_high"], other["ci_high"])
+
+
+def test_domain_rows_use_their_members_only():
+    rng = np.random.default_rng(4)
+    d = rng.normal(0.02, 0.01, (80, 1))
+    members = np.zeros((80, 1), bool)
+    members[::2] = True
+    d[~members[:, 0], 0] = 5.0  # outside the domain: must not matter
+    tests = paired_bootstrap(d, members, resamples=999, rng=row_generator(0), keep=60)
+    assert tests.n[0] == 40 and tests.mean[0] == pytest.approx(d[members].mean())
+    result = interval_and_p(tests, 1, ALPHA)
+    assert 0 < result["ci_low"][0] < 0.02 < result["ci_high"][0] < 0.03
+
+
+# --------------------------------------------------------------------------- power
+
+
+def test_power_formula_on_a_known_sd():
+    z = stats.norm.ppf(1 - 0.05 / 2) + stats.norm.ppf(0.8)  # 2.8016
+    assert required_replicates(0.05, 0.01, 0.05, 1, 0.8) == int(np.ceil((z * 5) ** 2)) == 197
+    z36 = stats.norm.ppf(1 - 0.05 / 72) + stats.norm.ppf(0.8)
+    assert required_replicates(0.05, 0.01, 0.05, 36, 0.8) == int(np.ceil((z36 * 5) ** 2))
+    assert required_replicates(0.0, 0.01, 0.05, 36, 0.8) == 2  # exact zeros: two decide it
+    assert detectable_effect(0.05, 197, 0.05, 1, 0.8) == pytest.approx(z * 0.05 / np.sqrt(197))
+    assert detectable_effect(0.05, 197, 0.05, 1, 0.8) <= 0.01
+
+
+def test_family_size_from_the_design():
+    spec = study(
+        arms__strategies={
+            "a": {"name": "capitulator"},
+            "b": {"name": "holdout"},
+            "c": {"name": "face_saver"},
         }
     )
+    family = family_size(spec, [8, 8, 1])
+    assert (family.m, family.comparisons, family.cells, family.windows) == (18, 2, 3, 9)
 
 
-def test_later_round_payoff_mean_and_discounted_sum_by_hand():
-    rounds = tiny_rounds()
-    mean = later_round_payoff(rounds, "supplier", axes=["rounds.rho"])
-    assert list(mean.columns) == ["rounds.rho", "cell", "channels", "arm", "replicate", "value"]
-    assert mean["value"].item() == pytest.approx((0.4 + 0.8) / 2)
-    assert mean["rounds.rho"].item() == 0.5
-    pv = later_round_payoff(rounds, "supplier", first_round=2, discount=0.5)
-    assert pv["value"].item() == pytest.approx(0.4 + 0.5 * 0.8)
-    everything = later_round_payoff(rounds, "supplier", first_round=1)
-    assert everything["value"].item() == pytest.approx((0.2 + 0.4 + 0.8) / 3)
+# --------------------------------------------------------------------------- the small tables
 
 
-def test_later_round_payoff_fails_loudly():
-    rounds = tiny_rounds()
-    with pytest.raises(ValueError, match="no round >= first_round=4"):
-        later_round_payoff(rounds, "supplier", first_round=4)
-    with pytest.raises(ValueError, match="party 'dealer' not in"):
-        later_round_payoff(rounds, "dealer")
-    with pytest.raises(ValueError, match="discount"):
-        later_round_payoff(rounds, "supplier", discount=1.5)
-    with pytest.raises(ValueError, match="metric"):
-        later_round_payoff(rounds, "supplier", metric="strategy")
-    with pytest.raises(ValueError, match="missing column"):
-        later_round_payoff(rounds, "supplier", axes=["rounds.count"])
+def hand_rounds() -> pd.DataFrame:
+    """Two replicates x two arms x three rounds x two parties, with values chosen by hand.
 
-
-# --------------------------------------------------------------------------- paired_effects
-
-
-def test_known_effects_are_recovered_and_zero_cell_is_no_effect():
-    true = {0: 0.1, 1: 0.05, 2: 0.0, 3: -0.04}
-    effects = effects_of(make_rounds(true))
-    assert list(effects.columns) == [*AXES, "cell", "channels", *analysis.STAT_COLUMNS]
-    assert effects["cell"].tolist() == [0, 1, 2, 3]
-    for row in effects.itertuples():
-        assert row.ci_low <= true[row.cell] <= row.ci_high
-        assert row.n == 40
-    assert effects["verdict"].tolist() == ["helps", "helps", "no effect", "hurts"]
-    assert effects.loc[0, "rounds.rho"] == 0.0
-    assert effects.loc[1, "parties.dealer.outside_option"] == 0.3
-    assert effects.loc[0, "effect_size"] > 3
-    assert effects.loc[2, "p_value"] > 0.05
-    assert effects.loc[0, "p_value"] < 1e-6
-    assert not effects.drop(columns=["ci_method", "verdict", "channels"]).isna().any().any()
-
-
-def test_interval_coverage_is_close_to_nominal():
-    # 150 cells with a true effect of 0.03 and skewed paired noise: a correct 90% interval
-    # covers the truth in about 90% of cells (binomial sd 2.4 points).
-    rng = np.random.default_rng(11)
+    Focal party "supplier": arm t, replicate 0 agrees every round at utilities 0.2, 0.4, 0.6;
+    replicate 1 agrees in round 1 (0.3) and the relationship ends in round 2 (outside option
+    0.1 in rounds 2 and 3). Arm c is arm t minus 0.1 in every round."""
     rows = []
-    for cell in range(150):
-        d = 0.03 + rng.exponential(0.05, 30) - 0.05
-        rows.append(pd.DataFrame({"cell": cell, "replicate": np.arange(30), "diff": d}))
-    diffs = pd.concat(rows)
-    groups = (({"cell": c}, g["diff"].to_numpy()) for c, g in diffs.groupby("cell"))
-    table = analysis._effects_frame(
-        groups,
-        ["cell"],
-        diffs[["cell"]].drop_duplicates(),
-        [],
-        confidence=0.9,
-        n_resamples=999,
-        seed=3,
+    for arm, shift in (("t", 0.0), ("c", -0.1)):
+        for rep, utilities, active, agreed in (
+            (0, [0.2, 0.4, 0.6], [True, True, True], [True, True, True]),
+            (1, [0.3, 0.1, 0.1], [True, True, False], [True, False, False]),
+        ):
+            for r in range(3):
+                for party in ("supplier", "dealer"):
+                    own = party == "supplier"
+                    rows.append(
+                        {
+                            "cell": 0,
+                            "rounds.rho": 0.5,
+                            "channels": "all",
+                            "arm": arm,
+                            "replicate": rep,
+                            "round": r + 1,
+                            "party": party,
+                            "utility": (utilities[r] + shift) if own else 1 - utilities[r],
+                            "active": active[r],
+                            "agreed": agreed[r],
+                            "exited": False,
+                            "terms": 1.2 + 0.1 * r if agreed[r] else 1.9,
+                            "condition_met": False,
+                            "reservation_value": 0.25 if own else 0.6,
+                            "belief_mean": 0.4 if own else 0.3 + 0.1 * rep,
+                            "belief_sd": 0.1,
+                            "belief_pit": 0.5 if own else 0.2 + r / 10,
+                            "belief_type_mass": 1.0,
+                        }
+                    )
+    return pd.DataFrame(rows)
+
+
+def test_replicates_table_windows_by_hand():
+    table = replicates_from_rounds(hand_rounds(), "supplier", "dealer", ["rounds.rho"])
+    assert list(table.columns) == ["cell", "rounds.rho", *[c.name for c in REPLICATES_SCHEMA[1:]]]
+    t = table[table["arm"] == "t"].set_index("replicate")
+    assert t.loc[0, "payoff_round1"] == pytest.approx(0.2)
+    assert t.loc[0, "payoff_later"] == pytest.approx(0.5)
+    assert t.loc[0, "payoff_whole"] == pytest.approx(0.4)
+    assert t.loc[1, "payoff_later"] == pytest.approx(0.1)  # ended: the outside option counts
+    assert t["survived_round1"].tolist() == [True, True]
+    assert t["survived_last"].tolist() == [True, False]
+    assert t["agreement_later"].tolist() == [1.0, 0.0]
+    assert t.loc[0, "terms_later_sum"] == pytest.approx(1.3 + 1.4)
+    assert t["terms_later_count"].tolist() == [2, 0]
+    assert t["belief_error_last"].tolist() == pytest.approx([0.05, 0.15])
+    assert t["belief_pit_last"].tolist() == pytest.approx([0.4, 0.4])
+    assert t.loc[0, "total_focal"] == pytest.approx(1.2)
+    assert t.loc[0, "total_opponent"] == pytest.approx(3 - 1.2)
+    assert (table["rounds"] == 3).all() and not table.isna().any().any()
+    one = replicates_from_rounds(
+        hand_rounds().query("round == 1"), "supplier", "dealer", ["rounds.rho"]
     )
-    coverage = ((table["ci_low"] <= 0.03) & (0.03 <= table["ci_high"])).mean()
-    assert 0.83 <= coverage <= 0.96
+    assert one["survived_round1"].all()
+    assert (one["payoff_later"] == one["payoff_round1"]).all()
 
 
-def test_pairing_on_replicate_ids_matters():
-    # Large between-replicate variation, small true effect: unpaired comparison cannot see
-    # it, the paired one can; relabelling the treatment's replicate ids destroys it.
-    rounds = make_rounds({0: 0.02}, n_replicates=25, between_sd=0.15, paired_noise_sd=0.005)
-    payoff = later_round_payoff(rounds, "supplier")
-    treated = payoff.loc[payoff["arm"] == "face_saver", "value"]
-    controls = payoff.loc[payoff["arm"] == "capitulator", "value"]
-    assert stats.ttest_ind(treated, controls, equal_var=False).pvalue > 0.2
-    assert effects_of(rounds)["verdict"].item() == "helps"
-
-    shuffled = rounds.copy()
-    is_treated = shuffled["arm"] == "face_saver"
-    permutation = np.random.default_rng(5).permutation(25)
-    shuffled.loc[is_treated, "replicate"] = permutation[shuffled.loc[is_treated, "replicate"]]
-    broken = effects_of(shuffled)
-    assert broken["verdict"].item() == "no effect"
-    assert broken["ci_high"].item() - broken["ci_low"].item() > 0.05
+def test_replicates_table_rejects_gaps():
+    rounds = hand_rounds()
+    with pytest.raises(ValueError, match=r"rounds 1\.\.3"):
+        replicates_from_rounds(rounds.drop(index=3), "supplier", "dealer")
+    with pytest.raises(ValueError, match="party 'buyer'"):
+        replicates_from_rounds(rounds, "buyer", "dealer")
 
 
-def test_unmatched_replicates_and_missing_arms_raise():
-    rounds = make_rounds({0: 0.1}, n_replicates=5)
-    dropped = rounds[~((rounds["arm"] == "face_saver") & (rounds["replicate"] == 4))]
-    with pytest.raises(ValueError, match="only one of the arms"):
-        effects_of(dropped)
-    with pytest.raises(ValueError, match="arm 'holdout' not in"):
-        paired_effects(rounds, "supplier", "holdout", "capitulator", axes=AXES)
-    with pytest.raises(ValueError, match="at least 2 paired replicates"):
-        effects_of(rounds[rounds["replicate"] == 0])
-
-
-def test_all_zero_differences_give_point_interval_without_warnings():
-    rounds = make_rounds({0: 0.0, 1: 0.1}, n_replicates=10, paired_noise_sd=0.0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        effects = effects_of(rounds)
-    zero, constant = effects.iloc[0], effects.iloc[1]
-    assert (zero.ci_low, zero.ci_high, zero.mean_diff) == (0.0, 0.0, 0.0)
-    assert zero.p_value == 1.0 and zero.effect_size == 0.0 and zero.verdict == "no effect"
-    assert zero.ci_method == "constant"
-    assert constant.ci_low == pytest.approx(0.1) and constant.ci_high == pytest.approx(0.1)
-    assert constant.effect_size == EFFECT_SIZE_CAP and constant.verdict == "helps"
-    assert np.isfinite(effects.select_dtypes("number").to_numpy()).all()
-
-
-def test_floating_point_noise_counts_as_zero():
-    rounds = make_rounds({0: 0.0}, n_replicates=8, paired_noise_sd=0.0)
-    treated = rounds["arm"] == "face_saver"
-    rounds.loc[treated, "utility"] += np.where(rounds.loc[treated, "replicate"] % 2, 1e-16, 0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        row = effects_of(rounds).iloc[0]
-    assert (row.ci_low, row.ci_high, row.p_value, row.verdict) == (0.0, 0.0, 1.0, "no effect")
-
-
-def test_same_seed_same_output_and_rows_do_not_depend_on_other_cells():
-    rounds = make_rounds({0: 0.05, 1: 0.0, 2: 0.02})
-    first, second = effects_of(rounds), effects_of(rounds)
-    pd.testing.assert_frame_equal(first, second)
-    other_seed = effects_of(rounds, seed=8)
-    assert not np.allclose(first["ci_low"], other_seed["ci_low"])
-    alone = effects_of(rounds[rounds["cell"] == 2])
-    stat_columns = ["mean_diff", "ci_low", "ci_high", "p_value", "effect_size", "verdict"]
-    pd.testing.assert_frame_equal(
-        alone[stat_columns].reset_index(drop=True),
-        first.loc[first["cell"] == 2, stat_columns].reset_index(drop=True),
+def test_trajectories_pool_by_addition_and_give_the_moments():
+    rounds = hand_rounds()
+    whole = trajectories_from_rounds(rounds, ["rounds.rho"])
+    assert list(whole.columns) == ["cell", "rounds.rho", *[c.name for c in TRAJECTORIES_SCHEMA[1:]]]
+    halves = [
+        trajectories_from_rounds(rounds[rounds["replicate"] == r], ["rounds.rho"]) for r in (0, 1)
+    ]
+    pooled = pool_trajectories(halves, ["rounds.rho"])
+    pd.testing.assert_frame_equal(pooled, whole)
+    terms = whole[
+        (whole["metric"] == "terms") & (whole["party"] == "supplier") & (whole["round"] == 2)
+    ]
+    assert terms["n"].tolist() == [1, 1]  # only replicate 0 agreed in round 2
+    stats_ = trajectory_stats(whole, "supplier", "utility")
+    row = stats_[(stats_["arm"] == "t") & (stats_["round"] == 1)].iloc[0]
+    assert row["mean"] == pytest.approx(0.25) and row["sd"] == pytest.approx(
+        np.std([0.2, 0.3], ddof=1)
     )
+    half = stats.t.ppf(0.975, 1) * row["sd"] / np.sqrt(2)
+    assert row["ci_high"] == pytest.approx(0.25 + half)
 
 
-def test_discounted_payoff_effect_scales_with_the_discounted_horizon():
-    rounds = make_rounds({0: 0.1}, paired_noise_sd=0.0)
-    effect = effects_of(rounds, discount=0.5)["mean_diff"].item()
-    assert effect == pytest.approx(0.1 * (1 + 0.5 + 0.25))
+def test_check_table_names_the_problem():
+    table = replicates_from_rounds(hand_rounds(), "supplier", "dealer", ["rounds.rho"])
+    with pytest.raises(ValueError, match="missing column"):
+        check_table(
+            table.drop(columns="payoff_later"), REPLICATES_SCHEMA, ["rounds.rho"], "replicates"
+        )
+    broken = table.assign(payoff_later=np.nan)
+    with pytest.raises(ValueError, match="NaN in column 'payoff_later'"):
+        check_table(broken, REPLICATES_SCHEMA, ["rounds.rho"], "replicates")
 
 
-# --------------------------------------------------------------------------- holm
+# --------------------------------------------------------------------------- decompositions
 
 
-def test_holm_matches_hand_computation():
-    # sorted: 0.005*4=0.02, 0.01*3=0.03, 0.03*2=0.06, max(0.04*1, 0.06)=0.06
-    assert holm([0.01, 0.04, 0.03, 0.005]) == pytest.approx([0.03, 0.06, 0.06, 0.02])
-    assert holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
-    assert holm([]).shape == (0,)
-    with pytest.raises(ValueError):
-        holm([0.1, 1.2])
+def replicates(cells: dict[int, dict[str, dict[str, np.ndarray]]], rounds: int = 4) -> pd.DataFrame:
+    """A replicates table from payoff_later per cell, channels variant and arm (the other
+    windows are derived from it)."""
+    frames = []
+    for cell, variants in cells.items():
+        for channels, arms in variants.items():
+            for arm, later in arms.items():
+                n = len(later)
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            "cell": cell,
+                            "channels": channels,
+                            "arm": arm,
+                            "replicate": np.arange(n),
+                            "rounds": rounds,
+                            "payoff_round1": later * 0.5,
+                            "payoff_later": later,
+                            "payoff_whole": later * 0.9,
+                            "survived_round1": later > 0.05,
+                            "survived_last": later > 0.05,
+                            "agreement_later": 1.0,
+                            "terms_later_sum": 3.0,
+                            "terms_later_count": 3,
+                            "belief_error_last": 0.1,
+                            "belief_pit_last": 0.5,
+                            "total_focal": later * rounds,
+                            "total_opponent": (1 - later) * rounds,
+                        }
+                    )
+                )
+    return pd.concat(frames, ignore_index=True)
 
 
-def test_holm_is_applied_across_the_rows_of_the_table():
-    effects = effects_of(make_rounds({0: 0.02, 1: 0.0, 2: 0.01}))
-    assert effects["p_holm"].to_numpy() == pytest.approx(holm(effects["p_value"]))
-    assert (effects["p_holm"] >= effects["p_value"]).all()
-
-
-# --------------------------------------------------------------------------- per round
-
-
-def test_per_round_effects_track_a_growing_effect():
-    rounds = make_rounds({0: 0.0, 1: 0.0}, n_rounds=3, round_effect=0.03)
-    per_round = per_round_effects(
-        rounds, "supplier", "face_saver", "capitulator", axes=AXES, **FAST
+def test_transplant_decomposition_adds_up_by_hand():
+    # three replicates: T - C = 0.06, 0.03, 0.00; pieces contribute by hand
+    control = np.array([0.20, 0.30, 0.40])
+    treated = control + np.array([0.06, 0.03, 0.00])
+    table = replicates({0: {"all": {"t": treated, "c": control}}})
+    moved = {
+        "posterior": control + np.array([0.02, 0.01, 0.00]),
+        "reference_point": control + np.array([0.01, 0.01, 0.00]),
+        "survival": control + np.array([0.03, 0.00, 0.00]),
+        "subjective_value": control + np.array([0.00, 0.00, 0.00]),
+    }
+    mediation = pd.DataFrame(
+        [
+            {
+                "cell": 0,
+                "treatment": "t",
+                "control": "c",
+                "replicate": r,
+                "piece": piece,
+                "payoff_later": x[r],
+            }
+            for piece, x in moved.items()
+            for r in range(3)
+        ]
     )
-    assert len(per_round) == 2 * 3
-    assert list(per_round.columns[:5]) == [*AXES, "cell", "channels", "round"]
-    expected = 0.03 * per_round["round"].to_numpy()
-    assert per_round["mean_diff"].to_numpy() == pytest.approx(expected, abs=0.01)
-    assert (per_round["ci_low"] <= expected).all() and (expected <= per_round["ci_high"]).all()
-    assert (per_round["verdict"] == "helps").all()
+    mediation = check_table(mediation, MEDIATION_SCHEMA, [], "mediation")
+    ids, arms = cell_arms(table)
+    rows = {r.key["component"]: r for r in mediation_rows(table, mediation, ids, arms)}
+    assert list(rows) == [
+        "total",
+        "posterior",
+        "reference_point",
+        "survival",
+        "subjective_value",
+        "interaction",
+    ]
+    assert rows["posterior"].diffs == pytest.approx([0.02, 0.01, 0.0])
+    assert rows["interaction"].diffs == pytest.approx([0.0, 0.01, 0.0])  # 0.06-0.06, 0.03-0.02
+    parts = sum(
+        rows[p].diffs for p in ("posterior", "reference_point", "survival", "subjective_value")
+    )
+    assert rows["total"].diffs == pytest.approx(parts + rows["interaction"].diffs)
+    spec = study(
+        arms__strategies={"t": {"name": "face_saver"}, "c": {"name": "capitulator"}},
+        analysis={"resamples": 999},
+    )
+    decided = decide(table, spec, [], mediation=mediation)
+    med = decided[decided["section"] == "mediation"].set_index("component")
+    assert med.loc["total", "mean_diff"] == pytest.approx(0.03)
+    assert med.loc["interaction", "mean_diff"] == pytest.approx(0.01 / 3)
+    assert med.loc[
+        ["posterior", "reference_point", "survival", "subjective_value", "interaction"], "mean_diff"
+    ].sum() == pytest.approx(0.03)
+    assert (med["family"] == "descriptive").all() and (med["ci_level"] == 0.95).all()
 
 
-# --------------------------------------------------------------------------- trajectories
+def test_channel_switch_offs_recover_known_contributions():
+    rng = np.random.default_rng(6)
+    base = rng.uniform(0.2, 0.5, 60)
+    noise = lambda: rng.normal(0, 0.002, 60)  # noqa: E731
+    effects = {"all": 0.08, "no_information": 0.03, "no_surplus": 0.05, "none": 0.0}
+    variants = {v: {"t": base + e + noise(), "c": base.copy()} for v, e in effects.items()}
+    table = replicates({0: variants})
+    _, arms = cell_arms(table)
+    rows = channel_rows(table, [("t", "c")], "later", arms)
+    assert [r.key["component"] for r in rows] == [
+        "total",
+        "information",
+        "surplus",
+        "all_off",
+        "interaction",
+    ]
+    means = {r.key["component"]: r.diffs.mean() for r in rows}
+    assert means["information"] == pytest.approx(0.05, abs=2e-3)
+    assert means["surplus"] == pytest.approx(0.03, abs=2e-3)
+    assert means["interaction"] == pytest.approx(0.0, abs=3e-3)
+    total = means["information"] + means["surplus"] + means["all_off"] + means["interaction"]
+    assert total == pytest.approx(means["total"])
 
 
-def test_arm_trajectories_mean_and_t_interval():
-    rounds = make_rounds({0: 0.1, 1: 0.0}, n_rounds=3)
-    traj = arm_trajectories(rounds, "supplier", ["utility", "belief_mean"])
-    assert list(traj.columns) == ["arm", "round", "metric", "n", "mean", "sd", "ci_low", "ci_high"]
-    assert len(traj) == 2 * 3 * 2
-    sel = rounds[(rounds["party"] == "supplier") & (rounds["arm"] == "face_saver")]
-    x = sel.loc[sel["round"] == 2, "utility"].to_numpy()
-    row = traj[(traj["arm"] == "face_saver") & (traj["round"] == 2) & (traj["metric"] == "utility")]
-    half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
-    assert row["mean"].item() == pytest.approx(x.mean())
-    assert row["ci_low"].item() == pytest.approx(x.mean() - half)
-    assert row["ci_high"].item() == pytest.approx(x.mean() + half)
-    beliefs = traj[traj["metric"] == "belief_mean"]
-    assert beliefs["mean"].to_numpy() == pytest.approx(0.4 + 0.01 * beliefs["round"])
+def test_effect_rows_windows_and_survivors_domain():
+    control = np.array([0.0, 0.3, 0.4, 0.5])  # replicate 0 did not survive round 1 in c
+    treated = np.array([0.2, 0.35, 0.45, 0.0])  # replicate 3 did not survive in t
+    table = replicates({0: {"all": {"t": treated, "c": control}}})
+    rows = effect_rows(table, [("t", "c")])
+    windows = [r.key["window"] for r in rows if r.family == "effect"]
+    assert windows == ["round1", "later", "whole", "survivors"]
+    survivors = next(r for r in rows if r.key["window"] == "survivors")
+    assert survivors.members.tolist() == [False, True, True, False]
+    survival = next(r for r in rows if r.family == "survival")
+    assert survival.diffs.tolist() == [1.0, 0.0, 0.0, -1.0]
+    one_round = effect_rows(
+        replicates({0: {"all": {"t": treated, "c": control}}}, rounds=1), [("t", "c")]
+    )
+    assert [r.key["window"] for r in one_round] == ["round1"]
 
 
-def test_arm_trajectories_single_observation_has_no_nan():
-    rounds = make_rounds({0: 0.1}, n_replicates=1, n_rounds=2)
-    traj = arm_trajectories(rounds, "supplier", "agreed", by=("arm", "cell"))
-    assert (traj["ci_low"] == traj["mean"]).all() and (traj["ci_high"] == traj["mean"]).all()
-    assert not traj.isna().any().any()
+def test_pairing_is_checked():
+    table = replicates({0: {"all": {"t": np.ones(4) * 0.2, "c": np.ones(4) * 0.1}}})
+    broken = table[~((table["arm"] == "t") & (table["replicate"] == 3))]
+    with pytest.raises(ValueError, match="does not hold the cell's replicates"):
+        cell_arms(broken)
+    with pytest.raises(ValueError, match="arm 'x' has no rows"):
+        effect_rows(table, [("x", "c")])
 
 
-# --------------------------------------------------------------------------- channels
-
-
-CHANNELS = {"information": 0.05, "surplus": 0.03, "precedent": 0.0}
-
-
-def channel_rounds(off: float, interaction: float, cells=(0, 1)) -> pd.DataFrame:
-    """E_v = off + sum of active channels + interaction when all are on."""
-    variants = {"all": off + sum(CHANNELS.values()) + interaction, "none": off}
-    for name in CHANNELS:
-        variants[f"no_{name}"] = off + sum(v for k, v in CHANNELS.items() if k != name)
-    return make_rounds({c: variants for c in cells}, n_replicates=30, paired_noise_sd=0.005)
-
-
-def decompose(rounds: pd.DataFrame) -> pd.DataFrame:
-    return channel_decomposition(rounds, "supplier", "face_saver", "capitulator", axes=AXES, **FAST)
-
-
-def test_channel_decomposition_recovers_known_contributions():
-    table = decompose(channel_rounds(off=0.0, interaction=0.0))
-    assert list(table.columns[:4]) == [*AXES, "cell", "component"]
-    truth = {**CHANNELS, "total": 0.08, "all_off": 0.0, "interaction": 0.0}
-    for cell in (0, 1):
-        rows = table[table["cell"] == cell].set_index("component")
-        assert set(rows.index) == set(truth)
-        for component, value in truth.items():
-            assert rows.loc[component, "ci_low"] <= value <= rows.loc[component, "ci_high"]
-        assert rows.loc["information", "verdict"] == "helps"
-        assert rows.loc["precedent", "verdict"] == "no effect"
-        assert rows.loc["interaction", "verdict"] == "no effect"
-        identity = rows.loc[[*CHANNELS, "all_off", "interaction"], "mean_diff"].sum()
-        assert identity == pytest.approx(rows.loc["total", "mean_diff"])
-
-
-def test_channel_decomposition_residual_is_the_interaction():
-    # Each contribution then includes the interaction I, so the residual is (1 - 3) I.
-    table = decompose(channel_rounds(off=0.01, interaction=0.02, cells=(0,)))
-    rows = table.set_index("component")
-    assert rows.loc["interaction", "mean_diff"] == pytest.approx(-0.04, abs=0.004)
-    assert rows.loc["all_off", "mean_diff"] == pytest.approx(0.01, abs=0.004)
-    assert rows.loc["information", "mean_diff"] == pytest.approx(0.07, abs=0.004)
-    assert rows.loc["interaction", "verdict"] == "hurts"
-
-
-def test_channel_decomposition_requires_the_baseline_variant():
-    rounds = channel_rounds(off=0.0, interaction=0.0, cells=(0,))
-    with pytest.raises(ValueError, match="no 'all' channels variant"):
-        decompose(rounds[rounds["channels"] != "all"])
-
-
-# --------------------------------------------------------------------------- null cells
-
-
-def test_null_cells_check_flags_an_effect_in_a_null_cell():
-    effects = effects_of(make_rounds({0: 0.0, 1: 0.1, 2: 0.05}))
-    effects["null_cell"] = [True, True, False]
-    check = null_cells_check(effects, "null_cell")
-    assert check["cell"].tolist() == [0, 1]
-    assert check["passed"].tolist() == [True, False]
-    assert check["p_holm_null"].to_numpy() == pytest.approx(holm(check["p_value"]))
-    same = null_cells_check(effects, effects["null_cell"].to_numpy())
-    pd.testing.assert_frame_equal(check, same)
-    with pytest.raises(ValueError, match="booleans"):
-        null_cells_check(effects, [1, 0, 0])
-
-
-def test_degenerate_bca_falls_back_to_percentile_on_the_same_resamples(monkeypatch):
-    real_bootstrap = stats.bootstrap
-
-    def bca_fails(data, statistic, *, method, **kwargs):
-        res = real_bootstrap(data, statistic, method=method, **kwargs)
-        if method == "BCa":  # what scipy returns when BCa is undefined
-            res.confidence_interval = type(res.confidence_interval)(np.nan, np.nan)
-        return res
-
-    monkeypatch.setattr(analysis.stats, "bootstrap", bca_fails)
-    effects = effects_of(make_rounds({0: 0.1}))
-    assert effects["ci_method"].item() == "percentile"
-    assert effects["ci_low"].item() <= 0.1 <= effects["ci_high"].item()
-    with pytest.raises(ValueError, match="n_resamples"):
-        effects_of(make_rounds({0: 0.1}), n_resamples=10)
+def test_power_table_from_a_pilot_with_known_sd():
+    sd = 0.05
+    rng = np.random.default_rng(1)
+    control = rng.uniform(0.2, 0.4, 400)
+    signs = np.tile([1.0, -1.0], 200)
+    table = replicates(
+        {
+            0: {"all": {"t": control + sd * signs, "c": control}},
+            1: {"all": {"t": control.copy(), "c": control}},
+        }
+    )
+    spec = study(
+        arms__strategies={"t": {"name": "face_saver"}, "c": {"name": "capitulator"}},
+        replicates=300,
+    )
+    power = power_table(table, spec, [])
+    assert power["m"].tolist() == [8, 8]  # 1 comparison x 2 cells x 4 windows
+    assert power.loc[0, "sd_diff"] == pytest.approx(sd, rel=1e-2)
+    assert power.loc[0, "n_needed"] == required_replicates(
+        power.loc[0, "sd_diff"], 0.01, 0.05, 8, 0.8
+    )
+    assert not power.loc[0, "decided"]  # about 320 needed, 300 planned
+    assert power.loc[1, "exact_zero"] and power.loc[1, "n_needed"] == 2 and power.loc[1, "decided"]

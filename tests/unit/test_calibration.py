@@ -59,20 +59,22 @@ def test_direction_checks_on_a_real_run_are_complete_and_finite():
     assert sv["n"] > 0 and sv["ci_low"] <= sv["estimate"] <= sv["ci_high"]
 
 
-def test_finding_counts_verdicts_of_the_first_comparison():
+def test_finding_counts_the_headline_verdicts():
+    spec = study()
     summary = pd.DataFrame(
         {
-            "section": ["effect"] * 4,
-            "channels": ["all", "all", "all", "no_information"],
-            "comparison": ["a vs b", "a vs b", "a vs c", "a vs b"],
-            "verdict": ["helps", "hurts", "helps", "helps"],
-            "mean_diff": [0.02, -0.05, 0.1, 0.3],
-            "ci_low": [0.01, -0.07, 0.05, 0.2],
-            "ci_high": [0.03, -0.03, 0.15, 0.4],
+            "section": ["effect"] * 5 + ["survival"],
+            "cell": [0, 1, 2, 0, 1, 0],
+            "channels": "all",
+            "comparison": ["a vs b", "a vs b", "a vs c", "a vs b", "a vs b", "a vs b"],
+            "window": ["later", "later", "later", "round1", "round1", "round1"],
+            "verdict": ["helps", "hurts", "negligible", "helps", "helps", "helps"],
+            "mean_diff": [0.02, -0.05, 0.001, 0.3, 0.3, 0.1],
+            "ci_low": [0.01, -0.07, -0.002, 0.2, 0.2, 0.05],
+            "ci_high": [0.03, -0.03, 0.004, 0.4, 0.4, 0.15],
         }
     )
-    text = finding(summary, "supplier")
-    assert (
-        "a vs b" in text and "helps in 1" in text and "hurts in 1" in text and "of 2 cells" in text
-    )
-    assert "−0.050" in text or "-0.050" in text
+    text = finding(summary, spec)
+    assert "later window: helps 1, hurts 1, negligible 1, undetermined 0 of 3 rows" in text
+    assert "largest a vs b −0.050 [−0.070, −0.030]" in text
+    assert "summary from an older version" in finding(summary.drop(columns="window"), spec)

@@ -10,9 +10,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 from bargainlab.reporting import plots
+from bargainlab.reporting.forest import MAX_LABELLED, VERDICT_COLORS, forest
 
 
 def trajectory_table(arms=("capitulator", "face_saver", "holdout"), n_rounds=4) -> pd.DataFrame:
@@ -55,6 +57,8 @@ def effects_table() -> pd.DataFrame:
                     "ci_low": mean - half,
                     "ci_high": mean + half,
                     "null_cell": rho == 0.0,
+                    "null_check": "fail" if (rho == 0.0 and w == 0.3) else "",
+                    "verdict": ["helps", "hurts", "negligible", "undetermined"][len(rows) % 4],
                 }
             )
     return pd.DataFrame(rows)
@@ -105,9 +109,15 @@ def test_belief_evolution_band_is_mean_plus_minus_posterior_sd():
 
 def test_effect_heatmap_image_is_the_pivoted_mean_difference():
     effects = effects_table()
-    ax = plots.effect_heatmap(
-        effects, "parties.dealer.outside_option", "rounds.rho", units="utility"
-    ).axes[0]
+    image = plots.effect_heatmap(
+        effects,
+        "parties.dealer.outside_option",
+        "rounds.rho",
+        units="utility",
+        xlabel="dealer's outside option",
+        ylabel="type persistence",
+    )
+    ax = image.axes
     expected = (
         effects.pivot(
             index="rounds.rho", columns="parties.dealer.outside_option", values="mean_diff"
@@ -115,21 +125,26 @@ def test_effect_heatmap_image_is_the_pivoted_mean_difference():
         .sort_index()
         .sort_index(axis=1)
     )
-    image = ax.images[0]
     np.testing.assert_allclose(np.ma.getdata(image.get_array()), expected.to_numpy())
     low, high = image.norm.vmin, image.norm.vmax
     assert low == pytest.approx(-high) and high == pytest.approx(effects["mean_diff"].abs().max())
     texts = [t.get_text() for t in ax.texts]
     assert len(texts) == len(effects)
-    excludes = ((effects["ci_low"] > 0) | (effects["ci_high"] < 0)).sum()
-    assert sum(t.endswith("*") for t in texts) == excludes > 0
+    marks = [t.split("\n")[1] for t in texts]
+    assert marks == ["+", "−", "≈", "?", "+", "−"]  # one per verdict, in row order
     hatched = [p for p in ax.patches if p.get_gid() == "null_cell"]
     assert len(hatched) == effects["null_cell"].sum() == 2
     assert {p.get_xy()[1] for p in hatched} == {-0.5}  # rho = 0 is the first row
-    # rho = 0, w = 0.3 has an interval below 0: an effect in a null cell, drawn in red
+    # rho = 0, w = 0.3 failed its null check: drawn in red
     violations = {p.get_xy()[0] for p in hatched if p.get_edgecolor()[:3] == (1.0, 0.0, 0.0)}
     assert violations == {0.5}
     assert [t.get_text() for t in ax.get_yticklabels()] == ["0", "0.5", "0.9"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("dealer's outside option", "type persistence")
+    assert len(image.figure.axes) == 2  # the heatmap and its colour bar
+    bare = plots.effect_heatmap(
+        effects, "parties.dealer.outside_option", "rounds.rho", colorbar=False
+    )
+    assert len(bare.figure.axes) == 1 and bare.axes.get_xlabel() == "parties.dealer.outside_option"
 
 
 def test_effect_heatmap_refuses_to_average_intervals_and_leaves_gaps_blank():
@@ -138,8 +153,53 @@ def test_effect_heatmap_refuses_to_average_intervals_and_leaves_gaps_blank():
     with pytest.raises(ValueError, match="occurs more than once"):
         plots.effect_heatmap(doubled, "parties.dealer.outside_option", "rounds.rho")
     gap = effects.drop(index=3)
-    ax = plots.effect_heatmap(gap, "parties.dealer.outside_option", "rounds.rho").axes[0]
-    assert ax.images[0].get_array().mask.sum() == 1
+    image = plots.effect_heatmap(gap, "parties.dealer.outside_option", "rounds.rho")
+    assert image.get_array().mask.sum() == 1
+
+
+def forest_rows(n_cells: int = 3) -> pd.DataFrame:
+    rows = []
+    for comparison, scale in (("a vs b", 0.004), ("a vs c", 0.2)):
+        for k in range(n_cells):
+            mean = scale * (k - 1)
+            rows.append(
+                {
+                    "comparison": comparison,
+                    "label": f"cell {k}",
+                    "mean_diff": mean,
+                    "ci_low": mean - 0.003,
+                    "ci_high": np.inf
+                    if k == n_cells - 1 and comparison == "a vs c"
+                    else mean + 0.003,
+                    "verdict": ["hurts", "negligible", "helps"][k % 3],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_forest_plot_rows_band_scale_and_verdict_colours():
+    rows = forest_rows()
+    fig = forest(rows, 0.01, comparisons=["a vs b", "a vs c"])
+    left, right = fig.axes[:2]
+    assert [ax.get_title() for ax in (left, right)] == ["a vs b", "a vs c"]
+    assert left.get_shared_x_axes().joined(left, right)  # one effect axis for both panels
+    assert left.get_xscale() == "symlog"  # effects span far more than sesoi
+    band = [p for p in left.patches if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)]
+    start, width = band[0].get_x(), band[0].get_width()
+    assert (start, start + width) == pytest.approx((-0.01, 0.01))
+    points = left.collections[1].get_offsets()
+    np.testing.assert_allclose(points[:, 0], rows.loc[rows["comparison"] == "a vs b", "mean_diff"])
+    colours = left.collections[1].get_facecolors()
+    assert tuple(colours[0][:3]) == pytest.approx(to_rgb(VERDICT_COLORS["hurts"]))
+    assert [t.get_text() for t in left.get_yticklabels()] == ["cell 0", "cell 1", "cell 2"]
+    arrows = [c for c in right.collections if len(c.get_offsets()) and c.get_offsets()[0][0] > 0.2]
+    assert arrows  # the unbounded end is drawn to the edge
+    legend = fig.legends[0]
+    assert [t.get_text() for t in legend.get_texts()][:4] == list(VERDICT_COLORS)
+    ranked = forest(forest_rows(MAX_LABELLED + 1), 0.01)
+    assert ranked.axes[0].get_yticks().size == 0
+    with pytest.raises(ValueError, match="missing column"):
+        forest(rows.drop(columns="verdict"), 0.01)
 
 
 def test_channel_bars_heights_and_intervals():
@@ -201,6 +261,10 @@ def test_negotiation_trace_lines_and_marks():
 def test_save_figure_writes_png_and_svg_atomically_and_reproducibly(tmp_path):
     fig = plots.trajectories(trajectory_table(), "utility")
     png, svg = plots.save_figure(fig, tmp_path / "figures", "utility")
+    (only,) = plots.save_figure(fig, tmp_path / "png-only", "utility", ("png",))
+    assert only.suffix == ".png" and sorted(p.name for p in only.parent.iterdir()) == [
+        "utility.png"
+    ]
     assert (png.name, svg.name) == ("utility.png", "utility.svg")
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n") and png.stat().st_size > 1000
     text = svg.read_text()

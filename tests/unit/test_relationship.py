@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bargainlab.analysis.effects import paired_effects
+from bargainlab.analysis.derive import replicates_from_rounds
+from bargainlab.analysis.effects import effect_rows
+from bargainlab.analysis.inference import interval_and_p, paired_bootstrap, row_generator
 from bargainlab.beliefs.grid import Belief
 from bargainlab.beliefs.priors import grid_points, prior_mass
 from bargainlab.config.schema import Uniform
@@ -30,11 +32,19 @@ def run(spec, n=None, seed=11):
 
 
 def effect(rounds, treatment, control, party="supplier"):
-    rounds = rounds.assign(cell=0)
-    eff = paired_effects(
-        rounds, party, treatment, control, axes=[], first_round=2, n_resamples=999, seed=1
+    """The paired later-round effect (rounds 2..R) with its unadjusted 95% interval."""
+    other = next(p for p in rounds["party"].unique() if p != party)
+    table = replicates_from_rounds(rounds.assign(cell=0), party, other)
+    (row,) = [r for r in effect_rows(table, [(treatment, control)]) if r.key["window"] == "later"]
+    tests = paired_bootstrap(
+        row.diffs[:, None], row.members[:, None], resamples=999, rng=row_generator(1), keep=60
     )
-    return eff.iloc[0]
+    result = interval_and_p(tests, 1, 0.05)
+    return {
+        "mean_diff": tests.mean[0],
+        "sd_diff": tests.sd[0],
+        **{k: result[k][0] for k in ("ci_low", "ci_high", "p_value")},
+    }
 
 
 # ---- the data contract -----------------------------------------------------------------
@@ -140,7 +150,7 @@ def test_null_cell_face_saving_has_no_later_round_effect(name):
     (a CI alone could hide a leak as large as the real effect)."""
     rounds = run(study(**NULLS[name]), n=96)
     row = effect(rounds, "face_saver", "capitulator")
-    assert row["ci_low"] <= 0.0 <= row["ci_high"], row.to_dict()
+    assert row["ci_low"] <= 0.0 <= row["ci_high"], row
     later = rounds[(rounds["round"] >= 2) & (rounds.party == "supplier")]
     a = later[later.arm == "face_saver"].set_index(["replicate", "round"])["utility"].sort_index()
     b = later[later.arm == "capitulator"].set_index(["replicate", "round"])["utility"].sort_index()
@@ -157,7 +167,7 @@ def test_positive_control_the_same_setting_outside_the_nulls_has_an_effect():
     a = later[later.arm == "face_saver"].set_index(["replicate", "round"])["utility"].sort_index()
     b = later[later.arm == "capitulator"].set_index(["replicate", "round"])["utility"].sort_index()
     assert (a.to_numpy() != b.to_numpy()).mean() > 0.05
-    assert row["sd_diff"] > 0 and not (row["ci_low"] <= 0.0 <= row["ci_high"]), row.to_dict()
+    assert row["sd_diff"] > 0 and not (row["ci_low"] <= 0.0 <= row["ci_high"]), row
 
 
 def test_null_cell_worthless_condition_against_a_correct_bayesian():

@@ -1,5 +1,6 @@
-"""Tests for bargainlab.analysis.summary and bargainlab.reporting.report on synthetic rounds tables with known
-effects, plus one small real simulation."""
+"""Tests for bargainlab.analysis.summary and bargainlab.reporting.report on synthetic rounds
+tables with known effects (the small tables are derived from them), plus one small real
+simulation."""
 
 from __future__ import annotations
 
@@ -8,26 +9,26 @@ import matplotlib
 matplotlib.use("Agg")
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from bargainlab.analysis import summary as S
+from bargainlab.analysis.derive import replicates_from_rounds, trajectories_from_rounds
+from bargainlab.analysis.nulls import null_matches
 from bargainlab.analysis.tournament import TournamentSpec
-from bargainlab.config.schema import StudySpec
 from bargainlab.experiments.translate import simulate
 from bargainlab.relationships.table import COLUMNS
 from bargainlab.reporting import figures as F
 from bargainlab.reporting import report as R
-from bargainlab.reporting.report import describe_cell, fmt
+from bargainlab.reporting.text import describe_cell, fmt_interval
 from studies import keys_for, study
 
 AXES = ["rounds.rho", "strategies.dealer.params.kind"]
 CELLS = [(0.0, "bayesian"), (0.0, "naive"), (0.8, "bayesian"), (0.8, "naive")]
-FAST = {"n_resamples": 999}
 ARMS = ("face_saver", "capitulator")
+FAST = {"resamples": 999, "tail": 5}
 
 
 def make_rounds(
@@ -115,17 +116,32 @@ def make_rounds(
     return frame
 
 
-def make_study(**overrides) -> StudySpec:
+def make_study(**overrides) -> object:
     base = {
         "sweep": {"rounds.rho": [0.0, 0.8], "strategies.dealer.params.kind": ["bayesian", "naive"]},
         "arms__comparisons": [["face_saver", "capitulator"]],
+        "analysis": FAST,
     }
     base.update(overrides)
     return study(**base)
 
 
-def effect_rows(summary: pd.DataFrame) -> pd.DataFrame:
-    return summary[(summary["section"] == "effect") & (summary["channels"] == "all")].reset_index(
+def reps(rounds: pd.DataFrame, axes=AXES) -> pd.DataFrame:
+    return replicates_from_rounds(rounds, "supplier", "dealer", axes)
+
+
+def summarize(rounds: pd.DataFrame, spec, axes=AXES, **kwargs) -> pd.DataFrame:
+    return S.summarize(reps(rounds, axes), spec, axes, rounds_sample=rounds, **kwargs)
+
+
+def headline(summary: pd.DataFrame) -> pd.DataFrame:
+    return summary[(summary["section"] == "effect") & (summary["window"] == "later")].reset_index(
+        drop=True
+    )
+
+
+def window(summary: pd.DataFrame, name: str) -> pd.DataFrame:
+    return summary[(summary["section"] == "effect") & (summary["window"] == name)].reset_index(
         drop=True
     )
 
@@ -133,68 +149,69 @@ def effect_rows(summary: pd.DataFrame) -> pd.DataFrame:
 # --------------------------------------------------------------------------- the summary
 
 
-def test_columns_one_row_per_cell_and_identical_bytes():
+def test_columns_sections_and_identical_bytes():
     rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02})
     spec = make_study()
-    a = S.summarize(rounds, spec, AXES, **FAST)
-    b = S.summarize(rounds.sample(frac=1.0, random_state=3), spec, AXES, **FAST)
-    assert list(a.columns) == [
-        "section",
-        "cell",
-        *AXES,
-        *S.EFFECT_COLUMNS[2:],
-        *S.CALIBRATION_COLUMNS,
-    ]
-    assert a.to_csv(index=False) == b.to_csv(index=False)  # same input (any row order), same bytes
-    calibration = a[a["section"] == "calibration"]
-    assert len(calibration) > 0 and calibration["status"].notna().all()
-    a = a[a["section"] == "effect"]
-    assert len(a) == 4 and a["cell"].tolist() == [0, 1, 2, 3]
-    assert a["comparison"].unique().tolist() == ["face_saver vs capitulator"]
-    assert a["party"].unique().tolist() == ["supplier"]
-    assert a[["rounds.rho", "strategies.dealer.params.kind"]].values.tolist() == [
-        list(c) for c in CELLS
-    ]
-
-
-def test_known_effects_get_the_right_verdicts():
-    rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02}, n_replicates=40)
-    table = effect_rows(S.summarize(rounds, make_study(), AXES, **FAST))
-    assert table["verdict"].tolist() == ["helps", "no effect", "hurts", "helps"]
-    # replicate 0 of the control ends in round 2 (utility 0 in rounds 3-4) in every cell
-    assert table.loc[1, "mean_diff"] > 0
-    assert np.allclose(
-        table["payoff_treatment"] - table["payoff_control"], table["mean_diff"], atol=1e-12
-    )
+    a = summarize(rounds, spec)
+    b = summarize(rounds.sample(frac=1.0, random_state=3), spec)
+    assert list(a.columns) == S.columns_for(AXES, tournament=False, calibration=True)
+    assert a.to_csv(index=False) == b.to_csv(index=False)  # any row order, same bytes
+    assert list(dict.fromkeys(a["section"])) == ["effect", "survival", "calibration"]
+    effect = a[a["section"] == "effect"]
+    # the headline window first, then the others; 4 cells x 4 windows
     assert (
-        table.loc[0, "ci_low"] > 0.03
-        and table.loc[2, "mean_diff"] < -0.03 < 0 < table.loc[0, "mean_diff"]
+        effect["window"].tolist()
+        == ["later"] * 4 + ["round1"] * 4 + ["whole"] * 4 + ["survivors"] * 4
     )
-    assert (table["p_holm"] >= table["p_value"]).all()
-    assert table["payoff_rounds"].unique().tolist() == ["2-4"]
+    assert (effect["m"] == 16).all() and (effect["family"] == "effect").all()
+    assert np.allclose(effect["ci_level"], 1 - 0.05 / 16)
+    assert (a.loc[a["section"] == "survival", "m"] == 4).all()
+    assert effect["comparison"].unique().tolist() == ["face_saver vs capitulator"]
+    assert effect["party"].unique().tolist() == ["supplier"]
+    assert headline(a)[AXES].values.tolist() == [list(c) for c in CELLS]
+    calibration = a[a["section"] == "calibration"]
+    assert calibration["sample"].iloc[0].startswith("cell(s) 0, 1, 2, 3; 30 replicates")
 
 
-def test_effect_confined_to_round_one_does_not_count_as_a_later_round_effect():
+def test_known_effects_get_the_right_verdicts_and_coherent_p_values():
+    rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02}, n_replicates=40)
+    rounds = rounds[rounds["replicate"] != 0]  # the replicate whose control ends early
+    summary = summarize(rounds, make_study())
+    table = headline(summary)
+    assert table["verdict"].tolist() == ["helps", "negligible", "hurts", "helps"]
+    assert table.loc[0, "ci_low"] > 0.04 and table.loc[2, "ci_high"] < -0.04
+    assert np.allclose(table["payoff_treatment"] - table["payoff_control"], table["mean_diff"])
+    tested = summary[summary["section"].isin(["effect", "survival"])]
+    excludes = (tested["ci_low"] > 0) | (tested["ci_high"] < 0)
+    assert (excludes == (tested["p_adjusted"] < 0.05)).all()
+    assert np.allclose(tested["p_adjusted"], np.minimum(1, tested["m"] * tested["p_value"]))
+    assert (tested["sesoi"] == 0.01).all()
+
+
+def test_an_effect_confined_to_round_one_is_seen_in_round_one_only():
     rounds = make_rounds({0: 0.2, 2: 0.2}, first_round_only=True, n_replicates=20)
-    rounds = rounds[rounds["replicate"] != 0]  # drop the replicate whose control ends early
-    table = effect_rows(S.summarize(rounds, make_study(), AXES, **FAST))
-    assert table["verdict"].tolist() == ["no effect", "no effect"]
-    assert np.allclose(table["mean_diff"], 0.0, atol=5e-3)
+    rounds = rounds[rounds["replicate"] != 0]
+    summary = summarize(rounds, make_study())
+    assert headline(summary)["verdict"].tolist() == ["negligible", "negligible"]
+    assert window(summary, "round1")["verdict"].tolist() == ["helps", "helps"]
+    whole = window(summary, "whole")
+    assert np.allclose(whole["mean_diff"], 0.2 / 4, atol=2e-3)
 
 
-def test_one_round_study_uses_round_one_and_says_so(tmp_path):
+def test_one_round_study_has_the_round_one_window_only(tmp_path):
     rounds = make_rounds({0: 0.05}, n_rounds=1, n_replicates=20)
     spec = make_study(rounds__count=1)
-    summary = S.summarize(rounds, spec, AXES, **FAST)
-    row = effect_rows(summary).iloc[0]
-    assert row["payoff_rounds"] == "1" and row["verdict"] == "helps"
-    text = R.report(tmp_path, rounds, summary, spec, AXES)
-    assert "one round, so the payoff is the round-1 utility" in text
+    summary = summarize(rounds, spec)
+    effect = summary[summary["section"] == "effect"]
+    assert effect["window"].tolist() == ["round1"] and effect["verdict"].item() == "helps"
+    assert "survival" not in set(summary["section"])
+    text = R.report(tmp_path, summary, spec, AXES)
+    assert "On the supplier's payoff in round 1" in text
 
 
 def test_per_arm_descriptors():
     rounds = make_rounds({0: 0.05}, n_replicates=10)
-    row = effect_rows(S.summarize(rounds, make_study(), AXES, **FAST)).iloc[0]
+    row = headline(summarize(rounds, make_study())).iloc[0]
     # rounds 2..4 of 10 replicates; control replicate 0 disagrees in round 2 and is gone after
     assert row["agreement_treatment"] == pytest.approx(1.0)
     assert row["agreement_control"] == pytest.approx(27 / 30)
@@ -221,7 +238,8 @@ def test_null_cells_match_on_every_where_path_and_the_comparison():
         {"where": {"rounds.rho": 0.0}, "channel": "information", "reason": "channel only"},
     ]
     rounds = make_rounds({0: 0.0, 1: 0.0, 2: 0.0, 3: 0.0}, n_replicates=8)
-    table = effect_rows(S.summarize(rounds, make_study(null_cells=nulls), AXES, **FAST))
+    summary = summarize(rounds, make_study(null_cells=nulls))
+    table = headline(summary)
     assert table["null_cell"].tolist() == [True, True, True, True]
     assert table["null_reason"].tolist() == [
         "rho = 0 forgets; unswept path",
@@ -229,56 +247,85 @@ def test_null_cells_match_on_every_where_path_and_the_comparison():
         "unswept path",
         "both",
     ]
-    single = make_study(null_cells=[{"where": {"rounds.rho": 0.8}, "reason": "x"}])
-    table = effect_rows(S.summarize(rounds, single, AXES, **FAST))
-    assert table["null_cell"].tolist() == [False, False, True, True]
-    assert table["null_reason"].tolist() == ["", "", "x", "x"]
+    # only the headline window carries the null
+    assert not summary.loc[summary["window"] != "later", "null_cell"].any()
 
 
 def test_null_values_stored_as_json_text_still_match():
     spec = make_study(
         null_cells=[{"where": {"condition.cost": 0.0, "rounds.rho": 0}, "reason": "r"}]
     )
-    assert S.null_matches(spec, {"condition.cost": "0.0", "rounds.rho": 0.0}, ARMS) == ["r"]
+    found = null_matches(spec, {"condition.cost": "0.0", "rounds.rho": 0.0}, ARMS)
+    assert [n.reason for n in found] == ["r"]
     assert (
-        S.null_matches(
-            spec, {"condition.cost": '{"low": 0.0, "high": 0.1}', "rounds.rho": 0.0}, ARMS
-        )
+        null_matches(spec, {"condition.cost": '{"low": 0.0, "high": 0.1}', "rounds.rho": 0.0}, ARMS)
         == []
     )
-    assert S.null_matches(spec, {"condition.cost": "0.0", "rounds.rho": 0.5}, ARMS) == []
+    assert null_matches(spec, {"condition.cost": "0.0", "rounds.rho": 0.5}, ARMS) == []
     with pytest.raises(ValueError, match="neither a sweep axis nor a field of the study"):
-        S.null_matches(make_study(null_cells=[{"where": {"no.such": 1}, "reason": "r"}]), {}, ARMS)
+        null_matches(make_study(null_cells=[{"where": {"no.such": 1}, "reason": "r"}]), {}, ARMS)
+
+
+def test_null_checks_exact_zero_negligible_fail_undetermined():
+    rounds = make_rounds({0: 0.0, 1: 0.05, 2: 0.0, 3: 0.0}, n_replicates=30)
+    rounds = rounds[rounds["replicate"] != 0]
+    # cell 2: exactly equal arms (a wiring check); cell 3: small noise only (negligible)
+    exact = (rounds["cell"] == 2) & (rounds["arm"] == "face_saver")
+    twin = rounds[(rounds["cell"] == 2) & (rounds["arm"] == "capitulator")]
+    rounds.loc[exact, "utility"] = twin["utility"].to_numpy()
+    nulls = [
+        {"where": {"strategies.dealer.params.kind": "naive"}, "reason": "no learning"},
+        {
+            "where": {"rounds.rho": 0.8, "strategies.dealer.params.kind": "bayesian"},
+            "reason": "same",
+            "exact": True,
+        },
+        {
+            "where": {"rounds.rho": 0.0, "strategies.dealer.params.kind": "bayesian"},
+            "reason": "declared exact",
+            "exact": True,
+        },
+    ]
+    summary = summarize(rounds, make_study(null_cells=nulls))
+    checks = headline(summary).set_index("cell")["null_check"].to_dict()
+    assert checks == {0: "fail", 1: "fail", 2: "exact zero", 3: "negligible"}
+    # cell 0 is declared exact but its differences are only nearly 0; cell 1 helps
+    assert headline(summary).loc[0, "verdict"] == "negligible"
 
 
 def test_channel_rows_decompose_and_carry_channel_nulls():
     variants = {"all": 1.0, "no_information": 0.4, "no_surplus": 1.0, "none": 0.0}
     rounds = make_rounds({0: 0.05, 2: 0.05}, channels=variants, n_replicates=30)
+    rounds = rounds[rounds["replicate"] != 0]
     spec = make_study(
         channels__decompose=True,
         null_cells=[
             {"where": {"rounds.rho": 0.8}, "channel": "surplus", "reason": "no surplus here"}
         ],
     )
-    summary = S.summarize(rounds, spec, AXES, **FAST)
+    summary = summarize(rounds, spec)
     channel = summary[summary["section"] == "channel"]
-    assert channel["component"].tolist() == ["information", "surplus", "all_off", "interaction"] * 2
+    assert (
+        channel["component"].tolist()
+        == ["total", "information", "surplus", "all_off", "interaction"] * 2
+    )
+    assert (channel["family"] == "descriptive").all() and (channel["ci_level"] == 0.95).all()
     info = channel[channel["component"] == "information"]
     assert np.allclose(info["mean_diff"], 0.6 * 0.05, atol=5e-3)
     assert (info["verdict"] == "helps").all()
     flagged = channel[channel["null_cell"]]
     assert flagged[["cell", "component"]].values.tolist() == [[2, "surplus"]]
-    assert not summary.loc[summary["section"] == "effect", "null_cell"].any()  # a channel null only
-    effect = summary[summary["section"] == "effect"]
-    assert effect["channels"].tolist() == ["all", "no_information", "no_surplus", "none"] * 2
+    assert flagged["null_check"].tolist() == ["negligible"]  # noisy variants: not exactly 0
+    assert not summary.loc[summary["section"] == "effect", "null_cell"].any()
+    assert set(summary.loc[summary["section"] == "effect", "channels"]) == {"all"}
 
 
 def test_summary_without_sweep():
     rounds = make_rounds({0: 0.05}, axes=False, n_replicates=12)
-    spec = study(arms__comparisons=[["face_saver", "capitulator"]])
-    summary = S.summarize(rounds, spec, [], **FAST)
-    assert list(summary.columns) == [*S.EFFECT_COLUMNS, *S.CALIBRATION_COLUMNS]
-    assert (summary["section"] == "effect").sum() == 1
+    spec = study(arms__comparisons=[["face_saver", "capitulator"]], analysis=FAST)
+    summary = summarize(rounds, spec, [])
+    assert list(summary.columns) == S.columns_for([], tournament=False, calibration=True)
+    assert (summary["section"] == "effect").sum() == 4
 
 
 # --------------------------------------------------------------------------- the report
@@ -288,102 +335,137 @@ def _numbers(text: str) -> list[float]:
     return [float(x.replace("−", "-")) for x in re.findall(r"[+−-]?\d+\.\d+(?:e[+−-]\d+)?", text)]
 
 
-def test_report_contains_the_summary_numbers(tmp_path):
-    rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02})
-    spec = make_study(question="Does it help?")
-    summary = S.summarize(rounds, spec, AXES, **FAST)
-    text = R.report(tmp_path, rounds, summary, spec, AXES)
+def test_report_answers_first_in_the_study_own_words(tmp_path):
+    rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02}, n_replicates=40)
+    rounds = rounds[rounds["replicate"] != 0]
+    spec = make_study(
+        question="Does saving face help the supplier?",
+        analysis={**FAST, "labels": {"rounds.rho": "type persistence"}},
+    )
+    summary = summarize(rounds, spec)
+    text = R.report(tmp_path, summary, spec, AXES)
     lines = text.splitlines()
-    assert lines[0] == f"# {spec.name}" and "Does it help?" in text
-    for row in effect_rows(summary).to_dict("records"):
-        prefix = f"| {row['rounds.rho']:g} | {row['strategies.dealer.params.kind']} | face_saver vs capitulator | {row['n']} |"
-        (line,) = [ln for ln in lines if ln.startswith(prefix)]
-        cols = [c.strip() for c in line.strip("|").split("|")]
-        assert _numbers(cols[4]) == pytest.approx([row["payoff_treatment"]], abs=5e-4)
-        assert _numbers(cols[5]) == pytest.approx([row["payoff_control"]], abs=5e-4)
-        assert _numbers(cols[6]) == pytest.approx(
+    assert lines[0] == f"# {spec.name}"
+    first = text.split("## Design", 1)[0]
+    assert "Does saving face help the supplier?" in first
+    assert "![forest](figures/forest.png)" in first
+    answer = first.split("## Answer", 1)[1]
+    assert "2 help the supplier, 1 hurts it, 1 is negligible and none is undetermined" in answer
+    top = headline(summary).iloc[0]
+    assert (
+        "face_saver vs capitulator: helps in 2 (where type persistence is 0 and the dealer's "
+        f"kind is bayesian: {fmt_interval(top)}" in answer
+    )
+    assert f"adjusted for {int(top['m'])} rows" in answer
+    for word in ("essay", "LITERATURE", "DESIGN", "seed/"):
+        assert word not in text
+
+
+def test_report_tables_carry_the_summary_numbers(tmp_path):
+    rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02})
+    spec = make_study()
+    summary = summarize(rounds, spec)
+    text = R.report(tmp_path, summary, spec, AXES)
+    table = text.split("## Effects by outcome window", 1)[1].split("Per arm", 1)[0]
+    for row in headline(summary).to_dict("records"):
+        prefix = f"| {row['rounds.rho']:g} | {row['strategies.dealer.params.kind']} | face_saver vs capitulator |"
+        (line,) = [ln for ln in table.splitlines() if ln.startswith(prefix)]
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        later = cells[4]  # windows: round1, later, whole, survivors
+        assert _numbers(later) == pytest.approx(
             [row["mean_diff"], row["ci_low"], row["ci_high"]], abs=5e-4
         )
-        assert cols[8] == row["verdict"]
-    # design read from the study
+        assert later.endswith(row["verdict"])
     assert f"root seed {spec.seed}" in text and "`rounds.rho` = 0, 0.8" in text
-    assert (
-        "Replicates: 30 per cell" in text
-        and "rho = 1" in text
-        and "`learner` (kind=bayesian)" in text
-    )
-    # figures are linked relative to the report
+    assert "Replicates: 30 per cell" in text and "`learner` (kind=bayesian)" in text
+    assert "headline window `later`" in text
     assert "![heatmap](figures/heatmap.png)" in text and "![trace]" not in text
 
 
 def test_report_from_summary_read_back_from_csv(tmp_path):
     rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02})
     spec = make_study(null_cells=[{"where": {"rounds.rho": 0.0}, "reason": "rho = 0"}])
-    summary = S.summarize(rounds, spec, AXES, **FAST)
+    summary = summarize(rounds, spec)
     summary.to_csv(tmp_path / "summary.csv", index=False)
-    direct = R.report(tmp_path, rounds, summary, spec, AXES)
-    assert R.report(tmp_path, rounds, pd.read_csv(tmp_path / "summary.csv"), spec, AXES) == direct
+    direct = R.report(tmp_path, summary, spec, AXES)
+    assert R.report(tmp_path, pd.read_csv(tmp_path / "summary.csv"), spec, AXES) == direct
 
 
 @pytest.mark.parametrize("sign", [1.0, -1.0])
-def test_honest_conclusion_flips_with_the_sign_of_the_effect(tmp_path, sign):
-    rounds = make_rounds({0: 0.05 * sign, 1: 0.05 * sign, 2: 0.05 * sign, 3: 0.05 * sign}, seed=4)
+def test_the_answer_flips_with_the_sign_of_the_effect(tmp_path, sign):
+    rounds = make_rounds({c: 0.05 * sign for c in range(4)}, seed=4)
     rounds = rounds[rounds["replicate"] != 0]
     spec = make_study()
-    summary = S.summarize(rounds, spec, AXES, **FAST)
-    text = R.report(tmp_path, rounds, summary, spec, AXES)
-    conclusion = text.split("## Honest conclusion", 1)[1]
-    row = effect_rows(summary).iloc[2]
-    where = describe_cell({"rounds.rho": 0.8, "strategies.dealer.params.kind": "bayesian"})
-    verb = "helps" if sign > 0 else "hurts"
-    sentence = (
-        f"Playing face_saver instead of capitulator {verb} the supplier {where} "
-        f"({fmt(row['mean_diff'], signed=True)} [{fmt(row['ci_low'], signed=True)}, {fmt(row['ci_high'], signed=True)}])."
-    )
-    assert sentence in conclusion
+    summary = summarize(rounds, spec)
+    answer = R.report(tmp_path, summary, spec, AXES).split("## Answer", 1)[1].split("##", 1)[0]
+    where = describe_cell({"rounds.rho": 0.0, "strategies.dealer.params.kind": "bayesian"}, spec)
+    row = headline(summary).iloc[0]
     if sign > 0:
-        assert "helps the supplier in 4 cells" in conclusion
-        assert "Where the essay's advice fails" not in conclusion
-        assert "helps in every cell tested" in conclusion
+        assert "4 help the supplier, none hurt it" in answer
+        assert f"helps in 4 ({where}: {fmt_interval(row)}" in answer
     else:
-        assert "hurts in 4 cells" in conclusion
-        assert "**Where the essay's advice fails:**" in conclusion
-        assert "**The essay's advice is not supported:**" in conclusion
+        assert "none help the supplier, 4 hurt it" in answer
+        assert f"hurts in 4 ({where}: {fmt_interval(row)}" in answer
 
 
-def test_report_null_cell_pass_and_fail(tmp_path):
+def test_report_null_cells_power_and_profile(tmp_path):
     rounds = make_rounds({0: 0.0, 1: 0.05, 2: 0.0, 3: 0.0}, n_replicates=30)
     rounds = rounds[rounds["replicate"] != 0]
     spec = make_study(
         null_cells=[{"where": {"strategies.dealer.params.kind": "naive"}, "reason": "no learning"}]
     )
-    summary = S.summarize(rounds, spec, AXES, **FAST)
-    text = R.report(tmp_path, rounds, summary, spec, AXES)
-    null_part = text.split("## Pre-registered null cells", 1)[1].split("##", 1)[0]
+    summary = summarize(rounds, spec)
+    text = R.report(tmp_path, summary, spec, AXES)
+    null_part = text.split("## Pre-registered null cells", 1)[1].split("\n## ", 1)[0]
     assert "| 0 | naive | face_saver vs capitulator | total |" in null_part
-    assert "FAIL" in null_part and "| pass |" in null_part
-    assert "1 of 2 pre-registered null row(s) fail" in text
-
-
-def test_report_ci_profile_note(tmp_path):
-    rounds = make_rounds({0: 0.05}, n_replicates=10)
-    summary = S.summarize(rounds, make_study(), AXES, **FAST)
-    spec = make_study(replicates=1000)
-    text = R.report(tmp_path, rounds, summary, spec, AXES)
-    assert "this report was generated at 10 replicates; the full study uses 1000" in text
-    same = make_study(replicates=10, reproduce={"replicates": 10})
-    assert "`reproduce.replicates` profile" in R.report(tmp_path, rounds, summary, same, AXES)
-    full = make_study(replicates=10)
-    assert "CI profile" not in R.report(tmp_path, rounds, summary, full, AXES)
-    assert "full study uses 400" in R.report(
-        tmp_path, rounds, summary, full, AXES, full_replicates=400
+    assert "FAIL" in null_part and "pass: negligible (evidence)" in null_part
+    assert "2 null row(s): 1 fail, 1 negligible." in null_part
+    assert "## Power" in text
+    noisy = summary.copy()
+    noisy.loc[noisy.index[0], ["verdict", "ci_low", "ci_high"]] = ["undetermined", -0.05, 0.05]
+    assert "1 headline row(s) stay undetermined at 29 replicates" in R.report(
+        tmp_path, noisy, spec, AXES
     )
+    big = make_study(replicates=1000)
+    assert "generated at 29 replicates; the full study uses 1000" in R.report(
+        tmp_path, summary, big, AXES
+    )
+    same = make_study(replicates=29, reproduce={"replicates": 29})
+    assert "`reproduce.replicates` profile" in R.report(tmp_path, summary, same, AXES)
+
+
+def test_mediation_rows_reach_the_summary_and_the_report(tmp_path):
+    rounds = make_rounds({0: 0.05, 2: 0.05}, n_replicates=20)
+    rounds = rounds[rounds["replicate"] != 0]
+    table = reps(rounds)
+    control = table[(table["arm"] == "capitulator") & (table["channels"] == "all")]
+    mediation = pd.concat(
+        [
+            control[["cell", *AXES, "replicate"]].assign(
+                treatment="face_saver",
+                control="capitulator",
+                piece=piece,
+                payoff_later=control["payoff_later"].to_numpy() + share * 0.05,
+            )
+            for piece, share in (("posterior", 0.6), ("reference_point", 0.4))
+        ],
+        ignore_index=True,
+    )
+    spec = make_study()
+    summary = S.summarize(table, spec, AXES, mediation=mediation)
+    med = summary[summary["section"] == "mediation"]
+    assert med["component"].tolist() == ["total", "posterior", "reference_point", "interaction"] * 2
+    posterior = med[med["component"] == "posterior"]
+    assert np.allclose(posterior["mean_diff"], 0.03)
+    text = R.report(tmp_path, summary, spec, AXES)
+    assert "## How the later-round effect is carried: state transplants" in text
+    assert "no mediation table" not in text
 
 
 # --------------------------------------------------------------------------- figures
 
 
-def make_traces(rounds: pd.DataFrame) -> pd.DataFrame:
+def make_traces() -> pd.DataFrame:
     rows = []
     for arm in ARMS:
         for rep in range(3):
@@ -408,29 +490,36 @@ def make_traces(rounds: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.mark.slow
-def test_figures_written_key_figure_first(tmp_path, monkeypatch):
-    monkeypatch.setattr(S, "N_RESAMPLES", 999)
+def test_figures_written_key_figure_first(tmp_path):
     variants = {"all": 1.0, "no_information": 0.5, "none": 0.0}
     rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02}, channels=variants, n_replicates=10)
     spec = make_study(
         channels__decompose=True, null_cells=[{"where": {"rounds.rho": 0.0}, "reason": "r"}]
     )
-    paths = F.figures(tmp_path, rounds, spec, AXES, make_traces(rounds))
+    summary = summarize(rounds, spec)
+    paths = F.figures(
+        tmp_path, summary, trajectories_from_rounds(rounds, AXES), spec, AXES, traces=make_traces()
+    )
     stems = [p.stem for p in paths]
-    assert stems == ["heatmap", "trajectories", "terms", "beliefs", "channels", "trace"]
+    assert stems == ["forest", "heatmap", "trajectories", "terms", "beliefs", "channels", "trace"]
+    assert stems == F.figure_plan(summary, spec, AXES, traces=True)
     for p in paths:
         assert p.parent == tmp_path / "figures" and p.suffix == ".png" and p.stat().st_size > 0
-        assert p.with_suffix(".svg").is_file()
-    assert stems == F.figure_plan(rounds, spec, AXES, traces=True)
+    assert (tmp_path / "figures" / "forest.svg").is_file()
+    assert not (tmp_path / "figures" / "trajectories.svg").exists()
 
 
 @pytest.mark.slow
-def test_single_axis_study_leads_with_trajectories(tmp_path):
-    rounds = make_rounds({0: 0.05, 2: 0.0}, n_replicates=8)
-    rounds = rounds.drop(columns="strategies.dealer.params.kind")
-    spec = study(sweep={"rounds.rho": [0.0, 0.8]})
-    paths = F.figures(tmp_path, rounds, spec, ["rounds.rho"])
-    assert [p.stem for p in paths] == ["trajectories", "terms", "beliefs"]
+def test_single_axis_study_has_no_heatmap(tmp_path):
+    rounds = make_rounds({0: 0.05, 2: 0.0}, n_replicates=8).drop(
+        columns="strategies.dealer.params.kind"
+    )
+    spec = study(sweep={"rounds.rho": [0.0, 0.8]}, analysis=FAST)
+    summary = summarize(rounds, spec, ["rounds.rho"])
+    paths = F.figures(
+        tmp_path, summary, trajectories_from_rounds(rounds, ["rounds.rho"]), spec, ["rounds.rho"]
+    )
+    assert [p.stem for p in paths] == ["forest", "trajectories", "terms", "beliefs"]
 
 
 # --------------------------------------------------------------------------- tournament
@@ -447,12 +536,11 @@ TOURNAMENT = TournamentSpec(
 def test_tournament_rows_in_summary_and_report(tmp_path):
     rounds = make_rounds({0: 0.05, 1: 0.05, 2: 0.05, 3: 0.05}, n_replicates=20)
     spec = make_study()
-    summary = S.summarize(rounds, spec, AXES, tournament=TOURNAMENT, **FAST)
-    tail = list(summary.columns)[-len(S.TOURNAMENT_COLUMNS) - len(S.CALIBRATION_COLUMNS) :]
-    assert tail == [*S.TOURNAMENT_COLUMNS, *S.CALIBRATION_COLUMNS]
-    sections = summary["section"].unique().tolist()
-    assert sections == [
+    summary = summarize(rounds, spec, tournament=TOURNAMENT)
+    assert list(summary.columns) == S.columns_for(AXES, tournament=True, calibration=True)
+    assert list(dict.fromkeys(summary["section"])) == [
         "effect",
+        "survival",
         "tournament_payoff",
         "tournament_mix",
         "tournament_fixation",
@@ -463,27 +551,11 @@ def test_tournament_rows_in_summary_and_report(tmp_path):
     assert len(payoff) == 16 and (payoff["ci_low"] <= payoff["value"]).all()
     mix = summary[(summary["section"] == "tournament_mix") & (summary["strategy"] == "face_saver")]
     assert mix["spreads"].astype(bool).all()  # it earns more against every opponent type
-    text = R.report(tmp_path, rounds, summary, spec, AXES)
+    text = R.report(tmp_path, summary, spec, AXES)
     assert "## Evolutionary tournament" in text and "In the tournament, face_saver spreads" in text
     assert "It does not spread" not in text
-    again = S.summarize(rounds, spec, AXES, tournament=TOURNAMENT, **FAST)
+    again = summarize(rounds, spec, tournament=TOURNAMENT)
     assert again.to_csv(index=False) == summary.to_csv(index=False)
-
-
-@pytest.mark.slow
-def test_tournament_read_from_a_study_field(tmp_path):
-    class WithTournament(StudySpec):
-        tournament: TournamentSpec | None = None
-
-    spec = WithTournament.model_validate(
-        {**make_study().model_dump(), "tournament": TOURNAMENT.model_dump()}
-    )
-    assert S.study_tournament(spec) == TOURNAMENT
-    assert S.study_tournament(make_study()) is None
-    rounds = make_rounds({0: 0.05, 1: 0.05, 2: 0.05, 3: 0.05}, n_replicates=8)
-    assert "tournament_mix" in set(S.summarize(rounds, spec, AXES, **FAST)["section"])
-    paths = F.figures(tmp_path, rounds, spec, AXES)
-    assert {"tournament", "tournament_payoffs"} <= {p.stem for p in paths}
 
 
 # --------------------------------------------------------------------------- a real run
@@ -497,53 +569,24 @@ def test_real_simulation_end_to_end(tmp_path):
             "face_saver": {"name": "face_saver"},
             "capitulator": {"name": "capitulator"},
         },
+        analysis=FAST,
     )
     n = 12
     rounds, traces = simulate(spec, keys_for(n), np.arange(n), traces=True)
     rounds.insert(0, "cell", 0)
-    summary = S.summarize(rounds, spec, [], **FAST)
-    summary = summary[summary["section"] != "calibration"]
-    stats = [
-        "n",
-        "payoff_treatment",
-        "payoff_control",
-        "mean_diff",
-        "ci_low",
-        "ci_high",
-        "p_value",
-        "p_holm",
-        "effect_size",
-    ]
-    assert np.isfinite(summary[stats].to_numpy(dtype=float)).all()
-    assert set(summary["verdict"]) <= {"helps", "no effect", "hurts"}
-    assert (summary["ci_low"] <= summary["mean_diff"]).all() and (
-        summary["mean_diff"] <= summary["ci_high"]
+    summary = summarize(rounds, spec, [])
+    tested = summary[summary["section"].isin(["effect", "survival"])]
+    assert set(tested["verdict"]) <= {"helps", "hurts", "negligible", "undetermined"}
+    assert (tested["ci_low"] <= tested["mean_diff"]).all() and (
+        tested["mean_diff"] <= tested["ci_high"]
     ).all()
     traces.insert(0, "cell", 0)
-    paths = F.figures(tmp_path, rounds, spec, [], traces)
-    assert paths[0].stem == "trajectories" and "trace" in [p.stem for p in paths]
-    text = R.report(tmp_path, rounds, summary, spec, [])
+    paths = F.figures(
+        tmp_path, summary, trajectories_from_rounds(rounds, []), spec, [], traces=traces
+    )
+    assert paths[0].stem == "forest" and "trace" in [p.stem for p in paths]
+    text = R.report(tmp_path, summary, spec, [])
     assert "![trace](figures/trace.png)" in text and "No sweep: one cell." in text
-    assert Path(tmp_path / "figures" / "trace.svg").is_file()
-
-
-@pytest.mark.slow
-def test_figures_reuse_a_given_summary(tmp_path, monkeypatch):
-    rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02}, n_replicates=8)
-    spec = make_study()
-    summary = S.summarize(rounds, spec, AXES, **FAST)
-    summary.to_csv(tmp_path / "summary.csv", index=False)
-
-    def boom(*args, **kwargs):
-        raise AssertionError("effects recomputed")
-
-    import bargainlab.reporting.figures as F
-
-    monkeypatch.setattr(F, "effects_table", boom)
-    paths = F.figures(tmp_path, rounds, spec, AXES, summary=pd.read_csv(tmp_path / "summary.csv"))
-    assert paths[0].stem == "heatmap"
-    with pytest.raises(AssertionError, match="effects recomputed"):
-        F.figures(tmp_path, rounds, spec, AXES)
 
 
 def test_union_of_grids_cells_are_described_by_their_own_grid(tmp_path):
@@ -561,22 +604,10 @@ def test_union_of_grids_cells_are_described_by_their_own_grid(tmp_path):
         ],
         null_cells=[{"where": {"game.horizon": 1}, "reason": "one offer"}],
     )
-    summary = S.summarize(rounds, spec, axes, **FAST)
-    assert effect_rows(summary)["null_cell"].tolist() == [False] * 4 + [True]
-    text = R.report(tmp_path, rounds, summary, spec, axes)
-    assert "helps the supplier where horizon is 1 (" in text
-    assert "helps the supplier where rho is 0 and the dealer's kind is bayesian (" in text
-    assert "| horizon = 1 |" in text and "| horizon = 20 |" not in text
-    assert "| rho = 1 |" not in text
+    summary = summarize(rounds, spec, axes)
+    assert headline(summary)["null_cell"].tolist() == [False] * 4 + [True]
+    text = R.report(tmp_path, summary, spec, axes)
+    answer = text.split("## Answer", 1)[1].split("##", 1)[0]
+    assert "where horizon is 1:" in answer
+    assert "where rho is 0 and the dealer's kind is bayesian:" in answer
     assert "Sweep grid 2 of 2 (other axes at the study's values): `game.horizon` = 1." in text
-
-
-def test_verdicts_need_the_interval_and_the_holm_adjusted_test():
-    table = pd.DataFrame(
-        {
-            "ci_low": [0.01, 0.01, -0.05, -0.02],
-            "ci_high": [0.05, 0.05, -0.01, 0.03],
-            "p_holm": [0.001, 0.2, 0.01, 0.001],
-        }
-    )
-    assert S.adjusted_verdicts(table).tolist() == ["helps", "no effect", "hurts", "no effect"]

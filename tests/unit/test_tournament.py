@@ -190,7 +190,7 @@ def test_starting_mixes():
     assert single == []
 
 
-# --------------------------------------------------------------------------- from a rounds table
+# --------------------------------------------------------------------------- from a replicates table
 
 
 def tournament_rounds(
@@ -199,9 +199,9 @@ def tournament_rounds(
     rounds: int = 2,
     rho: tuple[float, ...] = (0.5,),
 ) -> pd.DataFrame:
-    """Rounds table whose supplier total utility in cell (arm, kind) is the given value
-    (split evenly over rounds, +-0.02 per replicate noise shared by the arms); the dealer
-    gets 1 - supplier utility per round."""
+    """The columns of a replicates table the tournament reads: the supplier's total utility in
+    cell (arm, kind) is the given value (+-0.02 per replicate noise shared by the arms), the
+    dealer gets ``rounds`` minus it; the switched-off variant must be ignored."""
     rng = np.random.default_rng(3)
     kinds = list(dict.fromkeys(k for _, k in focal_totals))
     arms = list(dict.fromkeys(a for a, _ in focal_totals))
@@ -212,22 +212,19 @@ def tournament_rounds(
             for channels in ("all", "no_information"):
                 for arm in arms:
                     for rep in range(n):
-                        for rnd in range(1, rounds + 1):
-                            u = focal_totals[(arm, kind)] / rounds + noise[rep] / rounds
-                            for party, value in (("supplier", u), ("dealer", 1 - u)):
-                                rows.append(
-                                    {
-                                        "cell": cell,
-                                        "rounds.rho": r_value,
-                                        AXIS: kind,
-                                        "channels": channels,
-                                        "arm": arm,
-                                        "replicate": rep,
-                                        "round": rnd,
-                                        "party": party,
-                                        "utility": value if channels == "all" else 0.0,
-                                    }
-                                )
+                        total = focal_totals[(arm, kind)] + noise[rep]
+                        rows.append(
+                            {
+                                "cell": cell,
+                                "rounds.rho": r_value,
+                                AXIS: kind,
+                                "channels": channels,
+                                "arm": arm,
+                                "replicate": rep,
+                                "total_focal": total if channels == "all" else 0.0,
+                                "total_opponent": rounds - total if channels == "all" else 0.0,
+                            }
+                        )
             cell += 1
     return pd.DataFrame(rows)
 
@@ -243,8 +240,6 @@ def test_payoff_matrices_estimate_the_totals():
     spec = TournamentSpec(opponent_axis=AXIS, resamples=300)
     mats = payoff_matrices(
         rounds,
-        focal="supplier",
-        opponent="dealer",
         arms=["fs", "cap"],
         axes=["rounds.rho", AXIS],
         spec=spec,
@@ -259,8 +254,6 @@ def test_payoff_matrices_estimate_the_totals():
     assert (low <= m.focal).all() and (m.focal <= high).all() and (high - low < 0.02).all()
     again = payoff_matrices(
         rounds,
-        focal="supplier",
-        opponent="dealer",
         arms=["fs", "cap"],
         axes=["rounds.rho", AXIS],
         spec=spec,
@@ -270,8 +263,6 @@ def test_payoff_matrices_estimate_the_totals():
     with pytest.raises(ValueError, match="not a sweep axis"):
         payoff_matrices(
             rounds,
-            focal="supplier",
-            opponent="dealer",
             arms=["fs", "cap"],
             axes=["rounds.rho"],
             spec=spec,
@@ -280,8 +271,6 @@ def test_payoff_matrices_estimate_the_totals():
     with pytest.raises(ValueError, match="must all be present"):
         payoff_matrices(
             rounds,
-            focal="supplier",
-            opponent="dealer",
             arms=["fs", "holdout"],
             axes=["rounds.rho", AXIS],
             spec=spec,
@@ -301,8 +290,6 @@ def test_treatment_spreads_only_against_opponents_it_beats():
     spec = TournamentSpec(opponent_axis=AXIS, generations=300, resamples=200, population_size=30)
     (res,) = tournaments(
         rounds,
-        focal="supplier",
-        opponent="dealer",
         arms=["fs", "cap"],
         axes=["rounds.rho", AXIS],
         spec=spec,
@@ -332,8 +319,6 @@ def test_run_tournament_is_deterministic():
     rounds = tournament_rounds(totals)
     spec = TournamentSpec(opponent_axis=AXIS, generations=50, resamples=100)
     kwargs = dict(
-        focal="supplier",
-        opponent="dealer",
         arms=["fs", "cap"],
         axes=["rounds.rho", AXIS],
         spec=spec,
@@ -358,8 +343,6 @@ def test_contexts_without_every_opponent_type_are_skipped():
     spec = TournamentSpec(opponent_axis=AXIS, resamples=100)
     mats = payoff_matrices(
         rounds,
-        focal="supplier",
-        opponent="dealer",
         arms=["fs", "cap"],
         axes=["rounds.rho", AXIS],
         spec=spec,

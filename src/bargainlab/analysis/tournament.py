@@ -6,10 +6,10 @@ capitulator, holdout), the *opponent* population among the values of one sweep a
 (``TournamentSpec.opponent_axis``, e.g. ``"strategies.dealer.params.kind"`` = bayesian /
 naive / anchored). The arms of the focal population never meet each other, only opponents.
 
-Payoffs are estimated from the rounds table (channels variant ``"all"``): ``A[i, j]`` is the
-focal party's and ``B[i, j]`` the opponent's mean *total* utility over all rounds of a
-relationship between focal arm ``i`` and opponent type ``j`` (the sweep cell with that axis
-value). Every other sweep axis defines a separate *context* (one tournament per combination
+Payoffs are estimated from the ``replicates`` table (channels variant ``"all"``):
+``A[i, j]`` is the focal party's and ``B[i, j]`` the opponent's mean *total* utility over all
+rounds of a relationship (``total_focal``, ``total_opponent``) between focal arm ``i`` and
+opponent type ``j`` (the sweep cell with that axis value). Every other sweep axis defines a separate *context* (one tournament per combination
 of their values). Each entry gets a percentile bootstrap interval (Efron & Tibshirani 1993,
 ch. 13) from resampling the cell's replicates; arms are resampled together, so the common
 random numbers of a replicate stay paired.
@@ -41,9 +41,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import logsumexp
 
 from ..config.schema import TournamentSpec
+from .evolution import Start, fitness, moran_fixation, replicator, starting_mixes
 
 __all__ = [
     "PayoffMatrices",
@@ -60,148 +60,6 @@ __all__ = [
 
 SPREAD_TOLERANCE = 1e-9
 """The treatment *spreads* from a start when its final share exceeds its starting share by more."""
-
-
-# --------------------------------------------------------------------------- dynamics
-
-
-def _check_simplex(shares: np.ndarray, what: str) -> None:
-    if not np.all(np.isfinite(shares)) or shares.min(initial=0.0) < 0:
-        raise ValueError(f"{what} must be finite and non-negative")
-    if not np.allclose(shares.sum(axis=-1), 1.0, atol=1e-9):
-        raise ValueError(f"{what} must sum to 1 over its last axis")
-
-
-def _fitness(payoff: np.ndarray, baseline: float) -> np.ndarray:
-    """``payoff - min(0, min payoff) + baseline`` per matrix (leading axes are a batch)."""
-    low = np.minimum(0.0, payoff.min(axis=(-2, -1), keepdims=True))
-    return payoff - low + baseline
-
-
-def replicator(
-    focal_payoff: np.ndarray,
-    opponent_payoff: np.ndarray,
-    focal_start: np.ndarray,
-    opponent_start: np.ndarray,
-    generations: int,
-    baseline_fitness: float,
-    *,
-    path: bool = True,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Two-population discrete-time replicator dynamics (see the module docstring).
-
-    ``focal_payoff`` (A) and ``opponent_payoff`` (B) have shape ``(..., m, n)``: row = focal
-    strategy, column = opponent strategy. ``focal_start`` ``(..., m)`` and ``opponent_start``
-    ``(..., n)`` are mixes; leading axes broadcast (a batch of matrices or starts). Returns
-    the shares of every generation, ``(generations + 1, ..., m)`` and ``(..., n)``, or with
-    ``path=False`` only the final shares.
-    """
-    a = np.asarray(focal_payoff, dtype=float)
-    b = np.asarray(opponent_payoff, dtype=float)
-    x = np.asarray(focal_start, dtype=float)
-    y = np.asarray(opponent_start, dtype=float)
-    if a.ndim < 2 or a.shape[-2:] != b.shape[-2:]:
-        raise ValueError(f"payoff matrices must both be (..., m, n); got {a.shape} and {b.shape}")
-    m, n = a.shape[-2:]
-    if x.shape[-1] != m or y.shape[-1] != n:
-        raise ValueError(f"starts must have {m} and {n} shares; got {x.shape} and {y.shape}")
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        raise ValueError("payoff matrices must be finite")
-    if generations < 0:
-        raise ValueError(f"generations must be >= 0, got {generations}")
-    if not baseline_fitness > 0:
-        raise ValueError(f"baseline_fitness must be > 0, got {baseline_fitness}")
-    _check_simplex(x, "focal_start")
-    _check_simplex(y, "opponent_start")
-    fa, fb = _fitness(a, baseline_fitness), _fitness(b, baseline_fitness)
-    batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2], x.shape[:-1], y.shape[:-1])
-    x = np.broadcast_to(x, (*batch, m)).copy()
-    y = np.broadcast_to(y, (*batch, n)).copy()
-    xs = [x] if path else None
-    ys = [y] if path else None
-    for _ in range(generations):
-        fx = np.einsum("...ij,...j->...i", fa, y)  # (F y)_i
-        fy = np.einsum("...ij,...i->...j", fb, x)  # (G' x)_j
-        x_next = x * fx
-        y_next = y * fy
-        x = x_next / x_next.sum(axis=-1, keepdims=True)
-        y = y_next / y_next.sum(axis=-1, keepdims=True)
-        if path:
-            xs.append(x)
-            ys.append(y)
-    if path:
-        return np.stack(xs), np.stack(ys)
-    return x, y
-
-
-def moran_fixation(
-    invader_fitness: float | Sequence[float] | np.ndarray,
-    resident_fitness: float | Sequence[float] | np.ndarray,
-    population_size: int,
-) -> float:
-    """Fixation probability of one invader in a Moran process of ``population_size`` N.
-
-    ``rho = 1 / (1 + sum_{k=1}^{N-1} prod_{j=1}^{k} g_j / f_j)`` (Nowak 2006, eq. 6.13), with
-    ``f_j``/``g_j`` the invader/resident fitness when there are ``j`` invaders: scalars for
-    constant fitness, or arrays of length ``N - 1``. Computed in log space (no overflow).
-    """
-    n = int(population_size)
-    if n < 2:
-        raise ValueError(f"population_size must be >= 2, got {population_size}")
-    f = np.broadcast_to(np.asarray(invader_fitness, dtype=float), (n - 1,))
-    g = np.broadcast_to(np.asarray(resident_fitness, dtype=float), (n - 1,))
-    if not (np.all(np.isfinite(f)) and np.all(np.isfinite(g))) or f.min() <= 0 or g.min() <= 0:
-        raise ValueError("fitness values must be finite and > 0")
-    log_terms = np.cumsum(np.log(g) - np.log(f))  # log prod_{j<=k} g_j/f_j, k = 1..N-1
-    return float(np.exp(-np.logaddexp(0.0, logsumexp(log_terms))))
-
-
-# --------------------------------------------------------------------------- starts
-
-
-@dataclass(frozen=True)
-class Start:
-    """A starting mix of both populations."""
-
-    label: str
-    focal: np.ndarray = field(repr=False)
-    opponent: np.ndarray = field(repr=False)
-
-
-def _rare(k: int, index: int, share: float) -> np.ndarray:
-    mix = np.full(k, (1.0 - share) / (k - 1))
-    mix[index] = share
-    return mix
-
-
-def starting_mixes(
-    arms: Sequence[str], opponents: Sequence[Any], spec: TournamentSpec
-) -> list[Start]:
-    """The starting mixes of ``spec.starts`` in a fixed order (labels name the rare/pure
-    strategy; the treatment is ``arms[0]``). Rare starts need at least two strategies in
-    that population and are skipped otherwise."""
-    m, n = len(arms), len(opponents)
-    if m < 1 or n < 1:
-        raise ValueError("a tournament needs at least one arm and one opponent type")
-    uniform_x, uniform_y = np.full(m, 1.0 / m), np.full(n, 1.0 / n)
-    treatment_rare = _rare(m, 0, spec.rare_share) if m > 1 else uniform_x
-    starts: list[Start] = []
-    for kind in dict.fromkeys(spec.starts):  # de-duplicated, in the given order
-        if kind == "uniform":
-            starts.append(Start("uniform", uniform_x, uniform_y))
-        elif kind == "rare":
-            if m > 1:
-                for i, arm in enumerate(arms):
-                    starts.append(Start(f"rare {arm}", _rare(m, i, spec.rare_share), uniform_y))
-            if n > 1:
-                for j, opponent in enumerate(opponents):
-                    starts.append(
-                        Start(f"rare opponent {opponent}", uniform_x, _rare(n, j, spec.rare_share))
-                    )
-        else:
-            for j, opponent in enumerate(opponents):
-                starts.append(Start(f"vs {opponent}", treatment_rare, np.eye(n)[j]))
-    return starts
 
 
 # --------------------------------------------------------------------------- payoffs
@@ -234,33 +92,27 @@ def _seed(seed: int, *key: Any) -> np.random.Generator:
 
 
 def payoff_matrices(
-    rounds: pd.DataFrame,
+    replicates: pd.DataFrame,
     *,
-    focal: str,
-    opponent: str,
     arms: Sequence[str],
     axes: Sequence[str],
     spec: TournamentSpec,
     seed: int,
 ) -> list[PayoffMatrices]:
     """One :class:`PayoffMatrices` per context in which every opponent type appears, in cell
-    order (see the module docstring)."""
+    order, from the ``replicates`` table (``total_focal``, ``total_opponent``; see the module
+    docstring)."""
     axes = list(axes)
     if spec.opponent_axis not in axes:
         raise ValueError(
             f"tournament.opponent_axis {spec.opponent_axis!r} is not a sweep axis; axes: {axes}"
         )
-    needed = ["cell", *axes, "channels", "arm", "replicate", "round", "party", "utility"]
-    missing = [c for c in needed if c not in rounds.columns]
+    needed = ["cell", *axes, "channels", "arm", "replicate", "total_focal", "total_opponent"]
+    missing = [c for c in needed if c not in replicates.columns]
     if missing:
-        raise ValueError(f"rounds table is missing column(s) {missing}")
-    rows = rounds[(rounds["channels"] == "all") & rounds["arm"].isin(list(arms))]
-    totals = (
-        rows.groupby(["cell", "arm", "replicate", "party"], sort=True)["utility"]
-        .sum()
-        .rename("total")
-    )
-    cells = rows[["cell", *axes]].drop_duplicates().sort_values("cell", kind="stable")
+        raise ValueError(f"replicates table is missing column(s) {missing}")
+    rows = replicates[(replicates["channels"] == "all") & replicates["arm"].isin(list(arms))]
+    cells = rows[["cell", *axes]].drop_duplicates("cell").sort_values("cell", kind="stable")
     others = [a for a in axes if a != spec.opponent_axis]
     all_types = cells[spec.opponent_axis].astype(str).nunique()
     out = []
@@ -275,19 +127,20 @@ def payoff_matrices(
         b_boot = np.zeros((spec.resamples, m, n_types))
         ns = []
         for j, cell in enumerate(block["cell"].tolist()):
+            own = rows[rows["cell"] == cell]
             wide = {
-                party: totals.xs((cell, party), level=("cell", "party")).unstack("arm")
-                for party in (focal, opponent)
+                column: own.pivot(index="replicate", columns="arm", values=column)
+                for column in ("total_focal", "total_opponent")
             }
-            for party, table in wide.items():
+            for table in wide.values():
                 absent = [arm for arm in arms if arm not in table.columns]
                 if absent or table[list(arms)].isna().any().any():
                     raise ValueError(
                         f"cell {cell}: arms {list(arms)} must all be present with the same "
-                        f"replicates for party {party!r}"
+                        "replicates"
                     )
-            fa = wide[focal][list(arms)].to_numpy()  # (replicates, arms)
-            fb = wide[opponent][list(arms)].to_numpy()
+            fa = wide["total_focal"][list(arms)].to_numpy()  # (replicates, arms)
+            fb = wide["total_opponent"][list(arms)].to_numpy()
             reps = fa.shape[0]
             ns.append(reps)
             a[:, j], b[:, j] = fa.mean(axis=0), fb.mean(axis=0)
@@ -403,12 +256,12 @@ def run_tournament(matrices: PayoffMatrices, spec: TournamentSpec) -> Tournament
                 )
     fixation_rows = []
     if spec.population_size is not None and len(arms) > 1:
-        fitness = _fitness(matrices.focal, spec.baseline_fitness)
+        focal_fitness = fitness(matrices.focal, spec.baseline_fitness)
         n_types = len(opponents)
         mixes = [(f"vs {o}", np.eye(n_types)[j]) for j, o in enumerate(opponents)]
         mixes.append(("uniform", np.full(n_types, 1.0 / n_types)))
         for against, y in mixes:
-            f = fitness @ y
+            f = focal_fitness @ y
             for k in range(1, len(arms)):
                 fixation_rows.append(
                     {
@@ -446,17 +299,13 @@ def run_tournament(matrices: PayoffMatrices, spec: TournamentSpec) -> Tournament
 
 
 def tournaments(
-    rounds: pd.DataFrame,
+    replicates: pd.DataFrame,
     *,
-    focal: str,
-    opponent: str,
     arms: Sequence[str],
     axes: Sequence[str],
     spec: TournamentSpec,
     seed: int,
 ) -> list[TournamentResult]:
     """:func:`run_tournament` for every context of :func:`payoff_matrices`."""
-    matrices = payoff_matrices(
-        rounds, focal=focal, opponent=opponent, arms=arms, axes=axes, spec=spec, seed=seed
-    )
+    matrices = payoff_matrices(replicates, arms=arms, axes=axes, spec=spec, seed=seed)
     return [run_tournament(mat, spec) for mat in matrices]

@@ -9,6 +9,7 @@
     bargainlab plot RUN_DIR
     bargainlab report RUN_DIR
     bargainlab reproduce [STUDY ...] [--update] [--executor ...] [--workers N]
+    bargainlab power CONFIG [--pilot N] [--executor ...] [--workers N]
     bargainlab bench [--replicates N] [--json]
 
 CONFIG is a study file or the bare name of a study (``experiments/<name>.toml``, else the study
@@ -31,17 +32,22 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+
+import pandas as pd
 
 from .._files import WriteError
 from .._memory import reuse_large_allocations
 from .._version import __version__
+from ..analysis.derive import replicates_from_rounds
+from ..analysis.power import family_size, format_power, power_table, z_sum
 from ..config.files import ConfigError, load_study, resolve_study_path
 from ..experiments.budget import parse_size, size_budget
 from ..experiments.executors import EXECUTORS, n_chunks
 from ..experiments.pipeline import check_run_folder, regenerate_outputs, reproduce, run_study
-from ..experiments.runstore import NonFiniteOutputError
+from ..experiments.runstore import NonFiniteOutputError, RunStore
 from .bench import main as bench_main
 
 DEFAULT_STUDY = "rebate_renewal"
@@ -221,6 +227,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument("--json", action="store_true", help="print the measurements as JSON")
     bench.set_defaults(handler=_cmd_bench)
+    _add_power_command(sub, executor_options)
     return parser
 
 
@@ -269,6 +276,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if loaded.size is not None:
         workers = min(os.cpu_count() or 1, loaded.size.tasks)
         print(f"estimated size: {loaded.size.describe(workers)}")
+    print(_analysis_line(loaded))
     for warning in loaded.warnings:
         print(f"{PROG}: warning: {warning}", file=sys.stderr)
     return 0
@@ -310,3 +318,71 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         argv.append("--json")
     return int(bench_main(argv) or 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Power and sample size
+# ---------------------------------------------------------------------------------------------
+
+
+def _add_power_command(sub: argparse._SubParsersAction, executor_options) -> None:
+    power = sub.add_parser(
+        "power", help="estimate the replicates each comparison needs, from a pilot",
+        description="Run a pilot of the study (N replicates per cell, in a temporary folder) "
+        "and print, per cell and comparison, the sd of the paired differences in the headline "
+        "window, the replicates that decide an effect of the study's sesoi with the study's "
+        "power at the adjusted level, and which rows stay undetermined at the study's size.",
+    )  # fmt: skip
+    power.add_argument(
+        "config", metavar="CONFIG", help="study file, or the name of a study in experiments/"
+    )
+    power.add_argument(
+        "--pilot", type=_replicates, default=100, metavar="N",
+        help="replicates per cell in the pilot (default: 100)",
+    )  # fmt: skip
+    executor_options(power)
+    power.set_defaults(handler=_cmd_power)
+
+
+def _cmd_power(args: argparse.Namespace) -> int:
+    path = resolve_study_path(args.config)
+    loaded = load_study(path)
+    study, axes = loaded.study, loaded.study.sweep_axes
+    with tempfile.TemporaryDirectory(prefix="bargainlab-pilot-") as folder:
+        run = run_study(
+            path,
+            Path(folder) / "pilot",
+            replicates=args.pilot,
+            executor=args.executor,
+            workers=args.workers,
+            scheduler=args.scheduler,
+            progress=False,
+        )
+        run_dir = Path(getattr(run, "path", run))
+        stored = run_dir / "replicates.parquet"
+        if stored.is_file():
+            replicates = pd.read_parquet(stored)
+        else:
+            focal = study.arms.party
+            opponent = next(p for p in study.parties if p != focal)
+            rounds = RunStore(run_dir).read_rounds()
+            replicates = replicates_from_rounds(rounds, focal, opponent, axes)
+    print(format_power(power_table(replicates, study, axes), study, axes))
+    return 0
+
+
+def _analysis_line(loaded) -> str:
+    """One line for ``validate``: the headline family and what the study's size can decide
+    (no simulation: the smallest decided effect in units of the paired differences' sd)."""
+    study = loaded.study
+    spec = study.analysis
+    family = family_size(study, [cell.study.rounds.count for cell in loaded.cells])
+    if family.m == 0:
+        return "analysis: one arm, no comparison to decide"
+    factor = z_sum(spec.alpha, family.m, spec.power) / study.replicates**0.5
+    return (
+        f"analysis: headline family of {family.describe()}, intervals at level "
+        f"1 - {spec.alpha:g}/{family.m}; at {study.replicates} replicates an effect is decided "
+        f"with {spec.power:.0%} power once |effect| >= {factor:.3g} x the sd of its paired "
+        f"differences; sesoi {spec.sesoi:g} (`bargainlab power` estimates the sd from a pilot)"
+    )

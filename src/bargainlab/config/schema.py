@@ -23,6 +23,7 @@ from .condition_rules import ConditionReach, condition_reach
 from .tables import (
     DOMAIN_LIMIT,
     LABEL_LENGTH,
+    AnalysisSpec,
     ArmsSpec,
     BehaviourSpec,
     ChannelsSpec,
@@ -104,6 +105,8 @@ class StudySpec(StudyTable):
     variant (``traces.parquet``, one row per step): large, meant for small studies."""
     tournament: TournamentSpec | None = None
     """An evolutionary tournament between the arms and the values of one sweep axis."""
+    analysis: AnalysisSpec = AnalysisSpec()
+    """How effects are decided and labelled (``[analysis]``)."""
 
     @field_validator("parties")
     @classmethod
@@ -206,6 +209,17 @@ class StudySpec(StudyTable):
                     "does not learn; give the reputation model to a learning party"
                 )
 
+    @model_validator(mode="after")
+    def _analysis_labels(self) -> StudySpec:
+        unknown = [a for a in self.analysis.labels if a not in self.sweep_axes]
+        if unknown:
+            axes = ", ".join(self.sweep_axes) or "none"
+            raise ValueError(
+                f"analysis.labels names {', '.join(map(repr, unknown))}, not a sweep axis; "
+                f"sweep axes: {axes}"
+            )
+        return self
+
     def _priors_on_grid(self) -> None:
         """Every prior must put mass on the belief grid (a very narrow normal between two
         grid points would not), as the run discretises it there."""
@@ -277,6 +291,7 @@ class StudySpec(StudyTable):
 __all__ = [
     "DOMAIN_LIMIT",
     "LABEL_LENGTH",
+    "AnalysisSpec",
     "ArmsSpec",
     "BehaviourSpec",
     "ChannelsSpec",

@@ -44,6 +44,7 @@ UNSWEEPABLE = (
     "reproduce",
     "traces",
     "tournament",
+    "analysis",
 )
 
 MAX_CELLS = 20_000

@@ -366,8 +366,12 @@ class NullCell(StudyTable):
     channel: str | None = None
     """A channel name (see :data:`bargainlab.relationships.channels.CHANNELS`), or left out for
     the total effect."""
-    reason: str
+    reason: Annotated[str, Field(max_length=10_000)]
     """Why the treatment must not help in this cell (printed in the report)."""
+    exact: bool = False
+    """Whether the null holds by construction, so that every paired difference must be
+    exactly 0 (a wiring check, not evidence); otherwise the row passes when its adjusted
+    interval lies within ``analysis.sesoi`` of 0 (equivalence)."""
 
     @field_validator("channel")
     @classmethod
@@ -415,6 +419,43 @@ class TournamentSpec(StudyTable):
     """Level of the payoff intervals."""
 
 
+class AnalysisSpec(StudyTable):
+    """``[analysis]``: how the study's effects are decided (see the documentation's
+    *Statistics* page).
+
+    Every effect row gets a paired, studentised bootstrap interval adjusted for the study's
+    family of headline comparisons, and one verdict read off that interval: ``negligible``
+    (the whole interval lies within ``sesoi`` of 0), else ``helps`` / ``hurts`` (it lies
+    above / below 0), else ``undetermined``.
+    """
+
+    sesoi: Annotated[float, Field(gt=0.0, le=1.0)] = 0.01
+    """Smallest effect size of interest, in the focal party's utility units (per round): a
+    difference smaller than this is *negligible*. The default 0.01 is one step of a 101-level
+    issue, 1% of the range between a party's worst and best terms: the smallest change of the
+    terms the shipped studies can express."""
+    alpha: Annotated[float, Field(gt=0.0, lt=0.5)] = 0.05
+    """Family-wise error rate: intervals of the headline family are at level ``1 - alpha/m``
+    (Bonferroni over its ``m`` rows), descriptive rows at ``1 - alpha``."""
+    headline: Literal["round1", "later", "whole", "survivors"] = "later"
+    """The outcome window the report's answer and key figure are about: ``round1``, ``later``
+    (rounds 2..R), ``whole`` (rounds 1..R) or ``survivors`` (rounds 2..R of the pairs whose
+    relationship survived round 1 in both arms)."""
+    resamples: Annotated[int, Field(ge=999, le=1_000_000)] = 9999
+    """Bootstrap resamples per cell (at least; more when the adjusted level needs them, see
+    ``tail``)."""
+    tail: Annotated[int, Field(ge=1, le=1000)] = 10
+    """Resamples beyond the adjusted critical value: the resamples of a family of ``m`` rows
+    are raised to ``(tail + 1) * m / alpha`` when that exceeds ``resamples``, so that the far
+    quantile an adjusted interval needs is estimated from at least this many resamples (10
+    puts the interval's half-width within about 2% of its value with infinitely many)."""
+    power: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.8
+    """Target power of the sample-size estimate (``bargainlab power``)."""
+    labels: dict[str, Annotated[str, Field(max_length=200)]] = {}
+    """Readable labels of sweep axes for figures and the report, e.g. ``{ "rounds.rho" =
+    "type persistence" }``; an axis without one is labelled from its path."""
+
+
 def in_range(name: str, value: float, issue: IssueSpec) -> None:
     if not issue.low <= value <= issue.high:
         raise ValueError(
@@ -425,6 +466,7 @@ def in_range(name: str, value: float, issue: IssueSpec) -> None:
 __all__ = [
     "DOMAIN_LIMIT",
     "LABEL_LENGTH",
+    "AnalysisSpec",
     "ArmsSpec",
     "BehaviourSpec",
     "ChannelsSpec",

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
+from ..analysis.derive import replicates_from_rounds, trajectories_from_rounds
 from ..analysis.summary import summarize
 from ..config.files import (
     ConfigError,
@@ -277,8 +278,14 @@ def _regenerate(
     rounds = store.read_rounds()
     timings: dict[str, float] = {}
     started = time.perf_counter()
+    # the small tables the analysis reads (workers will produce them; derived here until then)
+    focal = study.arms.party
+    opponent = next(p for p in study.parties if p != focal)
+    replicates = replicates_from_rounds(rounds, focal, opponent, axes)
+    trajectories = trajectories_from_rounds(rounds, axes)
+    sample = rounds[rounds["replicate"] < rounds["replicate"].min() + study.chunk]
     if summary or not store.summary_path.is_file():
-        table = summarize(rounds, study, axes)
+        table = summarize(replicates, study, axes, rounds_sample=sample)
         store.write_summary(table)
         timings["summarize"] = time.perf_counter() - started
     else:
@@ -289,14 +296,20 @@ def _regenerate(
         started = time.perf_counter()
         traces = store.read_table("traces.parquet") if store.traces_path.is_file() else None
         with store.staging() as stage:
-            staged = draw_figures(stage, rounds, study, axes, traces=traces, summary=table)
+            staged = draw_figures(
+                stage, table, trajectories, study, axes, replicates=replicates, traces=traces
+            )
             made = [store.root / Path(p).relative_to(stage) for p in staged]
         store.record_checksums(str(p.relative_to(store.root)) for p in made)
         timings["figures"] = time.perf_counter() - started
     if report:
         started = time.perf_counter()
         text = report_text(
-            store.root, rounds, table, study, axes, full_replicates=manifest.get("study_replicates")
+            store.root,
+            table,
+            study,
+            axes,
+            full_replicates=manifest.get("study_replicates"),
         )
         store.write_report(text)
         timings["report"] = time.perf_counter() - started

@@ -22,7 +22,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..analysis.effects import arm_trajectories
+from ..analysis.derive import trajectories_from_rounds, trajectory_stats
 from ..config.files import ConfigError, load_study
 from ..config.schema import StudySpec
 from ..reporting import plots
@@ -144,7 +144,9 @@ class Run:
         cell: int | None = None,
         ax: Axes | None = None,
     ) -> Figure:
-        """Mean of a rounds-table column by round, one line and 95% band per arm.
+        """Mean of a trajectory metric by round, one line and 95% band per arm (the metrics
+        of :data:`bargainlab.analysis.tables.TRAJECTORY_METRICS`: ``utility``, ``terms``,
+        ``agreed``, the belief's moments, ...).
 
         ``party`` defaults to the focal party (the one whose arms are compared), ``cell`` to
         the first sweep cell; only the variant with every channel on is shown. Returns the
@@ -161,7 +163,7 @@ class Run:
         rows = rows[(rows["cell"] == chosen) & (rows["channels"] == "all")]
         note = f" (cell {chosen})" if self.manifest.get("cells", 1) > 1 else ""
         return plots.trajectories(
-            arm_trajectories(rows, party, metric),
+            trajectory_stats(trajectories_from_rounds(rows), party, metric),
             metric,
             ax=ax,
             title=f"{party}'s {metric} by round{note} (mean, 95% CI)",

@@ -1,106 +1,69 @@
-"""The figures of a study run, drawn from its rounds table (see :func:`figures`).
+"""The figures of a study run, drawn from its small tables (see :func:`figures`).
 
-The summary table they share helpers with is computed by
-:mod:`bargainlab.analysis.summary`; :func:`figure_plan` says which figures a study gets.
+The key figure is the forest plot of the headline effects (:mod:`bargainlab.reporting.forest`);
+the others are drawn from the summary (heatmaps, decompositions), the trajectories table
+(per-round means) and, for a tournament, the replicates table. :func:`figure_plan` says which
+figures a study gets, key figure first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 
-from ..analysis.effects import arm_trajectories, channel_decomposition
-from ..analysis.summary import (
-    MAX_HEATMAP_PANELS,
-    MAX_PANELS,
-    N_RESAMPLES,
-    as_bool,
-    canonical,
-    cell_values,
-    effects_table,
-    focal_and_opponent,
-    payoff_groups,
-    study_tournament,
-    tournament_results,
-)
+from ..analysis.derive import trajectory_stats
+from ..analysis.summary import headline_mask
 from ..analysis.tournament import TournamentSpec
-from ..config.paths import file_stem
+from ..analysis.tournament_rows import study_tournament, tournament_results
 from ..config.schema import StudySpec
 from . import plots
+from .forest import forest
+from .heatmaps import cell_values, heatmap_axes, heatmap_figures, heatmap_stems
+from .text import CellAxes, axis_label, fmt_level, tick, window_phrase
 from .tournament_figures import tournament_figures
 
-__all__ = ["figure_plan", "figures"]
+__all__ = ["MAX_PANELS", "figure_plan", "figures", "forest_rows"]
+
+MAX_PANELS = 8
+"""At most this many small multiples per trajectory figure (further sweep values are left out)."""
 
 
-def _short(axis: str) -> str:
-    return axis.rsplit(".", 1)[-1]
-
-
-def _panel_cells(rounds: pd.DataFrame, axes: Sequence[str]) -> list[tuple[int, str]]:
+def _panel_cells(
+    table: pd.DataFrame, axes: Sequence[str], study: StudySpec
+) -> list[tuple[int, str]]:
     """Cells for small multiples: one per value of the first axis, the other axes at the
     values of cell 0; at most :data:`MAX_PANELS`."""
-    values = cell_values(rounds, axes)
+    values = cell_values(table, axes)
     if not axes:
         return [(int(values["cell"].iloc[0]), "")]
     first = values.iloc[0]
-    others = list(axes[1:])
     mask = np.ones(len(values), dtype=bool)
-    for axis in others:
-        mask &= values[axis].to_numpy() == first[axis]
-    chosen = values[mask].head(MAX_PANELS)
+    for axis in axes[1:]:
+        mask &= values[axis].astype(str).to_numpy() == str(first[axis])
+    label = axis_label(axes[0], study)
     return [
-        (int(row["cell"]), f"{_short(axes[0])} = {plots._tick(row[axes[0]])}")
-        for row in chosen.to_dict("records")
+        (int(row["cell"]), f"{label} = {tick(row[axes[0]])}")
+        for row in values[mask].head(MAX_PANELS).to_dict("records")
     ]
 
 
-def _fixed_note(rounds: pd.DataFrame, axes: Sequence[str], study: StudySpec | None = None) -> str:
-    """The other axes' values in cell 0 (only the first grid's axes when the sweep is a union
-    of grids: the other grids' axes sit at the study's own values there)."""
+def _fixed_note(table: pd.DataFrame, axes: Sequence[str], study: StudySpec) -> str:
     shown = list(axes[1:])
-    grids = getattr(study, "sweep_grids", None) if study is not None else None
-    if grids:
-        shown = [a for a in shown if a in grids[0]]
+    if study.sweep_grids:
+        shown = [a for a in shown if a in study.sweep_grids[0]]
     if not shown:
         return ""
-    first = cell_values(rounds, axes).iloc[0]
-    return " (" + ", ".join(f"{_short(a)} = {plots._tick(first[a])}" for a in shown) + ")"
-
-
-def _grid(
-    count: int, rows: int = 1, width: float = 4.2, height: float = 3.4
-) -> tuple[Figure, np.ndarray]:
-    cols = max(count, 1)
-    fig = Figure(figsize=(width * cols, height * rows), layout="constrained")
-    axes = fig.subplots(rows, cols, squeeze=False)
-    return fig, axes
-
-
-def _empty(ax: Any, text: str) -> None:
-    ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes)
-    ax.set_axis_off()
-
-
-def _numeric(rounds: pd.DataFrame, axis: str) -> bool:
-    dtype = rounds[axis].dtype
-    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
-
-
-def _heatmap_axes(rounds: pd.DataFrame, axes: Sequence[str]) -> tuple[str, str] | None:
-    if len(axes) < 2:
-        return None
-    numeric = [a for a in axes if _numeric(rounds, a)]
-    chosen = numeric[:2] if len(numeric) >= 2 else list(axes[:2])
-    return chosen[0], chosen[1]
+    first = cell_values(table, axes).iloc[0]
+    return " (" + ", ".join(f"{axis_label(a, study)} = {tick(first[a])}" for a in shown) + ")"
 
 
 def figure_plan(
-    rounds: pd.DataFrame,
+    summary: pd.DataFrame,
     study: StudySpec,
     axes: Sequence[str],
     *,
@@ -108,55 +71,70 @@ def figure_plan(
     tournament: TournamentSpec | None = None,
 ) -> list[str]:
     """The figure stems :func:`figures` writes, key figure first."""
-    stems = ["trajectories", "terms", "beliefs"]
-    if study.channels.decompose and study.arms.pairs():
-        stems.append("channels")
-    if _heatmap_axes(rounds, axes) is not None and study.arms.pairs():
-        stems = [*_heatmap_stems(study), *stems]
+    sections = set(summary["section"])
+    stems = ["forest"] if "effect" in sections else []
+    if "effect" in sections and heatmap_axes(summary, axes) is not None:
+        stems += heatmap_stems(study)
+    stems += ["trajectories", "terms", "beliefs"]
+    stems += [
+        s
+        for s in ("mediation", "channels")
+        if {"mediation": "mediation", "channels": "channel"}[s] in sections
+    ]
     if traces:
         stems.append("trace")
     if (tournament if tournament is not None else study_tournament(study)) is not None:
-        # a tournament's key figure is its population dynamics
-        stems = ["tournament", "tournament_payoffs", *stems]
+        stems += ["tournament", "tournament_payoffs"]
     return stems
 
 
-def _trajectory_figure(
-    rounds: pd.DataFrame, study: StudySpec, axes: Sequence[str], metric: str
+def forest_rows(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> pd.DataFrame:
+    """The headline effect rows with a ``label`` per cell (its sweep values)."""
+    rows = summary[headline_mask(summary, study)].copy()
+    cell_axes = CellAxes(axes, study)
+    rows["label"] = [
+        ", ".join(f"{axis_label(a, study)} = {tick(r[a])}" for a in cell_axes.relevant(r))
+        or "the study"
+        for r in rows.to_dict("records")
+    ]
+    return rows
+
+
+def _forest(
+    summary: pd.DataFrame, study: StudySpec, axes: Sequence[str], rounds: int | None
 ) -> Figure:
-    focal, opponent = focal_and_opponent(study)
-    panels = _panel_cells(rounds, axes)
-    fig, grid = _grid(len(panels), height=3.8)
-    unit = study.issue.unit or None
-    for ax, (cell, title) in zip(grid[0], panels, strict=True):
-        sub = rounds[(rounds["cell"] == cell) & (rounds["channels"] == "all")]
-        if metric == "utility":
-            traj = arm_trajectories(sub, focal, "utility")
-            plots.trajectories(
-                traj,
-                "utility",
-                ax=ax,
-                title=title or None,
-                ylabel=f"{focal}'s utility (normalised, 0-1)",
+    rows = forest_rows(summary, study, axes)
+    windows = sorted(set(rows["window"]))
+    phrase = " / ".join(window_phrase(w, rounds) for w in windows)
+    level = rows["ci_level"].iloc[0] if len(rows) else np.nan
+    return forest(
+        rows,
+        study.analysis.sesoi,
+        comparisons=[f"{t} vs {c}" for t, c in study.arms.pairs()],
+        xlabel=f"effect on the {study.arms.party}'s utility per round (treatment − control)",
+        title=f"{study.arms.party}'s payoff in {phrase}: paired effects",
+        interval=f"{fmt_level(level)} interval, adjusted for {int(rows['m'].iloc[0])} rows",
+    )
+
+
+def _trajectory_figure(
+    trajectories: pd.DataFrame, study: StudySpec, axes: Sequence[str], metric: str
+) -> Figure:
+    focal = study.arms.party
+    opponent = next(p for p in study.parties if p != focal)
+    panels = _panel_cells(trajectories, axes, study)
+    fig = Figure(figsize=(4.2 * len(panels), 4.2), layout="constrained")
+    grid = fig.subplots(1, len(panels), squeeze=False, sharey=True)[0]
+    arms = list(study.arms.strategies)
+    colors = {arm: f"C{i % 10}" for i, arm in enumerate(arms)}  # one colour per arm everywhere
+    for ax, (cell, title) in zip(grid, panels, strict=True):
+        sub = trajectories[(trajectories["cell"] == cell) & (trajectories["channels"] == "all")]
+        if metric == "beliefs":
+            traj = trajectory_stats(sub, opponent, ["belief_mean", "belief_sd"])
+            plots.belief_evolution(
+                _ordered(traj, arms), ax=ax, title=title or None, units="utility", colors=colors
             )
-        elif metric == "terms":
-            agreed = sub[sub["agreed"].astype(bool)]
-            if agreed[agreed["party"] == focal].empty:
-                _empty(ax, "no agreement")
-                continue
-            traj = arm_trajectories(agreed, focal, "terms")
-            plots.trajectories(
-                traj,
-                "terms",
-                ax=ax,
-                title=title or None,
-                units=unit,
-                ylabel=f"agreed {study.issue.name}",
-            )
-        else:
-            traj = arm_trajectories(sub, opponent, ["belief_mean", "belief_sd"])
-            plots.belief_evolution(traj, ax=ax, title=title or None, units="utility, 0-1")
-            truth = arm_trajectories(sub, focal, "reservation_value", by=())
+            truth = trajectory_stats(sub, focal, "reservation_value", by=())
             ax.plot(
                 truth["round"],
                 truth["mean"],
@@ -164,135 +142,102 @@ def _trajectory_figure(
                 color="black",
                 label=f"{focal}'s true value (mean)",
             )
-            ax.set_ylabel(f"belief about {focal}'s reservation value [utility]", fontsize="small")
-        if ax.get_legend() is not None:
-            ax.legend(fontsize="x-small", title="arm", title_fontsize="x-small")
+            ax.set_ylabel(
+                f"belief about the {focal}'s reservation value [utility]", fontsize="small"
+            )
+        else:
+            traj = trajectory_stats(sub, focal, metric)
+            ylabel = (
+                f"{focal}'s utility (0-1)" if metric == "utility" else f"agreed {study.issue.name}"
+            )
+            plots.trajectories(
+                _ordered(traj, arms),
+                metric,
+                ax=ax,
+                title=title or None,
+                ylabel=ylabel,
+                units=(study.issue.unit or None) if metric == "terms" else None,
+                colors=colors,
+            )
+            missing = [a for a in arms if a not in set(traj["arm"])]
+            if missing:  # say so rather than drop an arm silently
+                ax.text(
+                    0.02,
+                    0.02,
+                    "no agreement: " + ", ".join(missing),
+                    transform=ax.transAxes,
+                    fontsize="x-small",
+                    va="bottom",
+                )
+        ax.get_legend().remove()
+    legend: dict[str, Artist] = {}  # every arm any panel drew, once
+    for ax in grid:
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, handle)
+    labels, handles = list(legend), list(legend.values())
+    fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncols=min(len(labels), 6),
+        fontsize="small",
+        title="arm",
+    )
     headline = {
         "utility": f"{focal}'s utility per round by arm (mean, 95% CI)",
         "terms": f"Agreed {study.issue.name} per round by arm (mean over agreements, 95% CI)",
-        "beliefs": f"{opponent}'s belief about {focal}'s reservation value (mean ± posterior sd)",
+        "beliefs": f"{opponent}'s belief about the {focal}'s reservation value (mean ± posterior sd)",
     }[metric]
-    fig.suptitle(headline + _fixed_note(rounds, axes, study))
+    fig.suptitle(headline + _fixed_note(trajectories, axes, study))
     return fig
 
 
-def _channel_figure(
-    rounds: pd.DataFrame, study: StudySpec, axes: Sequence[str], n_resamples: int
+def _ordered(traj: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
+    """Arms in the study's order (every arm present is drawn, in that order)."""
+    rank = traj["arm"].map({a: i for i, a in enumerate(arms)}).fillna(len(arms))
+    return (
+        traj.assign(_rank=rank).sort_values(["_rank", "round"], kind="stable").drop(columns="_rank")
+    )
+
+
+def _decomposition_figure(
+    summary: pd.DataFrame, study: StudySpec, axes: Sequence[str], section: str
 ) -> Figure | None:
-    focal, _ = focal_and_opponent(study)
-    panels = _panel_cells(rounds, axes)
-    pairs = study.arms.pairs()
-    sub = rounds[rounds["cell"].isin([cell for cell, _ in panels])]
-    if set(sub["channels"].unique()) == {"all"}:
+    rows = summary[summary["section"] == section]
+    if rows.empty:
         return None
-    fig, grid = _grid(len(panels), rows=len(pairs), height=3.8)
-    for r, (treatment, control) in enumerate(pairs):
-        dec = pd.concat(
-            [
-                channel_decomposition(
-                    rows,
-                    focal,
-                    treatment,
-                    control,
-                    axes=axes,
-                    first_round=first_round,
-                    n_resamples=n_resamples,
-                    seed=study.seed,
-                )
-                for first_round, _, rows in payoff_groups(sub)
-            ],
-            ignore_index=True,
-        )
+    panels = _panel_cells(rows, axes, study)
+    pairs = [f"{t} vs {c}" for t, c in study.arms.pairs()]
+    pairs = [p for p in pairs if p in set(rows["comparison"])]
+    fig = Figure(figsize=(4.4 * len(panels), 3.6 * len(pairs) + 0.6), layout="constrained")
+    # panels of one comparison share their scale; comparisons differ in size
+    grid = fig.subplots(len(pairs), len(panels), squeeze=False, sharey="row")
+    for r, comparison in enumerate(pairs):
         for ax, (cell, title) in zip(grid[r], panels, strict=True):
+            own = rows[(rows["cell"] == cell) & (rows["comparison"] == comparison)]
             plots.channel_bars(
-                dec[dec["cell"] == cell],
+                own.drop_duplicates("component"),
                 ax=ax,
                 units="utility",
-                title=f"{treatment} vs {control}" + (f"\n{title}" if title else ""),
+                title=comparison + (f"\n{title}" if title else ""),
+                xlabel="channel switched off" if section == "channel" else "piece transplanted",
+                legend=False,
             )
             ax.tick_params(axis="x", labelrotation=30, labelsize="small")
-            ax.legend(fontsize="x-small")
-    fig.suptitle(
-        f"Channel decomposition of the effect on {focal}'s later-round payoff (95% CI)"
-        + _fixed_note(rounds, axes, study)
+    what = (
+        "Second view, switching channels off: contribution = effect − effect with the channel off (95% CI, descriptive)"
+        if section == "channel"
+        else "State transplants: contribution of each piece of round 1's state to the later-round effect (95% CI, descriptive)"
     )
+    fig.suptitle(what + _fixed_note(rows, axes, study), fontsize="medium")
     return fig
-
-
-def _heatmap_stems(study: StudySpec) -> list[str]:
-    """``heatmap`` for the first comparison, ``heatmap_<treatment>_vs_<control>`` for the rest
-    (made safe as a file name by :func:`~bargainlab.config.paths.file_stem`)."""
-    pairs = study.arms.pairs()
-    return ["heatmap", *("heatmap_" + file_stem(f"{t}_vs_{c}") for t, c in pairs[1:])]
-
-
-def _heatmap_figures(
-    rounds: pd.DataFrame,
-    study: StudySpec,
-    axes: Sequence[str],
-    n_resamples: int,
-    summary: pd.DataFrame | None = None,
-) -> dict[str, Figure]:
-    """One effect heatmap file per comparison over the first two numeric axes; one panel per
-    combination of the other axes that has at least two cells (at most MAX_PANELS, wrapped
-    four to a row)."""
-    pair = _heatmap_axes(rounds, axes)
-    if pair is None or not study.arms.pairs():
-        return {}
-    x_axis, y_axis = pair
-    if summary is not None and (summary["section"] == "effect").any():
-        effects = summary[(summary["section"] == "effect") & (summary["channels"] == "all")]
-        effects = effects.assign(null_cell=effects["null_cell"].map(as_bool))
-    else:
-        effects = effects_table(
-            rounds[rounds["channels"] == "all"], study, axes, n_resamples=n_resamples
-        )
-    others = [a for a in axes if a not in pair]
-    cells = cell_values(rounds, axes)
-    if others:
-        sizes = cells.groupby(others, sort=False, dropna=False).size()
-        combos = [
-            dict(zip(others, key if isinstance(key, tuple) else (key,), strict=True))
-            for key, size in sizes.items()
-            if size >= 2
-        ][:MAX_HEATMAP_PANELS]
-    else:
-        combos = [{}]
-    if not combos:
-        return {}
-    varying = [a for a in others if len({str(c[a]) for c in combos}) > 1]
-    cols = min(len(combos), 4)
-    rows = -(-len(combos) // cols)
-    out = {}
-    for stem, (treatment, control) in zip(_heatmap_stems(study), study.arms.pairs(), strict=True):
-        fig = Figure(figsize=(5.2 * cols, 4.4 * rows), layout="constrained")
-        grid = fig.subplots(rows, cols, squeeze=False).ravel()
-        chosen = effects[(effects["treatment"] == treatment) & (effects["control"] == control)]
-        shared = float(chosen["mean_diff"].abs().max()) if len(chosen) else 0.0
-        for ax, combo in zip(grid, combos, strict=False):
-            sub = chosen
-            for axis, value in combo.items():
-                sub = sub[sub[axis] == value]
-            sub = sub.drop_duplicates([x_axis, y_axis])
-            note = ", ".join(f"{_short(a)} = {plots._tick(combo[a])}" for a in varying)
-            plots.effect_heatmap(
-                sub, x_axis, y_axis, ax=ax, units="utility", title=note or " ", limit=shared or None
-            )
-        for ax in grid[len(combos) :]:
-            ax.set_axis_off()
-        fig.suptitle(
-            f"Effect of {treatment} vs {control} on the {study.arms.party}'s later-round payoff "
-            "(* CI excludes 0; hatched: null cell, red if violated)"
-        )
-        out[stem] = fig
-    return out
 
 
 def _trace_figure(
-    traces: pd.DataFrame, rounds: pd.DataFrame, study: StudySpec, axes: Sequence[str]
+    traces: pd.DataFrame, table: pd.DataFrame, study: StudySpec, axes: Sequence[str]
 ) -> Figure | None:
-    cell = _panel_cells(rounds, axes)[0][0]
-    rows = traces[(traces["cell"] == cell)] if "cell" in traces.columns else traces
+    cell = _panel_cells(table, axes, study)[0][0]
+    rows = traces[traces["cell"] == cell] if "cell" in traces.columns else traces
     if "channels" in rows.columns:
         rows = rows[rows["channels"] == "all"]
     if "round" in rows.columns:
@@ -304,68 +249,74 @@ def _trace_figure(
     )
     if rows.empty or not arms:
         return None
-    fig, grid = _grid(len(arms), width=5.0, height=4.0)
-    unit = study.issue.unit or None
-    for ax, arm in zip(grid[0], arms, strict=True):
+    fig = Figure(figsize=(5.0 * len(arms), 4.0), layout="constrained")
+    grid = fig.subplots(1, len(arms), squeeze=False)[0]
+    for ax, arm in zip(grid, arms, strict=True):
         sub = rows if arm is None else rows[rows["arm"] == arm]
-        chosen = sorted(sub["replicate"].unique())[:4]
         plots.negotiation_trace(
             sub,
             ax=ax,
-            replicates=chosen,
+            replicates=sorted(sub["replicate"].unique())[:4],
             party_labels=study.party_names,
-            units=unit,
+            units=study.issue.unit or None,
             title=f"arm {arm}, round 1" if arm else "round 1",
         )
     fig.suptitle(
         f"Offers within round 1 ({study.issue.name}; first replicates)"
-        + _fixed_note(rounds, axes, study)
+        + _fixed_note(table, axes, study)
     )
     return fig
 
 
 def figures(
     run_dir: Path,
-    rounds: pd.DataFrame,
+    summary: pd.DataFrame,
+    trajectories: pd.DataFrame,
     study: StudySpec,
-    axes: list[str],
-    traces: pd.DataFrame | None = None,
+    axes: Sequence[str],
     *,
+    replicates: pd.DataFrame | None = None,
+    traces: pd.DataFrame | None = None,
     tournament: TournamentSpec | None = None,
-    n_resamples: int = N_RESAMPLES,
-    summary: pd.DataFrame | None = None,
 ) -> list[Path]:
-    """Write the study's figures into ``run_dir/figures/`` (PNG and SVG); return the PNG
-    paths, key figure first (see :func:`figure_plan`): the effect heatmap when the study
-    sweeps at least two axes, else the focal party's utility trajectories.
-
-    ``traces`` (the run's traces table) adds the within-round ``trace`` figure; ``summary``
-    (the output of :func:`summarize`, e.g. read back from summary.csv) saves recomputing the
-    effects behind the heatmaps; ``tournament`` overrides ``study.tournament``."""
+    """Write the study's figures into ``run_dir/figures/`` (PNG; the key figure also as SVG)
+    and return the PNG paths, key figure first (:func:`figure_plan`). ``summary`` is :func:`summarize`'s table
+    (it may be read back from summary.csv), ``trajectories`` the trajectories table,
+    ``replicates`` the replicates table (only a tournament needs it), ``traces`` the traces
+    table (adds the within-round ``trace`` figure)."""
     axes = list(axes)
-    rounds = canonical(rounds)
     spec = tournament if tournament is not None else study_tournament(study)
-    directory = Path(run_dir) / "figures"
     made: dict[str, Figure] = {}
-    made["trajectories"] = _trajectory_figure(rounds, study, axes, "utility")
-    made["terms"] = _trajectory_figure(rounds, study, axes, "terms")
-    made["beliefs"] = _trajectory_figure(rounds, study, axes, "beliefs")
-    if study.channels.decompose and study.arms.pairs():
-        fig = _channel_figure(rounds, study, axes, n_resamples)
+    if (summary["section"] == "effect").any():
+        last = trajectories.groupby("cell")["round"].max()
+        rounds = int(last.iloc[0]) if last.nunique() == 1 else None
+        made["forest"] = _forest(summary, study, axes, rounds)
+        made.update(heatmap_figures(summary, study, axes))
+    for metric in ("utility", "terms", "beliefs"):
+        made["trajectories" if metric == "utility" else metric] = _trajectory_figure(
+            trajectories, study, axes, metric
+        )
+    for stem, section in (("mediation", "mediation"), ("channels", "channel")):
+        fig = _decomposition_figure(summary, study, axes, section)
         if fig is not None:
-            made["channels"] = fig
-    made.update(_heatmap_figures(rounds, study, axes, n_resamples, summary))
+            made[stem] = fig
     if traces is not None and not traces.empty:
-        fig = _trace_figure(traces, rounds, study, axes)
+        fig = _trace_figure(traces, trajectories, study, axes)
         if fig is not None:
             made["trace"] = fig
-    if spec is not None:
-        results = tournament_results(rounds, study, axes, spec)
+    if spec is not None and replicates is not None:
+        results = tournament_results(replicates, study, axes, spec)
         if results:
-            focal, opponent = focal_and_opponent(study)
+            focal = study.arms.party
+            opponent = next(p for p in study.parties if p != focal)
             made["tournament"], made["tournament_payoffs"] = tournament_figures(
                 results[0], focal_party=focal, opponent_party=opponent, spec=spec
             )
-    plan = figure_plan(rounds, study, axes, traces=traces is not None, tournament=spec)
+    plan = figure_plan(summary, study, axes, traces=traces is not None, tournament=spec)
     order = [s for s in plan if s in made] + [s for s in made if s not in plan]
-    return [plots.save_figure(made[stem], directory, stem)[0] for stem in order]
+    directory = Path(run_dir) / "figures"
+    # PNG for the report; the key figure also as SVG (vector, for reuse)
+    return [
+        plots.save_figure(made[stem], directory, stem, ("png", "svg") if k == 0 else ("png",))[0]
+        for k, stem in enumerate(order)
+    ]

@@ -2,31 +2,31 @@
 
 Every plotting function takes an optional ``ax``; without one it creates a new
 :class:`matplotlib.figure.Figure` (not registered with pyplot, so nothing global changes and
-nothing leaks), draws, and returns the Figure. Nothing here calls ``plt.show`` or touches
-``rcParams`` at import. Inputs are the tables of :mod:`bargainlab.analysis`:
+nothing leaks), draws, and returns the Figure (:func:`effect_heatmap` returns its image).
+Nothing here calls ``plt.show`` or touches ``rcParams`` at import. Inputs:
 
-* :func:`trajectories`, :func:`belief_evolution` -- :func:`~bargainlab.analysis.effects.arm_trajectories`;
-* :func:`effect_heatmap`, :func:`effect_intervals` -- :func:`~bargainlab.analysis.effects.paired_effects`;
-* :func:`channel_bars` -- :func:`~bargainlab.analysis.effects.channel_decomposition`;
+* :func:`trajectories`, :func:`belief_evolution` --
+  :func:`~bargainlab.analysis.derive.trajectory_stats` of the trajectories table;
+* :func:`effect_heatmap` -- effect rows of the summary (one cell per pair of axis values);
+* :func:`effect_intervals` -- effect rows of the summary (one interval per row);
+* :func:`channel_bars` -- one cell's channel or mediation rows of the summary;
 * :func:`negotiation_trace` -- :meth:`bargainlab.engine.negotiation.NegotiationResult.trace_frame`.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
-from pathlib import Path
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 
-from .._files import atomic_path
 from ..relationships.table import COLUMNS
+from .output import save_figure
 
 __all__ = [
     "belief_evolution",
@@ -64,7 +64,8 @@ def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
 
 
 def _trajectory_groups(traj_df: pd.DataFrame, metric: str) -> list[tuple[str, pd.DataFrame]]:
-    """Rows of ``metric`` split by the grouping columns (everything that is not a statistic)."""
+    """Rows of ``metric`` split by the grouping columns (everything that is not a statistic),
+    in order of first appearance."""
     _require(traj_df, ["round", "mean", "ci_low", "ci_high"], "trajectory table")
     rows = traj_df[traj_df["metric"] == metric] if "metric" in traj_df.columns else traj_df
     if rows.empty:
@@ -77,7 +78,7 @@ def _trajectory_groups(traj_df: pd.DataFrame, metric: str) -> list[tuple[str, pd
             ", ".join(str(k) for k in (key if isinstance(key, tuple) else (key,))),
             grp.sort_values("round"),
         )
-        for key, grp in rows.groupby(by, sort=True)
+        for key, grp in rows.groupby(by, sort=False)
     ]
 
 
@@ -89,12 +90,14 @@ def trajectories(
     ylabel: str | None = None,
     units: str | None = None,
     title: str | None = None,
+    colors: dict[str, str] | None = None,
 ) -> Figure:
     """Mean of ``metric`` by round, one line and one confidence band per arm (or per
-    combination of the grouping columns of ``traj_df``)."""
+    combination of the grouping columns of ``traj_df``); ``colors`` maps a group's label to
+    its colour (so an arm keeps its colour across figures)."""
     fig, ax = _figure(ax)
     for i, (label, grp) in enumerate(_trajectory_groups(traj_df, metric)):
-        color = f"C{i}"
+        color = (colors or {}).get(label, f"C{i}")
         ax.plot(grp["round"], grp["mean"], marker="o", color=color, label=label)
         ax.fill_between(grp["round"], grp["ci_low"], grp["ci_high"], color=color, alpha=0.2)
     ax.set_xlabel("round")
@@ -113,6 +116,7 @@ def belief_evolution(
     ax: Axes | None = None,
     units: str | None = None,
     title: str | None = None,
+    colors: dict[str, str] | None = None,
 ) -> Figure:
     """The opponent's posterior about the focal party's reservation value, by round.
 
@@ -131,7 +135,7 @@ def belief_evolution(
         if sd.isna().any():
             raise ValueError(f"belief_sd rows for {label!r} do not cover every round")
         mean, sd = grp["mean"].to_numpy(), sd.to_numpy()
-        color = f"C{i}"
+        color = (colors or {}).get(label, f"C{i}")
         ax.plot(grp["round"], mean, marker="o", color=color, label=label)
         ax.fill_between(grp["round"], mean - sd, mean + sd, color=color, alpha=0.2)
     ax.set_xlabel("round")
@@ -219,6 +223,10 @@ def negotiation_trace(
     return fig
 
 
+_MARKS = {"helps": "+", "hurts": "−", "negligible": "≈", "undetermined": "?"}
+"""The verdict mark printed under an effect in a heatmap cell."""
+
+
 def effect_heatmap(
     effects: pd.DataFrame,
     x_axis: str,
@@ -229,18 +237,24 @@ def effect_heatmap(
     units: str | None = None,
     title: str | None = None,
     limit: float | None = None,
-) -> Figure:
-    """``mean_diff`` over two sweep axes, on a diverging colour scale centred at 0.
+    xlabel: str | None = None,
+    ylabel: str | None = None,
+    colorbar: bool = True,
+) -> AxesImage:
+    """``mean_diff`` over two sweep axes, on a diverging colour scale centred at 0; returns
+    the image (its figure is ``image.figure``).
 
     ``limit`` fixes the colour scale to ``[-limit, limit]`` (pass one value to every panel of
-    a small-multiples figure so that colours compare across panels); by default it is the
-    largest absolute effect shown.
+    a small-multiples figure and draw one colour bar for all of them, ``colorbar=False``); by
+    default it is the largest absolute effect shown.
 
     Each (x, y) pair must occur once: filter the other axes and the channels variant first
-    (averaging intervals across cells would not give an interval). Values are annotated, a
-    ``*`` marks cells whose interval excludes 0, and rows with ``null_mask_column`` True (if
-    that column exists) are hatched, with a red border where the interval excludes 0 (an
-    effect where the design forbids one). Missing combinations are left blank.
+    (averaging intervals across cells would not give an interval). Each cell shows the
+    effect and, when ``effects`` has a ``verdict`` column, its mark (``+`` helps, ``−``
+    hurts, ``≈`` negligible, ``?`` undetermined), else ``*`` when the interval excludes 0.
+    Rows with ``null_mask_column`` True are hatched, with a red border when the null check
+    failed (``null_check == "fail"``, else an interval that excludes 0). Missing combinations
+    are left blank. ``xlabel``/``ylabel`` default to the axis paths.
     """
     _require(effects, [x_axis, y_axis, "mean_diff", "ci_low", "ci_high"], "effects table")
     duplicated = effects.duplicated([x_axis, y_axis])
@@ -268,17 +282,19 @@ def effect_heatmap(
     for record in effects.to_dict("records"):
         i, j = x_index[record[x_axis]], y_index[record[y_axis]]
         excludes_zero = record["ci_low"] > 0 or record["ci_high"] < 0
+        mark = _MARKS.get(str(record.get("verdict")), "*" if excludes_zero else "")
         strong = abs(record["mean_diff"]) > 0.6 * limit
         ax.text(
             i,
             j,
-            f"{record['mean_diff']:.3g}{'*' if excludes_zero else ''}",
+            f"{record['mean_diff']:.3g}" + (f"\n{mark}" if mark else ""),
             ha="center",
             va="center",
             fontsize="small",
             color="white" if strong else "black",
         )
         if has_null and bool(record[null_mask_column]):
+            failed = record.get("null_check", "fail" if excludes_zero else "") == "fail"
             ax.add_patch(
                 Rectangle(
                     (i - 0.5, j - 0.5),
@@ -287,22 +303,23 @@ def effect_heatmap(
                     fill=False,
                     hatch="//",
                     # an effect in a pre-registered null cell is a bug: draw it in red
-                    edgecolor="red" if excludes_zero else "0.3",
-                    linewidth=2 if excludes_zero else 0,
+                    edgecolor="red" if failed else "0.3",
+                    linewidth=2 if failed else 0,
                     gid="null_cell",
                 )
             )
     ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
     ax.set_yticks(range(len(ys)), [_tick(v) for v in ys])
-    ax.set_xlabel(x_axis)
-    ax.set_ylabel(y_axis)
+    ax.set_xlabel(xlabel or x_axis)
+    ax.set_ylabel(ylabel or y_axis)
     ax.set_title(
         title
-        or "Paired effect (treatment − control)\n* CI excludes 0"
-        + ("; hatched: null cell (red: violated)" if has_null else "")
+        or "Paired effect (treatment − control)"
+        + ("; hatched: null cell (red: failed)" if has_null else "")
     )
-    fig.colorbar(image, ax=ax, label=_label("mean paired difference", units))
-    return fig
+    if colorbar:
+        fig.colorbar(image, ax=ax, label=_label("mean paired difference", units))
+    return image
 
 
 def effect_intervals(
@@ -350,18 +367,18 @@ def channel_bars(
     ax: Axes | None = None,
     units: str | None = None,
     title: str | None = None,
+    xlabel: str = "channel",
+    legend: bool = True,
 ) -> Figure:
-    """One bar per component of one cell's channel decomposition, with its interval.
-
-    ``decomposition`` is :func:`~bargainlab.analysis.effects.channel_decomposition` filtered to one
-    cell (one row per component); the total is drawn in grey, the rest in colour.
-    """
+    """One bar per component of one cell's decomposition (channel switch-offs or state
+    transplants, rows of the summary), with its interval; the total is drawn in grey, the
+    rest in colour (the same colour for the same component in every panel)."""
     _require(decomposition, ["component", "mean_diff", "ci_low", "ci_high"], "decomposition")
     if decomposition["component"].duplicated().any():
         raise ValueError("decomposition has several rows per component: filter it to one cell")
     fig, ax = _figure(ax)
     x = np.arange(len(decomposition))
-    colors = ["0.5" if c == "total" else f"C{i}" for i, c in enumerate(decomposition["component"])]
+    colors = ["0.5" if c == "total" else _component_color(c) for c in decomposition["component"]]
     ax.bar(x, decomposition["mean_diff"], color=colors)
     ax.vlines(
         x,
@@ -373,33 +390,31 @@ def channel_bars(
     )
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x, decomposition["component"].tolist())
-    ax.set_xlabel("channel")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(_label("contribution to the paired effect", units))
-    ax.set_title(title or "Face-saving effect by channel")
-    ax.legend()
+    ax.set_title(title or "Effect by channel")
+    if legend:
+        ax.legend()
     return fig
 
 
-def save_figure(fig: Figure, directory: str | os.PathLike[str], stem: str) -> tuple[Path, Path]:
-    """Write ``stem.png`` and ``stem.svg`` into ``directory`` atomically; return the paths.
+_COMPONENT_ORDER = (
+    "information",
+    "surplus",
+    "precedent",
+    "subjective_value",
+    "posterior",
+    "reference_point",
+    "survival",
+    "all_off",
+    "interaction",
+)
 
-    Each file is written to a temporary file in the same directory and moved into place
-    with :func:`os.replace`, so a reader never sees a half-written figure; files are
-    readable by others (the umask decides, as for any file). ``stem`` must be a plain file
-    name (see :func:`bargainlab.config.paths.file_stem` for labels). The SVG has no date and
-    fixed element ids (salted by ``stem``), so the same figure gives the same bytes.
-    """
-    if not stem or Path(stem).name != stem or stem in (".", ".."):
-        raise ValueError(f"a figure's file name must not contain a folder; got {stem!r}")
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for fmt in ("png", "svg"):
-        target = directory / f"{stem}.{fmt}"
-        with atomic_path(target) as tmp, open(tmp, "wb") as handle:
-            with mpl.rc_context({"svg.hashsalt": stem}):
-                fig.savefig(
-                    handle, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else None
-                )
-        paths.append(target)
-    return paths[0], paths[1]
+
+_PALETTE = ("C0", "C1", "C2", "C3", "C4", "C5", "C6", "C8", "C9")
+"""Tab colours without the grey one (grey is the total)."""
+
+
+def _component_color(component: str) -> str:
+    index = _COMPONENT_ORDER.index(component) if component in _COMPONENT_ORDER else 0
+    return _PALETTE[index]

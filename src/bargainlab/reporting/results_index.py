@@ -1,10 +1,11 @@
 """``results/README.md``: an index of the committed studies, generated from their outputs.
 
 For every study with a committed ``results/<study>/summary.csv`` the index gives its
-question, its key figure (the first figure its report embeds) and a one-line finding built
-from the summary's verdicts: for the study's first comparison, in how many cells the
-treatment helps, has no detectable effect, or hurts the focal party's later-round payoff,
-and the cell with the largest effect; for a tournament, how often the treatment spreads.
+question, its key figure (the first figure its report embeds, the forest plot of its
+headline effects) and a one-line answer built from the summary's verdicts
+(:func:`~bargainlab.reporting.answer.finding`): how many headline rows help, hurt, are
+negligible or undetermined, and the largest effect with its interval; for a tournament, how
+often the treatment spreads.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..config.files import load_study
-from .report import fmt
+from .answer import finding
+
+__all__ = ["finding", "results_index"]
 
 HEADER = """# Results
 
@@ -29,36 +32,10 @@ def _key_figure(report: str) -> str | None:
     return match.group(1) if match else None
 
 
-def finding(summary: pd.DataFrame, focal: str) -> str:
-    """One sentence from the verdicts of the first comparison (channels ``all``)."""
-    effects = summary[(summary["section"] == "effect") & (summary["channels"] == "all")]
-    parts = []
-    if not effects.empty:
-        comparison = effects["comparison"].iloc[0]
-        rows = effects[effects["comparison"] == comparison]
-        counts = rows["verdict"].value_counts()
-        largest = rows.loc[rows["mean_diff"].abs().idxmax()]
-        parts.append(
-            f"{comparison}: the {focal}'s later-round payoff — helps in {counts.get('helps', 0)}, "
-            f"no detectable effect in {counts.get('no effect', 0)}, hurts in {counts.get('hurts', 0)} "
-            f"of {len(rows)} cells; largest effect {fmt(largest['mean_diff'], signed=True)} "
-            f"[{fmt(largest['ci_low'])}, {fmt(largest['ci_high'])}]."
-        )
-    mix = summary[(summary["section"] == "tournament_mix")]
-    if "spreads" in mix.columns:
-        spread = mix["spreads"].dropna()
-        if not spread.empty:
-            yes = int(spread.astype(str).str.lower().eq("true").sum())
-            parts.append(
-                f"Tournament: the treatment spreads from {yes} of {len(spread)} starting mixes."
-            )
-    return " ".join(parts) or "No effects in the summary."
-
-
 def results_index(root: str | Path = ".") -> str:
     """The Markdown text of ``results/README.md`` for the studies under ``root``."""
     root = Path(root)
-    lines = [HEADER, "| study | question | key figure | finding |", "|---|---|---|---|"]
+    lines = [HEADER, "| study | question | key figure | answer |", "|---|---|---|---|"]
     for path in sorted((root / "experiments").glob("*.toml")):
         name = path.stem
         folder = root / "results" / name
@@ -76,6 +53,6 @@ def results_index(root: str | Path = ".") -> str:
         figure_cell = f"![{name}]({name}/{figure})" if figure else ""
         question = study.question.replace("|", "\\|")
         lines.append(
-            f"| [{name}]({name}/report.md) | {question} | {figure_cell} | {finding(summary, study.arms.party)} |"
+            f"| [{name}]({name}/report.md) | {question} | {figure_cell} | {finding(summary, study, study.sweep_axes)} |"
         )
     return "\n".join(lines) + "\n"

@@ -1,0 +1,165 @@
+"""Every effect row of a study, tested and decided: the statistics behind ``summary.csv``.
+
+:func:`decide` builds the rows of :mod:`bargainlab.analysis.effects` for every cell, counts
+the two families (``effect``: comparisons x cells x outcome windows of the focal party's
+payoff, channels ``all``; ``survival``: comparisons x multi-round cells), tests each row with
+the bootstrap-t of :mod:`bargainlab.analysis.inference` at its family's adjusted level
+(descriptive rows -- channel switch-offs, mediation -- at the unadjusted ``1 - alpha``), and
+reads the verdict off the printed interval with the study's ``sesoi``.
+
+Intervals of ``effect`` and ``survival`` rows are clipped to ``[-1, 1]``, the range of a
+difference of normalised utilities or of survival indicators: clipping an interval to the
+parameter space changes neither its coverage nor whether it contains 0 or lies within
+``sesoi`` of it, so no p-value or verdict changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ..config.schema import StudySpec
+from .effects import Row, cell_arms, channel_rows, effect_rows, mediation_rows
+from .inference import (
+    critical_count,
+    interval_and_p,
+    paired_bootstrap,
+    resamples_needed,
+    row_generator,
+    verdicts,
+)
+from .power import z_sum
+from .tables import MEDIATION_SCHEMA, REPLICATES_KEYS, REPLICATES_SCHEMA, check_table
+
+__all__ = ["STAT_COLUMNS", "decide", "family_sizes"]
+
+STAT_COLUMNS = [
+    "family",
+    "m",
+    "n",
+    "payoff_treatment",
+    "payoff_control",
+    "mean_diff",
+    "sd_diff",
+    "ci_low",
+    "ci_high",
+    "ci_level",
+    "resamples",
+    "p_value",
+    "p_adjusted",
+    "sesoi",
+    "verdict",
+    "exact_zero",
+    "mde",
+    "n_needed",
+]
+"""Statistic columns of every tested row (see :mod:`bargainlab.analysis.summary`)."""
+
+
+def _rows(
+    replicates: pd.DataFrame, study: StudySpec, mediation: pd.DataFrame | None
+) -> list[tuple[int, list[Row]]]:
+    pairs = study.arms.pairs()
+    window = study.analysis.headline
+    out = []
+    for cell, block in replicates.groupby("cell", sort=True):
+        ids, arms = cell_arms(block)
+        rows = effect_rows(block, pairs, arms)
+        if study.channels.decompose:
+            rows += channel_rows(block, pairs, window, arms)
+        if mediation is not None:
+            own = mediation[mediation["cell"] == cell]
+            if not own.empty:
+                rows += mediation_rows(block, own, ids, arms)
+        out.append((int(cell), rows))
+    return out
+
+
+def family_sizes(cells: Sequence[tuple[int, list[Row]]]) -> dict[str, int]:
+    """Rows per family (``descriptive`` rows are each their own family of one)."""
+    sizes = {"effect": 0, "survival": 0, "descriptive": 1}
+    for _, rows in cells:
+        for row in rows:
+            if row.family != "descriptive":
+                sizes[row.family] += 1
+    return sizes
+
+
+def decide(
+    replicates: pd.DataFrame,
+    study: StudySpec,
+    axes: Sequence[str],
+    *,
+    mediation: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per tested quantity: key columns (``section``, ``cell``, the axes,
+    ``channels``, ``treatment``, ``control``, ``window``, ``component``), the per-arm
+    descriptors and :data:`STAT_COLUMNS`."""
+    axes = list(axes)
+    spec = study.analysis
+    replicates = check_table(replicates, REPLICATES_SCHEMA, axes, "replicates", REPLICATES_KEYS)
+    if mediation is not None:
+        mediation = check_table(mediation, MEDIATION_SCHEMA, axes, "mediation")
+    cells = _rows(replicates, study, mediation)
+    sizes = family_sizes(cells)
+    counts = {
+        family: resamples_needed(m, spec.alpha, spec.resamples, spec.tail)
+        if family != "descriptive"
+        else spec.resamples
+        for family, m in sizes.items()
+    }
+    # z_{1-alpha/(2m)} + z_power per family (see bargainlab.analysis.power)
+    factors = {family: z_sum(spec.alpha, max(m, 1), spec.power) for family, m in sizes.items()}
+    values = replicates.drop_duplicates("cell").set_index("cell")
+    records = []
+    for cell, rows in cells:
+        if not rows:
+            continue
+        m = np.array([sizes[r.family] for r in rows])
+        resamples = np.array([counts[r.family] for r in rows])
+        keep = (
+            max(
+                critical_count(spec.alpha, int(k), int(b))
+                for k, b in zip(m, resamples, strict=True)
+            )
+            + 1
+        )
+        tests = paired_bootstrap(
+            np.column_stack([r.diffs for r in rows]),
+            np.column_stack([r.members for r in rows]),
+            resamples=resamples,
+            rng=row_generator(study.seed, "bootstrap", cell),
+            keep=keep,
+        )
+        result = interval_and_p(tests, m, spec.alpha)
+        bounded = np.array([r.family != "descriptive" for r in rows])
+        result["ci_low"] = np.where(bounded, np.maximum(result["ci_low"], -1.0), result["ci_low"])
+        result["ci_high"] = np.where(bounded, np.minimum(result["ci_high"], 1.0), result["ci_high"])
+        verdict = verdicts(result["ci_low"], result["ci_high"], spec.sesoi)
+        z = np.array([factors[r.family] for r in rows])
+        mde = z * tests.sd / np.sqrt(np.maximum(tests.n, 1))
+        needed = np.maximum(np.ceil((z * tests.sd / spec.sesoi) ** 2), 2).astype(np.int64)
+        where = {a: values.loc[cell, a] for a in axes}
+        for j, row in enumerate(rows):
+            records.append(
+                {
+                    **row.key,
+                    **where,
+                    **row.describe,
+                    "family": row.family,
+                    "m": int(m[j]),
+                    "n": int(tests.n[j]),
+                    "mean_diff": float(tests.mean[j]) if tests.n[j] else np.nan,
+                    "sd_diff": float(tests.sd[j]),
+                    **{k: float(v[j]) for k, v in result.items()},
+                    "resamples": int(resamples[j]),
+                    "sesoi": spec.sesoi,
+                    "verdict": verdict[j],
+                    "exact_zero": bool(tests.exact_zero[j]),
+                    "mde": float(mde[j]),
+                    "n_needed": int(needed[j]),
+                }
+            )
+    return pd.DataFrame.from_records(records)

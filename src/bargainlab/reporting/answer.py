@@ -1,0 +1,185 @@
+"""The answer a report gives first: one paragraph generated from the verdicts of the headline
+rows, in the study's own words (its party, arm and axis labels), and the one-line finding of
+the results index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..analysis.summary import headline_mask
+from ..config.schema import StudySpec
+from .text import CellAxes, describe_cell, fmt_interval, fmt_level, window_phrase
+
+__all__ = [
+    "VERDICTS",
+    "answer_paragraph",
+    "count_phrase",
+    "counts_text",
+    "finding",
+    "study_rounds",
+]
+
+VERDICTS = ("helps", "hurts", "negligible", "undetermined")
+"""The verdict classes, in the order the report counts them."""
+
+MAX_CELLS = 3
+"""Cells named per verdict and comparison in the answer; the rest are counted."""
+
+
+def study_rounds(study: StudySpec, axes: Sequence[str]) -> int | None:
+    """R, when every cell has the same number of rounds."""
+    return None if "rounds.count" in axes else study.rounds.count
+
+
+def count_phrase(verdicts: pd.Series, focal: str) -> str:
+    """``"4 help the supplier, none hurt it, 5 are negligible and none is undetermined"``."""
+    n = {v: int((verdicts == v).sum()) for v in VERDICTS}
+
+    def k(v: str) -> str:
+        return "none" if n[v] == 0 else str(n[v])
+
+    return (
+        f"{k('helps')} help{'s' if n['helps'] == 1 else ''} the {focal}, "
+        f"{k('hurts')} hurt{'s' if n['hurts'] == 1 else ''} it, "
+        f"{k('negligible')} {'is' if n['negligible'] == 1 else 'are'} negligible and "
+        f"{k('undetermined')} {'is' if n['undetermined'] <= 1 else 'are'} undetermined"
+    )
+
+
+def counts_text(verdicts: pd.Series) -> str:
+    """``"9 help, 1 hurts, 6 negligible"`` (verdicts that occur, in :data:`VERDICTS` order)."""
+    parts = []
+    for verdict in VERDICTS:
+        n = int((verdicts == verdict).sum())
+        if n:
+            word = verdict[:-1] if verdict in ("helps", "hurts") and n != 1 else verdict
+            parts.append(f"{n} {word}")
+    return ", ".join(parts)
+
+
+def _where(row: dict[str, Any], axes: CellAxes, study: StudySpec) -> str:
+    return describe_cell(axes.values(row), study)
+
+
+def _verdict_clause(
+    rows: list[dict[str, Any]], verdict: str, axes: CellAxes, study: StudySpec
+) -> str:
+    verb = {
+        "helps": "helps",
+        "hurts": "hurts",
+        "negligible": "negligible",
+        "undetermined": "undetermined",
+    }[verdict]
+    text = f"{verb} in {len(rows)}"
+    named = [r for r in rows if _where(r, axes, study)][:MAX_CELLS]
+    if named and verdict in ("helps", "hurts") and len(axes):
+        parts = [f"{_where(r, axes, study)}: {fmt_interval(r)}" for r in named]
+        more = len(rows) - len(named)
+        text += " (" + "; ".join(parts) + (f"; and {more} more" if more > 0 else "") + ")"
+    return text
+
+
+def answer_paragraph(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
+    """The *Answer* paragraph (Markdown lines)."""
+    focal = study.arms.party
+    cell_axes = CellAxes(axes, study)
+    head = summary[headline_mask(summary, study)]
+    if head.empty:
+        return ["The study compares no arms, so it makes no claim about an effect.", ""]
+    rounds = study_rounds(study, axes)
+    windows = sorted(set(head["window"]))
+    where = " / ".join(window_phrase(w, rounds) for w in windows)
+    m = int(head["m"].iloc[0])
+    level = float(head["ci_level"].iloc[0])
+    pairs = [f"{t} vs {c}" for t, c in study.arms.pairs()]
+    cells = head["cell"].nunique()
+    sesoi = study.analysis.sesoi
+    text = [
+        f"On the {focal}'s payoff in {where} (mean utility per round; a relationship "
+        f"that has ended counts with the outside option), the {len(head)} headline row(s) "
+        f"({len(pairs)} comparison(s) in {cells} cell(s)) read: "
+        f"{count_phrase(head['verdict'], focal)}; negligible means the whole interval lies "
+        f"within ±{sesoi:g} utility of 0."
+    ]
+    finite = head[np.isfinite(head["mean_diff"].astype(float))]
+    if not finite.empty:
+        top = finite.loc[finite["mean_diff"].abs().idxmax()].to_dict()
+        where_top = _where(top, cell_axes, study)
+        text.append(
+            f"The largest effect is {top['treatment']} instead of {top['control']}"
+            + (f" {where_top}" if where_top else "")
+            + f": {fmt_interval(top)} ({top['verdict']})."
+        )
+    for comparison in pairs:
+        own = head[head["comparison"] == comparison].to_dict("records")
+        if not own:
+            continue
+        clauses = [
+            _verdict_clause([r for r in own if r["verdict"] == v], v, cell_axes, study)
+            for v in VERDICTS
+            if any(r["verdict"] == v for r in own)
+        ]
+        text.append(f"{comparison}: {', '.join(clauses)}.")
+    others = summary[
+        (summary["section"] == "effect") & ~headline_mask(summary, study) & (summary["n"] > 0)
+    ]
+    if not others.empty:
+        parts = []
+        for window in ("round1", "later", "whole", "survivors"):
+            block = others[others["window"] == window]
+            if block.empty:
+                continue
+            parts.append(f"{window_phrase(window, rounds)}: {counts_text(block['verdict'])}")
+        text.append("In the other windows, " + "; ".join(parts) + ".")
+    survival = summary[summary["section"] == "survival"]
+    if not survival.empty:
+        text.append(
+            "Survival of round 1 (share of relationships still running in round 2, paired): "
+            f"{counts_text(survival['verdict'])} of {len(survival)}."
+        )
+    undecided = head[head["verdict"] == "undetermined"]
+    if not undecided.empty:
+        need = int(undecided["n_needed"].max())
+        text.append(
+            f"The undetermined row(s) would need about {need} replicates per cell to be decided "
+            f"with {study.analysis.power:.0%} power (see *Power*)."
+        )
+    text.append(f"Intervals are family-wise: {fmt_level(level)} intervals, adjusted for {m} rows.")
+    return [" ".join(text), ""]
+
+
+def finding(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str] = ()) -> str:
+    """One sentence for the results index: the headline verdict counts and the largest
+    effect; for a tournament, how often the treatment spreads."""
+    if "window" not in summary.columns:
+        return "(summary from an older version: regenerate it for the verdict classes)"
+    parts = []
+    effect = summary[summary["section"] == "effect"]
+    if not effect.empty:
+        head = summary[headline_mask(summary, study)]
+        counts = head["verdict"].value_counts()
+        window = head["window"].iloc[0]
+        text = (
+            f"{study.arms.party}'s payoff, {window} window: "
+            + ", ".join(f"{v} {int(counts.get(v, 0))}" for v in VERDICTS)
+            + f" of {len(head)} rows"
+        )
+        finite = head[np.isfinite(head["mean_diff"].astype(float))]
+        if not finite.empty:
+            top = finite.loc[finite["mean_diff"].abs().idxmax()]
+            text += f"; largest {top['comparison']} {fmt_interval(top)}"
+        parts.append(text + ".")
+    mix = summary[summary["section"] == "tournament_mix"]
+    if "spreads" in mix.columns:
+        spread = mix["spreads"].dropna()
+        if not spread.empty:
+            yes = int(spread.astype(str).str.lower().eq("true").sum())
+            parts.append(
+                f"Tournament: the treatment spreads from {yes} of {len(spread)} starting mixes."
+            )
+    return " ".join(parts) or "No effects in the summary."

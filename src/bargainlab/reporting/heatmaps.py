@@ -1,0 +1,114 @@
+"""Effect heatmaps of a sweep: one figure per comparison over two sweep axes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from ..analysis.summary import headline_mask
+from ..config.paths import file_stem
+from ..config.schema import StudySpec
+from . import plots
+from .text import as_bool, axis_label, tick
+
+__all__ = ["MAX_HEATMAP_PANELS", "cell_values", "heatmap_axes", "heatmap_figures", "heatmap_stems"]
+
+MAX_HEATMAP_PANELS = 12
+"""At most this many heatmaps (combinations of the other axes) per heatmap figure."""
+
+
+def cell_values(table: pd.DataFrame, axes: Sequence[str]) -> pd.DataFrame:
+    return table[["cell", *axes]].drop_duplicates("cell").sort_values("cell").reset_index(drop=True)
+
+
+def heatmap_axes(summary: pd.DataFrame, axes: Sequence[str]) -> tuple[str, str] | None:
+    if len(axes) < 2:
+        return None
+    numeric = [
+        a
+        for a in axes
+        if pd.api.types.is_numeric_dtype(summary[a]) and not pd.api.types.is_bool_dtype(summary[a])
+    ]
+    chosen = numeric[:2] if len(numeric) >= 2 else list(axes[:2])
+    return chosen[0], chosen[1]
+
+
+def heatmap_stems(study: StudySpec) -> list[str]:
+    """``heatmap`` for the first comparison, ``heatmap_<treatment>_vs_<control>`` for the rest
+    (made safe as a file name by :func:`~bargainlab.config.paths.file_stem`)."""
+    pairs = study.arms.pairs()
+    return ["heatmap", *("heatmap_" + file_stem(f"{t}_vs_{c}") for t, c in pairs[1:])]
+
+
+def heatmap_figures(
+    summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]
+) -> dict[str, Figure]:
+    """One heatmap figure per comparison over two axes (the first two numeric ones), one panel
+    per combination of the other axes with at least two cells, one colour scale and one
+    colour bar per figure."""
+    pair = heatmap_axes(summary, axes)
+    if pair is None:
+        return {}
+    x_axis, y_axis = pair
+    effects = summary[headline_mask(summary, study)]
+    effects = effects.assign(null_cell=effects["null_cell"].map(as_bool))
+    others = [a for a in axes if a not in pair]
+    cells = cell_values(effects, axes)
+    if others:
+        sizes = cells.groupby(others, sort=False, dropna=False).size()
+        combos = [
+            dict(zip(others, k if isinstance(k, tuple) else (k,), strict=True))
+            for k, size in sizes.items()
+            if size >= 2
+        ][:MAX_HEATMAP_PANELS]
+    else:
+        combos = [{}]
+    if not combos:
+        return {}
+    varying = [a for a in others if len({str(c[a]) for c in combos}) > 1]
+    cols = min(len(combos), 4)
+    rows = -(-len(combos) // cols)
+    out = {}
+    for stem, (treatment, control) in zip(heatmap_stems(study), study.arms.pairs(), strict=True):
+        fig = Figure(figsize=(4.8 * cols + 1.2, 4.2 * rows), layout="constrained")
+        grid = fig.subplots(rows, cols, squeeze=False).ravel()
+        chosen = effects[(effects["treatment"] == treatment) & (effects["control"] == control)]
+        finite = chosen["mean_diff"].abs()
+        shared = float(finite[np.isfinite(finite)].max()) if finite.notna().any() else 0.0
+        # effects within the sesoi stay pale: the scale never goes below it
+        shared = max(shared, study.analysis.sesoi)
+        image = None
+        for ax, combo in zip(grid, combos, strict=False):
+            sub = chosen
+            for axis, value in combo.items():
+                sub = sub[sub[axis].astype(str) == str(value)]
+            note = ", ".join(f"{axis_label(a, study)} = {tick(combo[a])}" for a in varying)
+            image = plots.effect_heatmap(
+                sub.drop_duplicates([x_axis, y_axis]),
+                x_axis,
+                y_axis,
+                ax=ax,
+                title=note or " ",
+                limit=shared or None,
+                xlabel=axis_label(x_axis, study),
+                ylabel=axis_label(y_axis, study),
+                colorbar=False,
+            )
+        for ax in grid[len(combos) :]:
+            ax.set_axis_off()
+        if image is not None:
+            fig.colorbar(
+                image,
+                ax=list(grid[: len(combos)]),
+                label="mean paired difference [utility]",
+                shrink=0.8,
+            )
+        fig.suptitle(
+            f"{treatment} vs {control}: effect on the {study.arms.party}'s payoff "
+            f"(+ helps, − hurts, ≈ negligible, ? undetermined; hatched: null cell, red if it fails)"
+        )
+        out[stem] = fig
+    return out

@@ -1,0 +1,174 @@
+"""Words and numbers of the report and the figures, generated from a study's own labels.
+
+Nothing here knows a particular study: axis labels come from ``study.analysis.labels`` (else
+a readable form of the dotted path), party, arm and issue names from the study file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..config.paths import lookup, same_value
+from ..config.schema import StudySpec
+
+__all__ = [
+    "CellAxes",
+    "as_bool",
+    "axis_label",
+    "describe_cell",
+    "fmt",
+    "fmt_interval",
+    "fmt_level",
+    "fmt_p",
+    "markdown_table",
+    "tick",
+    "value_text",
+    "window_phrase",
+]
+
+_UNBOUNDED = 1e3
+"""An interval bound beyond this (in utility units) is printed as unbounded."""
+
+
+def as_bool(value: Any) -> bool:
+    """A boolean cell of a summary, also when read back from CSV (``"True"``) or blank."""
+    if isinstance(value, str):
+        return value.strip().lower() == "true"
+    return False if value is None or pd.isna(value) else bool(value)
+
+
+def fmt(value: Any, *, signed: bool = False) -> str:
+    """``0.031``, ``−0.031`` (``+0.031`` with ``signed``); tiny non-zero values in scientific
+    notation so they never print as 0.000; ``n/a`` for a missing value; ``±∞`` beyond any
+    utility range."""
+    if value is None or pd.isna(value):
+        return "n/a"
+    x = float(value)
+    if not np.isfinite(x) or abs(x) > _UNBOUNDED:
+        return ("+∞" if signed else "∞") if x > 0 else "−∞"
+    text = f"{x:+.3f}" if signed else f"{x:.3f}"
+    if x != 0 and abs(x) < 0.0005:
+        text = f"{x:+.1e}" if signed else f"{x:.1e}"
+    if signed and x == 0:
+        text = "0.000"
+    return text.replace("-", "−")
+
+
+def fmt_interval(row: dict[str, Any] | pd.Series, estimate: str = "mean_diff") -> str:
+    """``+0.004 [+0.001, +0.007]``."""
+    return (
+        f"{fmt(row[estimate], signed=True)} "
+        f"[{fmt(row['ci_low'], signed=True)}, {fmt(row['ci_high'], signed=True)}]"
+    )
+
+
+def fmt_level(level: float) -> str:
+    """A confidence level as a percentage with the digits it needs: ``99.8611%``, ``95%``."""
+    return f"{100 * float(level):.4f}".rstrip("0").rstrip(".") + "%"
+
+
+def fmt_p(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return "n/a"
+    x = float(value)
+    return "<0.001" if x < 0.001 else f"{x:.3f}"
+
+
+def value_text(value: Any) -> str:
+    """A sweep value as text (``0.8``, ``naive``, ``yes``)."""
+    if isinstance(value, float | np.floating):
+        return f"{float(value):g}"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def tick(value: Any) -> str:
+    """A short tick label."""
+    return f"{value:g}" if isinstance(value, int | float | np.number) else str(value)
+
+
+def axis_label(path: str, study: StudySpec | None = None) -> str:
+    """The declared label of a sweep axis (``study.analysis.labels``), else a readable form
+    of its path: ``parties.dealer.outside_option`` -> "dealer's outside option",
+    ``strategies.dealer.params.kind`` -> "dealer's kind", ``rounds.rho`` -> "rho"."""
+    if study is not None and path in study.analysis.labels:
+        return study.analysis.labels[path]
+    seg = [s for s in path.split(".") if s != "params"]
+    if seg[0] in ("parties", "strategies") and len(seg) >= 3:
+        return f"{seg[1]}'s {' '.join(seg[2:])}".replace("_", " ")
+    if seg[0] == "strategies" and len(seg) == 2:
+        return f"{seg[1]}'s strategy"
+    if seg[0] in ("rounds", "game") and len(seg) > 1:
+        seg = seg[1:]
+    return " ".join(seg).replace("_", " ")
+
+
+def describe_cell(values: dict[str, Any], study: StudySpec | None = None) -> str:
+    """``"where the dealer's kind is naive and rho is 0.8"`` (empty without axes)."""
+    parts = []
+    for path, value in values.items():
+        label = axis_label(path, study)
+        article = "the " if "'s " in label and not (study and path in study.analysis.labels) else ""
+        parts.append(f"{article}{label} is {value_text(value)}")
+    return ("where " + " and ".join(parts)) if parts else ""
+
+
+def window_phrase(window: str, rounds: int | None = None) -> str:
+    """``later`` -> "rounds 2–8" and so on (``R`` when the rounds differ between cells)."""
+    last = str(rounds) if rounds else "R"
+    return {
+        "round1": "round 1",
+        "later": f"rounds 2–{last}",
+        "whole": f"rounds 1–{last} (the whole relationship)",
+        "survivors": f"rounds 2–{last} of the pairs that survived round 1 in both arms",
+    }[window]
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+class CellAxes(list):
+    """The sweep axes, knowing which of them describe a given cell: with a union of grids
+    (``study.sweep_grids``), a cell is described by the axes of the first grid it belongs to
+    (the others sit at the study's own values there)."""
+
+    def __init__(self, axes: Sequence[str], study: StudySpec) -> None:
+        super().__init__(axes)
+        grids = study.sweep_grids
+        self.grids = list(grids) if grids else []
+        self.base = study.model_dump(mode="json") if len(self.grids) > 1 else {}
+
+    def relevant(self, row: dict[str, Any]) -> list[str]:
+        if len(self.grids) <= 1:
+            return list(self)
+        for grid in self.grids:
+            inside = all(any(same_value(row[a], v) for v in grid[a]) for a in grid if a in row)
+            outside = all(
+                same_value(row[a], _base_or_none(self.base, a))
+                for a in self
+                if a not in grid and a in row
+            )
+            if inside and outside:
+                return [a for a in self if a in grid]
+        return list(self)
+
+    def values(self, row: dict[str, Any]) -> dict[str, Any]:
+        return {a: row[a] for a in self.relevant(row)}
+
+
+def _base_or_none(base: dict[str, Any], path: str) -> Any:
+    try:
+        return lookup(base, path)
+    except ValueError:
+        return None
