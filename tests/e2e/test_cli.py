@@ -197,7 +197,7 @@ def test_out_not_writable(study_file, workdir, capsys):
         (["--workers", "many"], ["--workers", "positive integer"]),
         (["--replicates", "-3"], ["--replicates", ">= 2", "'-3'"]),
         (["--executor", "threads"], ["--executor", "serial", "processes", "dask"]),
-        (["--executor", "dask"], ["--scheduler", "address"]),
+        (["--executor", "dask", "--scheduler", ""], ["--scheduler", "address"]),
         (["--scheduler", "tcp://127.0.0.1:8786"], ["--scheduler", "--executor dask"]),
     ],
 )
@@ -254,7 +254,7 @@ def test_validate_ok(study_file, workdir, capsys):
     assert main(["validate", str(path)]) == 0
     captured = capsys.readouterr()
     out = captured.out
-    assert "ok" in out and "2 sweep cell(s)" in out and "4 task(s)" in out
+    assert "ok" in out and "2 sweep cell(s)" in out and "1 task(s)" in out  # stacked
     assert "estimated size:" in out and "16 relationship-rounds" in out and "disk" in out
     assert captured.err == ""
     assert listing(workdir) == {path}
@@ -300,7 +300,7 @@ def test_run_plot_report(study_file, workdir, capsys):
     run_dir = Path("runs") / "tiny"
     assert f"run folder: {run_dir}" in out
     assert "key figure:" in out and f"report:     {run_dir / 'report.md'}" in out
-    assert (workdir / run_dir / "rounds.parquet").is_file()
+    assert (workdir / run_dir / "rounds.parquet").is_dir()  # a Parquet dataset
     summary = pd.read_csv(workdir / run_dir / "summary.csv")
     assert len(summary) > 0
 
@@ -406,7 +406,7 @@ def _summary() -> pd.DataFrame:
 
 
 def test_compare_summaries():
-    from bargainlab.experiments.pipeline import compare_summaries
+    from bargainlab.experiments.reproduction import compare_summaries
 
     old = _summary()
     assert compare_summaries(old.copy(), old, 0.0).empty  # NaN equals NaN

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
 import textwrap
 
 import numpy as np
@@ -9,22 +12,25 @@ import pandas as pd
 import pytest
 
 import bargainlab.experiments.pipeline
+import bargainlab.experiments.tasks
 from bargainlab.config.files import ConfigError, load_study
-from bargainlab.engine.rng import StreamRNG
 from bargainlab.experiments.executors import (
-    RELATIONSHIP_COLUMNS,
     DaskExecutor,
     check_executor_options,
-    make_tasks,
     open_executor,
+)
+from bargainlab.experiments.pipeline import run_study
+from bargainlab.experiments.run import Run
+from bargainlab.experiments.tasks import (
+    make_tasks,
+    plan_tasks,
     replicate_keys,
     replicate_seed,
     run_task,
     stored_axis_values,
     task_function,
 )
-from bargainlab.experiments.pipeline import run_study
-from bargainlab.experiments.run import Run
+from bargainlab.relationships.table import KEYS
 from studies import tiny_study_toml
 
 STUDY = tiny_study_toml(
@@ -53,22 +59,6 @@ def _tables_only(monkeypatch):
     monkeypatch.setattr(bargainlab.experiments.pipeline, "regenerate_outputs", lambda *a, **k: [])
 
 
-def fake_simulate(study, keys, replicate_ids, *, traces=False):
-    """A tiny deterministic stand-in: numbers derived only from each replicate's key."""
-    rng = StreamRNG(keys)
-    n = len(replicate_ids)
-    rows = {c: np.zeros(n) for c in RELATIONSHIP_COLUMNS}
-    rows.update(
-        channels=["all"] * n,
-        arm=["a"] * n,
-        replicate=replicate_ids,
-        round=np.ones(n, int),
-        party=["p"] * n,
-    )
-    rows["utility"] = rng.uniform(0, 0, 0)
-    return pd.DataFrame(rows), None
-
-
 # ---- seeds -----------------------------------------------------------------------------------
 
 
@@ -86,34 +76,79 @@ def test_keys_are_distinct_across_cells_and_replicates():
     assert len({tuple(k) for k in keys}) == 200
 
 
+def _tasks(loaded, replicates=None, chunk=None, **kwargs):
+    study = loaded.study
+    replicates = replicates or study.replicates
+    plan = plan_tasks(loaded.cells, replicates=replicates, chunk=chunk or study.chunk)
+    return plan, list(make_tasks(loaded.cells, plan, root_seed=5, **kwargs))
+
+
 def _keys_by_replicate(study_file, tmp_path, replicates, chunk):
     loaded = load_study(study_file(STUDY, folder=tmp_path), replicates=replicates)
     out = {}
-    for task in make_tasks(loaded.cells, root_seed=5, replicates=replicates, chunk=chunk):
-        assert len(task.replicate_ids) <= chunk
-        for r, key in zip(task.replicate_ids, task.keys, strict=True):
-            out[(task.cell, int(r))] = tuple(int(x) for x in key)
+    for task in _tasks(loaded, replicates, chunk)[1]:
+        for unit in task.units:
+            assert len(unit.replicate_ids) <= chunk
+            for r, key in zip(unit.replicate_ids, unit.keys, strict=True):
+                out[(unit.cell, int(r))] = tuple(int(x) for x in key)
     return out
 
 
-def test_replicate_key_does_not_depend_on_replicates_or_chunking(study_file, tmp_path):
+def test_replicate_key_does_not_depend_on_replicates_chunking_or_stacking(
+    study_file, tmp_path, monkeypatch
+):
     k10c3 = _keys_by_replicate(study_file, tmp_path, 10, 3)
     k20c3 = _keys_by_replicate(study_file, tmp_path, 20, 3)
     k10c7 = _keys_by_replicate(study_file, tmp_path, 10, 7)
+    monkeypatch.setattr(bargainlab.experiments.tasks, "TASK_RELATIONSHIPS", 1)
+    unstacked = _keys_by_replicate(study_file, tmp_path, 10, 3)
     assert len(k10c3) == 4 * 10 and len(k20c3) == 4 * 20
-    assert k10c3 == k10c7
+    assert k10c3 == k10c7 == unstacked
     assert k10c3 == {key: k20c3[key] for key in k10c3}
 
 
-def test_skip_leaves_out_done_chunks(study_file, tmp_path):
+def test_the_plan_stacks_cells_and_covers_every_chunk_once(study_file, tmp_path, monkeypatch):
     loaded = load_study(study_file(STUDY, folder=tmp_path))
-    tasks = list(
-        make_tasks(loaded.cells, root_seed=5, replicates=6, chunk=4, skip={(0, 1), (3, 0)})
+    plan = plan_tasks(loaded.cells, replicates=6, chunk=4)
+    # cells with the same supplier parameter k differ only in the dealer's outside option (a
+    # number): they stack; 2 x 6 relationships fit in a task
+    assert plan.tasks == (
+        ((0, 0), (2, 0), (0, 1), (2, 1)),
+        ((1, 0), (3, 0), (1, 1), (3, 1)),
     )
-    assert [(t.cell, t.chunk) for t in tasks] == [(0, 0), (1, 0), (1, 1), (2, 0), (2, 1), (3, 1)]
-    assert tasks[0].replicate_ids.tolist() == [0, 1, 2, 3]
-    assert tasks[1].replicate_ids.tolist() == [0, 1, 2, 3]
-    assert tasks[2].replicate_ids.tolist() == [4, 5]
+    assert plan.relationships(0) == plan.relationships(1) == 12
+    monkeypatch.setattr(bargainlab.experiments.tasks, "TASK_RELATIONSHIPS", 9)
+    small = plan_tasks(loaded.cells, replicates=6, chunk=4)
+    units = [u for task in small.tasks for u in task]
+    everything = [u for task in plan.tasks for u in task]
+    assert sorted(units) == sorted(everything) and len(units) == len(set(units))
+    assert all(small.relationships(i) <= 9 for i in range(len(small)))
+    assert len(small) == 4
+    # another plan never shares a task's name: parts of one are not taken for the other's
+    assert not set(small.names()) & set(plan.names())
+
+
+def test_a_different_design_is_not_stacked(study_file, tmp_path):
+    text = STUDY.replace(
+        '"strategies.supplier.params.k" = [0, 0.1]',
+        '"strategies.supplier.name" = ["boulware", "conceder"]',
+    )
+    loaded = load_study(study_file(text, folder=tmp_path))
+    plan = plan_tasks(loaded.cells, replicates=6, chunk=6)
+    stacks = [{cell for cell, _ in task} for task in plan.tasks]
+    by_name = {}
+    for cell in loaded.cells:
+        by_name.setdefault(cell.values["strategies.supplier.name"], set()).add(cell.index)
+    assert sorted(map(sorted, stacks)) == sorted(map(sorted, by_name.values()))
+
+
+def test_skip_leaves_out_done_tasks(study_file, tmp_path, monkeypatch):
+    monkeypatch.setattr(bargainlab.experiments.tasks, "TASK_RELATIONSHIPS", 4)
+    loaded = load_study(study_file(STUDY, folder=tmp_path))
+    plan, tasks = _tasks(loaded, skip={1, 3})
+    assert [t.index for t in tasks] == [i for i in range(len(plan)) if i not in {1, 3}]
+    first = tasks[0].units[0]
+    assert (first.cell, first.chunk, first.replicate_ids.tolist()) == (0, 0, [0, 1, 2, 3])
 
 
 def test_stored_axis_values_have_one_type_per_axis(study_file, tmp_path):
@@ -141,41 +176,72 @@ def test_missing_base_values_are_stored_as_text_never_nan():
     assert second == {"x": "null", "y": "null", "z": "null"}
 
 
-def test_run_task_adds_cell_and_axis_columns(study_file, tmp_path):
+def _parts(result) -> dict[str, pd.DataFrame]:
+    return {
+        name.split(".")[-2]: pd.read_parquet(io.BytesIO(data))
+        for name, data in result.payload.items()
+    }
+
+
+def test_run_task_labels_its_tables_and_returns_their_bytes(study_file, tmp_path):
     loaded = load_study(study_file(STUDY, folder=tmp_path))
-    task = list(make_tasks(loaded.cells, root_seed=5, replicates=6, chunk=4))[5]
-    result = run_task(task, simulate=fake_simulate)
-    assert (result.cell, result.chunk) == (2, 1)
-    cols = list(result.rounds.columns)
-    assert cols[:3] == ["cell", "parties.dealer.outside_option", "strategies.supplier.params.k"]
-    assert (result.rounds["cell"] == 2).all()
-    assert (result.rounds["parties.dealer.outside_option"] == 0.1).all()
-    assert (result.rounds["strategies.supplier.params.k"] == 0.0).all()
-    assert result.rounds["replicate"].tolist() == [4, 5]
+    _, tasks = _tasks(loaded)
+    result = run_task(tasks[0])
+    assert result.relationships == 12 and result.peak_rss > 0
+    parts = _parts(result)
+    assert set(parts) == {"rounds", "replicates", "trajectories"}
+    for name, data in result.payload.items():
+        assert hashlib.sha256(data).hexdigest() == result.checksums[name]
+    rounds = parts["rounds"]
+    assert list(rounds.columns[:3]) == [
+        "cell",
+        "parties.dealer.outside_option",
+        "strategies.supplier.params.k",
+    ]
+    assert set(rounds["cell"]) == {0, 2}
+    cell2 = rounds[rounds["cell"] == 2]
+    assert (cell2["parties.dealer.outside_option"] == 0.1).all()
+    assert (cell2["strategies.supplier.params.k"] == 0.0).all()
+    assert sorted(cell2["replicate"].unique()) == list(range(6))
+    assert rounds.equals(rounds.sort_values(list(KEYS)).reset_index(drop=True))
+    replicates = parts["replicates"]
+    assert len(replicates) == 2 * 6 * 2  # cells x replicates x arms
+
+
+def test_run_task_writes_its_parts_when_it_sees_the_run_folder(study_file, tmp_path):
+    loaded = load_study(study_file(STUDY, folder=tmp_path))
+    (tmp_path / "run" / "parts").mkdir(parents=True)
+    _, tasks = _tasks(loaded, out=tmp_path / "run")
+    result = run_task(tasks[0])
+    assert result.payload == {}
+    for name, digest in result.checksums.items():
+        data = (tmp_path / "run" / "parts" / name).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == digest
 
 
 def test_run_task_rejects_a_table_without_the_contract_columns(study_file, tmp_path):
     loaded = load_study(study_file(STUDY, folder=tmp_path))
-    task = next(make_tasks(loaded.cells, root_seed=5, replicates=6, chunk=4))
+    _, tasks = _tasks(loaded)
 
     def broken(study, keys, ids, *, traces=False):
         return pd.DataFrame({"replicate": ids}), None
 
     with pytest.raises(RuntimeError, match="lacks columns"):
-        run_task(task, simulate=broken)
+        run_task(tasks[0], simulate=broken)
 
 
-def test_serial_and_processes_executors_agree_on_fake(study_file, tmp_path):
+def test_serial_and_processes_executors_agree(study_file, tmp_path, monkeypatch):
+    monkeypatch.setattr(bargainlab.experiments.tasks, "TASK_RELATIONSHIPS", 8)
     loaded = load_study(study_file(STUDY, folder=tmp_path))
-    tasks = list(make_tasks(loaded.cells, root_seed=5, replicates=6, chunk=4))
-    fn = task_function(fake_simulate)
+    _, tasks = _tasks(loaded)
+    fn = task_function()
     with open_executor("serial") as ex:
-        serial = {(r.cell, r.chunk): r.rounds for r in ex.imap_unordered(fn, tasks)}
+        serial = {r.index: r for r in ex.imap_unordered(fn, tasks)}
     with open_executor("processes", workers=2) as ex:
-        parallel = {(r.cell, r.chunk): r.rounds for r in ex.imap_unordered(fn, tasks)}
-    assert serial.keys() == parallel.keys() == {(t.cell, t.chunk) for t in tasks}
+        parallel = {r.index: r for r in ex.imap_unordered(fn, tasks)}
+    assert serial.keys() == parallel.keys() == {t.index for t in tasks}
     for key in serial:
-        pd.testing.assert_frame_equal(serial[key], parallel[key])
+        assert serial[key].checksums == parallel[key].checksums
 
 
 # ---- options ---------------------------------------------------------------------------------
@@ -187,7 +253,7 @@ def test_serial_and_processes_executors_agree_on_fake(study_file, tmp_path):
         ("threads", None, None, "--executor"),
         ("processes", 0, None, "--workers"),
         ("processes", -2, None, "--workers"),
-        ("dask", None, None, "--scheduler"),
+        ("dask", None, "  ", "--scheduler"),
         ("serial", None, "tcp://127.0.0.1:8786", "--scheduler"),
     ],
 )
@@ -207,7 +273,11 @@ def test_unreachable_scheduler_is_a_config_error():
 
 
 def _rounds(run: Run) -> pd.DataFrame:
-    assert run.rounds.equals(pd.read_parquet(run.path / "rounds.parquet"))
+    # the folder reads as one table with pandas alone; the Run sorts it by its keys
+    plain = pd.read_parquet(run.path / "rounds.parquet")
+    pd.testing.assert_frame_equal(
+        run.rounds, plain.sort_values(list(KEYS), kind="stable").reset_index(drop=True)
+    )
     return run.rounds
 
 
@@ -220,6 +290,7 @@ def test_serial_processes_and_dask_give_identical_tables(study_file, tmp_path):
     processes = _rounds(
         run_study(path, tmp_path / "proc", executor="processes", workers=2, progress=False)
     )
+    local = _rounds(run_study(path, tmp_path / "local", executor="dask", workers=2, progress=False))
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
     ) as cluster:
@@ -233,13 +304,13 @@ def test_serial_processes_and_dask_give_identical_tables(study_file, tmp_path):
             )
         )
     assert len(serial) == 4 * 6 * 2 * 2 * 2  # cells x replicates x arms x rounds x parties
-    pd.testing.assert_frame_equal(serial, processes)
-    pd.testing.assert_frame_equal(serial, dask)
-    keys = ["cell", "channels", "arm", "replicate", "round", "party"]
-    assert serial.equals(serial.sort_values(keys).reset_index(drop=True))
+    for other in (processes, local, dask):
+        pd.testing.assert_frame_equal(serial, other)
 
 
-def test_chunking_and_replicates_do_not_change_a_replicate(study_file, tmp_path):
+def test_chunking_stacking_and_replicates_do_not_change_a_replicate(
+    study_file, tmp_path, monkeypatch
+):
     path = study_file(STUDY, folder=tmp_path)
     base = _rounds(run_study(path, tmp_path / "c4", executor="serial", progress=False))
     text = STUDY.replace("chunk = 4", "chunk = 3")
@@ -249,6 +320,9 @@ def test_chunking_and_replicates_do_not_change_a_replicate(study_file, tmp_path)
         )
     )
     pd.testing.assert_frame_equal(base, rechunked)
+    monkeypatch.setattr(bargainlab.experiments.tasks, "TASK_RELATIONSHIPS", 1)
+    unstacked = _rounds(run_study(path, tmp_path / "one", executor="serial", progress=False))
+    pd.testing.assert_frame_equal(base, unstacked)
     more = _rounds(
         run_study(
             study_file(text, folder=tmp_path),
@@ -260,3 +334,43 @@ def test_chunking_and_replicates_do_not_change_a_replicate(study_file, tmp_path)
     )
     first_six = more[more["replicate"] < 6].reset_index(drop=True)
     pd.testing.assert_frame_equal(base, first_six)
+
+
+def _dies_once(marker):
+    """A simulation whose worker process dies the first time it runs (as a killed worker)."""
+    from bargainlab.experiments.translate import simulate
+
+    def run(study, keys, ids, *, traces=False):
+        if not os.path.exists(marker):
+            open(marker, "w").close()
+            os._exit(1)
+        return simulate(study, keys, ids, traces=traces)
+
+    return run
+
+
+class _DiesOnce:
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __call__(self, study, keys, ids, *, traces=False):
+        return _dies_once(self.marker)(study, keys, ids, traces=traces)
+
+
+@pytest.mark.slow
+def test_a_worker_that_dies_costs_only_its_task(study_file, tmp_path, monkeypatch):
+    monkeypatch.setattr(bargainlab.experiments.tasks, "TASK_RELATIONSHIPS", 8)
+    path = study_file(STUDY, folder=tmp_path)
+    reference = _rounds(run_study(path, tmp_path / "ref", executor="serial", progress=False))
+    survived = _rounds(
+        run_study(
+            path,
+            tmp_path / "killed",
+            executor="processes",
+            workers=2,
+            simulate=_DiesOnce(tmp_path / "marker"),
+            progress=False,
+        )
+    )
+    assert (tmp_path / "marker").exists()  # a worker did die
+    pd.testing.assert_frame_equal(reference, survived)

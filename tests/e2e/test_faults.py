@@ -15,12 +15,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import bargainlab.experiments.executors
+import bargainlab.experiments.tasks
 from bargainlab._files import SymlinkError, WriteError, atomic_path
 from bargainlab.cli.commands import main
 from bargainlab.experiments.pipeline import run_study
-from bargainlab.experiments.runstore import NonFiniteOutputError, RunStore
-from bargainlab.experiments.translate import simulate
+from bargainlab.experiments.storage import NonFiniteOutputError, check_finite
+from bargainlab.experiments.translate import ChunkTables, simulate, simulate_cells
 from studies import tiny_study_toml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,24 @@ STUDY = tiny_study_toml(
 
 
 def run(path: Path, out: Path, **kwargs) -> Path:
-    return run_study(path, out, executor="serial", progress=False, **kwargs)
+    return run_study(path, out, executor="serial", progress=False, **kwargs).path
+
+
+@pytest.fixture(autouse=True)
+def one_chunk_per_task(monkeypatch):
+    """Tasks of one chunk each (no stacking), so that a run in this process has six tasks."""
+    monkeypatch.setattr(bargainlab.experiments.tasks, "TASK_RELATIONSHIPS", 1)
+
+
+def sort(rounds: pd.DataFrame) -> pd.DataFrame:
+    keys = ["cell", "channels", "arm", "replicate", "round", "party"]
+    return rounds.sort_values(keys).reset_index(drop=True)
+
+
+def journaled(out: Path) -> int:
+    """Tasks whose parts the parent journaled (its rounds part is journaled last)."""
+    journal = out / "parts" / "SHA256SUMS"
+    return journal.read_text().count(".rounds.parquet") if journal.is_file() else 0
 
 
 def temp_files(root: Path) -> list[Path]:
@@ -104,7 +121,7 @@ def test_locked_run_folder_is_refused_and_untouched(study_file, tmp_path, capsys
     path = study_file(STUDY, folder=tmp_path)
     out = tmp_path / "run"
     interrupted(path, out, after=2)
-    (out / "parts" / ".tmp-cell0000_chunk00002.parquet.x").write_bytes(b"in flight")
+    (out / "parts" / ".tmp-task-00002.rounds.parquet.x").write_bytes(b"in flight")
     before = snapshot(out)
     holder = hold_lock(out)
     try:
@@ -124,7 +141,9 @@ def test_locked_run_folder_is_refused_and_untouched(study_file, tmp_path, capsys
 
 
 def test_two_real_runs_into_one_folder(study_file, tmp_path, reference):
-    path = study_file(STUDY.replace("replicates = 6", "replicates = 40"), folder=tmp_path)
+    # long enough that the second run starts while the first one writes
+    text = STUDY.replace("replicates = 6", "replicates = 4000").replace("chunk = 2", "chunk = 500")
+    path = study_file(text, folder=tmp_path)
     out = tmp_path / "run"
     command = [sys.executable, "-m", "bargainlab", "run", str(path), "--out", str(out)]
     first = subprocess.Popen(
@@ -148,7 +167,7 @@ def test_two_real_runs_into_one_folder(study_file, tmp_path, reference):
         _, err = first.communicate(timeout=300)
     assert first.returncode == 0, err
     assert temp_files(out) == []
-    assert (out / "rounds.parquet").is_file() and (out / "report.md").is_file()
+    assert (out / "rounds.parquet").is_dir() and (out / "report.md").is_file()
 
 
 # ---- 6. corruption ----------------------------------------------------------------------------
@@ -183,13 +202,14 @@ def test_damaged_part_is_recomputed_on_resume(study_file, tmp_path, reference, k
     path, fresh = reference
     out = tmp_path / "run"
     interrupted(path, out, after=4)
-    victim = sorted((out / "parts").glob("cell*_chunk*[0-9].parquet"))[1]
+    victim = sorted((out / "parts").glob("task-*.rounds.parquet"))[1]
     damage(kind, victim)
     notes: list[str] = []
     run(path, out, log=notes.append)
-    assert any("1 damaged part(s)" in n for n in notes), notes
+    assert any("1 damaged task(s)" in n for n in notes), notes
     pd.testing.assert_frame_equal(
-        pd.read_parquet(out / "rounds.parquet"), pd.read_parquet(fresh / "rounds.parquet")
+        sort(pd.read_parquet(out / "rounds.parquet")),
+        sort(pd.read_parquet(fresh / "rounds.parquet")),
     )
 
 
@@ -197,12 +217,13 @@ def test_damaged_part_is_recomputed_on_resume(study_file, tmp_path, reference, k
 def test_report_and_plot_refuse_a_damaged_table(study_file, tmp_path, reference, capsys, kind):
     path, _ = reference
     out = run(path, tmp_path / "run")
-    damage(kind, out / "rounds.parquet")
+    victim = sorted((out / "rounds.parquet").iterdir())[0]
+    damage(kind, victim)
     before = snapshot(out)
     for command in ("report", "plot"):
         assert main([command, str(out)]) == 2
         err = capsys.readouterr().err
-        assert f"{out / 'rounds.parquet'}: does not match the checksum" in err, err
+        assert f"{victim}: does not match the checksum" in err, err
         assert "Traceback" not in err
     assert snapshot(out) == before
     # the same run command recomputes it
@@ -236,29 +257,32 @@ def test_full_disk_is_one_message_and_the_run_resumes(
 ):
     path, fresh = reference
     out = tmp_path / "run"
-    real = pd.DataFrame.to_parquet
+    real = bargainlab.experiments.tasks.write_bytes_atomic
     writes = []
 
-    def full_after_three(self, target, *args, **kwargs):
-        if len(writes) >= 3:
-            Path(target).write_bytes(b"PAR1 half a file")
-            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+    def full_after_seven(target, data):
+        # a task writes three parts (rounds, replicates, trajectories): two tasks fit
+        if len(writes) >= 7:
+            with atomic_path(target) as tmp:
+                tmp.write_bytes(data[:16])  # half a file, then the disk is full
+                raise OSError(errno.ENOSPC, "No space left on device", str(tmp))
         writes.append(target)
-        return real(self, target, *args, **kwargs)
+        return real(target, data)
 
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", full_after_three)
+    monkeypatch.setattr(bargainlab.experiments.tasks, "write_bytes_atomic", full_after_seven)
     status = main(["run", str(path), "--out", str(out), "--executor", "serial"])
     err = capsys.readouterr().err
     assert status == 2
     assert "cannot write: No space left on device" in err and "resumes" in err
-    assert str(out / "parts" / "cell0001_chunk00000.parquet") in err  # the final name
+    assert str(writes[-1].parent / "task-00002-") in err  # the final name, not the temporary
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert temp_files(out) == []
-    assert len(RunStore(out).done()) == 3
-    monkeypatch.setattr(pd.DataFrame, "to_parquet", real)
+    assert journaled(out) == 2
+    monkeypatch.setattr(bargainlab.experiments.tasks, "write_bytes_atomic", real)
     assert main(["run", str(path), "--out", str(out), "--executor", "serial"]) == 0
     pd.testing.assert_frame_equal(
-        pd.read_parquet(out / "rounds.parquet"), pd.read_parquet(fresh / "rounds.parquet")
+        sort(pd.read_parquet(out / "rounds.parquet")),
+        sort(pd.read_parquet(fresh / "rounds.parquet")),
     )
 
 
@@ -344,21 +368,25 @@ def test_a_non_finite_value_is_a_bug_with_a_clear_message(
     path = study_file(STUDY, folder=tmp_path)
     out = tmp_path / "run"
 
-    def broken(*args, **kwargs):
-        rounds, traces = simulate(*args, **kwargs)
+    def broken(chunks, **kwargs):
+        tables = simulate_cells(chunks, **kwargs)
+        rounds = tables[0].rounds
         rounds.loc[3, "terms"] = float("nan")
         rounds.loc[4, "reference_point"] = float("inf")
-        return rounds, traces
+        return [
+            ChunkTables(rounds, t.traces, t.mediation) if i == 0 else t
+            for i, t in enumerate(tables)
+        ]
 
-    monkeypatch.setattr(bargainlab.experiments.executors, "default_simulate", broken)
+    monkeypatch.setattr(bargainlab.experiments.tasks, "simulate_cells", broken)
     status = main(["run", str(path), "--out", str(out), "--executor", "serial"])
     err = capsys.readouterr().err
     assert status == 1
     assert "NaN or infinite values in terms (1 of" in err and "reference_point (1 of" in err
     assert "bug" in err and "Traceback" not in err
-    assert not list((out / "parts").glob("cell*"))
+    assert not list((out / "parts").glob("task-*"))
     with pytest.raises(NonFiniteOutputError):
-        RunStore(out).write_part(0, 0, pd.DataFrame({"x": [1.0, float("nan")]}), None)
+        check_finite(pd.DataFrame({"x": [1.0, float("nan")]}), "table")
 
 
 # ---- 4. resource bombs ------------------------------------------------------------------------
@@ -388,7 +416,7 @@ def test_budget_flags(study_file, workdir, capsys):
     path = study_file(STUDY, folder=workdir)
     assert main(["run", str(path), "--memory-budget", "1M"]) == 2
     assert "more than the budget (--memory-budget) 1.0 MB" in capsys.readouterr().err
-    assert main(["run", str(path), "--disk-budget", "1K"]) == 2
+    assert main(["run", str(path), "--disk-budget", "100"]) == 2  # 100 bytes
     assert "--disk-budget" in capsys.readouterr().err
     assert main(["run", str(path), "--memory-budget", "lots"]) == 2
     assert "512M" in capsys.readouterr().err

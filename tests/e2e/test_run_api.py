@@ -54,7 +54,7 @@ def test_run_study_returns_the_finished_run(finished):
     run, folder = finished
     assert isinstance(run, Run)
     assert run.path == folder  # the default folder, absolute
-    assert (run.path / "rounds.parquet").is_file()
+    assert (run.path / "rounds.parquet").is_dir()  # a Parquet dataset
     assert isinstance(run.study, StudySpec) and run.study.name == "tiny"
     assert run.manifest["study"] == "tiny" and run.manifest["cells"] == 2
 
@@ -64,7 +64,9 @@ def test_tables_are_read_lazily_once(finished):
     assert "rounds" not in vars(run) and "summary" not in vars(run)
     rounds = run.rounds
     assert rounds is run.rounds  # cached
-    pd.testing.assert_frame_equal(rounds, pd.read_parquet(finished[1] / "rounds.parquet"))
+    plain = pd.read_parquet(finished[1] / "rounds.parquet")  # pandas reads the dataset alone
+    keys = ["cell", "channels", "arm", "replicate", "round", "party"]
+    pd.testing.assert_frame_equal(rounds, plain.sort_values(keys).reset_index(drop=True))
     assert len(rounds) == 2 * 6 * 2 * 3 * 2  # cells x replicates x arms x rounds x parties
     summary = run.summary
     assert isinstance(summary, pd.DataFrame) and "mean_diff" in summary.columns
@@ -72,7 +74,7 @@ def test_tables_are_read_lazily_once(finished):
     assert list(headline.columns) == [
         "parties.dealer.outside_option",
         "comparison",
-        "payoff_rounds",
+        "window",
         "mean_diff",
         "ci_low",
         "ci_high",
@@ -86,7 +88,7 @@ def test_figures_report_and_key_figure(finished):
     run = bargainlab.load_run(finished[1])
     assert run.figures and all(isinstance(p, Path) and p.is_file() for p in run.figures)
     assert run.key_figure == run.figures[0]
-    assert run.figures[0].name == "trajectories.png"
+    assert run.figures[0].name == "forest.png"  # the headline effects come first
     assert run.report_path == finished[1] / "report.md" and run.report_path.is_file()
 
 
@@ -139,5 +141,5 @@ def test_run_study_takes_a_dict_and_the_cli_prints_the_run(tmp_path, capsys):
     assert main(["run", str(path), "--executor", "serial", "--out", str(tmp_path / "cli")]) == 0
     out = capsys.readouterr().out
     assert f"run folder: {tmp_path / 'cli'}" in out
-    assert f"key figure: {tmp_path / 'cli' / 'figures' / 'trajectories.png'}" in out
+    assert f"key figure: {tmp_path / 'cli' / 'figures' / 'forest.png'}" in out
     assert f"report:     {tmp_path / 'cli' / 'report.md'}" in out

@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 
 import bargainlab.experiments.pipeline
+import bargainlab.experiments.tasks
 from bargainlab.cli.commands import main
 from bargainlab.config.files import ConfigError, load_study
 from bargainlab.experiments.checksums import sha256_file
 from bargainlab.experiments.pipeline import run_study
 from bargainlab.experiments.runstore import (
-    RunStore,
     atomic_path,
     config_hash,
     resolved_config_text,
@@ -83,10 +83,13 @@ def test_run_folder_layout(finished):
         "config.toml",
         "manifest.json",
         "rounds.parquet",
+        "replicates.parquet",
+        "trajectories.parquet",
         "summary.csv",
         "report.md",
         "figures",
     } <= names
+    assert (out / "rounds.parquet").is_dir()  # a Parquet dataset, one file per task
     assert "parts" not in names  # intermediate parts are removed once the tables exist
     assert "traces.parquet" not in names
     assert temp_files(out) == []
@@ -110,7 +113,7 @@ def test_manifest_contents(finished):
     assert len(manifest["config_hash"]) == 64
     assert manifest["root_seed"] == 5
     assert manifest["replicates"] == 6
-    assert manifest["cells"] == 2 and manifest["tasks"] == 6
+    assert manifest["cells"] == 2 and manifest["tasks"] == 1  # the two cells stack
     assert manifest["axes"] == ["rounds.rho"]
     assert set(manifest["versions"]) == {
         "python",
@@ -126,8 +129,15 @@ def test_manifest_contents(finished):
     assert manifest["completed"] is not None
     assert manifest["git_commit_source"] in ("checkout", "build", None)
     # every table and output has its checksum
-    for name in ["config.toml", "rounds.parquet", "summary.csv", "report.md", *manifest["figures"]]:
+    dataset = sorted(f"rounds.parquet/{p.name}" for p in (out / "rounds.parquet").iterdir())
+    assert (
+        dataset and [k for k in manifest["checksums"] if k.startswith("rounds.parquet/")] == dataset
+    )
+    tables = ["replicates.parquet", "trajectories.parquet", *dataset]
+    for name in ["config.toml", *tables, "summary.csv", "report.md", *manifest["figures"]]:
         assert manifest["checksums"][name] == sha256_file(out / name), name
+    assert set(manifest["memory"]) == {"parent", "tasks"}
+    assert all(isinstance(v, int) and v > 2**20 for v in manifest["memory"].values())
     assert set(manifest["timings"]) >= {"simulate", "assemble", "summarize", "figures", "report"}
     assert all(isinstance(v, float) and v >= 0 for v in manifest["timings"].values())
     text = json.dumps(manifest)
@@ -136,7 +146,7 @@ def test_manifest_contents(finished):
 
 def test_rounds_table_is_sorted_and_labelled(finished):
     _, out = finished
-    rounds = pd.read_parquet(out / "rounds.parquet")
+    rounds = pd.read_parquet(out / "rounds.parquet")  # one task: sorted in full
     keys = ["cell", "channels", "arm", "replicate", "round", "party"]
     assert list(rounds.columns[:2]) == ["cell", "rounds.rho"]
     assert rounds.equals(rounds.sort_values(keys).reset_index(drop=True))
@@ -240,8 +250,15 @@ def test_non_run_folder_is_refused(study_file, tables_only, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["todo.txt"]
 
 
+@pytest.fixture
+def one_chunk_per_task(monkeypatch):
+    """Tasks of one chunk each (no stacking), so that a run has several tasks."""
+    monkeypatch.setattr(bargainlab.experiments.tasks, "TASK_RELATIONSHIPS", 1)
+
+
 def interrupted(path: Path, out: Path, after: int) -> None:
-    """Run the study serially and stop it (as a crash would) after ``after`` tasks."""
+    """Run the study serially and stop it (as a crash would) after ``after`` tasks of one
+    chunk each."""
     calls = []
 
     def failing(*args, **kwargs):
@@ -254,31 +271,46 @@ def interrupted(path: Path, out: Path, after: int) -> None:
         run(path, out, simulate=failing)
 
 
-def test_rerun_skips_existing_parts_and_cleans_temp_files(study_file, tables_only, tmp_path):
+def test_rerun_skips_existing_parts_and_cleans_temp_files(
+    study_file, tables_only, one_chunk_per_task, tmp_path
+):
     path = study_file(STUDY, folder=tmp_path)
     reference = pd.read_parquet(run(path, tmp_path / "fresh") / "rounds.parquet")
     out = tmp_path / "run"
     interrupted(path, out, after=4)
     assert not (out / "rounds.parquet").exists()
-    (out / "parts" / ".tmp-cell0001_chunk00002.parquet.abc").write_bytes(b"half")
-    kept = {p: p.stat().st_mtime_ns for p in (out / "parts").glob("cell*.parquet")}
+    (out / "parts" / ".tmp-task-00005.rounds.parquet.abc").write_bytes(b"half")
+    kept = {p: p.stat().st_mtime_ns for p in (out / "parts").glob("task-*.rounds.parquet")}
     assert len(kept) == 4
-    store = RunStore(out)
-    assert len(store.done()) == 4
     real = []
     run(path, out, simulate=lambda *a, **k: real.append(1) or simulate(*a, **k))
     assert len(real) == 2  # only the missing tasks ran
     assert temp_files(out) == []
     assert not (out / "parts").exists()
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "rounds.parquet"), reference)
+    pd.testing.assert_frame_equal(sort(pd.read_parquet(out / "rounds.parquet")), sort(reference))
+
+
+def sort(rounds: pd.DataFrame) -> pd.DataFrame:
+    keys = ["cell", "channels", "arm", "replicate", "round", "party"]
+    return rounds.sort_values(keys).reset_index(drop=True)
 
 
 def test_finished_run_started_again_does_not_simulate_again(study_file, tables_only, tmp_path):
     path = study_file(STUDY, folder=tmp_path)
     out = run(path, tmp_path / "run")
-    before = (out / "rounds.parquet").stat().st_mtime_ns
+    before = {p: p.stat().st_mtime_ns for p in (out / "rounds.parquet").iterdir()}
     run(path, out, simulate=lambda *a, **k: pytest.fail("simulated again"))
-    assert (out / "rounds.parquet").stat().st_mtime_ns == before
+    assert {p: p.stat().st_mtime_ns for p in (out / "rounds.parquet").iterdir()} == before
+
+
+def test_a_finished_run_started_again_changes_nothing(study_file, tmp_path):
+    path = study_file(STUDY, folder=tmp_path)
+    out = run(path, tmp_path / "run")
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    notes = []
+    run_study(path, out, executor="serial", progress=False, log=notes.append)
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+    assert any("nothing to do" in n and "bargainlab report" in n for n in notes)
 
 
 def test_traces_are_stored_when_asked(study_file, tmp_path):
@@ -288,14 +320,16 @@ def test_traces_are_stored_when_asked(study_file, tmp_path):
     assert len(traces) > 0
     assert {"cell", "rounds.rho", "channels", "arm", "replicate", "round"} <= set(traces.columns)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["checksums"]["traces.parquet"] == sha256_file(out / "traces.parquet")
+    files = sorted((out / "traces.parquet").iterdir())
+    assert files
+    for f in files:
+        assert manifest["checksums"][f"traces.parquet/{f.name}"] == sha256_file(f)
 
 
 # ---- a real run killed half-way ---------------------------------------------------------------
 
-KILLABLE = STUDY.replace("replicates = 6", "replicates = 48").replace(
-    "chunk = 2", "chunk = 2\ntraces = true"
-)
+# 2 cells x 8,192 replicates in chunks of 2,048: four tasks of 4,096 relationships
+KILLABLE = STUDY.replace("replicates = 6", "replicates = 8192").replace("chunk = 2", "chunk = 2048")
 
 
 @pytest.mark.slow
@@ -318,7 +352,8 @@ def test_killed_run_resumes_to_the_same_tables(study_file, tables_only, tmp_path
     )
     try:
         deadline = time.monotonic() + 60
-        while not list((out / "parts").glob("cell*_chunk*[0-9].parquet")):
+        journal = out / "parts" / "SHA256SUMS"
+        while not (journal.is_file() and ".rounds.parquet" in journal.read_text()):
             assert proc.poll() is None, proc.stderr.read().decode()
             assert time.monotonic() < deadline, "no part was written"
             time.sleep(0.01)
@@ -328,8 +363,8 @@ def test_killed_run_resumes_to_the_same_tables(study_file, tables_only, tmp_path
         proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL
     assert not (out / "rounds.parquet").exists()
-    done_before = len(list((out / "parts").glob("cell*_chunk*[0-9].parquet")))
-    assert 1 <= done_before < 48  # 2 cells x 24 chunks: killed half-way
+    done_before = journal.read_text().count(".rounds.parquet")
+    assert 1 <= done_before < 4  # killed half-way
 
     resumed = subprocess.run(command, capture_output=True, text=True, timeout=120)
     assert resumed.returncode == 0, resumed.stderr
@@ -337,5 +372,5 @@ def test_killed_run_resumes_to_the_same_tables(study_file, tables_only, tmp_path
     assert temp_files(out) == []
 
     fresh = run(path, tmp_path / "fresh")
-    for table in ("rounds.parquet", "traces.parquet"):
+    for table in ("rounds.parquet", "replicates.parquet", "trajectories.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(out / table), pd.read_parquet(fresh / table))

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from bargainlab.config.files import expand
-from bargainlab.experiments.executors import replicate_keys
-from bargainlab.experiments.translate import CellChunk, _stacks, simulate, simulate_cells
+from bargainlab.experiments.tasks import replicate_keys
+from bargainlab.experiments.translate import CellChunk, simulate, simulate_cells, stacks
 from studies import study
 
 TYPES = {
@@ -54,7 +54,7 @@ def chunks_of(spec, n=12, seed=17):
 def test_cells_that_differ_in_numbers_stack_into_one_batch():
     chunks = chunks_of(sweep_study())
     assert len(chunks) == 32
-    assert _stacks(chunks) == [list(range(32))]
+    assert stacks(chunks) == [list(range(32))]
 
 
 @pytest.mark.slow
@@ -64,12 +64,14 @@ def test_a_stacked_cell_gives_exactly_its_own_tables():
     # all 32 play in one batch; four of them, from both ends and the middle, also alone
     for index in (0, 7, 20, 31):
         chunk = chunks[index]
-        rounds, traces = stacked[index]
-        alone, alone_traces = simulate(chunk.study, chunk.keys, chunk.replicate_ids, traces=True)
-        pd.testing.assert_frame_equal(rounds, alone)
-        pd.testing.assert_frame_equal(traces, alone_traces)
+        alone = simulate_cells([chunk], traces=True)[0]
+        pd.testing.assert_frame_equal(stacked[index].rounds, alone.rounds)
+        pd.testing.assert_frame_equal(stacked[index].traces, alone.traces)
+        pd.testing.assert_frame_equal(stacked[index].mediation, alone.mediation)
+        plain, _ = simulate(chunk.study, chunk.keys, chunk.replicate_ids)
+        pd.testing.assert_frame_equal(plain, alone.rounds)
     # and the cells differ, so the comparison is not vacuous
-    assert not stacked[0][0]["utility"].equals(stacked[-1][0]["utility"])
+    assert not stacked[0].rounds["utility"].equals(stacked[-1].rounds["utility"])
 
 
 def test_cells_with_different_strategies_do_not_stack():
@@ -77,5 +79,5 @@ def test_cells_with_different_strategies_do_not_stack():
         sweep={"strategies.dealer.params.kind": ["bayesian", "naive"], "rounds.rho": [0.0, 0.5]}
     )
     chunks = chunks_of(spec)
-    groups = _stacks(chunks)
+    groups = stacks(chunks)
     assert len(groups) == 2 and sorted(len(g) for g in groups) == [2, 2]

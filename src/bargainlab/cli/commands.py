@@ -45,9 +45,11 @@ from ..analysis.derive import replicates_from_rounds
 from ..analysis.power import family_size, format_power, power_table, z_sum
 from ..config.files import ConfigError, load_study, resolve_study_path
 from ..experiments.budget import parse_size, size_budget
-from ..experiments.executors import EXECUTORS, n_chunks
-from ..experiments.pipeline import check_run_folder, regenerate_outputs, reproduce, run_study
+from ..experiments.executors import EXECUTORS
+from ..experiments.pipeline import check_run_folder, regenerate_outputs, run_study
+from ..experiments.reproduction import reproduce
 from ..experiments.runstore import NonFiniteOutputError, RunStore
+from ..experiments.tasks import plan_tasks
 from .bench import main as bench_main
 
 DEFAULT_STUDY = "rebate_renewal"
@@ -151,7 +153,8 @@ def _parser() -> argparse.ArgumentParser:
         )  # fmt: skip
         p.add_argument(
             "--scheduler", default=None, metavar="ADDRESS",
-            help="Dask scheduler address for --executor dask, e.g. tcp://10.0.0.5:8786",
+            help="Dask scheduler address for --executor dask, e.g. tcp://10.0.0.5:8786 "
+            "(without it, a local Dask cluster of --workers processes is started)",
         )  # fmt: skip
 
     run = sub.add_parser(
@@ -266,7 +269,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     path = resolve_study_path(args.config)
     loaded = load_study(path)
     study = loaded.study
-    tasks = len(loaded.cells) * n_chunks(study.replicates, study.chunk)
+    tasks = len(plan_tasks(loaded.cells, replicates=study.replicates, chunk=study.chunk))
     axes = ", ".join(study.sweep_axes) or "none"
     print(
         f"{path}: ok: study {study.name!r}, {len(loaded.cells)} sweep cell(s) x "

@@ -2,21 +2,24 @@
 
 The estimate is computed while the sweep is expanded, cell by cell, from each cell's own
 rounds, arms, channel variants and grids. With, for a cell, ``V`` channel variants, ``A``
-arms, ``R`` replicates, ``K`` rounds, horizon ``H``, belief grid ``G`` and ``c`` replicates
-per task (``chunk``):
+arms, ``R`` replicates, ``K`` rounds, horizon ``H``, belief grid ``G``, ``T`` behavioural
+types in a reputation model (1 without) and ``c`` relationships per task (up to
+:data:`TASK_RELATIONSHIPS`, or one chunk when larger):
 
 * relationship-rounds ``= V A R K``; rounds-table rows ``= 2 V A R K`` (one per party);
   trace rows (when the study stores traces) at most ``V A R K H``;
-* memory of one task (a worker) ``= BASE + c (G BYTES_PER_GRID_POINT + H BYTES_PER_STEP
+* memory of one task (a worker) ``= BASE + c (T G BYTES_PER_GRID_POINT + H BYTES_PER_STEP
   + 2 V A K BYTES_PER_ROW_IN_TASK)`` (plus ``V A K H BYTES_PER_ROW_IN_TASK`` with traces):
-  the batch's beliefs, its per-step arrays, and its share of the table until it is handed
-  back; the largest task over all cells counts;
+  the batch's beliefs, its per-step arrays, and its rows until they are written; the
+  largest task counts;
 * memory of a run ``= max(BASE + workers x task, parent)``; with the serial executor
   ``max(task, parent)``;
-* memory of the parent ``= BASE + rows (BYTES_PER_ROW_IN_MEMORY POST_PROCESSING_COPIES)``:
-  the summary, figures and report read the whole rounds table;
-* disk ``= (rows BYTES_PER_ROW_ON_DISK + trace rows BYTES_PER_TRACE_ROW_ON_DISK) 2``: the
-  parts and the assembled table exist together until the parts are removed.
+* memory of the parent ``= BASE + small rows BYTES_PER_SMALL_ROW + sample rows
+  BYTES_PER_ROW_IN_MEMORY``: the post-processing reads the small tables (one row per cell,
+  variant, arm and replicate, and per transplanted piece) and a bounded sample of the rounds
+  (``CALIBRATION_SAMPLE`` replicates per cell), never the whole rounds table;
+* disk ``= rows BYTES_PER_ROW_ON_DISK + trace rows BYTES_PER_TRACE_ROW_ON_DISK``: the parts
+  become the rounds dataset (moved, not copied).
 
 The constants were measured on this project's studies (peak resident memory and file sizes;
 see the comments next to them) and round up; the estimate is meant to tell a study that fits
@@ -30,13 +33,18 @@ from dataclasses import dataclass
 from ..relationships.channels import Channels
 from .schema import StudySpec
 
+TASK_RELATIONSHIPS = 4096
+"""Relationships a task packs at most (more when one chunk of one cell is larger): enough for
+the engine's throughput, small enough that a worker holds one task's tables comfortably."""
+CALIBRATION_SAMPLE = 200
+"""Replicates per cell (the first ones, every channel on) the post-processing reads back
+from the rounds dataset for the calibration checks: bounded whatever the study's size."""
 BASE = 250 * 2**20
 """Memory of a process with the numerical stack imported (measured: 236 MB)."""
 BYTES_PER_ROW_IN_MEMORY = 200
 """A rounds-table row in a pandas DataFrame (25 columns, four of them text; measured: 198)."""
-POST_PROCESSING_COPIES = 7
-"""Table-sized copies that summarising and plotting hold at their peak (measured: about 4
-for rebate_renewal and 6.5 for face_saving_sweep, whose decomposition has more effects)."""
+BYTES_PER_SMALL_ROW = 600
+"""A row of the small tables in the parent, with the copies the summary makes of it."""
 BYTES_PER_ROW_IN_TASK = 250
 """A row while a task builds its table (its frames, then their concatenation)."""
 BYTES_PER_GRID_POINT = 120
@@ -66,7 +74,8 @@ class SizeEstimate:
     """Peak memory of the largest task, in bytes (in a worker, or in the parent when
     serial)."""
     parent_memory: int
-    """Peak memory of the parent, in bytes (post-processing holds the rounds table)."""
+    """Peak memory of the parent, in bytes (the post-processing holds the small tables and
+    a bounded sample of the rounds)."""
     disk: int
     """Disk the run folder needs at its peak, in bytes."""
 
@@ -99,44 +108,54 @@ class SizeTally:
     def __init__(self) -> None:
         self.cells = 0
         self.tasks = 0
+        self.relationships = 0
         self.relationship_rounds = 0
         self.trace_rows = 0
         self.task_memory = 0
+        self.small_rows = 0
+        self.sample_rows = 0
+        self.chunk = 0
 
     def add(self, study: StudySpec) -> None:
         """Count one cell (its study, without a sweep)."""
         variants = channel_variant_count(study)
         arms = len(study.arms.strategies)
-        reps, chunk = study.replicates, min(study.chunk, study.replicates)
+        reps = study.replicates
         k, h, g = study.rounds.count, study.game.horizon, study.rounds.grid
+        types = len(study.reputation.types) if study.reputation is not None else 1
         rel_rounds = variants * arms * reps * k
         self.cells += 1
-        self.tasks += -(-reps // study.chunk)
+        self.relationships += reps
         self.relationship_rounds += rel_rounds
         if study.traces:
             self.trace_rows += rel_rounds * h
+        comparisons = len(study.arms.pairs()) if study.channels.decompose else 0
+        self.small_rows += variants * arms * reps + comparisons * 4 * reps
+        self.sample_rows += 2 * variants * arms * min(reps, CALIBRATION_SAMPLE) * k
         per_replicate = (
-            g * BYTES_PER_GRID_POINT
+            types * g * BYTES_PER_GRID_POINT
             + h * BYTES_PER_STEP
             + 2 * variants * arms * k * BYTES_PER_ROW_IN_TASK
         )
         if study.traces:
             per_replicate += variants * arms * k * h * BYTES_PER_ROW_IN_TASK
-        self.task_memory = max(self.task_memory, chunk * per_replicate)
+        self.task_memory = max(self.task_memory, per_replicate)
+        self.chunk = max(self.chunk, min(study.chunk, reps))
 
     def result(self) -> SizeEstimate:
         rows = 2 * self.relationship_rounds
-        disk = 2 * (rows * BYTES_PER_ROW_ON_DISK + self.trace_rows * BYTES_PER_TRACE_ROW_ON_DISK)
+        per_task = min(max(TASK_RELATIONSHIPS, self.chunk), self.relationships)
         return SizeEstimate(
             cells=self.cells,
-            tasks=self.tasks,
+            tasks=max(1, -(-self.relationships // max(per_task, 1))),
             relationship_rounds=self.relationship_rounds,
             rows=rows,
             trace_rows=self.trace_rows,
-            task_memory=BASE + self.task_memory,
+            task_memory=BASE + per_task * self.task_memory,
             parent_memory=BASE
-            + (rows + self.trace_rows) * BYTES_PER_ROW_IN_MEMORY * POST_PROCESSING_COPIES,
-            disk=disk,
+            + self.small_rows * BYTES_PER_SMALL_ROW
+            + self.sample_rows * BYTES_PER_ROW_IN_MEMORY,
+            disk=rows * BYTES_PER_ROW_ON_DISK + self.trace_rows * BYTES_PER_TRACE_ROW_ON_DISK,
         )
 
 
@@ -160,4 +179,11 @@ def human_bytes(n: int | float) -> str:
     raise AssertionError("unreachable")
 
 
-__all__ = ["SizeEstimate", "SizeTally", "channel_variant_count", "human_bytes"]
+__all__ = [
+    "CALIBRATION_SAMPLE",
+    "TASK_RELATIONSHIPS",
+    "SizeEstimate",
+    "SizeTally",
+    "channel_variant_count",
+    "human_bytes",
+]

@@ -1,8 +1,9 @@
 """Checksums of a run's files, and the journal of its parts.
 
 Every file a run writes gets a SHA-256 checksum. Those of the tables and outputs (``config.toml``,
-``rounds.parquet``, ``traces.parquet``, ``summary.csv``, ``report.md``, the figures) are in
-``manifest.json`` under ``checksums`` (path relative to the run folder -> hex digest).
+every file of the ``rounds.parquet`` and ``traces.parquet`` datasets, the small tables,
+``summary.csv``, ``report.md``, the figures) are in ``manifest.json`` under ``checksums``
+(path relative to the run folder -> hex digest).
 
 The parts (one per finished task) are many, and the manifest is rewritten whole each time it
 changes, so recording each part there would cost time quadratic in the number of tasks.
@@ -61,7 +62,12 @@ class PartJournal:
         """Append the checksum of the part ``path`` (and sync it); return the checksum."""
         path = Path(path)
         checksum = sha256_file(path)
-        line = f"{checksum}  {path.name}\n".encode()
+        self.record(path.name, checksum)
+        return checksum
+
+    def record(self, name: str, checksum: str) -> None:
+        """Append the line ``checksum  name`` (and sync it)."""
+        line = f"{checksum}  {name}\n".encode()
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
         try:
             fd = os.open(self.path, flags, 0o666)
@@ -75,7 +81,6 @@ class PartJournal:
                 os.close(fd)
         except OSError as exc:
             raise WriteError(self.path, exc) from None
-        return checksum
 
     def _ends_with_newline(self) -> bool:
         with open(self.path, "rb") as fh:

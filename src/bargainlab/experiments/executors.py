@@ -1,225 +1,32 @@
-"""Seeding, tasks and the three executors (serial, local processes, a Dask cluster).
+"""The three executors (serial, local processes, a Dask cluster) and the progress displays.
 
-Seeding
--------
-One root ``numpy.random.SeedSequence(study.seed)``. Sweep cell ``c`` gets the child
-``root.spawn(n_cells)[c]`` and its replicate ``r`` the grandchild
-``cell.spawn(replicates)[r]``. Because ``SeedSequence.spawn`` is stateful, the grandchild is
-built directly as ``SeedSequence(entropy=seed, spawn_key=(c, r))``, which is exactly what the
-two spawns return, but does not depend on how many replicates or cells there are, nor on the
-chunking: replicate ``r`` of cell ``c`` always has the same key, whether the study runs 10 or
-10,000 replicates, in chunks of 3 or of 500. (Adding a value to a sweep axis renumbers the
-cells after it, and so changes their seeds.) The key handed to the simulation is
-``generate_state(2, dtype=uint64)``, consumed by :class:`bargainlab.engine.rng.StreamRNG`. All keys
-are made in the parent; arms and channel variants of a replicate share its key (common
-random numbers).
-
-Tasks and executors
--------------------
-A task is one chunk of ``study.chunk`` replicates of one cell. Every executor yields the
-results in completion order; the run store keys them by ``(cell, chunk)`` and sorts the
-tables, so the output never depends on the executor, the number of workers or scheduling.
+Every executor yields the results of the tasks (:mod:`bargainlab.experiments.tasks`) in
+completion order; the run store keys them by task, so the output never depends on the
+executor, the number of workers or scheduling. A worker that dies (a killed process, a lost
+Dask worker) costs only the tasks it was running: they run again, and as every task is a
+pure function of its keys, the result is the same.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
-from .._memory import reuse_large_allocations
-from ..config.files import Cell, ConfigError
-from ..config.schema import StudySpec
-from ..relationships.table import ROUNDS_SCHEMA
-from ..strategies.registry import using
-from .shipping import unpack
-from .translate import simulate as default_simulate
-
-RELATIONSHIP_COLUMNS = tuple(c.name for c in ROUNDS_SCHEMA if c.name != "cell")
-"""Columns every table from a simulation must have (the run adds ``cell`` and the axes)."""
+from ..config.files import ConfigError
+from .tasks import Task, TaskResult
 
 EXECUTORS = ("serial", "processes", "dask")
 
-
-Simulate = Callable[..., tuple[pd.DataFrame, "pd.DataFrame | None"]]
-
-
-# ---------------------------------------------------------------------------------------------
-# Seeds
-# ---------------------------------------------------------------------------------------------
-
-
-def replicate_seed(root_seed: int, cell: int, replicate: int) -> np.random.SeedSequence:
-    """The SeedSequence of one replicate: ``SeedSequence(root_seed).spawn(..)[cell].spawn(..)[replicate]``."""
-    return np.random.SeedSequence(entropy=root_seed, spawn_key=(cell, replicate))
-
-
-def replicate_keys(root_seed: int, cell: int, replicate_ids: Iterable[int]) -> np.ndarray:
-    """``uint64`` keys of shape ``(n, 2)`` for :class:`bargainlab.engine.rng.StreamRNG`, one per replicate."""
-    ids = [int(r) for r in replicate_ids]
-    keys = np.empty((len(ids), 2), dtype=np.uint64)
-    for i, r in enumerate(ids):
-        keys[i] = replicate_seed(root_seed, cell, r).generate_state(2, dtype=np.uint64)
-    return keys
-
-
-# ---------------------------------------------------------------------------------------------
-# Tasks
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Task:
-    """One chunk of replicates of one sweep cell, with its keys made in the parent."""
-
-    cell: int
-    chunk: int
-    study: StudySpec
-    """The cell's study (no sweep)."""
-    labels: dict[str, Any]
-    """Axis path -> the value stored in that axis's column for this cell."""
-    replicate_ids: np.ndarray
-    keys: np.ndarray
-    traces: bool = False
-    strategies: bytes | None = None
-    """The user's strategy classes the worker cannot find by itself, pickled (see
-    :mod:`bargainlab.experiments.shipping`)."""
-
-
-@dataclass
-class TaskResult:
-    cell: int
-    chunk: int
-    rounds: pd.DataFrame
-    traces: pd.DataFrame | None = field(default=None)
-
-
-def n_chunks(replicates: int, chunk: int) -> int:
-    return -(-replicates // chunk)
-
-
-def make_tasks(
-    cells: list[Cell],
-    *,
-    root_seed: int,
-    replicates: int,
-    chunk: int,
-    traces: bool = False,
-    skip: set[tuple[int, int]] | frozenset[tuple[int, int]] = frozenset(),
-    strategies: bytes | None = None,
-) -> Iterator[Task]:
-    """Tasks of every cell, chunk by chunk, except the ``(cell, chunk)`` pairs in ``skip``;
-    each carries ``strategies`` (see :func:`bargainlab.experiments.shipping.pack`).
-
-    Keys are made lazily, as the executor asks for the next task, so the parent never holds
-    the keys of a whole large study at once.
-    """
-    labels = stored_axis_values(cells)
-    for cell in cells:
-        for k in range(n_chunks(replicates, chunk)):
-            if (cell.index, k) in skip:
-                continue
-            ids = np.arange(k * chunk, min((k + 1) * chunk, replicates), dtype=np.int64)
-            yield Task(
-                cell=cell.index,
-                chunk=k,
-                study=cell.study,
-                labels=labels[cell.index],
-                replicate_ids=ids,
-                keys=replicate_keys(root_seed, cell.index, ids),
-                traces=traces,
-                strategies=strategies,
-            )
-
-
-def stored_axis_values(cells: list[Cell]) -> list[dict[str, Any]]:
-    """Per cell, the value of each axis as stored in its column, with one type per axis:
-    bool, int, float (numbers of mixed kinds) or str (anything else, non-strings as JSON; an
-    axis with a missing value in some cell is stored as text, so no numeric column holds NaN)."""
-    if not cells:
-        return []
-    names = list(cells[0].values)
-    out: list[dict[str, Any]] = [{} for _ in cells]
-    for axis in names:
-        values = [c.values[axis] for c in cells]
-        present = [v for v in values if v is not None]
-        convert: Callable[[Any], Any]
-        if present and len(present) == len(values) and all(isinstance(v, bool) for v in values):
-            convert = bool
-        elif present and len(present) == len(values) and all(_is_int(v) for v in values):
-            convert = int
-        elif (
-            present
-            and len(present) == len(values)
-            and all(_is_int(v) or isinstance(v, float) for v in present)
-        ):
-            convert = _as_float
-        else:
-            convert = _as_text
-        for i, v in enumerate(values):
-            out[i][axis] = convert(v)
-    return out
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _as_float(value: Any) -> float:
-    return float("nan") if value is None else float(value)
-
-
-def _as_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def run_task(task: Task, simulate: Simulate | None = None) -> TaskResult:
-    """Run one task: simulate the chunk, then add ``cell`` and one column per sweep axis.
-
-    The strategy classes shipped with the task are visible to the simulation's look-ups."""
-    reuse_large_allocations()  # in a worker process or on a Dask worker (see bargainlab._memory)
-    sim = simulate if simulate is not None else default_simulate
-    with using(unpack(task.strategies)):
-        rounds, traces = sim(task.study, task.keys, task.replicate_ids, traces=task.traces)
-    missing = [c for c in RELATIONSHIP_COLUMNS if c not in rounds.columns]
-    if missing:
-        raise RuntimeError(f"the simulation's rounds table lacks columns: {', '.join(missing)}")
-    return TaskResult(
-        cell=task.cell,
-        chunk=task.chunk,
-        rounds=_label(rounds, task),
-        traces=None if traces is None else _label(traces, task),
-    )
-
-
-def _label(table: pd.DataFrame, task: Task) -> pd.DataFrame:
-    n = len(table)
-    front: dict[str, Any] = {"cell": np.full(n, task.cell, dtype=np.int64)}
-    for axis, value in task.labels.items():
-        if isinstance(value, str):
-            front[axis] = pd.Series([value] * n, index=table.index)  # pandas' string dtype
-        else:
-            front[axis] = np.full(n, value, dtype=_dtype(value))
-    labelled = pd.DataFrame(front, index=table.index)
-    return pd.concat([labelled, table], axis=1).reset_index(drop=True)
-
-
-def _dtype(value: Any) -> Any:
-    if isinstance(value, bool):
-        return np.bool_
-    if isinstance(value, int):
-        return np.int64
-    return np.float64
+MAX_ATTEMPTS = 3
+"""Times a task may be started when the workers running it die (the third death is an
+error: something kills every worker that runs it)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -228,8 +35,8 @@ def _dtype(value: Any) -> Any:
 
 
 def check_executor_options(executor: str, workers: int | None, scheduler: str | None) -> None:
-    """Raise :class:`ConfigError` for an unknown executor, a bad worker count or a Dask run
-    without a scheduler address (before anything is started or written)."""
+    """Raise :class:`ConfigError` for an unknown executor, a bad worker count, or a scheduler
+    address without the Dask executor (before anything is started or written)."""
     if executor not in EXECUTORS:
         raise ConfigError(
             None, "--executor", f"unknown executor {executor!r}; allowed: {', '.join(EXECUTORS)}"
@@ -238,11 +45,9 @@ def check_executor_options(executor: str, workers: int | None, scheduler: str | 
         isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
     ):
         raise ConfigError(None, "--workers", f"must be a positive integer; got {workers!r}")
-    if executor == "dask" and not scheduler:
+    if scheduler is not None and (not isinstance(scheduler, str) or not scheduler.strip()):
         raise ConfigError(
-            None,
-            "--scheduler",
-            "the dask executor needs the scheduler's address, e.g. tcp://127.0.0.1:8786",
+            None, "--scheduler", "must be a scheduler address, e.g. tcp://127.0.0.1:8786"
         )
     if executor != "dask" and scheduler:
         raise ConfigError(
@@ -297,7 +102,7 @@ def _process_context(start_method: str | None = None) -> multiprocessing.context
         raise ValueError(f"start_method must be 'forkserver' or 'spawn'; got {start_method!r}")
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([f"{__package__}.translate"])
+        context.set_forkserver_preload([f"{__package__}.tasks"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -306,14 +111,20 @@ class ProcessExecutor(Executor):
     """A local pool of worker processes (``forkserver`` or ``spawn`` start method).
 
     At most ``2 * workers`` tasks are in flight, so memory stays bounded on large studies.
+    When a worker process dies (killed, out of memory) the pool is rebuilt and the tasks in
+    flight are started again (each at most :data:`MAX_ATTEMPTS` times).
     ``start_method`` is ``"forkserver"`` (the default where available) or ``"spawn"``.
     """
 
     def __init__(self, workers: int | None = None, start_method: str | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
-        self._pool = ProcessPoolExecutor(
+        self._start_method = start_method
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=_process_context(start_method),
+            mp_context=_process_context(self._start_method),
             initializer=_ignore_sigint,
         )
 
@@ -325,19 +136,45 @@ class ProcessExecutor(Executor):
         self, fn: Callable[[Task], TaskResult], tasks: Iterable[Task]
     ) -> Iterator[TaskResult]:
         window = 2 * self.workers
-        pending: set[Future] = set()
+        pending: dict[Future, Task] = {}
+        attempts: dict[int, int] = {}
         source = iter(tasks)
+
+        def submit(task: Task) -> None:
+            attempts[task.index] = attempts.get(task.index, 0) + 1
+            if attempts[task.index] > MAX_ATTEMPTS:
+                raise RuntimeError(
+                    f"the worker running task {task.index} died {MAX_ATTEMPTS} times; "
+                    "something kills every worker that runs it (memory?)"
+                )
+            pending[self._pool.submit(fn, task)] = task
+
         try:
             while True:
                 for task in source:
-                    pending.add(self._pool.submit(fn, task))
+                    submit(task)
                     if len(pending) >= window:
                         break
                 if not pending:
                     return
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                done, _ = wait(pending, return_when=FIRST_COMPLETED)
+                lost: list[Task] = []
                 for fut in done:
-                    yield fut.result()
+                    task = pending.pop(fut)
+                    try:
+                        result = fut.result()
+                    except BrokenProcessPool:
+                        lost.append(task)
+                        continue
+                    yield result
+                if lost:
+                    # every task in flight died with the pool: rebuild it, start them again
+                    lost += list(pending.values())
+                    pending.clear()
+                    self._pool.shutdown(wait=False, cancel_futures=True)
+                    self._pool = self._new_pool()
+                    for task in sorted(lost, key=lambda t: t.index):
+                        submit(task)
         finally:
             for fut in pending:
                 fut.cancel()
@@ -347,14 +184,31 @@ class ProcessExecutor(Executor):
 
 
 class DaskExecutor(Executor):
-    """Tasks submitted to a Dask distributed cluster at ``scheduler`` (``tcp://host:port``).
+    """Tasks submitted to a Dask distributed cluster: the one whose scheduler is at
+    ``scheduler`` (``tcp://host:port``), or, without one, a local cluster of ``workers``
+    single-threaded worker processes started for the run and stopped after it.
 
-    The workers need the same bargainlab and dependencies installed as the client.
+    The workers need the same bargainlab and dependencies installed as the client. When a
+    worker dies, the scheduler runs its tasks again on the others (Dask's
+    ``distributed.scheduler.allowed-failures``, 3 by default).
     """
 
-    def __init__(self, scheduler: str, timeout: float = 10.0) -> None:
-        from distributed import Client
+    def __init__(
+        self, scheduler: str | None = None, workers: int | None = None, timeout: float = 10.0
+    ) -> None:
+        from distributed import Client, LocalCluster
 
+        self._cluster = None
+        if scheduler is None:
+            self._cluster = LocalCluster(
+                n_workers=workers or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,
+            )
+            self._client = Client(self._cluster, set_as_default=False)
+            return
         try:
             self._client = Client(scheduler, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -374,7 +228,10 @@ class DaskExecutor(Executor):
         threads = sum(self._client.nthreads().values()) or 1
         window = max(4, 2 * threads)
         source = iter(tasks)
-        first = [self._client.submit(fn, t, pure=False) for t in _take(source, window)]
+        first = [
+            self._client.submit(fn, t, pure=False, key=f"bargainlab-{t.name}")
+            for t in _take(source, window)
+        ]
         if not first:
             return
         futures = as_completed(first, loop=self._client.loop)
@@ -382,11 +239,15 @@ class DaskExecutor(Executor):
             result = fut.result()
             fut.release()
             for task in _take(source, 1):
-                futures.add(self._client.submit(fn, task, pure=False))
+                futures.add(
+                    self._client.submit(fn, task, pure=False, key=f"bargainlab-{task.name}")
+                )
             yield result
 
     def close(self) -> None:
         self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
 
 
 def _take(source: Iterator[Task], n: int) -> list[Task]:
@@ -407,44 +268,67 @@ def open_executor(
         return SerialExecutor()
     if executor == "processes":
         return ProcessExecutor(workers)
-    assert scheduler is not None
-    return DaskExecutor(scheduler)
+    return DaskExecutor(scheduler, workers)
 
 
-def task_function(simulate: Simulate | None = None) -> Callable[[Task], TaskResult]:
-    """The picklable function the executors apply to every task."""
-    return functools.partial(run_task, simulate=simulate)
+def _enabled(enabled: bool | None) -> bool:
+    return sys.stderr.isatty() if enabled is None else enabled
 
 
 def progress_bar(
-    total: int, initial: int = 0, enabled: bool | None = None, desc: str = "tasks"
+    total: int,
+    initial: int = 0,
+    enabled: bool | None = None,
+    desc: str = "tasks",
+    unit: str = "task",
 ) -> Any:
-    """A tqdm bar over tasks, on stderr; off when stderr is not a terminal unless ``enabled``."""
+    """A tqdm bar on stderr; off when stderr is not a terminal unless ``enabled``."""
     from tqdm.auto import tqdm
 
-    if enabled is None:
-        enabled = sys.stderr.isatty()
     return tqdm(
-        total=total, initial=initial, disable=not enabled, desc=desc, unit="task", file=sys.stderr
+        total=total,
+        initial=initial,
+        disable=not _enabled(enabled),
+        desc=desc,
+        unit=unit,
+        unit_scale=True,
+        file=sys.stderr,
     )
+
+
+@contextmanager
+def phase_bar(
+    phases: Sequence[str], enabled: bool | None = None
+) -> Iterator[Callable[[str], None]]:
+    """A bar over named phases (``summarize``, ``figures``, ...): yields a function to call
+    with each phase's name as it starts; the bar shows which one runs and how long each took."""
+    bar = progress_bar(len(phases), enabled=enabled, desc="post-processing", unit="phase")
+    started: list[str] = []
+
+    def phase(name: str) -> None:
+        if started:
+            bar.update(1)
+        started.append(name)
+        bar.set_description(name)
+
+    try:
+        yield phase
+        if started:
+            bar.update(1)
+        bar.set_description("post-processing")
+    finally:
+        bar.close()
 
 
 __all__ = [
     "EXECUTORS",
+    "MAX_ATTEMPTS",
     "DaskExecutor",
     "Executor",
     "ProcessExecutor",
     "SerialExecutor",
-    "Task",
-    "TaskResult",
     "check_executor_options",
-    "make_tasks",
-    "n_chunks",
     "open_executor",
+    "phase_bar",
     "progress_bar",
-    "replicate_keys",
-    "replicate_seed",
-    "run_task",
-    "stored_axis_values",
-    "task_function",
 ]

@@ -23,12 +23,13 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..analysis.derive import trajectories_from_rounds, trajectory_stats
+from ..analysis.summary import headline_mask
 from ..config.files import ConfigError, load_study
 from ..config.schema import StudySpec
 from ..reporting import plots
 from .runstore import RunStore
 
-HEADLINE_COLUMNS = ("comparison", "payoff_rounds", "mean_diff", "ci_low", "ci_high", "verdict")
+HEADLINE_COLUMNS = ("comparison", "window", "mean_diff", "ci_low", "ci_high", "verdict")
 """Columns of the summary shown in a run's HTML display (after the sweep axes)."""
 MAX_HEADLINE_ROWS = 8
 
@@ -43,7 +44,7 @@ def finished_store(path: str | Path) -> RunStore:
         raise ConfigError(
             store.root, None, "not a bargainlab run folder (no manifest.json or config.toml)"
         )
-    if not store.rounds_path.is_file():
+    if not store.rounds_path.exists():
         raise ConfigError(
             store.root,
             None,
@@ -124,11 +125,11 @@ class Run:
         return pd.read_parquet(path) if path.is_file() else None
 
     def headline(self) -> pd.DataFrame:
-        """The summary's paired effects with every channel on: one row per cell and
-        comparison (sweep axes, comparison, payoff rounds, effect, interval, verdict)."""
+        """The summary's headline effects (the study's headline window, every channel on):
+        one row per cell and comparison (sweep axes, comparison, window, effect, adjusted
+        interval, verdict)."""
         table = self.summary
-        if "section" in table.columns:
-            table = table[table["section"] == "effect"]
+        table = table[headline_mask(table, self.study)]
         if "channels" in table.columns:
             table = table[table["channels"] == "all"]
         axes = [a for a in self.manifest.get("axes") or [] if a in table.columns]
@@ -177,7 +178,7 @@ class Run:
             ax=ax,
             labels=list(self.manifest.get("axes") or []),
             units="utility",
-            title=f"{self.manifest.get('study', 'study')}: paired effects (95% CI)",
+            title=f"{self.manifest.get('study', 'study')}: paired effects (adjusted intervals)",
         )
 
     # ---- display -----------------------------------------------------------------------------

@@ -4,32 +4,40 @@ Layout of ``runs/<study>/``::
 
     .lock                the lock a writing process holds (see bargainlab.experiments.locking)
     config.toml          the resolved study (the file as written, with the run's replicates)
-    manifest.json        config hash, root seed, replicates, versions, commit, checksums, timings
-    parts/               while the run simulates: one file per finished task, and SHA256SUMS
-      cell0000_chunk00000.parquet          its rounds rows
-      cell0000_chunk00000.traces.parquet   its traces, when the study asks for them
-    rounds.parquet       all parts, sorted by cell, channels, arm, replicate, round, party
-    traces.parquet       when the study asks for traces
+    manifest.json        config hash, root seed, replicates, versions, commit, checksums,
+                         timings, peak memory
+    parts/               while the run simulates: each finished task's parts, and SHA256SUMS
+      task-00000-<digest>.rounds.parquet        its rows of the rounds table
+      task-00000-<digest>.traces.parquet        its traces, when the study asks for them
+      task-00000-<digest>.replicates.parquet    its rows of the small tables the analysis
+      task-00000-<digest>.trajectories.parquet  reads (and .mediation.parquet when the study
+                                                decomposes)
+    rounds.parquet/      the rounds table as a Parquet dataset: one file per task
+      task-00000-<digest>.parquet               (pandas, pyarrow, Polars or DuckDB read the
+      ...                                       folder as one table)
+    traces.parquet/      the traces, the same way (when the study asks for them)
+    replicates.parquet, trajectories.parquet, mediation.parquet
+                         the small tables, one file each
     summary.csv, figures/, report.md
 
 Every file appears under its final name only once complete (written to a temporary file in
 the same folder, then moved into place), readable by others (mode ``0644`` under the usual
-umask), and never through a symbolic link inside the folder. A part is written when its task
-finishes, so a run that is killed loses at most the tasks in flight; starting the same
-command again reuses the parts whose checksum and schema check out and recomputes the rest.
-Once the parts are assembled into ``rounds.parquet`` (and ``traces.parquet``) the tables'
-checksums go into the manifest and the intermediate ``parts/`` folder is removed; ``plot``
-and ``report`` refuse a table that does not match its checksum. Every numeric value is
-checked to be finite before it is written.
+umask), and never through a symbolic link inside the folder. A task's parts are written when
+it finishes, so a run that is killed loses at most the tasks in flight; starting the same
+command again reuses the tasks whose parts' checksums and schema check out and recomputes
+the rest. Once every task is done the rounds and traces parts are moved into their datasets,
+the small tables are assembled (they are small: one row per replicate, or per round), every
+checksum goes into the manifest and ``parts/`` is removed; ``plot`` and ``report`` refuse a
+table that does not match its checksum. Every numeric value is checked to be finite before
+it is written.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -48,7 +56,16 @@ from .._files import (
     write_bytes_atomic,
     write_text_atomic,
 )
+from ..analysis.derive import pool_trajectories
+from ..analysis.tables import (
+    MEDIATION_KEYS,
+    MEDIATION_SCHEMA,
+    REPLICATES_KEYS,
+    REPLICATES_SCHEMA,
+    TRAJECTORIES_SCHEMA,
+)
 from ..config.errors import ConfigError
+from ..relationships.table import KEYS
 from .checksums import PartJournal, sha256_file
 from .locking import LOCK_NAME, run_lock
 from .manifest import (
@@ -65,14 +82,13 @@ from .storage import (
     NonFiniteOutputError,
     check_finite,
     check_writable,
-    concat_sorted,
     write_csv_atomic,
     write_parquet_atomic,
 )
 
-ROUNDS_ORDER = ("cell", "channels", "arm", "replicate", "round", "party")
-TRACES_ORDER = ("cell", "channels", "arm", "replicate", "round", "step", "party")
-_PART = re.compile(r"^cell(\d{4,})_chunk(\d{5,})\.parquet$")
+DATASETS = ("rounds", "traces")
+"""Parts moved into a dataset folder (``<kind>.parquet/``); the other kinds are concatenated."""
+SMALL_TABLES = ("replicates", "trajectories", "mediation")
 
 
 class RunStore:
@@ -116,9 +132,12 @@ class RunStore:
     def figures_dir(self) -> Path:
         return self.root / "figures"
 
-    def part_path(self, cell: int, chunk: int, traces: bool = False) -> Path:
-        suffix = ".traces.parquet" if traces else ".parquet"
-        return self.parts_dir / f"cell{cell:04d}_chunk{chunk:05d}{suffix}"
+    def table_path(self, kind: str) -> Path:
+        """``<kind>.parquet``: a dataset folder for rounds and traces, a file otherwise."""
+        return self.root / f"{kind}.parquet"
+
+    def part_path(self, task: str, kind: str) -> Path:
+        return self.parts_dir / f"{task}.{kind}.parquet"
 
     # ---- lifecycle -------------------------------------------------------------------------
     def lock(self, field: str | None = "--out") -> AbstractContextManager[None]:
@@ -188,28 +207,38 @@ class RunStore:
                     else:
                         p.unlink(missing_ok=True)
 
-    def done(self, *, traces: bool = False, columns: Iterable[str] = ()) -> set[tuple[int, int]]:
-        """``(cell, chunk)`` of the parts already written whose checksum (in the journal)
-        matches and whose schema has ``columns`` (and, with ``traces``, whose traces part
-        checks out too). Parts that fail are deleted and listed in :attr:`rejected`."""
+    def done(self, tasks: Mapping[str, Iterable[str]], *, columns: Iterable[str] = ()) -> set[str]:
+        """The tasks (by name, with the kinds of parts each must have) whose parts are all
+        written, match their line in the journal, and (for the rounds part) have ``columns``.
+        The parts of a task that fails, and parts of no task of the plan, are deleted; the
+        tasks whose journaled parts were damaged are listed in :attr:`rejected`."""
         self.rejected = []
         if not self.parts_dir.is_dir() or self.parts_dir.is_symlink():
             return set()
         sums = PartJournal(self.parts_dir).read()
         needed = set(columns)
         out = set()
-        for p in sorted(self.parts_dir.iterdir()):
-            m = _PART.match(p.name)
-            if not m:
+        expected: set[str] = set()
+        for task, kinds in tasks.items():
+            files = {kind: self.part_path(task, kind) for kind in kinds}
+            expected.update(f.name for f in files.values())
+            if not any(f.exists() for f in files.values()):
                 continue
-            cell, chunk = int(m.group(1)), int(m.group(2))
-            files = [p, self.part_path(cell, chunk, traces=True)] if traces else [p]
-            if all(self._part_ok(f, sums, needed if f == p else set()) for f in files):
-                out.add((cell, chunk))
+            if all(
+                self._part_ok(f, sums, needed if kind == "rounds" else set())
+                for kind, f in files.items()
+            ):
+                out.add(task)
             else:
-                self.rejected.append(p.name)
-                for f in files:
+                if any(f.name in sums for f in files.values()):
+                    # journaled, yet missing or changed: damaged (unjournaled parts are
+                    # those of a task in flight when the run stopped)
+                    self.rejected.append(task)
+                for f in files.values():
                     f.unlink(missing_ok=True)
+        for p in self.parts_dir.glob("task-*.parquet"):
+            if p.name not in expected:  # another plan's (another version or chunk)
+                p.unlink(missing_ok=True)
         return out
 
     @staticmethod
@@ -222,40 +251,59 @@ class RunStore:
             return False
         return columns <= names
 
-    def write_part(
-        self, cell: int, chunk: int, rounds: pd.DataFrame, traces: pd.DataFrame | None
-    ) -> None:
-        """Store one finished task: check that it is finite, then write traces first (a
-        rounds part marks the task as done), each followed by its line in the journal."""
-        where = f"cell {cell}, chunk {chunk}"
-        check_finite(rounds, f"rounds table of {where}")
-        if traces is not None:
-            check_finite(traces, f"traces table of {where}")
-        safe_folder(self.root, "parts")
-        journal = PartJournal(self.parts_dir)
-        if traces is not None:
-            path = self.part_path(cell, chunk, traces=True)
-            write_parquet_atomic(path, traces)
-            journal.add(path)
-        path = self.part_path(cell, chunk)
-        write_parquet_atomic(path, rounds)
-        journal.add(path)
+    def prepare_parts(self) -> Path:
+        """Create ``parts/`` (safely) and return it."""
+        return safe_folder(self.root, "parts")
 
-    def assemble(self, *, traces: bool) -> None:
-        """Concatenate the parts into ``rounds.parquet`` (and ``traces.parquet``), sorted;
-        record the tables' checksums; remove the parts.
+    def record_parts(self, checksums: Mapping[str, str], payload: Mapping[str, bytes]) -> None:
+        """Journal a finished task's parts: write those whose bytes are in ``payload`` (the
+        worker could not write them), check every part against its checksum, and append the
+        lines, the rounds part last (its line marks the task done)."""
+        folder = self.prepare_parts()
+        journal = PartJournal(folder)
+        names = sorted(checksums, key=lambda name: name.endswith(".rounds.parquet"))
+        for name in names:
+            path = check_inside(self.root, folder / name)
+            if name in payload:
+                write_bytes_atomic(path, payload[name])
+            if sha256_file(path) != checksums[name]:
+                raise RuntimeError(
+                    f"internal error: the part {path} does not hold the bytes its worker "
+                    "reported (a worker wrote elsewhere, or the folder is not shared as "
+                    "assumed); start the same command again to recompute it"
+                )
+            journal.record(name, checksums[name])
 
-        Works cell by cell, so memory holds one cell's rows at a time.
-        """
-        parts = sorted(self.done(traces=traces))
-        concat_sorted(self.rounds_path, [self.part_path(c, k) for c, k in parts], ROUNDS_ORDER)
-        tables = ["rounds.parquet"]
-        if traces:
-            files = [self.part_path(c, k, traces=True) for c, k in parts]
-            concat_sorted(self.traces_path, files, TRACES_ORDER)
-            tables.append("traces.parquet")
-        self.record_checksums(tables)
+    def assemble(self, tasks: Sequence[str], kinds: Iterable[str]) -> list[str]:
+        """Once every task is done: move the rounds and traces parts into their datasets,
+        concatenate the small tables, record every checksum in the manifest, remove
+        ``parts/``. Returns the files recorded (relative paths)."""
+        kinds = list(kinds)
+        recorded = []
+        for kind in kinds:
+            target = self.table_path(kind)
+            if kind in DATASETS:
+                folder = safe_folder(self.root, target.name)
+                for task in tasks:
+                    source = self.part_path(task, kind)
+                    if source.is_file():
+                        dest = check_inside(self.root, folder / f"{task}.parquet")
+                        source.replace(dest)
+                        recorded.append(f"{target.name}/{dest.name}")
+            else:
+                frames = [
+                    pd.read_parquet(self.part_path(t, kind))
+                    for t in tasks
+                    if self.part_path(t, kind).is_file()
+                ]
+                if not frames:
+                    continue
+                table = combine_small(kind, frames)
+                write_parquet_atomic(target, table)
+                recorded.append(target.name)
+        self._record_files(recorded)
         self.remove_parts()
+        return recorded
 
     def remove_parts(self) -> None:
         """Remove the intermediate parts (once the tables are assembled and recorded)."""
@@ -264,32 +312,64 @@ class RunStore:
         elif self.parts_dir.is_dir():
             shutil.rmtree(self.parts_dir)
 
-    def dataset_complete(self, *, traces: bool) -> bool:
-        """Whether the tables are assembled and match their recorded checksums. A table that
-        does not match is deleted (with its checksum), so the run recomputes it."""
-        names = ["rounds.parquet", *(["traces.parquet"] if traces else [])]
+    def dataset_complete(self, kinds: Iterable[str]) -> bool:
+        """Whether the tables of ``kinds`` are assembled and every file matches its recorded
+        checksum. When one does not, they are all deleted (with their checksums), so the run
+        recomputes them."""
         recorded = (self.read_manifest() or {}).get("checksums") or {}
-        ok = all(
+        names: list[str] = []
+        ok = True
+        for kind in kinds:
+            target = self.table_path(kind)
+            if kind in DATASETS:
+                listed = sorted(k for k in recorded if k.startswith(f"{target.name}/"))
+                present = (
+                    sorted(f"{target.name}/{p.name}" for p in target.iterdir())
+                    if target.is_dir() and not target.is_symlink()
+                    else []
+                )
+                ok = ok and bool(listed) and listed == present
+                names += listed
+            else:
+                names.append(target.name)
+        ok = ok and all(
             name in recorded
             and (self.root / name).is_file()
             and sha256_file(self.root / name) == recorded[name]
             for name in names
         )
         if not ok:
-            for name in names:
-                (self.root / name).unlink(missing_ok=True)
-            self.forget_checksums(names)
+            for kind in kinds:
+                target = self.table_path(kind)
+                if target.is_dir() and not target.is_symlink():
+                    shutil.rmtree(target)
+                else:
+                    target.unlink(missing_ok=True)
+            self.forget_checksums(
+                [k for k in recorded if k.split("/")[0] in {f"{kind}.parquet" for kind in kinds}]
+            )
         return ok
 
     def verify(self, name: str, *, remedy: str) -> Path:
-        """The path of the run's file ``name`` after checking it against the checksum in the
-        manifest; :class:`ConfigError` (``remedy`` says what to do) when it does not match.
+        """The path of the run's file (or dataset folder) ``name`` after checking it against
+        the checksums in the manifest; :class:`ConfigError` (``remedy`` says what to do) when
+        it does not match (a dataset: when a file is missing, extra or changed).
 
         A manifest written before checksums were recorded (no ``checksums``) is trusted.
         """
         path = self.root / name
         recorded = (self.read_manifest() or {}).get("checksums")
         if recorded is None:
+            return path
+        if path.is_dir() and not path.is_symlink():
+            listed = sorted(k for k in recorded if k.startswith(f"{name}/"))
+            present = sorted(f"{name}/{p.name}" for p in path.iterdir())
+            if not listed or listed != present:
+                raise ConfigError(
+                    path, None, f"does not hold the files recorded in manifest.json; {remedy}"
+                )
+            for key in listed:
+                self.verify(key, remedy=remedy)
             return path
         if name not in recorded:
             raise ConfigError(path, None, f"has no checksum in manifest.json; {remedy}")
@@ -301,6 +381,28 @@ class RunStore:
                 f"damaged after the run wrote it; {remedy}",
             )
         return path
+
+    def finished(self) -> bool:
+        """Whether the run completed and its tables and outputs still match their checksums."""
+        manifest = self.read_manifest() or {}
+        recorded = manifest.get("checksums") or {}
+        if not manifest.get("completed") or not recorded:
+            return False
+        return all(
+            (self.root / name).is_file() and sha256_file(self.root / name) == digest
+            for name, digest in recorded.items()
+        ) and all((self.root / name).is_file() for name in ("summary.csv", "report.md"))
+
+    def record_memory(self, *, parent: int, tasks: int | None = None) -> None:
+        """Record peak resident memory in bytes: ``memory.parent`` (the process that ran the
+        command) and ``memory.tasks`` (the largest over the processes that ran tasks: the
+        parent itself when serial); a phase run again keeps the larger figure."""
+        manifest = self.read_manifest() or {}
+        memory = {**(manifest.get("memory") or {})}
+        memory["parent"] = max(int(parent), int(memory.get("parent") or 0))
+        if tasks is not None:
+            memory["tasks"] = max(int(tasks), int(memory.get("tasks") or 0))
+        self._update_manifest(memory=memory)
 
     def complete(self, figures: list[str] | None = None) -> None:
         """Mark the run finished; record its figures (relative paths, key figure first)."""
@@ -319,6 +421,9 @@ class RunStore:
         merged = {**(manifest.get("timings") or {})}
         merged.update({k: round(float(v), 3) for k, v in timings.items()})
         self._update_manifest(timings=merged)
+
+    def _record_files(self, names: Iterable[str]) -> None:
+        self.record_checksums(names)
 
     def record_checksums(self, names: Iterable[str]) -> None:
         """Record the SHA-256 of the run's files ``names`` (relative paths) in the manifest."""
@@ -380,8 +485,11 @@ class RunStore:
         finally:
             shutil.rmtree(stage, ignore_errors=True)
 
-    def read_table(self, name: str) -> pd.DataFrame:
-        """Read ``rounds.parquet`` or ``traces.parquet`` after checking its checksum."""
+    def read_table(
+        self, name: str, *, columns: Sequence[str] | None = None, filters: Any = None
+    ) -> pd.DataFrame:
+        """Read a table of the run (``rounds.parquet``, ``replicates.parquet``, ...) after
+        checking its checksums; ``columns`` and ``filters`` (pyarrow's) read only part of it."""
         remedy = (
             "start the same `bargainlab run` command again to recompute it"
             if name.endswith(".parquet")
@@ -389,17 +497,51 @@ class RunStore:
         )
         path = self.verify(name, remedy=remedy)
         try:
-            return pd.read_parquet(path)
+            return pd.read_parquet(path, columns=columns, filters=filters)
         except (OSError, pa.ArrowException) as exc:
             raise ConfigError(path, None, f"unreadable table ({exc}); {remedy}") from None
 
-    def read_rounds(self) -> pd.DataFrame:
-        return self.read_table("rounds.parquet")
+    def read_rounds(
+        self, *, columns: Sequence[str] | None = None, filters: Any = None, sort: bool = True
+    ) -> pd.DataFrame:
+        """The rounds table (or the ``columns`` and rows ``filters`` selects), sorted by its
+        keys unless ``sort`` is false."""
+        table = self.read_table("rounds.parquet", columns=columns, filters=filters)
+        keys = [k for k in KEYS if k in table.columns]
+        return table.sort_values(keys, kind="stable").reset_index(drop=True) if sort else table
+
+    def has_table(self, kind: str) -> bool:
+        return self.table_path(kind).exists()
+
+
+def combine_small(kind: str, frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """One small table from the parts of every task: concatenated and sorted by its keys, the
+    trajectories' sums pooled."""
+    axes = _axes_of(frames[0], kind)
+    if kind == "trajectories":
+        return pool_trajectories(frames, axes)
+    keys = {"replicates": REPLICATES_KEYS, "mediation": MEDIATION_KEYS}[kind]
+    table = pd.concat(frames, ignore_index=True)
+    order = [keys[0], *axes, *keys[1:]]
+    return table.sort_values(list(keys), kind="stable").reset_index(drop=True)[
+        order + [c for c in table.columns if c not in order]
+    ]
+
+
+def _axes_of(frame: pd.DataFrame, kind: str) -> list[str]:
+    """The sweep-axis columns of a small table (between ``cell`` and its own columns)."""
+    schema = {
+        "replicates": REPLICATES_SCHEMA,
+        "trajectories": TRAJECTORIES_SCHEMA,
+        "mediation": MEDIATION_SCHEMA,
+    }[kind]
+    own = {c.name for c in schema}
+    return [c for c in frame.columns if c not in own]
 
 
 __all__ = [
-    "ROUNDS_ORDER",
-    "TRACES_ORDER",
+    "DATASETS",
+    "SMALL_TABLES",
     "NonFiniteOutputError",
     "RunStore",
     "atomic_path",
@@ -407,6 +549,7 @@ __all__ = [
     "canonical_config",
     "check_finite",
     "check_writable",
+    "combine_small",
     "config_hash",
     "git_commit",
     "resolved_config_text",

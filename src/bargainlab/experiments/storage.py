@@ -7,14 +7,12 @@ columns concerned, never a silent value in a table.
 
 from __future__ import annotations
 
+import io
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .._files import atomic_path, write_text_atomic
 from ..config.errors import ConfigError
@@ -50,6 +48,13 @@ def write_parquet_atomic(path: str | Path, table: pd.DataFrame) -> None:
         table.to_parquet(tmp, index=False)
 
 
+def parquet_bytes(table: pd.DataFrame) -> bytes:
+    """``table`` as the bytes of a Parquet file (no index)."""
+    sink = io.BytesIO()
+    table.to_parquet(sink, index=False)
+    return sink.getvalue()
+
+
 def write_csv_atomic(path: str | Path, table: pd.DataFrame) -> None:
     write_text_atomic(path, table.to_csv(index=False, lineterminator="\n"))
 
@@ -80,37 +85,11 @@ def check_writable(out: str | Path) -> None:
         ) from None
 
 
-def concat_sorted(path: Path, files: Iterable[Path], order: tuple[str, ...]) -> None:
-    by_cell: dict[int, list[Path]] = {}
-    files = list(files)
-    if not files:
-        raise RuntimeError(f"no parts to assemble into {path.name}")
-    for f in files:
-        by_cell.setdefault(int(f.name[4 : f.name.index("_")]), []).append(f)
-    with atomic_path(path) as tmp:
-        writer = None
-        try:
-            for cell in sorted(by_cell):
-                frame = pd.concat([pd.read_parquet(f) for f in by_cell[cell]], ignore_index=True)
-                keys = [c for c in order if c in frame.columns]
-                frame = frame.sort_values(keys, kind="stable").reset_index(drop=True)
-                table = pa.Table.from_pandas(frame, preserve_index=False)
-                if writer is None:
-                    schema = table.schema
-                    writer = pq.ParquetWriter(tmp, schema)
-                elif table.schema != schema:
-                    table = table.cast(schema)
-                writer.write_table(table)
-        finally:
-            if writer is not None:
-                writer.close()
-
-
 __all__ = [
     "NonFiniteOutputError",
     "check_finite",
     "check_writable",
-    "concat_sorted",
+    "parquet_bytes",
     "write_csv_atomic",
     "write_parquet_atomic",
 ]

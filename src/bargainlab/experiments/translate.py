@@ -9,18 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..beliefs.priors import PriorTable, grid_points, prior_mass
-from ..config.schema import ChannelsSpec, StudySpec
+from ..config.schema import ChannelsSpec, StrategySpec, StudySpec
 from ..engine.rng import StreamRNG
 from ..engine.terms import Issue
 from ..relationships.channels import CHANNELS, Channels
 from ..relationships.play import play
 from ..relationships.setup import RelationshipSetup, Reputation
-from ..strategies import create
+from ..relationships.state import PIECES
+from ..relationships.table import RoundsRecorder
+from ..strategies import Strategy, create
 
 
 def channel_variants(channels: ChannelsSpec) -> dict[str, Channels]:
@@ -148,6 +151,16 @@ class CellChunk:
     replicate_ids: np.ndarray
 
 
+@dataclass
+class ChunkTables:
+    """What one chunk's simulation produces: its rounds table, its traces (when asked for)
+    and its mediation table (when the study decomposes, ``None`` otherwise)."""
+
+    rounds: pd.DataFrame
+    traces: pd.DataFrame | None = None
+    mediation: pd.DataFrame | None = None
+
+
 def simulate(
     study: StudySpec, keys: np.ndarray, replicate_ids: np.ndarray, *, traces: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
@@ -170,12 +183,13 @@ def simulate(
     see :data:`bargainlab.relationships.table.ROUNDS_SCHEMA`) and the traces table or ``None``.
     """
     chunk = CellChunk(0, study, np.asarray(keys), np.asarray(replicate_ids, dtype=np.int64))
-    return simulate_cells([chunk], traces=traces)[0]
+    out = simulate_cells([chunk], traces=traces, mediation=False)[0]
+    return out.rounds, out.traces
 
 
 def simulate_cells(
-    chunks: Sequence[CellChunk], *, traces: bool = False
-) -> list[tuple[pd.DataFrame, pd.DataFrame | None]]:
+    chunks: Sequence[CellChunk], *, traces: bool = False, mediation: bool = True
+) -> list[ChunkTables]:
     """Run several cells' chunks, stacking those whose mechanics are the same into one batch.
 
     Cells of a sweep that differ only in numbers (persistence, priors, outside options, the
@@ -183,18 +197,36 @@ def simulate_cells(
     as one batch whose parameters vary per replicate, so a sweep of many small cells runs at
     the engine's throughput. Every replicate keeps its own key, and every stage is elementwise
     in the replicate, so each chunk's tables are exactly those it would give alone. Returns one
-    ``(rounds, traces)`` per chunk, in the order given.
+    :class:`ChunkTables` per chunk, in the order given; with ``mediation`` and a study that
+    decomposes (``channels.decompose``), each has its mediation table (see
+    :func:`mediation_pieces`).
     """
-    out: list[tuple[pd.DataFrame, pd.DataFrame | None] | None] = [None] * len(chunks)
-    for group in _stacks(chunks):
-        for index, result in zip(
-            group, _simulate_stack([chunks[i] for i in group], traces), strict=True
-        ):
+    out: list[ChunkTables | None] = [None] * len(chunks)
+    for group in stacks(chunks):
+        results = _simulate_stack([chunks[i] for i in group], traces, mediation)
+        for index, result in zip(group, results, strict=True):
             out[index] = result
     return [r for r in out if r is not None]
 
 
-def _design(study: StudySpec) -> tuple:
+def mediation_pieces(study: StudySpec) -> tuple[str, ...]:
+    """The pieces of state whose transplant the study's mediation replays: none unless it
+    decomposes and has later rounds and a comparison; else ``survival`` and the pieces whose
+    channel is on (``posterior``: information, ``reference_point``: precedent,
+    ``subjective_value``: subjective value). A piece whose channel is off does not differ
+    between the arms' states, so its contribution would be 0 by construction."""
+    if not study.channels.decompose or study.rounds.count < 2 or not study.arms.pairs():
+        return ()
+    needs = {
+        "posterior": study.channels.information,
+        "reference_point": study.channels.precedent,
+        "survival": True,
+        "subjective_value": study.channels.subjective_value,
+    }
+    return tuple(p for p in PIECES if needs[p])
+
+
+def design_signature(study: StudySpec) -> tuple:
     """What, besides the relationship's mechanics, must be equal for cells to stack: the
     arms' strategies, the fixed strategies, the design and the channel variants."""
     arms = tuple((label, create(s.name, **s.params)) for label, s in study.arms.strategies.items())
@@ -210,17 +242,22 @@ def _design(study: StudySpec) -> tuple:
         study.arms.treatment_rounds,
         continuation,
         tuple(channel_variants(study.channels)),
+        mediation_pieces(study),
     )
 
 
-def _stacks(chunks: Sequence[CellChunk]) -> list[list[int]]:
-    """Groups of chunks that can play as one batch (greedy, in order)."""
+def stacks(chunks: Sequence[CellChunk | StudySpec]) -> list[list[int]]:
+    """Groups of chunks (or of cells' studies) that can play as one batch (greedy, in order):
+    the same :func:`design_signature` and the same mechanics
+    (:meth:`RelationshipSetup.shares_mechanics`)."""
     groups: list[list[int]] = []
     signatures: list[tuple] = []
     setups: list[RelationshipSetup] = []
+    probe_id = np.zeros(1, dtype=np.int64)
     for index, chunk in enumerate(chunks):
-        design = _design(chunk.study)
-        setup = build_setup(chunk.study, chunk.replicate_ids[:1], chunk.study.channels)
+        study = chunk.study if isinstance(chunk, CellChunk) else chunk
+        design = design_signature(study)
+        setup = build_setup(study, probe_id, study.channels)
         for group, signature, probe in zip(groups, signatures, setups, strict=True):
             if signature == design and probe.shares_mechanics(setup):
                 group.append(index)
@@ -232,53 +269,118 @@ def _stacks(chunks: Sequence[CellChunk]) -> list[list[int]]:
     return groups
 
 
+def _arm_schedule(
+    study: StudySpec, arm_spec: StrategySpec, rounds: int
+) -> tuple[list[tuple[Strategy, Strategy]], list[tuple[str, str]]]:
+    """The pair of strategies of each round for one arm, and their names (for the table)."""
+    names = study.party_names
+    focal = study.arms.party
+    specs = {focal: arm_spec, **dict(study.strategies.items())}
+    strategies = tuple(create(specs[nm].name, **specs[nm].params) for nm in names)
+    pair = (strategies[0], strategies[1])
+    label = (specs[names[0]].name, specs[names[1]].name)
+    schedule, labels = [pair] * rounds, [label] * rounds
+    k, cont = study.arms.treatment_rounds, study.arms.continuation
+    if k != "all" and cont is not None and k < rounds:
+        f = names.index(focal)
+        later, later_label = list(pair), list(label)
+        later[f] = create(cont.name, **cont.params)
+        later_label[f] = cont.name
+        schedule = [pair] * k + [(later[0], later[1])] * (rounds - k)
+        labels = [label] * k + [(later_label[0], later_label[1])] * (rounds - k)
+    return schedule, labels
+
+
 def _simulate_stack(
-    chunks: Sequence[CellChunk], traces: bool
-) -> list[tuple[pd.DataFrame, pd.DataFrame | None]]:
+    chunks: Sequence[CellChunk], traces: bool, mediation: bool
+) -> list[ChunkTables]:
     first = chunks[0].study
     ids = np.concatenate([c.replicate_ids for c in chunks]).astype(np.int64)
     rng = StreamRNG(np.concatenate([c.keys for c in chunks]))
     bounds = np.cumsum([0, *(c.replicate_ids.shape[0] for c in chunks)])
+    parts = [slice(bounds[c], bounds[c + 1]) for c in range(len(chunks))]
     names = first.party_names
-    focal = first.arms.party
+    pieces = mediation_pieces(first) if mediation else ()
     frames: list[list[pd.DataFrame]] = [[] for _ in chunks]
     trace_frames: list[list[pd.DataFrame]] = [[] for _ in chunks]
     for variant, channels in channel_variants(first.channels).items():
         setup = RelationshipSetup.stack(
             [build_setup(c.study, c.replicate_ids, channels) for c in chunks]
         )
+        snapshots: dict[str, tuple[Any, list]] = {}
         for arm, arm_spec in first.arms.strategies.items():
-            specs = {focal: arm_spec, **dict(first.strategies.items())}
-            strategies = tuple(create(specs[nm].name, **specs[nm].params) for nm in names)
-            rounds = setup.max_rounds
-            schedule = [strategies] * rounds
-            labels = [tuple(specs[nm].name for nm in names)] * rounds
-            k, cont = first.arms.treatment_rounds, first.arms.continuation
-            if k != "all" and cont is not None and k < rounds:
-                f = names.index(focal)
-                later = list(strategies)
-                later[f] = create(cont.name, **cont.params)
-                later_labels = list(labels[0])
-                later_labels[f] = cont.name
-                schedule = [strategies] * k + [tuple(later)] * (rounds - k)
-                labels = [labels[0]] * k + [tuple(later_labels)] * (rounds - k)
-            recorder, tframes = play(setup, schedule, rng, ids, traces=traces)
-            for c in range(len(chunks)):
-                part = slice(bounds[c], bounds[c + 1])
+            schedule, labels = _arm_schedule(first, arm_spec, setup.max_rounds)
+            keep = 0 if pieces and variant == "all" else None
+            recorder, tframes = play(setup, schedule, rng, ids, traces=traces, snapshot=keep)
+            if keep is not None:
+                snapshots[arm] = (recorder.snapshot, schedule)
+            for c, part in enumerate(parts):
                 frame = recorder.take(part).to_frame(names, labels, ids[part])
                 frame.insert(0, "arm", arm)
                 frame.insert(0, "channels", variant)
                 frames[c].append(frame)
                 for tf in tframes:
-                    mine = (tf["position"] >= bounds[c]) & (tf["position"] < bounds[c + 1])
+                    mine = (tf["position"] >= part.start) & (tf["position"] < part.stop)
                     piece = tf[mine].drop(columns="position").reset_index(drop=True)
                     piece.insert(0, "arm", arm)
                     piece.insert(0, "channels", variant)
                     trace_frames[c].append(piece)
+        if snapshots:
+            mediated = _transplants(first, setup, snapshots, pieces, rng, ids, parts)
     return [
-        (
-            pd.concat(frames[c], ignore_index=True),
-            pd.concat(trace_frames[c], ignore_index=True) if traces and trace_frames[c] else None,
+        ChunkTables(
+            rounds=pd.concat(frames[c], ignore_index=True),
+            traces=pd.concat(trace_frames[c], ignore_index=True)
+            if traces and trace_frames[c]
+            else None,
+            mediation=mediated[c] if pieces else None,
         )
         for c in range(len(chunks))
     ]
+
+
+def _transplants(
+    study: StudySpec,
+    setup: RelationshipSetup,
+    snapshots: dict[str, tuple[Any, list]],
+    pieces: Sequence[str],
+    rng: StreamRNG,
+    ids: np.ndarray,
+    parts: Sequence[slice],
+) -> list[pd.DataFrame]:
+    """Per chunk, the mediation rows: for each comparison and piece, the control arm's rounds
+    2..R replayed (its strategies, the same random numbers) from its state after round 1 with
+    that piece taken from the treatment arm's state; the focal party's later-round payoff."""
+    names = study.party_names
+    focal = names.index(study.arms.party)
+    rows: list[list[pd.DataFrame]] = [[] for _ in parts]
+    for treatment, control in study.arms.pairs():
+        donor, _ = snapshots[treatment]
+        state, schedule = snapshots[control]
+        for piece in pieces:
+            start = state.transplant(donor, piece, focal)
+            recorder, _ = play(setup, schedule, rng, ids, start=(1, start))
+            later = _later_payoff(recorder, focal)
+            for c, part in enumerate(parts):
+                rows[c].append(
+                    pd.DataFrame(
+                        {
+                            "treatment": treatment,
+                            "control": control,
+                            "replicate": ids[part],
+                            "piece": piece,
+                            "payoff_later": later[part],
+                        }
+                    )
+                )
+    return [pd.concat(r, ignore_index=True) for r in rows]
+
+
+def _later_payoff(recorder: RoundsRecorder, side: int) -> np.ndarray:
+    """Per replicate, ``side``'s mean utility over rounds 2..R of its own relationship (the
+    replicates table's ``payoff_later``)."""
+    utility = recorder["utility"][:, :, side]  # (max rounds, n)
+    rounds = np.asarray(recorder.rounds)
+    index = np.arange(utility.shape[0])[:, None]
+    inside = (index >= 1) & (index < rounds[None, :])
+    return np.where(inside, utility, 0.0).sum(axis=0) / np.maximum(rounds - 1, 1)

@@ -1,0 +1,141 @@
+"""A finished run's summary, figures and report, from its small tables.
+
+:func:`regenerate_outputs` is the post-processing of ``run`` and all of ``plot`` and
+``report``: it reads the small tables the workers produced (``replicates``,
+``trajectories``, ``mediation``; never the whole rounds table) and a bounded sample of the
+rounds dataset for the calibration checks, and writes ``summary.csv``, ``figures/`` and
+``report.md``. Each phase shows its progress and records its seconds in the manifest.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from ..analysis.summary import summarize
+from ..config.files import ConfigError, LoadedStudy, load_study
+from ..config.size import CALIBRATION_SAMPLE
+from ..reporting.figures import figures as draw_figures
+from ..reporting.report import report as report_text
+from .run import finished_store
+from .runstore import RunStore, config_hash
+
+__all__ = ["CALIBRATION_SAMPLE", "check_run_folder", "regenerate_outputs"]
+
+
+def check_run_folder(run_dir: str | Path) -> tuple[RunStore, LoadedStudy]:
+    """The store and study of a finished run, checked without writing anything: a
+    :class:`ConfigError` when the folder is missing, not a run folder, unfinished, or its
+    ``config.toml`` is not the config its manifest records."""
+    store = finished_store(run_dir)
+    manifest = store.read_manifest() or {}
+    loaded = load_study(store.config_path)
+    if manifest.get("config_hash") != config_hash(loaded.study):
+        raise ConfigError(
+            store.config_path,
+            None,
+            "is not the config this run was made with (its hash differs from the one in "
+            "manifest.json); restore it, or run the study again into a new folder",
+        )
+    return store, loaded
+
+
+def regenerate_outputs(
+    run_dir: str | Path,
+    *,
+    loaded: LoadedStudy | None = None,
+    summary: bool = True,
+    figures: bool = True,
+    report: bool = True,
+    phase: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """(Re)write ``summary.csv``, ``figures/`` and ``report.md`` of a finished run from its
+    tables, with :mod:`bargainlab.analysis.summary` and :mod:`bargainlab.reporting`; return the figure paths, key figure first.
+    Used by ``run``, ``plot`` and ``report``. Figures are made in a staging folder and moved
+    into ``figures/`` file by file, so none is ever half-written. Tables are checked against
+    their checksums first (a :class:`ConfigError` if one does not match); the folder is
+    locked meanwhile; the seconds spent are recorded in the manifest's ``timings``.
+    ``phase`` is called with each phase's name as it starts (``summarize``, ``figures``,
+    ``report``), for a progress display."""
+    if loaded is None:
+        store, loaded = check_run_folder(run_dir)
+    else:
+        store = RunStore(run_dir)
+    with store.lock(field=None):
+        return _regenerate(
+            store, loaded, summary=summary, figures=figures, report=report, phase=phase
+        )
+
+
+_REMEDY = "start the same `bargainlab run` command again to recompute it"
+
+
+def _regenerate(
+    store: RunStore,
+    loaded: LoadedStudy,
+    *,
+    summary: bool,
+    figures: bool,
+    report: bool,
+    phase: Callable[[str], None] | None = None,
+) -> list[Path]:
+    study = loaded.study
+    axes = study.sweep_axes
+    manifest = store.read_manifest() or {}
+    step = phase or (lambda name: None)
+    timings: dict[str, float] = {}
+    # every table is checked first, also those this phase does not read (the rounds dataset)
+    store.verify("rounds.parquet", remedy=_REMEDY)
+    replicates, trajectories, mediation = read_small_tables(store, loaded)
+    if summary or not store.summary_path.is_file():
+        step("summarize")
+        started = time.perf_counter()
+        sample = store.read_rounds(
+            filters=[("replicate", "<", CALIBRATION_SAMPLE), ("channels", "==", "all")]
+        )
+        table = summarize(replicates, study, axes, mediation=mediation, rounds_sample=sample)
+        store.write_summary(table)
+        timings["summarize"] = time.perf_counter() - started
+    else:
+        remedy = f"run `bargainlab report {store.root}` to rebuild it"
+        table = pd.read_csv(store.verify("summary.csv", remedy=remedy))
+    made: list[Path] = []
+    if figures:
+        step("figures")
+        started = time.perf_counter()
+        traces = store.read_table("traces.parquet") if store.has_table("traces") else None
+        with store.staging() as stage:
+            staged = draw_figures(
+                stage, table, trajectories, study, axes, replicates=replicates, traces=traces
+            )
+            made = [store.root / Path(p).relative_to(stage) for p in staged]
+        store.record_checksums(str(p.relative_to(store.root)) for p in made)
+        timings["figures"] = time.perf_counter() - started
+    if report:
+        step("report")
+        started = time.perf_counter()
+        text = report_text(
+            store.root,
+            table,
+            study,
+            axes,
+            full_replicates=manifest.get("study_replicates"),
+        )
+        store.write_report(text)
+        timings["report"] = time.perf_counter() - started
+    store.record_timings(timings)
+    return made
+
+
+def read_small_tables(
+    store: RunStore, loaded: LoadedStudy
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    """The run's ``replicates``, ``trajectories`` and ``mediation`` (``None`` when the study
+    does not decompose) tables, checked against their checksums."""
+    replicates = store.read_table("replicates.parquet")
+    trajectories = store.read_table("trajectories.parquet")
+    mediation = store.read_table("mediation.parquet") if store.has_table("mediation") else None
+    return replicates, trajectories, mediation

@@ -1,0 +1,441 @@
+"""Seeds, the task plan and what a worker does with one task.
+
+Seeding
+-------
+One root ``numpy.random.SeedSequence(study.seed)``. Sweep cell ``c`` gets the child
+``root.spawn(n_cells)[c]`` and its replicate ``r`` the grandchild
+``cell.spawn(replicates)[r]``. Because ``SeedSequence.spawn`` is stateful, the grandchild is
+built directly as ``SeedSequence(entropy=seed, spawn_key=(c, r))``, which is exactly what the
+two spawns return, but does not depend on how many replicates or cells there are, nor on the
+chunking or the stacking: replicate ``r`` of cell ``c`` always has the same key, whether the
+study runs 10 or 10,000 replicates, in chunks of 3 or of 500, alone or stacked with other
+cells. (Adding a value to a sweep axis renumbers the cells after it, and so changes their
+seeds.) The key handed to the simulation is ``generate_state(2, dtype=uint64)``, consumed by
+:class:`bargainlab.engine.rng.StreamRNG`. All keys are made in the parent; arms and channel
+variants of a replicate share its key (common random numbers).
+
+Tasks
+-----
+A *unit* is one chunk of ``study.chunk`` replicates of one cell. Cells whose strategies and
+mechanics are alike (:func:`bargainlab.experiments.translate.stacks`) are stacked: a *task*
+packs consecutive units of one stack, up to :data:`TASK_RELATIONSHIPS` relationships, and plays
+them as one batch whose parameters vary per replicate. The plan depends only on the study
+(its cells, replicates and chunk), so a resumed run finds the tasks it already finished.
+
+A worker simulates its task, checks every number is finite, and turns the result into the
+task's *parts*: its rows of the rounds table (and of the traces), and its rows of the small
+tables the analysis reads (``replicates``, ``trajectories``, ``mediation``; see
+:mod:`bargainlab.analysis.tables`). It writes them into the run folder itself when it can see
+it (a local worker, or a cluster sharing the folder), else returns their bytes for the parent
+to write. Either way the parent journals each part's checksum, which marks the task done.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .._files import write_bytes_atomic
+from .._memory import reuse_large_allocations
+from ..analysis.derive import replicates_from_rounds, trajectories_from_rounds
+from ..analysis.tables import MEDIATION_KEYS, MEDIATION_SCHEMA, check_table
+from ..config.files import Cell
+from ..config.schema import StudySpec
+from ..config.size import TASK_RELATIONSHIPS
+from ..relationships.table import KEYS, ROUNDS_SCHEMA
+from ..strategies.registry import using
+from .shipping import unpack
+from .storage import check_finite, parquet_bytes
+from .translate import CellChunk, ChunkTables, simulate_cells, stacks
+
+RELATIONSHIP_COLUMNS = tuple(c.name for c in ROUNDS_SCHEMA if c.name != "cell")
+"""Columns every table from a simulation must have (the run adds ``cell`` and the axes)."""
+
+
+KINDS = ("rounds", "traces", "replicates", "trajectories", "mediation")
+"""The parts a task may have, in the order a worker writes them (rounds last: the journal
+line of the rounds part is what marks a task done)."""
+
+Simulate = Callable[..., tuple[pd.DataFrame, "pd.DataFrame | None"]]
+"""A custom simulation of one cell's chunk: ``simulate(study, keys, replicate_ids, *,
+traces)`` returns its rounds table and traces (see :func:`bargainlab.experiments.translate.simulate`)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Seeds
+# ---------------------------------------------------------------------------------------------
+
+
+def replicate_seed(root_seed: int, cell: int, replicate: int) -> np.random.SeedSequence:
+    """The SeedSequence of one replicate: ``SeedSequence(root_seed).spawn(..)[cell].spawn(..)[replicate]``."""
+    return np.random.SeedSequence(entropy=root_seed, spawn_key=(cell, replicate))
+
+
+def replicate_keys(root_seed: int, cell: int, replicate_ids: Iterable[int]) -> np.ndarray:
+    """``uint64`` keys of shape ``(n, 2)`` for :class:`bargainlab.engine.rng.StreamRNG`, one per replicate."""
+    ids = [int(r) for r in replicate_ids]
+    keys = np.empty((len(ids), 2), dtype=np.uint64)
+    for i, r in enumerate(ids):
+        keys[i] = replicate_seed(root_seed, cell, r).generate_state(2, dtype=np.uint64)
+    return keys
+
+
+def n_chunks(replicates: int, chunk: int) -> int:
+    return -(-replicates // chunk)
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One chunk of replicates of one cell, with its keys made in the parent."""
+
+    cell: int
+    chunk: int
+    study: StudySpec
+    """The cell's study (no sweep)."""
+    labels: dict[str, Any]
+    """Axis path -> the value stored in that axis's column for this cell."""
+    replicate_ids: np.ndarray
+    keys: np.ndarray
+
+
+@dataclass(frozen=True)
+class Task:
+    """Units of one stack, simulated as one batch; keys made in the parent."""
+
+    index: int
+    units: tuple[Unit, ...]
+    axes: tuple[str, ...] = ()
+    traces: bool = False
+    strategies: bytes | None = None
+    """The user's strategy classes the worker cannot find by itself, pickled (see
+    :mod:`bargainlab.experiments.shipping`)."""
+    out: str | None = None
+    """The run folder, when the worker can write its parts there itself."""
+
+    @property
+    def name(self) -> str:
+        return task_name(self.index, [(u.cell, u.chunk) for u in self.units])
+
+    @property
+    def relationships(self) -> int:
+        return sum(u.replicate_ids.shape[0] for u in self.units)
+
+
+@dataclass(frozen=True)
+class TaskPlan:
+    """Which units each task packs (cell and chunk indices), in task order."""
+
+    tasks: tuple[tuple[tuple[int, int], ...], ...]
+    replicates: int
+    chunk: int
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    def names(self) -> list[str]:
+        return [task_name(i, units) for i, units in enumerate(self.tasks)]
+
+    def relationships(self, index: int) -> int:
+        """Relationships (replicates summed over cells) of task ``index``."""
+        return sum(_chunk_size(self.replicates, self.chunk, k) for _, k in self.tasks[index])
+
+
+def task_name(index: int, units: Sequence[tuple[int, int]]) -> str:
+    """``task-00012-<8 hex>``: the task's position and a digest of its units, so that parts of
+    another plan (another version, another chunk) are never taken for this one's."""
+    digest = hashlib.sha256(json.dumps([list(u) for u in units]).encode()).hexdigest()[:8]
+    return f"task-{index:05d}-{digest}"
+
+
+def _chunk_size(replicates: int, chunk: int, k: int) -> int:
+    return min((k + 1) * chunk, replicates) - k * chunk
+
+
+def plan_tasks(cells: Sequence[Cell], *, replicates: int, chunk: int) -> TaskPlan:
+    """The run's tasks: the cells' units grouped by stack, packed in order up to
+    :data:`TASK_RELATIONSHIPS` relationships (or one unit, when a chunk is larger)."""
+    groups = stacks([c.study for c in cells])
+    limit = max(TASK_RELATIONSHIPS, chunk)
+    tasks: list[tuple[tuple[int, int], ...]] = []
+    for group in groups:
+        current: list[tuple[int, int]] = []
+        size = 0
+        for k in range(n_chunks(replicates, chunk)):
+            for position in group:
+                n = _chunk_size(replicates, chunk, k)
+                if current and size + n > limit:
+                    tasks.append(tuple(current))
+                    current, size = [], 0
+                current.append((cells[position].index, k))
+                size += n
+        if current:
+            tasks.append(tuple(current))
+    return TaskPlan(tuple(tasks), replicates, chunk)
+
+
+def make_tasks(
+    cells: Sequence[Cell],
+    plan: TaskPlan,
+    *,
+    root_seed: int,
+    traces: bool = False,
+    skip: Iterable[int] = (),
+    strategies: bytes | None = None,
+    out: str | Path | None = None,
+) -> Iterator[Task]:
+    """The plan's tasks except those in ``skip`` (task indices); each carries ``strategies``
+    (see :func:`bargainlab.experiments.shipping.pack`) and, when the workers write their parts
+    themselves, the run folder ``out``.
+
+    Keys are made lazily, as the executor asks for the next task, so the parent never holds
+    the keys of a whole large study at once.
+    """
+    labels = stored_axis_values(list(cells))
+    by_index = {c.index: (c, labels[i]) for i, c in enumerate(cells)}
+    axes = tuple(cells[0].values) if cells else ()
+    skipped = set(skip)
+    for index, members in enumerate(plan.tasks):
+        if index in skipped:
+            continue
+        units = []
+        for cell_index, k in members:
+            cell, label = by_index[cell_index]
+            start = k * plan.chunk
+            ids = np.arange(start, start + _chunk_size(plan.replicates, plan.chunk, k))
+            units.append(
+                Unit(
+                    cell=cell.index,
+                    chunk=k,
+                    study=cell.study,
+                    labels=label,
+                    replicate_ids=ids.astype(np.int64),
+                    keys=replicate_keys(root_seed, cell.index, ids),
+                )
+            )
+        yield Task(
+            index=index,
+            units=tuple(units),
+            axes=axes,
+            traces=traces,
+            strategies=strategies,
+            out=None if out is None else str(out),
+        )
+
+
+def stored_axis_values(cells: list[Cell]) -> list[dict[str, Any]]:
+    """Per cell, the value of each axis as stored in its column, with one type per axis:
+    bool, int, float (numbers of mixed kinds) or str (anything else, non-strings as JSON; an
+    axis with a missing value in some cell is stored as text, so no numeric column holds NaN)."""
+    if not cells:
+        return []
+    names = list(cells[0].values)
+    out: list[dict[str, Any]] = [{} for _ in cells]
+    for axis in names:
+        values = [c.values[axis] for c in cells]
+        present = [v for v in values if v is not None]
+        convert: Callable[[Any], Any]
+        if present and len(present) == len(values) and all(isinstance(v, bool) for v in values):
+            convert = bool
+        elif present and len(present) == len(values) and all(_is_int(v) for v in values):
+            convert = int
+        elif (
+            present
+            and len(present) == len(values)
+            and all(_is_int(v) or isinstance(v, float) for v in present)
+        ):
+            convert = _as_float
+        else:
+            convert = _as_text
+        for i, v in enumerate(values):
+            out[i][axis] = convert(v)
+    return out
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _as_float(value: Any) -> float:
+    return float("nan") if value is None else float(value)
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker's side
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TaskResult:
+    """What a worker sends back: the checksum of each part, the parts' bytes when it could
+    not write them itself, and its peak memory."""
+
+    index: int
+    name: str
+    relationships: int
+    checksums: dict[str, str]
+    """Part file name -> SHA-256 of its bytes."""
+    payload: dict[str, bytes] = field(default_factory=dict)
+    """Part file name -> bytes, for the parent to write (empty when the worker wrote them)."""
+    peak_rss: int = 0
+    """The worker's peak resident memory so far, in bytes."""
+
+
+def part_file(task_name: str, kind: str) -> str:
+    return f"{task_name}.{kind}.parquet"
+
+
+def simulate_task(task: Task, simulate: Simulate | None = None) -> dict[str, pd.DataFrame]:
+    """Simulate a task and return its tables by kind (see :data:`KINDS`), labelled with
+    ``cell`` and the sweep axes, checked against their contracts."""
+    chunks = [CellChunk(u.cell, u.study, u.keys, u.replicate_ids) for u in task.units]
+    with using(unpack(task.strategies)):
+        if simulate is None:
+            results = simulate_cells(chunks, traces=task.traces)
+        else:
+            results = [
+                ChunkTables(*simulate(c.study, c.keys, c.replicate_ids, traces=task.traces))
+                for c in chunks
+            ]
+    rounds, traces, mediation = [], [], []
+    for unit, result in zip(task.units, results, strict=True):
+        missing = [c for c in RELATIONSHIP_COLUMNS if c not in result.rounds.columns]
+        if missing:
+            raise RuntimeError(f"the simulation's rounds table lacks columns: {', '.join(missing)}")
+        rounds.append(label(result.rounds, unit.cell, unit.labels))
+        if result.traces is not None:
+            traces.append(label(result.traces, unit.cell, unit.labels))
+        if result.mediation is not None:
+            mediation.append(label(result.mediation, unit.cell, unit.labels))
+    study = task.units[0].study
+    focal = study.arms.party
+    opponent = next(p for p in study.party_names if p != focal)
+    table = _sorted(pd.concat(rounds, ignore_index=True), ROUNDS_ORDER)
+    check_finite(table, f"rounds table of {task.name}")  # before anything is derived
+    out = {"rounds": table}
+    if task.traces and traces:
+        out["traces"] = _sorted(pd.concat(traces, ignore_index=True), TRACES_ORDER)
+    out["replicates"] = replicates_from_rounds(table, focal, opponent, task.axes)
+    out["trajectories"] = trajectories_from_rounds(table, task.axes)
+    if mediation:
+        out["mediation"] = check_table(
+            pd.concat(mediation, ignore_index=True),
+            MEDIATION_SCHEMA,
+            task.axes,
+            "mediation",
+            MEDIATION_KEYS,
+        )
+    for kind, frame in out.items():
+        check_finite(frame, f"{kind} table of {task.name}")
+    return out
+
+
+def run_task(task: Task, simulate: Simulate | None = None) -> TaskResult:
+    """Run one task in a worker: simulate it, then write its parts into the run folder (when
+    ``task.out`` is set) or return their bytes."""
+    reuse_large_allocations()  # in a worker process or on a Dask worker (see bargainlab._memory)
+    tables = simulate_task(task, simulate)
+    result = TaskResult(task.index, task.name, task.relationships, {})
+    for kind in KINDS:
+        if kind not in tables:
+            continue
+        name = part_file(task.name, kind)
+        data = parquet_bytes(tables[kind])
+        result.checksums[name] = hashlib.sha256(data).hexdigest()
+        if task.out is not None:
+            write_bytes_atomic(Path(task.out) / "parts" / name, data)
+        else:
+            result.payload[name] = data
+    result.peak_rss = peak_rss()
+    return result
+
+
+ROUNDS_ORDER = KEYS
+"""The order of a rounds part's rows (the rounds table's keys)."""
+TRACES_ORDER = (*KEYS[:5], "step", "party")
+"""The order of a traces part's rows."""
+
+
+def _sorted(frame: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
+    keys = [c for c in order if c in frame.columns]
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+def label(table: pd.DataFrame, cell: int, labels: dict[str, Any]) -> pd.DataFrame:
+    """``table`` with a leading ``cell`` column and one column per sweep axis."""
+    n = len(table)
+    front: dict[str, Any] = {"cell": np.full(n, cell, dtype=np.int64)}
+    for axis, value in labels.items():
+        if isinstance(value, str):
+            front[axis] = pd.Series([value] * n, index=table.index)  # pandas' string dtype
+        else:
+            front[axis] = np.full(n, value, dtype=_dtype(value))
+    labelled = pd.DataFrame(front, index=table.index)
+    return pd.concat([labelled, table], axis=1).reset_index(drop=True)
+
+
+def _dtype(value: Any) -> Any:
+    if isinstance(value, bool):
+        return np.bool_
+    if isinstance(value, int):
+        return np.int64
+    return np.float64
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory in bytes (``ru_maxrss``)."""
+    try:
+        import resource
+    except ImportError:  # not on this platform
+        return 0
+    usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(usage if sys.platform == "darwin" else usage * 1024)
+
+
+def task_function(simulate: Simulate | None = None) -> Callable[[Task], TaskResult]:
+    """The picklable function the executors apply to every task."""
+    import functools
+
+    return functools.partial(run_task, simulate=simulate)
+
+
+__all__ = [
+    "KINDS",
+    "RELATIONSHIP_COLUMNS",
+    "ROUNDS_ORDER",
+    "TASK_RELATIONSHIPS",
+    "TRACES_ORDER",
+    "Simulate",
+    "Task",
+    "TaskPlan",
+    "TaskResult",
+    "Unit",
+    "label",
+    "make_tasks",
+    "n_chunks",
+    "part_file",
+    "peak_rss",
+    "plan_tasks",
+    "replicate_keys",
+    "replicate_seed",
+    "run_task",
+    "simulate_task",
+    "stored_axis_values",
+    "task_function",
+]
