@@ -94,14 +94,19 @@ def _arm(
 def _describe(
     rows: pd.DataFrame, members: np.ndarray, payoff: str, suffix: str
 ) -> dict[str, float]:
-    sel = rows[members]
-    count = float(sel["terms_later_count"].sum())
+    n = int(np.count_nonzero(members))
+
+    def mean(column: str) -> float:
+        return float(rows[column].to_numpy(dtype=float)[members].mean()) if n else np.nan
+
+    count = float(rows["terms_later_count"].to_numpy()[members].sum())
+    terms = float(rows["terms_later_sum"].to_numpy()[members].sum())
     return {
-        f"payoff_{suffix}": float(sel[payoff].mean()) if len(sel) else np.nan,
-        f"agreement_{suffix}": float(sel["agreement_later"].mean()) if len(sel) else np.nan,
-        f"survival_{suffix}": float(sel["survived_last"].mean()) if len(sel) else np.nan,
-        f"terms_{suffix}": float(sel["terms_later_sum"].sum()) / count if count else np.nan,
-        f"belief_error_{suffix}": float(sel["belief_error_last"].mean()) if len(sel) else np.nan,
+        f"payoff_{suffix}": mean(payoff),
+        f"agreement_{suffix}": mean("agreement_later"),
+        f"survival_{suffix}": mean("survived_last"),
+        f"terms_{suffix}": terms / count if count else np.nan,
+        f"belief_error_{suffix}": mean("belief_error_last"),
     }
 
 

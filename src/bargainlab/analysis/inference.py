@@ -183,15 +183,21 @@ def _studentised(star_n: np.ndarray, sums: np.ndarray, se: np.ndarray) -> np.nda
     s1, s2 = sums[:k], sums[k:]
     with np.errstate(divide="ignore", invalid="ignore"):
         dev = s1 / star_n
-        var = np.maximum(s2 - s1 * dev, 0.0) / (star_n - 1)
+        var = s1 * dev  # in place from here on: these arrays are the bootstrap's largest
+        np.subtract(s2, var, out=var)
+        np.maximum(var, 0.0, out=var)
+        np.divide(var, star_n - 1, out=var)
         # a resample without spread (all its members equal) cannot be studentised by itself:
         # it is scaled by the sample's standard error (the basic statistic)
         flat = var <= _FLAT * s2 / star_n
-        star_se = np.where(flat, se, np.sqrt(var / star_n))
-        ratio = np.abs(dev) / star_se
-    return np.where(
-        star_n >= 2, np.where(star_se > 0, ratio, np.where(dev == 0, 0.0, np.inf)), np.inf
-    )
+        star_se = np.sqrt(np.divide(var, star_n, out=var), out=var)
+        star_se = np.where(flat, se, star_se)
+        ratio = np.divide(np.abs(dev, out=dev), star_se, out=dev)
+        none = star_se <= 0  # no spread at all: |t*| is 0 for a zero mean, else unbounded
+        if none.any():
+            ratio[none] = np.where(s1[none] == 0, 0.0, np.inf)
+        ratio[star_n < 2] = np.inf
+    return ratio
 
 
 def interval_and_p(

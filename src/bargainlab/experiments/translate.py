@@ -314,11 +314,9 @@ def _simulate_stack(
             recorder, tframes = play(setup, schedule, rng, ids, traces=traces, snapshot=keep)
             if keep is not None:
                 snapshots[arm] = (recorder.snapshot, schedule)
+            leading = {"channels": variant, "arm": arm}
             for c, part in enumerate(parts):
-                frame = recorder.take(part).to_frame(names, labels, ids[part])
-                frame.insert(0, "arm", arm)
-                frame.insert(0, "channels", variant)
-                frames[c].append(frame)
+                frames[c].append(recorder.take(part).to_frame(names, labels, ids[part], leading))
                 for tf in tframes:
                     mine = (tf["position"] >= part.start) & (tf["position"] < part.stop)
                     piece = tf[mine].drop(columns="position").reset_index(drop=True)

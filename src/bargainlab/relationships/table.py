@@ -133,9 +133,11 @@ class RoundsRecorder:
         names: tuple[str, str],
         strategies: list[tuple[str, str]],
         replicate_ids: np.ndarray,
+        leading: dict[str, Any] | None = None,
     ) -> pd.DataFrame:
         """The tidy table (``replicate``, ``round``, ``party``, ``strategy`` and every recorded
-        column), one row per replicate x round x party, sorted by round."""
+        column), one row per replicate x round x party, sorted by round; ``leading`` adds
+        constant columns in front (e.g. the arm)."""
         first = self.arrays[RECORDED[0]]
         rounds, n, _ = first.shape
         round_no = np.repeat(np.arange(1, rounds + 1), n * 2)
@@ -143,7 +145,11 @@ class RoundsRecorder:
         party_idx = np.tile(np.array([0, 1]), rounds * n)
         # rows of rounds a relationship does not have (a batch stacks lengths) are dropped
         keep = round_no <= np.tile(np.repeat(self.rounds, 2), rounds)
-        frame = pd.DataFrame(
+        size = int(np.count_nonzero(keep))
+        columns: dict[str, Any] = {
+            name: np.full(size, value, dtype=object) for name, value in (leading or {}).items()
+        }
+        columns.update(
             {
                 "replicate": reps[keep].astype(np.int64),
                 "round": round_no[keep].astype(np.int64),
@@ -154,8 +160,8 @@ class RoundsRecorder:
             }
         )
         for name in RECORDED:
-            frame[name] = self.arrays[name].reshape(rounds * n * 2)[keep]
-        return frame
+            columns[name] = self.arrays[name].reshape(rounds * n * 2)[keep]
+        return pd.DataFrame(columns)
 
 
 def markdown_reference() -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -68,9 +69,12 @@ def effects_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]
     ]
     header = [*_cells(rows, axes, study), "comparison", *windows]
     table = []
-    for _, block in rows.groupby(["cell", "comparison"], sort=False):
-        by = {r["window"]: r for r in block.to_dict("records")}
-        first = block.iloc[0].to_dict()
+    groups: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for record in rows.to_dict("records"):
+        groups.setdefault((record["cell"], record["comparison"]), []).append(record)
+    for block in groups.values():
+        by = {r["window"]: r for r in block}
+        first = block[0]
         table.append(
             [
                 *_values(first, axes),
@@ -187,9 +191,12 @@ def decomposition_section(
     components = list(dict.fromkeys(rows["component"]))
     header = [*_cells(rows, axes, study), "comparison", *components]
     table = []
-    for _, block in rows.groupby(["cell", "comparison"], sort=False):
-        by = {r["component"]: r for r in block.to_dict("records")}
-        first = block.iloc[0].to_dict()
+    groups: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    for record in rows.to_dict("records"):
+        groups.setdefault((record["cell"], record["comparison"]), []).append(record)
+    for block in groups.values():
+        by = {r["component"]: r for r in block}
+        first = block[0]
         table.append(
             [
                 *_values(first, axes),
