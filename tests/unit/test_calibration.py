@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from bargainlab.analysis.calibration import COLUMNS, direction_checks, instant_acceptance_effect
+from bargainlab.analysis.calibration import (
+    COLUMNS,
+    ROUNDS_COLUMNS,
+    direction_checks,
+    instant_acceptance_effect,
+)
 from bargainlab.experiments.translate import simulate
 from bargainlab.reporting.results_index import finding
 from studies import keys_for, study
@@ -57,6 +62,10 @@ def test_direction_checks_on_a_real_run_are_complete_and_finite():
     assert np.isfinite(checks[["estimate", "ci_low", "ci_high"]].to_numpy(dtype=float)).all()
     sv = checks[checks["check"].str.startswith("round-1 subjective value")].iloc[0]
     assert sv["n"] > 0 and sv["ci_low"] <= sv["estimate"] <= sv["ci_high"]
+    # the columns a run reads back for them are all the checks need
+    rounds = rounds.assign(cell=0)
+    narrow = direction_checks(rounds[[c for c in ROUNDS_COLUMNS]], spec)
+    pd.testing.assert_frame_equal(narrow, checks)
 
 
 def test_finding_counts_the_headline_verdicts():

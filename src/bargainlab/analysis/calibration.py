@@ -22,6 +22,24 @@ from scipy import stats
 from .. import theory
 from ..config.schema import StudySpec
 
+ROUNDS_COLUMNS = (
+    "cell",
+    "channels",
+    "arm",
+    "replicate",
+    "round",
+    "party",
+    "active",
+    "utility",
+    "first_offer",
+    "instant",
+    "reservation_value",
+    "belief_mean",
+    "subjective_value",
+)
+"""The rounds-table columns :func:`direction_checks` reads (with the sweep axes): a run reads
+only these of its sample."""
+
 COLUMNS = [
     "check",
     "source",

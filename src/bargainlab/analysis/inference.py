@@ -61,6 +61,9 @@ _FLAT = 1e-12
 
 _BLOCK_ELEMENTS = 4_000_000
 """Resample weights held at once (resamples x replicates), about 32 MB."""
+_BLOCK_RESAMPLES = 16_384
+"""Resamples per block at most: the per-row statistics of a block (rows x resamples, a few
+copies) stay within tens of MB when there are few replicates."""
 
 
 def _alpha(alpha: float) -> Fraction:
@@ -145,7 +148,7 @@ def paired_bootstrap(
     if n_rep and k:
         # blocks of resamples at fixed boundaries (they depend on n only), so that resample b
         # is the same whatever columns are computed and however many resamples they need
-        block = max(1, _BLOCK_ELEMENTS // n_rep)
+        block = max(1, min(_BLOCK_ELEMENTS // n_rep, _BLOCK_RESAMPLES))
         offsets = (np.arange(block, dtype=np.int64) * n_rep)[:, None]
         # member counts per resample: one row per distinct member mask (most columns share
         # the all-replicates mask), then the sums of centred differences and of their squares

@@ -36,7 +36,7 @@ from .schema import StudySpec
 TASK_RELATIONSHIPS = 4096
 """Relationships a task packs at most (more when one chunk of one cell is larger): enough for
 the engine's throughput, small enough that a worker holds one task's tables comfortably."""
-CALIBRATION_SAMPLE = 200
+CALIBRATION_SAMPLE = 100
 """Replicates per cell (the first ones, every channel on) the post-processing reads back
 from the rounds dataset for the calibration checks: bounded whatever the study's size."""
 BASE = 250 * 2**20

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..analysis.calibration import ROUNDS_COLUMNS
 from ..analysis.summary import summarize
 from ..config.files import ConfigError, LoadedStudy, load_study
 from ..config.size import CALIBRATION_SAMPLE
@@ -94,7 +95,8 @@ def _regenerate(
         step("summarize")
         started = time.perf_counter()
         sample = store.read_rounds(
-            filters=[("replicate", "<", CALIBRATION_SAMPLE), ("channels", "==", "all")]
+            columns=[*axes, *ROUNDS_COLUMNS],
+            filters=[("replicate", "<", CALIBRATION_SAMPLE), ("channels", "==", "all")],
         )
         table = summarize(replicates, study, axes, mediation=mediation, rounds_sample=sample)
         store.write_summary(table)

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from .._files import (
@@ -86,6 +87,7 @@ from .storage import (
     write_parquet_atomic,
 )
 
+_RECOMPUTE = "start the same `bargainlab run` command again to recompute it"
 DATASETS = ("rounds", "traces")
 """Parts moved into a dataset folder (``<kind>.parquet/``); the other kinds are concatenated."""
 SMALL_TABLES = ("replicates", "trajectories", "mediation")
@@ -506,7 +508,16 @@ class RunStore:
     ) -> pd.DataFrame:
         """The rounds table (or the ``columns`` and rows ``filters`` selects), sorted by its
         keys unless ``sort`` is false."""
-        table = self.read_table("rounds.parquet", columns=columns, filters=filters)
+        if filters is None:
+            table = self.read_table("rounds.parquet", columns=columns)
+        else:  # stream the dataset row group by row group, keeping the selected rows only
+            path = self.verify("rounds.parquet", remedy=_RECOMPUTE)
+            try:
+                dataset = ds.dataset(path, format="parquet")
+                expression = pq.filters_to_expression(filters)
+                table = dataset.to_table(columns=columns, filter=expression).to_pandas()
+            except (OSError, pa.ArrowException) as exc:
+                raise ConfigError(path, None, f"unreadable table ({exc}); {_RECOMPUTE}") from None
         keys = [k for k in KEYS if k in table.columns]
         return table.sort_values(keys, kind="stable").reset_index(drop=True) if sort else table
 

@@ -48,10 +48,15 @@ def write_parquet_atomic(path: str | Path, table: pd.DataFrame) -> None:
         table.to_parquet(tmp, index=False)
 
 
+ROW_GROUP = 65_536
+"""Rows per Parquet row group: readers that filter (the calibration sample) stream group by
+group, so their memory does not grow with a part's size."""
+
+
 def parquet_bytes(table: pd.DataFrame) -> bytes:
-    """``table`` as the bytes of a Parquet file (no index)."""
+    """``table`` as the bytes of a Parquet file (no index, row groups of :data:`ROW_GROUP`)."""
     sink = io.BytesIO()
-    table.to_parquet(sink, index=False)
+    table.to_parquet(sink, index=False, row_group_size=ROW_GROUP)
     return sink.getvalue()
 
 
@@ -86,6 +91,7 @@ def check_writable(out: str | Path) -> None:
 
 
 __all__ = [
+    "ROW_GROUP",
     "NonFiniteOutputError",
     "check_finite",
     "check_writable",
