@@ -37,9 +37,9 @@ def test_validate_prints_the_family_without_simulating(study_file, workdir, caps
     monkeypatch.setattr(commands, "run_study", no_simulation)
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
-    # the later window's family: 1 comparison x 2 cells (three rounds: every window exists)
-    assert "headline family of 2 rows (1 comparison(s) x 2 cell(s), window later)" in out
-    assert "1 - 0.05/2" in out and "at 40 replicates" in out and "sesoi 0.01" in out
+    # 1 comparison x 2 cells x 4 windows (three rounds: every window exists)
+    assert "headline family of 8 rows (1 comparison(s) x 2 cell(s), 8 cell-window(s))" in out
+    assert "1 - 0.05/8" in out and "at 40 replicates" in out and "sesoi 0.01" in out
     assert sorted(p.name for p in workdir.iterdir()) == ["study.toml"]
 
 
@@ -47,7 +47,7 @@ def test_power_runs_a_pilot_and_prints_the_replicates_needed(study_file, workdir
     path = study_file(STUDY, folder=workdir)
     assert main(["power", str(path), "--pilot", "6", "--executor", "serial"]) == 0
     out = capsys.readouterr().out
-    assert "family of 2 rows" in out and "pilot of 6 replicates" in out
+    assert "family of 8 rows" in out and "pilot of 6 replicates" in out
     assert "boulware vs conceder" in out
     assert "n at sesoi" in out and "decided at 40" in out
     assert sorted(p.name for p in workdir.iterdir()) == ["study.toml"]  # the pilot is gone

@@ -226,15 +226,8 @@ def test_family_size_from_the_design():
             "c": {"name": "face_saver"},
         }
     )
-    family = family_size(spec, [8, 8, 1])  # the one-round cell has no later rounds
-    assert (family.m, family.comparisons, family.cells, family.window) == (4, 2, 2, "later")
-    first = family_size(
-        spec.model_copy(
-            update={"analysis": spec.analysis.model_copy(update={"headline": "round1"})}
-        ),
-        [8, 8, 1],
-    )
-    assert (first.m, first.cells) == (6, 3)
+    family = family_size(spec, [8, 8, 1])
+    assert (family.m, family.comparisons, family.cells, family.windows) == (18, 2, 3, 9)
 
 
 # --------------------------------------------------------------------------- the small tables
@@ -502,13 +495,13 @@ def test_power_table_from_a_pilot_with_known_sd():
     )
     spec = study(
         arms__strategies={"t": {"name": "face_saver"}, "c": {"name": "capitulator"}},
-        replicates=200,
+        replicates=300,
     )
     power = power_table(table, spec, [])
-    assert power["m"].tolist() == [2, 2]  # the later window's family: 1 comparison x 2 cells
+    assert power["m"].tolist() == [8, 8]  # 1 comparison x 2 cells x 4 windows
     assert power.loc[0, "sd_diff"] == pytest.approx(sd, rel=1e-2)
     assert power.loc[0, "n_needed"] == required_replicates(
-        power.loc[0, "sd_diff"], 0.01, 0.05, 2, 0.8
+        power.loc[0, "sd_diff"], 0.01, 0.05, 8, 0.8
     )
-    assert not power.loc[0, "decided"]  # about 240 needed, 200 planned
+    assert not power.loc[0, "decided"]  # about 320 needed, 300 planned
     assert power.loc[1, "exact_zero"] and power.loc[1, "n_needed"] == 2 and power.loc[1, "decided"]

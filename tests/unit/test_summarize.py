@@ -163,9 +163,8 @@ def test_columns_sections_and_identical_bytes():
         effect["window"].tolist()
         == ["later"] * 4 + ["round1"] * 4 + ["whole"] * 4 + ["survivors"] * 4
     )
-    # each window is a family of its own: 4 cells x 1 comparison
-    assert (effect["m"] == 4).all() and (effect["family"] == "effect").all()
-    assert np.allclose(effect["ci_level"], 1 - 0.05 / 4)
+    assert (effect["m"] == 16).all() and (effect["family"] == "effect").all()
+    assert np.allclose(effect["ci_level"], 1 - 0.05 / 16)
     assert (a.loc[a["section"] == "survival", "m"] == 4).all()
     assert effect["comparison"].unique().tolist() == ["face_saver vs capitulator"]
     assert effect["party"].unique().tolist() == ["supplier"]

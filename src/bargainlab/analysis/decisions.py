@@ -1,9 +1,8 @@
 """Every effect row of a study, tested and decided: the statistics behind ``summary.csv``.
 
 :func:`decide` builds the rows of :mod:`bargainlab.analysis.effects` for every cell, counts
-the families (``effect``: one per outcome window of the focal party's payoff, comparisons x
-the cells that have the window, channels ``all``; ``survival``: comparisons x multi-round
-cells), tests each row with
+the two families (``effect``: comparisons x cells x outcome windows of the focal party's
+payoff, channels ``all``; ``survival``: comparisons x multi-round cells), tests each row with
 the bootstrap-t of :mod:`bargainlab.analysis.inference` at its family's adjusted level
 (descriptive rows -- channel switch-offs, mediation -- at the unadjusted ``1 - alpha``), and
 reads the verdict off the printed interval with the study's ``sesoi``.
@@ -34,7 +33,7 @@ from .inference import (
 from .power import z_sum
 from .tables import MEDIATION_SCHEMA, REPLICATES_KEYS, REPLICATES_SCHEMA, check_table
 
-__all__ = ["STAT_COLUMNS", "decide", "family_key", "family_sizes"]
+__all__ = ["STAT_COLUMNS", "decide", "family_sizes"]
 
 STAT_COLUMNS = [
     "family",
@@ -78,20 +77,13 @@ def _rows(
     return out
 
 
-def family_key(row: Row) -> str:
-    """The family a row is adjusted in: ``effect:<window>`` (each outcome window answers its
-    own question), ``survival`` or ``descriptive``."""
-    return f"effect:{row.key['window']}" if row.family == "effect" else row.family
-
-
 def family_sizes(cells: Sequence[tuple[int, list[Row]]]) -> dict[str, int]:
     """Rows per family (``descriptive`` rows are each their own family of one)."""
-    sizes = {"survival": 0, "descriptive": 1}
+    sizes = {"effect": 0, "survival": 0, "descriptive": 1}
     for _, rows in cells:
         for row in rows:
-            key = family_key(row)
-            if key != "descriptive":
-                sizes[key] = sizes.get(key, 0) + 1
+            if row.family != "descriptive":
+                sizes[row.family] += 1
     return sizes
 
 
@@ -125,8 +117,8 @@ def decide(
     for cell, rows in cells:
         if not rows:
             continue
-        m = np.array([sizes[family_key(r)] for r in rows])
-        resamples = np.array([counts[family_key(r)] for r in rows])
+        m = np.array([sizes[r.family] for r in rows])
+        resamples = np.array([counts[r.family] for r in rows])
         keep = (
             max(
                 critical_count(spec.alpha, int(k), int(b))
@@ -146,7 +138,7 @@ def decide(
         result["ci_low"] = np.where(bounded, np.maximum(result["ci_low"], -1.0), result["ci_low"])
         result["ci_high"] = np.where(bounded, np.minimum(result["ci_high"], 1.0), result["ci_high"])
         verdict = verdicts(result["ci_low"], result["ci_high"], spec.sesoi)
-        z = np.array([factors[family_key(r)] for r in rows])
+        z = np.array([factors[r.family] for r in rows])
         mde = z * tests.sd / np.sqrt(np.maximum(tests.n, 1))
         needed = np.maximum(np.ceil((z * tests.sd / spec.sesoi) ** 2), 2).astype(np.int64)
         where = {a: values.loc[cell, a] for a in axes}

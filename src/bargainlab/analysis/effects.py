@@ -8,8 +8,8 @@ tested by :mod:`bargainlab.analysis.inference`. The rows of a cell:
 * ``effect`` -- the focal party's payoff in each outcome window (channels ``all``):
   ``round1``, ``later`` (rounds 2..R), ``whole`` (1..R) and ``survivors`` (rounds 2..R of
   the replicates whose relationship survived round 1 in *both* arms; a domain of the cell's
-  replicates). One-round cells have the ``round1`` window only. Each window's rows form a
-  family of their own; the headline window's is the study's headline family.
+  replicates). One-round cells have the ``round1`` window only. These rows form the study's
+  headline family.
 * ``survival`` -- the paired difference of ``survived_round1`` (0/1): how much more often the
   relationship survives round 1 (its own family).
 * ``channel`` -- switching channels off (descriptive): with ``E_v`` the paired effect in the

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,14 +40,13 @@ __all__ = [
 ]
 
 
-def z_sum(alpha: float, m: Any, power: float) -> Any:
-    """``z_{1 - alpha/(2m)} + z_{power}`` (a float, or an array for an array of ``m``)."""
-    value = stats.norm.ppf(1.0 - alpha / (2.0 * np.asarray(m, dtype=float))) + stats.norm.ppf(power)
-    return float(value) if np.ndim(value) == 0 else value
+def z_sum(alpha: float, m: int, power: float) -> float:
+    """``z_{1 - alpha/(2m)} + z_{power}``."""
+    return float(stats.norm.ppf(1.0 - alpha / (2.0 * m)) + stats.norm.ppf(power))
 
 
 def required_replicates(
-    sd: float | np.ndarray, sesoi: float, alpha: float, m: Any, power: float
+    sd: float | np.ndarray, sesoi: float, alpha: float, m: int, power: float
 ) -> np.ndarray:
     """``ceil(((z_{1-alpha/(2m)} + z_power) sd / sesoi)^2)``, at least 2 (see the module
     docstring)."""
@@ -57,7 +55,7 @@ def required_replicates(
 
 
 def detectable_effect(
-    sd: float | np.ndarray, n: int | np.ndarray, alpha: float, m: Any, power: float
+    sd: float | np.ndarray, n: int | np.ndarray, alpha: float, m: int, power: float
 ) -> np.ndarray:
     """The smallest effect decided with ``power`` at ``n`` replicates."""
     n = np.maximum(np.asarray(n, dtype=float), 1.0)
@@ -71,23 +69,22 @@ class FamilySize:
     m: int
     comparisons: int
     cells: int
-    """Cells with the headline window (every cell has ``round1``; the others need 2 rounds)."""
-    window: str
+    windows: int
+    """Outcome windows summed over cells (4 per multi-round cell, 1 per one-round cell)."""
 
     def describe(self) -> str:
         return (
             f"{self.m} rows ({self.comparisons} comparison(s) x {self.cells} cell(s), "
-            f"window {self.window})"
+            f"{self.windows} cell-window(s))"
         )
 
 
 def family_size(study: StudySpec, rounds_per_cell: Sequence[int]) -> FamilySize:
-    """The headline family (comparisons x the cells that have the headline window) of a study
-    whose cells have ``rounds_per_cell`` rounds; each other window is a family of its own."""
+    """The headline family (comparisons x cells x outcome windows) of a study whose cells
+    have ``rounds_per_cell`` rounds."""
     comparisons = len(study.arms.pairs())
-    window = study.analysis.headline
-    cells = sum(window in windows_for(int(r)) for r in rounds_per_cell)
-    return FamilySize(comparisons * cells, comparisons, cells, window)
+    windows = sum(len(windows_for(int(r))) for r in rounds_per_cell)
+    return FamilySize(comparisons * windows, comparisons, len(rounds_per_cell), windows)
 
 
 def power_table(replicates: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> pd.DataFrame:
@@ -100,15 +97,12 @@ def power_table(replicates: pd.DataFrame, study: StudySpec, axes: Sequence[str])
     to read helps/hurts or negligible) and ``decided``: whether ``study.replicates`` reaches
     ``n_at_estimate``."""
     spec = study.analysis
-    rows = []
-    families: dict[str, int] = {}
+    rows, families = [], 0
     blocks = [b for _, b in replicates.groupby("cell", sort=True)]
     for block in blocks:
         _, arms = cell_arms(block)
         cell_rows = effect_rows(block, study.arms.pairs(), arms)
-        for r in cell_rows:
-            if r.family == "effect":
-                families[r.key["window"]] = families.get(r.key["window"], 0) + 1
+        families += sum(r.family == "effect" for r in cell_rows)
         windows = windows_for(int(block["rounds"].iloc[0]))
         window = spec.headline if spec.headline in windows else "round1"
         for row in cell_rows:
@@ -130,7 +124,7 @@ def power_table(replicates: pd.DataFrame, study: StudySpec, axes: Sequence[str])
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    m = table["window"].map(lambda w: max(families.get(w, 1), 1)).to_numpy()
+    m = max(families, 1)
     table["m"] = m
     table["n_needed"] = required_replicates(table["sd_diff"], spec.sesoi, spec.alpha, m, spec.power)
     table["mde"] = detectable_effect(table["sd_diff"], study.replicates, spec.alpha, m, spec.power)

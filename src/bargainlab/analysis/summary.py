@@ -16,8 +16,7 @@ One row per result, sections in this order: ``effect``, ``survival``, ``mediatio
 Key columns
 
 * ``section`` -- ``effect``: the paired effect of a comparison on the focal party's payoff in
-  one cell and outcome window (each window is a family: comparisons x the cells that have
-  it; the headline window's is the headline family); ``survival``: the paired difference in
+  one cell and outcome window (the headline family); ``survival``: the paired difference in
   survival of round 1 (its own family); ``mediation``: one transplanted piece's contribution
   (descriptive); ``channel``: one channel's contribution by switching it off (descriptive);
   ``tournament_*`` and ``calibration``: see below.

@@ -45,7 +45,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from .._files import (
@@ -510,12 +509,31 @@ class RunStore:
         keys unless ``sort`` is false."""
         if filters is None:
             table = self.read_table("rounds.parquet", columns=columns)
-        else:  # stream the dataset row group by row group, keeping the selected rows only
+        else:  # stream file by file and batch by batch, keeping the selected rows only
             path = self.verify("rounds.parquet", remedy=_RECOMPUTE)
+            expression = pq.filters_to_expression(filters)
+            wanted = None if columns is None else list(dict.fromkeys(columns))
+            kept: list[pa.RecordBatch] = []
             try:
-                dataset = ds.dataset(path, format="parquet")
-                expression = pq.filters_to_expression(filters)
-                table = dataset.to_table(columns=columns, filter=expression).to_pandas()
+                files = sorted(path.iterdir()) if path.is_dir() else [path]
+                for file in files:
+                    reader = pq.ParquetFile(file)
+                    names = reader.schema_arrow.names
+                    read = None if wanted is None else [c for c in wanted if c in names]
+                    needed = (
+                        None
+                        if read is None
+                        else read + [c for c in _filter_columns(filters) if c not in read]
+                    )
+                    for batch in reader.iter_batches(columns=needed, use_threads=False):
+                        chosen = batch.filter(expression)
+                        if chosen.num_rows:
+                            kept.append(chosen.select(read) if read is not None else chosen)
+                table = (
+                    pa.Table.from_batches(kept).to_pandas()
+                    if kept
+                    else pd.read_parquet(files[0], columns=read).iloc[:0]
+                )
             except (OSError, pa.ArrowException) as exc:
                 raise ConfigError(path, None, f"unreadable table ({exc}); {_RECOMPUTE}") from None
         keys = [k for k in KEYS if k in table.columns]
@@ -523,6 +541,11 @@ class RunStore:
 
     def has_table(self, kind: str) -> bool:
         return self.table_path(kind).exists()
+
+
+def _filter_columns(filters: Any) -> list[str]:
+    """The columns a pyarrow-style filter list (``[(column, op, value), ...]``) reads."""
+    return list(dict.fromkeys(f[0] for f in filters))
 
 
 def combine_small(kind: str, frames: Sequence[pd.DataFrame]) -> pd.DataFrame:

@@ -358,9 +358,8 @@ def method_section(summary: pd.DataFrame, study: StudySpec) -> list[str]:
         "random numbers: a symmetric studentised bootstrap (bootstrap-t)"
         + (f" with {resamples} resamples" if resamples else "")
         + ", whose interval and p-value come from the same resamples, so the interval excludes 0 "
-        "exactly when the adjusted p-value is below α. Each outcome window of the focal party's "
-        "payoff is one family (comparisons × the cells that have the window), adjusted by "
-        "Bonferroni: intervals at "
+        "exactly when the adjusted p-value is below α. The headline family (comparisons × cells "
+        "× outcome windows of the focal party's payoff) is adjusted by Bonferroni: intervals at "
         f"level 1 − {spec.alpha:g}/m, p_adjusted = min(1, m·p). The verdict is read off the "
         f"printed interval: negligible when it lies within ±{spec.sesoi:g} (equivalence), "
         "else helps above 0, hurts below 0, else undetermined. The documentation's "
