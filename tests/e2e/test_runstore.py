@@ -129,11 +129,12 @@ def test_manifest_contents(finished):
     assert manifest["completed"] is not None
     assert manifest["git_commit_source"] in ("checkout", "build", None)
     # every table and output has its checksum
-    dataset = sorted(f"rounds.parquet/{p.name}" for p in (out / "rounds.parquet").iterdir())
-    assert (
-        dataset and [k for k in manifest["checksums"] if k.startswith("rounds.parquet/")] == dataset
-    )
-    tables = ["replicates.parquet", "trajectories.parquet", *dataset]
+    tables = ["trajectories.parquet"]
+    for folder in ("rounds.parquet", "replicates.parquet"):
+        dataset = sorted(f"{folder}/{p.name}" for p in (out / folder).iterdir())
+        recorded = [k for k in manifest["checksums"] if k.startswith(f"{folder}/")]
+        assert dataset and recorded == dataset
+        tables += dataset
     for name in ["config.toml", *tables, "summary.csv", "report.md", *manifest["figures"]]:
         assert manifest["checksums"][name] == sha256_file(out / name), name
     assert set(manifest["memory"]) == {"parent", "tasks"}

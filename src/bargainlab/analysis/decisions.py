@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..config.schema import StudySpec
-from .effects import Row, cell_arms, channel_rows, effect_rows, mediation_rows
+from .effects import Row, cell_arms, channel_rows, effect_rows, mediation_rows, windows_for
 from .inference import (
     critical_count,
     interval_and_p,
@@ -31,9 +31,16 @@ from .inference import (
     verdicts,
 )
 from .power import z_sum
-from .tables import MEDIATION_SCHEMA, REPLICATES_KEYS, REPLICATES_SCHEMA, check_table
+from .tables import (
+    MEDIATION_SCHEMA,
+    REPLICATES_KEYS,
+    REPLICATES_SCHEMA,
+    CellTables,
+    FrameCells,
+    check_table,
+)
 
-__all__ = ["STAT_COLUMNS", "decide", "family_sizes"]
+__all__ = ["STAT_COLUMNS", "decide", "design_family_sizes", "family_sizes"]
 
 STAT_COLUMNS = [
     "family",
@@ -58,23 +65,37 @@ STAT_COLUMNS = [
 """Statistic columns of every tested row (see :mod:`bargainlab.analysis.summary`)."""
 
 
+def _cell_rows(block: pd.DataFrame, study: StudySpec, mediation: pd.DataFrame | None) -> list[Row]:
+    pairs = study.arms.pairs()
+    ids, arms = cell_arms(block)
+    rows = effect_rows(block, pairs, arms)
+    if study.channels.decompose:
+        rows += channel_rows(block, pairs, study.analysis.headline, arms)
+    if mediation is not None and not mediation.empty:
+        rows += mediation_rows(block, mediation, ids, arms)
+    return rows
+
+
 def _rows(
     replicates: pd.DataFrame, study: StudySpec, mediation: pd.DataFrame | None
 ) -> list[tuple[int, list[Row]]]:
-    pairs = study.arms.pairs()
-    window = study.analysis.headline
-    out = []
-    for cell, block in replicates.groupby("cell", sort=True):
-        ids, arms = cell_arms(block)
-        rows = effect_rows(block, pairs, arms)
-        if study.channels.decompose:
-            rows += channel_rows(block, pairs, window, arms)
-        if mediation is not None:
-            own = mediation[mediation["cell"] == cell]
-            if not own.empty:
-                rows += mediation_rows(block, own, ids, arms)
-        out.append((int(cell), rows))
-    return out
+    source = FrameCells(replicates, mediation)
+    return [
+        (cell, _cell_rows(source.replicates(cell), study, source.mediation(cell)))
+        for cell in source.rounds_by_cell()
+    ]
+
+
+def design_family_sizes(study: StudySpec, rounds_by_cell: dict[int, int]) -> dict[str, int]:
+    """Rows per family from the design alone (the same counts as :func:`family_sizes`): per
+    cell and comparison, one ``effect`` row per outcome window and a ``survival`` row when the
+    cell has later rounds."""
+    comparisons = len(study.arms.pairs())
+    return {
+        "effect": comparisons * sum(len(windows_for(r)) for r in rounds_by_cell.values()),
+        "survival": comparisons * sum(r >= 2 for r in rounds_by_cell.values()),
+        "descriptive": 1,
+    }
 
 
 def family_sizes(cells: Sequence[tuple[int, list[Row]]]) -> dict[str, int]:
@@ -88,7 +109,7 @@ def family_sizes(cells: Sequence[tuple[int, list[Row]]]) -> dict[str, int]:
 
 
 def decide(
-    replicates: pd.DataFrame,
+    replicates: pd.DataFrame | CellTables,
     study: StudySpec,
     axes: Sequence[str],
     *,
@@ -96,14 +117,18 @@ def decide(
 ) -> pd.DataFrame:
     """One row per tested quantity: key columns (``section``, ``cell``, the axes,
     ``channels``, ``treatment``, ``control``, ``window``, ``component``), the per-arm
-    descriptors and :data:`STAT_COLUMNS`."""
+    descriptors and :data:`STAT_COLUMNS`.
+
+    ``replicates`` is the replicates table, or the small tables served cell by cell
+    (:class:`~bargainlab.analysis.tables.CellTables`): cells are decided one at a time, so
+    only one cell's rows are held at once."""
     axes = list(axes)
     spec = study.analysis
-    replicates = check_table(replicates, REPLICATES_SCHEMA, axes, "replicates", REPLICATES_KEYS)
-    if mediation is not None:
-        mediation = check_table(mediation, MEDIATION_SCHEMA, axes, "mediation")
-    cells = _rows(replicates, study, mediation)
-    sizes = family_sizes(cells)
+    source: CellTables = (
+        FrameCells(replicates, mediation) if isinstance(replicates, pd.DataFrame) else replicates
+    )
+    rounds = source.rounds_by_cell()
+    sizes = design_family_sizes(study, rounds)
     counts = {
         family: resamples_needed(m, spec.alpha, spec.resamples, spec.tail)
         if family != "descriptive"
@@ -112,9 +137,15 @@ def decide(
     }
     # z_{1-alpha/(2m)} + z_power per family (see bargainlab.analysis.power)
     factors = {family: z_sum(spec.alpha, max(m, 1), spec.power) for family, m in sizes.items()}
-    values = replicates.drop_duplicates("cell").set_index("cell")
     records = []
-    for cell, rows in cells:
+    for cell in rounds:
+        block = check_table(
+            source.replicates(cell), REPLICATES_SCHEMA, axes, "replicates", REPLICATES_KEYS
+        )
+        own = source.mediation(cell)
+        if own is not None and not own.empty:
+            own = check_table(own, MEDIATION_SCHEMA, axes, "mediation")
+        rows = _cell_rows(block, study, own)
         if not rows:
             continue
         m = np.array([sizes[r.family] for r in rows])
@@ -141,7 +172,7 @@ def decide(
         z = np.array([factors[r.family] for r in rows])
         mde = z * tests.sd / np.sqrt(np.maximum(tests.n, 1))
         needed = np.maximum(np.ceil((z * tests.sd / spec.sesoi) ** 2), 2).astype(np.int64)
-        where = {a: values.loc[cell, a] for a in axes}
+        where = {a: block[a].iloc[0] for a in axes}
         for j, row in enumerate(rows):
             records.append(
                 {

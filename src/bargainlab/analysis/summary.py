@@ -87,7 +87,7 @@ from .calibration import direction_checks
 from .decisions import STAT_COLUMNS, decide
 from .effects import windows_for
 from .nulls import NULL_COLUMNS, null_columns
-from .tables import PIECES, WINDOWS
+from .tables import PIECES, WINDOWS, CellTables
 from .tournament import TournamentSpec
 from .tournament_rows import (
     TOURNAMENT_COLUMNS,
@@ -211,7 +211,7 @@ def _order(table: pd.DataFrame, study: StudySpec) -> pd.DataFrame:
 
 
 def summarize(
-    replicates: pd.DataFrame,
+    replicates: pd.DataFrame | CellTables,
     study: StudySpec,
     axes: Sequence[str],
     *,
@@ -221,13 +221,15 @@ def summarize(
 ) -> pd.DataFrame:
     """The study's ``summary.csv`` (columns documented in the module docstring).
 
-    ``replicates`` and ``mediation`` are the tables of :mod:`bargainlab.analysis.tables`;
-    ``rounds_sample`` -- a bounded sample of the rounds table (e.g. the first chunk of every
+    ``replicates`` and ``mediation`` are the tables of :mod:`bargainlab.analysis.tables`, or
+    ``replicates`` serves both cell by cell (:class:`~bargainlab.analysis.tables.CellTables`:
+    a run folder does, so that only one cell's rows are held at once; a tournament still reads
+    its whole table); ``rounds_sample`` -- a bounded sample of the rounds table (e.g. the first chunk of every
     cell) -- adds the calibration rows, which need per-round joins; ``tournament`` overrides
     ``study.tournament``.
     """
     axes = list(axes)
-    if replicates.empty:
+    if isinstance(replicates, pd.DataFrame) and replicates.empty:
         raise ValueError("the replicates table is empty")
     table = decide(replicates, study, axes, mediation=mediation)
     parts = []
@@ -241,7 +243,8 @@ def summarize(
         parts.append(table)
     spec = tournament if tournament is not None else study_tournament(study)
     if spec is not None:
-        results = tournament_results(replicates, study, axes, spec)
+        whole = replicates if isinstance(replicates, pd.DataFrame) else replicates.table
+        results = tournament_results(whole, study, axes, spec)
         parts.append(tournament_rows(results, study, spec))
     if rounds_sample is not None and not rounds_sample.empty:
         checks = direction_checks(rounds_sample, study, seed=study.seed)

@@ -23,9 +23,12 @@ rounds table). No column of any of these tables holds NaN.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Protocol
 
+import numpy as np
 import pandas as pd
 
+from ..relationships.state import PIECES
 from ..relationships.table import Column, Origin
 
 __all__ = [
@@ -38,6 +41,8 @@ __all__ = [
     "TRAJECTORIES_SCHEMA",
     "TRAJECTORY_METRICS",
     "WINDOWS",
+    "CellTables",
+    "FrameCells",
     "check_table",
     "markdown_reference",
 ]
@@ -47,10 +52,9 @@ WINDOWS: tuple[str, ...] = ("round1", "later", "whole", "survivors")
 relationship 1..R; the later rounds of the pairs whose relationship survived round 1 in both
 arms of a comparison."""
 
-PIECES: tuple[str, ...] = ("posterior", "reference_point", "survival", "subjective_value")
-"""The pieces of the post-round-1 state a mediation transplant swaps, one at a time: the
-opponent's posterior about the focal party, the reference point (precedent), whether the
-relationship survived round 1, and the subjective-value stock."""
+# PIECES (imported above) are the pieces of the post-round-1 state a mediation transplant
+# swaps, one at a time: the opponent's posterior about the focal party, the reference point
+# (precedent), whether the relationship survived round 1, and the subjective-value stock.
 
 TRAJECTORY_METRICS: tuple[str, ...] = (
     "utility",
@@ -155,3 +159,56 @@ def markdown_reference(schema: Sequence[Column]) -> str:
     lines = ["| column | dtype | unit | meaning |", "|---|---|---|---|"]
     lines += [f"| `{c.name}` | {c.dtype} | {units[c.unit]} | {c.meaning} |" for c in schema]
     return "\n".join(lines)
+
+
+class CellTables(Protocol):
+    """The small tables of a run, cell by cell: what the statistics read. A run folder
+    serves them from disk one cell at a time, so the summary's memory does not grow with the
+    number of cells or replicates; :class:`FrameCells` serves them from tables in memory."""
+
+    def rounds_by_cell(self) -> dict[int, int]:
+        """Cell -> its number of rounds (every cell, in order)."""
+        ...
+
+    def replicates(self, cell: int) -> pd.DataFrame:
+        """The cell's rows of the ``replicates`` table."""
+        ...
+
+    def mediation(self, cell: int) -> pd.DataFrame | None:
+        """The cell's rows of the ``mediation`` table (``None``: the run has none)."""
+        ...
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The whole ``replicates`` table (read in full: only a tournament needs it)."""
+        ...
+
+
+class FrameCells:
+    """:class:`CellTables` over a ``replicates`` (and ``mediation``) table in memory."""
+
+    def __init__(self, replicates: pd.DataFrame, mediation: pd.DataFrame | None = None) -> None:
+        if replicates.empty:
+            raise ValueError("the replicates table is empty")
+        self._blocks = {int(c): b for c, b in replicates.groupby("cell", sort=True)}
+        self._mediation = (
+            None
+            if mediation is None
+            else {int(c): b for c, b in mediation.groupby("cell", sort=True)}
+        )
+        self._table = replicates
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self._table
+
+    def rounds_by_cell(self) -> dict[int, int]:
+        return {c: int(np.asarray(b["rounds"])[0]) for c, b in self._blocks.items()}
+
+    def replicates(self, cell: int) -> pd.DataFrame:
+        return self._blocks[cell]
+
+    def mediation(self, cell: int) -> pd.DataFrame | None:
+        if self._mediation is None:
+            return None
+        return self._mediation.get(cell, pd.DataFrame(columns=[c.name for c in MEDIATION_SCHEMA]))

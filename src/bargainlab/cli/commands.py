@@ -36,12 +36,9 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import pandas as pd
-
 from .._files import WriteError
 from .._memory import reuse_large_allocations
 from .._version import __version__
-from ..analysis.derive import replicates_from_rounds
 from ..analysis.power import family_size, format_power, power_table, z_sum
 from ..config.files import ConfigError, load_study, resolve_study_path
 from ..experiments.budget import parse_size, size_budget
@@ -361,15 +358,7 @@ def _cmd_power(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             progress=False,
         )
-        run_dir = Path(getattr(run, "path", run))
-        stored = run_dir / "replicates.parquet"
-        if stored.is_file():
-            replicates = pd.read_parquet(stored)
-        else:
-            focal = study.arms.party
-            opponent = next(p for p in study.parties if p != focal)
-            rounds = RunStore(run_dir).read_rounds()
-            replicates = replicates_from_rounds(rounds, focal, opponent, axes)
+        replicates = RunStore(run.path).read_table("replicates.parquet")
     print(format_power(power_table(replicates, study, axes), study, axes))
     return 0
 

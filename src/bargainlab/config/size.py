@@ -65,6 +65,7 @@ class SizeEstimate:
 
     cells: int
     tasks: int
+    """Tasks if every cell stacked with the others (a lower bound on the run's tasks)."""
     relationship_rounds: int
     rows: int
     """Rows of the rounds table."""
@@ -94,7 +95,7 @@ class SizeEstimate:
             else ""
         )
         return (
-            f"{self.cells:,} cell(s), {self.tasks:,} task(s), "
+            f"{self.cells:,} cell(s), "
             f"{self.relationship_rounds:,} relationship-rounds, {self.rows:,} table rows; "
             f"estimated {memory}(largest task {human_bytes(self.task_memory)}, "
             f"post-processing {human_bytes(self.parent_memory)}), "

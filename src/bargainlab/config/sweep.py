@@ -133,7 +133,8 @@ def expand(
     """The sweep cells of a study, each validated.
 
     Cell ``c`` is the raw study (``raw``, default: the study dumped to plain data) with each
-    of its grid's axis paths set to the cell's value and ``sweep`` removed; on the axes its
+    of its grid's axis paths set to the cell's value and ``sweep`` (and the axes' labels,
+    ``analysis.labels``) removed; on the axes its
     grid lacks it keeps the study's own value, which is what :attr:`Cell.values` records for
     them. A study without a sweep has one cell. ``visit(cell, study)`` is called with each
     cell's validated study as it is made (to tally sizes or warnings without keeping them).
@@ -144,6 +145,9 @@ def expand(
     raw = study.model_dump(mode="json") if raw is None else raw
     check_cell_count(study, file)
     base = {k: v for k, v in raw.items() if k != "sweep"}
+    if isinstance(base.get("analysis"), Mapping) and base["analysis"].get("labels"):
+        # the labels name sweep axes: they belong with the sweep, not with a cell
+        base["analysis"] = {k: v for k, v in base["analysis"].items() if k != "labels"}
     names = study.sweep_axes
     if not names:
         cell = Cell(0, {}, validate(base, file))

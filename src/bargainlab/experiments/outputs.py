@@ -90,7 +90,7 @@ def _regenerate(
     timings: dict[str, float] = {}
     # every table is checked first, also those this phase does not read (the rounds dataset)
     store.verify("rounds.parquet", remedy=_REMEDY)
-    replicates, trajectories, mediation = read_small_tables(store, loaded)
+    cells, trajectories = read_small_tables(store)
     if summary or not store.summary_path.is_file():
         step("summarize")
         started = time.perf_counter()
@@ -98,7 +98,7 @@ def _regenerate(
             columns=[*axes, *ROUNDS_COLUMNS],
             filters=[("replicate", "<", CALIBRATION_SAMPLE), ("channels", "==", "all")],
         )
-        table = summarize(replicates, study, axes, mediation=mediation, rounds_sample=sample)
+        table = summarize(cells, study, axes, rounds_sample=sample)
         store.write_summary(table)
         timings["summarize"] = time.perf_counter() - started
     else:
@@ -110,8 +110,9 @@ def _regenerate(
         started = time.perf_counter()
         traces = store.read_table("traces.parquet") if store.has_table("traces") else None
         with store.staging() as stage:
+            whole = cells.table if study.tournament is not None else None  # only a tournament
             staged = draw_figures(
-                stage, table, trajectories, study, axes, replicates=replicates, traces=traces
+                stage, table, trajectories, study, axes, replicates=whole, traces=traces
             )
             made = [store.root / Path(p).relative_to(stage) for p in staged]
         store.record_checksums(str(p.relative_to(store.root)) for p in made)
@@ -132,12 +133,47 @@ def _regenerate(
     return made
 
 
-def read_small_tables(
-    store: RunStore, loaded: LoadedStudy
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
-    """The run's ``replicates``, ``trajectories`` and ``mediation`` (``None`` when the study
-    does not decompose) tables, checked against their checksums."""
-    replicates = store.read_table("replicates.parquet")
-    trajectories = store.read_table("trajectories.parquet")
-    mediation = store.read_table("mediation.parquet") if store.has_table("mediation") else None
-    return replicates, trajectories, mediation
+def read_small_tables(store: RunStore) -> tuple[StoredCells, pd.DataFrame]:
+    """The run's ``replicates`` and ``mediation`` tables served cell by cell (checked against
+    their checksums once), and its ``trajectories`` table."""
+    return StoredCells(store), store.read_table("trajectories.parquet")
+
+
+class StoredCells:
+    """:class:`~bargainlab.analysis.tables.CellTables` of a run folder: each cell's rows are
+    read from the ``replicates`` (and ``mediation``) datasets when asked for, skipping the
+    files and row groups of other cells, so the statistics hold one cell at a time."""
+
+    def __init__(self, store: RunStore) -> None:
+        self.store = store
+        store.verify("replicates.parquet", remedy=_REMEDY)
+        self._has_mediation = store.has_table("mediation")
+        if self._has_mediation:
+            store.verify("mediation.parquet", remedy=_REMEDY)
+        self._rounds: dict[int, int] | None = None
+
+    def rounds_by_cell(self) -> dict[int, int]:
+        if self._rounds is None:
+            pairs = self.store.read_table(
+                "replicates.parquet", columns=["cell", "rounds"], check=False
+            ).drop_duplicates("cell")
+            self._rounds = {
+                int(c): int(r) for c, r in sorted(zip(pairs["cell"], pairs["rounds"], strict=True))
+            }
+        return self._rounds
+
+    def replicates(self, cell: int) -> pd.DataFrame:
+        return self.store.read_table(
+            "replicates.parquet", filters=[("cell", "==", cell)], check=False
+        )
+
+    def mediation(self, cell: int) -> pd.DataFrame | None:
+        if not self._has_mediation:
+            return None
+        return self.store.read_table(
+            "mediation.parquet", filters=[("cell", "==", cell)], check=False
+        )
+
+    @property
+    def table(self) -> pd.DataFrame:
+        return self.store.read_table("replicates.parquet", check=False)

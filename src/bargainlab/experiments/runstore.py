@@ -16,8 +16,10 @@ Layout of ``runs/<study>/``::
       task-00000-<digest>.parquet               (pandas, pyarrow, Polars or DuckDB read the
       ...                                       folder as one table)
     traces.parquet/      the traces, the same way (when the study asks for them)
-    replicates.parquet, trajectories.parquet, mediation.parquet
-                         the small tables, one file each
+    replicates.parquet/, mediation.parquet/
+                         the small tables the statistics read, the same way (read back
+                         cell by cell)
+    trajectories.parquet the per-round sums, pooled over the tasks into one file
     summary.csv, figures/, report.md
 
 Every file appears under its final name only once complete (written to a temporary file in
@@ -25,9 +27,9 @@ the same folder, then moved into place), readable by others (mode ``0644`` under
 umask), and never through a symbolic link inside the folder. A task's parts are written when
 it finishes, so a run that is killed loses at most the tasks in flight; starting the same
 command again reuses the tasks whose parts' checksums and schema check out and recomputes
-the rest. Once every task is done the rounds and traces parts are moved into their datasets,
-the small tables are assembled (they are small: one row per replicate, or per round), every
-checksum goes into the manifest and ``parts/`` is removed; ``plot`` and ``report`` refuse a
+the rest. Once every task is done the parts are moved into their datasets (the trajectories'
+sums are pooled into one file), every checksum goes into the manifest and ``parts/`` is
+removed; ``plot`` and ``report`` refuse a
 table that does not match its checksum. Every numeric value is checked to be finite before
 it is written.
 """
@@ -87,8 +89,9 @@ from .storage import (
 )
 
 _RECOMPUTE = "start the same `bargainlab run` command again to recompute it"
-DATASETS = ("rounds", "traces")
-"""Parts moved into a dataset folder (``<kind>.parquet/``); the other kinds are concatenated."""
+DATASETS = ("rounds", "traces", "replicates", "mediation")
+"""Parts moved into a dataset folder (``<kind>.parquet/``, one file per task); the other kind,
+``trajectories``, is pooled into one file (its size does not depend on the replicates)."""
 SMALL_TABLES = ("replicates", "trajectories", "mediation")
 
 
@@ -487,55 +490,32 @@ class RunStore:
             shutil.rmtree(stage, ignore_errors=True)
 
     def read_table(
-        self, name: str, *, columns: Sequence[str] | None = None, filters: Any = None
+        self,
+        name: str,
+        *,
+        columns: Sequence[str] | None = None,
+        filters: Any = None,
+        check: bool = True,
     ) -> pd.DataFrame:
-        """Read a table of the run (``rounds.parquet``, ``replicates.parquet``, ...) after
-        checking its checksums; ``columns`` and ``filters`` (pyarrow's) read only part of it."""
-        remedy = (
-            "start the same `bargainlab run` command again to recompute it"
-            if name.endswith(".parquet")
-            else "run `bargainlab report` on the folder to rebuild it"
-        )
-        path = self.verify(name, remedy=remedy)
+        """Read a table of the run (``rounds.parquet``, ``replicates.parquet``, ...; a file or
+        a dataset folder) after checking its checksums (unless ``check`` is false: the caller
+        did). ``columns`` and ``filters`` (pyarrow's ``[(column, op, value), ...]``) read only
+        part of it: files and row groups whose statistics exclude the filter are skipped, the
+        rest is read batch by batch, so the memory held is what is kept."""
+        path = self.verify(name, remedy=_RECOMPUTE) if check else self.root / name
         try:
-            return pd.read_parquet(path, columns=columns, filters=filters)
+            if filters is None:
+                return pd.read_parquet(path, columns=columns)
+            return _read_filtered(path, columns, filters)
         except (OSError, pa.ArrowException) as exc:
-            raise ConfigError(path, None, f"unreadable table ({exc}); {remedy}") from None
+            raise ConfigError(path, None, f"unreadable table ({exc}); {_RECOMPUTE}") from None
 
     def read_rounds(
         self, *, columns: Sequence[str] | None = None, filters: Any = None, sort: bool = True
     ) -> pd.DataFrame:
         """The rounds table (or the ``columns`` and rows ``filters`` selects), sorted by its
         keys unless ``sort`` is false."""
-        if filters is None:
-            table = self.read_table("rounds.parquet", columns=columns)
-        else:  # stream file by file and batch by batch, keeping the selected rows only
-            path = self.verify("rounds.parquet", remedy=_RECOMPUTE)
-            expression = pq.filters_to_expression(filters)
-            wanted = None if columns is None else list(dict.fromkeys(columns))
-            kept: list[pa.RecordBatch] = []
-            try:
-                files = sorted(path.iterdir()) if path.is_dir() else [path]
-                for file in files:
-                    reader = pq.ParquetFile(file)
-                    names = reader.schema_arrow.names
-                    read = None if wanted is None else [c for c in wanted if c in names]
-                    needed = (
-                        None
-                        if read is None
-                        else read + [c for c in _filter_columns(filters) if c not in read]
-                    )
-                    for batch in reader.iter_batches(columns=needed, use_threads=False):
-                        chosen = batch.filter(expression)
-                        if chosen.num_rows:
-                            kept.append(chosen.select(read) if read is not None else chosen)
-                table = (
-                    pa.Table.from_batches(kept).to_pandas()
-                    if kept
-                    else pd.read_parquet(files[0], columns=read).iloc[:0]
-                )
-            except (OSError, pa.ArrowException) as exc:
-                raise ConfigError(path, None, f"unreadable table ({exc}); {_RECOMPUTE}") from None
+        table = self.read_table("rounds.parquet", columns=columns, filters=filters)
         keys = [k for k in KEYS if k in table.columns]
         return table.sort_values(keys, kind="stable").reset_index(drop=True) if sort else table
 
@@ -546,6 +526,68 @@ class RunStore:
 def _filter_columns(filters: Any) -> list[str]:
     """The columns a pyarrow-style filter list (``[(column, op, value), ...]``) reads."""
     return list(dict.fromkeys(f[0] for f in filters))
+
+
+_PRUNE = {
+    "==": lambda lo, hi, v: lo <= v <= hi,
+    "<": lambda lo, hi, v: lo < v,
+    "<=": lambda lo, hi, v: lo <= v,
+    ">": lambda lo, hi, v: hi > v,
+    ">=": lambda lo, hi, v: hi >= v,
+}
+
+
+def _row_groups(reader: pq.ParquetFile, filters: Any) -> list[int]:
+    """Row groups of a file that may hold rows matching ``filters`` (conjunctions of simple
+    comparisons): those whose min/max statistics do not exclude them."""
+    meta = reader.metadata
+    names = reader.schema_arrow.names
+    out = []
+    for i in range(meta.num_row_groups):
+        group = meta.row_group(i)
+        keep = True
+        for column, op, value in filters:
+            if op not in _PRUNE or column not in names:
+                continue
+            stats = group.column(names.index(column)).statistics
+            if stats is None or not stats.has_min_max:
+                continue
+            try:
+                keep = _PRUNE[op](stats.min, stats.max, value)
+            except TypeError:  # not comparable (a string statistic against a number)
+                keep = True
+            if not keep:
+                break
+        if keep:
+            out.append(i)
+    return out
+
+
+def _read_filtered(path: Path, columns: Sequence[str] | None, filters: Any) -> pd.DataFrame:
+    expression = pq.filters_to_expression(filters)
+    wanted = None if columns is None else list(dict.fromkeys(columns))
+    kept: list[pa.RecordBatch] = []
+    files = sorted(path.iterdir()) if path.is_dir() else [path]
+    schema_names: list[str] = []
+    for file in files:
+        reader = pq.ParquetFile(file)
+        names = reader.schema_arrow.names
+        schema_names = names
+        read = None if wanted is None else [c for c in wanted if c in names]
+        needed = (
+            None if read is None else read + [c for c in _filter_columns(filters) if c not in read]
+        )
+        groups = _row_groups(reader, filters)
+        if not groups:
+            continue
+        for batch in reader.iter_batches(row_groups=groups, columns=needed, use_threads=False):
+            chosen = batch.filter(expression)
+            if chosen.num_rows:
+                kept.append(chosen.select(read) if read is not None else chosen)
+    if kept:
+        return pa.Table.from_batches(kept).to_pandas()
+    shown = wanted if wanted is not None else schema_names
+    return pd.read_parquet(files[0], columns=[c for c in shown if c in schema_names]).iloc[:0]
 
 
 def combine_small(kind: str, frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
