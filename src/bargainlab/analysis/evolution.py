@@ -71,8 +71,8 @@ def replicator(
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2], x.shape[:-1], y.shape[:-1])
     x = np.broadcast_to(x, (*batch, m)).copy()
     y = np.broadcast_to(y, (*batch, n)).copy()
-    xs = [x] if path else None
-    ys = [y] if path else None
+    xs: list[np.ndarray] = [x] if path else []
+    ys: list[np.ndarray] = [y] if path else []
     for _ in range(generations):
         fx = np.einsum("...ij,...j->...i", fa, y)  # (F y)_i
         fy = np.einsum("...ij,...i->...j", fb, x)  # (G' x)_j

@@ -61,7 +61,7 @@ class RoundObservation:
     """One side's observation of its opponent in one round."""
 
     side: int
-    horizon: int
+    horizon: int | np.ndarray
     opp_made_offer: np.ndarray
     opp_last_step: np.ndarray
     opp_last_x: np.ndarray
@@ -91,7 +91,7 @@ class RoundObservation:
 def _last_index(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Index of the last True along axis 0 (and whether any), for a ``(T, n)`` mask."""
     t = mask.shape[0]
-    any_ = mask.any(axis=0)
+    any_ = np.asarray(mask.any(axis=0))  # (n,); the stubs type any(axis=...) scalar-or-array
     last = t - 1 - np.argmax(mask[::-1], axis=0)
     return np.where(any_, last, -1), any_
 
@@ -102,7 +102,7 @@ def _pick(arr: np.ndarray, idx: np.ndarray, default) -> np.ndarray:
     return np.where(idx >= 0, arr[safe, np.arange(n)], default)
 
 
-def observe(result: NegotiationResult, side: int, horizon: int) -> RoundObservation:
+def observe(result: NegotiationResult, side: int, horizon: int | np.ndarray) -> RoundObservation:
     """Summarise what ``side`` saw of its opponent, from a result recorded with a trace."""
     if result.trace is None:
         raise ValueError("observations need a trace: call negotiate(..., trace=True)")
@@ -128,7 +128,7 @@ def observe(result: NegotiationResult, side: int, horizon: int) -> RoundObservat
     score = np.where(opp_mask, sign * x, -np.inf)
     best_idx = np.where(opp_any, np.argmax(score, axis=0), -1)
     worst_own = np.where(own_mask & (resp != ACCEPT), -sign * x, -np.inf)
-    rej_any = np.isfinite(worst_own).any(axis=0)
+    rej_any = np.asarray(np.isfinite(worst_own).any(axis=0))
     rej_idx = np.where(rej_any, np.argmax(worst_own, axis=0), -1)
 
     agreed = result.agreed

@@ -48,11 +48,12 @@ def run(replicates: int) -> tuple[NegotiationResult, float]:
 def measure(replicates: int = 200_000, repeats: int = 3) -> dict[str, float]:
     """Best of ``repeats`` runs (after one warm-up) of the standard workload."""
     run(min(replicates, 1000))
-    best = None
+    best: tuple[NegotiationResult, float] | None = None
     for _ in range(repeats):
         result, seconds = run(replicates)
         if best is None or seconds < best[1]:
             best = (result, seconds)
+    assert best is not None  # repeats >= 1 (main uses the default)
     result, seconds = best
     offers = int(result.steps.sum())
     agreed = result.agreed

@@ -22,7 +22,7 @@ import types
 import typing
 from collections.abc import Iterator
 from functools import cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import annotated_types as at
 from pydantic import BaseModel
@@ -127,7 +127,9 @@ def _inline(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-def _num(value: float) -> str:
+def _num(bound: object) -> str:
+    # annotated_types types a bound as SupportsGe, SupportsGt, ...; the schema's are numbers
+    value = cast(float, bound)
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
@@ -301,7 +303,8 @@ def strategy_reference() -> str:
         cls = get(name)
         summary = _inline(inspect.cleandoc(cls.__doc__ or "").split("\n\n")[0])
         lines += [f"### `{name}` {{ #strategy-{name} }}", "", summary, ""]
-        fields = [f for f in dataclasses.fields(cls) if f.init]
+        # register() accepts only dataclasses; is_dataclass() would narrow type[Strategy] to Never
+        fields = [f for f in dataclasses.fields(cast(Any, cls)) if f.init]
         if not fields:
             lines += ["No parameters.", ""]
             continue

@@ -392,6 +392,7 @@ def negotiate(
         accept = active & (resp == ACCEPT)
         reject = active & ~accept
         if use_breakdown:
+            assert rng is not None  # use_breakdown is only set with an rng
             broke = reject & (rng.uniform(round_index, s, STREAM_BREAKDOWN) < game.breakdown)
             open_ = reject & ~broke
         else:

@@ -121,6 +121,7 @@ def position(side: int | np.ndarray, u: np.ndarray, curvature: np.ndarray | floa
     """
     u = np.clip(u, 0.0, 1.0)
     share = u if _is_linear(curvature) else u ** (1.0 / curvature)
+    toward: float | np.ndarray
     if isinstance(side, int | np.integer):
         x = share if side == 0 else 1.0 - share
         toward = 1.0 if side == 0 else 0.0

@@ -124,6 +124,11 @@ class Posterior(Protocol):
         """``(n, K, G)`` posterior probabilities of (type, reservation value)."""
         ...
 
+    @property
+    def prior(self) -> np.ndarray:
+        """``(n, K, G)`` each replicate's joint prior over (type, reservation value)."""
+        ...
+
     def conditional_prior(self) -> np.ndarray:
         """``(n, K, G)`` each replicate's prior over the reservation value within each type
         (what a reservation value is redrawn from between rounds)."""

@@ -119,8 +119,9 @@ def run_study(
     resumed = store.check_target(config_hash(study))
     if resumed and log is not None:
         _note_changed_versions(store, log)
-    for warning in loaded.warnings if log is not None else ():
-        log(f"warning: {warning}")
+    if log is not None:
+        for warning in loaded.warnings:
+            log(f"warning: {warning}")
     if resumed and store.finished():
         if log is not None:
             log(

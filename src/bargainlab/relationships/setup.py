@@ -172,19 +172,27 @@ class RelationshipSetup:
                     "random"
                     if isinstance(first.first_mover, str)
                     else np.concatenate([s.first_mover for s in setups])
-                )  # type: ignore[misc]
+                )
             elif name == "reputation":
                 values[name] = tuple(
-                    None
-                    if r is None
-                    else Reputation(
-                        r.labels, r.models, np.concatenate([s.reputation[i].prior for s in setups])
-                    )  # type: ignore[union-attr]
-                    for i, r in enumerate(first.reputation)
+                    _stacked_reputation([s.reputation[i] for s in setups])
+                    for i in range(len(first.reputation))
                 )
             else:
                 values[name] = np.concatenate([getattr(s, name) for s in setups])
         return cls(**values)
+
+
+def _stacked_reputation(models: Sequence[Reputation | None]) -> Reputation | None:
+    """One side's reputation models of stacked setups as one model (``None`` without one)."""
+    first = models[0]
+    if first is None:
+        return None
+    priors = []
+    for model in models:
+        assert model is not None  # shares_mechanics: a side has a model in every setup or none
+        priors.append(model.prior)
+    return Reputation(first.labels, first.models, np.concatenate(priors))
 
 
 def _padded(schedule: np.ndarray, rounds: int) -> np.ndarray:

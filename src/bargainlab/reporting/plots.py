@@ -16,6 +16,7 @@ Nothing here calls ``plt.show`` or touches ``rcParams`` at import. Inputs:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,9 @@ _MAX_TRACES = 10
 
 def _figure(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.2)) -> tuple[Figure, Axes]:
     if ax is not None:
-        return ax.figure, ax
+        # the figure the caller's Axes is on, returned as the Figure the plots document (a
+        # SubFigure when the caller drew on one: matplotlib types ax.figure as either)
+        return cast(Figure, ax.figure), ax
     fig = Figure(figsize=figsize, layout="constrained")
     return fig, fig.add_subplot()
 
@@ -105,7 +108,8 @@ def trajectories(
         _label(ylabel or (COLUMNS[metric].axis_label if metric in COLUMNS else metric), units)
     )
     ax.set_title(title or f"{metric} by round (mean, confidence band)")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    # a MaxNLocator by default, which takes `integer`; the stubs give Locator.set_params none
+    ax.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     ax.legend(title="arm")
     return fig
 
@@ -141,7 +145,8 @@ def belief_evolution(
     ax.set_xlabel("round")
     ax.set_ylabel(_label("opponent's belief about the reservation value", units))
     ax.set_title(title or "Opponent's belief: posterior mean ± posterior sd")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    # a MaxNLocator by default, which takes `integer`; the stubs give Locator.set_params none
+    ax.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     ax.legend(title="arm")
     return fig
 
@@ -188,7 +193,7 @@ def negotiation_trace(
                     color=f"C{i}",
                     label=f"replicate {replicate}, {party_labels[proposer]}",
                 )
-    marks = (
+    marks: tuple[tuple[pd.Series, dict[str, Any]], ...] = (  # mask, scatter keywords
         (
             rows["conditional"].astype(bool),
             {
@@ -212,13 +217,14 @@ def negotiation_trace(
         ),
         (rows["response"] == "exit", {"marker": "X", "s": 90, "color": "black", "label": "exit"}),
     )
-    for mask, style in marks:
+    for mask, mark in marks:
         if mask.any():
-            ax.scatter(rows.loc[mask, "step"], rows.loc[mask, "offer"], **style)
+            ax.scatter(rows.loc[mask, "step"], rows.loc[mask, "offer"], **mark)
     ax.set_xlabel("step")
     ax.set_ylabel(_label("offer", units))
     ax.set_title(title or "Offers within a round")
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    # a MaxNLocator by default, which takes `integer`; the stubs give Locator.set_params none
+    ax.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     ax.legend(fontsize="small")
     return fig
 

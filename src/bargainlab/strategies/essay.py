@@ -195,7 +195,9 @@ class FaceSaver(_Phased):
     def threshold_after_loss(self, state: State, last: np.ndarray) -> np.ndarray:
         if not self.last_resort:
             return state["asp"]
-        return np.where(last, state["floor"], state["asp"])
+        # typed: with two Any arguments mypy matches np.where's one-argument overload
+        floor: np.ndarray = state["floor"]
+        return np.where(last, floor, state["asp"])
 
     def _attaches(self, holder: bool) -> bool:
         return self.condition and holder
@@ -205,7 +207,7 @@ class FaceSaver(_Phased):
     ) -> tuple[np.ndarray, np.ndarray]:
         attach = self._attaches(view.condition_role == "holder")
         x, own_u = faced_x, faced_u
-        value = 0.0
+        value: float | np.ndarray = 0.0
         if attach:
             assert view.condition is not None
             value = view.condition.value
@@ -230,7 +232,7 @@ class FaceSaver(_Phased):
         expected_cost = 0.0 if estimate is None else estimate[:, None]
         return np.clip(floor - value[:, None] + expected_cost, 0.0, 1.0)
 
-    def agreement_rule(self) -> tuple[str, ...]:
+    def agreement_rule(self) -> tuple[str] | tuple[str, None]:
         return ("face_saver",) if self.condition else ("floor", None)
 
 

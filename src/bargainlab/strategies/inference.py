@@ -51,7 +51,8 @@ MISMATCH = -2
 class Policy(Protocol):
     """The part of the strategy protocol the inference uses."""
 
-    monotone_in_type: bool
+    @property
+    def monotone_in_type(self) -> bool: ...
 
     def start(self, view: SideView) -> dict[str, Any]: ...
 

@@ -11,6 +11,7 @@ they reproduce :func:`~bargainlab.theory.rubinstein` (finite horizon),
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -60,7 +61,7 @@ class SPETables:
     horizon: np.ndarray
 
 
-def _pair(name: str, value: object, n: int, **limits: object) -> np.ndarray:
+def _pair(name: str, value: object, n: int, **limits: Any) -> np.ndarray:
     """Validate a per-party pair ``(party0, party1)`` into an ``(n, 2)`` array."""
     if not isinstance(value, tuple | list) or len(value) != 2:
         raise TypeError(f"{name} must be a pair (party 0, party 1) of numbers or arrays")
@@ -134,10 +135,11 @@ def spe_thresholds(
     if not isinstance(allow_exit, bool):
         raise TypeError("allow_exit must be True or False")
     if levels is not None:
-        levels = check_scalar("levels", levels, low=2, integer=True)
+        levels = int(check_scalar("levels", levels, low=2, integer=True))
 
     # Group replicates by first mover: the proposer masks below become two contiguous blocks,
     # which makes np.where several times faster than on an interleaved mask.
+    order: np.ndarray | None  # None: the batch is already grouped
     order = np.argsort(fm, kind="stable")
     if np.array_equal(order, np.arange(n)):
         order = None
