@@ -59,8 +59,8 @@ the same path through floating-point code in a different order)."""
 _FLAT = 1e-12
 """A resample's variance at most this share of its mean square is zero (rounding)."""
 
-_BLOCK_ELEMENTS = 4_000_000
-"""Resample weights held at once (resamples x replicates), about 32 MB."""
+_BLOCK_ELEMENTS = 1_000_000
+"""Resample weights held at once (resamples x replicates), about 8 MB per copy."""
 _BLOCK_RESAMPLES = 16_384
 """Resamples per block at most: the per-row statistics of a block (rows x resamples, a few
 copies) stay within tens of MB when there are few replicates."""

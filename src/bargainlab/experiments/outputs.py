@@ -90,7 +90,7 @@ def _regenerate(
     timings: dict[str, float] = {}
     # every table is checked first, also those this phase does not read (the rounds dataset)
     store.verify("rounds.parquet", remedy=_REMEDY)
-    cells, trajectories = read_small_tables(store)
+    cells, trajectories = read_small_tables(store, loaded)
     if summary or not store.summary_path.is_file():
         step("summarize")
         started = time.perf_counter()
@@ -133,10 +133,11 @@ def _regenerate(
     return made
 
 
-def read_small_tables(store: RunStore) -> tuple[StoredCells, pd.DataFrame]:
+def read_small_tables(store: RunStore, loaded: LoadedStudy) -> tuple[StoredCells, pd.DataFrame]:
     """The run's ``replicates`` and ``mediation`` tables served cell by cell (checked against
     their checksums once), and its ``trajectories`` table."""
-    return StoredCells(store), store.read_table("trajectories.parquet")
+    rounds = {cell.index: cell.study.rounds.count for cell in loaded.cells}
+    return StoredCells(store, rounds), store.read_table("trajectories.parquet")
 
 
 class StoredCells:
@@ -144,22 +145,16 @@ class StoredCells:
     read from the ``replicates`` (and ``mediation``) datasets when asked for, skipping the
     files and row groups of other cells, so the statistics hold one cell at a time."""
 
-    def __init__(self, store: RunStore) -> None:
+    def __init__(self, store: RunStore, rounds_by_cell: dict[int, int]) -> None:
         self.store = store
         store.verify("replicates.parquet", remedy=_REMEDY)
         self._has_mediation = store.has_table("mediation")
         if self._has_mediation:
             store.verify("mediation.parquet", remedy=_REMEDY)
-        self._rounds: dict[int, int] | None = None
+        self._rounds = dict(sorted(rounds_by_cell.items()))
 
     def rounds_by_cell(self) -> dict[int, int]:
-        if self._rounds is None:
-            pairs = self.store.read_table(
-                "replicates.parquet", columns=["cell", "rounds"], check=False
-            ).drop_duplicates("cell")
-            self._rounds = {
-                int(c): int(r) for c, r in sorted(zip(pairs["cell"], pairs["rounds"], strict=True))
-            }
+        """From the study's cells: nothing is read."""
         return self._rounds
 
     def replicates(self, cell: int) -> pd.DataFrame:
