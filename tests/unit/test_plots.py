@@ -274,6 +274,40 @@ def test_save_figure_writes_png_and_svg_atomically_and_reproducibly(tmp_path):
     assert again[1].read_text() == text
 
 
+def test_save_figures_in_parallel_writes_the_bytes_of_a_serial_save(tmp_path):
+    def jobs(folder):
+        return [
+            (plots.trajectories(trajectory_table(), metric), folder, metric, formats)
+            for metric, formats in (("utility", ("png", "svg")), ("belief_mean", ("png",)))
+        ] + [(plots.trajectories(trajectory_table(n_rounds=6), "utility"), folder, "six", ("png",))]
+
+    serial = plots.save_figures(jobs(tmp_path / "serial"), workers=1)
+    forked = plots.save_figures(jobs(tmp_path / "forked"), workers=2)
+    assert [[p.name for p in paths] for paths in forked] == [
+        ["utility.png", "utility.svg"],
+        ["belief_mean.png"],
+        ["six.png"],
+    ]
+    for one, other in zip(serial, forked, strict=True):
+        for a, b in zip(one, other, strict=True):
+            assert a.parent.name == "serial" and b.parent.name == "forked"
+            assert a.read_bytes() == b.read_bytes()
+
+
+def test_save_figures_reports_a_writer_failure(tmp_path):
+    class Broken(Figure):
+        def savefig(self, *args, **kwargs):
+            raise RuntimeError("disk full")
+
+    fine = plots.trajectories(trajectory_table(), "utility")
+    with pytest.raises(RuntimeError, match="disk full"):
+        plots.save_figures(
+            [(fine, tmp_path, "fine", ("png",)), (Broken(), tmp_path, "broken", ("png",))],
+            workers=2,
+        )
+    assert not list(tmp_path.glob("broken*"))
+
+
 def test_save_figure_leaves_no_temporary_file_on_failure(tmp_path):
     class Broken(Figure):
         def savefig(self, *args, **kwargs):

@@ -316,7 +316,8 @@ def figures(
     order = [s for s in plan if s in made] + [s for s in made if s not in plan]
     directory = Path(run_dir) / "figures"
     # PNG for the report; the key figure also as SVG (vector, for reuse)
-    return [
-        plots.save_figure(made[stem], directory, stem, ("png", "svg") if k == 0 else ("png",))[0]
+    jobs = [
+        (made[stem], directory, stem, ("png", "svg") if k == 0 else ("png",))
         for k, stem in enumerate(order)
     ]
+    return [paths[0] for paths in plots.save_figures(jobs)]

@@ -27,7 +27,7 @@ from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 
 from ..relationships.table import COLUMNS
-from .output import save_figure
+from .output import save_figure, save_figures
 
 __all__ = [
     "belief_evolution",
@@ -36,6 +36,7 @@ __all__ = [
     "effect_intervals",
     "negotiation_trace",
     "save_figure",
+    "save_figures",
     "trajectories",
 ]
 
