@@ -22,7 +22,7 @@ from bargainlab.experiments.translate import simulate
 from bargainlab.relationships.table import COLUMNS
 from bargainlab.reporting import figures as F
 from bargainlab.reporting import report as R
-from bargainlab.reporting.text import describe_cell, fmt_interval
+from bargainlab.reporting.text import describe_cell, fmt_interval, headline_phrase
 from studies import keys_for, study
 
 AXES = ["rounds.rho", "strategies.dealer.params.kind"]
@@ -611,3 +611,13 @@ def test_union_of_grids_cells_are_described_by_their_own_grid(tmp_path):
     assert "where horizon is 1:" in answer
     assert "where rho is 0 and the dealer's kind is bayesian:" in answer
     assert "Sweep grid 2 of 2 (other axes at the study's values): `game.horizon` = 1." in text
+
+
+def test_headline_phrase_names_the_one_round_fallback_as_such():
+    assert headline_phrase({"later"}, "later", 8) == "rounds 2–8"
+    assert headline_phrase({"later", "round1"}, "later") == (
+        "rounds 2–R (round 1 in one-round cells)"
+    )
+    assert headline_phrase({"round1"}, "later") == "round 1"
+    assert headline_phrase({"round1"}, "round1") == "round 1"
+    assert headline_phrase({"whole"}, "whole", 3) == "rounds 1–3 (the whole relationship)"

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..analysis.summary import headline_mask
 from ..config.schema import StudySpec
-from .text import CellAxes, describe_cell, fmt_interval, fmt_level, window_phrase
+from .text import CellAxes, describe_cell, fmt_interval, fmt_level, headline_phrase, window_phrase
 
 __all__ = [
     "VERDICTS",
@@ -93,7 +93,7 @@ def answer_paragraph(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str
         return ["The study compares no arms, so it makes no claim about an effect.", ""]
     rounds = study_rounds(study, axes)
     windows = sorted(set(head["window"]))
-    where = " / ".join(window_phrase(w, rounds) for w in windows)
+    where = headline_phrase(windows, study.analysis.headline, rounds)
     m = int(head["m"].iloc[0])
     level = float(head["ci_level"].iloc[0])
     pairs = [f"{t} vs {c}" for t, c in study.arms.pairs()]

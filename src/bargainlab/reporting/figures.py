@@ -24,7 +24,7 @@ from ..config.schema import StudySpec
 from . import plots
 from .forest import forest
 from .heatmaps import cell_values, heatmap_axes, heatmap_figures, heatmap_stems
-from .text import CellAxes, axis_label, fmt_level, tick, window_phrase
+from .text import CellAxes, axis_label, fmt_level, headline_phrase, tick
 from .tournament_figures import tournament_figures
 
 __all__ = ["MAX_PANELS", "figure_plan", "figures", "forest_rows"]
@@ -105,7 +105,7 @@ def _forest(
 ) -> Figure:
     rows = forest_rows(summary, study, axes)
     windows = sorted(set(rows["window"]))
-    phrase = " / ".join(window_phrase(w, rounds) for w in windows)
+    phrase = headline_phrase(windows, study.analysis.headline, rounds)
     level = rows["ci_level"].iloc[0] if len(rows) else np.nan
     return forest(
         rows,

@@ -132,6 +132,18 @@ def window_phrase(window: str, rounds: int | None = None) -> str:
     }[window]
 
 
+def headline_phrase(windows: Iterable[str], headline: str, rounds: int | None = None) -> str:
+    """The headline rows' windows in words: the study's headline window, and the ``round1``
+    fallback of cells that play a single round (they have no later rounds) named as such."""
+    have = set(windows)
+    main = [w for w in sorted(have) if w == headline or w != "round1"]
+    text = " / ".join(window_phrase(w, rounds) for w in main)
+    if "round1" in have and headline != "round1":
+        fallback = window_phrase("round1")
+        return f"{text} ({fallback} in one-round cells)" if text else fallback
+    return text
+
+
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
