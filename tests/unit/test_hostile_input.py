@@ -15,6 +15,7 @@ from bargainlab.config.files import MAX_DEPTH, ConfigError, load_study, read_stu
 from bargainlab.config.paths import file_stem
 from bargainlab.config.size import human_bytes
 from bargainlab.config.sweep import MAX_CELLS
+from bargainlab.experiments.translate import channel_variants
 from conftest import study_dict
 
 
@@ -167,6 +168,37 @@ def test_decomposition_and_rounds_count_in_the_estimate():
     decomposed = load_study(study_dict(channels={"decompose": True}, rounds={"count": 3})).size
     # three enabled channels by default: all + 3 x no_<channel> + none = 5 variants
     assert decomposed.relationship_rounds == plain.relationship_rounds * 5 * 3
+
+
+def test_decomposing_named_channels_runs_one_variant_per_name():
+    plain = load_study(study_dict(rounds={"count": 3})).size
+    named = load_study(
+        study_dict(channels={"decompose": ["information", "precedent"]}, rounds={"count": 3})
+    )
+    # all + no_information + no_precedent, and no all-off variant
+    assert named.size.relationship_rounds == plain.relationship_rounds * 3
+    assert named.study.channels.switched_off() == ("information", "precedent")
+    assert not named.study.channels.all_off()
+    variants = channel_variants(named.study.channels)
+    assert list(variants) == ["all", "no_information", "no_precedent"]
+    assert variants["no_precedent"].enabled() == ("information", "surplus")
+
+
+@pytest.mark.parametrize(
+    ("decompose", "message"),
+    [
+        ("yes", "must be true, false or a list of channel names"),
+        ([1], "must be true, false or a list of channel names"),
+        ([], "an empty list switches nothing off"),
+        (["reputation"], "unknown channel(s) ['reputation']"),
+        (["information", "information"], "names a channel twice"),
+        (["subjective_value"], "channel(s) that are off"),
+    ],
+)
+def test_a_bad_decomposition_list_is_refused(decompose, message):
+    err = refused(channels={"decompose": decompose})
+    assert err.field.startswith("channels")
+    assert message in err.message
 
 
 @pytest.mark.parametrize(

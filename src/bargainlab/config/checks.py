@@ -75,12 +75,12 @@ def check_references(study: StudySpec, file: str | Path | None) -> list[tuple[st
                     f"(treatment, control): {', '.join(repr(list(p)) for p in pairs) or '(none)'}",
                 )
             )
-        if null.channel is not None and not study.channels.decompose:
+        if null.channel is not None and null.channel not in study.channels.switched_off():
             warnings.append(
                 (
                     f"null_cells.{i}.channel",
-                    f"names the {null.channel} channel, but channels.decompose is false: "
-                    "the null cell will not be checked",
+                    f"names the {null.channel} channel, but channels.decompose does not "
+                    "switch it off: the null cell will not be checked",
                 )
             )
     if study.tournament is not None and study.tournament.opponent_axis not in axes:

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..relationships.channels import Channels
 from .schema import StudySpec
 
 TASK_RELATIONSHIPS = 4096
@@ -161,13 +160,10 @@ class SizeTally:
 
 
 def channel_variant_count(study: StudySpec) -> int:
-    """How many channel variants each arm runs: 1, or with ``channels.decompose`` one more
-    per enabled channel and one with every channel off."""
-    if not study.channels.decompose:
-        return 1
-    enabled = Channels(**{name: getattr(study.channels, name) for name in Channels.model_fields})
-    n = len(enabled.enabled())
-    return 1 + n + (1 if n else 0)
+    """How many channel variants each arm runs: 1, and with ``channels.decompose`` one more
+    per channel switched off and one with every channel off (``decompose = true``)."""
+    channels = study.channels
+    return 1 + len(channels.switched_off()) + int(channels.all_off())
 
 
 def human_bytes(n: int | float) -> str:

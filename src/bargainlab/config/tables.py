@@ -234,8 +234,53 @@ class ChannelsSpec(Channels):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    decompose: bool = False
-    """Also run every arm with each enabled channel switched off in turn."""
+    decompose: bool | tuple[str, ...] = False
+    """Decompose the effects into what carries them: replay the later rounds with one piece of
+    the other arm's post-round-1 state transplanted (mediation, the primary view), and run
+    every arm again with channels switched off (the second view). ``true`` switches each
+    enabled channel off in turn and then all of them together; a list of enabled channels
+    (``["information"]``) switches off only those, each in turn, which costs one more run of
+    every arm per name instead of one per enabled channel and one more."""
+
+    @field_validator("decompose", mode="before")
+    @classmethod
+    def _decompose_names(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ValueError(
+                "must be true, false or a list of channel names "
+                f"({', '.join(CHANNELS)}); got {value!r}"
+            )
+        if not value:
+            raise ValueError("an empty list switches nothing off: write false")
+        unknown = [v for v in value if v not in CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown channel(s) {unknown}; channels: {', '.join(CHANNELS)}")
+        if len(set(value)) != len(value):
+            raise ValueError(f"names a channel twice: {list(value)}")
+        return tuple(value)
+
+    @model_validator(mode="after")
+    def _decompose_enabled(self) -> ChannelsSpec:
+        if isinstance(self.decompose, tuple):
+            off = [name for name in self.decompose if not getattr(self, name)]
+            if off:
+                raise ValueError(
+                    f"decompose names channel(s) that are off, so switching them off changes "
+                    f"nothing: {off}; enabled: {', '.join(self.enabled()) or '(none)'}"
+                )
+        return self
+
+    def switched_off(self) -> tuple[str, ...]:
+        """The channels the decomposition switches off one at a time (none without it)."""
+        if self.decompose is False:
+            return ()
+        return self.enabled() if self.decompose is True else self.decompose
+
+    def all_off(self) -> bool:
+        """Whether the decomposition also runs every enabled channel off together."""
+        return self.decompose is True and bool(self.enabled())
 
 
 class StrategySpec(StudyTable):

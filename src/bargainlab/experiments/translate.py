@@ -27,17 +27,16 @@ from ..strategies import Strategy, create
 
 
 def channel_variants(channels: ChannelsSpec) -> dict[str, Channels]:
-    """``{"all": channels}`` plus, when decomposing, one variant per enabled channel switched
-    off (``"no_<channel>"``) and one with every channel off (``"none"``: what remains is the
-    arms' difference within rounds and in the survival of the relationship)."""
+    """``{"all": channels}`` plus, when decomposing, one variant per channel the study switches
+    off (``"no_<channel>"``, :meth:`ChannelsSpec.switched_off`) and, with ``decompose =
+    true``, one with every channel off (``"none"``: what remains is the arms' difference
+    within rounds and in the survival of the relationship)."""
     base = Channels(**{name: getattr(channels, name) for name in CHANNELS})
     variants = {"all": base}
-    if channels.decompose:
-        enabled = base.enabled()
-        for name in enabled:
-            variants[f"no_{name}"] = base.without(name)
-        if enabled:
-            variants["none"] = base.without(*enabled)
+    for name in channels.switched_off():
+        variants[f"no_{name}"] = base.without(name)
+    if channels.all_off():
+        variants["none"] = base.without(*base.enabled())
     return variants
 
 

@@ -105,10 +105,18 @@ def design_section(
     flags = ", ".join(
         f"{n.replace('_', ' ')} {'on' if getattr(ch, n) else 'off'}" for n in CHANNELS
     )
+    off = ch.switched_off()
+    if ch.decompose is True:
+        switched = "; each enabled channel is also switched off in turn, then all together"
+    elif off:
+        names = ", ".join(n.replace("_", " ") for n in off)
+        switched = f"; the {names} channel{'s' if len(off) > 1 else ''} also switched off"
+    else:
+        switched = ""
     bullets.append(
-        f"Channels: {flags}"
+        f"Channels: {flags}{switched}"
         + (
-            "; each enabled channel is also switched off in turn (decomposition)."
+            " (decomposition: mediation by state transplant, then switching off)."
             if ch.decompose
             else "."
         )
