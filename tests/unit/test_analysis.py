@@ -31,6 +31,7 @@ from bargainlab.analysis.power import (
     detectable_effect,
     family_size,
     power_table,
+    projected_replicates,
     required_replicates,
 )
 from bargainlab.analysis.tables import (
@@ -216,6 +217,26 @@ def test_power_formula_on_a_known_sd():
     assert required_replicates(0.0, 0.01, 0.05, 36, 0.8) == 2  # exact zeros: two decide it
     assert detectable_effect(0.05, 197, 0.05, 1, 0.8) == pytest.approx(z * 0.05 / np.sqrt(197))
     assert detectable_effect(0.05, 197, 0.05, 1, 0.8) <= 0.01
+
+
+def test_projection_clears_the_nearest_decision_boundary():
+    n = np.full(5, 100)
+    mean = np.array([0.008, 0.004, 0.0, -0.008, 0.02])
+    low = np.array([-0.004, -0.008, -0.012, -0.02, 0.01])
+    high = np.array([0.02, 0.016, 0.012, 0.004, 0.03])
+    got = projected_replicates(n, mean, low, high, 0.01)
+    # 0.008 +- 0.012: helps once 0.012 / sqrt(k) < 0.008 (k = 2.25), before the upper end
+    # falls below 0.01 (k = 36)
+    assert got[0] == np.ceil(100 * (0.012 / 0.008) ** 2) == 225
+    # 0.004 +- 0.012: negligible once the upper end 0.004 + 0.012 / sqrt(k) < 0.01 (k = 4),
+    # before helps (k = 9)
+    assert got[1] == np.ceil(100 * max((0.012 / 0.006) ** 2, (0.012 / 0.014) ** 2)) == 400
+    # an estimate of exactly 0 can only become negligible
+    assert got[2] == np.ceil(100 * (0.012 / 0.01) ** 2) == 144
+    # hurts mirrors helps
+    assert got[3] == np.ceil(100 * (0.012 / 0.008) ** 2) == 225
+    # a decided row needs nothing more
+    assert got[4] == 100
 
 
 def test_family_size_from_the_design():

@@ -15,6 +15,14 @@ differences are all exactly 0 has ``sd = 0``: two replicates decide it (its inte
 ``[0, 0]``), but a small pilot may simply not have met the rare replicates that differ, so
 it is reported as such. Nothing here simulates: :func:`power_table` reads a pilot's
 ``replicates`` table and :func:`family_size` only the study.
+
+The formula plans for an effect of exactly 0 or exactly ``sesoi``. A row whose estimate lies
+between them (say at half the sesoi) can stay undetermined at a size the formula calls
+sufficient. :func:`projected_replicates` answers the question a reader of a finished run
+asks instead: if the estimate stayed where it is and the interval narrowed as
+``1 / sqrt(n)``, how many replicates until the interval clears the nearest decision boundary
+(0 for helps or hurts, ``±sesoi`` for negligible)? It is a projection from one run, not a
+power calculation.
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ __all__ = [
     "family_size",
     "format_power",
     "power_table",
+    "projected_replicates",
     "required_replicates",
     "z_sum",
 ]
@@ -60,6 +69,32 @@ def detectable_effect(
     """The smallest effect decided with ``power`` at ``n`` replicates."""
     n = np.maximum(np.asarray(n, dtype=float), 1.0)
     return z_sum(alpha, m, power) * np.asarray(sd, dtype=float) / np.sqrt(n)
+
+
+def projected_replicates(
+    n: np.ndarray, mean: np.ndarray, ci_low: np.ndarray, ci_high: np.ndarray, sesoi: float
+) -> np.ndarray:
+    """Replicates at which each row's interval, narrowing as ``1 / sqrt(n)`` around an
+    unchanged estimate, first decides the row (see the module docstring); ``n`` itself for a
+    row already decided. Each side of the interval keeps its own width, so a skewed
+    bootstrap-t interval is projected as it is."""
+    n = np.asarray(n, dtype=float)
+    mean = np.asarray(mean, dtype=float)
+    below = np.asarray(mean - np.asarray(ci_low, dtype=float))  # lower half-width
+    above = np.asarray(np.asarray(ci_high, dtype=float) - mean)  # upper half-width
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # helps needs the lower end above 0, hurts the upper end below 0
+        sign = np.where(
+            mean > 0, (below / mean) ** 2, np.where(mean < 0, (above / mean) ** 2, np.inf)
+        )
+        # negligible needs both ends inside (-sesoi, sesoi)
+        inside = np.where(
+            np.abs(mean) < sesoi,
+            np.maximum((above / (sesoi - mean)) ** 2, (below / (sesoi + mean)) ** 2),
+            np.inf,
+        )
+    factor = np.maximum(np.minimum(sign, inside), 1.0)
+    return np.ceil(n * factor)
 
 
 @dataclass(frozen=True)

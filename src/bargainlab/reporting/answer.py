@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.power import projected_replicates
 from ..analysis.summary import headline_mask
 from ..config.schema import StudySpec
 from .text import CellAxes, describe_cell, fmt_interval, fmt_level, headline_phrase, window_phrase
@@ -144,10 +145,18 @@ def answer_paragraph(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str
         )
     undecided = head[head["verdict"] == "undetermined"]
     if not undecided.empty:
-        need = int(undecided["n_needed"].max())
+        planned = int(undecided["n_needed"].max())
+        projected = projected_need(undecided, study)
+        finite = projected[np.isfinite(projected)]
         text.append(
-            f"The undetermined row(s) would need about {need} replicates per cell to be decided "
-            f"with {study.analysis.power:.0%} power (see *Power*)."
+            f"Deciding the undetermined row(s) would take about {planned} replicates per cell "
+            f"for an effect of the sesoi with {study.analysis.power:.0%} power"
+            + (
+                f", and {int(finite.max())} if their estimates stayed where they are"
+                if finite.size
+                else ""
+            )
+            + " (see *Power*)."
         )
     text.append(f"Intervals are family-wise: {fmt_level(level)} intervals, adjusted for {m} rows.")
     return [" ".join(text), ""]
@@ -183,3 +192,14 @@ def finding(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str] = ()) -
                 f"Tournament: the treatment spreads from {yes} of {len(spread)} starting mixes."
             )
     return " ".join(parts) or "No effects in the summary."
+
+
+def projected_need(rows: pd.DataFrame, study: StudySpec) -> np.ndarray:
+    """:func:`bargainlab.analysis.power.projected_replicates` of summary rows."""
+    return projected_replicates(
+        rows["n"].to_numpy(),
+        rows["mean_diff"].to_numpy(),
+        rows["ci_low"].to_numpy(),
+        rows["ci_high"].to_numpy(),
+        study.analysis.sesoi,
+    )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..analysis.summary import headline_mask
 from ..config.schema import StudySpec
-from .answer import study_rounds
+from .answer import projected_need, study_rounds
 from .text import (
     as_bool,
     axis_label,
@@ -278,7 +279,11 @@ def power_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) 
         f"Replicates that decide a headline row at the sesoi ({spec.sesoi:g}) with "
         f"{spec.power:.0%} power at the adjusted level: n = ((z(1 − α/2m) + z({spec.power:g})) "
         "· sd / sesoi)², with sd the standard deviation of the row's paired differences; `mde` "
-        "is the smallest effect decided at this run's size.",
+        "is the smallest effect decided at this run's size. The formula plans for an effect of "
+        "0 or of the sesoi; an estimate between them can stay undetermined at a size it calls "
+        "enough, so each undetermined row also has a projection: the replicates at which its "
+        "interval, narrowing as 1/√n around the same estimate, would clear the nearest decision "
+        "boundary (a projection from this run, not a power calculation).",
         "",
     ]
     undecided = rows[rows["verdict"] == "undetermined"]
@@ -290,7 +295,8 @@ def power_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) 
         "n",
         "sd of differences",
         "mde",
-        "replicates needed",
+        "replicates for sesoi",
+        "projected to decide",
     ]
     table = [
         [
@@ -300,8 +306,9 @@ def power_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) 
             fmt(r["sd_diff"]),
             fmt(r["mde"]),
             int(r["n_needed"]),
+            _count(p),
         ]
-        for r in undecided.to_dict("records")
+        for r, p in zip(undecided.to_dict("records"), projected_need(undecided, study), strict=True)
     ]
     lines += [
         f"{len(undecided)} headline row(s) stay undetermined at {n} replicates:",
@@ -366,3 +373,7 @@ def method_section(summary: pd.DataFrame, study: StudySpec) -> list[str]:
         "*Statistics* page gives the details.",
         "",
     ]
+
+
+def _count(value: float) -> str:
+    return f"{int(value)}" if np.isfinite(value) else "never (the estimate sits on a boundary)"
