@@ -151,7 +151,7 @@ def run_study(
         )
         kinds = table_kinds(study, loaded.cells)
         if store.dataset_complete(kinds):
-            store.remove_parts()
+            store.parts.remove()
         else:
             _simulate(store, loaded, pool, plan, progress, simulate, log, shipped)
         pool.close()  # idle workers hold memory the post-processing needs
@@ -199,13 +199,13 @@ def _simulate(
     names = plan.names()
     expected = _task_kinds(loaded, plan)
     columns = ["cell", *study.sweep_axes, *RELATIONSHIP_COLUMNS]
-    finished = store.done(expected, columns=columns)
+    finished = store.parts.done(expected, columns=columns)
     done = {i for i, name in enumerate(names) if name in finished}
-    if store.rejected and log is not None:
-        log(f"{len(store.rejected)} damaged task(s) failed their checksum and will run again")
+    if store.parts.rejected and log is not None:
+        log(f"{len(store.parts.rejected)} damaged task(s) failed their checksum and will run again")
     if done and log is not None:
         log(f"resuming {store.root}: {len(done)} of {len(plan)} tasks already done")
-    store.prepare_parts()
+    store.parts.prepare()
     shared = _workers_see(pool, store)
     tasks = make_tasks(
         loaded.cells,
@@ -223,12 +223,12 @@ def _simulate(
         total, initial=initial, enabled=progress, desc=study.name, unit="relationship"
     ) as bar:
         for result in pool.imap_unordered(task_function(simulate), tasks):
-            store.record_parts(result.checksums, result.payload)
+            store.parts.record(result.checksums, result.payload)
             worker_peak = max(worker_peak, result.peak_rss)
             bar.update(result.relationships)
     assembling = time.perf_counter()
     kinds = sorted({kind for ks in expected.values() for kind in ks})
-    store.assemble(names, kinds)
+    store.parts.assemble(names, kinds)
     store.record_timings(
         {"simulate": assembling - started, "assemble": time.perf_counter() - assembling}
     )
@@ -238,7 +238,7 @@ def _simulate(
 def _workers_see(pool: Executor, store: RunStore) -> bool:
     """Whether the workers see the run folder (local workers do; a cluster may not): a probe
     file in ``parts/`` that every worker must find."""
-    probe = store.parts_dir / f".probe-{uuid.uuid4().hex}"
+    probe = store.parts.folder / f".probe-{uuid.uuid4().hex}"
     probe.write_bytes(b"")
     try:
         path = str(probe.absolute())

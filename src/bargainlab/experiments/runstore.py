@@ -47,7 +47,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from .._files import (
     TMP_PREFIX,
@@ -60,8 +59,8 @@ from .._files import (
 )
 from ..config.errors import ConfigError
 from ..relationships.table import KEYS
-from .checksums import PartJournal, sha256_file
-from .datasets import combine_small, read_filtered
+from .checksums import sha256_file
+from .datasets import read_filtered
 from .locking import LOCK_NAME, run_lock
 from .manifest import (
     build_manifest,
@@ -73,6 +72,7 @@ from .manifest import (
     toml_dumps,
     versions,
 )
+from .parts import DATASETS, RunParts
 from .storage import (
     NonFiniteOutputError,
     check_finite,
@@ -82,9 +82,6 @@ from .storage import (
 )
 
 _RECOMPUTE = "start the same `bargainlab run` command again to recompute it"
-DATASETS = ("rounds", "traces", "replicates", "mediation")
-"""Parts moved into a dataset folder (``<kind>.parquet/``, one file per task); the other kind,
-``trajectories``, is pooled into one file (its size does not depend on the replicates)."""
 SMALL_TABLES = ("replicates", "trajectories", "mediation")
 
 
@@ -93,8 +90,8 @@ class RunStore:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
-        self.rejected: list[str] = []
-        """Parts that :meth:`done` found damaged and deleted (their tasks run again)."""
+        self.parts = RunParts(self.root, self._record_files)
+        """The parts of the tasks while the run simulates (:class:`RunParts`)."""
 
     # ---- paths ---------------------------------------------------------------------------
     @property
@@ -104,10 +101,6 @@ class RunStore:
     @property
     def config_path(self) -> Path:
         return self.root / "config.toml"
-
-    @property
-    def parts_dir(self) -> Path:
-        return self.root / "parts"
 
     @property
     def rounds_path(self) -> Path:
@@ -132,9 +125,6 @@ class RunStore:
     def table_path(self, kind: str) -> Path:
         """``<kind>.parquet``: a dataset folder for rounds and traces, a file otherwise."""
         return self.root / f"{kind}.parquet"
-
-    def part_path(self, task: str, kind: str) -> Path:
-        return self.parts_dir / f"{task}.{kind}.parquet"
 
     # ---- lifecycle -------------------------------------------------------------------------
     def lock(self, field: str | None = "--out") -> AbstractContextManager[None]:
@@ -196,118 +186,13 @@ class RunStore:
 
     def clean(self) -> None:
         """Remove temporary files left by an interrupted write."""
-        for folder in (self.root, self.parts_dir, self.figures_dir):
+        for folder in (self.root, self.parts.folder, self.figures_dir):
             if folder.is_dir() and not folder.is_symlink():
                 for p in folder.glob(f"{TMP_PREFIX}*"):
                     if p.is_dir() and not p.is_symlink():
                         shutil.rmtree(p, ignore_errors=True)
                     else:
                         p.unlink(missing_ok=True)
-
-    def done(self, tasks: Mapping[str, Iterable[str]], *, columns: Iterable[str] = ()) -> set[str]:
-        """The tasks (by name, with the kinds of parts each must have) whose parts are all
-        written, match their line in the journal, and (for the rounds part) have ``columns``.
-        The parts of a task that fails, and parts of no task of the plan, are deleted; the
-        tasks whose journaled parts were damaged are listed in :attr:`rejected`."""
-        self.rejected = []
-        if not self.parts_dir.is_dir() or self.parts_dir.is_symlink():
-            return set()
-        sums = PartJournal(self.parts_dir).read()
-        needed = set(columns)
-        out = set()
-        expected: set[str] = set()
-        for task, kinds in tasks.items():
-            files = {kind: self.part_path(task, kind) for kind in kinds}
-            expected.update(f.name for f in files.values())
-            if not any(f.exists() for f in files.values()):
-                continue
-            if all(
-                self._part_ok(f, sums, needed if kind == "rounds" else set())
-                for kind, f in files.items()
-            ):
-                out.add(task)
-            else:
-                if any(f.name in sums for f in files.values()):
-                    # journaled, yet missing or changed: damaged (unjournaled parts are
-                    # those of a task in flight when the run stopped)
-                    self.rejected.append(task)
-                for f in files.values():
-                    f.unlink(missing_ok=True)
-        for p in self.parts_dir.glob("task-*.parquet"):
-            if p.name not in expected:  # another plan's (another version or chunk)
-                p.unlink(missing_ok=True)
-        return out
-
-    @staticmethod
-    def _part_ok(path: Path, sums: Mapping[str, str], columns: set[str]) -> bool:
-        if path.is_symlink() or not path.is_file() or sums.get(path.name) != sha256_file(path):
-            return False
-        try:
-            names = set(pq.read_schema(path).names)
-        except (OSError, pa.ArrowException):
-            return False
-        return columns <= names
-
-    def prepare_parts(self) -> Path:
-        """Create ``parts/`` (safely) and return it."""
-        return safe_folder(self.root, "parts")
-
-    def record_parts(self, checksums: Mapping[str, str], payload: Mapping[str, bytes]) -> None:
-        """Journal a finished task's parts: write those whose bytes are in ``payload`` (the
-        worker could not write them), check every part against its checksum, and append the
-        lines, the rounds part last (its line marks the task done)."""
-        folder = self.prepare_parts()
-        journal = PartJournal(folder)
-        names = sorted(checksums, key=lambda name: name.endswith(".rounds.parquet"))
-        for name in names:
-            path = check_inside(self.root, folder / name)
-            if name in payload:
-                write_bytes_atomic(path, payload[name])
-            if sha256_file(path) != checksums[name]:
-                raise RuntimeError(
-                    f"internal error: the part {path} does not hold the bytes its worker "
-                    "reported (a worker wrote elsewhere, or the folder is not shared as "
-                    "assumed); start the same command again to recompute it"
-                )
-            journal.record(name, checksums[name])
-
-    def assemble(self, tasks: Sequence[str], kinds: Iterable[str]) -> list[str]:
-        """Once every task is done: move the rounds and traces parts into their datasets,
-        concatenate the small tables, record every checksum in the manifest, remove
-        ``parts/``. Returns the files recorded (relative paths)."""
-        kinds = list(kinds)
-        recorded = []
-        for kind in kinds:
-            target = self.table_path(kind)
-            if kind in DATASETS:
-                folder = safe_folder(self.root, target.name)
-                for task in tasks:
-                    source = self.part_path(task, kind)
-                    if source.is_file():
-                        dest = check_inside(self.root, folder / f"{task}.parquet")
-                        source.replace(dest)
-                        recorded.append(f"{target.name}/{dest.name}")
-            else:
-                frames = [
-                    pd.read_parquet(self.part_path(t, kind))
-                    for t in tasks
-                    if self.part_path(t, kind).is_file()
-                ]
-                if not frames:
-                    continue
-                table = combine_small(kind, frames)
-                write_parquet_atomic(target, table)
-                recorded.append(target.name)
-        self._record_files(recorded)
-        self.remove_parts()
-        return recorded
-
-    def remove_parts(self) -> None:
-        """Remove the intermediate parts (once the tables are assembled and recorded)."""
-        if self.parts_dir.is_symlink():
-            self.parts_dir.unlink()
-        elif self.parts_dir.is_dir():
-            shutil.rmtree(self.parts_dir)
 
     def dataset_complete(self, kinds: Iterable[str]) -> bool:
         """Whether the tables of ``kinds`` are assembled and every file matches its recorded
@@ -526,7 +411,6 @@ __all__ = [
     "canonical_config",
     "check_finite",
     "check_writable",
-    "combine_small",
     "config_hash",
     "git_commit",
     "resolved_config_text",
