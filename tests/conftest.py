@@ -3,8 +3,9 @@
 The suite is organised by kind: ``unit/`` (one concept at a time), ``property/`` (invariants
 with hypothesis), ``scripted/`` (every strategy against a scripted opponent), ``golden/``
 (committed results and shipped studies) and ``e2e/`` (the command line, run folders and
-executors, end to end). Everything under ``e2e/`` is marked ``slow``, as is any test marked
-so by hand: ``pytest -m "not slow"`` is the quick loop, CI runs everything.
+executors, end to end). Everything under ``e2e/`` and ``property/`` (hypothesis draws many
+examples) is marked ``slow``, as is any test marked so by hand (those that start processes
+or play a long relationship): ``pytest -m "not slow"`` is the quick loop, CI runs everything.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def study_dict(**overrides: Any) -> dict[str, Any]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if (HERE / "e2e") in Path(str(item.fspath)).parents:
+        parents = Path(str(item.fspath)).parents
+        if HERE / "e2e" in parents or HERE / "property" in parents:
             item.add_marker(pytest.mark.slow)
 
 

@@ -78,6 +78,7 @@ def test_positive_control_information_acts_in_the_base_cell():
     assert (a["utility"].to_numpy() != b["utility"].to_numpy()).mean() > 0.05
 
 
+@pytest.mark.slow
 def test_positive_control_reputation_persists_when_reservation_values_do_not():
     """With a reputation model, rho = 0 is no null: the behavioural type persists."""
     rounds = run(with_reputation(**{"rounds__rho": 0.0}), n=96)

@@ -274,6 +274,7 @@ def test_save_figure_writes_png_and_svg_atomically_and_reproducibly(tmp_path):
     assert again[1].read_text() == text
 
 
+@pytest.mark.slow
 def test_save_figures_in_parallel_writes_the_bytes_of_a_serial_save(tmp_path):
     def jobs(folder):
         return [
@@ -294,6 +295,7 @@ def test_save_figures_in_parallel_writes_the_bytes_of_a_serial_save(tmp_path):
             assert a.read_bytes() == b.read_bytes()
 
 
+@pytest.mark.slow
 def test_save_figures_reports_a_writer_failure(tmp_path):
     class Broken(Figure):
         def savefig(self, *args, **kwargs):

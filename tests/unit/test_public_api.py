@@ -46,6 +46,7 @@ def test_common_names_are_importable_from_the_package():
         bargainlab.nope  # noqa: B018
 
 
+@pytest.mark.slow
 def test_import_is_light_and_names_load_their_layer_on_first_use():
     script = (
         "import sys, json\n"

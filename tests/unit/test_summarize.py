@@ -533,6 +533,7 @@ TOURNAMENT = TournamentSpec(
 )
 
 
+@pytest.mark.slow
 def test_tournament_rows_in_summary_and_report(tmp_path):
     rounds = make_rounds({0: 0.05, 1: 0.05, 2: 0.05, 3: 0.05}, n_replicates=20)
     spec = make_study()
