@@ -19,11 +19,16 @@ def test_studies_are_shipped_from_their_one_copy():
         for p in (ROOT / "src").rglob("__init__.py")
         for p in [p.parent]
     }
-    # every code package is listed, and the two data packages map to the canonical folders
-    assert set(setuptools["packages"]) == code | {
+    # every code package is listed, the two data packages map to the canonical folders, and
+    # each committed study's results folder is a data package of its own (setuptools warns
+    # about, and will one day ignore, a data folder that is not listed)
+    committed = {p.parent.name for p in (ROOT / "results").glob("*/summary.csv")}
+    per_study = {f"bargainlab.studies.results.{name}" for name in committed}
+    assert set(setuptools["packages"]) == code | per_study | {
         "bargainlab.studies",
         "bargainlab.studies.results",
     }
+    assert all(setuptools["package-data"][name] == ["summary.csv"] for name in per_study)
     assert setuptools["package-dir"] == {
         "": "src",
         "bargainlab.studies": "experiments",
