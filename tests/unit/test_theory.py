@@ -255,6 +255,22 @@ def test_t12_genius_target(e, expected):
     assert got[0] == pytest.approx(expected, abs=5e-5)
 
 
+@pytest.mark.parametrize("e", [0.2, 0.25, 2.0, 4.0, 1.3])
+def test_genius_target_of_a_batch_at_one_time_is_each_replicate_alone(e):
+    """The power is computed once when every replicate is at the same time; each replicate
+    must still get the bits it gets alone and in a batch at mixed times."""
+    rng = np.random.default_rng(7)
+    p_min = rng.uniform(0.0, 0.5, 257)
+    for t in rng.uniform(0.0, 1.0, 50):
+        batch = genius_target(np.full(257, t), e, 0.1, p_min, 1.0)
+        mixed = genius_target(np.r_[t, rng.uniform(0.0, 1.0, 256)], e, 0.1, p_min, 1.0)
+        alone = [
+            genius_target(np.array([t, t + 1e-3]), e, 0.1, p_min[i : i + 2], 1.0)[0] for i in (0, 5)
+        ]
+        assert batch[0] == mixed[0] == alone[0]
+        assert batch[5] == alone[1]
+
+
 # ---- argument checking ------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("call", "match"),

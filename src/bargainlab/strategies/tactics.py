@@ -61,8 +61,21 @@ def genius_target(t: np.ndarray, e: float, k: float, p_min: np.ndarray, p_max: f
     e.g. ``p_min = 0.2``, ``p_max = 1``, ``t = 0.5``: 0.975 (e = 0.2), 0.6 (e = 1), 0.4343 (e = 2).
     """
     t = np.clip(np.asarray(t, dtype=float), 0.0, 1.0)
-    f = np.full_like(t, k) if e == 0 else k + (1.0 - k) * t ** (1.0 / e)
+    if e == 0:
+        f = np.full_like(t, k)
+    else:
+        f = k + (1.0 - k) * _power(t, 1.0 / e)
     return p_min + (p_max - p_min) * (1.0 - f)
+
+
+def _power(t: np.ndarray, y: float) -> np.ndarray:
+    """``t ** y``, computed once when every replicate is at the same time (the common case:
+    the power is most of a tactic's cost). The one value comes from a contiguous one-element
+    array, the same loop NumPy runs over the whole array, so each replicate gets the bits it
+    would get alone (a 0-d or broadcast operand can differ by an ulp)."""
+    if t.ndim == 1 and t.size > 1 and t[0] == t[-1] and bool((t == t[0]).all()):
+        return np.broadcast_to(np.power(t[:1].copy(), y), t.shape)
+    return np.power(t, y)
 
 
 @register
