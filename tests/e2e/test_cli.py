@@ -312,6 +312,18 @@ def test_run_plot_report(study_file, workdir, capsys):
     assert all((workdir / run_dir / f).is_file() for f in manifest["figures"])
 
 
+def test_a_study_without_any_agreement_runs_and_says_so(study_file, workdir, capsys):
+    """A one-step stage game where no arm ever agrees: the figures and the report are still
+    written (the terms figure says there was no agreement) instead of a crash after the run."""
+    path = study_file(folder=workdir, game__horizon=1, rounds={"count": 2})
+    assert main(["run", str(path), "--executor", "serial"]) == 0
+    run_dir = workdir / "runs" / "tiny"
+    rounds = pd.read_parquet(run_dir / "rounds.parquet")
+    assert not rounds["agreed"].any()
+    assert (run_dir / "figures" / "terms.png").is_file()
+    assert (run_dir / "report.md").is_file()
+
+
 def test_plot_of_unfinished_run(workdir, capsys):
     fails_cleanly(capsys, workdir, ["plot", "runs/none"], "runs/none", "no such run folder")
     run_dir = workdir / "half"

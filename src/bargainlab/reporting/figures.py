@@ -146,6 +146,14 @@ def _trajectory_figure(
                 f"belief about the {focal}'s reservation value [utility]", fontsize="small"
             )
         else:
+            has = sub[(sub["party"] == focal) & (sub["metric"] == metric) & (sub["n"] > 0)]
+            if has.empty:  # e.g. no agreement in any round of any arm: say so, draw nothing
+                ax.text(
+                    0.5, 0.5, f"no {'agreement' if metric == 'terms' else 'data'} in any arm",
+                    transform=ax.transAxes, ha="center", va="center", fontsize="small",
+                )  # fmt: skip
+                ax.set_title(title or "", fontsize="small")
+                continue
             traj = trajectory_stats(sub, focal, metric)
             ylabel = (
                 f"{focal}'s utility (0-1)" if metric == "utility" else f"agreed {study.issue.name}"
@@ -175,14 +183,15 @@ def _trajectory_figure(
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             legend.setdefault(label, handle)
     labels, handles = list(legend), list(legend.values())
-    fig.legend(
-        handles,
-        labels,
-        loc="outside lower center",
-        ncols=min(len(labels), 6),
-        fontsize="small",
-        title="arm",
-    )
+    if labels:
+        fig.legend(
+            handles,
+            labels,
+            loc="outside lower center",
+            ncols=min(len(labels), 6),
+            fontsize="small",
+            title="arm",
+        )
     headline = {
         "utility": f"{focal}'s utility per round by arm (mean, 95% CI)",
         "terms": f"Agreed {study.issue.name} per round by arm (mean over agreements, 95% CI)",
