@@ -7,6 +7,11 @@ benchmark, a third of the run was spent in the kernel. :func:`reuse_large_alloca
 raises the threshold so that freed blocks are reused. It is called by the command line and
 the worker processes (never on import), and does nothing where glibc's ``mallopt`` is not
 available.
+
+The price is memory: freed blocks stay in the process, and a heap that grows in the middle
+cannot shrink. That suits a worker (the same arrays every round), not the parent's
+post-processing, which reads one cell after another: :func:`return_freed_memory` restores
+glibc's defaults and hands the free heap back to the system once the simulation is over.
 """
 
 from __future__ import annotations
@@ -18,6 +23,9 @@ _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 _LIMIT = 1 << 30
 """Allocations up to 1 GiB come from the heap; up to that much freed memory is kept."""
+
+_DEFAULT_THRESHOLD = 128 * 1024
+"""glibc's initial mmap and trim thresholds."""
 
 _done = False
 
@@ -43,4 +51,37 @@ def reuse_large_allocations() -> bool:
     return ok
 
 
-__all__ = ["reuse_large_allocations"]
+def return_freed_memory() -> bool:
+    """Undo :func:`reuse_large_allocations` (glibc's default thresholds again) and return the
+    heap's free memory to the system (``malloc_trim``). Returns whether it took effect."""
+    global _done
+    libc = _libc()
+    if libc is None:
+        return False
+    mallopt = libc.mallopt
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    mallopt(_M_MMAP_THRESHOLD, _DEFAULT_THRESHOLD)
+    mallopt(_M_TRIM_THRESHOLD, _DEFAULT_THRESHOLD)
+    trim = getattr(libc, "malloc_trim", None)
+    if trim is not None:
+        trim.argtypes = [ctypes.c_size_t]
+        trim.restype = ctypes.c_int
+        trim(0)
+    _done = False
+    return True
+
+
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return None
+    try:
+        libc = ctypes.CDLL(name)
+        libc.mallopt  # noqa: B018 (glibc only)
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+__all__ = ["return_freed_memory", "reuse_large_allocations"]

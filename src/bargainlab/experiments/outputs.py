@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .._memory import return_freed_memory
 from ..analysis.calibration import ROUNDS_COLUMNS
 from ..analysis.summary import summarize
 from ..config.files import ConfigError, LoadedStudy, load_study
@@ -85,6 +86,8 @@ def _regenerate(
 ) -> list[Path]:
     study = loaded.study
     axes = study.sweep_axes
+    # the simulation's heap policy keeps freed memory; the statistics read cell after cell
+    return_freed_memory()
     manifest = store.read_manifest() or {}
     step = phase or (lambda name: None)
     timings: dict[str, float] = {}
