@@ -135,14 +135,20 @@ class RunParts:
                         source.replace(dest)
                         recorded.append(f"{target.name}/{dest.name}")
             else:
-                frames = [
-                    pd.read_parquet(self.path(t, kind))
-                    for t in tasks
-                    if self.path(t, kind).is_file()
-                ]
-                if not frames:
+                # pooled one part at a time: a sweep split into many tasks repeats every key
+                # in every part, and the parts together would be many times the pooled table
+                table = None
+                for task in tasks:
+                    path = self.path(task, kind)
+                    if path.is_file():
+                        parts = (
+                            [pd.read_parquet(path)]
+                            if table is None
+                            else [table, pd.read_parquet(path)]
+                        )
+                        table = combine_small(kind, parts)
+                if table is None:
                     continue
-                table = combine_small(kind, frames)
                 write_parquet_atomic(target, table)
                 recorded.append(target.name)
         self._record_files(recorded)
