@@ -20,28 +20,30 @@ from pydantic import Field, field_validator, model_validator
 from ..beliefs.priors import grid_points, prior_mass
 from ..strategies import get
 from .condition_rules import ConditionReach, condition_reach
+from .design import (
+    AnalysisSpec,
+    ArmsSpec,
+    NullCell,
+    ReproduceSpec,
+    ReputationSpec,
+    TournamentSpec,
+)
 from .tables import (
     DOMAIN_LIMIT,
     LABEL_LENGTH,
-    AnalysisSpec,
-    ArmsSpec,
     BehaviourSpec,
     ChannelsSpec,
     ConditionSpec,
     Domain,
     GameSpec,
     IssueSpec,
-    NullCell,
     Pair,
     PartySpec,
     Prior,
-    ReproduceSpec,
-    ReputationSpec,
     RoundsSpec,
     ScheduleEntry,
     StrategySpec,
     StudyTable,
-    TournamentSpec,
     TruncatedNormal,
     Uniform,
     Unit,
