@@ -14,6 +14,7 @@ from bargainlab.engine.rng import StreamRNG
 from bargainlab.experiments.translate import build_setup
 from bargainlab.relationships.play import play
 from bargainlab.strategies import create
+from studies import study as shared_study
 
 TYPES = {
     "soft": {"name": "capitulator"},
@@ -24,30 +25,16 @@ PRIOR = {"soft": 0.3, "face_saving": 0.4, "firm": 0.3}
 
 
 def study(kind: str) -> StudySpec:
-    return StudySpec.model_validate(
-        {
-            "name": "pit",
-            "issue": {"name": "rebate", "low": 1.0, "high": 2.0, "levels": 101},
-            "game": {"horizon": 10, "first_mover": "alternate", "status_quo": 1.0},
-            "rounds": {"count": 4, "rho": 0.7, "end_on_disagreement": False, "grid": 51},
-            "parties": {
-                "dealer": {
-                    "prefers": "high",
-                    "reservation_value": {"mean": 0.55, "sd": 0.15},
-                    "outside_option": 0.3,
-                },
-                "supplier": {"prefers": "low", "reservation_value": {"low": 0.0, "high": 0.5}},
-            },
-            "condition": {
-                "holder": "supplier",
-                "value": 0.15,
-                "cost": {"low": 0.0, "high": 0.1},
-                "fallback": 1.0,
-            },
-            "strategies": {"dealer": {"name": "learner", "params": {"kind": kind}}},
-            "arms": {"party": "supplier", "strategies": {"a": {"name": "capitulator"}}},
-            "reputation": {"holder": "dealer", "types": TYPES, "prior": PRIOR},
-        }
+    """The shared relationship study with a reputation model, a 4-round game of 10 steps and
+    every channel at its default."""
+    return shared_study(
+        name="pit",
+        game={"horizon": 10, "first_mover": "alternate", "status_quo": 1.0},
+        rounds={"count": 4, "rho": 0.7, "end_on_disagreement": False, "grid": 51},
+        strategies__dealer__params__kind=kind,
+        arms={"party": "supplier", "strategies": {"a": {"name": "capitulator"}}},
+        channels={},
+        reputation={"holder": "dealer", "types": TYPES, "prior": PRIOR},
     )
 
 
