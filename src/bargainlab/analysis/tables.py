@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ..relationships.state import PIECES
-from ..relationships.table import Column, Origin
+from ..relationships.table import ROUNDS_SCHEMA, Column, Origin
 
 __all__ = [
     "MEDIATION_KEYS",
@@ -72,12 +72,11 @@ TRAJECTORY_METRICS: tuple[str, ...] = (
 """Rounds-table columns the trajectories table aggregates (``terms`` over agreed rounds only)."""
 
 _KEY: Origin = "experiment"
+_ROUNDS = {column.name: column for column in ROUNDS_SCHEMA}
+"""The rounds table's columns: the small tables' keys are declared there once."""
 
 REPLICATES_SCHEMA: tuple[Column, ...] = (
-    Column("cell", "int64", "Sweep cell index (one column per sweep axis follows, named by its dotted path).", origin=_KEY),
-    Column("channels", "string", "Channel variant: `all`, `no_<channel>` or `none`.", origin=_KEY),
-    Column("arm", "string", "Treatment arm label of the focal party.", origin=_KEY),
-    Column("replicate", "int64", "Replicate id; the same id shares every random draw across arms and channel variants.", origin=_KEY),
+    *(_ROUNDS[name] for name in ("cell", "channels", "arm", "replicate")),
     Column("rounds", "int64", "Rounds R of the relationship in this cell."),
     Column("payoff_round1", "float64", "The focal party's utility in round 1.", unit="utility"),
     Column("payoff_later", "float64", "The focal party's mean utility over rounds 2..R; rounds after the relationship ended count with the outside option logged for them. Equal to `payoff_round1` when R = 1.", unit="utility"),
@@ -95,11 +94,7 @@ REPLICATES_SCHEMA: tuple[Column, ...] = (
 """The ``replicates`` table: one row per cell x channels x arm x replicate (focal party)."""
 
 TRAJECTORIES_SCHEMA: tuple[Column, ...] = (
-    Column("cell", "int64", "Sweep cell index (one column per sweep axis follows).", origin=_KEY),
-    Column("channels", "string", "Channel variant.", origin=_KEY),
-    Column("arm", "string", "Treatment arm label of the focal party.", origin=_KEY),
-    Column("round", "int64", "Round number, 1-based."),
-    Column("party", "string", "The party's name."),
+    *(_ROUNDS[name] for name in ("cell", "channels", "arm", "round", "party")),
     Column("metric", "string", "A rounds-table column of `TRAJECTORY_METRICS`; `terms` is aggregated over agreed rounds only."),
     Column("n", "int64", "Observations (replicates; agreed replicates for `terms`)."),
     Column("sum", "float64", "Sum of the metric over the observations."),
@@ -108,7 +103,7 @@ TRAJECTORIES_SCHEMA: tuple[Column, ...] = (
 """The ``trajectories`` table: per-round sums that pool across chunks by addition."""
 
 MEDIATION_SCHEMA: tuple[Column, ...] = (
-    Column("cell", "int64", "Sweep cell index (one column per sweep axis follows).", origin=_KEY),
+    _ROUNDS["cell"],
     Column("treatment", "string", "Treatment arm of the comparison: the arm whose state is transplanted.", origin=_KEY),
     Column("control", "string", "Control arm of the comparison: the arm whose later rounds are replayed.", origin=_KEY),
     Column("replicate", "int64", "Replicate id (the same random numbers as in the arms' own runs).", origin=_KEY),
