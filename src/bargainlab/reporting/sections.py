@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,33 @@ def _values(row: dict, axes: Sequence[str]) -> list[str]:
     return [value_text(row[a]) for a in axes]
 
 
+def _by_comparison(
+    rows: pd.DataFrame,
+    axes: Sequence[str],
+    study: StudySpec,
+    column: str,
+    values: Sequence[str],
+    fmt: Callable[[dict[str, Any]], str],
+) -> list[str]:
+    """A Markdown table with one line per cell and comparison (in order of first appearance)
+    and one column per value of ``column``, each entry the row formatted by ``fmt``."""
+    groups: dict[tuple[Any, Any], dict[str, dict[str, Any]]] = {}
+    firsts: dict[tuple[Any, Any], dict[str, Any]] = {}
+    for record in rows.to_dict("records"):
+        key = (record["cell"], record["comparison"])
+        firsts.setdefault(key, record)
+        groups.setdefault(key, {})[record[column]] = record
+    table = [
+        [
+            *_values(firsts[key], axes),
+            firsts[key]["comparison"],
+            *(fmt(by[v]) if v in by else "" for v in values),
+        ]
+        for key, by in groups.items()
+    ]
+    return markdown_table([*_cells(rows, axes, study), "comparison", *values], table)
+
+
 def _decided(row: dict) -> str:
     return f"{fmt_interval(row)} {row['verdict']}" if row["n"] else "no pairs"
 
@@ -68,22 +95,7 @@ def effects_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]
         + f"`{study.analysis.headline}`.",
         "",
     ]
-    header = [*_cells(rows, axes, study), "comparison", *windows]
-    table = []
-    groups: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
-    for record in rows.to_dict("records"):
-        groups.setdefault((record["cell"], record["comparison"]), []).append(record)
-    for block in groups.values():
-        by = {r["window"]: r for r in block}
-        first = block[0]
-        table.append(
-            [
-                *_values(first, axes),
-                first["comparison"],
-                *(_decided(by[w]) if w in by else "" for w in windows),
-            ]
-        )
-    return [*lines, *markdown_table(header, table), ""]
+    return [*lines, *_by_comparison(rows, axes, study, "window", windows, _decided), ""]
 
 
 def arms_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
@@ -190,22 +202,7 @@ def decomposition_section(
         "",
     ]
     components = list(dict.fromkeys(rows["component"]))
-    header = [*_cells(rows, axes, study), "comparison", *components]
-    table = []
-    groups: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
-    for record in rows.to_dict("records"):
-        groups.setdefault((record["cell"], record["comparison"]), []).append(record)
-    for block in groups.values():
-        by = {r["component"]: r for r in block}
-        first = block[0]
-        table.append(
-            [
-                *_values(first, axes),
-                first["comparison"],
-                *(fmt_interval(by[c]) if c in by else "" for c in components),
-            ]
-        )
-    return [*lines, *markdown_table(header, table), ""]
+    return [*lines, *_by_comparison(rows, axes, study, "component", components, fmt_interval), ""]
 
 
 def null_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
