@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from typing import Any
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -36,16 +37,9 @@ def reuse_large_allocations() -> bool:
     global _done
     if _done:
         return True
-    name = ctypes.util.find_library("c")
-    if name is None:
+    mallopt = _mallopt()
+    if mallopt is None:
         return False
-    try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):
-        return False
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
     ok = bool(mallopt(_M_MMAP_THRESHOLD, _LIMIT)) and bool(mallopt(_M_TRIM_THRESHOLD, _LIMIT))
     _done = ok
     return ok
@@ -56,11 +50,9 @@ def return_freed_memory() -> bool:
     heap's free memory to the system (``malloc_trim``). Returns whether it took effect."""
     global _done
     libc = _libc()
-    if libc is None:
+    mallopt = _mallopt()
+    if libc is None or mallopt is None:
         return False
-    mallopt = libc.mallopt
-    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
-    mallopt.restype = ctypes.c_int
     mallopt(_M_MMAP_THRESHOLD, _DEFAULT_THRESHOLD)
     mallopt(_M_TRIM_THRESHOLD, _DEFAULT_THRESHOLD)
     trim = getattr(libc, "malloc_trim", None)
@@ -70,6 +62,17 @@ def return_freed_memory() -> bool:
         trim(0)
     _done = False
     return True
+
+
+def _mallopt() -> Any:
+    """glibc's ``mallopt(int, int)``, typed (``None`` on other C libraries)."""
+    libc = _libc()
+    if libc is None:
+        return None
+    mallopt = libc.mallopt
+    mallopt.argtypes = [ctypes.c_int, ctypes.c_int]
+    mallopt.restype = ctypes.c_int
+    return mallopt
 
 
 def _libc() -> ctypes.CDLL | None:
