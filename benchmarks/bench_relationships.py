@@ -68,7 +68,7 @@ STUDY = {
 
 
 def main() -> None:
-    reuse_large_allocations()  # as the command line and the workers do
+    reuse_large_allocations()  # as a simulation task does
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replicates", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=20)

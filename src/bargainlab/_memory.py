@@ -4,9 +4,9 @@ A batch's joint beliefs and planning tables are arrays of tens of megabytes that
 allocates and frees. glibc serves allocations above its mmap threshold (at most 32 MB) with
 fresh memory maps, so each one costs page faults on first touch: measured on the relationship
 benchmark, a third of the run was spent in the kernel. :func:`reuse_large_allocations`
-raises the threshold so that freed blocks are reused. It is called by the command line and
-the worker processes (never on import), and does nothing where glibc's ``mallopt`` is not
-available.
+raises the threshold so that freed blocks are reused. It is called where simulation tasks
+run (in a worker, or in the parent with the serial executor) and by the benchmarks, never on
+import, and does nothing where glibc's ``mallopt`` is not available.
 
 The price is memory: freed blocks stay in the process, and a heap that grows in the middle
 cannot shrink. That suits a worker (the same arrays every round), not the parent's

@@ -18,6 +18,7 @@ import time
 
 import numpy as np
 
+from .._memory import reuse_large_allocations
 from ..engine.negotiation import Game, NegotiationResult, negotiate
 from ..engine.parties import PartyBatch
 from ..engine.terms import Issue
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     args = parser.parse_args(argv)
+    reuse_large_allocations()  # as a simulation task does (see bargainlab._memory)
     if args.replicates < 1:
         print("bargainlab bench: --replicates must be a positive integer", file=sys.stderr)
         return 2

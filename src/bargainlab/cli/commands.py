@@ -37,7 +37,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .._files import WriteError
-from .._memory import reuse_large_allocations
 from .._version import __version__
 from ..analysis.power import family_size, format_power, power_table, z_sum
 from ..config.files import ConfigError, load_study, resolve_study_path
@@ -56,7 +55,6 @@ PROG = "bargainlab"
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 drift, 2 bad input, 130 interrupted)."""
-    reuse_large_allocations()
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = _parser()
     if not args_list:

@@ -349,7 +349,7 @@ def simulate_task(task: Task, simulate: Simulate | None = None) -> dict[str, pd.
 def run_task(task: Task, simulate: Simulate | None = None) -> TaskResult:
     """Run one task in a worker: simulate it, then write its parts into the run folder (when
     ``task.out`` is set) or return their bytes."""
-    reuse_large_allocations()  # in a worker process or on a Dask worker (see bargainlab._memory)
+    reuse_large_allocations()  # in a worker, or in the parent with the serial executor (see bargainlab._memory)
     tables = simulate_task(task, simulate)
     result = TaskResult(task.index, task.name, task.relationships, {})
     for kind in KINDS:
