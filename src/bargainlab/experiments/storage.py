@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .._files import atomic_path, write_text_atomic
 from ..config.errors import ConfigError
@@ -49,14 +51,24 @@ def write_parquet_atomic(path: str | Path, table: pd.DataFrame) -> None:
 
 
 ROW_GROUP = 65_536
-"""Rows per Parquet row group: readers that filter (the calibration sample) stream group by
-group, so their memory does not grow with a part's size."""
+"""Rows per Parquet row group at most: readers that filter (the calibration sample) stream
+group by group, so their memory does not grow with a part's size."""
 
 
 def parquet_bytes(table: pd.DataFrame) -> bytes:
-    """``table`` as the bytes of a Parquet file (no index, row groups of :data:`ROW_GROUP`)."""
+    """``table`` as the bytes of a Parquet file (no index). A table with a ``cell`` column gets
+    one row group per run of equal cells (split further beyond :data:`ROW_GROUP` rows), so a
+    reader asking for one cell decodes that cell's rows only: the statistics read the run cell
+    by cell."""
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    bounds = [0, len(table)]
+    if "cell" in table.columns and len(table):
+        cells = table["cell"].to_numpy()
+        bounds = [0, *(np.flatnonzero(cells[1:] != cells[:-1]) + 1).tolist(), len(table)]
     sink = io.BytesIO()
-    table.to_parquet(sink, index=False, row_group_size=ROW_GROUP)
+    with pq.ParquetWriter(sink, arrow.schema) as writer:
+        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+            writer.write_table(arrow.slice(start, stop - start), row_group_size=ROW_GROUP)
     return sink.getvalue()
 
 
