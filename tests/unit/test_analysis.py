@@ -526,3 +526,20 @@ def test_power_table_from_a_pilot_with_known_sd():
     )
     assert not power.loc[0, "decided"]  # about 320 needed, 300 planned
     assert power.loc[1, "exact_zero"] and power.loc[1, "n_needed"] == 2 and power.loc[1, "decided"]
+
+
+def test_cells_tested_on_several_processes_give_the_rows_of_one():
+    rng = np.random.default_rng(11)
+    cells = {
+        c: {"all": {"t": rng.uniform(0.2, 0.6, 30), "c": rng.uniform(0.2, 0.6, 30)}}
+        for c in range(6)
+    }
+    table = replicates(cells)
+    spec = study(
+        arms__strategies={"t": {"name": "face_saver"}, "c": {"name": "capitulator"}},
+        analysis={"resamples": 999},
+    )
+    alone = decide(table, spec, [], workers=1)
+    forked = decide(table, spec, [], workers=2)
+    assert len(alone) == 6 * len(alone[alone["cell"] == 0]) > 0
+    pd.testing.assert_frame_equal(alone, forked)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .._forking import fork_map, usable_cores
 from ..config.schema import StudySpec
 from .effects import Row, cell_arms, channel_rows, effect_rows, mediation_rows, windows_for
 from .inference import (
@@ -114,6 +115,7 @@ def decide(
     axes: Sequence[str],
     *,
     mediation: pd.DataFrame | None = None,
+    workers: int | None = None,
 ) -> pd.DataFrame:
     """One row per tested quantity: key columns (``section``, ``cell``, the axes,
     ``channels``, ``treatment``, ``control``, ``window``, ``component``), the per-arm
@@ -121,7 +123,9 @@ def decide(
 
     ``replicates`` is the replicates table, or the small tables served cell by cell
     (:class:`~bargainlab.analysis.tables.CellTables`): cells are decided one at a time, so
-    only one cell's rows are held at once."""
+    only one cell's rows are held at once by each of up to ``workers`` forked processes
+    (default: the usable cores; ``1`` tests them in this process). The rows are the same
+    whatever ``workers`` is."""
     axes = list(axes)
     spec = study.analysis
     source: CellTables = (
@@ -137,8 +141,7 @@ def decide(
     }
     # z_{1-alpha/(2m)} + z_power per family (see bargainlab.analysis.power)
     factors = {family: z_sum(spec.alpha, max(m, 1), spec.power) for family, m in sizes.items()}
-    records = []
-    for cell in rounds:
+    def one_cell(cell: int) -> list[dict]:
         block = check_table(
             source.replicates(cell), REPLICATES_SCHEMA, axes, "replicates", REPLICATES_KEYS
         )
@@ -147,7 +150,7 @@ def decide(
             own = check_table(own, MEDIATION_SCHEMA, axes, "mediation")
         rows = _cell_rows(block, study, own)
         if not rows:
-            continue
+            return []
         m = np.array([sizes[r.family] for r in rows])
         resamples = np.array([counts[r.family] for r in rows])
         keep = (
@@ -173,24 +176,31 @@ def decide(
         mde = z * tests.sd / np.sqrt(np.maximum(tests.n, 1))
         needed = np.maximum(np.ceil((z * tests.sd / spec.sesoi) ** 2), 2).astype(np.int64)
         where = {a: block[a].iloc[0] for a in axes}
-        for j, row in enumerate(rows):
-            records.append(
-                {
-                    **row.key,
-                    **where,
-                    **row.describe,
-                    "family": row.family,
-                    "m": int(m[j]),
-                    "n": int(tests.n[j]),
-                    "mean_diff": float(tests.mean[j]) if tests.n[j] else np.nan,
-                    "sd_diff": float(tests.sd[j]),
-                    **{k: float(v[j]) for k, v in result.items()},
-                    "resamples": int(resamples[j]),
-                    "sesoi": spec.sesoi,
-                    "verdict": verdict[j],
-                    "exact_zero": bool(tests.exact_zero[j]),
-                    "mde": float(mde[j]),
-                    "n_needed": int(needed[j]),
-                }
-            )
+        return [
+            {
+                **row.key,
+                **where,
+                **row.describe,
+                "family": row.family,
+                "m": int(m[j]),
+                "n": int(tests.n[j]),
+                "mean_diff": float(tests.mean[j]) if tests.n[j] else np.nan,
+                "sd_diff": float(tests.sd[j]),
+                **{k: float(v[j]) for k, v in result.items()},
+                "resamples": int(resamples[j]),
+                "sesoi": spec.sesoi,
+                "verdict": verdict[j],
+                "exact_zero": bool(tests.exact_zero[j]),
+                "mde": float(mde[j]),
+                "n_needed": int(needed[j]),
+            }
+            for j, row in enumerate(rows)
+        ]
+
+    # cells are independent (each bootstrap is seeded from the study seed and its cell), so
+    # they are tested on every core; the rows are those of a serial loop, in the same order
+    cells = list(rounds)
+    chunk = max(1, len(cells) // (8 * max(1, workers or usable_cores())))
+    per_cell = fork_map(one_cell, cells, workers=workers, chunksize=chunk)
+    records = [record for rows in per_cell for record in rows]
     return pd.DataFrame.from_records(records)

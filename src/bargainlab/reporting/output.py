@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,15 +10,12 @@ import matplotlib as mpl
 from matplotlib.figure import Figure
 
 from .._files import atomic_path
+from .._forking import fork_map
 
 __all__ = ["save_figure", "save_figures"]
 
 #: one figure to write: (figure, folder, file stem, formats)
 FigureJob = tuple[Figure, Path, str, tuple[str, ...]]
-
-# the jobs of the current save_figures call, inherited by its forked writers
-_JOBS: list[FigureJob] = []
-
 
 def save_figure(
     fig: Figure,
@@ -69,24 +65,10 @@ def save_figures(
     worker), they are written one after the other.
     """
     jobs = list(jobs)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    count = min(workers or cores or 1, len(jobs))
-    forkable = (
-        "fork" in multiprocessing.get_all_start_methods()
-        and not multiprocessing.current_process().daemon
-    )
-    if count < 2 or not forkable:
-        return [save_figure(*job) for job in jobs]
-    _JOBS[:] = jobs
-    try:
-        with multiprocessing.get_context("fork").Pool(count) as pool:
-            # the largest figures first, so that no writer is left with a long one at the end
-            order = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][0].axes))
-            written = dict(zip(order, pool.map(_save_job, order, chunksize=1), strict=True))
-    finally:
-        _JOBS.clear()
-    return [written[k] for k in range(len(jobs))]
+    # the largest figures first, so that no writer is left with a long one at the end
+    order = sorted(range(len(jobs)), key=lambda k: -len(jobs[k][0].axes))
+    return fork_map(_save_job, jobs, workers=workers, order=order)
 
 
-def _save_job(index: int) -> tuple[Path, ...]:
-    return save_figure(*_JOBS[index])
+def _save_job(job: FigureJob) -> tuple[Path, ...]:
+    return save_figure(*job)
