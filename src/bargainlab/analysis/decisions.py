@@ -141,6 +141,7 @@ def decide(
     }
     # z_{1-alpha/(2m)} + z_power per family (see bargainlab.analysis.power)
     factors = {family: z_sum(spec.alpha, max(m, 1), spec.power) for family, m in sizes.items()}
+
     def one_cell(cell: int) -> list[dict]:
         block = check_table(
             source.replicates(cell), REPLICATES_SCHEMA, axes, "replicates", REPLICATES_KEYS

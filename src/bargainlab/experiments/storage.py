@@ -8,6 +8,7 @@ columns concerned, never a silent value in a table.
 from __future__ import annotations
 
 import io
+import itertools
 import tempfile
 from pathlib import Path
 
@@ -67,7 +68,7 @@ def parquet_bytes(table: pd.DataFrame) -> bytes:
         bounds = [0, *(np.flatnonzero(cells[1:] != cells[:-1]) + 1).tolist(), len(table)]
     sink = io.BytesIO()
     with pq.ParquetWriter(sink, arrow.schema) as writer:
-        for start, stop in zip(bounds[:-1], bounds[1:], strict=True):
+        for start, stop in itertools.pairwise(bounds):
             writer.write_table(arrow.slice(start, stop - start), row_group_size=ROW_GROUP)
     return sink.getvalue()
 

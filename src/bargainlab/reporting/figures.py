@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -24,7 +25,7 @@ from ..config.schema import StudySpec
 from . import plots
 from .forest import forest
 from .heatmaps import cell_values, heatmap_axes, heatmap_figures, heatmap_stems
-from .text import CellAxes, axis_label, fmt_level, headline_phrase, tick
+from .text import CellAxes, axis_label, fmt_level, headline_phrase, tick, wrap
 from .tournament_figures import tournament_figures
 
 __all__ = ["MAX_PANELS", "figure_plan", "figures", "forest_rows"]
@@ -47,7 +48,7 @@ def _panel_cells(
         mask &= values[axis].astype(str).to_numpy() == str(first[axis])
     label = axis_label(axes[0], study)
     return [
-        (int(row["cell"]), f"{label} = {tick(row[axes[0]])}")
+        (int(row["cell"]), wrap(f"{label} = {tick(row[axes[0]])}", 46))
         for row in values[mask].head(MAX_PANELS).to_dict("records")
     ]
 
@@ -60,6 +61,12 @@ def _fixed_note(table: pd.DataFrame, axes: Sequence[str], study: StudySpec) -> s
         return ""
     first = cell_values(table, axes).iloc[0]
     return " (" + ", ".join(f"{axis_label(a, study)} = {tick(first[a])}" for a in shown) + ")"
+
+
+def _suptitle(fig: Figure, text: str, panels: int, **kwargs: Any) -> None:
+    """A figure title wrapped to the width of ``panels`` panels of 4.2 inches (about 11
+    characters of a large title per inch)."""
+    fig.suptitle(wrap(text, max(60, int(11 * 4.2 * panels))), **kwargs)
 
 
 def figure_plan(
@@ -197,7 +204,7 @@ def _trajectory_figure(
         "terms": f"Agreed {study.issue.name} per round by arm (mean over agreements, 95% CI)",
         "beliefs": f"{opponent}'s belief about the {focal}'s reservation value (mean ± posterior sd)",
     }[metric]
-    fig.suptitle(headline + _fixed_note(trajectories, axes, study))
+    _suptitle(fig, headline + _fixed_note(trajectories, axes, study), len(panels))
     return fig
 
 
@@ -238,7 +245,7 @@ def _decomposition_figure(
         if section == "channel"
         else "State transplants: contribution of each piece of round 1's state to the later-round effect (95% CI, descriptive)"
     )
-    fig.suptitle(what + _fixed_note(rows, axes, study), fontsize="medium")
+    _suptitle(fig, what + _fixed_note(rows, axes, study), len(panels), fontsize="medium")
     return fig
 
 

@@ -12,7 +12,7 @@ from ..analysis.summary import headline_mask
 from ..config.paths import file_stem
 from ..config.schema import StudySpec
 from . import plots
-from .text import as_bool, axis_label, tick
+from .text import as_bool, axis_label, tick, wrap
 
 __all__ = ["MAX_HEATMAP_PANELS", "cell_values", "heatmap_axes", "heatmap_figures", "heatmap_stems"]
 
@@ -85,7 +85,9 @@ def heatmap_figures(
             sub = chosen
             for axis, value in combo.items():
                 sub = sub[sub[axis].astype(str) == str(value)]
-            note = ", ".join(f"{axis_label(a, study)} = {tick(combo[a])}" for a in varying)
+            note = wrap(
+                ", ".join(f"{axis_label(a, study)} = {tick(combo[a])}" for a in varying), 52
+            )
             image = plots.effect_heatmap(
                 sub.drop_duplicates([x_axis, y_axis]),
                 x_axis,

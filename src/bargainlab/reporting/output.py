@@ -17,6 +17,7 @@ __all__ = ["save_figure", "save_figures"]
 #: one figure to write: (figure, folder, file stem, formats)
 FigureJob = tuple[Figure, Path, str, tuple[str, ...]]
 
+
 def save_figure(
     fig: Figure,
     directory: str | os.PathLike[str],

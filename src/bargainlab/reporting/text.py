@@ -7,6 +7,7 @@ a readable form of the dotted path), party, arm and issue names from the study f
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ __all__ = [
     "tick",
     "value_text",
     "window_phrase",
+    "wrap",
 ]
 
 _UNBOUNDED = 1e3
@@ -91,8 +93,22 @@ def value_text(value: Any) -> str:
 
 
 def tick(value: Any) -> str:
-    """A short tick label."""
+    """A short tick label; a mapping (a prior over types, read back as JSON text) lists its
+    entries without quotes and braces: ``obstinate 0.05, firm 0.2``."""
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {tick(v)}" for k, v in value.items())
     return f"{value:g}" if isinstance(value, int | float | np.number) else str(value)
+
+
+def wrap(text: str, width: int) -> str:
+    """``text`` on lines of at most ``width`` characters (a panel title that would overrun
+    its panel)."""
+    return textwrap.fill(text, width=width, break_long_words=False, break_on_hyphens=False)
 
 
 def axis_label(path: str, study: StudySpec | None = None) -> str:
