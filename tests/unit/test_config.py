@@ -399,3 +399,10 @@ def _write(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "study.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_a_change_needs_what_and_why(tmp_path):
+    err = error_of(tmp_path, STUDY + '\n[[changes]]\nwhat = "Standing policies."\n')
+    assert "changes" in str(err) and "why" in str(err)
+    err = error_of(tmp_path, STUDY + '\n[[changes]]\nwhat = ""\nwhy = "x"\n')
+    assert "what" in str(err)

@@ -622,3 +622,22 @@ def test_headline_phrase_names_the_one_round_fallback_as_such():
     assert headline_phrase({"round1"}, "later") == "round 1"
     assert headline_phrase({"round1"}, "round1") == "round 1"
     assert headline_phrase({"whole"}, "whole", 3) == "rounds 1–3 (the whole relationship)"
+
+
+def test_the_report_lists_what_changed_and_why_in_the_study_files_order(tmp_path):
+    rounds = make_rounds({0: 0.05}, n_rounds=2, n_replicates=20)
+    plain = make_study()
+    summary = summarize(rounds, plain)
+    assert "## What changed" not in R.report(tmp_path, summary, plain, AXES)
+    spec = make_study(
+        changes=[
+            {"what": "Standing policies.", "why": "Round 2 revealed the bottom line."},
+            {"what": "Exact likelihoods.", "why": "Posteriors were under-confident."},
+        ]
+    )
+    text = R.report(tmp_path, summary, spec, AXES)
+    section = text.split("## What changed", 1)[1].split("\n## ", 1)[0]
+    assert section.index(
+        "**Standing policies.** Round 2 revealed the bottom line."
+    ) < section.index("**Exact likelihoods.** Posteriors were under-confident.")
+    assert text.index("## What changed") < text.index("## Design")

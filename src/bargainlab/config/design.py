@@ -17,6 +17,7 @@ from .tables import Pair, StrategySpec, StudyTable, check_label
 __all__ = [
     "AnalysisSpec",
     "ArmsSpec",
+    "Change",
     "NullCell",
     "ReproduceSpec",
     "ReputationSpec",
@@ -113,6 +114,18 @@ class ReputationSpec(StudyTable):
         """Labels, policies and prior probabilities in the order of ``types``."""
         labels = tuple(self.types)
         return labels, tuple(self.types[k] for k in labels), tuple(self.prior[k] for k in labels)
+
+
+class Change(StudyTable):
+    """One change to the study, or to the mechanics or statistics behind it, since its
+    previous committed results, and why it was made (``[[changes]]``). The report lists the
+    changes under "What changed", so that a reader comparing with earlier results knows what
+    moved them. Prose only: the numbers a change moved are in the results themselves."""
+
+    what: Annotated[str, Field(min_length=1, max_length=2_000)]
+    """What changed, in a sentence."""
+    why: Annotated[str, Field(min_length=1, max_length=4_000)]
+    """Why: what the old design or mechanics could not express, or got wrong."""
 
 
 class NullCell(StudyTable):

@@ -23,6 +23,7 @@ from .condition_rules import ConditionReach, condition_reach
 from .design import (
     AnalysisSpec,
     ArmsSpec,
+    Change,
     NullCell,
     ReproduceSpec,
     ReputationSpec,
@@ -109,6 +110,9 @@ class StudySpec(StudyTable):
     """An evolutionary tournament between the arms and the values of one sweep axis."""
     analysis: AnalysisSpec = AnalysisSpec()
     """How effects are decided and labelled (``[analysis]``)."""
+    changes: list[Change] = Field(default_factory=list)
+    """What changed since the study's previous committed results, and why
+    (``[[changes]]``); the report lists them."""
 
     @field_validator("parties")
     @classmethod

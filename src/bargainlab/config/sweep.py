@@ -45,6 +45,7 @@ UNSWEEPABLE = (
     "traces",
     "tournament",
     "analysis",
+    "changes",
 )
 
 MAX_CELLS = 20_000

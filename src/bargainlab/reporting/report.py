@@ -2,11 +2,13 @@
 
 The report answers first: the study's question, a one-paragraph answer generated from the
 verdicts of the headline rows (:mod:`bargainlab.reporting.answer`) and one key figure, the
-forest plot of the headline effects. Details follow: the design, every outcome window,
+forest plot of the headline effects. Then what changed since the study's previous results
+(its ``[[changes]]``, prose from the study file). Details follow: the design, every outcome window,
 survival, the per-arm descriptors, mediation by state transplant, the second view by switching
 channels off, the null cells, power, the tournament, the calibration checks and the method.
 Nothing is typed by hand: the design is read from the study, every number from the summary,
-every sentence is a template filled from the study's own labels and the numbers.
+every sentence is a template filled from the study's own labels and the numbers (the
+changes and the question are the study file's own prose, without numbers of results).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from .sections import (
 from .text import describe_cell, fmt
 from .tournament_report import tournament_section
 
-__all__ = ["describe_cell", "fmt", "replicates_note", "report"]
+__all__ = ["changes_section", "describe_cell", "fmt", "replicates_note", "report"]
 
 
 def replicates_note(summary: pd.DataFrame) -> tuple[int, str]:
@@ -63,6 +65,21 @@ def _profile_note(study: StudySpec, replicates: int, full: int) -> str:
             f"size is `replicates` in experiments/{study.name}.toml."
         )
     return ""
+
+
+def changes_section(study: StudySpec) -> list[str]:
+    """ "What changed" since the previous committed results: the study's ``[[changes]]``, each
+    with its reason (nothing when it declares none)."""
+    if not study.changes:
+        return []
+    lines = [
+        "## What changed",
+        "",
+        "Since this study's previous committed results (the study file's `[[changes]]`):",
+        "",
+    ]
+    lines += [f"- **{c.what.strip()}** {c.why.strip()}" for c in study.changes]
+    return [*lines, ""]
 
 
 def report(
@@ -105,6 +122,7 @@ def report(
         stems = [s for s in stems if not s.startswith("tournament")]
     if stems:
         lines += [f"![{stems[0]}](figures/{stems[0]}.png)", ""]
+    lines += changes_section(study)
     lines += design_section(study, axes, replicates, sizes, _profile_note(study, replicates, full))
     lines += effects_section(summary, study, axes)
     lines += arms_section(summary, study, axes)
