@@ -67,3 +67,20 @@ def test_correct_bayesian_with_types_is_calibrated():
 def test_naive_learner_is_not_calibrated():
     pit = pooled_pit("naive")
     assert min(stats.kstest(pit[r], "uniform").pvalue for r in range(pit.shape[0])) < 1e-6
+
+
+def test_the_posterior_on_the_true_policy_never_falls_below_the_prior_on_average():
+    # under the true policy a correct Bayesian's posterior on it is a submartingale, which the
+    # reputation figure uses as its reference: the mean per round stays at or above the prior
+    spec = study("bayesian")
+    dealer = create("learner", kind="bayesian")
+    n = 300
+    for k, (label, policy) in enumerate(TYPES.items()):
+        ids = np.arange(n)
+        setup = build_setup(spec, ids, spec.channels)
+        recorder, _ = play(setup, (dealer, create(policy["name"])), StreamRNG.from_seed(k, n), ids)
+        mass = recorder["belief_type_mass"][:, :, 0]  # (rounds, replicates), the dealer's
+        mean = mass.mean(axis=1)
+        se = mass.std(axis=1, ddof=1) / np.sqrt(n)
+        assert (mean >= PRIOR[label] - 4 * se - 1e-9).all(), (label, mean)
+        assert mean[-1] > PRIOR[label]  # and it learns something over four rounds

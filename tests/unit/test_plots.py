@@ -318,3 +318,27 @@ def test_save_figure_leaves_no_temporary_file_on_failure(tmp_path):
     with pytest.raises(RuntimeError, match="disk full"):
         plots.save_figure(Broken(), tmp_path, "broken")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_reputation_figure_starts_each_arm_at_the_prior_of_its_policy():
+    from bargainlab.config.files import load_study, resolve_study_path
+    from bargainlab.reporting.figures import arm_priors
+
+    study = load_study(resolve_study_path("reputation")).study
+    assert study.reputation is not None
+    cell = {"reputation.prior": '{"obstinate": 0.4, "firm": 0.15, "soft": 0.15, '
+            '"face_saving": 0.2, "plain": 0.1}'}  # fmt: skip
+    assert arm_priors(study, cell) == {
+        "face_saver": 0.2,
+        "plain_concession": 0.1,
+        "capitulator": 0.15,
+        "obstinate": 0.4,
+        "firm": 0.15,
+    }
+    assert arm_priors(study, {}) == {
+        "face_saver": study.reputation.prior["face_saving"],
+        "plain_concession": study.reputation.prior["plain"],
+        "capitulator": study.reputation.prior["soft"],
+        "obstinate": study.reputation.prior["obstinate"],
+        "firm": study.reputation.prior["firm"],
+    }

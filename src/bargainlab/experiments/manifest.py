@@ -34,9 +34,14 @@ from ..config.schema import StudySpec
 
 def canonical_config(study: StudySpec) -> str:
     """The resolved study as canonical JSON: schema field order, the file's order inside
-    user-named tables (arm order matters), no whitespace."""
+    user-named tables (arm order matters), no whitespace. The study's ``changes`` are left
+    out: they document the study's history and change no number, so editing them (or a
+    version that adds the field) leaves a run's identity as it was."""
     return json.dumps(
-        study.model_dump(mode="json"), separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        study.model_dump(mode="json", exclude={"changes"}),
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
     )
 
 

@@ -9,7 +9,7 @@ from ..config.schema import StudySpec
 from ..relationships.channels import CHANNELS
 from .text import markdown_table, value_text
 
-__all__ = ["design_section"]
+__all__ = ["design_section", "reputation_section"]
 
 
 def _prior(prior: Any) -> str:
@@ -147,3 +147,51 @@ def design_section(
     if not grids:
         bullets.append("No sweep: one cell.")
     return lines + [f"- {b}" for b in bullets] + [""]
+
+
+def reputation_section(study: StudySpec, axes: Sequence[str]) -> list[str]:
+    """What the reputation holder believes and how to read the ``reputation`` figure, and
+    which theoretical references apply to the study (nothing without ``[reputation]``)."""
+    spec = study.reputation
+    if spec is None:
+        return []
+    holder = spec.holder
+    other = next(p for p in study.parties if p != holder)
+    types = "; ".join(f"{label}: {_strategy(s)}" for label, s in spec.types.items())
+    learner = study.strategies.get(holder)
+    kind_axis = f"strategies.{holder}.params.kind"
+    if kind_axis in axes:
+        bayesian = f"where its kind is `bayesian`, the {holder} is a correct Bayesian"
+    elif learner is not None and learner.params.get("kind") == "bayesian":
+        bayesian = f"so the {holder} is a correct Bayesian"
+    else:
+        bayesian = f"and the {holder} is not a correct Bayesian (its kind is not `bayesian`)"
+    if "reputation.prior" in axes:
+        prior = "swept (`reputation.prior`)"
+    else:
+        prior = ", ".join(f"{label} {value_text(p)}" for label, p in spec.prior.items())
+    return [
+        "## Reputation",
+        "",
+        f"The {holder} holds a joint belief over the {other}'s reservation value and its "
+        f"policy, one of the declared types ({types}); prior: {prior}. Each type's likelihood "
+        f"is that policy's own rule over every offer and response of a round, {bayesian} "
+        f"about the {other}'s type. The figure `reputation` "
+        f"shows its posterior probability of the policy the {other} actually plays, after "
+        "each round and by arm, beside the prior (round 0). The one reference that holds "
+        "whatever the policies is Bayes' rule itself: for a correct Bayesian, under the true "
+        "policy that posterior is a submartingale, so its mean in each arm never falls below "
+        "the prior; a mean below it would point to a misspecified likelihood.",
+        "",
+        "The equilibrium references of bargaining with incomplete information (screening "
+        "with skimming prices, Sobel & Takahashi 1983; the ratchet effect, Freixas, "
+        "Guesnerie & Tirole 1985; attrition against obstinate types, Abreu & Gul 2000; "
+        "deterrence in the chain store, Kreps & Wilson 1982) describe play in which every "
+        f"type of both sides plays optimally. Here the {other} plays a fixed policy in each "
+        f"arm and the {holder} plans one round ahead, so none of their values is a "
+        "prediction for these cells and none is drawn on this study's figures. The engine "
+        "reproduces the first three by play in `bargainlab.equilibrium` (the documentation's "
+        "page *Equilibrium by play*); the Kreps–Wilson horizon is a closed form in "
+        "`bargainlab.theory`.",
+        "",
+    ]

@@ -8,6 +8,7 @@ figures a study gets, key figure first.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from .heatmaps import cell_values, heatmap_axes, heatmap_figures, heatmap_stems
 from .text import CellAxes, axis_label, fmt_level, headline_phrase, tick, wrap
 from .tournament_figures import tournament_figures
 
-__all__ = ["MAX_PANELS", "figure_plan", "figures", "forest_rows"]
+__all__ = ["MAX_PANELS", "arm_priors", "figure_plan", "figures", "forest_rows"]
 
 MAX_PANELS = 8
 """At most this many small multiples per trajectory figure (further sweep values are left out)."""
@@ -83,6 +84,8 @@ def figure_plan(
     if "effect" in sections and heatmap_axes(summary, axes) is not None:
         stems += heatmap_stems(study)
     stems += ["trajectories", "terms", "beliefs"]
+    if study.reputation is not None:
+        stems.append("reputation")
     stems += [
         s
         for s in ("mediation", "channels")
@@ -130,13 +133,16 @@ def _trajectory_figure(
     focal = study.arms.party
     opponent = next(p for p in study.parties if p != focal)
     panels = _panel_cells(trajectories, axes, study)
+    values = {int(r["cell"]): r for r in cell_values(trajectories, axes).to_dict("records")}
     fig = Figure(figsize=(4.2 * len(panels), 4.2), layout="constrained")
     grid = fig.subplots(1, len(panels), squeeze=False, sharey=True)[0]
     arms = list(study.arms.strategies)
     colors = {arm: f"C{i % 10}" for i, arm in enumerate(arms)}  # one colour per arm everywhere
     for ax, (cell, title) in zip(grid, panels, strict=True):
         sub = trajectories[(trajectories["cell"] == cell) & (trajectories["channels"] == "all")]
-        if metric == "beliefs":
+        if metric == "reputation":
+            _reputation_panel(ax, sub, study, values.get(cell, {}), colors, title)
+        elif metric == "beliefs":
             traj = trajectory_stats(sub, opponent, ["belief_mean", "belief_sd"])
             plots.belief_evolution(
                 _ordered(traj, arms), ax=ax, title=title or None, units="utility", colors=colors
@@ -203,9 +209,85 @@ def _trajectory_figure(
         "utility": f"{focal}'s utility per round by arm (mean, 95% CI)",
         "terms": f"Agreed {study.issue.name} per round by arm (mean over agreements, 95% CI)",
         "beliefs": f"{opponent}'s belief about the {focal}'s reservation value (mean ± posterior sd)",
+        "reputation": _reputation_headline(study),
     }[metric]
     _suptitle(fig, headline + _fixed_note(trajectories, axes, study), len(panels))
     return fig
+
+
+def _reputation_sides(study: StudySpec) -> tuple[str, str]:
+    """The party holding the reputation belief and the party it is about."""
+    assert study.reputation is not None
+    holder = study.reputation.holder
+    return holder, next(p for p in study.parties if p != holder)
+
+
+def _reputation_headline(study: StudySpec) -> str:
+    holder, other = _reputation_sides(study)
+    return (
+        f"{holder}'s posterior probability of the {other}'s true policy after each round "
+        "(mean, 95% CI); hollow diamonds at round 0: its prior"
+    )
+
+
+def arm_priors(study: StudySpec, values: dict[str, Any]) -> dict[str, float]:
+    """Per arm, the prior probability the reputation holder puts on the policy the other
+    party plays in that arm (0 for a policy that is not a declared type), in the cell whose
+    sweep values are ``values`` (``reputation.prior`` may be swept; it is read back as JSON
+    text from a table)."""
+    assert study.reputation is not None
+    prior: Any = values.get("reputation.prior", study.reputation.prior)
+    if isinstance(prior, str):
+        prior = json.loads(prior)
+    _, other = _reputation_sides(study)
+    types = study.reputation.types
+    out = {}
+    for arm, spec in study.arms.strategies.items():
+        plays = spec if other == study.arms.party else study.strategies[other]
+        label = next(
+            (t for t, s in types.items() if s.name == plays.name and s.params == plays.params),
+            None,
+        )
+        out[arm] = float(prior[label]) if label is not None else 0.0
+    return out
+
+
+def _reputation_panel(
+    ax: Any,
+    sub: pd.DataFrame,
+    study: StudySpec,
+    values: dict[str, Any],
+    colors: dict[str, str],
+    title: str,
+) -> None:
+    """One panel: the holder's posterior on the other party's true policy by round and arm,
+    and at round 0 each arm's prior (where every posterior starts)."""
+    holder, other = _reputation_sides(study)
+    arms = list(study.arms.strategies)
+    # arms often sit on the same value (a policy revealed after one round): each is drawn
+    # slightly beside the round, so that none hides another
+    dodge = {arm: 0.08 * (i - (len(arms) - 1) / 2) for i, arm in enumerate(arms)}
+    traj = trajectory_stats(sub, holder, "belief_type_mass")
+    traj = traj.assign(round=traj["round"] + traj["arm"].map(dodge).fillna(0.0))
+    plots.trajectories(
+        _ordered(traj, arms),
+        "belief_type_mass",
+        ax=ax,
+        title=title or None,
+        ylabel=f"{holder}'s posterior on the {other}'s true policy",
+        colors=colors,
+    )
+    for arm, p in arm_priors(study, values).items():
+        ax.plot(
+            [dodge[arm]], [p], marker="D", linestyle="none", markerfacecolor="none",
+            color=colors[arm],
+        )  # fmt: skip
+    ax.plot(
+        [], [], marker="D", linestyle="none", markerfacecolor="none", color="black",
+        label="prior (round 0)",
+    )  # fmt: skip
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlim(left=-0.3)
 
 
 def _ordered(traj: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
@@ -308,7 +390,8 @@ def figures(
         rounds = int(last.iloc[0]) if last.nunique() == 1 else None
         made["forest"] = _forest(summary, study, axes, rounds)
         made.update(heatmap_figures(summary, study, axes))
-    for metric in ("utility", "terms", "beliefs"):
+    metrics = ("utility", "terms", "beliefs", "reputation")
+    for metric in metrics if study.reputation is not None else metrics[:-1]:
         made["trajectories" if metric == "utility" else metric] = _trajectory_figure(
             trajectories, study, axes, metric
         )

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..config.schema import StudySpec
 from .answer import answer_paragraph
-from .design import design_section
+from .design import design_section, reputation_section
 from .figures import figure_plan
 from .sections import (
     arms_section,
@@ -124,6 +124,7 @@ def report(
         lines += [f"![{stems[0]}](figures/{stems[0]}.png)", ""]
     lines += changes_section(study)
     lines += design_section(study, axes, replicates, sizes, _profile_note(study, replicates, full))
+    lines += reputation_section(study, axes)
     lines += effects_section(summary, study, axes)
     lines += arms_section(summary, study, axes)
     lines += survival_section(summary, study, axes)
