@@ -205,11 +205,15 @@ def _trajectory_figure(
             fontsize="small",
             title="arm",
         )
+    if metric == "reputation":
+        _suptitle(
+            fig, _reputation_headline(study) + _fixed_note(trajectories, axes, study), len(panels)
+        )
+        return fig
     headline = {
         "utility": f"{focal}'s utility per round by arm (mean, 95% CI)",
         "terms": f"Agreed {study.issue.name} per round by arm (mean over agreements, 95% CI)",
         "beliefs": f"{opponent}'s belief about the {focal}'s reservation value (mean ± posterior sd)",
-        "reputation": _reputation_headline(study),
     }[metric]
     _suptitle(fig, headline + _fixed_note(trajectories, axes, study), len(panels))
     return fig
