@@ -35,21 +35,68 @@ __all__ = [
 _GROUP = ["channels", "arm", "replicate"]
 
 
-def _party_block(rows: pd.DataFrame, party: str, cell: int, n_rounds: int) -> pd.DataFrame:
-    """One party's rows of one cell, sorted by channels, arm, replicate, round; checked to hold
-    rounds 1..R for every replicate."""
-    own = rows[rows["party"] == party].sort_values([*_GROUP, "round"], kind="stable")
-    expected = np.tile(np.arange(1, n_rounds + 1), max(len(own) // n_rounds, 1))
-    if len(own) % n_rounds or not np.array_equal(own["round"].to_numpy(), expected[: len(own)]):
+def _party_rows(rounds: pd.DataFrame, party: str, columns: Sequence[str]) -> pd.DataFrame:
+    """``columns`` of one party's rows sorted by cell, channels, arm, replicate and round (the
+    rounds table's own order, so usually already in it; sorted on integer codes otherwise)."""
+    keys = ["cell", *_GROUP, "round"]
+    own = rounds.loc[
+        (rounds["party"] == party).to_numpy(), [*keys, *(c for c in columns if c not in keys)]
+    ]
+    codes = [
+        pd.factorize(own[c], sort=True)[0] if own[c].dtype == object or not
+        pd.api.types.is_numeric_dtype(own[c]) else own[c].to_numpy()
+        for c in ("cell", *_GROUP, "round")
+    ]  # fmt: skip
+    order = np.lexsort(codes[::-1])
+    if not (order[1:] > order[:-1]).all():
+        own = own.iloc[order]
+    return own.reset_index(drop=True)
+
+
+def _relationships(own: pd.DataFrame, party: str) -> tuple[np.ndarray, np.ndarray]:
+    """Start index and rounds R of each relationship (cell x channels x arm x replicate) in a
+    party's sorted rows, checked to hold rounds 1..R once each, R the cell's last round."""
+    n = len(own)
+    keys = [own[c].to_numpy() for c in ("cell", *_GROUP)]
+    new = np.ones(n, dtype=bool)
+    if n:
+        new[1:] = np.logical_or.reduce([k[1:] != k[:-1] for k in keys])
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.append(starts, n))
+    cell = keys[0][starts]
+    last = own.groupby("cell", sort=False)["round"].max()
+    rounds = last.reindex(cell).to_numpy(dtype=np.int64)
+    position = np.arange(n) - np.repeat(starts, sizes)
+    wrong = np.repeat(sizes != rounds, sizes) | (own["round"].to_numpy() != position + 1)
+    if wrong.any():
+        k = int(np.searchsorted(starts, np.flatnonzero(wrong)[0], side="right") - 1)
         raise ValueError(
-            f"cell {cell}: the {party}'s rows do not hold rounds 1..{n_rounds} once per replicate"
+            f"cell {cell[k]}: the {party}'s rows do not hold rounds 1..{rounds[k]} once per "
+            "replicate"
         )
-    return own
+    return starts, rounds
 
 
-def _grid(frame: pd.DataFrame, column: str, n_rounds: int, dtype: type = float) -> np.ndarray:
-    """A column of a party block as a (replicates, rounds) array."""
-    return frame[column].to_numpy(dtype=dtype).reshape(-1, n_rounds)
+def _replicate_values(grid: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The replicates table's values of relationships of equal length R from their
+    ``(relationships, R)`` grids."""
+    utility, active, agreed = grid["utility"], grid["active"], grid["agreed"]
+    r = utility.shape[1]
+    later = slice(1, None) if r > 1 else slice(0, 1)
+    return {
+        "payoff_round1": utility[:, 0],
+        "payoff_later": utility[:, later].mean(axis=1),
+        "payoff_whole": utility.mean(axis=1),
+        "survived_round1": active[:, 1] if r > 1 else np.ones(len(utility), dtype=bool),
+        "survived_last": active[:, -1],
+        "agreement_later": agreed[:, later].mean(axis=1),
+        "terms_later_sum": np.where(agreed[:, later], grid["terms"][:, later], 0.0).sum(axis=1),
+        "terms_later_count": agreed[:, later].sum(axis=1).astype(np.int64),
+        "belief_error_last": np.abs(grid["belief_mean"][:, -1] - grid["reservation_value"][:, -1]),
+        "belief_pit_last": grid["belief_pit"][:, -1],
+        "total_focal": utility.sum(axis=1),
+        "total_opponent": grid["opponent_utility"].sum(axis=1),
+    }
 
 
 def replicates_from_rounds(
@@ -57,7 +104,8 @@ def replicates_from_rounds(
 ) -> pd.DataFrame:
     """The ``replicates`` table (:data:`~bargainlab.analysis.tables.REPLICATES_SCHEMA`) of a
     rounds table: one row per cell x channels x arm x replicate about the ``focal`` party,
-    with the ``opponent``'s belief about it."""
+    with the ``opponent``'s belief about it. Computed for all relationships of the same
+    length at once, from one grid of their rows."""
     axes = list(axes)
     if rounds.empty:
         raise ValueError("the rounds table is empty")
@@ -67,37 +115,41 @@ def replicates_from_rounds(
             raise ValueError(
                 f"party {party!r} not in the rounds table; parties are {sorted(parties)}"
             )
-    frames = []
-    for cell, rows in rounds.groupby("cell", sort=True):
-        r = int(rows["round"].max())
-        own = _party_block(rows, focal, int(cell), r)
-        other = _party_block(rows, opponent, int(cell), r)
-        if not own[_GROUP].reset_index(drop=True).equals(other[_GROUP].reset_index(drop=True)):
-            raise ValueError(f"cell {cell}: the two parties' rows do not match")
-        utility, active = _grid(own, "utility", r), _grid(own, "active", r, bool)
-        agreed, terms = _grid(own, "agreed", r, bool), _grid(own, "terms", r)
-        later = slice(1, None) if r > 1 else slice(0, 1)
-        out = own.iloc[::r][_GROUP].reset_index(drop=True)
-        out.insert(0, "cell", int(cell))
-        for axis in axes:
-            out[axis] = rows[axis].iloc[0]
-        out["rounds"] = r
-        out["payoff_round1"] = utility[:, 0]
-        out["payoff_later"] = utility[:, later].mean(axis=1)
-        out["payoff_whole"] = utility.mean(axis=1)
-        out["survived_round1"] = active[:, 1] if r > 1 else True
-        out["survived_last"] = active[:, -1]
-        out["agreement_later"] = agreed[:, later].mean(axis=1)
-        out["terms_later_sum"] = np.where(agreed[:, later], terms[:, later], 0.0).sum(axis=1)
-        out["terms_later_count"] = agreed[:, later].sum(axis=1).astype(np.int64)
-        belief = _grid(other, "belief_mean", r)[:, -1]
-        out["belief_error_last"] = np.abs(belief - _grid(own, "reservation_value", r)[:, -1])
-        out["belief_pit_last"] = _grid(other, "belief_pit", r)[:, -1]
-        out["total_focal"] = utility.sum(axis=1)
-        out["total_opponent"] = _grid(other, "utility", r).sum(axis=1)
-        frames.append(out)
-    table = pd.concat(frames, ignore_index=True)
-    return check_table(table, REPLICATES_SCHEMA, axes, "replicates", REPLICATES_KEYS)
+    measured = ["utility", "active", "agreed", "terms", "reservation_value"]
+    own = _party_rows(rounds, focal, [*axes, *measured])
+    other = _party_rows(rounds, opponent, ["utility", "belief_mean", "belief_pit"])
+    starts, r = _relationships(own, focal)
+    _relationships(other, opponent)
+    if len(own) != len(other) or not all(
+        np.array_equal(own[c].to_numpy(), other[c].to_numpy()) for c in ("cell", *_GROUP)
+    ):
+        cells = sorted(set(own["cell"]) ^ set(other["cell"])) or sorted(set(own["cell"]))
+        raise ValueError(f"cell {cells[0]}: the two parties' rows do not match")
+    out = own.iloc[starts][["cell", *_GROUP]].reset_index(drop=True)
+    for axis in axes:
+        out[axis] = own[axis].iloc[starts].to_numpy()
+    out["rounds"] = r
+    columns = {
+        "utility": own["utility"].to_numpy(dtype=float),
+        "active": own["active"].to_numpy(dtype=bool),
+        "agreed": own["agreed"].to_numpy(dtype=bool),
+        "terms": own["terms"].to_numpy(dtype=float),
+        "reservation_value": own["reservation_value"].to_numpy(dtype=float),
+        "belief_mean": other["belief_mean"].to_numpy(dtype=float),
+        "belief_pit": other["belief_pit"].to_numpy(dtype=float),
+        "opponent_utility": other["utility"].to_numpy(dtype=float),
+    }
+    derived: dict[str, np.ndarray] = {}
+    # relationships with the same number of rounds as one (relationships, R) grid each, with
+    # the very reductions of a per-cell grid (the same floating-point sums)
+    for length in np.unique(r):
+        chosen = np.flatnonzero(r == length)
+        rows = starts[chosen][:, None] + np.arange(length)[None, :]
+        for name, values in _replicate_values({k: v[rows] for k, v in columns.items()}).items():
+            derived.setdefault(name, np.empty(len(starts), dtype=values.dtype))[chosen] = values
+    for name, values in derived.items():
+        out[name] = values
+    return check_table(out, REPLICATES_SCHEMA, axes, "replicates", REPLICATES_KEYS)
 
 
 def trajectories_from_rounds(rounds: pd.DataFrame, axes: Sequence[str] = ()) -> pd.DataFrame:
