@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from .._forking import fork_map, usable_cores
 from ..config.schema import StudySpec
@@ -202,6 +203,9 @@ def decide(
     # they are tested on every core; the rows are those of a serial loop, in the same order
     cells = list(rounds)
     chunk = max(1, len(cells) // (8 * max(1, workers or usable_cores())))
-    per_cell = fork_map(one_cell, cells, workers=workers, chunksize=chunk)
+    # BLAS on one thread here too, as in the forked processes: a threaded matrix product may
+    # add in another order, and the intervals' last bits would depend on the cores
+    with threadpool_limits(limits=1, user_api="blas"):
+        per_cell = fork_map(one_cell, cells, workers=workers, chunksize=chunk)
     records = [record for rows in per_cell for record in rows]
     return pd.DataFrame.from_records(records)
