@@ -42,7 +42,11 @@ from .tables import (
     check_table,
 )
 
-__all__ = ["STAT_COLUMNS", "decide", "design_family_sizes", "family_sizes"]
+__all__ = ["FORK_CELLS", "STAT_COLUMNS", "decide", "design_family_sizes", "family_sizes"]
+
+FORK_CELLS = 8
+"""Studies with fewer cells are tested in the calling process unless ``workers`` is given:
+starting the forked processes (about 0.1 s) costs more than a few cells' bootstraps."""
 
 STAT_COLUMNS = [
     "family",
@@ -125,7 +129,8 @@ def decide(
     ``replicates`` is the replicates table, or the small tables served cell by cell
     (:class:`~bargainlab.analysis.tables.CellTables`): cells are decided one at a time, so
     only one cell's rows are held at once by each of up to ``workers`` forked processes
-    (default: the usable cores; ``1`` tests them in this process). The rows are the same
+    (default: the usable cores, from :data:`FORK_CELLS` cells on; ``1`` tests them in this
+    process). The rows are the same
     whatever ``workers`` is."""
     axes = list(axes)
     spec = study.analysis
@@ -202,6 +207,8 @@ def decide(
     # cells are independent (each bootstrap is seeded from the study seed and its cell), so
     # they are tested on every core; the rows are those of a serial loop, in the same order
     cells = list(rounds)
+    if workers is None and len(cells) < FORK_CELLS:
+        workers = 1
     chunk = max(1, len(cells) // (8 * max(1, workers or usable_cores())))
     # BLAS on one thread here too, as in the forked processes: a threaded matrix product may
     # add in another order, and the intervals' last bits would depend on the cores
