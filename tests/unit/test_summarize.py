@@ -641,3 +641,14 @@ def test_the_report_lists_what_changed_and_why_in_the_study_files_order(tmp_path
         "**Standing policies.** Round 2 revealed the bottom line."
     ) < section.index("**Exact likelihoods.** Posteriors were under-confident.")
     assert text.index("## What changed") < text.index("## Design")
+
+
+def test_every_trajectory_figure_is_built_for_a_study_without_reputation():
+    # quick (nothing is saved): the slow tests above write the files
+    rounds = make_rounds({0: 0.05, 2: 0.0}, n_replicates=6)
+    spec = make_study()
+    trajectories = trajectories_from_rounds(rounds, AXES)
+    for metric in ("utility", "terms", "beliefs"):
+        fig = F._trajectory_figure(trajectories, spec, AXES, metric)
+        assert fig.axes and fig.get_suptitle()
+    assert "reputation" not in F.figure_plan(summarize(rounds, spec), spec, AXES)
