@@ -130,8 +130,7 @@ def decide(
     (:class:`~bargainlab.analysis.tables.CellTables`): cells are decided one at a time, so
     only one cell's rows are held at once by each of up to ``workers`` forked processes
     (default: the usable cores, from :data:`FORK_CELLS` cells on; ``1`` tests them in this
-    process). The rows are the same
-    whatever ``workers`` is."""
+    process). The rows are the same, to the last bit, whatever ``workers`` is."""
     axes = list(axes)
     spec = study.analysis
     source: CellTables = (
