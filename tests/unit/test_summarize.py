@@ -652,3 +652,20 @@ def test_every_trajectory_figure_is_built_for_a_study_without_reputation():
         fig = F._trajectory_figure(trajectories, spec, AXES, metric)
         assert fig.axes and fig.get_suptitle()
     assert "reputation" not in F.figure_plan(summarize(rounds, spec), spec, AXES)
+
+
+def test_the_design_says_which_learner_is_exact_and_which_approximate():
+    from bargainlab.reporting.design import _learning_note
+
+    spec = make_study()
+    kinds = spec.sweep_grids[0]["strategies.dealer.params.kind"]
+    note = _learning_note(spec, AXES)
+    assert "`bayesian` is a correct Bayesian" in note
+    if "naive" in kinds:
+        assert "`naive` is approximate on purpose" in note
+    # a Bayesian that models a learner (whose rule gives no exact likelihood) is approximate
+    learner_arm = make_study(
+        arms__strategies={"t": {"name": "learner"}, "c": {"name": "capitulator"}},
+        arms__comparisons=[["t", "c"]],
+    )
+    assert "`bayesian` is approximate against t" in _learning_note(learner_arm, AXES)

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..config.schema import StudySpec
 from ..relationships.channels import CHANNELS
+from ..strategies import create
 from .text import markdown_table, value_text
 
 __all__ = ["design_section", "reputation_section"]
@@ -24,6 +25,61 @@ def _prior(prior: Any) -> str:
 def _strategy(spec: Any) -> str:
     params = ", ".join(f"{k}={value_text(v)}" for k, v in spec.params.items())
     return f"`{spec.name}`" + (f" ({params})" if params else "")
+
+
+_KIND_NOTES = {
+    "naive": "is approximate on purpose: it truncates its belief at what the offers and "
+    "responses it sees imply, with smoothed steps",
+    "expected_terms": "is approximate on purpose: it truncates as the naive learner does and "
+    "reads a conditional offer at its expected realised terms",
+    "anchored": "does not learn: it demands its reference point plus a step",
+}
+
+
+def _learning_note(study: StudySpec, axes: Sequence[str]) -> str:
+    """Which learners the study has and whether each is exact: a Bayesian is exact when every
+    policy it models gives an exact likelihood (the rule's ``exact_likelihood``); the other
+    kinds are approximate by design."""
+    notes = []
+    for party, spec in study.strategies.items():
+        if not getattr(create(spec.name, **spec.params), "learns", False):
+            continue
+        axis = f"strategies.{party}.params.kind"
+        kinds = next((list(g[axis]) for g in study.sweep_grids if axis in g), None)
+        kinds = (
+            kinds if kinds is not None and axis in axes else [spec.params.get("kind", "bayesian")]
+        )
+        reputation = study.reputation
+        if reputation is not None and reputation.holder == party:
+            models = dict(reputation.types)
+        else:
+            other = next(p for p in study.parties if p != party)
+            models = (
+                dict(study.arms.strategies)
+                if other == study.arms.party
+                else {study.strategies[other].name: study.strategies[other]}
+            )
+            if other == study.arms.party and study.arms.continuation is not None:
+                models[f"the continuation {study.arms.continuation.name}"] = study.arms.continuation
+        inexact = [
+            label
+            for label, m in models.items()
+            if not getattr(create(m.name, **m.params), "exact_likelihood", True)
+        ]
+        parts = []
+        for kind in dict.fromkeys(kinds):
+            if kind == "bayesian":
+                parts.append(
+                    f"`bayesian` is approximate against {', '.join(inexact)} (their rules give "
+                    "no exact likelihood) and exact against the others"
+                    if inexact
+                    else "`bayesian` is a correct Bayesian: its likelihood is exact for every "
+                    f"policy it models ({', '.join(models)})"
+                )
+            else:
+                parts.append(f"`{kind}` {_KIND_NOTES.get(kind, 'is approximate')}")
+        notes.append(f"the {party} learns; " + "; ".join(parts))
+    return ("Learning: " + ". ".join(notes) + ".") if notes else ""
 
 
 # --------------------------------------------------------------------------- sections
@@ -94,6 +150,9 @@ def design_section(
         f"Opponent: the {opponent} plays {_strategy(study.strategies[opponent])} in every arm"
         + (f" (swept: {', '.join(f'`{a}`' for a in swept)}; see below)." if swept else ".")
     )
+    learning = _learning_note(study, axes)
+    if learning:
+        bullets.append(learning)
     pairs = study.arms.pairs()
     if pairs:
         bullets.append(
