@@ -669,3 +669,20 @@ def test_the_design_says_which_learner_is_exact_and_which_approximate():
         arms__comparisons=[["t", "c"]],
     )
     assert "`bayesian` is approximate against t" in _learning_note(learner_arm, AXES)
+
+
+def test_the_design_says_how_long_the_arms_play_their_policy():
+    from bargainlab.reporting.design import design_section
+
+    def design(spec, axes=AXES) -> str:
+        return "\n".join(design_section(spec, axes, 10, "all cells equal", ""))
+
+    standing = make_study(arms__treatment_rounds="all")
+    assert "in every round (standing policies)." in design(standing)
+    once = make_study(arms__treatment_rounds=1, arms__continuation={"name": "linear"})
+    assert "in rounds 1..1, then all play `linear`." in design(once)
+    both = make_study(
+        arms__continuation={"name": "linear"}, sweep={"arms.treatment_rounds": ["all", 1]}
+    )
+    text = design(both, ["arms.treatment_rounds"])
+    assert "where `arms.treatment_rounds` is `all`" in text and "1..all" not in text

@@ -140,11 +140,19 @@ def design_section(
         )
     arms = "; ".join(f"{label}: {_strategy(s)}" for label, s in study.arms.strategies.items())
     bullets.append(f"Focal party: the {focal}. Arms (its strategy): {arms}.")
-    if study.arms.treatment_rounds is not None and study.arms.continuation is not None:
+    k, cont = study.arms.treatment_rounds, study.arms.continuation
+    if "arms.treatment_rounds" in axes and cont is not None:
         bullets.append(
-            f"Arms play their strategy in rounds 1..{study.arms.treatment_rounds}, then all play "
-            f"{_strategy(study.arms.continuation)}."
+            "Arms play their strategy in every round (standing policies) where "
+            "`arms.treatment_rounds` is `all`, and in rounds 1..k only where it is k, after "
+            f"which all play {_strategy(cont)} (swept: see below)."
         )
+    elif k != "all" and cont is not None:
+        bullets.append(
+            f"Arms play their strategy in rounds 1..{k}, then all play {_strategy(cont)}."
+        )
+    else:
+        bullets.append("Arms play their strategy in every round (standing policies).")
     swept = [a for a in axes if a.startswith(f"strategies.{opponent}.")]
     bullets.append(
         f"Opponent: the {opponent} plays {_strategy(study.strategies[opponent])} in every arm"
