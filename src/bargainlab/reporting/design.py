@@ -36,6 +36,23 @@ _KIND_NOTES = {
 }
 
 
+def _kinds(study: StudySpec, party: str, axes: Sequence[str]) -> list[str]:
+    """The learning kinds ``party`` plays in the study: the swept values, or its own."""
+    axis = f"strategies.{party}.params.kind"
+    if axis in axes:
+        return list(dict.fromkeys(v for g in study.sweep_grids if axis in g for v in g[axis]))
+    return [study.strategies[party].params.get("kind", "bayesian")]
+
+
+def _inexact(models: dict[str, Any]) -> list[str]:
+    """The labels of the policies whose rule gives no exact likelihood."""
+    return [
+        label
+        for label, m in models.items()
+        if not getattr(create(m.name, **m.params), "exact_likelihood", True)
+    ]
+
+
 def _learning_note(study: StudySpec, axes: Sequence[str]) -> str:
     """Which learners the study has and whether each is exact: a Bayesian is exact when every
     policy it models gives an exact likelihood (the rule's ``exact_likelihood``); the other
@@ -44,11 +61,6 @@ def _learning_note(study: StudySpec, axes: Sequence[str]) -> str:
     for party, spec in study.strategies.items():
         if not getattr(create(spec.name, **spec.params), "learns", False):
             continue
-        axis = f"strategies.{party}.params.kind"
-        kinds = next((list(g[axis]) for g in study.sweep_grids if axis in g), None)
-        kinds = (
-            kinds if kinds is not None and axis in axes else [spec.params.get("kind", "bayesian")]
-        )
         reputation = study.reputation
         if reputation is not None and reputation.holder == party:
             models = dict(reputation.types)
@@ -61,13 +73,9 @@ def _learning_note(study: StudySpec, axes: Sequence[str]) -> str:
             )
             if other == study.arms.party and study.arms.continuation is not None:
                 models[f"the continuation {study.arms.continuation.name}"] = study.arms.continuation
-        inexact = [
-            label
-            for label, m in models.items()
-            if not getattr(create(m.name, **m.params), "exact_likelihood", True)
-        ]
+        inexact = _inexact(models)
         parts = []
-        for kind in dict.fromkeys(kinds):
+        for kind in _kinds(study, party, axes):
             if kind == "bayesian":
                 parts.append(
                     f"`bayesian` is approximate against {', '.join(inexact)} (their rules give "
@@ -225,14 +233,19 @@ def reputation_section(study: StudySpec, axes: Sequence[str]) -> list[str]:
     holder = spec.holder
     other = next(p for p in study.parties if p != holder)
     types = "; ".join(f"{label}: {_strategy(s)}" for label, s in spec.types.items())
-    learner = study.strategies.get(holder)
-    kind_axis = f"strategies.{holder}.params.kind"
-    if kind_axis in axes:
-        bayesian = f"where its kind is `bayesian`, the {holder} is a correct Bayesian"
-    elif learner is not None and learner.params.get("kind") == "bayesian":
+    kinds = _kinds(study, holder, axes) if holder in study.strategies else []
+    inexact = _inexact(dict(spec.types))
+    if "bayesian" not in kinds:
+        bayesian = f"and the {holder} is not a correct Bayesian (its kind is not `bayesian`)"
+    elif inexact:
+        bayesian = (
+            f"but the {holder} is approximate against {', '.join(inexact)} (their rules give "
+            "no exact likelihood)"
+        )
+    elif kinds == ["bayesian"]:
         bayesian = f"so the {holder} is a correct Bayesian"
     else:
-        bayesian = f"and the {holder} is not a correct Bayesian (its kind is not `bayesian`)"
+        bayesian = f"where its kind is `bayesian`, the {holder} is a correct Bayesian"
     if "reputation.prior" in axes:
         prior = "swept (`reputation.prior`)"
     else:

@@ -23,6 +23,7 @@ from ..analysis.summary import headline_mask
 from ..analysis.tournament import TournamentSpec
 from ..analysis.tournament_rows import study_tournament, tournament_results
 from ..config.schema import StudySpec
+from ..strategies import create
 from . import plots
 from .forest import forest
 from .heatmaps import cell_values, heatmap_axes, heatmap_figures, heatmap_stems
@@ -205,16 +206,14 @@ def _trajectory_figure(
             fontsize="small",
             title="arm",
         )
-    if metric == "reputation":
-        _suptitle(
-            fig, _reputation_headline(study) + _fixed_note(trajectories, axes, study), len(panels)
-        )
-        return fig
-    headline = {
-        "utility": f"{focal}'s utility per round by arm (mean, 95% CI)",
-        "terms": f"Agreed {study.issue.name} per round by arm (mean over agreements, 95% CI)",
-        "beliefs": f"{opponent}'s belief about the {focal}'s reservation value (mean ± posterior sd)",
-    }[metric]
+    if metric == "reputation":  # only a study with a reputation model has its holder
+        headline = _reputation_headline(study)
+    else:
+        headline = {
+            "utility": f"{focal}'s utility per round by arm (mean, 95% CI)",
+            "terms": f"Agreed {study.issue.name} per round by arm (mean over agreements, 95% CI)",
+            "beliefs": f"{opponent}'s belief about the {focal}'s reservation value (mean ± posterior sd)",
+        }[metric]
     _suptitle(fig, headline + _fixed_note(trajectories, axes, study), len(panels))
     return fig
 
@@ -244,14 +243,14 @@ def arm_priors(study: StudySpec, values: dict[str, Any]) -> dict[str, float]:
     if isinstance(prior, str):
         prior = json.loads(prior)
     _, other = _reputation_sides(study)
-    types = study.reputation.types
+    # a type is the policy the other party plays when the two are equal as strategies (the
+    # rule by which the rounds table records the posterior on the true policy)
+    types = {t: create(s.name, **s.params) for t, s in study.reputation.types.items()}
     out = {}
     for arm, spec in study.arms.strategies.items():
         plays = spec if other == study.arms.party else study.strategies[other]
-        label = next(
-            (t for t, s in types.items() if s.name == plays.name and s.params == plays.params),
-            None,
-        )
+        policy = create(plays.name, **plays.params)
+        label = next((t for t, model in types.items() if model == policy), None)
         out[arm] = float(prior[label]) if label is not None else 0.0
     return out
 
