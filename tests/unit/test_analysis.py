@@ -528,6 +528,7 @@ def test_power_table_from_a_pilot_with_known_sd():
     assert power.loc[1, "exact_zero"] and power.loc[1, "n_needed"] == 2 and power.loc[1, "decided"]
 
 
+@pytest.mark.slow  # starts processes
 def test_cells_tested_on_several_processes_give_the_rows_of_one():
     rng = np.random.default_rng(11)
     cells = {

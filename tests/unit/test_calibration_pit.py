@@ -69,6 +69,7 @@ def test_naive_learner_is_not_calibrated():
     assert min(stats.kstest(pit[r], "uniform").pvalue for r in range(pit.shape[0])) < 1e-6
 
 
+@pytest.mark.slow
 def test_the_posterior_on_the_true_policy_never_falls_below_the_prior_on_average():
     # under the true policy a correct Bayesian's posterior on it is a submartingale, which the
     # reputation figure uses as its reference: the mean per round stays at or above the prior

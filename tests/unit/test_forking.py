@@ -13,6 +13,7 @@ def _square_and_pid(x: int) -> tuple[int, int]:
     return x * x, os.getpid()
 
 
+@pytest.mark.slow  # starts processes
 def test_fork_map_returns_the_serial_results_in_item_order():
     items = list(range(20))
     order = sorted(items, key=lambda k: -k)  # handed out longest-first, returned in order
@@ -20,6 +21,7 @@ def test_fork_map_returns_the_serial_results_in_item_order():
     assert [r for r, _ in results] == [x * x for x in items]
 
 
+@pytest.mark.slow  # starts processes
 def test_fork_map_uses_other_processes_where_it_can_fork():
     import multiprocessing
 
@@ -34,6 +36,7 @@ def test_one_item_or_one_worker_runs_in_this_process():
     assert {pid for _, pid in fork_map(_square_and_pid, [1, 2], workers=1)} == {os.getpid()}
 
 
+@pytest.mark.slow  # starts processes
 def test_a_failing_item_raises_in_the_caller():
     def boom(x: int) -> int:
         if x == 3:
@@ -49,6 +52,7 @@ def test_order_must_be_a_permutation():
         fork_map(_square_and_pid, [1, 2, 3], workers=2, order=[0, 0, 1])
 
 
+@pytest.mark.slow  # starts processes
 def test_a_map_inside_a_map_runs_serially():
     def inner(x: int) -> list[int]:
         return [pid for _, pid in fork_map(_square_and_pid, [x, x + 1], workers=2)]
