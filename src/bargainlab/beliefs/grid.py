@@ -24,11 +24,22 @@ rose in round 3) moves the effective grid, not the mass.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from .priors import PriorTable
+
+
+def row_dot(matrix: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    """``(n,)``: each row of ``matrix`` ``(n, G)`` dotted with ``vector`` ``(G,)``, row by row.
+
+    Not ``matrix @ vector``: a BLAS matrix-vector product's rounding depends on where a row
+    sits in memory, so a replicate's last bits would depend on the batch it plays in.
+    NumPy's own ``einsum`` loop sums each row in the same order wherever it is.
+    """
+    return np.einsum("ng,g->n", matrix, vector, optimize=False)
 
 
 @dataclass
@@ -129,14 +140,14 @@ class Belief:
 
     def mean(self) -> np.ndarray:
         """``(n,)`` posterior mean of the reservation value."""
-        return self.marginal() @ self.theta
+        return row_dot(self.marginal(), self.theta)
 
     def sd(self) -> np.ndarray:
         """``(n,)`` posterior standard deviation of the reservation value."""
         marginal = self.marginal()
         theta = self.theta
-        m = marginal @ theta
-        var = marginal @ (theta**2) - m**2
+        m = row_dot(marginal, theta)
+        var = row_dot(marginal, theta**2) - m**2
         return np.sqrt(np.clip(var, 0.0, None))
 
     def cdf(self) -> np.ndarray:
@@ -218,6 +229,30 @@ class Belief:
             self.offset,
         )
 
+    @classmethod
+    def stack(cls, beliefs: Sequence[Belief]) -> Belief:
+        """The posteriors of several beliefs over the same grid, types and round, one batch
+        after the other (copies)."""
+        first = beliefs[0]
+        for other in beliefs[1:]:
+            if (
+                other.labels != first.labels
+                or other.offset != first.offset
+                or not np.array_equal(other.grid, first.grid)
+            ):
+                raise ValueError("only beliefs over the same grid, types and round stack")
+        starts = np.cumsum([0, *(b.priors.shape[0] for b in beliefs[:-1])])
+        return cls(
+            first.grid,
+            np.concatenate([b.priors for b in beliefs]),
+            np.concatenate(
+                [b.prior_index + start for b, start in zip(beliefs, starts, strict=True)]
+            ),
+            np.concatenate([b.mass for b in beliefs]),
+            first.labels,
+            first.offset,
+        )
+
     def pit(self, value_index: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
         """The randomised probability integral transform of the true reservation values.
 
@@ -233,4 +268,4 @@ class Belief:
         return np.clip(below + uniforms * marginal[rows, value_index], 0.0, 1.0)
 
 
-__all__ = ["Belief"]
+__all__ = ["Belief", "row_dot"]

@@ -125,6 +125,12 @@ class PriorTable:
             index.append(local[table.index])
         return cls(np.stack(distinct), np.concatenate(index))
 
+    @classmethod
+    def where(cls, condition: np.ndarray, a: PriorTable, b: PriorTable) -> PriorTable:
+        """Per replicate, ``a``'s pmf where ``condition`` holds and ``b``'s elsewhere."""
+        both = cls.stack([a, b])
+        return cls(both.mass, np.where(condition, both.index[: a.n], both.index[a.n :]))
+
     @property
     def n(self) -> int:
         return self.index.shape[0]

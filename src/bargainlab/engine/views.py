@@ -195,15 +195,16 @@ class Outlook:
     or one per replicate)."""
     ends_on_disagreement: bool = True
     """Whether a round without agreement ends the relationship."""
-    learning: bool = False
-    """Whether the side's belief will be updated from this round (the information channel)."""
+    learning: bool | np.ndarray = False
+    """Whether the side's belief will be updated from this round (the information channel;
+    one flag, or one per replicate)."""
 
     def take(self, rows: np.ndarray) -> Outlook:
         def pick(value: Any) -> Any:
             return value[rows] if isinstance(value, np.ndarray) else value
 
         return Outlook(
-            pick(self.rounds_left), pick(self.rho), self.ends_on_disagreement, self.learning
+            pick(self.rounds_left), pick(self.rho), self.ends_on_disagreement, pick(self.learning)
         )
 
 

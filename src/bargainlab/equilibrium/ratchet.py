@@ -55,7 +55,7 @@ from ..engine.negotiation import ACCEPT, REJECT, Offer
 from ..engine.rng import StreamRNG
 from ..engine.terms import Issue
 from ..engine.views import SideView
-from ..relationships import BehaviourSpec, Channels, RelationshipSetup, play
+from ..relationships import BehaviourSpec, ChannelMask, Channels, RelationshipSetup, play
 from ..strategies.base import State, Strategy
 from ..theory import ratchet
 
@@ -224,7 +224,7 @@ def play_ratchet(
         end_on_disagreement=False,
         grid=grid,
         tremble=0.0,
-        channels=Channels(precedent=False),
+        channels=ChannelMask.of(Channels(precedent=False), n),
         behaviour=BehaviourSpec(),
         condition_holder=None,
         reservation_shift=np.zeros((2, 2)),

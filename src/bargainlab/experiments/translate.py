@@ -18,10 +18,10 @@ from ..beliefs.priors import PriorTable, grid_points, prior_mass
 from ..config.schema import ChannelsSpec, StrategySpec, StudySpec
 from ..engine.rng import StreamRNG
 from ..engine.terms import Issue
-from ..relationships.channels import CHANNELS, Channels
+from ..relationships.channels import CHANNELS, ChannelMask, Channels
 from ..relationships.play import play
 from ..relationships.setup import RelationshipSetup, Reputation
-from ..relationships.state import PIECES
+from ..relationships.state import PIECES, RelationshipState
 from ..relationships.table import RoundsRecorder
 from ..strategies import Strategy, create
 
@@ -95,7 +95,7 @@ def build_setup(
         end_on_disagreement=study.rounds.end_on_disagreement,
         grid=grid,
         tremble=study.rounds.tremble,
-        channels=channels,
+        channels=ChannelMask.of(channels, n),
         behaviour=study.behaviour,
         condition_holder=None if cond is None else names.index(cond.holder),
         reservation_shift=shift,
@@ -179,17 +179,39 @@ def simulate(
     Returns
     -------
     The rounds table (columns ``channels``, ``arm``, ``replicate``, ``round``, ``party``, ...,
-    see :data:`bargainlab.relationships.table.ROUNDS_SCHEMA`) and the traces table or ``None``.
+    see :data:`bargainlab.relationships.table.ROUNDS_SCHEMA`; its rows by channel variant, arm,
+    round, replicate and party, variants and arms in the study's order) and the traces table
+    or ``None``.
     """
     chunk = CellChunk(0, study, np.asarray(keys), np.asarray(replicate_ids, dtype=np.int64))
     out = simulate_cells([chunk], traces=traces, mediation=False)[0]
-    return out.rounds, out.traces
+    order = {
+        "channels": list(channel_variants(study.channels)),
+        "arm": list(study.arms.strategies),
+    }
+    return _in_order(out.rounds, order), out.traces
+
+
+def _in_order(frame: pd.DataFrame, order: dict[str, list[str]]) -> pd.DataFrame:
+    """``frame`` with its rows stably sorted by the position of each named column's value in
+    the given list."""
+    codes = [
+        frame[name].map({v: i for i, v in enumerate(values)}) for name, values in order.items()
+    ]
+    rows = np.lexsort([c.to_numpy() for c in reversed(codes)])
+    return frame.take(rows).reset_index(drop=True)
 
 
 def simulate_cells(
     chunks: Sequence[CellChunk], *, traces: bool = False, mediation: bool = True
 ) -> list[ChunkTables]:
     """Run several cells' chunks, stacking those whose mechanics are the same into one batch.
+
+    Each arm plays once for all the chunks of a stack and every channel variant: the
+    variants are per-replicate switches (:class:`~bargainlab.relationships.channels.ChannelMask`),
+    and the mediation replays of a comparison play as one batch too. A chunk's rounds table
+    has its rows grouped by arm (:func:`simulate` orders them; a run's parts are sorted by the
+    table's keys).
 
     Cells of a sweep that differ only in numbers (persistence, priors, outside options, the
     number of rounds, the condition's value, ...) share their strategies' structure and play
@@ -293,37 +315,55 @@ def _arm_schedule(
 def _simulate_stack(
     chunks: Sequence[CellChunk], traces: bool, mediation: bool
 ) -> list[ChunkTables]:
+    """Every arm of the chunks of one stack, each arm one batch: the stack's relationships
+    once per channel variant (variant ``v`` at rows ``v * N ..`` of ``N`` per variant), each
+    replicate with its own key in every variant (common random numbers)."""
     first = chunks[0].study
     ids = np.concatenate([c.replicate_ids for c in chunks]).astype(np.int64)
-    rng = StreamRNG(np.concatenate([c.keys for c in chunks]))
+    keys = np.concatenate([c.keys for c in chunks])
     bounds = np.cumsum([0, *(c.replicate_ids.shape[0] for c in chunks)])
     parts = [slice(bounds[c], bounds[c + 1]) for c in range(len(chunks))]
+    size = ids.shape[0]
     names = first.party_names
     pieces = mediation_pieces(first) if mediation else ()
+    variants = channel_variants(first.channels)  # "all" first
+    setup = RelationshipSetup.stack(
+        [build_setup(c.study, c.replicate_ids, channels) for channels in variants.values() for c in chunks]
+    )  # fmt: skip
+    count = len(variants)
+    rng = StreamRNG(np.tile(keys, (count, 1)))
+    batch_ids = np.tile(ids, count)
+    variant_of = np.repeat(np.asarray(list(variants), dtype=object), size)
+    # per chunk, its rows in every variant
+    rows_of = [np.concatenate([np.arange(part.start, part.stop) + v * size for v in range(count)])
+               for part in parts]  # fmt: skip
     frames: list[list[pd.DataFrame]] = [[] for _ in chunks]
     trace_frames: list[list[pd.DataFrame]] = [[] for _ in chunks]
-    for variant, channels in channel_variants(first.channels).items():
-        setup = RelationshipSetup.stack(
-            [build_setup(c.study, c.replicate_ids, channels) for c in chunks]
-        )
-        snapshots: dict[str, tuple[Any, list]] = {}
-        for arm, arm_spec in first.arms.strategies.items():
-            schedule, labels = _arm_schedule(first, arm_spec, setup.max_rounds)
-            keep = 0 if pieces and variant == "all" else None
-            recorder, tframes = play(setup, schedule, rng, ids, traces=traces, snapshot=keep)
-            if keep is not None:
-                snapshots[arm] = (recorder.snapshot, schedule)
-            leading = {"channels": variant, "arm": arm}
-            for c, part in enumerate(parts):
-                frames[c].append(recorder.take(part).to_frame(names, labels, ids[part], leading))
-                for tf in tframes:
-                    mine = (tf["position"] >= part.start) & (tf["position"] < part.stop)
+    snapshots: dict[str, tuple[Any, list]] = {}
+    for arm, arm_spec in first.arms.strategies.items():
+        schedule, labels = _arm_schedule(first, arm_spec, setup.max_rounds)
+        keep = 0 if pieces else None
+        recorder, tframes = play(setup, schedule, rng, batch_ids, traces=traces, snapshot=keep)
+        if keep is not None:
+            snapshots[arm] = (recorder.snapshot.take(np.arange(size)), schedule)
+        for c, rows in enumerate(rows_of):
+            leading = {"channels": variant_of[rows], "arm": arm}
+            frames[c].append(recorder.take(rows).to_frame(names, labels, batch_ids[rows], leading))
+        for v, variant in enumerate(variants):
+            for tf in tframes:
+                position = tf["position"].to_numpy() - v * size
+                for c, part in enumerate(parts):
+                    mine = (position >= part.start) & (position < part.stop)
                     piece = tf[mine].drop(columns="position").reset_index(drop=True)
                     piece.insert(0, "arm", arm)
                     piece.insert(0, "channels", variant)
                     trace_frames[c].append(piece)
-        if snapshots:
-            mediated = _transplants(first, setup, snapshots, pieces, rng, ids, parts)
+    mediated: list[pd.DataFrame] = []
+    if snapshots:
+        whole = RelationshipSetup.stack(
+            [build_setup(c.study, c.replicate_ids, variants["all"]) for c in chunks]
+        )
+        mediated = _transplants(first, whole, snapshots, pieces, keys, ids, parts)
     return [
         ChunkTables(
             rounds=pd.concat(frames[c], ignore_index=True),
@@ -341,23 +381,29 @@ def _transplants(
     setup: RelationshipSetup,
     snapshots: dict[str, tuple[Any, list]],
     pieces: Sequence[str],
-    rng: StreamRNG,
+    keys: np.ndarray,
     ids: np.ndarray,
     parts: Sequence[slice],
 ) -> list[pd.DataFrame]:
     """Per chunk, the mediation rows: for each comparison and piece, the control arm's rounds
     2..R replayed (its strategies, the same random numbers) from its state after round 1 with
-    that piece taken from the treatment arm's state; the focal party's later-round payoff."""
+    that piece taken from the treatment arm's state; the focal party's later-round payoff.
+    The replays of one comparison play as one batch, one copy of the relationships per
+    piece."""
     names = study.party_names
     focal = names.index(study.arms.party)
+    size, count = ids.shape[0], len(pieces)
+    batch = RelationshipSetup.stack([setup] * count)
+    rng = StreamRNG(np.tile(keys, (count, 1)))
+    batch_ids = np.tile(ids, count)
     rows: list[list[pd.DataFrame]] = [[] for _ in parts]
     for treatment, control in study.arms.pairs():
         donor, _ = snapshots[treatment]
         state, schedule = snapshots[control]
-        for piece in pieces:
-            start = state.transplant(donor, piece, focal)
-            recorder, _ = play(setup, schedule, rng, ids, start=(1, start))
-            later = _later_payoff(recorder, focal)
+        start = RelationshipState.stack([state.transplant(donor, p, focal) for p in pieces])
+        recorder, _ = play(batch, schedule, rng, batch_ids, start=(1, start))
+        later = _later_payoff(recorder, focal)
+        for k, piece in enumerate(pieces):
             for c, part in enumerate(parts):
                 rows[c].append(
                     pd.DataFrame(
@@ -366,7 +412,7 @@ def _transplants(
                             "control": control,
                             "replicate": ids[part],
                             "piece": piece,
-                            "payoff_later": later[part],
+                            "payoff_later": later[k * size + part.start : k * size + part.stop],
                         }
                     )
                 )

@@ -3,7 +3,7 @@ state that links them (types, beliefs, precedent, subjective value), played as s
 typed state (:mod:`.stages`), and the rounds table they produce (:mod:`.table`)."""
 
 from .behaviour import BehaviourSpec
-from .channels import CHANNELS, Channels
+from .channels import CHANNELS, ChannelMask, Channels
 from .play import play
 from .setup import RelationshipSetup
 from .state import RelationshipState
@@ -13,6 +13,7 @@ __all__ = [
     "CHANNELS",
     "ROUNDS_SCHEMA",
     "BehaviourSpec",
+    "ChannelMask",
     "Channels",
     "RelationshipSetup",
     "RelationshipState",

@@ -8,6 +8,10 @@ the relationship reads the switches, and the analysis names its decomposition ro
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 
@@ -43,4 +47,55 @@ class Channels(BaseModel):
 CHANNELS: tuple[str, ...] = tuple(Channels.model_fields)
 """The channel names, in declaration order."""
 
-__all__ = ["CHANNELS", "Channels"]
+
+@dataclass(frozen=True, eq=False)
+class ChannelMask:
+    """Which channels are on, per relationship of a batch: one ``(n,)`` boolean array per
+    channel name (:data:`CHANNELS`).
+
+    A batch may hold relationships with different switches: the channel variants of a
+    decomposition play as one batch. Each stage reads its channel's array and acts only
+    where the channel is on, so a relationship plays exactly as it would in a batch where
+    every relationship had its switches.
+    """
+
+    on: Mapping[str, np.ndarray]
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.on) - set(CHANNELS))
+        missing = [name for name in CHANNELS if name not in self.on]
+        if unknown or missing:
+            raise ValueError(
+                f"a channel mask needs exactly the channels {', '.join(CHANNELS)}; "
+                f"unknown: {unknown or 'none'}, missing: {missing or 'none'}"
+            )
+        arrays = {name: np.asarray(self.on[name], dtype=bool) for name in CHANNELS}
+        shapes = {array.shape for array in arrays.values()}
+        if len(shapes) != 1 or len(next(iter(shapes))) != 1:
+            raise ValueError(f"a channel mask needs one (n,) array per channel; got {shapes}")
+        object.__setattr__(self, "on", arrays)
+
+    @classmethod
+    def of(cls, channels: Channels, n: int) -> ChannelMask:
+        """The same switches for ``n`` relationships."""
+        return cls({name: np.full(n, bool(getattr(channels, name))) for name in CHANNELS})
+
+    @classmethod
+    def stack(cls, masks: Sequence[ChannelMask]) -> ChannelMask:
+        """The relationships of several masks, one after the other."""
+        return cls({name: np.concatenate([m.on[name] for m in masks]) for name in CHANNELS})
+
+    @property
+    def n(self) -> int:
+        return self.on[CHANNELS[0]].shape[0]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        """``(n,)``: where channel ``name`` is on."""
+        return self.on[name]
+
+    def anywhere(self, name: str) -> bool:
+        """Whether channel ``name`` is on for any relationship of the batch."""
+        return bool(self.on[name].any())
+
+
+__all__ = ["CHANNELS", "ChannelMask", "Channels"]

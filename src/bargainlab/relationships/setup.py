@@ -2,8 +2,9 @@
 
 A batch may stack relationships of several sweep cells: every number that a sweep can vary
 (persistence, priors, outside options, the number of rounds, the condition's value, ...) is
-an array with one entry per replicate, and what defines the mechanics (the issue, the
-channels, the strategies, the reputation model's policies) is shared. Stacked replicates
+an array with one entry per replicate, and so are the channel switches (the variants of a
+decomposition play as one batch); what defines the mechanics (the issue, the strategies, the
+reputation model's policies) is shared. Stacked replicates
 give exactly the numbers they would give alone: every stage is elementwise in the replicate.
 """
 
@@ -18,7 +19,7 @@ from ..beliefs.priors import PriorTable
 from ..engine.terms import Issue
 from ..strategies.base import Strategy
 from .behaviour import BehaviourSpec
-from .channels import Channels
+from .channels import ChannelMask
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,6 @@ class RelationshipSetup:
     end_on_disagreement: bool
     grid: np.ndarray
     tremble: float
-    channels: Channels
     behaviour: BehaviourSpec
     condition_holder: int | None
     reservation_shift: np.ndarray
@@ -69,6 +69,8 @@ class RelationshipSetup:
     # ---- one entry per replicate ----------------------------------------------------------
     rounds: np.ndarray
     """``(n,)`` the number of rounds of each relationship."""
+    channels: ChannelMask
+    """Which channels are on, per relationship."""
     horizon: np.ndarray
     """``(n,)`` offers per round (the public deadline)."""
     breakdown: np.ndarray
@@ -115,7 +117,6 @@ class RelationshipSetup:
             and self.end_on_disagreement == other.end_on_disagreement
             and np.array_equal(self.grid, other.grid)
             and self.tremble == other.tremble
-            and self.channels == other.channels
             and self.behaviour == other.behaviour
             and self.condition_holder == other.condition_holder
             and isinstance(self.first_mover, str) == isinstance(other.first_mover, str)
@@ -154,7 +155,7 @@ class RelationshipSetup:
         for f in fields(cls):
             name = f.name
             if name in ("issue", "names", "disagreement", "allow_exit", "end_on_disagreement", "grid",
-                        "tremble", "channels", "behaviour", "condition_holder"):  # fmt: skip
+                        "tremble", "behaviour", "condition_holder"):  # fmt: skip
                 values[name] = getattr(first, name)
             elif name == "reservation_shift":
                 values[name] = _padded(first.reservation_shift, longest)
@@ -173,6 +174,8 @@ class RelationshipSetup:
                     if isinstance(first.first_mover, str)
                     else np.concatenate([s.first_mover for s in setups])
                 )
+            elif name == "channels":
+                values[name] = ChannelMask.stack([s.channels for s in setups])
             elif name == "reputation":
                 values[name] = tuple(
                     _stacked_reputation([s.reputation[i] for s in setups])

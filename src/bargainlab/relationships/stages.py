@@ -14,7 +14,9 @@
    predictive beliefs for the next round.
 
 A new channel is one flag in :class:`~bargainlab.relationships.channels.Channels` and the
-stage that reads it.
+stage that reads it. A stage reads a channel per relationship (``setup.channels[name]``, an
+``(n,)`` boolean array: the variants of a decomposition play as one batch) and acts only
+where it is on.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 from scipy.special import expit
 
-from ..beliefs.grid import Belief
+from ..beliefs.grid import Belief, row_dot
 from ..beliefs.observations import RoundObservation, RoundTrace, observe
 from ..beliefs.priors import PriorTable
 from ..engine.context import OwnerContext
@@ -96,11 +98,9 @@ def draw_round(setup: RelationshipSetup, state: RelationshipState, rng: StreamRN
         state.cost_index = _persistent_draw(
             setup, rng, state.cost_index, r, STREAM_TYPES + 40, setup.condition_cost_prior
         )
-        if setup.channels.surplus:
-            value = setup.condition_value
-            cost = setup.grid[state.cost_index]
-        else:
-            value = cost = np.zeros(n)
+        surplus = setup.channels["surplus"]
+        value = np.where(surplus, setup.condition_value, 0.0)
+        cost = np.where(surplus, setup.grid[state.cost_index], 0.0)
         condition = Condition(setup.condition_holder, value, cost, setup.condition_fallback)
     if isinstance(setup.first_mover, str):
         first = (rng.uniform(r, 0, STREAM_FIRST_MOVER) < 0.5).astype(np.int8)
@@ -143,8 +143,9 @@ def owner_context(
         condition_cost=_cost_estimate(state) if owner == holder else None,
     )
     assumed_cost: np.ndarray | float = 0.0
-    if setup.condition_cost_prior is not None and setup.channels.surplus:
-        assumed_cost = setup.condition_cost_prior.rows() @ setup.grid
+    if setup.condition_cost_prior is not None and setup.channels.anywhere("surplus"):
+        mean_cost = row_dot(setup.condition_cost_prior.rows(), setup.grid)
+        assumed_cost = np.where(setup.channels["surplus"], mean_cost, 0.0)
     return OwnerContext.public(
         rnd.game, owner, carried, round_index=rnd.index, assumed_cost=assumed_cost
     )
@@ -159,7 +160,7 @@ def negotiate_round(
         rounds_left=np.maximum(setup.rounds - rnd.index - 1, 0),
         rho=setup.rho,
         ends_on_disagreement=setup.end_on_disagreement,
-        learning=setup.channels.information,
+        learning=setup.channels["information"],
     )
     carried = tuple(
         Carried(
@@ -196,7 +197,8 @@ def learn(
     step. Returns what each side observed (the later stages use it).
     """
     obs = (observe(result, 0, setup.horizon), observe(result, 1, setup.horizon))
-    if not setup.channels.information:
+    learning = state.active & setup.channels["information"]
+    if not learning.any():
         return obs
     condition = rnd.condition
     trace = RoundTrace.from_result(result)
@@ -205,9 +207,9 @@ def learn(
             context = owner_context(setup, state, rnd, 1 - i)
             strategies[i].update_belief(  # type: ignore[attr-defined]
                 state.beliefs[i], trace, obs[i], context, models_of(setup, i, strategies),
-                setup.tremble, state.active,
+                setup.tremble, learning,
             )  # fmt: skip
-    conditional_deal = result.agreed & result.conditional & state.active
+    conditional_deal = result.agreed & result.conditional & learning
     if state.cost_belief is not None and condition is not None and conditional_deal.any():
         ob = condition.obliged
         curvature = rnd.parties[ob].curvature
@@ -298,10 +300,12 @@ def feel(
     Updates each party's subjective-value stock and next round's :class:`Levers`, records
     the subjective value and behavioural exits, and returns ``(n, 2)``: who leaves.
     """
-    n, r, active = result.n, rnd.index, state.active
+    n, r = result.n, rnd.index
     leaving = np.zeros((n, 2), dtype=bool)
-    if not setup.channels.subjective_value:
+    on = setup.channels["subjective_value"]
+    if not on.any():
         return leaving
+    active = state.active & on
     beh = setup.behaviour
     agreed = result.agreed & active
     display = [
@@ -329,7 +333,8 @@ def feel(
         recorder["subjective_value"][r, :, i] = sv
         lever = bh.levers(state.stock[:, i], beh, rng.normal(r, i, STREAM_ACCEPT_NOISE))
         state.levers[i] = Levers(
-            retaliation=lever["retaliation"], accept_shift=lever["accept_shift"]
+            retaliation=np.where(on, lever["retaliation"], 0.0),
+            accept_shift=np.where(on, lever["accept_shift"], 0.0),
         )
         leaving[:, i] = active & (rng.uniform(r, i, STREAM_EXIT) < lever["exit_probability"])
     for i in (0, 1):
@@ -345,9 +350,10 @@ def carry(
 ) -> None:
     """State for the next round (stage 6): precedent, who is still active, predictive beliefs."""
     agreed = result.agreed & state.active
-    if setup.channels.precedent:
-        state.reference_x = np.where(agreed, result.x, state.reference_x)
-        state.status_quo = np.where(agreed, result.realised_x, state.status_quo)
+    if setup.channels.anywhere("precedent"):
+        sets = agreed & setup.channels["precedent"]
+        state.reference_x = np.where(sets, result.x, state.reference_x)
+        state.status_quo = np.where(sets, result.realised_x, state.status_quo)
     ended = (result.outcome == OUTCOME_EXIT) | leaving.any(axis=1)
     if setup.end_on_disagreement:
         ended |= result.outcome != OUTCOME_AGREEMENT

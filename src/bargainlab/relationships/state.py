@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -45,17 +46,64 @@ class RelationshipState:
 
     def copy(self) -> RelationshipState:
         """A deep copy (every array and belief copied)."""
-        everyone = np.arange(self.active.shape[0])
+        return self.take(np.arange(self.active.shape[0]))
+
+    def take(self, rows: np.ndarray) -> RelationshipState:
+        """The state of a subset of the relationships (a deep copy)."""
         return RelationshipState(
-            beliefs=(self.beliefs[0].take(everyone), self.beliefs[1].take(everyone)),
-            cost_belief=None if self.cost_belief is None else self.cost_belief.take(everyone),
-            reference_x=self.reference_x.copy(),
-            status_quo=self.status_quo.copy(),
-            active=self.active.copy(),
-            stock=self.stock.copy(),
-            levers=[_copy_levers(lever) for lever in self.levers],
-            type_index=[None if t is None else t.copy() for t in self.type_index],
-            cost_index=None if self.cost_index is None else self.cost_index.copy(),
+            beliefs=(self.beliefs[0].take(rows), self.beliefs[1].take(rows)),
+            cost_belief=None if self.cost_belief is None else self.cost_belief.take(rows),
+            reference_x=self.reference_x[rows],
+            status_quo=self.status_quo[rows],
+            active=self.active[rows],
+            stock=self.stock[rows],
+            levers=[_take_levers(lever, rows) for lever in self.levers],
+            type_index=[None if t is None else t[rows] for t in self.type_index],
+            cost_index=None if self.cost_index is None else self.cost_index[rows],
+        )
+
+    @classmethod
+    def stack(cls, states: Sequence[RelationshipState]) -> RelationshipState:
+        """The relationships of several states after the same round, one batch after the
+        other (copies)."""
+
+        def joined(arrays: Sequence[np.ndarray | None]) -> np.ndarray | None:
+            if any(a is None for a in arrays):
+                if not all(a is None for a in arrays):
+                    raise ValueError("only states after the same round stack")
+                return None
+            return np.concatenate(arrays)  # type: ignore[arg-type]
+
+        def levers(side: int) -> Levers:
+            sizes = [s.active.shape[0] for s in states]
+            return Levers(
+                *(
+                    np.concatenate(
+                        [
+                            np.broadcast_to(getattr(s.levers[side], name), (size,))
+                            for s, size in zip(states, sizes, strict=True)
+                        ]
+                    )
+                    for name in ("retaliation", "accept_shift")
+                )
+            )
+
+        costs = [s.cost_belief for s in states]
+        return cls(
+            beliefs=(
+                Belief.stack([s.beliefs[0] for s in states]),
+                Belief.stack([s.beliefs[1] for s in states]),
+            ),
+            cost_belief=None
+            if any(c is None for c in costs)
+            else Belief.stack([c for c in costs if c is not None]),
+            reference_x=np.concatenate([s.reference_x for s in states]),
+            status_quo=np.concatenate([s.status_quo for s in states]),
+            active=np.concatenate([s.active for s in states]),
+            stock=np.concatenate([s.stock for s in states]),
+            levers=[levers(0), levers(1)],
+            type_index=[joined([s.type_index[i] for s in states]) for i in (0, 1)],
+            cost_index=joined([s.cost_index for s in states]),
         )
 
     def transplant(self, donor: RelationshipState, piece: str, owner: int) -> RelationshipState:
@@ -90,11 +138,16 @@ class RelationshipState:
         beliefs = tuple(_belief_about(setup, 1 - i, setup.reputation[i], n) for i in (0, 1))
         cost_belief = None
         if setup.condition_holder is not None:
-            # the holder's belief about the obliged party's cost; a cosmetic condition costs 0
-            if setup.channels.surplus and setup.condition_cost_prior is not None:
-                cost_prior: PriorTable | np.ndarray = setup.condition_cost_prior
+            # the holder's belief about the obliged party's cost; a cosmetic condition (the
+            # surplus channel off) costs 0
+            nothing = PriorTable.single((setup.grid == 0).astype(float), n)
+            surplus = setup.channels["surplus"]
+            if setup.condition_cost_prior is None or not surplus.any():
+                cost_prior = nothing
+            elif surplus.all():
+                cost_prior = setup.condition_cost_prior
             else:
-                cost_prior = (setup.grid == 0).astype(float)
+                cost_prior = PriorTable.where(surplus, setup.condition_cost_prior, nothing)
             cost_belief = Belief.from_prior(cost_prior, setup.grid, n)
         start = np.asarray(setup.status_quo, dtype=float)
         return cls(
@@ -124,11 +177,11 @@ def _belief_about(
     )
 
 
-def _copy_levers(levers: Levers) -> Levers:
-    def copy(value: np.ndarray | float) -> np.ndarray | float:
-        return value.copy() if isinstance(value, np.ndarray) else value
+def _take_levers(levers: Levers, rows: np.ndarray) -> Levers:
+    def take(value: np.ndarray | float) -> np.ndarray | float:
+        return value[rows] if isinstance(value, np.ndarray) else value
 
-    return Levers(copy(levers.retaliation), copy(levers.accept_shift))
+    return Levers(take(levers.retaliation), take(levers.accept_shift))
 
 
 @dataclass(frozen=True)

@@ -120,8 +120,9 @@ class RoundsRecorder:
     def __getitem__(self, name: str) -> np.ndarray:
         return self.arrays[name]
 
-    def take(self, rows: slice) -> RoundsRecorder:
-        """The recorded rounds of a contiguous range of replicates (views, not copies)."""
+    def take(self, rows: slice | np.ndarray) -> RoundsRecorder:
+        """The recorded rounds of some replicates (views for a slice, copies for an index
+        array)."""
         part = RoundsRecorder.__new__(RoundsRecorder)
         part.snapshot = None
         part.rounds = self.rounds[rows]
@@ -137,7 +138,8 @@ class RoundsRecorder:
     ) -> pd.DataFrame:
         """The tidy table (``replicate``, ``round``, ``party``, ``strategy`` and every recorded
         column), one row per replicate x round x party, sorted by round; ``leading`` adds
-        constant columns in front (e.g. the arm)."""
+        columns in front (e.g. the arm), each one value or one per replicate (an ``(n,)``
+        array)."""
         first = self.arrays[RECORDED[0]]
         rounds, n, _ = first.shape
         round_no = np.repeat(np.arange(1, rounds + 1), n * 2)
@@ -146,9 +148,16 @@ class RoundsRecorder:
         # rows of rounds a relationship does not have (a batch stacks lengths) are dropped
         keep = round_no <= np.tile(np.repeat(self.rounds, 2), rounds)
         size = int(np.count_nonzero(keep))
-        columns: dict[str, Any] = {
-            name: np.full(size, value, dtype=object) for name, value in (leading or {}).items()
-        }
+        columns: dict[str, Any] = {}
+        for name, value in (leading or {}).items():
+            if isinstance(value, np.ndarray):
+                if value.shape != (n,):
+                    raise ValueError(
+                        f"leading column {name!r}: expected one value per replicate ({n})"
+                    )
+                columns[name] = np.tile(np.repeat(value.astype(object), 2), rounds)[keep]
+            else:
+                columns[name] = np.full(size, value, dtype=object)
         columns.update(
             {
                 "replicate": reps[keep].astype(np.int64),

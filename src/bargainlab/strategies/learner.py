@@ -150,7 +150,7 @@ class Learner(Strategy):
             else:
                 thresholds = np.broadcast_to(theta, belief.mass.shape)
             outlook = carried.outlook
-            learning = outlook.learning and self.kind != "anchored"
+            learning = outlook.learning & (self.kind != "anchored")
             plan = Outlook(outlook.rounds_left, outlook.rho, outlook.ends_on_disagreement, learning)
             d = choose_demand(
                 belief.mass, belief.prior, thresholds, values, own,

@@ -117,8 +117,8 @@ def choose_demand(
     prior over the reservation value within each type (what it is redrawn from),
     ``thresholds`` ``(n, K, G)`` the agreement thresholds, ``values`` ``(J,)`` the opponent's
     utility of each candidate demand and ``own_utility`` ``(n, J)`` the learner's;
-    ``disagreement`` and ``outside_option`` are ``(n,)``. The outlook's ``rounds_left`` and
-    ``rho`` may be one per replicate. Every replicate's demand depends on its own inputs only.
+    ``disagreement`` and ``outside_option`` are ``(n,)``. The outlook's ``rounds_left``,
+    ``rho`` and ``learning`` may be one per replicate. Every replicate's demand depends on its own inputs only.
     """
     n, candidates = mass.shape[0], values.shape[0]
     bins = _bins(thresholds, values)
@@ -127,13 +127,14 @@ def choose_demand(
     value = accept * own_utility + (1.0 - accept) * disagreement[:, None]
     rounds_left = np.broadcast_to(np.asarray(outlook.rounds_left), (n,))
     rho = np.broadcast_to(np.asarray(outlook.rho, dtype=float), (n,))
+    will_learn = np.broadcast_to(np.asarray(outlook.learning, dtype=bool), (n,))
     ahead = np.flatnonzero(rounds_left > 0) if lookahead else np.empty(0, dtype=np.int64)
     if ahead.size:
         types = mass[ahead].sum(axis=2)  # (m, K)
         prior_cdf = _cumulative(conditional[ahead], bins[ahead], candidates, by_type=True)  # Q_k(j)
         # With rho = 0 and a single type, what a round teaches is forgotten by the next: the
         # learning and non-learning continuations are the same, so they are computed alike.
-        learns = outlook.learning & ~((rho[ahead] == 0.0) & (mass.shape[1] == 1))
+        learns = will_learn[ahead] & ~((rho[ahead] == 0.0) & (mass.shape[1] == 1))
         future = np.empty((ahead.size, candidates))
         fixed = np.flatnonzero(~learns)
         if fixed.size:
