@@ -159,6 +159,33 @@ def test_replicate_does_not_depend_on_batch_size_or_position(game_seed, names, d
             np.testing.assert_array_equal(arr[index], result_arrays(part)[name], err_msg=name)
 
 
+@SETTINGS
+@given(games(), strategy_pairs, st.data())
+def test_inactive_replicates_make_no_offers_and_leave_the_others_unchanged(
+    game_seed, names, data
+):
+    """With an ``active`` mask, the active replicates get exactly what a batch of their own
+    gives (the engine plays only them), and the others make no offers."""
+    game, seed = game_seed
+    strategies = (create(names[0]), create(names[1]))
+    rng = StreamRNG.from_seed(seed, game.n)
+    active = np.array(data.draw(st.lists(st.booleans(), min_size=game.n, max_size=game.n)))
+    masked = negotiate(game, strategies, rng=rng, active=active, trace=True)
+    rows = np.flatnonzero(active)
+    if rows.size:
+        alone = negotiate(sub_game(game, rows), strategies, rng=rng.take(rows), trace=True)
+        for name, arr in result_arrays(masked).items():
+            np.testing.assert_array_equal(arr[rows], result_arrays(alone)[name], err_msg=name)
+        steps = alone.trace["x"].shape[0]
+        for name, arr in alone.trace.items():
+            np.testing.assert_array_equal(masked.trace[name][:steps, rows], arr, err_msg=name)
+    idle = ~active
+    assert not masked.agreed[idle].any() and (masked.steps[idle] == 0).all()
+    assert (masked.offers_made[idle] == 0).all()
+    np.testing.assert_array_equal(masked.x[idle], np.asarray(game.status_quo)[idle])
+    assert not masked.trace["played"][:, idle].any()
+
+
 @st.composite
 def games_without_a_zone_of_agreement(draw):
     """Reservation values whose positions cannot both be met: x >= r0^(1/a0) and

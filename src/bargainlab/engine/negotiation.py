@@ -282,85 +282,97 @@ class NegotiationResult:
         )
 
 
-def _as_offer(value: Any, n: int, who: str) -> Offer:
-    if isinstance(value, Offer):
-        off = value
-    else:
-        off = Offer.plain(value)
-    if off.x.shape != (n,):
-        raise ValueError(f"{who}.propose returned shape {off.x.shape}, expected ({n},)")
-    return off
+@dataclass
+class _Offers:
+    """Per replicate, how the offers of a round went (before the payoffs are settled)."""
+
+    outcome: np.ndarray
+    steps: np.ndarray
+    final_x: np.ndarray
+    final_cond: np.ndarray
+    exited_by: np.ndarray
+    agreed_by: np.ndarray
+    first_offer: np.ndarray
+    history: OfferHistory
+    trace: dict[str, np.ndarray]
+
+    @classmethod
+    def unplayed(cls, game: Game, trace: bool) -> _Offers:
+        """A round in which no replicate of ``game`` makes an offer."""
+        n = game.n
+        status_quo = np.asarray(game.status_quo, dtype=float)
+        steps = _max_steps(game) if trace else 0
+        return cls(
+            outcome=np.full(n, OUTCOME_DEADLINE, dtype=np.int8),
+            steps=np.zeros(n, dtype=np.int64),
+            final_x=status_quo.copy(),
+            final_cond=np.zeros(n, dtype=bool),
+            exited_by=np.full(n, -1, dtype=np.int8),
+            agreed_by=np.full(n, -1, dtype=np.int8),
+            first_offer=status_quo.copy(),
+            history=OfferHistory(n),
+            trace={k: np.zeros((steps, n), dtype=t) for k, t in _TRACE.items()} if trace else {},
+        )
+
+    def put(self, rows: np.ndarray, sub: _Offers) -> None:
+        """Write the offers of the replicates ``rows`` (played as a batch of their own)."""
+        for name in ("outcome", "steps", "final_x", "final_cond", "exited_by", "agreed_by",
+                     "first_offer"):  # fmt: skip
+            getattr(self, name)[rows] = getattr(sub, name)
+        for name in OfferHistory.__slots__:
+            getattr(self.history, name)[:, rows] = getattr(sub.history, name)
+        for name, array in sub.trace.items():
+            self.trace[name][: array.shape[0], rows] = array
 
 
-def negotiate(
+_TRACE: dict[str, Any] = {
+    "played": bool,
+    "proposer": np.int8,
+    "x": float,
+    "conditional": bool,
+    "response": np.int8,
+    "u0": float,
+    "u1": float,
+}
+"""The per-step trace of a round (``(steps, n)`` arrays): names and dtypes."""
+
+
+def _max_steps(game: Game) -> int:
+    """The most offers any replicate of ``game`` can make in a round."""
+    p0, p1 = game.parties
+    horizon = np.minimum(np.minimum(p0.deadline, p1.deadline), game.horizon)
+    return int(horizon.max()) if game.n else 0
+
+
+def _offers(
     game: Game,
     strategies: Sequence[Any],
-    *,
-    rng: StreamRNG | None = None,
-    round_index: int = 0,
-    trace: bool = False,
-    carried: tuple[Carried, Carried] | None = None,
-    active: np.ndarray | None = None,
-) -> NegotiationResult:
-    """Play one round of alternating offers on every replicate of ``game``.
-
-    Parameters
-    ----------
-    game:
-        The batch of stage games.
-    strategies:
-        ``(strategy0, strategy1)``: policy objects with vectorised ``start``, ``propose`` and
-        ``respond`` (see :class:`bargainlab.strategies.Strategy`).
-    rng:
-        Per-replicate counter-based random numbers; required when ``breakdown > 0`` anywhere.
-    round_index:
-        The round number, used as a counter for random draws.
-    trace:
-        Record per-step offers and responses (arrays of shape ``(horizon, n)``).
-    carried:
-        What each side brings from earlier rounds (beliefs, reference point, behavioural
-        levers); relationships pass it, a one-shot game leaves it out.
-    active:
-        Optional mask of replicates to play; the others make no offers (``steps == 0``).
-    """
+    rng: StreamRNG | None,
+    round_index: int,
+    trace: bool,
+    carried: tuple[Carried, Carried],
+) -> _Offers:
+    """The offers of one round, every replicate of ``game`` playing."""
     n = game.n
-    if len(strategies) != 2:
-        raise ValueError("strategies must be a pair (strategy for party 0, strategy for party 1)")
-    if rng is None and np.any(game.breakdown > 0):
-        raise ValueError("rng is required when breakdown > 0")
-    if rng is not None and rng.n != n:
-        raise ValueError(f"rng has {rng.n} replicate keys, the game has {n} replicates")
     history = OfferHistory(n)
-    carried = carried or (Carried(), Carried())
     views = tuple(
         game.view(i, history, round_index=round_index, carried=carried[i]) for i in (0, 1)
     )
     states = [strategies[i].start(views[i]) for i in (0, 1)]
-
     p0, p1 = game.parties
     curv = (p0.utility_curvature, p1.utility_curvature)
     horizon = np.minimum(np.minimum(p0.deadline, p1.deadline), game.horizon)
-    max_steps = int(horizon.max())
+    max_steps = _max_steps(game)
     holder = -1 if game.condition is None else game.condition.holder
-
-    active = np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool).copy()
+    active = np.ones(n, dtype=bool)
     outcome = np.full(n, OUTCOME_DEADLINE, dtype=np.int8)
     steps = np.zeros(n, dtype=np.int64)
     final_x = np.asarray(game.status_quo, dtype=float).copy()
     final_cond = np.zeros(n, dtype=bool)
     exited_by = np.full(n, -1, dtype=np.int8)
     agreed_by = np.full(n, -1, dtype=np.int8)
-    first_offer = np.zeros(n)
-    if trace:
-        tr = {
-            "played": np.zeros((max_steps, n), dtype=bool),
-            "proposer": np.zeros((max_steps, n), dtype=np.int8),
-            "x": np.zeros((max_steps, n)),
-            "conditional": np.zeros((max_steps, n), dtype=bool),
-            "response": np.zeros((max_steps, n), dtype=np.int8),
-            "u0": np.zeros((max_steps, n)),
-            "u1": np.zeros((max_steps, n)),
-        }
+    first_offer = np.asarray(game.status_quo, dtype=float).copy()
+    tr = {k: np.zeros((max_steps, n), dtype=t) for k, t in _TRACE.items()} if trace else {}
     v0, v1 = views
     use_breakdown = rng is not None and bool(np.any(game.breakdown > 0))
     keep_last_offer = game.disagreement == "outside_options"
@@ -434,6 +446,86 @@ def negotiate(
 
         history.record(x, cond, prop_is0, active)
         active &= ~ended
+    return _Offers(
+        outcome, steps, final_x, final_cond, exited_by, agreed_by, first_offer, history, tr
+    )
+
+
+def _as_offer(value: Any, n: int, who: str) -> Offer:
+    if isinstance(value, Offer):
+        off = value
+    else:
+        off = Offer.plain(value)
+    if off.x.shape != (n,):
+        raise ValueError(f"{who}.propose returned shape {off.x.shape}, expected ({n},)")
+    return off
+
+
+def negotiate(
+    game: Game,
+    strategies: Sequence[Any],
+    *,
+    rng: StreamRNG | None = None,
+    round_index: int = 0,
+    trace: bool = False,
+    carried: tuple[Carried, Carried] | None = None,
+    active: np.ndarray | None = None,
+) -> NegotiationResult:
+    """Play one round of alternating offers on every replicate of ``game``.
+
+    Parameters
+    ----------
+    game:
+        The batch of stage games.
+    strategies:
+        ``(strategy0, strategy1)``: policy objects with vectorised ``start``, ``propose`` and
+        ``respond`` (see :class:`bargainlab.strategies.Strategy`).
+    rng:
+        Per-replicate counter-based random numbers; required when ``breakdown > 0`` anywhere.
+    round_index:
+        The round number, used as a counter for random draws.
+    trace:
+        Record per-step offers and responses (arrays of shape ``(horizon, n)``).
+    carried:
+        What each side brings from earlier rounds (beliefs, reference point, behavioural
+        levers); relationships pass it, a one-shot game leaves it out.
+    active:
+        Optional mask of replicates to play. The others make no offers: ``steps == 0``, no
+        agreement, the status quo as terms and first offer, and zeros in the trace. Only the
+        active replicates are shown to the strategies (a relationship that an earlier round
+        ended costs nothing), and each gets the numbers it would get in a batch of its own.
+    """
+    n = game.n
+    if len(strategies) != 2:
+        raise ValueError("strategies must be a pair (strategy for party 0, strategy for party 1)")
+    if rng is None and np.any(game.breakdown > 0):
+        raise ValueError("rng is required when breakdown > 0")
+    if rng is not None and rng.n != n:
+        raise ValueError(f"rng has {rng.n} replicate keys, the game has {n} replicates")
+    carried = carried or (Carried(), Carried())
+    p0, p1 = game.parties
+    curv = (p0.utility_curvature, p1.utility_curvature)
+    active = np.ones(n, dtype=bool) if active is None else np.asarray(active, dtype=bool)
+    if active.shape != (n,):
+        raise ValueError(f"active must have one entry per replicate ({n}); got {active.shape}")
+    rows = np.flatnonzero(active)
+    if rows.size == n:
+        played = _offers(game, strategies, rng, round_index, trace, carried)
+    else:
+        played = _Offers.unplayed(game, trace)
+        if rows.size:
+            sub = _offers(
+                game.take(rows),
+                strategies,
+                None if rng is None else rng.take(rows),
+                round_index,
+                trace,
+                (carried[0].take(rows), carried[1].take(rows)),
+            )
+            played.put(rows, sub)
+    outcome, steps, final_x = played.outcome, played.steps, played.final_x
+    final_cond, exited_by, history = played.final_cond, played.exited_by, played.history
+    tr, first_offer, agreed_by = played.trace, played.first_offer, played.agreed_by
 
     # payoffs are discounted to the step at which the round ended
     end_step = np.maximum(steps - 1, 0)

@@ -248,7 +248,7 @@ class Carried:
             opponent_context=None
             if self.opponent_context is None
             else self.opponent_context.take(rows),
-            outlook=self.outlook,
+            outlook=self.outlook.take(rows),
         )
 
 
