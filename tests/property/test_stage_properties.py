@@ -161,9 +161,7 @@ def test_replicate_does_not_depend_on_batch_size_or_position(game_seed, names, d
 
 @SETTINGS
 @given(games(), strategy_pairs, st.data())
-def test_inactive_replicates_make_no_offers_and_leave_the_others_unchanged(
-    game_seed, names, data
-):
+def test_inactive_replicates_make_no_offers_and_leave_the_others_unchanged(game_seed, names, data):
     """With an ``active`` mask, the active replicates get exactly what a batch of their own
     gives (the engine plays only them), and the others make no offers."""
     game, seed = game_seed
