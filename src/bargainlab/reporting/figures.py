@@ -9,7 +9,8 @@ figures a study gets, key figure first.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 
+from .._forking import fork_map
 from ..analysis.derive import trajectory_stats
 from ..analysis.summary import headline_mask
 from ..analysis.tournament import TournamentSpec
@@ -26,7 +28,7 @@ from ..config.schema import StudySpec
 from ..strategies import create
 from . import plots
 from .forest import forest
-from .heatmaps import cell_values, heatmap_axes, heatmap_figures, heatmap_stems
+from .heatmaps import cell_values, heatmap_axes, heatmap_figure, heatmap_stems
 from .text import CellAxes, axis_label, fmt_level, headline_phrase, tick, wrap
 from .tournament_figures import tournament_figures
 
@@ -387,39 +389,72 @@ def figures(
     table (adds the within-round ``trace`` figure)."""
     axes = list(axes)
     spec = tournament if tournament is not None else study_tournament(study)
-    made: dict[str, Figure] = {}
+    builders: list[Callable[[], dict[str, Figure]]] = []
+    slow: list[int] = []  # the heatmaps: the longest to draw and to write
     if (summary["section"] == "effect").any():
         last = trajectories.groupby("cell")["round"].max()
         rounds = int(last.iloc[0]) if last.nunique() == 1 else None
-        made["forest"] = _forest(summary, study, axes, rounds)
-        made.update(heatmap_figures(summary, study, axes))
+        builders.append(partial(_named, "forest", _forest, summary, study, axes, rounds))
+        for stem, pair in zip(heatmap_stems(study), study.arms.pairs(), strict=True):
+            slow.append(len(builders))
+            builders.append(partial(_named, stem, heatmap_figure, summary, study, axes, pair))
     metrics = ("utility", "terms", "beliefs", "reputation")
     for metric in metrics if study.reputation is not None else metrics[:-1]:
-        made["trajectories" if metric == "utility" else metric] = _trajectory_figure(
-            trajectories, study, axes, metric
+        stem = "trajectories" if metric == "utility" else metric
+        builders.append(
+            partial(_named, stem, _trajectory_figure, trajectories, study, axes, metric)
         )
     for stem, section in (("mediation", "mediation"), ("channels", "channel")):
-        fig = _decomposition_figure(summary, study, axes, section)
-        if fig is not None:
-            made[stem] = fig
+        builders.append(partial(_named, stem, _decomposition_figure, summary, study, axes, section))
     if traces is not None and not traces.empty:
-        fig = _trace_figure(traces, trajectories, study, axes)
-        if fig is not None:
-            made["trace"] = fig
+        builders.append(partial(_named, "trace", _trace_figure, traces, trajectories, study, axes))
     if spec is not None and replicates is not None:
-        results = tournament_results(replicates, study, axes, spec)
-        if results:
-            focal = study.arms.party
-            opponent = next(p for p in study.parties if p != focal)
-            made["tournament"], made["tournament_payoffs"] = tournament_figures(
-                results[0], focal_party=focal, opponent_party=opponent, spec=spec
-            )
+        builders.append(partial(_tournament, replicates, study, axes, spec))
     plan = figure_plan(summary, study, axes, traces=traces is not None, tournament=spec)
-    order = [s for s in plan if s in made] + [s for s in made if s not in plan]
     directory = Path(run_dir) / "figures"
-    # PNG for the report; the key figure also as SVG (vector, for reuse)
-    jobs = [
-        (made[stem], directory, stem, ("png", "svg") if k == 0 else ("png",))
-        for k, stem in enumerate(order)
-    ]
-    return [paths[0] for paths in plots.save_figures(jobs)]
+    key = plan[0] if plan else None
+
+    def draw(builder: Callable[[], dict[str, Figure]]) -> dict[str, tuple[Path, ...]]:
+        # PNG for the report; the key figure also as SVG (vector, for reuse)
+        return {
+            stem: plots.save_figure(
+                fig, directory, stem, ("png", "svg") if stem == key else ("png",)
+            )
+            for stem, fig in builder().items()
+        }
+
+    # each figure is drawn and written by one of the forked processes (they inherit the
+    # tables), the heatmaps handed out first
+    order = slow + [k for k in range(len(builders)) if k not in slow]
+    saved: dict[str, tuple[Path, ...]] = {}
+    for paths in fork_map(draw, builders, order=order):
+        saved.update(paths)
+    order_stems = [s for s in plan if s in saved] + [s for s in saved if s not in plan]
+    if order_stems and order_stems[0] != key:  # the planned key figure was not drawn
+        first = order_stems[0]
+        for builder in builders:
+            made = builder()
+            if first in made:
+                saved[first] = plots.save_figure(made[first], directory, first, ("png", "svg"))
+                break
+    return [saved[stem][0] for stem in order_stems]
+
+
+def _named(stem: str, build: Callable[..., Figure | None], *args: Any) -> dict[str, Figure]:
+    """``{stem: build(*args)}``, or nothing when there is no such figure to draw."""
+    fig = build(*args)
+    return {} if fig is None else {stem: fig}
+
+
+def _tournament(
+    replicates: pd.DataFrame, study: StudySpec, axes: Sequence[str], spec: TournamentSpec
+) -> dict[str, Figure]:
+    results = tournament_results(replicates, study, axes, spec)
+    if not results:
+        return {}
+    focal = study.arms.party
+    opponent = next(p for p in study.parties if p != focal)
+    table, payoffs = tournament_figures(
+        results[0], focal_party=focal, opponent_party=opponent, spec=spec
+    )
+    return {"tournament": table, "tournament_payoffs": payoffs}

@@ -14,7 +14,14 @@ from ..config.schema import StudySpec
 from . import plots
 from .text import as_bool, axis_label, tick, wrap
 
-__all__ = ["MAX_HEATMAP_PANELS", "cell_values", "heatmap_axes", "heatmap_figures", "heatmap_stems"]
+__all__ = [
+    "MAX_HEATMAP_PANELS",
+    "cell_values",
+    "heatmap_axes",
+    "heatmap_figure",
+    "heatmap_figures",
+    "heatmap_stems",
+]
 
 MAX_HEATMAP_PANELS = 12
 """At most this many heatmaps (combinations of the other axes) per heatmap figure."""
@@ -49,13 +56,26 @@ def heatmap_figures(
     """One heatmap figure per comparison over two axes (the first two numeric ones), one panel
     per combination of the other axes with at least two cells, one colour scale and one
     colour bar per figure."""
-    pair = heatmap_axes(summary, axes)
-    if pair is None:
-        return {}
-    x_axis, y_axis = pair
+    out = {}
+    for stem, pair in zip(heatmap_stems(study), study.arms.pairs(), strict=True):
+        fig = heatmap_figure(summary, study, axes, pair)
+        if fig is not None:
+            out[stem] = fig
+    return out
+
+
+def heatmap_figure(
+    summary: pd.DataFrame, study: StudySpec, axes: Sequence[str], pair: tuple[str, str]
+) -> Figure | None:
+    """The heatmap figure of one comparison ``(treatment, control)`` (see
+    :func:`heatmap_figures`); ``None`` when there are no two axes or no panel to draw."""
+    chosen_axes = heatmap_axes(summary, axes)
+    if chosen_axes is None:
+        return None
+    x_axis, y_axis = chosen_axes
     effects = summary[headline_mask(summary, study)]
     effects = effects.assign(null_cell=effects["null_cell"].map(as_bool))
-    others = [a for a in axes if a not in pair]
+    others = [a for a in axes if a not in chosen_axes]
     cells = cell_values(effects, axes)
     if others:
         sizes = cells.groupby(others, sort=False, dropna=False).size()
@@ -67,50 +87,46 @@ def heatmap_figures(
     else:
         combos = [{}]
     if not combos:
-        return {}
+        return None
     varying = [a for a in others if len({str(c[a]) for c in combos}) > 1]
     cols = min(len(combos), 4)
     rows = -(-len(combos) // cols)
-    out = {}
-    for stem, (treatment, control) in zip(heatmap_stems(study), study.arms.pairs(), strict=True):
-        fig = Figure(figsize=(4.8 * cols + 1.2, 4.2 * rows), layout="constrained")
-        grid = fig.subplots(rows, cols, squeeze=False).ravel()
-        chosen = effects[(effects["treatment"] == treatment) & (effects["control"] == control)]
-        finite = chosen["mean_diff"].abs()
-        shared = float(finite[np.isfinite(finite)].max()) if finite.notna().any() else 0.0
-        # effects within the sesoi stay pale: the scale never goes below it
-        shared = max(shared, study.analysis.sesoi)
-        image = None
-        for ax, combo in zip(grid, combos, strict=False):
-            sub = chosen
-            for axis, value in combo.items():
-                sub = sub[sub[axis].astype(str) == str(value)]
-            note = wrap(
-                ", ".join(f"{axis_label(a, study)} = {tick(combo[a])}" for a in varying), 52
-            )
-            image = plots.effect_heatmap(
-                sub.drop_duplicates([x_axis, y_axis]),
-                x_axis,
-                y_axis,
-                ax=ax,
-                title=note or " ",
-                limit=shared or None,
-                xlabel=axis_label(x_axis, study),
-                ylabel=axis_label(y_axis, study),
-                colorbar=False,
-            )
-        for ax in grid[len(combos) :]:
-            ax.set_axis_off()
-        if image is not None:
-            fig.colorbar(
-                image,
-                ax=list(grid[: len(combos)]),
-                label="mean paired difference [utility]",
-                shrink=0.8,
-            )
-        fig.suptitle(
-            f"{treatment} vs {control}: effect on the {study.arms.party}'s payoff "
-            f"(+ helps, − hurts, ≈ negligible, ? undetermined; hatched: null cell, red if it fails)"
+    treatment, control = pair
+    fig = Figure(figsize=(4.8 * cols + 1.2, 4.2 * rows), layout="constrained")
+    grid = fig.subplots(rows, cols, squeeze=False).ravel()
+    chosen = effects[(effects["treatment"] == treatment) & (effects["control"] == control)]
+    finite = chosen["mean_diff"].abs()
+    shared = float(finite[np.isfinite(finite)].max()) if finite.notna().any() else 0.0
+    # effects within the sesoi stay pale: the scale never goes below it
+    shared = max(shared, study.analysis.sesoi)
+    image = None
+    for ax, combo in zip(grid, combos, strict=False):
+        sub = chosen
+        for axis, value in combo.items():
+            sub = sub[sub[axis].astype(str) == str(value)]
+        note = wrap(", ".join(f"{axis_label(a, study)} = {tick(combo[a])}" for a in varying), 52)
+        image = plots.effect_heatmap(
+            sub.drop_duplicates([x_axis, y_axis]),
+            x_axis,
+            y_axis,
+            ax=ax,
+            title=note or " ",
+            limit=shared or None,
+            xlabel=axis_label(x_axis, study),
+            ylabel=axis_label(y_axis, study),
+            colorbar=False,
         )
-        out[stem] = fig
-    return out
+    for ax in grid[len(combos) :]:
+        ax.set_axis_off()
+    if image is not None:
+        fig.colorbar(
+            image,
+            ax=list(grid[: len(combos)]),
+            label="mean paired difference [utility]",
+            shrink=0.8,
+        )
+    fig.suptitle(
+        f"{treatment} vs {control}: effect on the {study.arms.party}'s payoff "
+        f"(+ helps, − hurts, ≈ negligible, ? undetermined; hatched: null cell, red if it fails)"
+    )
+    return fig
