@@ -4,6 +4,7 @@ row-group pruning, and combining the small tables from the parts of every task."
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -37,23 +38,59 @@ _PRUNE = {
 }
 
 
-def _row_groups(reader: pq.ParquetFile, filters: Any) -> list[int]:
+@dataclass
+class _FileIndex:
+    """A Parquet file's footer, read once: its metadata, column names and each filtered
+    column's min/max statistics per row group (filled as filters ask for them)."""
+
+    metadata: pq.FileMetaData
+    names: list[str]
+    bounds: dict[str, list[tuple[Any, Any] | None]] = field(default_factory=dict)
+
+    def column_bounds(self, column: str) -> list[tuple[Any, Any] | None]:
+        if column not in self.bounds:
+            j = self.names.index(column)
+            out: list[tuple[Any, Any] | None] = []
+            for i in range(self.metadata.num_row_groups):
+                stats = self.metadata.row_group(i).column(j).statistics
+                has = stats is not None and stats.has_min_max
+                out.append((stats.min, stats.max) if has else None)
+            self.bounds[column] = out
+        return self.bounds[column]
+
+
+_INDEXES: dict[tuple[str, int, int], _FileIndex] = {}
+"""Footers already read, by (path, modification time, size): a table is read one cell at a
+time, and each read would otherwise parse every file's footer again."""
+
+
+def _file_index(file: Path) -> _FileIndex:
+    status = file.stat()
+    key = (str(file.resolve()), status.st_mtime_ns, status.st_size)
+    index = _INDEXES.get(key)
+    if index is None:
+        metadata = pq.read_metadata(file)
+        index = _FileIndex(metadata, metadata.schema.to_arrow_schema().names)
+        if len(_INDEXES) >= 1024:
+            _INDEXES.clear()
+        _INDEXES[key] = index
+    return index
+
+
+def _row_groups(index: _FileIndex, filters: Any) -> list[int]:
     """Row groups of a file that may hold rows matching ``filters`` (conjunctions of simple
     comparisons): those whose min/max statistics do not exclude them."""
-    meta = reader.metadata
-    names = reader.schema_arrow.names
     out = []
-    for i in range(meta.num_row_groups):
-        group = meta.row_group(i)
+    for i in range(index.metadata.num_row_groups):
         keep = True
         for column, op, value in filters:
-            if op not in _PRUNE or column not in names:
+            if op not in _PRUNE or column not in index.names:
                 continue
-            stats = group.column(names.index(column)).statistics
-            if stats is None or not stats.has_min_max:
+            bounds = index.column_bounds(column)[i]
+            if bounds is None:
                 continue
             try:
-                keep = _PRUNE[op](stats.min, stats.max, value)
+                keep = _PRUNE[op](bounds[0], bounds[1], value)
             except TypeError:  # not comparable (a string statistic against a number)
                 keep = True
             if not keep:
@@ -72,16 +109,17 @@ def read_filtered(path: Path, columns: Sequence[str] | None, filters: Any) -> pd
     files = sorted(path.iterdir()) if path.is_dir() else [path]
     schema_names: list[str] = []
     for file in files:
-        reader = pq.ParquetFile(file)
-        names = reader.schema_arrow.names
+        index = _file_index(file)
+        names = index.names
         schema_names = names
         read = None if wanted is None else [c for c in wanted if c in names]
         needed = (
             None if read is None else read + [c for c in _filter_columns(filters) if c not in read]
         )
-        groups = _row_groups(reader, filters)
+        groups = _row_groups(index, filters)
         if not groups:
             continue
+        reader = pq.ParquetFile(file, metadata=index.metadata)
         for batch in reader.iter_batches(row_groups=groups, columns=needed, use_threads=False):
             chosen = batch.filter(expression)
             if chosen.num_rows:
