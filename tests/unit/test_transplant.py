@@ -64,3 +64,24 @@ def test_transplanting_the_posterior_moves_only_the_opponents_belief():
     before = t.beliefs[0].mass.copy()
     play(setup, pair("capitulator"), rng, ids, start=(1, mixed))
     np.testing.assert_array_equal(t.beliefs[0].mass, before)
+
+
+@pytest.mark.parametrize("piece", PIECES)
+def test_moved_marks_exactly_the_relationships_a_transplant_changes(piece):
+    setup, rng, ids = setup_and_rng()
+    treated, _ = play(setup, pair("face_saver"), rng, ids, snapshot=0)
+    control, _ = play(setup, pair("capitulator"), rng, ids, snapshot=0)
+    t, c = treated.snapshot, control.snapshot
+    assert not c.moved(c, piece, owner=1).any()
+    moved = c.moved(t, piece, owner=1)
+    mixed = c.transplant(t, piece, owner=1)
+    same = np.flatnonzero(~moved)
+    a, b = mixed.take(same), c.take(same)
+    for side in (0, 1):
+        np.testing.assert_array_equal(a.beliefs[side].mass, b.beliefs[side].mass)
+    np.testing.assert_array_equal(a.reference_x, b.reference_x)
+    np.testing.assert_array_equal(a.status_quo, b.status_quo)
+    np.testing.assert_array_equal(a.active, b.active)
+    np.testing.assert_array_equal(a.stock, b.stock)
+    if piece in ("posterior", "reference_point"):  # the arms differ in these after round 1
+        assert moved.any()

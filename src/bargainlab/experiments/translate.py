@@ -339,13 +339,14 @@ def _simulate_stack(
                for part in parts]  # fmt: skip
     frames: list[list[pd.DataFrame]] = [[] for _ in chunks]
     trace_frames: list[list[pd.DataFrame]] = [[] for _ in chunks]
-    snapshots: dict[str, tuple[Any, list]] = {}
+    snapshots: dict[str, tuple[Any, list, np.ndarray]] = {}
     for arm, arm_spec in first.arms.strategies.items():
         schedule, labels = _arm_schedule(first, arm_spec, setup.max_rounds)
         keep = 0 if pieces else None
         recorder, tframes = play(setup, schedule, rng, batch_ids, traces=traces, snapshot=keep)
         if keep is not None:
-            snapshots[arm] = (recorder.snapshot.take(np.arange(size)), schedule)
+            own = _later_payoff(recorder, names.index(first.arms.party))[:size]
+            snapshots[arm] = (recorder.snapshot.take(np.arange(size)), schedule, own)
         for c, rows in enumerate(rows_of):
             leading = {"channels": variant_of[rows], "arm": arm}
             frames[c].append(recorder.take(rows).to_frame(names, labels, batch_ids[rows], leading))
@@ -379,7 +380,7 @@ def _simulate_stack(
 def _transplants(
     study: StudySpec,
     setup: RelationshipSetup,
-    snapshots: dict[str, tuple[Any, list]],
+    snapshots: dict[str, tuple[Any, list, np.ndarray]],
     pieces: Sequence[str],
     keys: np.ndarray,
     ids: np.ndarray,
@@ -388,21 +389,40 @@ def _transplants(
     """Per chunk, the mediation rows: for each comparison and piece, the control arm's rounds
     2..R replayed (its strategies, the same random numbers) from its state after round 1 with
     that piece taken from the treatment arm's state; the focal party's later-round payoff.
-    The replays of one comparison play as one batch, one copy of the relationships per
-    piece."""
+
+    Only the relationships whose state the transplant changes are replayed (all pieces of a
+    comparison in one batch): elsewhere the transplanted state is the control arm's own, and
+    resuming from it replays the control arm's later rounds exactly, so their payoff is the
+    control arm's own."""
     names = study.party_names
     focal = names.index(study.arms.party)
-    size, count = ids.shape[0], len(pieces)
-    batch = RelationshipSetup.stack([setup] * count)
-    rng = StreamRNG(np.tile(keys, (count, 1)))
-    batch_ids = np.tile(ids, count)
     rows: list[list[pd.DataFrame]] = [[] for _ in parts]
     for treatment, control in study.arms.pairs():
-        donor, _ = snapshots[treatment]
-        state, schedule = snapshots[control]
-        start = RelationshipState.stack([state.transplant(donor, p, focal) for p in pieces])
-        recorder, _ = play(batch, schedule, rng, batch_ids, start=(1, start))
-        later = _later_payoff(recorder, focal)
+        donor = snapshots[treatment][0]
+        state, schedule, own = snapshots[control]
+        later = [own.copy() for _ in pieces]
+        moved = [
+            (k, np.flatnonzero(state.moved(donor, piece, focal))) for k, piece in enumerate(pieces)
+        ]
+        moved = [(k, where) for k, where in moved if where.size]
+        if moved:
+            batch = RelationshipSetup.stack([setup.take(where) for _, where in moved])
+            start = RelationshipState.stack(
+                [state.transplant(donor, pieces[k], focal).take(where) for k, where in moved]
+            )
+            chosen = np.concatenate([where for _, where in moved])
+            recorder, _ = play(
+                batch,
+                schedule[: batch.max_rounds],
+                StreamRNG(keys[chosen]),
+                ids[chosen],
+                start=(1, start),
+            )
+            replayed = _later_payoff(recorder, focal)
+            at = 0
+            for k, where in moved:
+                later[k][where] = replayed[at : at + where.size]
+                at += where.size
         for k, piece in enumerate(pieces):
             for c, part in enumerate(parts):
                 rows[c].append(
@@ -412,7 +432,7 @@ def _transplants(
                             "control": control,
                             "replicate": ids[part],
                             "piece": piece,
-                            "payoff_later": later[k * size + part.start : k * size + part.stop],
+                            "payoff_later": later[k][part],
                         }
                     )
                 )

@@ -85,6 +85,10 @@ class ChannelMask:
         """The relationships of several masks, one after the other."""
         return cls({name: np.concatenate([m.on[name] for m in masks]) for name in CHANNELS})
 
+    def take(self, rows: np.ndarray) -> ChannelMask:
+        """The switches of a subset of the relationships (integer positions)."""
+        return ChannelMask({name: self.on[name][rows] for name in CHANNELS})
+
     @property
     def n(self) -> int:
         return self.on[CHANNELS[0]].shape[0]

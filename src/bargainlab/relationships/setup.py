@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 
@@ -130,6 +131,34 @@ class RelationshipSetup:
                 same = same and mine.shares_structure(theirs)
         return same
 
+    def take(self, rows: np.ndarray) -> RelationshipSetup:
+        """The setup of a subset of the relationships (integer positions), its per-round
+        schedules cut to the longest of them."""
+        longest = int(self.rounds[rows].max()) if len(rows) else 1
+        values: dict[str, Any] = {}
+        for f in fields(self):
+            name, value = f.name, getattr(self, f.name)
+            if name in _SHARED:
+                values[name] = value
+            elif name == "reservation_shift":
+                values[name] = _padded(value, longest)
+            elif name == "outside_option":
+                values[name] = value[:longest, rows]
+            elif name == "priors":
+                values[name] = (value[0].take(rows), value[1].take(rows))
+            elif name in ("condition_cost_prior", "channels"):
+                values[name] = None if value is None else value.take(rows)
+            elif name == "first_mover":
+                values[name] = value if isinstance(value, str) else value[rows]
+            elif name == "reputation":
+                values[name] = tuple(
+                    None if r is None else Reputation(r.labels, r.models, r.prior[rows])
+                    for r in value
+                )
+            else:
+                values[name] = value[rows]
+        return RelationshipSetup(**values)
+
     @classmethod
     def stack(cls, setups: Sequence[RelationshipSetup]) -> RelationshipSetup:
         """One batch of the replicates of ``setups`` (which must share their mechanics), one
@@ -154,8 +183,7 @@ class RelationshipSetup:
         values = {}
         for f in fields(cls):
             name = f.name
-            if name in ("issue", "names", "disagreement", "allow_exit", "end_on_disagreement", "grid",
-                        "tremble", "behaviour", "condition_holder"):  # fmt: skip
+            if name in _SHARED:
                 values[name] = getattr(first, name)
             elif name == "reservation_shift":
                 values[name] = _padded(first.reservation_shift, longest)
@@ -184,6 +212,20 @@ class RelationshipSetup:
             else:
                 values[name] = np.concatenate([getattr(s, name) for s in setups])
         return cls(**values)
+
+
+_SHARED = (
+    "issue",
+    "names",
+    "disagreement",
+    "allow_exit",
+    "end_on_disagreement",
+    "grid",
+    "tremble",
+    "behaviour",
+    "condition_holder",
+)
+"""The fields every relationship of a batch shares (the mechanics)."""
 
 
 def _stacked_reputation(models: Sequence[Reputation | None]) -> Reputation | None:

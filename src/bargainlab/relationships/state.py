@@ -132,6 +132,27 @@ class RelationshipState:
             state.stock, state.levers = other.stock, other.levers
         return state
 
+    def moved(self, donor: RelationshipState, piece: str, owner: int) -> np.ndarray:
+        """``(n,)``: the relationships whose state :meth:`transplant` of ``piece`` from
+        ``donor`` changes (elsewhere the transplanted state is this one, bit for bit)."""
+        if piece not in PIECES:
+            raise ValueError(f"piece must be one of {', '.join(PIECES)}; got {piece!r}")
+        if piece == "posterior":
+            mine, theirs = self.beliefs[1 - owner], donor.beliefs[1 - owner]
+            return _rows_differ(mine.mass, theirs.mass) | _rows_differ(mine.prior, theirs.prior)
+        if piece == "reference_point":
+            return (self.reference_x != donor.reference_x) | (self.status_quo != donor.status_quo)
+        if piece == "survival":
+            return self.active != donor.active
+        n = self.active.shape[0]
+        out = _rows_differ(self.stock, donor.stock)
+        for mine_levers, their_levers in zip(self.levers, donor.levers, strict=True):
+            for name in ("retaliation", "accept_shift"):
+                out |= np.broadcast_to(getattr(mine_levers, name), (n,)) != np.broadcast_to(
+                    getattr(their_levers, name), (n,)
+                )
+        return out
+
     @classmethod
     def initial(cls, setup: RelationshipSetup, n: int) -> RelationshipState:
         """The state before round 1: prior beliefs, the initial status quo, all active."""
@@ -175,6 +196,11 @@ def _belief_about(
     return Belief.from_prior(
         setup.priors[opponent], setup.grid, n, type_prior=reputation.prior, labels=reputation.labels
     )
+
+
+def _rows_differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(n,)``: the rows (first axis) in which two arrays of the same shape differ."""
+    return (a != b).reshape(a.shape[0], -1).any(axis=1)
 
 
 def _take_levers(levers: Levers, rows: np.ndarray) -> Levers:
