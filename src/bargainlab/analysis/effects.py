@@ -33,6 +33,7 @@ import pandas as pd
 from .tables import PIECES
 
 __all__ = [
+    "ArmRows",
     "Row",
     "cell_arms",
     "channel_rows",
@@ -63,7 +64,28 @@ def windows_for(rounds: int) -> tuple[str, ...]:
     return ("round1",) if rounds < 2 else ("round1", "later", "whole", "survivors")
 
 
-def cell_arms(block: pd.DataFrame) -> tuple[np.ndarray, dict[tuple[str, str], pd.DataFrame]]:
+class ArmRows:
+    """One (channels, arm)'s rows of a cell, aligned on the cell's replicate ids. Indexing by
+    a column gives that column as a Series, built once: the rows of every comparison and
+    window read the same few columns many times."""
+
+    __slots__ = ("_columns", "frame")
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._columns: dict[str, pd.Series] = {}
+
+    def __getitem__(self, column: str) -> pd.Series:
+        series = self._columns.get(column)
+        if series is None:
+            series = self._columns[column] = self.frame[column]
+        return series
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def cell_arms(block: pd.DataFrame) -> tuple[np.ndarray, dict[tuple[str, str], ArmRows]]:
     """The replicate ids of one cell and its rows per (channels, arm), aligned on them; raises
     when some (channels, arm) does not hold exactly those replicates (pairing would break)."""
     cell = int(block["cell"].iloc[0])
@@ -76,13 +98,11 @@ def cell_arms(block: pd.DataFrame) -> tuple[np.ndarray, dict[tuple[str, str], pd
                 f"cell {cell}: arm {arm!r} ({channels}) does not hold the cell's replicates "
                 f"{ids.min()}..{ids.max()} once each; paired comparisons need the same ids"
             )
-        out[(str(channels), str(arm))] = rows.reset_index(drop=True)
+        out[(str(channels), str(arm))] = ArmRows(rows.reset_index(drop=True))
     return ids, out
 
 
-def _arm(
-    arms: dict[tuple[str, str], pd.DataFrame], channels: str, arm: str, cell: int
-) -> pd.DataFrame:
+def _arm(arms: dict[tuple[str, str], ArmRows], channels: str, arm: str, cell: int) -> ArmRows:
     if (channels, arm) not in arms:
         have = sorted({a for _, a in arms})
         raise ValueError(
@@ -91,9 +111,7 @@ def _arm(
     return arms[(channels, arm)]
 
 
-def _describe(
-    rows: pd.DataFrame, members: np.ndarray, payoff: str, suffix: str
-) -> dict[str, float]:
+def _describe(rows: ArmRows, members: np.ndarray, payoff: str, suffix: str) -> dict[str, float]:
     n = int(np.count_nonzero(members))
 
     def mean(column: str) -> float:
