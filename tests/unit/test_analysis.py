@@ -336,6 +336,11 @@ def test_trajectories_pool_by_addition_and_give_the_moments():
     ]
     pooled = pool_trajectories(halves, ["rounds.rho"])
     pd.testing.assert_frame_equal(pooled, whole)
+    # tables of different cells are put side by side, in the same order
+    other = trajectories_from_rounds(rounds.assign(cell=7), ["rounds.rho"])
+    together = pool_trajectories([other, whole], ["rounds.rho"])
+    expected = pd.concat([whole, other], ignore_index=True)
+    pd.testing.assert_frame_equal(together, expected)
     terms = whole[
         (whole["metric"] == "terms") & (whole["party"] == "supplier") & (whole["round"] == 2)
     ]

@@ -185,8 +185,9 @@ def trajectories_from_rounds(rounds: pd.DataFrame, axes: Sequence[str] = ()) -> 
 
 
 def _order(table: pd.DataFrame, axes: Sequence[str]) -> pd.DataFrame:
-    rank = {m: i for i, m in enumerate(TRAJECTORY_METRICS)}
-    table = table.assign(_metric=table["metric"].map(rank))
+    # each metric's place in TRAJECTORY_METRICS (any other metric after them)
+    rank = pd.Index(TRAJECTORY_METRICS).get_indexer(table["metric"])
+    table = table.assign(_metric=np.where(rank < 0, len(TRAJECTORY_METRICS), rank))
     keys = ["cell", "channels", "arm", "party", "_metric", "round"]
     return table.sort_values(keys, kind="stable").drop(columns="_metric")
 
@@ -195,10 +196,16 @@ def pool_trajectories(tables: Iterable[pd.DataFrame], axes: Sequence[str] = ()) 
     """One trajectories table from several (e.g. one per chunk of replicates): ``n``, ``sum``
     and ``sum_sq`` are added per key."""
     axes = list(axes)
-    frame = pd.concat(list(tables), ignore_index=True)
+    tables = list(tables)
+    frame = pd.concat(tables, ignore_index=True)
     keys = ["cell", *axes, "channels", "arm", "round", "party", "metric"]
-    pooled = frame.groupby(keys, sort=False, dropna=False)[["n", "sum", "sum_sq"]].sum()
-    pooled = pooled.reset_index()
+    cells = [set(table["cell"].unique()) for table in tables]
+    if sum(len(c) for c in cells) == len(set().union(*cells)):
+        # no cell in two tables: each key is in one table, already summed there
+        pooled = frame[[*keys, "n", "sum", "sum_sq"]]
+    else:
+        pooled = frame.groupby(keys, sort=False, dropna=False)[["n", "sum", "sum_sq"]].sum()
+        pooled = pooled.reset_index()
     return check_table(_order(pooled, axes), TRAJECTORIES_SCHEMA, axes, "trajectories")
 
 
