@@ -313,29 +313,28 @@ def simulate_task(task: Task, simulate: Simulate | None = None) -> dict[str, pd.
                 ChunkTables(*simulate(c.study, c.keys, c.replicate_ids, traces=task.traces))
                 for c in chunks
             ]
-    rounds, traces, mediation = [], [], []
-    for unit, result in zip(task.units, results, strict=True):
+    for result in results:
         missing = [c for c in RELATIONSHIP_COLUMNS if c not in result.rounds.columns]
         if missing:
             raise RuntimeError(f"the simulation's rounds table lacks columns: {', '.join(missing)}")
-        rounds.append(label(result.rounds, unit.cell, unit.labels))
-        if result.traces is not None:
-            traces.append(label(result.traces, unit.cell, unit.labels))
-        if result.mediation is not None:
-            mediation.append(label(result.mediation, unit.cell, unit.labels))
+    units = list(task.units)
+    rounds = label_all([r.rounds for r in results], units)
+    traces = label_all([r.traces for r in results], units)
+    mediation = label_all([r.mediation for r in results], units)
     study = task.units[0].study
     focal = study.arms.party
     opponent = next(p for p in study.party_names if p != focal)
-    table = _sorted(pd.concat(rounds, ignore_index=True), ROUNDS_ORDER)
+    assert rounds is not None  # every unit has a rounds table
+    table = _sorted(rounds, ROUNDS_ORDER)
     check_finite(table, f"rounds table of {task.name}")  # before anything is derived
     out = {"rounds": table}
-    if task.traces and traces:
-        out["traces"] = _sorted(pd.concat(traces, ignore_index=True), TRACES_ORDER)
+    if task.traces and traces is not None:
+        out["traces"] = _sorted(traces, TRACES_ORDER)
     out["replicates"] = replicates_from_rounds(table, focal, opponent, task.axes)
     out["trajectories"] = trajectories_from_rounds(table, task.axes)
-    if mediation:
+    if mediation is not None:
         out["mediation"] = check_table(
-            pd.concat(mediation, ignore_index=True),
+            mediation,
             MEDIATION_SCHEMA,
             task.axes,
             "mediation",
@@ -388,6 +387,30 @@ def label(table: pd.DataFrame, cell: int, labels: dict[str, Any]) -> pd.DataFram
             front[axis] = np.full(n, value, dtype=_dtype(value))
     labelled = pd.DataFrame(front, index=table.index)
     return pd.concat([labelled, table], axis=1).reset_index(drop=True)
+
+
+def label_all(tables: Sequence[pd.DataFrame | None], units: Sequence[Unit]) -> pd.DataFrame | None:
+    """The units' tables one after the other (those that are not ``None``), each labelled as
+    :func:`label` does, in one go (an axis has one type in every cell, see
+    :func:`stored_axis_values`); ``None`` when no unit has a table."""
+    kept = [(t, u) for t, u in zip(tables, units, strict=True) if t is not None]
+    if not kept:
+        return None
+    lengths = [len(t) for t, _ in kept]
+    body = pd.concat([t for t, _ in kept], ignore_index=True)
+    front: dict[str, Any] = {
+        "cell": np.repeat(np.array([u.cell for _, u in kept], dtype=np.int64), lengths)
+    }
+    for axis in kept[0][1].labels:
+        values = [u.labels[axis] for _, u in kept]
+        if isinstance(values[0], str):
+            front[axis] = pd.Series(  # pandas' string dtype
+                np.repeat(np.array(values, dtype=object), lengths), index=body.index
+            )
+        else:
+            front[axis] = np.repeat(np.array(values, dtype=_dtype(values[0])), lengths)
+    labelled = pd.DataFrame(front, index=body.index)
+    return pd.concat([labelled, body], axis=1).reset_index(drop=True)
 
 
 def _dtype(value: Any) -> Any:
