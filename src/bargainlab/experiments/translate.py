@@ -396,7 +396,7 @@ def _transplants(
     control arm's own."""
     names = study.party_names
     focal = names.index(study.arms.party)
-    rows: list[list[pd.DataFrame]] = [[] for _ in parts]
+    blocks: list[tuple[str, str, str, np.ndarray]] = []  # (treatment, control, piece, payoff)
     for treatment, control in study.arms.pairs():
         donor = snapshots[treatment][0]
         state, schedule, own = snapshots[control]
@@ -423,20 +423,27 @@ def _transplants(
             for k, where in moved:
                 later[k][where] = replayed[at : at + where.size]
                 at += where.size
-        for k, piece in enumerate(pieces):
-            for c, part in enumerate(parts):
-                rows[c].append(
-                    pd.DataFrame(
-                        {
-                            "treatment": treatment,
-                            "control": control,
-                            "replicate": ids[part],
-                            "piece": piece,
-                            "payoff_later": later[k][part],
-                        }
-                    )
-                )
-    return [pd.concat(r, ignore_index=True) for r in rows]
+        blocks += [(treatment, control, piece, later[k]) for k, piece in enumerate(pieces)]
+    labels = {
+        name: np.array([block[j] for block in blocks], dtype=object)
+        for j, name in enumerate(("treatment", "control", "piece"))
+    }
+    out = []
+    for part in parts:
+        size = part.stop - part.start
+        columns = {name: np.repeat(values, size) for name, values in labels.items()}
+        out.append(
+            pd.DataFrame(
+                {
+                    "treatment": columns["treatment"],
+                    "control": columns["control"],
+                    "replicate": np.tile(ids[part], len(blocks)),
+                    "piece": columns["piece"],
+                    "payoff_later": np.concatenate([block[3][part] for block in blocks]),
+                }
+            )
+        )
+    return out
 
 
 def _later_payoff(recorder: RoundsRecorder, side: int) -> np.ndarray:
