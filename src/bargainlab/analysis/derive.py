@@ -157,7 +157,8 @@ def trajectories_from_rounds(rounds: pd.DataFrame, axes: Sequence[str] = ()) -> 
     of a rounds table: per cell x channels x arm x round x party and metric, ``n``, ``sum`` and
     ``sum_sq`` (``terms`` over agreed rounds only)."""
     axes = list(axes)
-    keys = ["cell", *axes, "channels", "arm", "round", "party"]
+    # the sweep values are the cell's: grouped by cell, and attached per cell afterwards
+    keys = ["cell", "channels", "arm", "round", "party"]
     present = [m for m in TRAJECTORY_METRICS if m in rounds.columns]
     values = rounds[present].astype(float)
     weights = pd.DataFrame(1.0, index=rounds.index, columns=present)
@@ -179,6 +180,10 @@ def trajectories_from_rounds(rounds: pd.DataFrame, axes: Sequence[str] = ()) -> 
         part.columns = ["n", "sum", "sum_sq"]
         parts.append(part.assign(metric=metric).reset_index())
     table = pd.concat(parts, ignore_index=True)
+    if axes:
+        values = rounds[["cell", *axes]].drop_duplicates("cell")
+        table = table.merge(values, on="cell", how="left", validate="many_to_one")
+        table = table[["cell", *axes, *(c for c in table.columns if c not in ("cell", *axes))]]
     table["n"] = table["n"].round().astype(np.int64)
     table = _order(table, axes)
     return check_table(table, TRAJECTORIES_SCHEMA, axes, "trajectories", TRAJECTORIES_KEYS)
