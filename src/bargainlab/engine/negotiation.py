@@ -301,7 +301,7 @@ class _Offers:
         """A round in which no replicate of ``game`` makes an offer."""
         n = game.n
         status_quo = np.asarray(game.status_quo, dtype=float)
-        steps = _max_steps(game) if trace else 0
+        steps = _max_steps(_horizon(game)) if trace else 0
         return cls(
             outcome=np.full(n, OUTCOME_DEADLINE, dtype=np.int8),
             steps=np.zeros(n, dtype=np.int64),
@@ -337,11 +337,14 @@ _TRACE: dict[str, Any] = {
 """The per-step trace of a round (``(steps, n)`` arrays): names and dtypes."""
 
 
-def _max_steps(game: Game) -> int:
-    """The most offers any replicate of ``game`` can make in a round."""
+def _horizon(game: Game) -> np.ndarray:
+    """``(n,)``: the most offers each replicate of ``game`` can make in a round."""
     p0, p1 = game.parties
-    horizon = np.minimum(np.minimum(p0.deadline, p1.deadline), game.horizon)
-    return int(horizon.max()) if game.n else 0
+    return np.minimum(np.minimum(p0.deadline, p1.deadline), game.horizon)
+
+
+def _max_steps(horizon: np.ndarray) -> int:
+    return int(horizon.max()) if horizon.size else 0
 
 
 def _offers(
@@ -361,8 +364,8 @@ def _offers(
     states = [strategies[i].start(views[i]) for i in (0, 1)]
     p0, p1 = game.parties
     curv = (p0.utility_curvature, p1.utility_curvature)
-    horizon = np.minimum(np.minimum(p0.deadline, p1.deadline), game.horizon)
-    max_steps = _max_steps(game)
+    horizon = _horizon(game)
+    max_steps = _max_steps(horizon)
     holder = -1 if game.condition is None else game.condition.holder
     active = np.ones(n, dtype=bool)
     outcome = np.full(n, OUTCOME_DEADLINE, dtype=np.int8)

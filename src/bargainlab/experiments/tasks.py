@@ -318,9 +318,9 @@ def simulate_task(task: Task, simulate: Simulate | None = None) -> dict[str, pd.
         if missing:
             raise RuntimeError(f"the simulation's rounds table lacks columns: {', '.join(missing)}")
     units = list(task.units)
-    rounds = label_all([r.rounds for r in results], units)
-    traces = label_all([r.traces for r in results], units)
-    mediation = label_all([r.mediation for r in results], units)
+    rounds = label([r.rounds for r in results], units)
+    traces = label([r.traces for r in results], units)
+    mediation = label([r.mediation for r in results], units)
     study = task.units[0].study
     focal = study.arms.party
     opponent = next(p for p in study.party_names if p != focal)
@@ -376,23 +376,11 @@ def _sorted(frame: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
-def label(table: pd.DataFrame, cell: int, labels: dict[str, Any]) -> pd.DataFrame:
-    """``table`` with a leading ``cell`` column and one column per sweep axis."""
-    n = len(table)
-    front: dict[str, Any] = {"cell": np.full(n, cell, dtype=np.int64)}
-    for axis, value in labels.items():
-        if isinstance(value, str):
-            front[axis] = pd.Series([value] * n, index=table.index)  # pandas' string dtype
-        else:
-            front[axis] = np.full(n, value, dtype=_dtype(value))
-    labelled = pd.DataFrame(front, index=table.index)
-    return pd.concat([labelled, table], axis=1).reset_index(drop=True)
-
-
-def label_all(tables: Sequence[pd.DataFrame | None], units: Sequence[Unit]) -> pd.DataFrame | None:
-    """The units' tables one after the other (those that are not ``None``), each labelled as
-    :func:`label` does, in one go (an axis has one type in every cell, see
-    :func:`stored_axis_values`); ``None`` when no unit has a table."""
+def label(tables: Sequence[pd.DataFrame | None], units: Sequence[Unit]) -> pd.DataFrame | None:
+    """The units' tables one after the other (those that are not ``None``), each with a
+    leading ``cell`` column and one column per sweep axis holding its unit's values (an axis
+    has one type in every cell, see :func:`stored_axis_values`); ``None`` when no unit has a
+    table."""
     kept = [(t, u) for t, u in zip(tables, units, strict=True) if t is not None]
     if not kept:
         return None

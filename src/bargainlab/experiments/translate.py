@@ -327,6 +327,7 @@ def _simulate_stack(
     names = first.party_names
     pieces = mediation_pieces(first) if mediation else ()
     variants = channel_variants(first.channels)  # "all" first
+    everyone = np.arange(size)  # the rows of the "all" variant
     setup = RelationshipSetup.stack(
         [build_setup(c.study, c.replicate_ids, channels) for channels in variants.values() for c in chunks]
     )  # fmt: skip
@@ -346,7 +347,7 @@ def _simulate_stack(
         recorder, tframes = play(setup, schedule, rng, batch_ids, traces=traces, snapshot=keep)
         if keep is not None:
             own = _later_payoff(recorder, names.index(first.arms.party))[:size]
-            snapshots[arm] = (recorder.snapshot.take(np.arange(size)), schedule, own)
+            snapshots[arm] = (recorder.snapshot.take(everyone), schedule, own)
         for c, rows in enumerate(rows_of):
             leading = {"channels": variant_of[rows], "arm": arm}
             frames[c].append(recorder.take(rows).to_frame(names, labels, batch_ids[rows], leading))
@@ -361,10 +362,7 @@ def _simulate_stack(
                     trace_frames[c].append(piece)
     mediated: list[pd.DataFrame] = []
     if snapshots:
-        whole = RelationshipSetup.stack(
-            [build_setup(c.study, c.replicate_ids, variants["all"]) for c in chunks]
-        )
-        mediated = _transplants(first, whole, snapshots, pieces, keys, ids, parts)
+        mediated = _transplants(first, setup.take(everyone), snapshots, pieces, keys, ids, parts)
     return [
         ChunkTables(
             rounds=pd.concat(frames[c], ignore_index=True),
