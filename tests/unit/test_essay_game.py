@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from bargainlab import theory
 
-SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 TOL = 1e-9
 TYPES = ("low", "high")
 
