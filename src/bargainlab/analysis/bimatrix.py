@@ -293,7 +293,8 @@ def plot_game(game: pd.DataFrame, equilibria: pd.DataFrame, *, ax: Axes | None =
     ax.set_xticks(np.arange(len(dealers)) + 0.5, dealers)
     ax.set_yticks(np.arange(len(suppliers)) + 0.5, suppliers)
     ax.xaxis.tick_top()
-    lines = [textwrap.fill(n, 110, subsequent_indent="    ") for n in notes]
+    width = max(40, int(13 * fig.get_figwidth()))  # characters of 7-point text per line
+    lines = [textwrap.fill(n, width, subsequent_indent="    ") for n in notes]
     ax.set_xlabel("\n".join(lines) or "no equilibrium found", fontsize=7, loc="left")
     ax.set_ylabel("supplier")
     ax.set_title(
