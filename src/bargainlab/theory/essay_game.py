@@ -221,8 +221,17 @@ def _result(
         out["total"][name] = r1 + game.delta * r2
         d2 = 0.0 if stage is None else float(stage.dealer[t])
         dealer += weights[t] * (float(game.dealer[t, a, k1]) + game.delta * d2)
-    frozen = {key: MappingProxyType(value) for key, value in out.items()}
-    return EssayGame(demand1=float(game.grid[k1]), dealer=dealer, **frozen)  # type: ignore[arg-type]
+    view = {key: MappingProxyType(value) for key, value in out.items()}
+    return EssayGame(
+        demand1=float(game.grid[k1]),
+        answers=view["answers"],
+        posterior=view["posterior"],
+        demand2=view["demand2"],
+        round1=view["round1"],
+        round2=view["round2"],
+        total=view["total"],
+        dealer=dealer,
+    )
 
 
 def essay_game(
