@@ -90,6 +90,9 @@ def test_the_condition_lets_both_types_pool():
         dealer=0.9,
         delta=1.0,
     )
+    # here the condition pays the dealer more than screening without it (0.9 > 0.7); the
+    # next-but-one test has it pay less: nothing orders the two
+    assert res.dealer > theory.essay_game(**CASE_A, delta=1.0, condition=False).dealer
 
 
 def test_a_condition_worse_than_leaving_changes_nothing():
