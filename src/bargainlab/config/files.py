@@ -223,6 +223,7 @@ def load_study(
     tally = SizeTally()
 
     def visit(cell: Cell, spec: StudySpec) -> None:
+        """Tally a cell's size and warnings as the sweep is expanded (nothing is kept)."""
         tally.add(spec)
         warnings.add_cell(cell.index, cell.values, spec)
 
