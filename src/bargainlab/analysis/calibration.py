@@ -276,41 +276,38 @@ def _unmeasured(study: StudySpec) -> list[dict]:
         if study.rounds.end_on_disagreement
         else "not measured"
     )
-    offer = 1.0 - theory.rubinstein(0.9, 0.9, horizon=1)
-    return [
-        _row(
-            "impasse -> further impasse",
-            "O'Connor et al. 2005; Reb 2010",
-            "+",
-            impasse,
-            status="not observable",
-        ),
-        _row(
+    labelled = (
+        ("impasse -> further impasse", "O'Connor et al. 2005; Reb 2010", impasse, "not observable"),
+        (
             "humiliation -> retaliation",
             "Brown 1968",
-            "+",
             "face term lowers SV; negative SV raises the next demand",
-            status=imposed,
+            imposed,
         ),
-        _row(
+        (
             "happy-looking opponent -> lower felt success",
             "Thompson, Valley & Kramer 1995",
-            "+",
             "displayed-satisfaction term lowers SV",
-            status=imposed,
+            imposed,
         ),
-        _row(
+        (
             "face-threat sensitivity -> less joint gain",
             "White et al. 2004",
-            "+",
             "no face-threat-sensitivity trait in the model",
+            "not modelled",
         ),
-        _row(
+        (
             "flexible terms -> shading",
             "Fehr, Hart & Zehnder 2011",
-            "+",
             "no shading after agreement in the model",
+            "not modelled",
         ),
+    )
+    rows = [
+        _row(check, source, "+", what, status=status) for check, source, what, status in labelled
+    ]
+    offer = 1.0 - theory.rubinstein(0.9, 0.9, horizon=1)
+    rows.append(
         _row(
             "ultimatum offers ~40%, 16% rejected",
             "Oosterbeek et al. 2004",
@@ -321,5 +318,6 @@ def _unmeasured(study: StudySpec) -> list[dict]:
             offer,
             1,
             "not reproduced",
-        ),
-    ]
+        )
+    )
+    return rows
