@@ -54,6 +54,11 @@ class ConfigError(Exception):
         self.problems: list[tuple[str | None, str]] = list(problems or [(field, message)])
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by the constructor's arguments (the default would call it with the message
+        alone), so that the error crosses to and from worker processes whole."""
+        return (type(self), (self.file, self.field, self.message, self.problems))
+
     def __str__(self) -> str:
         """One line per problem: ``file: field: message``, leaving out what is ``None``."""
         lines = []
