@@ -23,6 +23,7 @@ import pytest
 import bargainlab
 from bargainlab._files import SymlinkError, WriteError
 from bargainlab.config.errors import ConfigError
+from bargainlab.experiments.executors import WorkerLostError
 
 EXAMPLES: dict[type, list[tuple[Any, ...]]] = {
     WriteError: [
@@ -36,6 +37,7 @@ EXAMPLES: dict[type, list[tuple[Any, ...]]] = {
         (None, "--workers", "must be a positive integer; got 0"),
         ("s.toml", "a", "first", [("a", "first"), ("b.c", "second"), (None, "third")]),
     ],
+    WorkerLostError: [(3,), (7, 2)],
 }
 """Constructor arguments of the classes whose constructors are bargainlab's own."""
 
@@ -89,7 +91,7 @@ CLASSES = _exception_classes()
 
 def test_the_walk_finds_the_classes_that_cross_processes():
     names = {c.__qualname__ for c in CLASSES}
-    assert {"WriteError", "SymlinkError", "ConfigError"} <= names
+    assert {"WriteError", "SymlinkError", "ConfigError", "WorkerLostError"} <= names
     assert {"InformationError", "NonFiniteOutputError", "PluginError"} <= names
 
 
