@@ -7,14 +7,19 @@ on or got wrong (the end-to-end cases are in tests/e2e/test_faults.py).
 from __future__ import annotations
 
 import math
+import os
+import signal
+from pathlib import Path
 
 import pytest
 
 import bargainlab.config.sweep
+from bargainlab.config.errors import show
 from bargainlab.config.files import MAX_DEPTH, ConfigError, load_study, read_study_file
 from bargainlab.config.paths import file_stem
 from bargainlab.config.size import human_bytes
 from bargainlab.config.sweep import MAX_CELLS
+from bargainlab.experiments.runstore import toml_dumps
 from bargainlab.experiments.translate import channel_variants
 from conftest import study_dict
 
@@ -325,3 +330,82 @@ def test_lazy_cells_pickle_with_their_study():
     cell = load_study(study_dict(sweep={"rounds.rho": [0.0, 0.5]})).cells[1]
     copy = pickle.loads(pickle.dumps(cell))
     assert copy == cell and copy.study.rounds.rho == 0.5
+
+
+# ---- issue 21: inputs that still raised ------------------------------------------------------
+
+
+@pytest.fixture
+def no_hang():
+    """Turn a read that blocks (a named pipe) into a failure after 20 seconds."""
+
+    def expired(signum, frame):
+        raise AssertionError("blocked: the command waited instead of refusing at once")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def _file(tmp_path, text: str) -> Path:
+    path = tmp_path / "study.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+BASE_TOML = toml_dumps(study_dict(sweep={"rounds.rho": [0.0, 0.5]}))
+
+
+@pytest.mark.parametrize(
+    ("replace", "key", "digits"),
+    [
+        ("[game]\n", "game.breakdown", "5,000"),  # beyond Python's 4,300 digits: tomllib raised
+        ("[game]\n", "game.breakdown", "6,021"),  # a hexadecimal literal parses; messages raised
+        ('"rounds.rho" = [', 'sweep."rounds.rho"', "4,400"),  # a value of a sweep list
+    ],
+    ids=["decimal", "hexadecimal", "sweep list"],
+)
+def test_an_integer_too_long_for_python_names_its_key(tmp_path, replace, key, digits):
+    literal = {"5,000": "9" * 5000, "6,021": "0x" + "f" * 5000, "4,400": "7" * 4400}[digits]
+    insert = f"breakdown = {literal}\n" if key == "game.breakdown" else f"{literal}, "
+    text = BASE_TOML.replace(replace, replace + insert, 1)
+    assert text != BASE_TOML
+    with pytest.raises(ConfigError) as info:
+        load_study(_file(tmp_path, text))
+    assert info.value.field == key
+    assert f"an integer of about {digits} digits" in info.value.message
+    assert len(str(info.value).splitlines()) == 1 and len(str(info.value)) < 300
+
+
+def test_an_integer_too_large_in_a_study_given_as_a_dict_names_its_key():
+    err = refused(sweep={"rounds.count": [2, 10**5000]})
+    assert err.field == 'sweep."rounds.count"' and "digits" in err.message
+    err = refused(seed=-(16**5000))
+    assert err.field == "seed"
+
+
+def test_the_error_formatter_shows_a_huge_integer_as_its_size():
+    assert show(10**5000) == "an integer of about 5,001 digits"
+    assert show([1, 10**5000]) == "a value too large to show"
+    with pytest.raises(ConfigError) as info:
+        load_study(study_dict(), replicates=10**5000)
+    assert "an integer of about 5,001 digits" in info.value.message
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+def test_a_study_path_that_is_not_a_regular_file_is_refused_at_once(tmp_path, no_hang, kind):
+    if kind == "fifo":
+        path = tmp_path / "study.toml"
+        os.mkfifo(path)  # nobody writes to it: opening it for reading used to block for ever
+        expected = "is a named pipe, not a regular file"
+    elif kind == "device":
+        path = Path(os.devnull)
+        expected = "is a character device, not a regular file"
+    else:
+        path = tmp_path
+        expected = "is a directory"
+    with pytest.raises(ConfigError) as info:
+        read_study_file(path)
+    assert expected in info.value.message

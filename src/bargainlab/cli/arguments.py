@@ -27,14 +27,22 @@ Handler = Callable[[argparse.Namespace], int]
 """What carries out a command: its parsed arguments -> the exit status."""
 
 
+def _quoted(text: str) -> str:
+    """A flag's value as the message quotes it: at most 40 characters (a value of thousands
+    of digits would fill the screen)."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
 def _positive_int(text: str) -> int:
     """An integer >= 1 (``--workers``, ``bench --replicates``)."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer; got {_quoted(text)}"
+        ) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {_quoted(text)}")
     return value
 
 
@@ -43,9 +51,9 @@ def _replicates(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2; got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"must be an integer >= 2; got {_quoted(text)}") from None
     if value < 2:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2; got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be an integer >= 2; got {_quoted(text)}")
     return value
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .annotations import annotation_at, container, is_union, strip, union_split
+from .integers import MAX_INTEGER_BITS, digit_count
 from .schema import StrategySpec, StudySpec
 
 
@@ -305,8 +306,14 @@ def join(loc: Iterable[Any]) -> str:
 
 
 def show(value: Any) -> str:
-    """A value as the user wrote it, shortened to 80 characters."""
-    text = repr(value)
+    """A value as the user wrote it, shortened to 80 characters (an integer too long to
+    print as its number of digits)."""
+    if isinstance(value, int) and value.bit_length() > MAX_INTEGER_BITS:
+        return f"an integer of about {digit_count(value.bit_length()):,} digits"
+    try:
+        text = repr(value)
+    except ValueError:  # it holds an integer longer than Python prints
+        return "a value too large to show"
     return text if len(text) <= 80 else text[:77] + "..."
 
 

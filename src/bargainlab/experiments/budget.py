@@ -38,12 +38,13 @@ def parse_size(text: str | int) -> int:
         if text <= 0:
             raise ValueError(f"must be a positive size; got {text}")
         return text
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([KMGTP]?)(?:i?B)?\s*", str(text), flags=re.I)
+    shown = repr(text if len(str(text)) <= 40 else str(text)[:37] + "...")
+    m = re.fullmatch(r"\s*(\d{1,30}(?:\.\d{1,30})?)\s*([KMGTP]?)(?:i?B)?\s*", str(text), flags=re.I)
     if not m:
-        raise ValueError(f"must be a size such as 512M, 8G or 1.5T; got {text!r}")
+        raise ValueError(f"must be a size such as 512M, 8G or 1.5T; got {shown}")
     value = float(m.group(1)) * _UNITS[m.group(2).upper()]
     if not 0 < value < 2**63:
-        raise ValueError(f"must be a positive size; got {text!r}")
+        raise ValueError(f"must be a positive size; got {shown}")
     return int(value)
 
 
