@@ -409,3 +409,80 @@ def test_a_study_path_that_is_not_a_regular_file_is_refused_at_once(tmp_path, no
     with pytest.raises(ConfigError) as info:
         read_study_file(path)
     assert expected in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"issue": {"name": "../../x/\u202e"}}, "issue.name"),
+        ({"issue": {"unit": "a\nb# injected"}}, "issue.unit"),
+        ({"issue": {"name": "price\u200b"}}, "issue.name"),
+        ({"issue": {"unit": "per\u2028unit"}}, "issue.unit"),
+        ({"analysis": {"labels": {"rounds.rho": "rho\t"}}}, "analysis.labels"),
+        (
+            {"null_cells": [{"where": {"rounds.rho": "0\u202e"}, "reason": "x"}]},
+            "null_cells.0.where",
+        ),
+        ({"question": "Which is better, \u202ethe left or the right?"}, "question"),
+        ({"changes": [{"what": "x\u0000", "why": "y"}]}, "changes.0.what"),
+        ({"null_cells": [{"where": {}, "reason": "because\u2066"}]}, "null_cells.0.reason"),
+    ],
+)
+def test_free_text_with_control_or_invisible_characters_is_refused(overrides, field):
+    err = refused(sweep={"rounds.rho": [0.0, 0.5]}, **overrides)
+    assert err.field == field, str(err)
+    assert "control or invisible characters" in err.message
+    assert "\u202e" not in str(err) and "\n" not in str(err)  # shown escaped, on one line
+
+
+def test_line_breaks_in_prose_become_spaces():
+    loaded = load_study(
+        study_dict(
+            question="Is it\n# injected\n\nbetter?",
+            changes=[{"what": "one\r\ntwo", "why": "a\tb"}],
+            null_cells=[{"where": {}, "reason": "first line\nsecond line"}],
+        )
+    )
+    study = loaded.study
+    assert study.question == "Is it # injected better?"
+    assert (study.changes[0].what, study.changes[0].why) == ("one two", "a b")
+    assert study.null_cells[0].reason == "first line second line"
+
+
+def test_printable_names_are_kept_as_they_are():
+    loaded = load_study(study_dict(issue={"name": "rebate (1–2 %)", "unit": "US$ / yr · €"}))
+    assert (loaded.study.issue.name, loaded.study.issue.unit) == ("rebate (1–2 %)", "US$ / yr · €")
+
+
+def test_treatment_rounds_beyond_the_rounds_are_refused():
+    err = refused(
+        rounds={"count": 3},
+        arms__treatment_rounds=5,
+        arms__continuation={"name": "time_dependent"},
+    )
+    assert err.field == "arms.treatment_rounds"
+    assert "(5) is more than rounds.count (3)" in err.message
+    ok = load_study(
+        study_dict(
+            rounds={"count": 3},
+            arms__treatment_rounds=3,
+            arms__continuation={"name": "time_dependent"},
+        )
+    )
+    assert ok.study.arms.treatment_rounds == 3
+
+
+def test_a_sweep_cell_whose_rounds_fall_below_the_treatment_is_refused():
+    err = refused(
+        rounds={"count": 4},
+        arms__treatment_rounds=2,
+        arms__continuation={"name": "time_dependent"},
+        sweep={"rounds.count": [4, 1]},
+    )
+    assert "is more than rounds.count (1)" in err.message and "cell" in err.message
+
+
+def test_an_arm_compared_with_itself_is_refused():
+    err = refused(arms__comparisons=[["boulware", "boulware"]])
+    assert err.field == "arms"
+    assert "compares the arm 'boulware' with itself" in err.message

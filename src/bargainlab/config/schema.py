@@ -49,6 +49,7 @@ from .tables import (
     Uniform,
     Unit,
     check_label,
+    check_prose,
     in_range,
 )
 
@@ -60,7 +61,9 @@ class StudySpec(StudyTable):
     """The study's name: lower-case letters, digits and underscores, starting with a letter,
     at most 64 characters. It names the default run folder, ``runs/<name>``."""
     question: Annotated[str, Field(max_length=10_000)] = ""
-    """The question the study answers, in one sentence (the report starts with it)."""
+    """The question the study answers, in one sentence (the report starts with it). Line
+    breaks become spaces; other control or invisible characters (bidirectional overrides,
+    zero-width characters) are refused."""
     replicates: Annotated[int, Field(ge=2, le=10_000_000)] = 200
     """Paired replicates per sweep cell: every arm and channel variant plays the same
     replicates (types and random draws). ``--replicates`` overrides it."""
@@ -113,6 +116,12 @@ class StudySpec(StudyTable):
     changes: list[Change] = Field(default_factory=list)
     """What changed since the study's previous committed results, and why
     (``[[changes]]``); the report lists them."""
+
+    @field_validator("question")
+    @classmethod
+    def _prose(cls, text: str) -> str:
+        """One paragraph of printable text (see :func:`~bargainlab.config.tables.check_prose`)."""
+        return check_prose("the question", text)
 
     @field_validator("parties")
     @classmethod
@@ -170,7 +179,20 @@ class StudySpec(StudyTable):
         if self.reputation is not None:
             self._reputation_holder_learns()
         self._tournament_axis_is_swept()
+        self._treatment_within_rounds()
         return self
+
+    def _treatment_within_rounds(self) -> None:
+        """An integer ``arms.treatment_rounds`` is at most ``rounds.count``: beyond it the
+        arms would never reach their continuation, a design that says one thing and does
+        another."""
+        treatment, count = self.arms.treatment_rounds, self.rounds.count
+        if isinstance(treatment, int) and treatment > count:
+            raise ValueError(
+                f"arms.treatment_rounds ({treatment}) is more than rounds.count ({count}): "
+                f"the arms would never reach arms.continuation; give at most {count}, or "
+                '"all" for standing policies'
+            )
 
     def _strategies_of_parties(self) -> None:
         """The focal party is a party; every other party has a fixed strategy, and only
