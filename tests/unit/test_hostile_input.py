@@ -19,6 +19,7 @@ from bargainlab.config.files import MAX_DEPTH, ConfigError, load_study, read_stu
 from bargainlab.config.paths import file_stem
 from bargainlab.config.size import human_bytes
 from bargainlab.config.sweep import MAX_CELLS
+from bargainlab.experiments.budget import check_size, parse_duration, size_budget
 from bargainlab.experiments.runstore import toml_dumps
 from bargainlab.experiments.translate import channel_variants
 from conftest import study_dict
@@ -486,3 +487,41 @@ def test_an_arm_compared_with_itself_is_refused():
     err = refused(arms__comparisons=[["boulware", "boulware"]])
     assert err.field == "arms"
     assert "compares the arm 'boulware' with itself" in err.message
+
+
+def test_a_run_that_cannot_finish_in_a_day_is_refused_whatever_the_workers(tmp_path):
+    # the issue's study: 10 M replicates, 100,000 levels, horizon 10,000
+    size = load_study(
+        study_dict(
+            replicates=10_000_000,
+            chunk=500,
+            issue={"levels": 100_000},
+            game={"horizon": 10_000},
+            rounds={"count": 2},
+        )
+    ).size
+    assert size is not None
+    for workers in (0, 1, 2):
+        with pytest.raises(ConfigError) as info:
+            check_size(size, tmp_path, workers=workers)
+        assert "--time-budget" in info.value.message or "--memory-budget" in info.value.message
+    with pytest.raises(ConfigError) as info:
+        check_size(size, tmp_path, workers=1)
+    message = info.value.message
+    assert "the run needs an estimated" in message and "on 1 core(s)" in message
+    assert "40,000,000 relationship-rounds" in message and "--time-budget" in message
+    with size_budget(time="1000d"):
+        check_size(size, tmp_path, workers=1)  # the flag overrides it
+
+
+def test_the_time_estimate_counts_steps_and_cores():
+    small = load_study(study_dict(game={"horizon": 10})).size
+    long = load_study(study_dict(game={"horizon": 1000})).size
+    assert small is not None and long is not None
+    assert long.cpu_seconds > 10 * small.cpu_seconds
+    assert long.seconds(4) == long.cpu_seconds / min(4, long.tasks)
+    assert parse_duration("90m") == 5400 and parse_duration("1.5h") == 5400
+    assert parse_duration("3d") == 3 * 86400 and parse_duration(45) == 45
+    for bad in ("soon", "-1h", "0", "1e9999"):
+        with pytest.raises(ValueError, match="duration"):
+            parse_duration(bad)

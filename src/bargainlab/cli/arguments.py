@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .._version import __version__
-from ..experiments.budget import parse_size
+from ..experiments.budget import parse_duration, parse_size
 from ..experiments.executors import EXECUTORS
 
 DEFAULT_STUDY = "rebate_renewal"
@@ -62,6 +62,15 @@ def _size(text: str) -> int:
     :func:`~bargainlab.experiments.budget.parse_size`)."""
     try:
         return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _duration(text: str) -> float:
+    """A duration in seconds, e.g. ``12h`` (``--time-budget``; see
+    :func:`~bargainlab.experiments.budget.parse_duration`)."""
+    try:
+        return parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -129,6 +138,11 @@ def _add_run_command(sub: argparse._SubParsersAction, handler: Handler) -> None:
         "--disk-budget", type=_size, default=None, metavar="SIZE",
         help="refuse a run whose estimated disk use exceeds SIZE, e.g. 20G (default: the free "
         "space where the run folder goes)",
+    )  # fmt: skip
+    run.add_argument(
+        "--time-budget", type=_duration, default=None, metavar="DURATION",
+        help="refuse a run whose simulation is estimated to take longer than DURATION on "
+        "the cores its workers use, e.g. 12h or 3d (default: 24h)",
     )  # fmt: skip
     run.set_defaults(handler=handler)
 

@@ -5,6 +5,7 @@
     bargainlab run CONFIG [--out DIR] [--workers N] [--executor serial|processes|dask]
                           [--scheduler ADDRESS] [--replicates N]
                           [--memory-budget SIZE] [--disk-budget SIZE]
+                          [--time-budget DURATION]
     bargainlab validate CONFIG
     bargainlab plot RUN_DIR
     bargainlab report RUN_DIR
@@ -126,7 +127,7 @@ def _error(message: str) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     """``run``: run the study within the size budgets, then print where its outputs are."""
     path = resolve_study_path(args.config)
-    with size_budget(memory=args.memory_budget, disk=args.disk_budget):
+    with size_budget(memory=args.memory_budget, disk=args.disk_budget, time=args.time_budget):
         run = run_study(
             path,
             args.out,
