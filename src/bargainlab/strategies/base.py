@@ -4,8 +4,10 @@ A strategy is a frozen dataclass of parameters (so it has a repr, equality, hash
 pickling for free) with vectorised decisions over a batch of replicates. What the engine
 calls, and when:
 
-* ``start(view) -> State`` at the start of every round: returns a dict of per-round scratch
-  arrays (the only place a strategy keeps state within a round);
+* ``start(view) -> StateT`` at the start of every round: returns the strategy's per-round
+  state (the only place it keeps anything within a round), a small dataclass of its own
+  (``Strategy[MyState]``, so that mypy checks every field it reads or writes), or ``None``
+  for a strategy that keeps none;
 * ``propose(view, state, step) -> Offer | ndarray`` at every step: an offer for *every*
   replicate (the engine uses it where this side proposes);
 * ``respond(view, state, step, offer) -> ndarray`` at every step: ``ACCEPT``, ``REJECT`` or
@@ -38,7 +40,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Hashable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import numpy as np
 
@@ -48,13 +50,22 @@ from ..engine.negotiation import ACCEPT, EXIT, REJECT, Offer
 from ..engine.views import SideView
 from .inference import exact_likelihood
 
+StateT = TypeVar("StateT")
+"""The type of a strategy's per-round state (what its ``start`` returns)."""
+
 State = dict[str, Any]
-"""A strategy's per-round scratch arrays (what its ``start`` returns)."""
+"""An untyped per-round state, for strategies written before states were typed; the
+library's strategies declare a dataclass instead (``Strategy[MyState]``)."""
 
 
-class Strategy:
+class Strategy(Generic[StateT]):
     """Base class: subclass it as a ``@dataclass(frozen=True)`` with a ``name`` and register
-    it with :func:`~bargainlab.strategies.registry.register`."""
+    it with :func:`~bargainlab.strategies.registry.register`.
+
+    It is generic in the per-round state: a strategy that keeps state declares a small
+    dataclass and subclasses ``Strategy[ThatState]``; one that keeps none subclasses
+    ``Strategy[None]`` (or plain ``Strategy``) and leaves :meth:`start` alone.
+    """
 
     name: ClassVar[str] = "strategy"
     """The registered name, used by study files (an identifier)."""
@@ -69,13 +80,18 @@ class Strategy:
     exact_likelihood: ClassVar[bool] = True
     """Whether :meth:`likelihood` is exact (reports say which learners are approximate)."""
 
-    def start(self, view: SideView) -> State:
-        return {}
+    def start(self, view: SideView) -> StateT:
+        """The per-round state, made at the start of every round (default: ``None``, no
+        state)."""
+        return cast(StateT, None)
 
-    def propose(self, view: SideView, state: State, step: int) -> Offer | np.ndarray:
+    def propose(self, view: SideView, state: StateT, step: int) -> Offer | np.ndarray:
+        """An offer for every replicate (the engine uses it where this side proposes)."""
         raise NotImplementedError
 
-    def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
+    def respond(self, view: SideView, state: StateT, step: int, offer: Offer) -> np.ndarray:
+        """``ACCEPT``, ``REJECT`` or ``EXIT`` for every replicate (used where this side
+        responds)."""
         raise NotImplementedError
 
     def likelihood(
@@ -130,4 +146,4 @@ class Strategy:
         return dataclasses.asdict(self) if dataclasses.is_dataclass(self) else {}
 
 
-__all__ = ["ACCEPT", "EXIT", "REJECT", "Offer", "State", "Strategy"]
+__all__ = ["ACCEPT", "EXIT", "REJECT", "Offer", "State", "StateT", "Strategy"]

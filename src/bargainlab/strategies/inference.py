@@ -49,18 +49,24 @@ MISMATCH = -2
 
 
 class Policy(Protocol):
-    """The part of the strategy protocol the inference uses."""
+    """The part of the strategy protocol the inference uses (any per-round state)."""
 
     @property
-    def monotone_in_type(self) -> bool: ...
+    def monotone_in_type(self) -> bool:
+        """Whether the bisection applies (see the module docstring)."""
+        ...
 
-    def start(self, view: SideView) -> dict[str, Any]: ...
+    def start(self, view: SideView) -> Any:
+        """The per-round state."""
+        ...
 
-    def propose(self, view: SideView, state: dict[str, Any], step: int) -> Offer | np.ndarray: ...
+    def propose(self, view: SideView, state: Any, step: int) -> Offer | np.ndarray:
+        """An offer for every replicate."""
+        ...
 
-    def respond(
-        self, view: SideView, state: dict[str, Any], step: int, offer: Offer
-    ) -> np.ndarray: ...
+    def respond(self, view: SideView, state: Any, step: int, offer: Offer) -> np.ndarray:
+        """A response for every replicate."""
+        ...
 
 
 def _history(trace: RoundTrace, rows: np.ndarray, upto: int) -> OfferHistory:
@@ -84,7 +90,7 @@ def _codes(
     side: int,
     view: SideView,
     policy: Policy,
-    state: dict[str, Any],
+    state: Any,
     step: int,
     proposes: np.ndarray,
     x_obs: np.ndarray,
@@ -114,7 +120,7 @@ def _offer_codes(
     side: int,
     view: SideView,
     policy: Policy,
-    state: dict[str, Any],
+    state: Any,
     step: int,
     x_obs: np.ndarray,
     cond_obs: np.ndarray,
@@ -132,7 +138,7 @@ def _offer_codes(
 def _response_codes(
     view: SideView,
     policy: Policy,
-    state: dict[str, Any],
+    state: Any,
     step: int,
     x_obs: np.ndarray,
     cond_obs: np.ndarray,

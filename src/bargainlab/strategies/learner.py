@@ -42,7 +42,7 @@ from ..engine.context import OwnerContext
 from ..engine.negotiation import EXIT, Offer
 from ..engine.terms import position, utility
 from ..engine.views import OpponentModel, Outlook, SideView
-from .base import State, Strategy
+from .base import Strategy
 from .planning import TYPE_FLOOR, choose_demand
 from .registry import register
 
@@ -89,9 +89,16 @@ def optimal_demand(belief: Belief, view: SideView) -> np.ndarray:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Demand:
+    """The learner's per-round state: the own utility of its opening demand."""
+
+    demand: np.ndarray
+
+
 @register
 @dataclass(frozen=True)
-class Learner(Strategy):
+class Learner(Strategy[Demand]):
     """Posterior-driven learner.
 
     Parameters
@@ -159,18 +166,22 @@ class Learner(Strategy):
         d = d + view.levers.retaliation
         return np.clip(np.maximum(d, floor), 0.0, 1.0)
 
-    def start(self, view: SideView) -> State:
-        return {"demand": self.demand(view)}
+    def start(self, view: SideView) -> Demand:
+        """The round's opening demand (:meth:`demand`)."""
+        return Demand(self.demand(view))
 
-    def target(self, view: SideView, state: State, step: int) -> np.ndarray:
+    def target(self, view: SideView, state: Demand, step: int) -> np.ndarray:
+        """Own target utility at ``step``: from the demand toward the floor."""
         floor = self.floor(view)
         t = view.relative_time(step)
-        return floor + (state["demand"] - floor) * (1.0 - t ** (1.0 / self.e))
+        return floor + (state.demand - floor) * (1.0 - t ** (1.0 / self.e))
 
-    def propose(self, view: SideView, state: State, step: int) -> Offer:
+    def propose(self, view: SideView, state: Demand, step: int) -> Offer:
+        """The position worth the current target."""
         return Offer.plain(view.position(self.target(view, state, step)))
 
-    def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
+    def respond(self, view: SideView, state: Demand, step: int, offer: Offer) -> np.ndarray:
+        """AC_next; at its last turn, exit rather than take less than its outside option."""
         decision = self.accept_if(view, offer, self.target(view, state, step + 1))
         last_turn = view.relative_time(step + 1) >= 1.0
         value = view.offer_value(offer.x, offer.conditional)

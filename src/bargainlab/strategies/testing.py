@@ -27,11 +27,11 @@ from ..engine.negotiation import ACCEPT, REJECT, Game, NegotiationResult, Offer,
 from ..engine.parties import PartyBatch
 from ..engine.terms import Condition, Issue
 from ..engine.views import Carried, Posterior, SideView
-from .base import State, Strategy
+from .base import Strategy
 
 
 @dataclass(frozen=True)
-class Scripted(Strategy):
+class Scripted(Strategy[None]):
     """Proposes ``offers[step]`` (a position) at its own steps, with the condition attached
     when ``conditional``; accepts only at step ``accept_at``. Not registered, so it never
     appears among the library's strategies."""
@@ -41,11 +41,13 @@ class Scripted(Strategy):
     accept_at: int | None = None
     conditional: bool = False
 
-    def propose(self, view: SideView, state: State, step: int) -> Offer:
+    def propose(self, view: SideView, state: None, step: int) -> Offer:
+        """``offers[step]`` (0.5 beyond the script)."""
         x = self.offers[step] if step < len(self.offers) else 0.5
         return Offer(np.full(view.n, x), np.full(view.n, self.conditional))
 
-    def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
+    def respond(self, view: SideView, state: None, step: int, offer: Offer) -> np.ndarray:
+        """``ACCEPT`` at step ``accept_at``, ``REJECT`` elsewhere."""
         return np.full(view.n, ACCEPT if step == self.accept_at else REJECT, dtype=np.int8)
 
 
