@@ -43,7 +43,7 @@ from ..engine.negotiation import EXIT, Offer
 from ..engine.terms import position, utility
 from ..engine.views import OpponentModel, Outlook, SideView
 from .base import Strategy
-from .planning import TYPE_FLOOR, choose_demand
+from .planning import TYPE_FLOOR, DemandProblem, Lookahead, choose_demand
 from .registry import register
 
 KINDS = ("bayesian", "naive", "expected_terms", "anchored")
@@ -76,17 +76,16 @@ def optimal_demand(belief: Belief, view: SideView) -> np.ndarray:
     thresholds = np.broadcast_to(theta, belief.mass.shape)
     outlook = Outlook(0, 1.0, True, False)
     w = view.own.outside_option
-    return choose_demand(
-        belief.mass,
-        belief.conditional_prior(),
-        thresholds,
-        values,
-        own,
-        view.disagreement,
-        w,
-        outlook,
-        0,
+    problem = DemandProblem(
+        mass=belief.mass,
+        conditional=belief.conditional_prior(),
+        thresholds=thresholds,
+        values=values,
+        own_utility=own,
+        disagreement=view.disagreement,
+        outside_option=w,
     )
+    return choose_demand(problem, outlook, lookahead=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +122,7 @@ class Learner(Strategy[Demand]):
     e: float = 0.5
     step: float = 0.05
     noise: float = 0.03
-    lookahead: int = 1
+    lookahead: Lookahead = 1
 
     def __post_init__(self) -> None:
         check_choice("kind", self.kind, KINDS)
@@ -159,10 +158,16 @@ class Learner(Strategy[Demand]):
             outlook = carried.outlook
             learning = outlook.learning & (self.kind != "anchored")
             plan = Outlook(outlook.rounds_left, outlook.rho, outlook.ends_on_disagreement, learning)
-            d = choose_demand(
-                belief.mass, belief.prior, thresholds, values, own,
-                view.disagreement, view.own.outside_option, plan, self.lookahead,
-            )  # fmt: skip
+            problem = DemandProblem(
+                mass=belief.mass,
+                conditional=belief.prior,
+                thresholds=thresholds,
+                values=values,
+                own_utility=own,
+                disagreement=view.disagreement,
+                outside_option=view.own.outside_option,
+            )
+            d = choose_demand(problem, plan, lookahead=self.lookahead)
         d = d + view.levers.retaliation
         return np.clip(np.maximum(d, floor), 0.0, 1.0)
 
