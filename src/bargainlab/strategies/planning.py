@@ -40,7 +40,6 @@ approximation, and the choice of ``tau_k`` per policy is documented on each poli
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -83,24 +82,6 @@ def acceptance_by_type(mass: np.ndarray, thresholds: np.ndarray, values: np.ndar
     order of the thresholds.
     """
     return _cumulative(mass, _bins(thresholds, values), values.shape[0], by_type=True)
-
-
-def merge_types(
-    mass: np.ndarray,
-    thresholds: np.ndarray,
-    conditional: np.ndarray,
-    groups: Sequence[Sequence[int]],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Merge types that the planning model cannot tell apart: ``groups`` lists, for each
-    group, types with the same agreement-threshold rule (declared by the policies, not read
-    from the data, so the merge never depends on the rest of the batch) and the same prior
-    over the reservation value. Their posterior mass is summed; the result is the same
-    model at a lower cost."""
-    if all(len(g) == 1 for g in groups):
-        return mass, thresholds, conditional
-    first = [g[0] for g in groups]
-    merged = np.stack([mass[:, list(g)].sum(axis=1) for g in groups], axis=1)
-    return merged, thresholds[:, first], conditional[:, first]
 
 
 @dataclass(frozen=True)
@@ -342,6 +323,5 @@ __all__ = [
     "acceptance_by_type",
     "choose_demand",
     "continuation",
-    "merge_types",
     "static_continuation",
 ]
