@@ -29,6 +29,16 @@ What a learner calls on the policies it thinks its opponent may follow (the oppo
 Learners (``learns = True``) also implement ``update_belief`` (see
 :class:`~bargainlab.strategies.learner.Learner`), which the relationship calls between rounds.
 
+What a strategy *is* (as Axelrod's classifier): each class declares its facts as class
+attributes (``learns``, ``monotone_in_type``, ``exact_likelihood``, ``displays_satisfaction``,
+``stochastic``, ``attaches_condition``), and :meth:`Strategy.classify` answers them for any
+parameters without building the strategy, as a :class:`Classifier`. A strategy whose facts
+depend on a parameter overrides :meth:`~Strategy.classify` (the modest winner, the
+face-saver). :func:`~bargainlab.strategies.registry.available` filters the registered names
+by these facts and :func:`~bargainlab.strategies.catalog.describe` tells them for a name and
+its parameters; :func:`~bargainlab.strategies.testing.check_strategy` checks that a class
+keeps what it declares.
+
 A strategy sees only its :class:`~bargainlab.engine.views.SideView`: its own type, public
 facts, the round's history and what it carries from earlier rounds. Reading the opponent's
 private type raises :class:`~bargainlab.engine.views.InformationError`. Config files name
@@ -39,7 +49,7 @@ config ever executes code.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import numpy as np
@@ -56,6 +66,43 @@ StateT = TypeVar("StateT")
 State = dict[str, Any]
 """An untyped per-round state, for strategies written before states were typed; the
 library's strategies declare a dataclass instead (``Strategy[MyState]``)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Classifier:
+    """A strategy's facts with given parameters: what the library and its reports need to
+    know about a policy without playing it (Axelrod's ``classifier``)."""
+
+    learns: bool = False
+    """It keeps a belief about the opponent across rounds (and implements
+    ``update_belief``)."""
+    monotone_in_type: bool = False
+    """At every step, given the public history, its offer is non-decreasing (in own
+    utility) and its acceptance non-increasing in its own bottom line, with no dependence on
+    its own earlier choices in the round (a learner may then evaluate it by bisection)."""
+    exact_likelihood: bool = True
+    """Its :meth:`Strategy.likelihood` is exact: positive at the bottom line it played with
+    and zero wherever its rule would have acted otherwise."""
+    displays_satisfaction: bool = True
+    """It shows its satisfaction with a deal (the behavioural module's cue)."""
+    stochastic: bool = False
+    """Its decisions depend on random draws (else the same view gives the same numbers)."""
+    attaches_condition: bool = False
+    """It may attach the compensation condition to its offers (where it holds it)."""
+
+    def __post_init__(self) -> None:
+        """Refuse anything but ``True`` or ``False`` (a property read from a class, say)."""
+        for fact in FACTS:
+            value = getattr(self, fact)
+            if not isinstance(value, bool):
+                raise TypeError(
+                    f"the fact {fact!r} must be true or false, got {value!r}; a strategy whose "
+                    "facts depend on its parameters overrides classify()"
+                )
+
+
+FACTS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Classifier))
+"""The names of the facts a :class:`Classifier` holds."""
 
 
 class Strategy(Generic[StateT]):
@@ -79,6 +126,28 @@ class Strategy(Generic[StateT]):
     on the strategy's own earlier choices in the round (lets learners use bisection)."""
     exact_likelihood: ClassVar[bool] = True
     """Whether :meth:`likelihood` is exact (reports say which learners are approximate)."""
+    stochastic: ClassVar[bool] = False
+    """Whether the decisions depend on random draws (none of the library's do)."""
+    attaches_condition: ClassVar[bool] = False
+    """Whether it may attach the compensation condition to its offers."""
+
+    @classmethod
+    def classify(cls, params: Mapping[str, Any]) -> Classifier:
+        """The facts of this strategy with the parameters ``params`` (every parameter, the
+        defaults filled in), read without building it. Default: the class's declared
+        attributes; a strategy whose facts depend on a parameter overrides it, and its
+        instances give the same answers."""
+        return Classifier(**{fact: getattr(cls, fact) for fact in FACTS})
+
+    @classmethod
+    def describe_learning(cls, params: Mapping[str, Any]) -> str:
+        """One line: how this strategy with the parameters ``params`` learns."""
+        return "keeps a belief about the opponent" if cls.learns else "does not learn"
+
+    @property
+    def classifier(self) -> Classifier:
+        """This strategy's facts (:meth:`classify` of its parameters)."""
+        return type(self).classify(self.params())
 
     def start(self, view: SideView) -> StateT:
         """The per-round state, made at the start of every round (default: ``None``, no
@@ -146,4 +215,14 @@ class Strategy(Generic[StateT]):
         return dataclasses.asdict(self) if dataclasses.is_dataclass(self) else {}
 
 
-__all__ = ["ACCEPT", "EXIT", "REJECT", "Offer", "State", "StateT", "Strategy"]
+__all__ = [
+    "ACCEPT",
+    "EXIT",
+    "FACTS",
+    "REJECT",
+    "Classifier",
+    "Offer",
+    "State",
+    "StateT",
+    "Strategy",
+]

@@ -32,8 +32,9 @@ only when it is winning by a margin) and is evaluated by replaying it on every c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -42,7 +43,7 @@ from ..engine.context import OwnerContext
 from ..engine.negotiation import Offer
 from ..engine.terms import utility
 from ..engine.views import SideView
-from .base import Strategy
+from .base import Classifier, Strategy
 from .registry import register
 from .tactics import Targets, TimeDependentBase, genius_target
 
@@ -211,6 +212,17 @@ class FaceSaver(_Phased):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name} must be true or false")
 
+    @classmethod
+    def classify(cls, params: Mapping[str, Any]) -> Classifier:
+        """Monotone in its bottom line, like every phased strategy; it attaches the condition
+        unless ``condition`` is false."""
+        return Classifier(monotone_in_type=True, attaches_condition=params["condition"])
+
+    @property
+    def attaches_condition(self) -> bool:  # type: ignore[override]
+        """Whether it may attach the condition (see :meth:`classify`)."""
+        return self.classifier.attaches_condition
+
     def threshold_after_loss(self, state: Aspiration, last: np.ndarray) -> np.ndarray:
         """Its aspiration, except at its very last response with ``last_resort``: its floor."""
         if not self.last_resort:
@@ -301,14 +313,23 @@ class ModestWinner(TimeDependentBase[Hesitation]):
         if not isinstance(self.modest, bool):
             raise TypeError("modest must be true or false")
 
+    @classmethod
+    def classify(cls, params: Mapping[str, Any]) -> Classifier:
+        """A modest winner hides its satisfaction, and it is not monotone in its bottom line
+        (it hesitates only when winning by a margin); without ``modest`` it is the plain
+        tactic."""
+        modest = params["modest"]
+        return Classifier(monotone_in_type=not modest, displays_satisfaction=not modest)
+
     @property
     def displays_satisfaction(self) -> bool:  # type: ignore[override]
-        return not self.modest
+        """Whether it shows its satisfaction (see :meth:`classify`)."""
+        return self.classifier.displays_satisfaction
 
     @property
     def monotone_in_type(self) -> bool:  # type: ignore[override]
-        # a hesitation happens only when winning by a margin: not monotone in the bottom line
-        return not self.modest
+        """Whether it is monotone in its bottom line (see :meth:`classify`)."""
+        return self.classifier.monotone_in_type
 
     def start(self, view: SideView) -> Hesitation:
         """No target computed and no hesitation yet."""

@@ -156,6 +156,11 @@ class Learner(Strategy[Demand]):
         the ``kind``'s preset. A subclass that composes other parts overrides it."""
         return preset(params)
 
+    @classmethod
+    def describe_learning(cls, params: Mapping[str, Any]) -> str:
+        """One line: its update rule and its planner (:meth:`compose`)."""
+        return cls.compose(params).describe()
+
     @cached_property
     def parts(self) -> LearnerParts:
         """This learner's update rule and planner (:meth:`compose` of its parameters)."""

@@ -27,7 +27,7 @@ from ..engine.negotiation import ACCEPT, REJECT, Game, NegotiationResult, Offer,
 from ..engine.parties import PartyBatch
 from ..engine.terms import Condition, Issue
 from ..engine.views import Carried, Posterior, SideView
-from .base import Strategy
+from .base import Classifier, Strategy
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,16 @@ class Scripted(Strategy[None]):
     offers: tuple[float, ...] = ()
     accept_at: int | None = None
     conditional: bool = False
+
+    @classmethod
+    def classify(cls, params: Mapping[str, Any]) -> Classifier:
+        """It attaches the condition when ``conditional``."""
+        return Classifier(attaches_condition=params["conditional"])
+
+    @property
+    def attaches_condition(self) -> bool:  # type: ignore[override]
+        """Whether it attaches the condition (see :meth:`classify`)."""
+        return self.conditional
 
     def propose(self, view: SideView, state: None, step: int) -> Offer:
         """``offers[step]`` (0.5 beyond the script)."""
