@@ -1,4 +1,13 @@
-"""A kit for testing strategies: a scripted opponent and a one-call play.
+"""A kit for testing strategies: the contract check, a scripted opponent and a one-call play.
+
+Check a strategy class against the strategy contract and the facts it declares, in one call
+that raises an ``AssertionError`` naming the first check that fails (see
+:mod:`bargainlab.strategies.contract` for the checks)::
+
+    from bargainlab.strategies.testing import check_strategy
+
+    check_strategy(MyStrategy)                     # its default parameters
+    check_strategy(MyStrategy, {"share": 0.7})     # others
 
 Write a strategy's test the way the library's own tests are written: play it against a
 scripted opponent that makes fixed offers and rejects everything, and assert the exact
@@ -28,6 +37,7 @@ from ..engine.parties import PartyBatch
 from ..engine.terms import Condition, Issue
 from ..engine.views import Carried, Posterior, SideView
 from .base import Classifier, Strategy
+from .contract import check_strategy
 
 
 @dataclass(frozen=True)
@@ -158,4 +168,4 @@ def play(
     return ScriptedRound(result, side)
 
 
-__all__ = ["Scripted", "ScriptedRound", "play"]
+__all__ = ["Scripted", "ScriptedRound", "check_strategy", "play"]
