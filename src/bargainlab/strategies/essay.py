@@ -78,6 +78,7 @@ class _Phased(Strategy[Aspiration]):
     monotone_in_type: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
+        """Check the parameters' ranges and types."""
         check_scalar("aspiration", self.aspiration, low=0, high=1)
         check_scalar("decide_at", self.decide_at, low=0, high=1)
         if not isinstance(self.use_reference, bool):
@@ -178,6 +179,7 @@ class Holdout(_Phased):
         return np.maximum(base[:, None], floor)
 
     def agreement_rule(self) -> tuple[str, bool, float]:
+        """Holdouts with the same aspiration rule agree at the same thresholds."""
         return ("holdout", self.use_reference, self.aspiration)
 
 
@@ -207,6 +209,7 @@ class FaceSaver(_Phased):
     rather than let the round fail."""
 
     def __post_init__(self) -> None:
+        """Check the parameters, ``condition`` and ``last_resort`` among them."""
         super().__post_init__()
         for name in ("condition", "last_resort"):
             if not isinstance(getattr(self, name), bool):
@@ -266,6 +269,8 @@ class FaceSaver(_Phased):
         return np.clip(floor - value[:, None] + expected_cost, 0.0, 1.0)
 
     def agreement_rule(self) -> tuple[str] | tuple[str, None]:
+        """A face-saver that attaches the condition has its own thresholds; one that does not
+        agrees at its floor."""
         return ("face_saver",) if self.condition else ("floor", None)
 
 
@@ -307,6 +312,7 @@ class ModestWinner(TimeDependentBase[Hesitation]):
     """Accept reluctantly and hide its satisfaction (false: accept at once and show it)."""
 
     def __post_init__(self) -> None:
+        """Check the tactic's parameters and ``margin``, ``bump`` and ``modest``."""
         super().__post_init__()
         check_scalar("margin", self.margin, low=0, high=1)
         check_scalar("bump", self.bump, low=0, high=1)

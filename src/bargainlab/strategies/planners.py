@@ -169,6 +169,7 @@ def _expected_utility(lookahead: Lookahead) -> Callable[[Acceptance, float], Pla
     """The factory of the expected-utility planner with this lookahead."""
 
     def make(acceptance: Acceptance, step: float) -> Planner:
+        """The planner with this acceptance model and anchored fallback."""
         return ExpectedUtility(acceptance, lookahead, Anchored(step))
 
     return make

@@ -237,6 +237,7 @@ TYPE_FLOOR = 1e-12
 
 
 def _coarse(candidates: int) -> np.ndarray:
+    """The indices of the candidates the lookahead values (evenly spaced)."""
     return np.unique(
         np.linspace(0, candidates - 1, min(LOOKAHEAD_CANDIDATES, candidates))
         .round()

@@ -230,6 +230,7 @@ def using(classes: Mapping[str, type[Strategy]]) -> Iterator[None]:
 
 
 def _entry_points() -> list[metadata.EntryPoint]:
+    """The entry points of :data:`ENTRY_POINT_GROUP`, each once."""
     seen: dict[tuple[str, str], metadata.EntryPoint] = {}
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         seen.setdefault((ep.name, ep.value), ep)
@@ -237,6 +238,7 @@ def _entry_points() -> list[metadata.EntryPoint]:
 
 
 def _describe(ep: metadata.EntryPoint) -> str:
+    """An entry point in words: its name, its distribution and what it names."""
     dist = ep.dist
     where = f"{dist.name} {dist.version}: " if dist is not None else ""
     return f"{ep.name!r} ({where}{ep.value})"
@@ -258,6 +260,7 @@ def _discover(name: str | None) -> None:
 
 
 def _load(ep: metadata.EntryPoint) -> None:
+    """Load one plugin; a failure is remembered and raised as :class:`PluginError`."""
     key = (ep.name, ep.value)
     if key in _FAILED:
         raise PluginError(_FAILED[key])
@@ -273,6 +276,7 @@ def _load(ep: metadata.EntryPoint) -> None:
 
 
 def _register_plugin(ep: metadata.EntryPoint, label: str) -> None:
+    """Register what an entry point names: a class, or the classes a module registers."""
     obj = ep.load()
     if isinstance(obj, type) and issubclass(obj, Strategy):
         register(obj)

@@ -191,6 +191,8 @@ class TimeDependent(TimeDependentBase[Targets]):
 def _preset(
     cls_name: str, reg_name: str, exponent: float, doc: str, tolerance: float = 0.0
 ) -> type[TimeDependent]:
+    """A registered subclass of :class:`TimeDependent` with another default exponent (and
+    tolerance)."""
     annotations: dict[str, Any] = {"e": float, "name": ClassVar[str]}
     namespace: dict[str, Any] = {"__doc__": doc, "__annotations__": annotations}
     namespace.update(name=reg_name, e=exponent)

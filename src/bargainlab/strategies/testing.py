@@ -81,6 +81,7 @@ class ScriptedRound:
 
     @property
     def trace(self) -> dict[str, np.ndarray]:
+        """The engine's per-step trace of the round."""
         assert self.result.trace is not None
         return self.result.trace
 

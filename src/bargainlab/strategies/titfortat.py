@@ -64,9 +64,11 @@ class TitForTat(Strategy[Target]):
     p_max: float = 1.0
 
     def __post_init__(self) -> None:
+        """Check ``p_max``."""
         check_scalar("p_max", self.p_max, low=0, high=1)
 
     def _clip(self, view: SideView, target: np.ndarray) -> np.ndarray:
+        """The target kept between the floor and ``p_max`` (the floor wins)."""
         return np.maximum(
             np.minimum(target, self.p_max),
             np.maximum(view.own.reservation_value, view.own.outside_option),
