@@ -1,8 +1,7 @@
 """The strategy contract: every registered strategy keeps it, and each of its checks fails on
 a strategy broken in that one way.
 
-The broken strategies live at module level (a pickle round trip needs to find their class)
-and are not registered.
+The broken strategies are not registered.
 """
 
 from __future__ import annotations
@@ -105,6 +104,14 @@ class Opaque(Fair):
 
     def __repr__(self) -> str:
         return "<a fair strategy>"
+
+
+@dataclass(frozen=True)
+class Unpicklable(Fair):
+    name: ClassVar[str] = "unpicklable"
+
+    def __reduce_ex__(self, protocol):
+        raise TypeError("not today")
 
 
 @dataclass(frozen=True)
@@ -223,6 +230,7 @@ class Crasher(Fair):
         (BadName, "name"),
         (Impostor, "name"),
         (Opaque, "round trip"),
+        (Unpicklable, "round trip"),
         (LyingFacts, "facts"),
         (MoodyFacts, "facts"),
         (Peeker, "information hiding"),
@@ -247,3 +255,11 @@ def test_a_correct_strategy_passes_and_bad_parameters_are_named():
     check_strategy(Fair, {"share": 0.1})
     with pytest.raises(AssertionError, match=r"dataclass: .*Fair\(\*\*\{'speed': 1\}\)"):
         check_strategy(Fair, {"speed": 1})
+
+
+def test_a_strategy_defined_in_a_function_or_notebook_is_checked_too():
+    @dataclass(frozen=True)
+    class Local(Fair):
+        name: ClassVar[str] = "local"
+
+    check_strategy(Local)

@@ -36,6 +36,7 @@ either side, against opponents that vary their offers by replicate and step.
 from __future__ import annotations
 
 import dataclasses
+import io
 import pickle
 from collections.abc import Mapping
 from typing import Any, cast
@@ -120,14 +121,46 @@ def _check_name(cls: type[Strategy[Any]]) -> None:
 def _check_round_trip(strategy: Strategy[Any]) -> None:
     """Repr, equality, hash and pickling, for free from a frozen dataclass."""
     cls = type(strategy)
+    text = repr(strategy)
+    # a dataclass's repr starts with the class's qualified name, which may be local
+    head = cls.__qualname__ + "("
+    source = "strategy_class(" + text[len(head) :] if text.startswith(head) else text
     try:
-        again = eval(repr(strategy), {cls.__name__: cls})
+        again = eval(source, {"strategy_class": cls})
     except Exception as exc:
-        raise Broken("round trip", f"its repr {strategy!r} does not build it: {exc!r}") from exc
-    copied = pickle.loads(pickle.dumps(strategy))
+        raise Broken("round trip", f"its repr {text} does not build it: {exc!r}") from exc
+    try:
+        copied = _pickle_round_trip(strategy)
+    except Exception as exc:
+        raise Broken("round trip", f"it does not pickle: {exc!r}") from exc
     for label, other in (("repr", again), ("pickle", copied)):
         if other != strategy or hash(other) != hash(strategy):
             raise Broken("round trip", f"a {label} round trip gives {other!r}, not {strategy!r}")
+
+
+def _pickle_round_trip(strategy: Strategy[Any]) -> Strategy[Any]:
+    """The strategy through pickle, its class passed by identity: what must pickle is the
+    instance (the experiments ship a class defined in a notebook or script separately)."""
+    cls = type(strategy)
+
+    class Pickler(pickle.Pickler):
+        """Pickles the strategy's class as a reference to itself."""
+
+        def persistent_id(self, obj: Any) -> str | None:
+            """The class's reference; ``None`` for everything else."""
+            return "strategy class" if obj is cls else None
+
+    class Unpickler(pickle.Unpickler):
+        """Resolves the reference to the class."""
+
+        def persistent_load(self, pid: Any) -> Any:
+            """The class."""
+            return cls
+
+    buffer = io.BytesIO()
+    Pickler(buffer).dump(strategy)
+    buffer.seek(0)
+    return cast(Strategy[Any], Unpickler(buffer).load())
 
 
 def _check_facts(strategy: Strategy[Any]) -> Classifier:
