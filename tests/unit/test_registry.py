@@ -56,11 +56,10 @@ class {cls}(Strategy):
 
 
 @pytest.fixture
-def clean_registry(monkeypatch):
+def clean_registry():
     """The registry's state as it is now, restored after the test."""
-    for attribute in ("_REGISTRY", "_PLUGIN_OF", "_FAILED"):
-        monkeypatch.setattr(registry, attribute, dict(getattr(registry, attribute)))
-    monkeypatch.setattr(registry, "_LOADED", set(registry._LOADED))
+    with registry.isolated():
+        yield
 
 
 @pytest.fixture
@@ -204,6 +203,28 @@ def test_an_unknown_name_lists_the_plugins_strategies_too(install):
 
 
 # ---- task overlays ----------------------------------------------------------------------------
+
+
+def test_isolated_undoes_registrations_and_plugin_loads(install):
+    """(``install`` runs inside an isolated registry already; this one nests another.)"""
+    install(
+        "split-plugin",
+        "split_difference = split_plugin:SplitDifference\n",
+        {"split_plugin": SPLIT.format(cls="SplitDifference", name="split_difference", share=0.5)},
+    )
+    with registry.isolated():
+
+        @register
+        @dataclass(frozen=True)
+        class Passing(TimeDependent):
+            name: ClassVar[str] = "passing"
+
+        assert {"passing", "split_difference"} <= set(available())
+        assert registry.plugin_of("split_difference") is not None
+    assert registry.plugin_of("split_difference") is None  # not loaded any more
+    with pytest.raises(ValueError, match="unknown strategy 'passing'"):
+        get("passing")
+    assert "split_difference" in available()  # found again when asked for
 
 
 def test_using_makes_classes_visible_within_the_block_only(clean_registry):

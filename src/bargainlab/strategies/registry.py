@@ -224,6 +224,28 @@ def using(classes: Mapping[str, type[Strategy]]) -> Iterator[None]:
         _SHIPPED.reset(token)
 
 
+@contextmanager
+def isolated() -> Iterator[None]:
+    """Within the block, register strategies and load plugins freely: at its end the
+    registry is what it was before (the strategies, the plugins loaded or failed). For
+    tests, the library's and a plugin's own."""
+    with _LOCK:
+        saved = (dict(_REGISTRY), dict(_PLUGIN_OF), dict(_FAILED), set(_LOADED))
+    try:
+        yield
+    finally:
+        with _LOCK:
+            strategies, plugins, failed, loaded = saved
+            _REGISTRY.clear()
+            _REGISTRY.update(strategies)
+            _PLUGIN_OF.clear()
+            _PLUGIN_OF.update(plugins)
+            _FAILED.clear()
+            _FAILED.update(failed)
+            _LOADED.clear()
+            _LOADED.update(loaded)
+
+
 # ---------------------------------------------------------------------------------------------
 # Plugins
 # ---------------------------------------------------------------------------------------------
@@ -305,6 +327,7 @@ __all__ = [
     "available",
     "create",
     "get",
+    "isolated",
     "parameters",
     "plugin_of",
     "register",
