@@ -153,7 +153,7 @@ def _pickle_round_trip(strategy: Strategy[Any]) -> Strategy[Any]:
     class Unpickler(pickle.Unpickler):
         """Resolves the reference to the class."""
 
-        def persistent_load(self, pid: Any) -> Any:
+        def persistent_load(self, _pid: Any) -> Any:
             """The class."""
             return cls
 
