@@ -38,7 +38,7 @@ class RoundTrace:
         if result.trace is None:
             raise ValueError("a round trace needs negotiate(..., trace=True)")
         tr = result.trace
-        return cls(tr["played"], tr["proposer"], tr["x"], tr["conditional"], tr["response"])
+        return cls(tr.played, tr.proposer, tr.x, tr.conditional, tr.response)
 
     @property
     def steps(self) -> int:
@@ -108,13 +108,7 @@ def observe(result: NegotiationResult, side: int, horizon: int | np.ndarray) -> 
         raise ValueError("observations need a trace: call negotiate(..., trace=True)")
     tr = result.trace
     opp = 1 - side
-    played, proposer, x, cond, resp = (
-        tr["played"],
-        tr["proposer"],
-        tr["x"],
-        tr["conditional"],
-        tr["response"],
-    )
+    played, proposer, x, cond, resp = tr.played, tr.proposer, tr.x, tr.conditional, tr.response
     opp_mask = played & (proposer == opp)
     own_mask = played & (proposer == side)
 

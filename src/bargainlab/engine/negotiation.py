@@ -29,6 +29,7 @@ from .._checks import as_batch, check_choice
 from .parties import PartyBatch
 from .rng import STREAM_BREAKDOWN, StreamRNG
 from .terms import Condition, Issue, settle, utility
+from .trace import Trace
 from .views import CLOCKS, Carried, ConditionView, OfferHistory, OpponentView, SideView
 
 REJECT, ACCEPT, EXIT = 0, 1, 2
@@ -214,7 +215,7 @@ class NegotiationResult:
     last_offer_conditional: np.ndarray
     first_offer: np.ndarray
     offers_made: np.ndarray
-    trace: dict[str, np.ndarray] | None = field(default=None, repr=False)
+    trace: Trace | None = field(default=None, repr=False)
 
     @property
     def n(self) -> int:
@@ -264,20 +265,20 @@ class NegotiationResult:
         if self.trace is None:
             raise ValueError("no trace was recorded: call negotiate(..., trace=True)")
         tr = self.trace
-        steps, reps = np.nonzero(tr["played"])
-        x = tr["x"][steps, reps]
+        steps, reps = np.nonzero(tr.played)
+        x = tr.x[steps, reps]
         return pd.DataFrame(
             {
                 "replicate": reps,
                 "step": steps,
-                "proposer": tr["proposer"][steps, reps],
+                "proposer": tr.proposer[steps, reps],
                 "offer": issue.to_domain(x) if issue is not None else x,
-                "conditional": tr["conditional"][steps, reps],
+                "conditional": tr.conditional[steps, reps],
                 "response": pd.Categorical.from_codes(
-                    tr["response"][steps, reps], ("reject", "accept", "exit")
+                    tr.response[steps, reps], ("reject", "accept", "exit")
                 ),
-                "utility_0": tr["u0"][steps, reps],
-                "utility_1": tr["u1"][steps, reps],
+                "utility_0": tr.u0[steps, reps],
+                "utility_1": tr.u1[steps, reps],
             }
         )
 
@@ -294,7 +295,7 @@ class _Offers:
     agreed_by: np.ndarray
     first_offer: np.ndarray
     history: OfferHistory
-    trace: dict[str, np.ndarray]
+    trace: Trace | None
 
     @classmethod
     def unplayed(cls, game: Game, trace: bool) -> _Offers:
@@ -311,7 +312,7 @@ class _Offers:
             agreed_by=np.full(n, -1, dtype=np.int8),
             first_offer=status_quo.copy(),
             history=OfferHistory(n),
-            trace={k: np.zeros((steps, n), dtype=t) for k, t in _TRACE.items()} if trace else {},
+            trace=Trace.zeros(steps, n) if trace else None,
         )
 
     def put(self, rows: np.ndarray, sub: _Offers) -> None:
@@ -321,20 +322,8 @@ class _Offers:
             getattr(self, name)[rows] = getattr(sub, name)
         for name in OfferHistory.__slots__:
             getattr(self.history, name)[:, rows] = getattr(sub.history, name)
-        for name, array in sub.trace.items():
-            self.trace[name][: array.shape[0], rows] = array
-
-
-_TRACE: dict[str, Any] = {
-    "played": bool,
-    "proposer": np.int8,
-    "x": float,
-    "conditional": bool,
-    "response": np.int8,
-    "u0": float,
-    "u1": float,
-}
-"""The per-step trace of a round (``(steps, n)`` arrays): names and dtypes."""
+        if self.trace is not None and sub.trace is not None:
+            self.trace.put(rows, sub.trace)
 
 
 def _horizon(game: Game) -> np.ndarray:
@@ -375,7 +364,7 @@ def _offers(
     exited_by = np.full(n, -1, dtype=np.int8)
     agreed_by = np.full(n, -1, dtype=np.int8)
     first_offer = np.asarray(game.status_quo, dtype=float).copy()
-    tr = {k: np.zeros((max_steps, n), dtype=t) for k, t in _TRACE.items()} if trace else {}
+    tr = Trace.zeros(max_steps, n) if trace else None
     v0, v1 = views
     use_breakdown = rng is not None and bool(np.any(game.breakdown > 0))
     keep_last_offer = game.disagreement == "outside_options"
@@ -420,17 +409,17 @@ def _offers(
             exited_by[exits] = (1 - prop_side)[exits]
         last = open_ & (s + 1 >= horizon)
 
-        if trace:
-            tr["played"][s] = active
-            tr["proposer"][s] = prop_side
-            tr["x"][s] = x
-            tr["conditional"][s] = cond
+        if tr is not None:
+            tr.played[s] = active
+            tr.proposer[s] = prop_side
+            tr.x[s] = x
+            tr.conditional[s] = cond
             resp_code = np.where(accept, ACCEPT, REJECT)
             if exits is not None:
                 resp_code = np.where(exits, EXIT, resp_code)
-            tr["response"][s] = resp_code
-            tr["u0"][s] = utility(0, x, curv[0])
-            tr["u1"][s] = utility(1, x, curv[1])
+            tr.response[s] = resp_code
+            tr.u0[s] = utility(0, x, curv[0])
+            tr.u1[s] = utility(1, x, curv[1])
 
         outcome[accept] = OUTCOME_AGREEMENT
         agreed_by[accept] = prop_side[accept]
@@ -558,5 +547,5 @@ def negotiate(
         last_offer_conditional=history.conditional.T.copy(),
         first_offer=first_offer,
         offers_made=history.count.T.copy(),
-        trace=tr if trace else None,
+        trace=tr,
     )

@@ -252,7 +252,7 @@ def record(
     assert tr is not None
     issue = setup.issue
     for i in (0, 1):
-        offered = (tr["conditional"] & tr["played"] & (tr["proposer"] == i)).any(axis=0)
+        offered = (tr.conditional & tr.played & (tr.proposer == i)).any(axis=0)
         recorder["agreed"][r, :, i] = agreed
         recorder["terms"][r, :, i] = np.where(
             active, issue.to_domain(result.x), issue.to_domain(state.status_quo)
@@ -277,10 +277,10 @@ def record(
             recorder["condition_belief_mean"][r, :, i] = state.cost_belief.mean()
             recorder["condition_belief_sd"][r, :, i] = state.cost_belief.sd()
         recorder["reference_point"][r, :, i] = issue.to_domain(state.reference_x)
-        own = tr["played"] & (tr["proposer"] == i)
+        own = tr.played & (tr.proposer == i)
         made = own.any(axis=0)
         first_idx = np.argmax(own, axis=0)
-        first_x = np.where(made, tr["x"][first_idx, np.arange(n)], state.reference_x)
+        first_x = np.where(made, tr.x[first_idx, np.arange(n)], state.reference_x)
         recorder["first_offer"][r, :, i] = issue.to_domain(first_x)
         recorder["instant"][r, :, i] = obs[i].instant_mine & active
 
