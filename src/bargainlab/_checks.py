@@ -7,9 +7,11 @@ Python call is fixed at once instead of surfacing as a NaN ten rounds later.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+
+ChoiceT = TypeVar("ChoiceT", bound=str)
 
 
 def as_batch(
@@ -92,8 +94,10 @@ def check_scalar(
     return int(arr) if integer else float(arr)
 
 
-def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    """Validate a string option against its allowed values."""
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
-    return value
+def check_choice(name: str, value: object, allowed: tuple[ChoiceT, ...]) -> ChoiceT:
+    """Validate a string option against its allowed values (returned as one of them, so a
+    ``Literal`` type of the choices carries over)."""
+    for choice in allowed:
+        if isinstance(value, str) and value == choice:
+            return choice
+    raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .negotiation import Game
+from .game import Game
 from .parties import PartyBatch
 from .terms import Condition, utility
 from .views import Carried, OfferHistory, SideView

@@ -36,13 +36,13 @@ from .setup import RelationshipSetup
 from .state import RelationshipState
 from .table import RoundsRecorder
 
-Schedule = Sequence[Sequence[Strategy]]
+Schedule = Sequence[tuple[Strategy, Strategy]]
 """One ``(strategy of party 0, strategy of party 1)`` pair per round."""
 
 
 def play(
     setup: RelationshipSetup,
-    strategies: Sequence[Strategy] | Schedule,
+    strategies: tuple[Strategy, Strategy] | Schedule,
     rng: StreamRNG,
     replicate_ids: np.ndarray,
     *,
@@ -95,7 +95,9 @@ def play(
     return recorder, trace_frames
 
 
-def _schedule(strategies: Sequence[Strategy] | Schedule, rounds: int) -> list[Sequence[Strategy]]:
+def _schedule(
+    strategies: tuple[Strategy, Strategy] | Schedule, rounds: int
+) -> list[tuple[Strategy, Strategy]]:
     if isinstance(strategies, list):
         schedule = list(strategies)
         if len(schedule) != rounds:

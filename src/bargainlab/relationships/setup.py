@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..beliefs.priors import PriorTable
+from ..engine.game import Disagreement
 from ..engine.terms import Issue
 from ..strategies.base import Strategy
 from .behaviour import BehaviourSpec
@@ -56,7 +57,7 @@ class RelationshipSetup:
     # ---- the mechanics: shared by every replicate of the batch ------------------------------
     issue: Issue
     names: tuple[str, str]
-    disagreement: str
+    disagreement: Disagreement
     allow_exit: bool
     end_on_disagreement: bool
     grid: np.ndarray

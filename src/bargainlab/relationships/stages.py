@@ -21,8 +21,6 @@ where it is on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from scipy.special import expit
 
@@ -48,7 +46,8 @@ from .setup import RelationshipSetup
 from .state import RelationshipState, Round
 from .table import RoundsRecorder
 
-Pair = Sequence[Strategy]
+Pair = tuple[Strategy, Strategy]
+"""The strategies of party 0 and party 1 in a round."""
 
 
 def _persistent_draw(
