@@ -369,7 +369,7 @@ def scripted_round(accept_at: int | None):
     )
     result = negotiate(game, pair, trace=True)
     context = OwnerContext.public(game, 1, Carried(reference_point=np.full(2, 0.5)))
-    return RoundTrace.from_result(result), observe(result, 0, 6), context
+    return RoundTrace.from_result(result), observe(result, 0), context
 
 
 def logistic(z):
@@ -436,7 +436,7 @@ def test_expected_terms_learner_reads_a_conditional_concession_at_its_realised_t
     )
     result = negotiate(game, pair, trace=True)
     context = OwnerContext.public(game, 1, Carried(reference_point=np.full(n, 0.5)))
-    trace, obs = RoundTrace.from_result(result), observe(result, 0, 6)
+    trace, obs = RoundTrace.from_result(result), observe(result, 0)
     grid = grid_points(101)
     means = {}
     for kind in ("naive", "expected_terms"):

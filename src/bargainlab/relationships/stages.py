@@ -195,7 +195,7 @@ def learn(
     (a public rule), so the likelihood is a step at that threshold, smoothed over half a grid
     step. Returns what each side observed (the later stages use it).
     """
-    obs = (observe(result, 0, setup.horizon), observe(result, 1, setup.horizon))
+    obs = (observe(result, 0), observe(result, 1))
     learning = state.active & setup.channels["information"]
     if not learning.any():
         return obs
