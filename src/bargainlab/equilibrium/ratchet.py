@@ -56,6 +56,7 @@ from ..engine.rng import StreamRNG
 from ..engine.terms import Issue
 from ..engine.views import SideView
 from ..relationships import BehaviourSpec, ChannelMask, Channels, RelationshipSetup, play
+from ..relationships.setup import Mechanics
 from ..strategies.base import State, Strategy
 from ..theory import ratchet
 
@@ -216,7 +217,7 @@ def play_ratchet(
     }
     seller = RatchetSeller(first_price=first[equilibrium], commit=equilibrium == "commitment")
     buyer = RatchetBuyer(d, low_price, rounds=2, commitment=equilibrium == "commitment")
-    setup = RelationshipSetup(
+    mechanics = Mechanics(
         issue=Issue(name="price", low=0.0, high=vh, party0_prefers="high"),
         names=("seller", "buyer"),
         disagreement="outside_options",
@@ -224,10 +225,13 @@ def play_ratchet(
         end_on_disagreement=False,
         grid=grid,
         tremble=0.0,
-        channels=ChannelMask.of(Channels(precedent=False), n),
         behaviour=BehaviourSpec(),
         condition_holder=None,
         reservation_shift=np.zeros((2, 2)),
+    )
+    setup = RelationshipSetup(
+        mechanics=mechanics,
+        channels=ChannelMask.of(Channels(precedent=False), n),
         rounds=np.full(n, 2, dtype=np.int64),
         horizon=np.ones(n, dtype=np.int64),
         breakdown=np.zeros(n),

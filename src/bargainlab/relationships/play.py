@@ -87,7 +87,7 @@ def play(
         if snapshot == r:
             recorder.snapshot = state.copy()
         if traces:
-            frame = result.trace_frame(setup.issue)
+            frame = result.trace_frame(setup.mechanics.issue)
             frame["round"] = r + 1
             frame["position"] = frame["replicate"].to_numpy()
             frame["replicate"] = replicate_ids[frame["position"].to_numpy()]

@@ -42,7 +42,7 @@ from ..engine.terms import Condition, utility
 from ..engine.views import Carried, Levers, Outlook
 from ..strategies.base import Strategy
 from . import behaviour as bh
-from .setup import RelationshipSetup
+from .setup import COIN, RelationshipSetup
 from .state import RelationshipState, Round
 from .table import RoundsRecorder
 
@@ -70,15 +70,15 @@ def draw_round(setup: RelationshipSetup, state: RelationshipState, rng: StreamRN
     """This round's types, strengths, condition and stage game (stage 1). Relationships
     whose last round has passed are no longer active."""
     n = rng.n
+    mech = setup.mechanics
     state.active = state.active & (r < setup.rounds)
+    shift = mech.shift(r)
     reservation = []
     for i in (0, 1):
         state.type_index[i] = _persistent_draw(
             setup, rng, state.type_index[i], r, STREAM_TYPES + 10 * i, setup.priors[i]
         )
-        reservation.append(
-            np.clip(setup.grid[state.type_index[i]] + setup.reservation_shift[r, i], 0.0, 1.0)
-        )
+        reservation.append(np.clip(mech.grid[state.type_index[i]] + shift[i], 0.0, 1.0))
     parties = tuple(
         PartyBatch.build(
             n,
@@ -87,38 +87,45 @@ def draw_round(setup: RelationshipSetup, state: RelationshipState, rng: StreamRN
             delta=setup.delta[:, i],
             curvature=setup.curvature[:, i],
             deadline=setup.deadline[:, i],
-            name=setup.names[i],
+            name=mech.names[i],
         )
         for i in (0, 1)
     )
     condition = None
-    if setup.condition_holder is not None:
+    if mech.condition_holder is not None:
         assert setup.condition_cost_prior is not None
         state.cost_index = _persistent_draw(
             setup, rng, state.cost_index, r, STREAM_TYPES + 40, setup.condition_cost_prior
         )
         surplus = setup.channels["surplus"]
         value = np.where(surplus, setup.condition_value, 0.0)
-        cost = np.where(surplus, setup.grid[state.cost_index], 0.0)
-        condition = Condition(setup.condition_holder, value, cost, setup.condition_fallback)
-    if isinstance(setup.first_mover, str):
-        first = (rng.uniform(r, 0, STREAM_FIRST_MOVER) < 0.5).astype(np.int8)
-    else:
-        first = setup.first_mover
+        cost = np.where(surplus, mech.grid[state.cost_index], 0.0)
+        condition = Condition(mech.condition_holder, value, cost, setup.condition_fallback)
     game = Game(
-        setup.issue,
+        mech.issue,
         (parties[0], parties[1]),
         horizon=setup.horizon,
         breakdown=setup.breakdown,
-        first_mover=first,
-        disagreement=setup.disagreement,
+        first_mover=_first_movers(setup, rng, r),
+        disagreement=mech.disagreement,
         status_quo=state.status_quo,
-        allow_exit=setup.allow_exit,
+        allow_exit=mech.allow_exit,
         condition=condition,
     )
     for i in (0, 1):
-        state.beliefs[i].offset = float(setup.reservation_shift[r, 1 - i])
+        state.beliefs[i].offset = float(shift[1 - i])
     return Round(r, (reservation[0], reservation[1]), (parties[0], parties[1]), condition, game)
+
+
+def _first_movers(setup: RelationshipSetup, rng: StreamRNG, r: int) -> np.ndarray:
+    """``(n,)``: who makes the first offer of round ``r``, a fair coin where the setup says
+    :data:`~bargainlab.relationships.setup.COIN`."""
+    first = setup.first_mover
+    coin = first == COIN
+    if not coin.any():
+        return first
+    draws = (rng.uniform(r, 0, STREAM_FIRST_MOVER) < 0.5).astype(np.int8)
+    return np.where(coin, draws, first)
 
 
 def _cost_estimate(state: RelationshipState) -> np.ndarray | None:
@@ -128,7 +135,7 @@ def _cost_estimate(state: RelationshipState) -> np.ndarray | None:
 def models_of(setup: RelationshipSetup, side: int, strategies: Pair) -> tuple[Strategy, ...]:
     """The policies ``side`` thinks its opponent may follow: its declared reputation model, or
     the opponent's actual strategy of this round (a learner that knows how it is played)."""
-    reputation = setup.reputation[side]
+    reputation = setup.mechanics.reputation[side]
     return reputation.models if reputation is not None else (strategies[1 - side],)
 
 
@@ -136,14 +143,14 @@ def owner_context(
     setup: RelationshipSetup, state: RelationshipState, rnd: Round, owner: int
 ) -> OwnerContext:
     """The public side of ``owner`` in this round, as its opponent may use it."""
-    holder = setup.condition_holder
+    holder = setup.mechanics.condition_holder
     carried = Carried(
         reference_point=state.reference_x,
         condition_cost=_cost_estimate(state) if owner == holder else None,
     )
     assumed_cost: np.ndarray | float = 0.0
     if setup.condition_cost_prior is not None and setup.channels.anywhere("surplus"):
-        mean_cost = row_dot(setup.condition_cost_prior.rows(), setup.grid)
+        mean_cost = row_dot(setup.condition_cost_prior.rows(), setup.mechanics.grid)
         assumed_cost = np.where(setup.channels["surplus"], mean_cost, 0.0)
     return OwnerContext.public(
         rnd.game, owner, carried, round_index=rnd.index, assumed_cost=assumed_cost
@@ -154,11 +161,11 @@ def negotiate_round(
     setup: RelationshipSetup, state: RelationshipState, rnd: Round, strategies: Pair, rng: StreamRNG
 ) -> NegotiationResult:
     """The stage game on the active relationships, each side with what it carries (stage 2)."""
-    holder = setup.condition_holder
+    holder = setup.mechanics.condition_holder
     outlook = Outlook(
         rounds_left=np.maximum(setup.rounds - rnd.index - 1, 0),
         rho=setup.rho,
-        ends_on_disagreement=setup.end_on_disagreement,
+        ends_on_disagreement=setup.mechanics.end_on_disagreement,
         learning=setup.channels["information"],
     )
     carried = tuple(
@@ -200,24 +207,25 @@ def learn(
     if not learning.any():
         return obs
     condition = rnd.condition
+    mech = setup.mechanics
     trace = RoundTrace.from_result(result)
     for i in (0, 1):
         if getattr(strategies[i], "learns", False):
             context = owner_context(setup, state, rnd, 1 - i)
             strategies[i].update_belief(  # type: ignore[attr-defined]
                 state.beliefs[i], trace, obs[i], context, models_of(setup, i, strategies),
-                setup.tremble, learning,
+                mech.tremble, learning,
             )  # fmt: skip
     conditional_deal = result.agreed & result.conditional & learning
     if state.cost_belief is not None and condition is not None and conditional_deal.any():
         ob = condition.obliged
         curvature = rnd.parties[ob].curvature
         slack = utility(ob, result.x, curvature) - utility(ob, condition.fallback, curvature)
-        width = 0.5 * (setup.grid[1] - setup.grid[0])
-        at_most = expit((slack[:, None] - setup.grid[None, :]) / width)
+        width = 0.5 * (mech.grid[1] - mech.grid[0])
+        at_most = expit((slack[:, None] - mech.grid[None, :]) / width)
         met = result.condition_met[:, None]
         state.cost_belief.update(
-            np.where(met, at_most, 1.0 - at_most), setup.tremble, conditional_deal
+            np.where(met, at_most, 1.0 - at_most), mech.tremble, conditional_deal
         )
     return obs
 
@@ -227,7 +235,7 @@ def _true_type_mass(
 ) -> np.ndarray:
     """The posterior probability ``side`` puts on the policy its opponent actually follows
     (1 without a reputation model; 0 if that policy is not among the declared types)."""
-    reputation = setup.reputation[side]
+    reputation = setup.mechanics.reputation[side]
     if reputation is None:
         return np.ones(belief.n)
     k = reputation.index_of(strategies[1 - side])
@@ -249,7 +257,7 @@ def record(
     agreed = result.agreed & active
     tr = result.trace
     assert tr is not None
-    issue = setup.issue
+    issue = setup.mechanics.issue
     for i in (0, 1):
         offered = (tr.conditional & tr.played & (tr.proposer == i)).any(axis=0)
         recorder["agreed"][r, :, i] = agreed
@@ -272,7 +280,7 @@ def record(
         assert opponent_index is not None
         recorder["belief_pit"][r, :, i] = belief.pit(opponent_index, rng.uniform(r, i, STREAM_PIT))
         recorder["belief_type_mass"][r, :, i] = _true_type_mass(setup, belief, i, strategies)
-        if i == setup.condition_holder and state.cost_belief is not None:
+        if i == setup.mechanics.condition_holder and state.cost_belief is not None:
             recorder["condition_belief_mean"][r, :, i] = state.cost_belief.mean()
             recorder["condition_belief_sd"][r, :, i] = state.cost_belief.sd()
         recorder["reference_point"][r, :, i] = issue.to_domain(state.reference_x)
@@ -305,7 +313,7 @@ def feel(
     if not on.any():
         return leaving
     active = state.active & on
-    beh = setup.behaviour
+    beh = setup.mechanics.behaviour
     agreed = result.agreed & active
     display = [
         bh.displayed_satisfaction(
@@ -354,7 +362,7 @@ def carry(
         state.reference_x = np.where(sets, result.x, state.reference_x)
         state.status_quo = np.where(sets, result.realised_x, state.status_quo)
     ended = (result.outcome == OUTCOME_EXIT) | leaving.any(axis=1)
-    if setup.end_on_disagreement:
+    if setup.mechanics.end_on_disagreement:
         ended |= result.outcome != OUTCOME_AGREEMENT
     state.active = state.active & ~ended
     for belief in state.beliefs:

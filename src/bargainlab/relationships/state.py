@@ -13,7 +13,7 @@ from ..engine.negotiation import Game
 from ..engine.parties import PartyBatch
 from ..engine.terms import Condition
 from ..engine.views import Levers
-from .setup import RelationshipSetup, Reputation
+from .setup import RelationshipSetup
 
 
 @dataclass
@@ -156,12 +156,13 @@ class RelationshipState:
     @classmethod
     def initial(cls, setup: RelationshipSetup, n: int) -> RelationshipState:
         """The state before round 1: prior beliefs, the initial status quo, all active."""
-        beliefs = tuple(_belief_about(setup, 1 - i, setup.reputation[i], n) for i in (0, 1))
+        grid = setup.mechanics.grid
+        beliefs = tuple(_belief_about(setup, i, n) for i in (0, 1))
         cost_belief = None
-        if setup.condition_holder is not None:
+        if setup.mechanics.condition_holder is not None:
             # the holder's belief about the obliged party's cost; a cosmetic condition (the
             # surplus channel off) costs 0
-            nothing = PriorTable.single((setup.grid == 0).astype(float), n)
+            nothing = PriorTable.single((grid == 0).astype(float), n)
             surplus = setup.channels["surplus"]
             if setup.condition_cost_prior is None or not surplus.any():
                 cost_prior = nothing
@@ -169,7 +170,7 @@ class RelationshipState:
                 cost_prior = setup.condition_cost_prior
             else:
                 cost_prior = PriorTable.where(surplus, setup.condition_cost_prior, nothing)
-            cost_belief = Belief.from_prior(cost_prior, setup.grid, n)
+            cost_belief = Belief.from_prior(cost_prior, grid, n)
         start = np.asarray(setup.status_quo, dtype=float)
         return cls(
             beliefs=(beliefs[0], beliefs[1]),
@@ -186,16 +187,16 @@ PIECES = ("posterior", "reference_point", "survival", "subjective_value")
 :meth:`RelationshipState.transplant`)."""
 
 
-def _belief_about(
-    setup: RelationshipSetup, opponent: int, reputation: Reputation | None, n: int
-) -> Belief:
-    """A side's prior belief about ``opponent``: its reservation value's prior, times the
-    side's prior over the opponent's behavioural types when it has a reputation model."""
+def _belief_about(setup: RelationshipSetup, side: int, n: int) -> Belief:
+    """``side``'s prior belief about its opponent: the opponent's reservation value's prior,
+    times the side's prior over the opponent's behavioural types when it has a reputation
+    model."""
+    prior, grid = setup.priors[1 - side], setup.mechanics.grid
+    reputation = setup.mechanics.reputation[side]
     if reputation is None:
-        return Belief.from_prior(setup.priors[opponent], setup.grid, n)
-    return Belief.from_prior(
-        setup.priors[opponent], setup.grid, n, type_prior=reputation.prior, labels=reputation.labels
-    )
+        return Belief.from_prior(prior, grid, n)
+    type_prior = setup.reputation_prior[side]
+    return Belief.from_prior(prior, grid, n, type_prior=type_prior, labels=reputation.labels)
 
 
 def _rows_differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
