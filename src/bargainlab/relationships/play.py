@@ -32,6 +32,7 @@ import pandas as pd
 from ..engine.rng import StreamRNG
 from ..strategies.base import Strategy
 from . import stages
+from .reporters import RoundContext
 from .setup import RelationshipSetup
 from .state import RelationshipState
 from .table import RoundsRecorder
@@ -81,9 +82,10 @@ def play(
         rnd = stages.draw_round(setup, state, rng, r)
         result = stages.negotiate_round(setup, state, rnd, pair, rng)
         obs = stages.learn(setup, state, rnd, result, pair)
-        stages.record(setup, state, rnd, result, obs, pair, rng, recorder)
-        leaving = stages.feel(setup, state, rnd, result, obs, pair, rng, recorder)
-        stages.carry(setup, state, result, leaving)
+        feelings = stages.feel(setup, state, rnd, result, obs, pair, rng)
+        context = RoundContext(setup, state, rnd, result, obs, feelings, pair, rng)
+        stages.record(context, recorder)
+        stages.carry(setup, state, result, feelings.leaving)
         if snapshot == r:
             recorder.snapshot = state.copy()
         if traces:

@@ -7,9 +7,11 @@
 2. :func:`negotiate_round` -- the stage game, with what each side carries into it;
 3. :func:`learn` -- learners update their beliefs from what they observed (information
    channel), and the condition's holder learns about the obliged party's cost;
-4. :func:`record` -- the round's row of the rounds table;
-5. :func:`feel` -- the behavioural module (subjective-value channel): feelings, the stock,
+4. :func:`feel` -- the behavioural module (subjective-value channel): feelings, the stock,
    next round's levers and behavioural exits;
+5. :func:`record` -- the round's rows of the rounds table, each column from its reporter
+   (:mod:`bargainlab.relationships.reporters`) reading the round's
+   :class:`~bargainlab.relationships.reporters.RoundContext`;
 6. :func:`carry` -- precedent (precedent channel), the end of relationships, and the
    predictive beliefs for the next round.
 
@@ -24,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from ..beliefs.grid import Belief, row_dot
+from ..beliefs.grid import row_dot
 from ..beliefs.observations import RoundObservation, RoundTrace, observe
 from ..beliefs.priors import PriorTable
 from ..engine.context import OwnerContext
@@ -34,7 +36,6 @@ from ..engine.rng import (
     STREAM_ACCEPT_NOISE,
     STREAM_EXIT,
     STREAM_FIRST_MOVER,
-    STREAM_PIT,
     STREAM_TYPES,
     StreamRNG,
 )
@@ -42,6 +43,7 @@ from ..engine.terms import Condition, utility
 from ..engine.views import Carried, Levers, Outlook
 from ..strategies.base import Strategy
 from . import behaviour as bh
+from .reporters import RoundContext
 from .setup import COIN, RelationshipSetup
 from .state import RelationshipState, Round
 from .table import RoundsRecorder
@@ -230,68 +232,6 @@ def learn(
     return obs
 
 
-def _true_type_mass(
-    setup: RelationshipSetup, belief: Belief, side: int, strategies: Pair
-) -> np.ndarray:
-    """The posterior probability ``side`` puts on the policy its opponent actually follows
-    (1 without a reputation model; 0 if that policy is not among the declared types)."""
-    reputation = setup.mechanics.reputation[side]
-    if reputation is None:
-        return np.ones(belief.n)
-    k = reputation.index_of(strategies[1 - side])
-    return np.zeros(belief.n) if k is None else belief.type_probabilities()[:, k]
-
-
-def record(
-    setup: RelationshipSetup,
-    state: RelationshipState,
-    rnd: Round,
-    result: NegotiationResult,
-    obs: tuple[RoundObservation, RoundObservation],
-    strategies: Pair,
-    rng: StreamRNG,
-    recorder: RoundsRecorder,
-) -> None:
-    """The round's entries of the rounds table (stage 4)."""
-    r, n, active = rnd.index, result.n, state.active
-    agreed = result.agreed & active
-    tr = result.trace
-    assert tr is not None
-    issue = setup.mechanics.issue
-    for i in (0, 1):
-        offered = (tr.conditional & tr.played & (tr.proposer == i)).any(axis=0)
-        recorder["agreed"][r, :, i] = agreed
-        recorder["terms"][r, :, i] = np.where(
-            active, issue.to_domain(result.x), issue.to_domain(state.status_quo)
-        )
-        recorder["condition_offered"][r, :, i] = offered & active
-        recorder["condition_met"][r, :, i] = result.condition_met & agreed
-        recorder["utility"][r, :, i] = np.where(
-            active, result.utility[:, i], rnd.parties[i].outside_option
-        )
-        recorder["steps"][r, :, i] = np.where(active, result.steps, 0)
-        recorder["exited"][r, :, i] = active & (result.exited_by == i)
-        recorder["active"][r, :, i] = active
-        recorder["reservation_value"][r, :, i] = rnd.reservation[i]
-        belief = state.beliefs[i]
-        recorder["belief_mean"][r, :, i] = belief.mean()
-        recorder["belief_sd"][r, :, i] = belief.sd()
-        opponent_index = state.type_index[1 - i]
-        assert opponent_index is not None
-        recorder["belief_pit"][r, :, i] = belief.pit(opponent_index, rng.uniform(r, i, STREAM_PIT))
-        recorder["belief_type_mass"][r, :, i] = _true_type_mass(setup, belief, i, strategies)
-        if i == setup.mechanics.condition_holder and state.cost_belief is not None:
-            recorder["condition_belief_mean"][r, :, i] = state.cost_belief.mean()
-            recorder["condition_belief_sd"][r, :, i] = state.cost_belief.sd()
-        recorder["reference_point"][r, :, i] = issue.to_domain(state.reference_x)
-        own = tr.played & (tr.proposer == i)
-        made = own.any(axis=0)
-        first_idx = np.argmax(own, axis=0)
-        first_x = np.where(made, tr.x[first_idx, np.arange(n)], state.reference_x)
-        recorder["first_offer"][r, :, i] = issue.to_domain(first_x)
-        recorder["instant"][r, :, i] = obs[i].instant_mine & active
-
-
 def feel(
     setup: RelationshipSetup,
     state: RelationshipState,
@@ -300,18 +240,17 @@ def feel(
     obs: tuple[RoundObservation, RoundObservation],
     strategies: Pair,
     rng: StreamRNG,
-    recorder: RoundsRecorder,
-) -> np.ndarray:
-    """The behavioural module (stage 5; only with the subjective-value channel on).
+) -> bh.Feelings:
+    """The behavioural module (stage 4; only with the subjective-value channel on).
 
-    Updates each party's subjective-value stock and next round's :class:`Levers`, records
-    the subjective value and behavioural exits, and returns ``(n, 2)``: who leaves.
+    Updates each party's subjective-value stock and next round's :class:`Levers`, and
+    returns each party's subjective value of the round and who leaves (behavioural exits).
     """
-    n, r = result.n, rnd.index
-    leaving = np.zeros((n, 2), dtype=bool)
+    r = rnd.index
+    feelings = bh.Feelings.none(result.n)
     on = setup.channels["subjective_value"]
     if not on.any():
-        return leaving
+        return feelings
     active = state.active & on
     beh = setup.mechanics.behaviour
     agreed = result.agreed & active
@@ -326,7 +265,7 @@ def feel(
     ]
     for i in (0, 1):
         u_ref = utility(i, state.reference_x, rnd.parties[i].curvature)
-        feelings = bh.RoundFeelings(
+        round_feelings = bh.RoundFeelings(
             utility=result.utility[:, i],
             reference_utility=u_ref,
             instant=obs[i].instant_mine.astype(float),
@@ -335,18 +274,23 @@ def feel(
                 agreed & ~result.conditional & (result.utility[:, i] < u_ref - 1e-12)
             ).astype(float),
         )
-        sv = np.where(active, bh.subjective_value(feelings, beh), 0.0)
+        sv = np.where(active, bh.subjective_value(round_feelings, beh), 0.0)
         state.stock[:, i] = np.where(active, beh.decay * state.stock[:, i] + sv, state.stock[:, i])
-        recorder["subjective_value"][r, :, i] = sv
+        feelings.subjective_value[:, i] = sv
         lever = bh.levers(state.stock[:, i], beh, rng.normal(r, i, STREAM_ACCEPT_NOISE))
         state.levers[i] = Levers(
             retaliation=np.where(on, lever["retaliation"], 0.0),
             accept_shift=np.where(on, lever["accept_shift"], 0.0),
         )
-        leaving[:, i] = active & (rng.uniform(r, i, STREAM_EXIT) < lever["exit_probability"])
-    for i in (0, 1):
-        recorder["exited"][r, :, i] |= leaving[:, i] & ~recorder["exited"][r, :, 1 - i]
-    return leaving
+        leaving = rng.uniform(r, i, STREAM_EXIT) < lever["exit_probability"]
+        feelings.leaving[:, i] = active & leaving
+    return feelings
+
+
+def record(context: RoundContext, recorder: RoundsRecorder) -> None:
+    """The round's entries of the rounds table (stage 5): every recorded column's reporter
+    (:data:`~bargainlab.relationships.table.ROUNDS_SCHEMA`), for each party."""
+    recorder.record(context)
 
 
 def carry(
