@@ -35,6 +35,7 @@ class RoundTrace:
 
     @classmethod
     def from_result(cls, result: NegotiationResult) -> RoundTrace:
+        """The public record of a round played with ``negotiate(..., trace=True)``."""
         if result.trace is None:
             raise ValueError("a round trace needs negotiate(..., trace=True)")
         tr = result.trace
@@ -42,10 +43,12 @@ class RoundTrace:
 
     @property
     def steps(self) -> int:
+        """The number of steps recorded (the longest round of the batch)."""
         return self.played.shape[0]
 
     @property
     def n(self) -> int:
+        """The number of replicates."""
         return self.played.shape[1]
 
     def take(self, rows: np.ndarray) -> RoundTrace:

@@ -106,7 +106,10 @@ class Outlook:
     one flag, or one per replicate)."""
 
     def take(self, rows: np.ndarray) -> Outlook:
+        """The outlook of a subset of replicates (a per-replicate entry is indexed)."""
+
         def pick(value: Any) -> Any:
+            """``value`` of the replicates ``rows`` if it is per replicate."""
             return value[rows] if isinstance(value, np.ndarray) else value
 
         return Outlook(
@@ -140,6 +143,7 @@ class Carried:
         """What the replicates ``rows`` carry (integer positions; repeats allowed)."""
 
         def pick(value: np.ndarray | float) -> np.ndarray | float:
+            """A per-replicate lever of the replicates ``rows``; one number stays."""
             return value[rows] if isinstance(value, np.ndarray) and value.ndim == 1 else value
 
         return Carried(

@@ -81,6 +81,7 @@ class Game:
         condition: Condition | None = None,
         clock: Clock = "offers",
     ) -> None:
+        """Validate every parameter (naming the one at fault) and store the per-replicate ones as ``(n,)`` arrays."""
         n = _batch_size(issue, parties)
         values = {
             "issue": issue,

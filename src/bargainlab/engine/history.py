@@ -12,6 +12,7 @@ import numpy as np
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
+    """A read-only view of ``array`` (the engine keeps writing the array itself)."""
     view = array.view()
     view.flags.writeable = False
     return view
@@ -29,6 +30,7 @@ class OfferHistory:
     __slots__ = ("conditional", "count", "last", "prev", "proposing")
 
     def __init__(self, n: int) -> None:
+        """The history of ``n`` rounds before their first offer."""
         ideal = np.array([1.0, 0.0])[:, None]  # party 0 prefers high positions
         self.last = np.repeat(ideal, n, axis=1)
         self.prev = self.last.copy()
@@ -72,6 +74,7 @@ class OfferHistory:
             getattr(self, name)[:, rows] = getattr(part, name)
 
     def set_proposer(self, proposer_is0: np.ndarray) -> None:
+        """Say which side proposes at the current step (``proposer_is0``: party 0)."""
         self.proposing[0] = proposer_is0
         self.proposing[1] = ~proposer_is0
 

@@ -88,6 +88,7 @@ class RoundOffers:
         answer: Answer,
         proposer: np.ndarray,
         active: np.ndarray,
+        *,
         keep_last_offer: bool,
     ) -> np.ndarray:
         """Record how the offer of ``step`` was answered (``keep_last_offer``: a failed
@@ -217,7 +218,9 @@ def play_offers(
         answer = rules.answer(s, np.where(proposer_is0, r1, r0), active)
         if offers.trace is not None:
             _record(offers.trace, s, game, active, proposer, offer, answer)
-        ended = offers.settle(s, offer, answer, proposer, active, rules.keep_last_offer)
+        ended = offers.settle(
+            s, offer, answer, proposer, active, keep_last_offer=rules.keep_last_offer
+        )
         offers.history.record(offer.x, offer.conditional, proposer_is0, active)
         active &= ~ended
     return offers

@@ -48,6 +48,10 @@ CLOCKS: tuple[Clock, ...] = get_args(Clock)
 """
 
 
+Role = Literal["holder", "obliged"]
+"""A side's role in the compensation condition: it holds it, or it is obliged to meet it."""
+
+
 class InformationError(AttributeError):
     """Raised when a strategy asks for information its side may not observe."""
 
@@ -63,7 +67,8 @@ class ConditionView:
     __slots__ = ("_cost", "fallback", "own", "role", "value")
 
     def __init__(self, condition: Condition, side: int) -> None:
-        self.role = "holder" if condition.holder == side else "obliged"
+        """The view of ``condition`` from ``side``."""
+        self.role: Role = "holder" if condition.holder == side else "obliged"
         self.value = condition.value
         self.fallback = condition.fallback
         self._cost = condition.cost if self.role == "obliged" else None
@@ -71,6 +76,7 @@ class ConditionView:
 
     @property
     def cost(self) -> np.ndarray:
+        """The obliged party's cost (only the obliged party may read it)."""
         if self._cost is None:
             raise InformationError(
                 "the obliged party's cost of meeting the condition is private to it"
@@ -84,10 +90,12 @@ class OpponentView:
     __slots__ = ("_party", "_side")
 
     def __init__(self, party: PartyBatch, side: int) -> None:
+        """The public view of ``party``, which plays ``side``."""
         object.__setattr__(self, "_party", party)
         object.__setattr__(self, "_side", side)
 
     def __getattr__(self, name: str) -> Any:
+        """The opponent's public attributes; InformationError for a private one."""
         if name in PRIVATE_FIELDS or name in {"deadline", "cost", "type"}:
             raise InformationError(
                 f"the opponent's {name!r} is private: a strategy may read only "
@@ -98,10 +106,12 @@ class OpponentView:
         raise AttributeError(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        """Refuse every write: the view is read-only."""
         raise InformationError("the opponent view is read-only")
 
     @property
     def side(self) -> int:
+        """The opponent's side (0 or 1)."""
         return object.__getattribute__(self, "_side")
 
     def utility(self, x: np.ndarray) -> np.ndarray:
@@ -142,6 +152,7 @@ class SideView:
     _rounds_span: np.ndarray | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        """Precompute the relative clock's span from the side's deadline."""
         deadline = np.minimum(self.own.deadline, self.horizon)
         object.__setattr__(self, "_inv_span", 1.0 / np.maximum(deadline - 1, 1))
         # NegMAS's clock: N = ceil(deadline / 2) rounds, t = (round + 1) / (N + 1)
@@ -156,6 +167,7 @@ class SideView:
 
     @property
     def n(self) -> int:
+        """The number of replicates."""
         return self.own.n
 
     def with_own(self, own: PartyBatch) -> SideView:
@@ -168,18 +180,22 @@ class SideView:
     # ---- what the side carries from earlier rounds ----------------------------------------
     @property
     def belief(self) -> Posterior | None:
+        """The side's posterior about its opponent (``None`` in a one-shot game)."""
         return self.carried.belief
 
     @property
     def condition_belief(self) -> Posterior | None:
+        """The condition holder's posterior about the obliged party's cost."""
         return self.carried.condition_belief
 
     @property
     def reference_point(self) -> np.ndarray | None:
+        """The position of the last agreed terms (``None`` in a one-shot game)."""
         return self.carried.reference_point
 
     @property
     def levers(self) -> Levers:
+        """The side's behavioural levers this round."""
         return self.carried.levers
 
     # ---- utilities -------------------------------------------------------------------
@@ -192,7 +208,7 @@ class SideView:
         return position(self.side, u, self.own.utility_curvature)
 
     @property
-    def condition_role(self) -> str | None:
+    def condition_role(self) -> Role | None:
         """``"holder"``, ``"obliged"`` or ``None`` when the game has no condition."""
         return None if self.condition is None else self.condition.role
 
@@ -241,5 +257,6 @@ __all__ = [
     "OpponentView",
     "Outlook",
     "Posterior",
+    "Role",
     "SideView",
 ]

@@ -80,9 +80,9 @@ def play(
         if r < first:
             continue
         rnd = stages.draw_round(setup, state, rng, r)
-        result = stages.negotiate_round(setup, state, rnd, pair, rng)
-        obs = stages.learn(setup, state, rnd, result, pair)
-        feelings = stages.feel(setup, state, rnd, result, obs, pair, rng)
+        result = stages.negotiate_round(setup, state, rnd, strategies=pair, rng=rng)
+        obs = stages.learn(setup, state, rnd, result, strategies=pair)
+        feelings = stages.feel(setup, state, rnd, result, obs, strategies=pair, rng=rng)
         context = RoundContext(setup, state, rnd, result, obs, feelings, pair, rng)
         stages.record(context, recorder)
         stages.carry(setup, state, result, feelings.leaving)
@@ -100,6 +100,7 @@ def play(
 def _schedule(
     strategies: tuple[Strategy, Strategy] | Schedule, rounds: int
 ) -> list[tuple[Strategy, Strategy]]:
+    """One pair of strategies per round from a pair, or from a list with one pair per round."""
     if isinstance(strategies, list):
         schedule = list(strategies)
         if len(schedule) != rounds:

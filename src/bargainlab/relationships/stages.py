@@ -131,6 +131,7 @@ def _first_movers(setup: RelationshipSetup, rng: StreamRNG, r: int) -> np.ndarra
 
 
 def _cost_estimate(state: RelationshipState) -> np.ndarray | None:
+    """The condition holder's estimate (posterior mean) of the obliged party's cost, if any."""
     return None if state.cost_belief is None else state.cost_belief.mean()
 
 
@@ -160,7 +161,12 @@ def owner_context(
 
 
 def negotiate_round(
-    setup: RelationshipSetup, state: RelationshipState, rnd: Round, strategies: Pair, rng: StreamRNG
+    setup: RelationshipSetup,
+    state: RelationshipState,
+    rnd: Round,
+    *,
+    strategies: Pair,
+    rng: StreamRNG,
 ) -> NegotiationResult:
     """The stage game on the active relationships, each side with what it carries (stage 2)."""
     holder = setup.mechanics.condition_holder
@@ -194,6 +200,7 @@ def learn(
     state: RelationshipState,
     rnd: Round,
     result: NegotiationResult,
+    *,
     strategies: Pair,
 ) -> tuple[RoundObservation, RoundObservation]:
     """Belief updates from the round (stage 3; only with the information channel on).
@@ -238,6 +245,7 @@ def feel(
     rnd: Round,
     result: NegotiationResult,
     obs: tuple[RoundObservation, RoundObservation],
+    *,
     strategies: Pair,
     rng: StreamRNG,
 ) -> bh.Feelings:

@@ -51,6 +51,7 @@ class Column:
 
     @property
     def axis_label(self) -> str:
+        """The column's axis label in figures (its name without a label)."""
         return self.label or self.name
 
 
@@ -115,6 +116,7 @@ class RoundsRecorder:
     __slots__ = ("arrays", "rounds", "snapshot")
 
     def __init__(self, rounds: np.ndarray) -> None:
+        """Zeroed ``(R, n, 2)`` arrays for relationships of ``rounds`` rounds."""
         self.rounds = np.asarray(rounds, dtype=np.int64)
         self.snapshot: Any = None
         """A copy of the relationships' state after a given round, when ``play`` was asked
