@@ -113,14 +113,15 @@ class RoundOffers:
 @dataclass(frozen=True)
 class Answer:
     """How the responders answered the offer of one step (``(n,)`` masks over the replicates
-    still playing; ``None``: nowhere, because the rules rule it out)."""
+    still playing; ``None``: nowhere, so that a step without a breakdown or an exit costs
+    nothing more)."""
 
     accept: np.ndarray
     """The offer was accepted."""
     broke: np.ndarray | None
-    """The talks broke down after a rejection."""
+    """The talks broke down after a rejection (``None`` without breakdown risk)."""
     exits: np.ndarray | None
-    """The responder rejected and took its outside option."""
+    """The responder rejected and took its outside option (``None`` if no one did)."""
     last: np.ndarray
     """The rejected offer was the last one the round allows."""
 
@@ -171,9 +172,12 @@ class RoundRules:
             draws = self.rng.uniform(self.round_index, step, STREAM_BREAKDOWN)
             broke = reject & (draws < game.breakdown)
             reject = reject & ~broke
-        exits = reject & (response == EXIT) if game.allow_exit else None
-        if exits is not None and exits.any():
-            reject = reject & ~exits
+        exits = None
+        if game.allow_exit:
+            leaving = reject & (response == EXIT)
+            if leaving.any():
+                exits = leaving
+                reject = reject & ~leaving
         last = reject & (step + 1 >= self.horizon)
         return Answer(accept, broke, exits, last)
 
