@@ -328,3 +328,15 @@ def test_proposer_never_agrees_below_its_reservation_on_a_discrete_issue():
     result = negotiate(game, (create("time_dependent", p_max=bottom), create("conceder")))
     assert result.agreed[0]
     assert result.x[0] >= bottom - TOL
+
+
+def test_a_game_stores_typed_arrays_and_takes_its_rules_by_keyword():
+    parties = (PartyBatch.build(2), PartyBatch.build(2))
+    game = Game(Issue(), parties, horizon=[3, 4], first_mover=(0, 1), status_quo=1, breakdown=0)
+    assert game.horizon.dtype == np.int64 and game.horizon.tolist() == [3, 4]
+    assert game.first_mover.dtype == np.int8 and game.first_mover.tolist() == [0, 1]
+    assert game.status_quo.dtype == np.float64 and game.breakdown.dtype == np.float64
+    with pytest.raises(TypeError):
+        Game(Issue(), parties, 3)  # type: ignore[misc]
+    with pytest.raises(ValueError, match="clock must be one of 'offers', 'negmas'"):
+        Game(Issue(), parties, clock="rounds")  # type: ignore[arg-type]

@@ -277,3 +277,21 @@ def test_a_reputation_prior_must_match_the_reputation_model():
         dataclasses.replace(setup, reputation_prior=(np.full((3, 2), 0.5), None))
     with pytest.raises(ValueError, match=r"reputation_prior\[1\] must be None"):
         dataclasses.replace(setup, reputation_prior=(setup.reputation_prior[0], np.ones((3, 1))))
+
+
+def test_cells_with_a_random_and_a_fixed_first_mover_stack_and_play_as_alone():
+    """A random first mover is a per-replicate value (COIN), not part of the mechanics: the
+    cells stack, and each gives exactly the tables it gives alone."""
+    spec = study(rounds__count=3, sweep={"game.first_mover": ["alternate", "random", "dealer"]})
+    chunks = chunks_of(spec, n=9)
+    assert stacks(chunks) == [[0, 1, 2]]
+    stacked = simulate_cells(chunks, traces=True)
+    for chunk, tables in zip(chunks, stacked, strict=True):
+        alone = simulate_cells([chunk], traces=True)[0]
+        pd.testing.assert_frame_equal(tables.rounds, alone.rounds)
+        pd.testing.assert_frame_equal(tables.traces, alone.traces)
+    # the coin is tossed per replicate and round: both parties open some rounds
+    traces = stacked[1].traces
+    first = traces[traces["step"] == 0]
+    assert set(first["proposer"]) == {0, 1}
+    assert not stacked[0].rounds["utility"].equals(stacked[1].rounds["utility"])
