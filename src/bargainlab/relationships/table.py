@@ -2,8 +2,10 @@
 
 A study's main output has one row per sweep cell x channels variant x arm x replicate x
 round x party. :data:`ROUNDS_SCHEMA` declares every column once: its name, dtype, unit and
-meaning, and which layer adds it. Everything else is derived from it: the arrays the
-relationship records (:class:`RoundsRecorder`), the check that a simulation's table is
+meaning, which layer adds it, and, for a column the relationship records, its reporter (how
+it is computed from a round, :mod:`bargainlab.relationships.reporters`). Everything else is
+derived from it: the arrays the relationship records and the record stage's one loop that
+fills them (:class:`RoundsRecorder`), the check that a simulation's table is
 complete, the metrics the analysis accepts, the axis labels of the figures, and the
 column reference in the README and the documentation (a test checks the README's table
 against this declaration).
