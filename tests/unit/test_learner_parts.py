@@ -52,7 +52,7 @@ def _round():
     pair = (Scripted(offers=(0.8, 0, 0.7, 0, 0.6, 0)), create("linear"))
     result = negotiate(game, pair, trace=True)
     context = OwnerContext.public(game, 1, Carried(reference_point=np.full(2, 0.5)))
-    return RoundTrace.from_result(result), observe(result, 0, 6), context
+    return RoundTrace.from_result(result), observe(result, 0), context
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ import numpy as np
 from ..engine.negotiation import ACCEPT, REJECT, Game, NegotiationResult, Offer, negotiate
 from ..engine.parties import PartyBatch
 from ..engine.terms import Condition, Issue
+from ..engine.trace import Trace
 from ..engine.views import Carried, Posterior, SideView
 from .base import Classifier, Strategy
 from .contract import check_strategy
@@ -80,7 +81,7 @@ class ScriptedRound:
     side: int
 
     @property
-    def trace(self) -> dict[str, np.ndarray]:
+    def trace(self) -> Trace:
         """The engine's per-step trace of the round."""
         assert self.result.trace is not None
         return self.result.trace
@@ -88,7 +89,7 @@ class ScriptedRound:
     @property
     def played(self) -> list[int]:
         """The steps that were played (of replicate 0)."""
-        played = self.trace["played"]
+        played = self.trace.played
         return [s for s in range(played.shape[0]) if played[s, 0]]
 
     def check(self, expected: Mapping[int, Any], *, tolerance: float = 1e-12) -> None:
@@ -105,18 +106,18 @@ class ScriptedRound:
                 f"the round ended at a different step: played {self.played}, expected {sorted(expected)}"
             )
         for step, want in expected.items():
-            if tr["proposer"][step, 0] == self.side:
+            if tr.proposer[step, 0] == self.side:
                 x, cond = want if isinstance(want, tuple) else (want, False)
-                got = float(tr["x"][step, 0])
+                got = float(tr.x[step, 0])
                 if abs(got - x) > tolerance:
                     raise AssertionError(f"offer at step {step}: got {got!r}, expected {x!r}")
-                if bool(tr["conditional"][step, 0]) is not cond:
+                if bool(tr.conditional[step, 0]) is not cond:
                     raise AssertionError(
                         f"condition flag at step {step}: got {not cond}, expected {cond}"
                     )
-            elif tr["response"][step, 0] != want:
+            elif tr.response[step, 0] != want:
                 raise AssertionError(
-                    f"response at step {step}: got {tr['response'][step, 0]}, expected {want}"
+                    f"response at step {step}: got {tr.response[step, 0]}, expected {want}"
                 )
 
 
