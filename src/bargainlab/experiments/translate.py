@@ -20,7 +20,7 @@ from ..engine.rng import StreamRNG
 from ..engine.terms import Issue
 from ..relationships.channels import CHANNELS, ChannelMask, Channels
 from ..relationships.play import play
-from ..relationships.setup import RelationshipSetup, Reputation
+from ..relationships.setup import COIN, Mechanics, RelationshipSetup, Reputation
 from ..relationships.state import PIECES, RelationshipState
 from ..relationships.table import RoundsRecorder
 from ..strategies import Strategy, create
@@ -72,9 +72,9 @@ def build_setup(
                 shift[entry.round - 1 :, i] = entry.reservation_shift
     fm = study.game.first_mover
     if fm == "alternate":
-        first_mover: np.ndarray | str = (replicate_ids % 2).astype(np.int8)
+        first_mover = (replicate_ids % 2).astype(np.int8)
     elif fm == "random":
-        first_mover = "random"
+        first_mover = np.full(n, COIN, dtype=np.int8)
     else:
         first_mover = np.full(n, names.index(fm), dtype=np.int8)
     sq = 0.5 if study.game.status_quo is None else float(issue.from_domain(study.game.status_quo))
@@ -87,7 +87,8 @@ def build_setup(
     def pair(values: Sequence[float], dtype: type = float) -> np.ndarray:
         return np.tile(np.asarray(values, dtype=dtype), (n, 1))
 
-    return RelationshipSetup(
+    models, type_priors = reputation_models(study, n)
+    mechanics = Mechanics(
         issue=issue,
         names=names,
         disagreement=study.game.disagreement,
@@ -95,10 +96,14 @@ def build_setup(
         end_on_disagreement=study.rounds.end_on_disagreement,
         grid=grid,
         tremble=study.rounds.tremble,
-        channels=ChannelMask.of(channels, n),
         behaviour=study.behaviour,
         condition_holder=None if cond is None else names.index(cond.holder),
         reservation_shift=shift,
+        reputation=models,
+    )
+    return RelationshipSetup(
+        mechanics=mechanics,
+        channels=ChannelMask.of(channels, n),
         rounds=each(count, np.int64),
         horizon=each(horizon, np.int64),
         breakdown=each(study.game.breakdown),
@@ -118,24 +123,25 @@ def build_setup(
         if cond is None
         else PriorTable.single(prior_mass(cond.cost, grid), n),
         condition_fallback=each(0.0 if cond is None else float(issue.from_domain(cond.fallback))),
-        reputation=reputation_models(study, n),
+        reputation_prior=type_priors,
     )
 
 
-def reputation_models(study: StudySpec, n: int) -> tuple[Reputation | None, Reputation | None]:
-    """Per side, the reputation model the study declares for it (``None`` elsewhere), for
-    ``n`` replicates."""
+def reputation_models(
+    study: StudySpec, n: int
+) -> tuple[
+    tuple[Reputation | None, Reputation | None], tuple[np.ndarray | None, np.ndarray | None]
+]:
+    """Per side, the reputation model the study declares for it (``None`` elsewhere), and its
+    prior over the model's types for ``n`` replicates (``(n, K)``)."""
     spec = study.reputation
     if spec is None:
-        return (None, None)
+        return (None, None), (None, None)
     labels, policies, prior = spec.ordered()
-    model = Reputation(
-        labels=labels,
-        models=tuple(create(p.name, **p.params) for p in policies),
-        prior=np.tile(np.asarray(prior, dtype=float), (n, 1)),
-    )
+    model = Reputation(labels=labels, models=tuple(create(p.name, **p.params) for p in policies))
+    rows = np.tile(np.asarray(prior, dtype=float), (n, 1))
     side = study.party_names.index(spec.holder)
-    return (model, None) if side == 0 else (None, model)
+    return ((model, None), (rows, None)) if side == 0 else ((None, model), (None, rows))
 
 
 @dataclass(frozen=True)
