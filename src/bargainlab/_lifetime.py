@@ -155,20 +155,22 @@ class Guarded:
             raise SystemExit(128 + signal.SIGTERM)
         try:
             return self.fn(*args, **kwargs)
-        except Exception as exc:
-            if _stopping:  # asked to stop while it ran: the task has unwound
+        except BaseException as exc:
+            if _stopping:  # asked to stop while it ran (:func:`_stop`): it has unwound, leave
                 os._exit(128 + signal.SIGTERM)
-            raise portable(exc) from None
-        except BaseException:
-            if _stopping:  # the SystemExit of :func:`_stop`: the task has unwound, leave now
-                os._exit(128 + signal.SIGTERM)
-            raise
+            if not isinstance(exc, Exception):
+                raise
+            failure = portable(exc)
+        # raised here, outside the handler, so that a replacement does not carry the original
+        # as its context: where Dask is imported, tblib pickles an exception's context too
+        raise failure
 
 
 def portable(exc: BaseException) -> BaseException:
-    """``exc`` when it survives a pickle round trip as its own type with its own message,
-    else a :class:`RuntimeError` naming its type and message (so that a pool does not break
-    on it, and the parent still says what went wrong)."""
+    """``exc`` when it survives a pickle round trip as its own type with its own message
+    (its cause and context too, where they are pickled with it: Dask installs tblib's
+    pickling of exceptions), else a :class:`RuntimeError` naming its type and message (so
+    that a pool does not break on it, and the parent still says what went wrong)."""
     try:
         back = pickle.loads(pickle.dumps(exc))
         if type(back) is type(exc) and str(back) == str(exc):

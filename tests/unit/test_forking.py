@@ -82,10 +82,14 @@ def _raise_unpicklable(x: int) -> int:
 
 
 @pytest.mark.slow  # starts processes
-def test_an_exception_that_cannot_be_pickled_is_named_not_hung_on():
+@pytest.mark.parametrize("dask", [False, True], ids=["plain", "dask imported"])
+def test_an_exception_that_cannot_be_pickled_is_named_not_hung_on(dask):
+    if dask:  # Dask installs tblib's pickling of exceptions: their context is pickled too
+        import distributed  # noqa: F401
     # it used to break the pool's result thread, and the map waited for ever
-    with pytest.raises(RuntimeError, match=r"_Unpicklable: code 7: cannot cross"):
+    with pytest.raises(RuntimeError, match=r"_Unpicklable: code 7: cannot cross") as info:
         fork_map(_raise_unpicklable, list(range(4)), workers=2)
+    assert info.value.__context__ is None or not isinstance(info.value.__context__, _Unpicklable)
 
 
 def _write_error(x: int) -> int:
