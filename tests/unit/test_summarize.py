@@ -16,8 +16,8 @@ import pytest
 
 from bargainlab.analysis import summary as S
 from bargainlab.analysis.derive import replicates_from_rounds, trajectories_from_rounds
-from bargainlab.analysis.nulls import null_matches
 from bargainlab.analysis.tournament import TournamentSpec
+from bargainlab.config.cells import SweepCells
 from bargainlab.experiments.translate import simulate
 from bargainlab.relationships.table import COLUMNS
 from bargainlab.reporting import figures as F
@@ -126,12 +126,17 @@ def make_study(**overrides) -> object:
     return study(**base)
 
 
-def reps(rounds: pd.DataFrame, axes=AXES) -> pd.DataFrame:
-    return replicates_from_rounds(rounds, "supplier", "dealer", axes)
+def reps(rounds: pd.DataFrame) -> pd.DataFrame:
+    return replicates_from_rounds(rounds, "supplier", "dealer")
 
 
-def summarize(rounds: pd.DataFrame, spec, axes=AXES, **kwargs) -> pd.DataFrame:
-    return S.summarize(reps(rounds, axes), spec, axes, rounds_sample=rounds, **kwargs)
+def summarize(rounds: pd.DataFrame, spec, **kwargs) -> pd.DataFrame:
+    return S.summarize(reps(rounds), spec, rounds_sample=rounds, **kwargs)
+
+
+def cells(spec) -> SweepCells:
+    """The study's typed sweep cells."""
+    return SweepCells.of_study(spec)
 
 
 def headline(summary: pd.DataFrame) -> pd.DataFrame:
@@ -205,7 +210,7 @@ def test_one_round_study_has_the_round_one_window_only(tmp_path):
     effect = summary[summary["section"] == "effect"]
     assert effect["window"].tolist() == ["round1"] and effect["verdict"].item() == "helps"
     assert "survival" not in set(summary["section"])
-    text = R.report(tmp_path, summary, spec, AXES)
+    text = R.report(tmp_path, summary, spec, cells(spec))
     assert "On the supplier's payoff in round 1" in text
 
 
@@ -249,21 +254,6 @@ def test_null_cells_match_on_every_where_path_and_the_comparison():
     ]
     # only the headline window carries the null
     assert not summary.loc[summary["window"] != "later", "null_cell"].any()
-
-
-def test_null_values_stored_as_json_text_still_match():
-    spec = make_study(
-        null_cells=[{"where": {"condition.cost": 0.0, "rounds.rho": 0}, "reason": "r"}]
-    )
-    found = null_matches(spec, {"condition.cost": "0.0", "rounds.rho": 0.0}, ARMS)
-    assert [n.reason for n in found] == ["r"]
-    assert (
-        null_matches(spec, {"condition.cost": '{"low": 0.0, "high": 0.1}', "rounds.rho": 0.0}, ARMS)
-        == []
-    )
-    assert null_matches(spec, {"condition.cost": "0.0", "rounds.rho": 0.5}, ARMS) == []
-    with pytest.raises(ValueError, match="neither a sweep axis nor a field of the study"):
-        null_matches(make_study(null_cells=[{"where": {"no.such": 1}, "reason": "r"}]), {}, ARMS)
 
 
 def test_null_checks_exact_zero_negligible_fail_undetermined():
@@ -323,7 +313,7 @@ def test_channel_rows_decompose_and_carry_channel_nulls():
 def test_summary_without_sweep():
     rounds = make_rounds({0: 0.05}, axes=False, n_replicates=12)
     spec = study(arms__comparisons=[["face_saver", "capitulator"]], analysis=FAST)
-    summary = summarize(rounds, spec, [])
+    summary = summarize(rounds, spec)
     assert list(summary.columns) == S.columns_for([], tournament=False, calibration=True)
     assert (summary["section"] == "effect").sum() == 4
 
@@ -343,7 +333,7 @@ def test_report_answers_first_in_the_study_own_words(tmp_path):
         analysis={**FAST, "labels": {"rounds.rho": "type persistence"}},
     )
     summary = summarize(rounds, spec)
-    text = R.report(tmp_path, summary, spec, AXES)
+    text = R.report(tmp_path, summary, spec, cells(spec))
     lines = text.splitlines()
     assert lines[0] == f"# {spec.name}"
     first = text.split("## Design", 1)[0]
@@ -365,13 +355,13 @@ def test_report_tables_carry_the_summary_numbers(tmp_path):
     rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02})
     spec = make_study()
     summary = summarize(rounds, spec)
-    text = R.report(tmp_path, summary, spec, AXES)
+    text = R.report(tmp_path, summary, spec, cells(spec))
     table = text.split("## Effects by outcome window", 1)[1].split("Per arm", 1)[0]
     for row in headline(summary).to_dict("records"):
         prefix = f"| {row['rounds.rho']:g} | {row['strategies.dealer.params.kind']} | face_saver vs capitulator |"
         (line,) = [ln for ln in table.splitlines() if ln.startswith(prefix)]
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        later = cells[4]  # windows: round1, later, whole, survivors
+        entries = [c.strip() for c in line.strip("|").split("|")]
+        later = entries[4]  # windows: round1, later, whole, survivors
         assert _numbers(later) == pytest.approx(
             [row["mean_diff"], row["ci_low"], row["ci_high"]], abs=5e-4
         )
@@ -387,8 +377,8 @@ def test_report_from_summary_read_back_from_csv(tmp_path):
     spec = make_study(null_cells=[{"where": {"rounds.rho": 0.0}, "reason": "rho = 0"}])
     summary = summarize(rounds, spec)
     summary.to_csv(tmp_path / "summary.csv", index=False)
-    direct = R.report(tmp_path, summary, spec, AXES)
-    assert R.report(tmp_path, pd.read_csv(tmp_path / "summary.csv"), spec, AXES) == direct
+    direct = R.report(tmp_path, summary, spec, cells(spec))
+    assert R.report(tmp_path, pd.read_csv(tmp_path / "summary.csv"), spec, cells(spec)) == direct
 
 
 @pytest.mark.parametrize("sign", [1.0, -1.0])
@@ -397,7 +387,9 @@ def test_the_answer_flips_with_the_sign_of_the_effect(tmp_path, sign):
     rounds = rounds[rounds["replicate"] != 0]
     spec = make_study()
     summary = summarize(rounds, spec)
-    answer = R.report(tmp_path, summary, spec, AXES).split("## Answer", 1)[1].split("##", 1)[0]
+    answer = (
+        R.report(tmp_path, summary, spec, cells(spec)).split("## Answer", 1)[1].split("##", 1)[0]
+    )
     where = describe_cell({"rounds.rho": 0.0, "strategies.dealer.params.kind": "bayesian"}, spec)
     row = headline(summary).iloc[0]
     if sign > 0:
@@ -415,7 +407,7 @@ def test_report_null_cells_power_and_profile(tmp_path):
         null_cells=[{"where": {"strategies.dealer.params.kind": "naive"}, "reason": "no learning"}]
     )
     summary = summarize(rounds, spec)
-    text = R.report(tmp_path, summary, spec, AXES)
+    text = R.report(tmp_path, summary, spec, cells(spec))
     null_part = text.split("## Pre-registered null cells", 1)[1].split("\n## ", 1)[0]
     assert "| 0 | naive | face_saver vs capitulator | total |" in null_part
     assert "FAIL" in null_part and "pass: negligible (evidence)" in null_part
@@ -424,14 +416,14 @@ def test_report_null_cells_power_and_profile(tmp_path):
     noisy = summary.copy()
     noisy.loc[noisy.index[0], ["verdict", "ci_low", "ci_high"]] = ["undetermined", -0.05, 0.05]
     assert "1 headline row(s) stay undetermined at 29 replicates" in R.report(
-        tmp_path, noisy, spec, AXES
+        tmp_path, noisy, spec, cells(spec)
     )
     big = make_study(replicates=1000)
     assert "generated at 29 replicates; the full study uses 1000" in R.report(
-        tmp_path, summary, big, AXES
+        tmp_path, summary, big, cells(big)
     )
     same = make_study(replicates=29, reproduce={"replicates": 29})
-    assert "`reproduce.replicates` profile" in R.report(tmp_path, summary, same, AXES)
+    assert "`reproduce.replicates` profile" in R.report(tmp_path, summary, same, cells(same))
 
 
 def test_mediation_rows_reach_the_summary_and_the_report(tmp_path):
@@ -441,7 +433,7 @@ def test_mediation_rows_reach_the_summary_and_the_report(tmp_path):
     control = table[(table["arm"] == "capitulator") & (table["channels"] == "all")]
     mediation = pd.concat(
         [
-            control[["cell", *AXES, "replicate"]].assign(
+            control[["cell", "replicate"]].assign(
                 treatment="face_saver",
                 control="capitulator",
                 piece=piece,
@@ -452,12 +444,12 @@ def test_mediation_rows_reach_the_summary_and_the_report(tmp_path):
         ignore_index=True,
     )
     spec = make_study()
-    summary = S.summarize(table, spec, AXES, mediation=mediation)
+    summary = S.summarize(table, spec, mediation=mediation)
     med = summary[summary["section"] == "mediation"]
     assert med["component"].tolist() == ["total", "posterior", "reference_point", "interaction"] * 2
     posterior = med[med["component"] == "posterior"]
     assert np.allclose(posterior["mean_diff"], 0.03)
-    text = R.report(tmp_path, summary, spec, AXES)
+    text = R.report(tmp_path, summary, spec, cells(spec))
     assert "## How the later-round effect is carried: state transplants" in text
     assert "no mediation table" not in text
 
@@ -498,11 +490,11 @@ def test_figures_written_key_figure_first(tmp_path):
     )
     summary = summarize(rounds, spec)
     paths = F.figures(
-        tmp_path, summary, trajectories_from_rounds(rounds, AXES), spec, AXES, traces=make_traces()
+        tmp_path, summary, trajectories_from_rounds(rounds), spec, cells(spec), traces=make_traces()
     )
     stems = [p.stem for p in paths]
     assert stems == ["forest", "heatmap", "trajectories", "terms", "beliefs", "channels", "trace"]
-    assert stems == F.figure_plan(summary, spec, AXES, traces=True)
+    assert stems == F.figure_plan(summary, spec, cells(spec), traces=True)
     for p in paths:
         assert p.parent == tmp_path / "figures" and p.suffix == ".png" and p.stat().st_size > 0
     assert (tmp_path / "figures" / "forest.svg").is_file()
@@ -515,10 +507,8 @@ def test_single_axis_study_has_no_heatmap(tmp_path):
         columns="strategies.dealer.params.kind"
     )
     spec = study(sweep={"rounds.rho": [0.0, 0.8]}, analysis=FAST)
-    summary = summarize(rounds, spec, ["rounds.rho"])
-    paths = F.figures(
-        tmp_path, summary, trajectories_from_rounds(rounds, ["rounds.rho"]), spec, ["rounds.rho"]
-    )
+    summary = summarize(rounds, spec)
+    paths = F.figures(tmp_path, summary, trajectories_from_rounds(rounds), spec, cells(spec))
     assert [p.stem for p in paths] == ["forest", "trajectories", "terms", "beliefs"]
 
 
@@ -552,7 +542,7 @@ def test_tournament_rows_in_summary_and_report(tmp_path):
     assert len(payoff) == 16 and (payoff["ci_low"] <= payoff["value"]).all()
     mix = summary[(summary["section"] == "tournament_mix") & (summary["strategy"] == "face_saver")]
     assert mix["spreads"].astype(bool).all()  # it earns more against every opponent type
-    text = R.report(tmp_path, summary, spec, AXES)
+    text = R.report(tmp_path, summary, spec, cells(spec))
     assert "## Evolutionary tournament" in text and "In the tournament, face_saver spreads" in text
     assert "It does not spread" not in text
     again = summarize(rounds, spec, tournament=TOURNAMENT)
@@ -575,7 +565,7 @@ def test_real_simulation_end_to_end(tmp_path):
     n = 12
     rounds, traces = simulate(spec, keys_for(n), np.arange(n), traces=True)
     rounds.insert(0, "cell", 0)
-    summary = summarize(rounds, spec, [])
+    summary = summarize(rounds, spec)
     tested = summary[summary["section"].isin(["effect", "survival"])]
     assert set(tested["verdict"]) <= {"helps", "hurts", "negligible", "undetermined"}
     assert (tested["ci_low"] <= tested["mean_diff"]).all() and (
@@ -583,10 +573,10 @@ def test_real_simulation_end_to_end(tmp_path):
     ).all()
     traces.insert(0, "cell", 0)
     paths = F.figures(
-        tmp_path, summary, trajectories_from_rounds(rounds, []), spec, [], traces=traces
+        tmp_path, summary, trajectories_from_rounds(rounds), spec, cells(spec), traces=traces
     )
     assert paths[0].stem == "forest" and "trace" in [p.stem for p in paths]
-    text = R.report(tmp_path, summary, spec, [])
+    text = R.report(tmp_path, summary, spec, cells(spec))
     assert "![trace](figures/trace.png)" in text and "No sweep: one cell." in text
 
 
@@ -597,7 +587,6 @@ def test_union_of_grids_cells_are_described_by_their_own_grid(tmp_path):
         cell=4, **{"rounds.rho": 1.0, "game.horizon": 1}
     )  # the base study has rho = 1 and kind = bayesian
     rounds = pd.concat([rounds, extra], ignore_index=True)
-    axes = [*AXES, "game.horizon"]
     spec = make_study(
         sweep=[
             {"rounds.rho": [0.0, 0.8], "strategies.dealer.params.kind": ["bayesian", "naive"]},
@@ -605,9 +594,9 @@ def test_union_of_grids_cells_are_described_by_their_own_grid(tmp_path):
         ],
         null_cells=[{"where": {"game.horizon": 1}, "reason": "one offer"}],
     )
-    summary = summarize(rounds, spec, axes)
+    summary = summarize(rounds, spec)
     assert headline(summary)["null_cell"].tolist() == [False] * 4 + [True]
-    text = R.report(tmp_path, summary, spec, axes)
+    text = R.report(tmp_path, summary, spec, cells(spec))
     answer = text.split("## Answer", 1)[1].split("##", 1)[0]
     assert "where horizon is 1:" in answer
     assert "where rho is 0 and the dealer's kind is bayesian:" in answer
@@ -628,14 +617,14 @@ def test_the_report_lists_what_changed_and_why_in_the_study_files_order(tmp_path
     rounds = make_rounds({0: 0.05}, n_rounds=2, n_replicates=20)
     plain = make_study()
     summary = summarize(rounds, plain)
-    assert "## What changed" not in R.report(tmp_path, summary, plain, AXES)
+    assert "## What changed" not in R.report(tmp_path, summary, plain, cells(plain))
     spec = make_study(
         changes=[
             {"what": "Standing policies.", "why": "Round 2 revealed the bottom line."},
             {"what": "Exact likelihoods.", "why": "Posteriors were under-confident."},
         ]
     )
-    text = R.report(tmp_path, summary, spec, AXES)
+    text = R.report(tmp_path, summary, spec, cells(spec))
     section = text.split("## What changed", 1)[1].split("\n## ", 1)[0]
     assert section.index(
         "**Standing policies.** Round 2 revealed the bottom line."
@@ -647,11 +636,11 @@ def test_every_trajectory_figure_is_built_for_a_study_without_reputation():
     # quick (nothing is saved): the slow tests above write the files
     rounds = make_rounds({0: 0.05, 2: 0.0}, n_replicates=6)
     spec = make_study()
-    trajectories = trajectories_from_rounds(rounds, AXES)
+    trajectories = trajectories_from_rounds(rounds)
     for metric in ("utility", "terms", "beliefs"):
-        fig = F._trajectory_figure(trajectories, spec, AXES, metric)
+        fig = F._trajectory_figure(trajectories, spec, cells(spec), metric)
         assert fig.axes and fig.get_suptitle()
-    assert "reputation" not in F.figure_plan(summarize(rounds, spec), spec, AXES)
+    assert "reputation" not in F.figure_plan(summarize(rounds, spec), spec, cells(spec))
 
 
 def test_the_design_says_which_learner_is_exact_and_which_approximate():

@@ -82,16 +82,6 @@ def _cell_rows(block: pd.DataFrame, study: StudySpec, mediation: pd.DataFrame | 
     return rows
 
 
-def _rows(
-    replicates: pd.DataFrame, study: StudySpec, mediation: pd.DataFrame | None
-) -> list[tuple[int, list[Row]]]:
-    source = FrameCells(replicates, mediation)
-    return [
-        (cell, _cell_rows(source.replicates(cell), study, source.mediation(cell)))
-        for cell in source.rounds_by_cell()
-    ]
-
-
 def design_family_sizes(study: StudySpec, rounds_by_cell: dict[int, int]) -> dict[str, int]:
     """Rows per family from the design alone (the same counts as :func:`family_sizes`): per
     cell and comparison, one ``effect`` row per outcome window and a ``survival`` row when the
@@ -117,13 +107,11 @@ def family_sizes(cells: Sequence[tuple[int, list[Row]]]) -> dict[str, int]:
 def decide(
     replicates: pd.DataFrame | CellTables,
     study: StudySpec,
-    axes: Sequence[str],
     *,
     mediation: pd.DataFrame | None = None,
     workers: int | None = None,
 ) -> pd.DataFrame:
-    """One row per tested quantity: key columns (``section``, ``cell``, the axes,
-    ``channels``, ``treatment``, ``control``, ``window``, ``component``), the per-arm
+    """One row per tested quantity: key columns (``section``, ``cell``, ``channels``, ``treatment``, ``control``, ``window``, ``component``), the per-arm
     descriptors and :data:`STAT_COLUMNS`.
 
     ``replicates`` is the replicates table, or the small tables served cell by cell
@@ -131,7 +119,6 @@ def decide(
     only one cell's rows are held at once by each of up to ``workers`` forked processes
     (default: the usable cores, from :data:`FORK_CELLS` cells on; ``1`` tests them in this
     process). The rows are the same, to the last bit, whatever ``workers`` is."""
-    axes = list(axes)
     spec = study.analysis
     source: CellTables = (
         FrameCells(replicates, mediation) if isinstance(replicates, pd.DataFrame) else replicates
@@ -149,11 +136,11 @@ def decide(
 
     def one_cell(cell: int) -> list[dict]:
         block = check_table(
-            source.replicates(cell), REPLICATES_SCHEMA, axes, "replicates", REPLICATES_KEYS
+            source.replicates(cell), REPLICATES_SCHEMA, "replicates", REPLICATES_KEYS
         )
         own = source.mediation(cell)
         if own is not None and not own.empty:
-            own = check_table(own, MEDIATION_SCHEMA, axes, "mediation")
+            own = check_table(own, MEDIATION_SCHEMA, "mediation")
         rows = _cell_rows(block, study, own)
         if not rows:
             return []
@@ -181,11 +168,9 @@ def decide(
         z = np.array([factors[r.family] for r in rows])
         mde = z * tests.sd / np.sqrt(np.maximum(tests.n, 1))
         needed = np.maximum(np.ceil((z * tests.sd / spec.sesoi) ** 2), 2).astype(np.int64)
-        where = {a: block[a].iloc[0] for a in axes}
         return [
             {
                 **row.key,
-                **where,
                 **row.describe,
                 "family": row.family,
                 "m": int(m[j]),

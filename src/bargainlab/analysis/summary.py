@@ -82,6 +82,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from ..config.cells import SweepCells
 from ..config.schema import StudySpec
 from .calibration import direction_checks
 from .decisions import STAT_COLUMNS, decide
@@ -213,7 +214,7 @@ def _order(table: pd.DataFrame, study: StudySpec) -> pd.DataFrame:
 def summarize(
     replicates: pd.DataFrame | CellTables,
     study: StudySpec,
-    axes: Sequence[str],
+    cells: SweepCells | None = None,
     *,
     mediation: pd.DataFrame | None = None,
     rounds_sample: pd.DataFrame | None = None,
@@ -228,26 +229,27 @@ def summarize(
     cell) -- adds the calibration rows, which need per-round joins; ``tournament`` overrides
     ``study.tournament``.
     """
-    axes = list(axes)
+    cells = cells if cells is not None else SweepCells.of_study(study)
+    axes = cells.paths
     if isinstance(replicates, pd.DataFrame) and replicates.empty:
         raise ValueError("the replicates table is empty")
-    table = decide(replicates, study, axes, mediation=mediation)
+    table = decide(replicates, study, mediation=mediation)
     parts = []
     if not table.empty:
         table["comparison"] = table["treatment"] + " vs " + table["control"]
         table["party"] = study.arms.party
         table = _order(table, study)
         table = pd.concat(
-            [table, null_columns(table, study, axes, headline_mask(table, study))], axis=1
+            [table, null_columns(table, study, cells, headline_mask(table, study))], axis=1
         )
-        parts.append(table)
+        parts.append(cells.attach(table))
     spec = tournament if tournament is not None else study_tournament(study)
     if spec is not None:
         whole = replicates if isinstance(replicates, pd.DataFrame) else replicates.table
-        results = tournament_results(whole, study, axes, spec)
+        results = tournament_results(cells.attach(whole), study, axes, spec)
         parts.append(tournament_rows(results, study, spec))
     if rounds_sample is not None and not rounds_sample.empty:
-        checks = direction_checks(rounds_sample, study, seed=study.seed)
+        checks = direction_checks(cells.attach(rounds_sample), study, seed=study.seed)
         checks = checks.rename(columns={"estimate": "mean_diff"})
         parts.append(checks.assign(section="calibration", sample=_sample_note(rounds_sample)))
     columns = columns_for(

@@ -13,13 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..analysis.derive import pool_trajectories
-from ..analysis.tables import (
-    MEDIATION_KEYS,
-    MEDIATION_SCHEMA,
-    REPLICATES_KEYS,
-    REPLICATES_SCHEMA,
-    TRAJECTORIES_SCHEMA,
-)
+from ..analysis.tables import MEDIATION_KEYS, REPLICATES_KEYS
 
 __all__ = ["combine_small", "read_filtered"]
 
@@ -133,23 +127,8 @@ def read_filtered(path: Path, columns: Sequence[str] | None, filters: Any) -> pd
 def combine_small(kind: str, frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """One small table from the parts of every task: concatenated and sorted by its keys, the
     trajectories' sums pooled."""
-    axes = _axes_of(frames[0], kind)
     if kind == "trajectories":
-        return pool_trajectories(frames, axes)
+        return pool_trajectories(frames)
     keys = {"replicates": REPLICATES_KEYS, "mediation": MEDIATION_KEYS}[kind]
     table = pd.concat(frames, ignore_index=True)
-    order = [keys[0], *axes, *keys[1:]]
-    return table.sort_values(list(keys), kind="stable").reset_index(drop=True)[
-        order + [c for c in table.columns if c not in order]
-    ]
-
-
-def _axes_of(frame: pd.DataFrame, kind: str) -> list[str]:
-    """The sweep-axis columns of a small table (between ``cell`` and its own columns)."""
-    schema = {
-        "replicates": REPLICATES_SCHEMA,
-        "trajectories": TRAJECTORIES_SCHEMA,
-        "mediation": MEDIATION_SCHEMA,
-    }[kind]
-    own = {c.name for c in schema}
-    return [c for c in frame.columns if c not in own]
+    return table.sort_values(list(keys), kind="stable").reset_index(drop=True)

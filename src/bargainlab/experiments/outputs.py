@@ -18,6 +18,7 @@ import pandas as pd
 from .._memory import return_freed_memory
 from ..analysis.calibration import ROUNDS_COLUMNS
 from ..analysis.summary import summarize
+from ..config.cells import SweepCells
 from ..config.files import ConfigError, LoadedStudy, load_study
 from ..config.size import CALIBRATION_SAMPLE
 from ..reporting.figures import figures as draw_figures
@@ -85,7 +86,7 @@ def _regenerate(
     phase: Callable[[str], None] | None = None,
 ) -> list[Path]:
     study = loaded.study
-    axes = study.sweep_axes
+    cells = SweepCells.of(study, loaded.cells)
     # the simulation's heap policy keeps freed memory; the statistics read cell after cell
     return_freed_memory()
     manifest = store.read_manifest() or {}
@@ -93,15 +94,15 @@ def _regenerate(
     timings: dict[str, float] = {}
     # every table is checked first, also those this phase does not read (the rounds dataset)
     store.verify("rounds.parquet", remedy=_REMEDY)
-    cells, trajectories = read_small_tables(store, loaded)
+    tables, trajectories = read_small_tables(store, loaded)
     if summary or not store.summary_path.is_file():
         step("summarize")
         started = time.perf_counter()
         sample = store.read_rounds(
-            columns=[*axes, *ROUNDS_COLUMNS],
+            columns=list(ROUNDS_COLUMNS),
             filters=[("replicate", "<", CALIBRATION_SAMPLE), ("channels", "==", "all")],
         )
-        table = summarize(cells, study, axes, rounds_sample=sample)
+        table = summarize(tables, study, cells, rounds_sample=sample)
         store.write_summary(table)
         timings["summarize"] = time.perf_counter() - started
     else:
@@ -113,9 +114,9 @@ def _regenerate(
         started = time.perf_counter()
         traces = store.read_table("traces.parquet") if store.has_table("traces") else None
         with store.staging() as stage:
-            whole = cells.table if study.tournament is not None else None  # only a tournament
+            whole = tables.table if study.tournament is not None else None  # only a tournament
             staged = draw_figures(
-                stage, table, trajectories, study, axes, replicates=whole, traces=traces
+                stage, table, trajectories, study, cells, replicates=whole, traces=traces
             )
             made = [store.root / Path(p).relative_to(stage) for p in staged]
         store.record_checksums(str(p.relative_to(store.root)) for p in made)
@@ -127,7 +128,7 @@ def _regenerate(
             store.root,
             table,
             study,
-            axes,
+            cells,
             full_replicates=manifest.get("study_replicates"),
         )
         store.write_report(text)

@@ -2,7 +2,7 @@
 
 :func:`run_study` is the whole pipeline: config -> validated study -> sweep cells -> a plan of
 stacked tasks -> executor -> each task's parts in the run folder -> the rounds dataset and the
-small tables -> summary, figures and report (:mod:`bargainlab.experiments.outputs`).
+small tables (and ``cells.parquet``, what each sweep cell is) -> summary, figures and report (:mod:`bargainlab.experiments.outputs`).
 Everything that can be wrong with the input is checked before the run folder is created.
 The parent never holds the rounds table: workers write their parts (or send them back when
 they cannot reach the run folder), and the post-processing reads the small tables.
@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..config.cells import SweepCells
 from ..config.files import LoadedStudy, load_study, resolve_study_path
 from ..config.schema import StudySpec
 from .budget import check_size
@@ -149,6 +150,7 @@ def run_study(
             ),
             resolved_config_text(study, loaded.source),
         )
+        store.write_cells(SweepCells.of(study, cells))
         kinds = table_kinds(study, loaded.cells)
         if store.dataset_complete(kinds):
             store.parts.remove()
@@ -198,7 +200,7 @@ def _simulate(
     started = time.perf_counter()
     names = plan.names()
     expected = _task_kinds(loaded, plan)
-    columns = ["cell", *study.sweep_axes, *RELATIONSHIP_COLUMNS]
+    columns = ["cell", *RELATIONSHIP_COLUMNS]
     finished = store.parts.done(expected, columns=columns)
     done = {i for i, name in enumerate(names) if name in finished}
     if store.parts.rejected and log is not None:

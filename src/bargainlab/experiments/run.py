@@ -29,6 +29,8 @@ from ..config.schema import StudySpec
 from ..reporting import plots
 from .runstore import RunStore
 
+_RERUN = "start the same `bargainlab run` command again to rewrite it"
+
 HEADLINE_COLUMNS = ("comparison", "window", "mean_diff", "ci_low", "ci_high", "verdict")
 """Columns of the summary shown in a run's HTML display (after the sweep axes)."""
 MAX_HEADLINE_ROWS = 8
@@ -111,6 +113,13 @@ class Run:
         """The rounds table (``rounds.parquet``): one row per cell, channels variant, arm,
         replicate, round and party."""
         return self._store.read_rounds()
+
+    @functools.cached_property
+    def cells(self) -> pd.DataFrame:
+        """The cells table (``cells.parquet``): one row per sweep cell, its ``label`` and one
+        typed column per sweep axis (a struct axis's values as dicts); every other table
+        names a cell by its index, ``cell``."""
+        return pd.read_parquet(self._store.verify("cells.parquet", remedy=_RERUN))
 
     @functools.cached_property
     def summary(self) -> pd.DataFrame:

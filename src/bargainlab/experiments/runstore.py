@@ -4,6 +4,8 @@ Layout of ``runs/<study>/``::
 
     .lock                the lock a writing process holds (see bargainlab.experiments.locking)
     config.toml          the resolved study (the file as written, with the run's replicates)
+    cells.parquet        one row per sweep cell: its label and one typed column per sweep
+                         axis (every other table names a cell by its index, ``cell``)
     manifest.json        config hash, root seed, replicates, versions, commit, checksums,
                          timings, peak memory
     parts/               while the run simulates: each finished task's parts, and SHA256SUMS
@@ -47,6 +49,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .._files import (
     TMP_PREFIX,
@@ -57,6 +60,7 @@ from .._files import (
     write_bytes_atomic,
     write_text_atomic,
 )
+from ..config.cells import SweepCells
 from ..config.errors import ConfigError
 from ..relationships.table import KEYS
 from .checksums import sha256_file
@@ -113,6 +117,10 @@ class RunStore:
     @property
     def summary_path(self) -> Path:
         return self.root / "summary.csv"
+
+    @property
+    def cells_path(self) -> Path:
+        return self.root / "cells.parquet"
 
     @property
     def report_path(self) -> Path:
@@ -339,6 +347,14 @@ class RunStore:
             )
         write_csv_atomic(self.summary_path, summary)
         self.record_checksums(["summary.csv"])
+
+    def write_cells(self, cells: SweepCells) -> None:
+        """Write ``cells.parquet`` (atomically, with its checksum): the same bytes for the same
+        study, so a resumed run writes it again unchanged."""
+        sink = pa.BufferOutputStream()
+        pq.write_table(cells.arrow(), sink)
+        write_bytes_atomic(self.cells_path, sink.getvalue().to_pybytes())
+        self.record_checksums(["cells.parquet"])
 
     def write_report(self, text: str) -> None:
         write_text_atomic(self.report_path, text)

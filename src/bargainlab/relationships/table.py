@@ -48,7 +48,7 @@ class Column:
 
 
 ROUNDS_SCHEMA: tuple[Column, ...] = (
-    Column("cell", "int64", "Sweep cell index (added by the run; one column per sweep axis follows, named by its dotted path).", origin="experiment"),
+    Column("cell", "int64", "Sweep cell index (added by the run): what the cell is, its label and its value on every sweep axis, is the run's `cells.parquet`.", origin="experiment"),
     Column("channels", "string", "Channel variant: `all`, `no_<channel>` or `none`.", origin="experiment"),
     Column("arm", "string", "Treatment arm label of the focal party.", origin="experiment"),
     Column("replicate", "int64", "Replicate id; the same id shares every random draw across arms and channel variants.", origin="experiment"),
@@ -81,7 +81,7 @@ COLUMNS: dict[str, Column] = {c.name: c for c in ROUNDS_SCHEMA}
 """The declared columns by name."""
 
 KEYS: tuple[str, ...] = ("cell", "channels", "arm", "replicate", "round", "party")
-"""The columns that identify a row (with the sweep axes); the table is sorted by them."""
+"""The columns that identify a row; the table is sorted by them."""
 
 RECORDED: tuple[str, ...] = tuple(
     c.name

@@ -13,8 +13,16 @@ import pandas as pd
 
 from ..analysis.power import projected_replicates
 from ..analysis.summary import headline_mask
+from ..config.cells import SweepCells
 from ..config.schema import StudySpec
-from .text import CellAxes, describe_cell, fmt_interval, fmt_level, headline_phrase, window_phrase
+from .text import (
+    cell_values,
+    describe_cell,
+    fmt_interval,
+    fmt_level,
+    headline_phrase,
+    window_phrase,
+)
 
 __all__ = [
     "VERDICTS",
@@ -63,13 +71,16 @@ def counts_text(verdicts: pd.Series) -> str:
     return ", ".join(parts)
 
 
-def _where(row: dict[str, Any], axes: CellAxes, study: StudySpec) -> str:
-    return describe_cell(axes.values(row), study)
+def _where(row: dict[str, Any], cells: SweepCells, study: StudySpec) -> str:
+    """``where ...``: the values of the axes that describe the row's cell."""
+    return describe_cell(cell_values(cells, int(row["cell"])), study)
 
 
 def _verdict_clause(
-    rows: list[dict[str, Any]], verdict: str, axes: CellAxes, study: StudySpec
+    rows: list[dict[str, Any]], verdict: str, cells: SweepCells, study: StudySpec
 ) -> str:
+    """``helps in 4 (where ...: +0.1 [...]; ...)``: how many rows have ``verdict``, naming the
+    first cells of a decided verdict."""
     verb = {
         "helps": "helps",
         "hurts": "hurts",
@@ -77,18 +88,18 @@ def _verdict_clause(
         "undetermined": "undetermined",
     }[verdict]
     text = f"{verb} in {len(rows)}"
-    named = [r for r in rows if _where(r, axes, study)][:MAX_CELLS]
-    if named and verdict in ("helps", "hurts") and len(axes):
-        parts = [f"{_where(r, axes, study)}: {fmt_interval(r)}" for r in named]
+    named = [r for r in rows if _where(r, cells, study)][:MAX_CELLS]
+    if named and verdict in ("helps", "hurts") and len(cells.axes):
+        parts = [f"{_where(r, cells, study)}: {fmt_interval(r)}" for r in named]
         more = len(rows) - len(named)
         text += " (" + "; ".join(parts) + (f"; and {more} more" if more > 0 else "") + ")"
     return text
 
 
-def answer_paragraph(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
+def answer_paragraph(summary: pd.DataFrame, study: StudySpec, cells: SweepCells) -> list[str]:
     """The *Answer* paragraph (Markdown lines)."""
     focal = study.arms.party
-    cell_axes = CellAxes(axes, study)
+    axes = cells.paths
     head = summary[headline_mask(summary, study)]
     if head.empty:
         return ["The study compares no arms, so it makes no claim about an effect.", ""]
@@ -98,19 +109,19 @@ def answer_paragraph(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str
     m = int(head["m"].iloc[0])
     level = float(head["ci_level"].iloc[0])
     pairs = [f"{t} vs {c}" for t, c in study.arms.pairs()]
-    cells = head["cell"].nunique()
+    n_cells = head["cell"].nunique()
     sesoi = study.analysis.sesoi
     text = [
         f"On the {focal}'s payoff in {where} (mean utility per round; a relationship "
         f"that has ended counts with the outside option), the {len(head)} headline row(s) "
-        f"({len(pairs)} comparison(s) in {cells} cell(s)) read: "
+        f"({len(pairs)} comparison(s) in {n_cells} cell(s)) read: "
         f"{count_phrase(head['verdict'], focal)}; negligible means the whole interval lies "
         f"within ±{sesoi:g} utility of 0."
     ]
     finite = head[np.isfinite(head["mean_diff"].astype(float))]
     if not finite.empty:
         top = finite.loc[finite["mean_diff"].abs().idxmax()].to_dict()
-        where_top = _where(top, cell_axes, study)
+        where_top = _where(top, cells, study)
         text.append(
             f"The largest effect is {top['treatment']} instead of {top['control']}"
             + (f" {where_top}" if where_top else "")
@@ -121,7 +132,7 @@ def answer_paragraph(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str
         if not own:
             continue
         clauses = [
-            _verdict_clause([r for r in own if r["verdict"] == v], v, cell_axes, study)
+            _verdict_clause([r for r in own if r["verdict"] == v], v, cells, study)
             for v in VERDICTS
             if any(r["verdict"] == v for r in own)
         ]

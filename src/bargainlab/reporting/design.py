@@ -22,6 +22,13 @@ def _prior(prior: Any) -> str:
     return f"normal(mean {data['mean']:g}, sd {data['sd']:g}) truncated to [0, 1]"
 
 
+def _listed(value: Any) -> str:
+    """A sweep value in a list of values: one that lists entries itself (a mapping) in
+    parentheses."""
+    text = value_text(value)
+    return f"({text})" if ", " in text else text
+
+
 def _strategy(spec: Any) -> str:
     params = ", ".join(f"{k}={value_text(v)}" for k, v in spec.params.items())
     return f"`{spec.name}`" + (f" ({params})" if params else "")
@@ -214,7 +221,7 @@ def design_section(
         bullets.append(
             f"{label}: "
             + "; ".join(
-                f"`{axis}` = " + ", ".join(value_text(v) for v in values)
+                f"`{axis}` = " + ", ".join(_listed(v) for v in values)
                 for axis, values in grid.items()
             )
             + "."

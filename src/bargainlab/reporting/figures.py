@@ -8,8 +8,7 @@ figures a study gets, key figure first.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -24,12 +23,13 @@ from ..analysis.derive import trajectory_stats
 from ..analysis.summary import headline_mask
 from ..analysis.tournament import TournamentSpec
 from ..analysis.tournament_rows import study_tournament, tournament_results
+from ..config.cells import SweepCells
 from ..config.schema import StudySpec
 from ..strategies import create
 from . import plots
 from .forest import forest
-from .heatmaps import cell_values, heatmap_axes, heatmap_figure, heatmap_stems
-from .text import CellAxes, axis_label, fmt_level, headline_phrase, tick, wrap
+from .heatmaps import heatmap_axes, heatmap_figure, heatmap_stems
+from .text import axis_label, fmt_level, headline_phrase, tick, wrap
 from .tournament_figures import tournament_figures
 
 __all__ = ["MAX_PANELS", "arm_priors", "figure_plan", "figures", "forest_rows"]
@@ -38,12 +38,19 @@ MAX_PANELS = 8
 """At most this many small multiples per trajectory figure (further sweep values are left out)."""
 
 
-def _panel_cells(
-    table: pd.DataFrame, axes: Sequence[str], study: StudySpec
-) -> list[tuple[int, str]]:
+def _cell_values(table: pd.DataFrame, cells: SweepCells) -> pd.DataFrame:
+    """The cells ``table`` has rows of, in order, with their values on every axis
+    (:meth:`~bargainlab.config.cells.SweepCells.flat`)."""
+    present = set(table["cell"].unique())
+    values = cells.flat()
+    return values[values["cell"].isin(present)].reset_index(drop=True)
+
+
+def _panel_cells(table: pd.DataFrame, cells: SweepCells, study: StudySpec) -> list[tuple[int, str]]:
     """Cells for small multiples: one per value of the first axis, the other axes at the
     values of cell 0; at most :data:`MAX_PANELS`."""
-    values = cell_values(table, axes)
+    values = _cell_values(table, cells)
+    axes = cells.paths
     if not axes:
         return [(int(values["cell"].iloc[0]), "")]
     first = values.iloc[0]
@@ -57,13 +64,14 @@ def _panel_cells(
     ]
 
 
-def _fixed_note(table: pd.DataFrame, axes: Sequence[str], study: StudySpec) -> str:
-    shown = list(axes[1:])
+def _fixed_note(table: pd.DataFrame, cells: SweepCells, study: StudySpec) -> str:
+    """`` (dealer's outside option = 0.2, ...)``: the values the panels' other axes are at."""
+    shown = cells.paths[1:]
     if study.sweep_grids:
         shown = [a for a in shown if a in study.sweep_grids[0]]
     if not shown:
         return ""
-    first = cell_values(table, axes).iloc[0]
+    first = _cell_values(table, cells).iloc[0]
     return " (" + ", ".join(f"{axis_label(a, study)} = {tick(first[a])}" for a in shown) + ")"
 
 
@@ -76,7 +84,7 @@ def _suptitle(fig: Figure, text: str, panels: int, **kwargs: Any) -> None:
 def figure_plan(
     summary: pd.DataFrame,
     study: StudySpec,
-    axes: Sequence[str],
+    cells: SweepCells,
     *,
     traces: bool = False,
     tournament: TournamentSpec | None = None,
@@ -84,7 +92,7 @@ def figure_plan(
     """The figure stems :func:`figures` writes, key figure first."""
     sections = set(summary["section"])
     stems = ["forest"] if "effect" in sections else []
-    if "effect" in sections and heatmap_axes(summary, axes) is not None:
+    if "effect" in sections and heatmap_axes(cells) is not None:
         stems += heatmap_stems(study)
     stems += ["trajectories", "terms", "beliefs"]
     if study.reputation is not None:
@@ -101,22 +109,26 @@ def figure_plan(
     return stems
 
 
-def forest_rows(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> pd.DataFrame:
-    """The headline effect rows with a ``label`` per cell (its sweep values)."""
+def forest_rows(summary: pd.DataFrame, study: StudySpec, cells: SweepCells) -> pd.DataFrame:
+    """The headline effect rows with a ``label`` per cell (the values of the axes that
+    describe it)."""
     rows = summary[headline_mask(summary, study)].copy()
-    cell_axes = CellAxes(axes, study)
-    rows["label"] = [
-        ", ".join(f"{axis_label(a, study)} = {tick(r[a])}" for a in cell_axes.relevant(r))
+    labels = {
+        cell: ", ".join(
+            f"{axis_label(a, study)} = {tick(cells.value(cell, a))}" for a in cells.describing(cell)
+        )
         or "the study"
-        for r in rows.to_dict("records")
-    ]
+        for cell in cells.cells
+    }
+    rows["label"] = rows["cell"].map(labels)
     return rows
 
 
 def _forest(
-    summary: pd.DataFrame, study: StudySpec, axes: Sequence[str], rounds: int | None
+    summary: pd.DataFrame, study: StudySpec, cells: SweepCells, rounds: int | None
 ) -> Figure:
-    rows = forest_rows(summary, study, axes)
+    """The key figure: the forest plot of the headline rows."""
+    rows = forest_rows(summary, study, cells)
     windows = sorted(set(rows["window"]))
     phrase = headline_phrase(windows, study.analysis.headline, rounds)
     level = rows["ci_level"].iloc[0] if len(rows) else np.nan
@@ -131,12 +143,11 @@ def _forest(
 
 
 def _trajectory_figure(
-    trajectories: pd.DataFrame, study: StudySpec, axes: Sequence[str], metric: str
+    trajectories: pd.DataFrame, study: StudySpec, cells: SweepCells, metric: str
 ) -> Figure:
     focal = study.arms.party
     opponent = next(p for p in study.parties if p != focal)
-    panels = _panel_cells(trajectories, axes, study)
-    values = {int(r["cell"]): r for r in cell_values(trajectories, axes).to_dict("records")}
+    panels = _panel_cells(trajectories, cells, study)
     fig = Figure(figsize=(4.2 * len(panels), 4.2), layout="constrained")
     grid = fig.subplots(1, len(panels), squeeze=False, sharey=True)[0]
     arms = list(study.arms.strategies)
@@ -144,7 +155,7 @@ def _trajectory_figure(
     for ax, (cell, title) in zip(grid, panels, strict=True):
         sub = trajectories[(trajectories["cell"] == cell) & (trajectories["channels"] == "all")]
         if metric == "reputation":
-            _reputation_panel(ax, sub, study, values.get(cell, {}), colors, title)
+            _reputation_panel(ax, sub, study, cells.values[cells.cells.index(cell)], colors, title)
         elif metric == "beliefs":
             traj = trajectory_stats(sub, opponent, ["belief_mean", "belief_sd"])
             plots.belief_evolution(
@@ -216,7 +227,7 @@ def _trajectory_figure(
             "terms": f"Agreed {study.issue.name} per round by arm (mean over agreements, 95% CI)",
             "beliefs": f"{opponent}'s belief about the {focal}'s reservation value (mean ± posterior sd)",
         }[metric]
-    _suptitle(fig, headline + _fixed_note(trajectories, axes, study), len(panels))
+    _suptitle(fig, headline + _fixed_note(trajectories, cells, study), len(panels))
     return fig
 
 
@@ -238,12 +249,9 @@ def _reputation_headline(study: StudySpec) -> str:
 def arm_priors(study: StudySpec, values: dict[str, Any]) -> dict[str, float]:
     """Per arm, the prior probability the reputation holder puts on the policy the other
     party plays in that arm (0 for a policy that is not a declared type), in the cell whose
-    sweep values are ``values`` (``reputation.prior`` may be swept; it is read back as JSON
-    text from a table)."""
+    sweep values are ``values`` (``reputation.prior`` may be swept)."""
     assert study.reputation is not None
     prior: Any = values.get("reputation.prior", study.reputation.prior)
-    if isinstance(prior, str):
-        prior = json.loads(prior)
     _, other = _reputation_sides(study)
     # a type is the policy the other party plays when the two are equal as strategies (the
     # rule by which the rounds table records the posterior on the true policy)
@@ -304,12 +312,12 @@ def _ordered(traj: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
 
 
 def _decomposition_figure(
-    summary: pd.DataFrame, study: StudySpec, axes: Sequence[str], section: str
+    summary: pd.DataFrame, study: StudySpec, cells: SweepCells, section: str
 ) -> Figure | None:
     rows = summary[summary["section"] == section]
     if rows.empty:
         return None
-    panels = _panel_cells(rows, axes, study)
+    panels = _panel_cells(rows, cells, study)
     pairs = [f"{t} vs {c}" for t, c in study.arms.pairs()]
     pairs = [p for p in pairs if p in set(rows["comparison"])]
     fig = Figure(figsize=(4.4 * len(panels), 3.6 * len(pairs) + 0.6), layout="constrained")
@@ -332,14 +340,14 @@ def _decomposition_figure(
         if section == "channel"
         else "State transplants: contribution of each piece of round 1's state to the later-round effect (95% CI, descriptive)"
     )
-    _suptitle(fig, what + _fixed_note(rows, axes, study), len(panels), fontsize="medium")
+    _suptitle(fig, what + _fixed_note(rows, cells, study), len(panels), fontsize="medium")
     return fig
 
 
 def _trace_figure(
-    traces: pd.DataFrame, table: pd.DataFrame, study: StudySpec, axes: Sequence[str]
+    traces: pd.DataFrame, table: pd.DataFrame, study: StudySpec, cells: SweepCells
 ) -> Figure | None:
-    cell = _panel_cells(table, axes, study)[0][0]
+    cell = _panel_cells(table, cells, study)[0][0]
     rows = traces[traces["cell"] == cell] if "cell" in traces.columns else traces
     if "channels" in rows.columns:
         rows = rows[rows["channels"] == "all"]
@@ -366,7 +374,7 @@ def _trace_figure(
         )
     fig.suptitle(
         f"Offers within round 1 ({study.issue.name}; first replicates)"
-        + _fixed_note(table, axes, study)
+        + _fixed_note(table, cells, study)
     )
     return fig
 
@@ -376,7 +384,7 @@ def figures(
     summary: pd.DataFrame,
     trajectories: pd.DataFrame,
     study: StudySpec,
-    axes: Sequence[str],
+    cells: SweepCells,
     *,
     replicates: pd.DataFrame | None = None,
     traces: pd.DataFrame | None = None,
@@ -387,30 +395,31 @@ def figures(
     (it may be read back from summary.csv), ``trajectories`` the trajectories table,
     ``replicates`` the replicates table (only a tournament needs it), ``traces`` the traces
     table (adds the within-round ``trace`` figure)."""
-    axes = list(axes)
     spec = tournament if tournament is not None else study_tournament(study)
     builders: list[Callable[[], dict[str, Figure]]] = []
     slow: list[int] = []  # the heatmaps: the longest to draw and to write
     if (summary["section"] == "effect").any():
         last = trajectories.groupby("cell")["round"].max()
         rounds = int(last.iloc[0]) if last.nunique() == 1 else None
-        builders.append(partial(_named, "forest", _forest, summary, study, axes, rounds))
+        builders.append(partial(_named, "forest", _forest, summary, study, cells, rounds))
         for stem, pair in zip(heatmap_stems(study), study.arms.pairs(), strict=True):
             slow.append(len(builders))
-            builders.append(partial(_named, stem, heatmap_figure, summary, study, axes, pair))
+            builders.append(partial(_named, stem, heatmap_figure, summary, study, cells, pair))
     metrics = ("utility", "terms", "beliefs", "reputation")
     for metric in metrics if study.reputation is not None else metrics[:-1]:
         stem = "trajectories" if metric == "utility" else metric
         builders.append(
-            partial(_named, stem, _trajectory_figure, trajectories, study, axes, metric)
+            partial(_named, stem, _trajectory_figure, trajectories, study, cells, metric)
         )
     for stem, section in (("mediation", "mediation"), ("channels", "channel")):
-        builders.append(partial(_named, stem, _decomposition_figure, summary, study, axes, section))
+        builders.append(
+            partial(_named, stem, _decomposition_figure, summary, study, cells, section)
+        )
     if traces is not None and not traces.empty:
-        builders.append(partial(_named, "trace", _trace_figure, traces, trajectories, study, axes))
+        builders.append(partial(_named, "trace", _trace_figure, traces, trajectories, study, cells))
     if spec is not None and replicates is not None:
-        builders.append(partial(_tournament, replicates, study, axes, spec))
-    plan = figure_plan(summary, study, axes, traces=traces is not None, tournament=spec)
+        builders.append(partial(_tournament, replicates, study, cells, spec))
+    plan = figure_plan(summary, study, cells, traces=traces is not None, tournament=spec)
     directory = Path(run_dir) / "figures"
     key = plan[0] if plan else None
 
@@ -447,9 +456,10 @@ def _named(stem: str, build: Callable[..., Figure | None], *args: Any) -> dict[s
 
 
 def _tournament(
-    replicates: pd.DataFrame, study: StudySpec, axes: Sequence[str], spec: TournamentSpec
+    replicates: pd.DataFrame, study: StudySpec, cells: SweepCells, spec: TournamentSpec
 ) -> dict[str, Figure]:
-    results = tournament_results(replicates, study, axes, spec)
+    """The tournament's two figures (of its first context)."""
+    results = tournament_results(cells.attach(replicates), study, cells.paths, spec)
     if not results:
         return {}
     focal = study.arms.party

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from ..analysis.summary import headline_mask
+from ..config.cells import SweepCells
 from ..config.paths import file_stem
 from ..config.schema import StudySpec
 from . import plots
@@ -16,7 +15,6 @@ from .text import as_bool, axis_label, tick, wrap
 
 __all__ = [
     "MAX_HEATMAP_PANELS",
-    "cell_values",
     "heatmap_axes",
     "heatmap_figure",
     "heatmap_figures",
@@ -27,19 +25,13 @@ MAX_HEATMAP_PANELS = 12
 """At most this many heatmaps (combinations of the other axes) per heatmap figure."""
 
 
-def cell_values(table: pd.DataFrame, axes: Sequence[str]) -> pd.DataFrame:
-    return table[["cell", *axes]].drop_duplicates("cell").sort_values("cell").reset_index(drop=True)
-
-
-def heatmap_axes(summary: pd.DataFrame, axes: Sequence[str]) -> tuple[str, str] | None:
-    if len(axes) < 2:
+def heatmap_axes(cells: SweepCells) -> tuple[str, str] | None:
+    """The two axes a heatmap is drawn over: the first two numeric ones, else the first two
+    (``None`` with fewer than two axes)."""
+    if len(cells.axes) < 2:
         return None
-    numeric = [
-        a
-        for a in axes
-        if pd.api.types.is_numeric_dtype(summary[a]) and not pd.api.types.is_bool_dtype(summary[a])
-    ]
-    chosen = numeric[:2] if len(numeric) >= 2 else list(axes[:2])
+    numeric = [a.path for a in cells.axes if a.kind in ("int", "float")]
+    chosen = numeric[:2] if len(numeric) >= 2 else cells.paths[:2]
     return chosen[0], chosen[1]
 
 
@@ -51,34 +43,35 @@ def heatmap_stems(study: StudySpec) -> list[str]:
 
 
 def heatmap_figures(
-    summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]
+    summary: pd.DataFrame, study: StudySpec, cells: SweepCells
 ) -> dict[str, Figure]:
     """One heatmap figure per comparison over two axes (the first two numeric ones), one panel
     per combination of the other axes with at least two cells, one colour scale and one
     colour bar per figure."""
     out = {}
     for stem, pair in zip(heatmap_stems(study), study.arms.pairs(), strict=True):
-        fig = heatmap_figure(summary, study, axes, pair)
+        fig = heatmap_figure(summary, study, cells, pair)
         if fig is not None:
             out[stem] = fig
     return out
 
 
 def heatmap_figure(
-    summary: pd.DataFrame, study: StudySpec, axes: Sequence[str], pair: tuple[str, str]
+    summary: pd.DataFrame, study: StudySpec, cells: SweepCells, pair: tuple[str, str]
 ) -> Figure | None:
     """The heatmap figure of one comparison ``(treatment, control)`` (see
     :func:`heatmap_figures`); ``None`` when there are no two axes or no panel to draw."""
-    chosen_axes = heatmap_axes(summary, axes)
+    chosen_axes = heatmap_axes(cells)
     if chosen_axes is None:
         return None
+    axes = cells.paths
     x_axis, y_axis = chosen_axes
-    effects = summary[headline_mask(summary, study)]
+    effects = cells.attach(summary[headline_mask(summary, study)])
     effects = effects.assign(null_cell=effects["null_cell"].map(as_bool))
     others = [a for a in axes if a not in chosen_axes]
-    cells = cell_values(effects, axes)
+    values = effects[["cell", *axes]].drop_duplicates("cell").sort_values("cell")
     if others:
-        sizes = cells.groupby(others, sort=False, dropna=False).size()
+        sizes = values.groupby(others, sort=False, dropna=False).size()
         combos = [
             dict(zip(others, k if isinstance(k, tuple) else (k,), strict=True))
             for k, size in sizes.items()

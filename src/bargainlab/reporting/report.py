@@ -13,11 +13,11 @@ changes and the question are the study file's own prose, without numbers of resu
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from ..config.cells import SweepCells
 from ..config.schema import StudySpec
 from .answer import answer_paragraph
 from .design import design_section, reputation_section
@@ -86,7 +86,7 @@ def report(
     run_dir: Path,
     summary: pd.DataFrame,
     study: StudySpec,
-    axes: Sequence[str],
+    cells: SweepCells,
     *,
     full_replicates: int | None = None,
     traces: bool | None = None,
@@ -98,7 +98,7 @@ def report(
     smaller profile (default: ``study.replicates``). ``traces``: whether the run drew the
     trace figure (default: whether ``run_dir/figures/trace.png`` exists).
     """
-    axes = list(axes)
+    axes = cells.paths
     replicates, sizes = replicates_note(summary)
     full = full_replicates if full_replicates is not None else study.replicates
     lines = [
@@ -112,11 +112,11 @@ def report(
         "",
         "## Answer",
         "",
-        *answer_paragraph(summary, study, axes),
+        *answer_paragraph(summary, study, cells),
     ]
     if traces is None:
         traces = (Path(run_dir) / "figures" / "trace.png").is_file()
-    stems = figure_plan(summary, study, axes, traces=traces)
+    stems = figure_plan(summary, study, cells, traces=traces)
     has_tournament = (summary["section"] == "tournament_mix").any()
     if not has_tournament:
         stems = [s for s in stems if not s.startswith("tournament")]
@@ -125,17 +125,17 @@ def report(
     lines += changes_section(study)
     lines += design_section(study, axes, replicates, sizes, _profile_note(study, replicates, full))
     lines += reputation_section(study, axes)
-    lines += effects_section(summary, study, axes)
-    lines += arms_section(summary, study, axes)
-    lines += survival_section(summary, study, axes)
+    lines += effects_section(summary, study, cells)
+    lines += arms_section(summary, study, cells)
+    lines += survival_section(summary, study, cells)
     if (summary["section"] == "effect").any():
-        lines += decomposition_section(summary, study, axes, "mediation")
-    lines += decomposition_section(summary, study, axes, "channel")
+        lines += decomposition_section(summary, study, cells, "mediation")
+    lines += decomposition_section(summary, study, cells, "channel")
     if (summary["section"] == "effect").any():
-        lines += null_section(summary, study, axes)
-        lines += power_section(summary, study, axes)
+        lines += null_section(summary, study, cells)
+        lines += power_section(summary, study, cells)
     if has_tournament:
-        lines += tournament_section(summary, study, axes)
+        lines += tournament_section(summary, study, cells)
     lines += calibration_section(summary)
     if len(stems) > 1:
         lines += ["## Figures", ""]

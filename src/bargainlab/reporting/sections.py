@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.summary import headline_mask
+from ..config.cells import SweepCells
 from ..config.schema import StudySpec
 from .answer import projected_need, study_rounds
 from .text import (
     as_bool,
-    axis_label,
     fmt,
     fmt_interval,
     fmt_level,
@@ -36,17 +36,19 @@ __all__ = [
 _WINDOWS = ("round1", "later", "whole", "survivors")
 
 
-def _cells(rows: pd.DataFrame, axes: Sequence[str], study: StudySpec) -> list[str]:
-    return [axis_label(a, study) for a in axes]
+def _cells(cells: SweepCells) -> list[str]:
+    """The header of the sweep axes' columns: their labels."""
+    return [axis.label for axis in cells.axes]
 
 
-def _values(row: dict, axes: Sequence[str]) -> list[str]:
-    return [value_text(row[a]) for a in axes]
+def _values(row: dict, cells: SweepCells) -> list[str]:
+    """The row's cell's value on every sweep axis, as text."""
+    return [cells.text(int(row["cell"]), path) for path in cells.paths]
 
 
 def _by_comparison(
     rows: pd.DataFrame,
-    axes: Sequence[str],
+    cells: SweepCells,
     study: StudySpec,
     column: str,
     values: Sequence[str],
@@ -62,25 +64,25 @@ def _by_comparison(
         groups.setdefault(key, {})[record[column]] = record
     table = [
         [
-            *_values(firsts[key], axes),
+            *_values(firsts[key], cells),
             firsts[key]["comparison"],
             *(fmt(by[v]) if v in by else "" for v in values),
         ]
         for key, by in groups.items()
     ]
-    return markdown_table([*_cells(rows, axes, study), "comparison", *values], table)
+    return markdown_table([*_cells(cells), "comparison", *values], table)
 
 
 def _decided(row: dict) -> str:
     return f"{fmt_interval(row)} {row['verdict']}" if row["n"] else "no pairs"
 
 
-def effects_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
+def effects_section(summary: pd.DataFrame, study: StudySpec, cells: SweepCells) -> list[str]:
     """Every effect row: one line per cell and comparison, one column per window."""
     rows = summary[summary["section"] == "effect"]
     if rows.empty:
         return []
-    rounds = study_rounds(study, axes)
+    rounds = study_rounds(study, cells.paths)
     m = int(rows["m"].iloc[0])
     level = float(rows["ci_level"].iloc[0])
     windows = [w for w in _WINDOWS if w in set(rows["window"])]
@@ -95,10 +97,10 @@ def effects_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]
         + f"`{study.analysis.headline}`.",
         "",
     ]
-    return [*lines, *_by_comparison(rows, axes, study, "window", windows, _decided), ""]
+    return [*lines, *_by_comparison(rows, cells, study, "window", windows, _decided), ""]
 
 
-def arms_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
+def arms_section(summary: pd.DataFrame, study: StudySpec, cells: SweepCells) -> list[str]:
     rows = summary[headline_mask(summary, study)]
     if rows.empty:
         return []
@@ -110,7 +112,7 @@ def arms_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -
         "",
     ]
     header = [
-        *_cells(rows, axes, study),
+        *_cells(cells),
         "comparison",
         "n",
         "payoff",
@@ -121,7 +123,7 @@ def arms_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -
     ]
     table = [
         [
-            *_values(r, axes),
+            *_values(r, cells),
             r["comparison"],
             int(r["n"]),
             *(
@@ -134,7 +136,7 @@ def arms_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -
     return [*lines, *markdown_table(header, table), ""]
 
 
-def survival_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
+def survival_section(summary: pd.DataFrame, study: StudySpec, cells: SweepCells) -> list[str]:
     rows = summary[summary["section"] == "survival"]
     if rows.empty:
         return []
@@ -147,10 +149,10 @@ def survival_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str
         "rows). The `survivors` window compares payoffs only where both arms survived.",
         "",
     ]
-    header = [*_cells(rows, axes, study), "comparison", "survived", "difference", "verdict"]
+    header = [*_cells(cells), "comparison", "survived", "difference", "verdict"]
     table = [
         [
-            *_values(r, axes),
+            *_values(r, cells),
             r["comparison"],
             f"{fmt(r['payoff_treatment'])} / {fmt(r['payoff_control'])}",
             fmt_interval(r),
@@ -162,7 +164,7 @@ def survival_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str
 
 
 def decomposition_section(
-    summary: pd.DataFrame, study: StudySpec, axes: Sequence[str], section: str
+    summary: pd.DataFrame, study: StudySpec, cells: SweepCells, section: str
 ) -> list[str]:
     """Mediation by state transplant (``section="mediation"``) or the second view, switching
     channels off (``"channel"``); both descriptive, with unadjusted intervals."""
@@ -202,10 +204,10 @@ def decomposition_section(
         "",
     ]
     components = list(dict.fromkeys(rows["component"]))
-    return [*lines, *_by_comparison(rows, axes, study, "component", components, fmt_interval), ""]
+    return [*lines, *_by_comparison(rows, cells, study, "component", components, fmt_interval), ""]
 
 
-def null_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
+def null_section(summary: pd.DataFrame, study: StudySpec, cells: SweepCells) -> list[str]:
     lines = ["## Pre-registered null cells", ""]
     if not study.null_cells:
         return [*lines, "The study pre-registers no null cell.", ""]
@@ -220,7 +222,7 @@ def null_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -
     ]
     if not null.empty:
         header = [
-            *_cells(null, axes, study),
+            *_cells(cells),
             "comparison",
             "tested",
             "effect [interval]",
@@ -235,7 +237,7 @@ def null_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -
         }
         table = [
             [
-                *_values(r, axes),
+                *_values(r, cells),
                 r["comparison"],
                 "total" if r["section"] == "effect" else f"{r['component']} channel",
                 fmt_interval(r),
@@ -264,7 +266,7 @@ def null_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -
     return [*lines, ""]
 
 
-def power_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
+def power_section(summary: pd.DataFrame, study: StudySpec, cells: SweepCells) -> list[str]:
     rows = summary[headline_mask(summary, study)]
     if rows.empty:
         return []
@@ -287,7 +289,7 @@ def power_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) 
     if undecided.empty:
         return [*lines, f"Every headline row is decided at {n} replicates.", ""]
     header = [
-        *_cells(undecided, axes, study),
+        *_cells(cells),
         "comparison",
         "n",
         "sd of differences",
@@ -297,7 +299,7 @@ def power_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) 
     ]
     table = [
         [
-            *_values(r, axes),
+            *_values(r, cells),
             r["comparison"],
             int(r["n"]),
             fmt(r["sd_diff"]),

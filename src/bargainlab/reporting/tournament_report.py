@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from ..config.cells import SweepCells
 from ..config.schema import StudySpec
 from .text import as_bool, describe_cell, fmt, markdown_table, value_text
 
@@ -36,11 +37,12 @@ def _start_phrase(label: str, study: StudySpec) -> str:
     return label
 
 
-def tournament_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
+def tournament_section(summary: pd.DataFrame, study: StudySpec, cells: SweepCells) -> list[str]:
     payoff = summary[summary["section"] == "tournament_payoff"]
     mix = summary[summary["section"] == "tournament_mix"]
     fix = summary[summary["section"] == "tournament_fixation"]
     focal = study.arms.party
+    axes = cells.paths
     lines = [
         "## Evolutionary tournament",
         "",
@@ -69,13 +71,13 @@ def tournament_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[s
             ]
             table_rows = []
             for arm, per_arm in rows.groupby("arm", sort=False):
-                cells = per_arm.set_index(per_arm[opponent_axis].map(str))
+                entries = per_arm.set_index(per_arm[opponent_axis].map(str))
                 table_rows.append(
                     [
                         arm,
                         *(
-                            f"{fmt(cells.loc[str(o), 'value'])} [{fmt(cells.loc[str(o), 'ci_low'])}, "
-                            f"{fmt(cells.loc[str(o), 'ci_high'])}]"
+                            f"{fmt(entries.loc[str(o), 'value'])} [{fmt(entries.loc[str(o), 'ci_low'])}, "
+                            f"{fmt(entries.loc[str(o), 'ci_high'])}]"
                             for o in opponents
                         ),
                     ]
