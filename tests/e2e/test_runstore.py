@@ -86,7 +86,7 @@ def test_run_folder_layout(finished):
         "rounds.parquet",
         "replicates.parquet",
         "trajectories.parquet",
-        "summary.csv",
+        "summary",
         "report.md",
         "figures",
     } <= names
@@ -136,11 +136,13 @@ def test_manifest_contents(finished):
         recorded = [k for k in manifest["checksums"] if k.startswith(f"{folder}/")]
         assert dataset and recorded == dataset
         tables += dataset
+    parts = [f"summary/{p.name}" for p in sorted((out / "summary").iterdir())]
+    assert parts and [k for k in manifest["checksums"] if k.startswith("summary/")] == parts
     for name in [
         "config.toml",
         "cells.parquet",
         *tables,
-        "summary.csv",
+        *parts,
         "report.md",
         *manifest["figures"],
     ]:

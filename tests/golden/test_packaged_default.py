@@ -5,6 +5,7 @@ import re
 import tomllib
 from pathlib import Path
 
+from bargainlab.analysis.parts import PARTS
 from bargainlab.config.files import load_study, packaged_results, packaged_studies
 from bargainlab.relationships.table import COLUMNS, markdown_reference
 
@@ -98,3 +99,11 @@ def test_readme_quick_start_has_exactly_two_commands():
         assert commands[1] in ci and ci.index(commands[1]) < ci.index(check) < ci.rindex(
             "bargainlab reproduce"
         ), check
+
+
+def test_readme_lists_the_summary_parts_as_declared():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (row,) = [line for line in readme.splitlines() if line.startswith("| `summary/` |")]
+    assert re.findall(r"`(\w+\.csv)`", row) == [part.file for part in PARTS]
+    reference = (ROOT / "docs" / "reference" / "summary-tables.md").read_text(encoding="utf-8")
+    assert "describe_parts()" in reference  # the page is generated from the declarations

@@ -1,8 +1,9 @@
 """Pre-registered null cells (``study.null_cells``): which summary rows they apply to, and
-whether each passes.
+whether each passes (the summary's ``nulls`` part).
 
-A null entry applies to the headline-window ``effect`` row of the cells and comparisons it
-names (``channel`` left out), or to the ``channel`` row of the named channel. A null row
+A null entry applies to the headline-window row of ``effects`` of the cells and comparisons
+it names (``channel`` left out), or to the row of ``channels`` of the named channel; its
+``where`` is matched to cells once, from the validated values. A null row
 
 * passes as ``exact zero`` when every paired difference is exactly 0 -- the null holds by
   construction, so the row is a *wiring check* (the model is wired as designed), not
@@ -20,17 +21,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ..config.cells import SweepCells
 from ..config.schema import NullCell, StudySpec
 from ..relationships.channels import CHANNELS
+from .parts import NULLS
 
-__all__ = ["NULL_COLUMNS", "NullEntry", "null_check", "null_columns", "null_entries"]
-
-NULL_COLUMNS = ["null_cell", "null_reason", "null_check"]
-"""Columns :func:`null_columns` adds."""
+__all__ = ["NullEntry", "null_check", "null_entries", "null_rows"]
 
 
 @dataclass(frozen=True)
@@ -66,28 +64,33 @@ def null_check(verdict: str, exact_zero: bool, exact: bool) -> str:
     return "fail" if verdict in ("helps", "hurts") else "undetermined"
 
 
-def null_columns(
-    table: pd.DataFrame, study: StudySpec, cells: SweepCells, headline: pd.Series
+def null_rows(
+    headline: pd.DataFrame, channels: pd.DataFrame, study: StudySpec, cells: SweepCells
 ) -> pd.DataFrame:
-    """``null_cell``, ``null_reason`` and ``null_check`` for the rows of a summary table
-    (``headline`` marks the effect rows of each cell's headline window)."""
+    """The ``nulls`` part (:data:`~bargainlab.analysis.parts.NULLS`): one row per tested row
+    that a null entry names, among the ``headline`` rows of ``effects`` (each cell's
+    headline window) and the ``channels`` rows of a channel."""
     entries = null_entries(study, cells)
-    flags, reasons, checks = [], [], []
-    channel_rows = (table["section"] == "channel") & table["component"].isin(CHANNELS)
-    for i, row in enumerate(table.to_dict("records")):
-        found: list[NullCell] = []
-        if bool(headline.iloc[i]) or bool(channel_rows.iloc[i]):
-            channel = row["component"] if row["section"] == "channel" else None
-            pair = (row["treatment"], row["control"])
-            found = [e.null for e in entries if e.applies(int(row["cell"]), pair, channel)]
-        flags.append(bool(found))
-        reasons.append("; ".join(e.reason for e in found))
-        checks.append(
-            null_check(str(row["verdict"]), bool(row["exact_zero"]), any(e.exact for e in found))
-            if found
-            else ""
+    tested: list[tuple[dict, str | None]] = [(r, None) for r in headline.to_dict("records")]
+    if not channels.empty:
+        own = channels[channels["component"].isin(CHANNELS)]
+        tested += [(r, str(r["component"])) for r in own.to_dict("records")]
+    rows = []
+    for row, channel in tested:
+        pair = (str(row["treatment"]), str(row["control"]))
+        found = [e.null for e in entries if e.applies(int(row["cell"]), pair, channel)]
+        if not found:
+            continue
+        exact = any(n.exact for n in found)
+        rows.append(
+            {
+                "cell": row["cell"],
+                "treatment": pair[0],
+                "control": pair[1],
+                "tested": channel or "total",
+                "window": row["window"],
+                "check": null_check(str(row["verdict"]), bool(row["exact_zero"]), exact),
+                "reason": "; ".join(n.reason for n in found),
+            }
         )
-    return pd.DataFrame(
-        {"null_cell": np.array(flags, dtype=bool), "null_reason": reasons, "null_check": checks},
-        index=table.index,
-    )
+    return NULLS.check(pd.DataFrame(rows, columns=NULLS.names))

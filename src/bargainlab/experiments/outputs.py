@@ -3,8 +3,8 @@
 :func:`regenerate_outputs` is the post-processing of ``run`` and all of ``plot`` and
 ``report``: it reads the small tables the workers produced (``replicates``,
 ``trajectories``, ``mediation``; never the whole rounds table) and a bounded sample of the
-rounds dataset for the calibration checks, and writes ``summary.csv``, ``figures/`` and
-``report.md``. Each phase shows its progress and records its seconds in the manifest.
+rounds dataset for the calibration checks, and writes ``summary/`` (one CSV per part),
+``figures/`` and ``report.md``. Each phase shows its progress and records its seconds in the manifest.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..config.cells import SweepCells
 from ..config.files import ConfigError, LoadedStudy, load_study
 from ..config.size import CALIBRATION_SAMPLE
 from ..reporting.figures import figures as draw_figures
+from ..reporting.legacy import union_table
 from ..reporting.report import report as report_text
 from .run import finished_store
 from .runstore import RunStore, config_hash
@@ -55,7 +56,7 @@ def regenerate_outputs(
     report: bool = True,
     phase: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """(Re)write ``summary.csv``, ``figures/`` and ``report.md`` of a finished run from its
+    """(Re)write ``summary/``, ``figures/`` and ``report.md`` of a finished run from its
     tables, with :mod:`bargainlab.analysis.summary` and :mod:`bargainlab.reporting`; return the figure paths, key figure first.
     Used by ``run``, ``plot`` and ``report``. Figures are made in a staging folder and moved
     into ``figures/`` file by file, so none is ever half-written. Tables are checked against
@@ -95,19 +96,19 @@ def _regenerate(
     # every table is checked first, also those this phase does not read (the rounds dataset)
     store.verify("rounds.parquet", remedy=_REMEDY)
     tables, trajectories = read_small_tables(store, loaded)
-    if summary or not store.summary_path.is_file():
+    if summary or not store.summary_dir.is_dir():
         step("summarize")
         started = time.perf_counter()
         sample = store.read_rounds(
             columns=list(ROUNDS_COLUMNS),
             filters=[("replicate", "<", CALIBRATION_SAMPLE), ("channels", "==", "all")],
         )
-        table = summarize(tables, study, cells, rounds_sample=sample)
-        store.write_summary(table)
+        result = summarize(tables, study, cells, rounds_sample=sample)
+        store.write_summary(result)
         timings["summarize"] = time.perf_counter() - started
     else:
-        remedy = f"run `bargainlab report {store.root}` to rebuild it"
-        table = pd.read_csv(store.verify("summary.csv", remedy=remedy))
+        result = store.read_summary(remedy=f"run `bargainlab report {store.root}` to rebuild it")
+    table = union_table(result, study, cells)
     made: list[Path] = []
     if figures:
         step("figures")

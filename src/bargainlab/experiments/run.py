@@ -23,7 +23,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..analysis.derive import trajectories_from_rounds, trajectory_stats
-from ..analysis.summary import headline_mask
+from ..analysis.summary import Summary
 from ..config.files import ConfigError, load_study
 from ..config.schema import StudySpec
 from ..reporting import plots
@@ -32,7 +32,7 @@ from .runstore import RunStore
 _RERUN = "start the same `bargainlab run` command again to rewrite it"
 
 HEADLINE_COLUMNS = ("comparison", "window", "mean_diff", "ci_low", "ci_high", "verdict")
-"""Columns of the summary shown in a run's HTML display (after the sweep axes)."""
+"""Columns of the summary shown in a run's HTML display (after the cell and its label)."""
 MAX_HEADLINE_ROWS = 8
 
 
@@ -122,10 +122,11 @@ class Run:
         return pd.read_parquet(self._store.verify("cells.parquet", remedy=_RERUN))
 
     @functools.cached_property
-    def summary(self) -> pd.DataFrame:
-        """The summary table (``summary.csv``): paired effects with intervals, tests and
-        verdicts, channel rows, null cells, calibration checks."""
-        return pd.read_csv(self._store.summary_path)
+    def summary(self) -> Summary:
+        """The summary (``summary/``): one typed DataFrame per part, ``summary.effects``,
+        ``summary.survival``, ``summary.power``, ... (see
+        :class:`~bargainlab.analysis.summary.Summary`)."""
+        return self._store.read_summary(remedy=f"run `bargainlab report {self.path}` to rebuild it")
 
     @functools.cached_property
     def traces(self) -> pd.DataFrame | None:
@@ -135,15 +136,15 @@ class Run:
 
     def headline(self) -> pd.DataFrame:
         """The summary's headline effects (the study's headline window, every channel on):
-        one row per cell and comparison (sweep axes, comparison, window, effect, adjusted
-        interval, verdict)."""
-        table = self.summary
-        table = table[headline_mask(table, self.study)]
-        if "channels" in table.columns:
-            table = table[table["channels"] == "all"]
-        axes = [a for a in self.manifest.get("axes") or [] if a in table.columns]
-        columns = [c for c in (*axes, *HEADLINE_COLUMNS) if c in table.columns]
-        return table[columns].reset_index(drop=True)
+        one row per cell and comparison (cell, its label, comparison, window, effect,
+        adjusted interval, verdict)."""
+        rows = self.summary.headline(self.study)
+        labels = self.cells.set_index("cell")["label"]
+        table = rows.assign(
+            label=rows["cell"].map(labels),
+            comparison=rows["treatment"] + " vs " + rows["control"],
+        )
+        return table[["cell", "label", *HEADLINE_COLUMNS]].reset_index(drop=True)
 
     # ---- figures -----------------------------------------------------------------------------
     def plot_trajectories(
@@ -185,7 +186,7 @@ class Run:
         return plots.effect_intervals(
             self.headline(),
             ax=ax,
-            labels=list(self.manifest.get("axes") or []),
+            labels=["label"],
             units="utility",
             title=f"{self.manifest.get('study', 'study')}: paired effects (adjusted intervals)",
         )
@@ -229,7 +230,9 @@ class Run:
             shown = head.head(MAX_HEADLINE_ROWS)
             parts.append(shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0))
             if len(head) > len(shown):
-                parts.append(f"<p>... {len(head) - len(shown)} more row(s) in summary.csv</p>")
+                parts.append(
+                    f"<p>... {len(head) - len(shown)} more row(s) in summary/effects.csv</p>"
+                )
         where = [
             ("folder", self.path),
             ("report", self.report_path),

@@ -22,7 +22,9 @@ Layout of ``runs/<study>/``::
                          the small tables the statistics read, the same way (read back
                          cell by cell)
     trajectories.parquet the per-round sums, pooled over the tasks into one file
-    summary.csv, figures/, report.md
+    summary/             the summary, one tidy CSV per part that applies to the study
+      effects.csv, survival.csv, ...            (bargainlab.analysis.parts declares them)
+    figures/, report.md
 
 Every file appears under its final name only once complete (written to a temporary file in
 the same folder, then moved into place), readable by others (mode ``0644`` under the usual
@@ -60,6 +62,7 @@ from .._files import (
     write_bytes_atomic,
     write_text_atomic,
 )
+from ..analysis.summary import Summary
 from ..config.cells import SweepCells
 from ..config.errors import ConfigError
 from ..relationships.table import KEYS
@@ -115,8 +118,9 @@ class RunStore:
         return self.root / "traces.parquet"
 
     @property
-    def summary_path(self) -> Path:
-        return self.root / "summary.csv"
+    def summary_dir(self) -> Path:
+        """``summary/``: one CSV per part of the summary."""
+        return self.root / "summary"
 
     @property
     def cells_path(self) -> Path:
@@ -194,7 +198,7 @@ class RunStore:
 
     def clean(self) -> None:
         """Remove temporary files left by an interrupted write."""
-        for folder in (self.root, self.parts.folder, self.figures_dir):
+        for folder in (self.root, self.parts.folder, self.figures_dir, self.summary_dir):
             if folder.is_dir() and not folder.is_symlink():
                 for p in folder.glob(f"{TMP_PREFIX}*"):
                     if p.is_dir() and not p.is_symlink():
@@ -278,10 +282,14 @@ class RunStore:
         recorded = manifest.get("checksums") or {}
         if not manifest.get("completed") or not recorded:
             return False
-        return all(
-            (self.root / name).is_file() and sha256_file(self.root / name) == digest
-            for name, digest in recorded.items()
-        ) and all((self.root / name).is_file() for name in ("summary.csv", "report.md"))
+        return (
+            all(
+                (self.root / name).is_file() and sha256_file(self.root / name) == digest
+                for name, digest in recorded.items()
+            )
+            and self.summary_dir.is_dir()
+            and (self.root / "report.md").is_file()
+        )
 
     def record_memory(self, *, parent: int, tasks: int | None = None) -> None:
         """Record peak resident memory in bytes: ``memory.parent`` (the process that ran the
@@ -338,15 +346,33 @@ class RunStore:
     def _write_manifest(self, manifest: Mapping[str, Any]) -> None:
         write_text_atomic(self.manifest_path, json.dumps(manifest, indent=2) + "\n")
 
-    def write_summary(self, summary: pd.DataFrame) -> None:
-        numeric = summary.select_dtypes("number")
-        if np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan)).any():
-            raise NonFiniteOutputError(
-                "internal error: the summary holds infinite values; nothing was written. "
-                "This is a bug in bargainlab: please report it with the study file."
-            )
-        write_csv_atomic(self.summary_path, summary)
-        self.record_checksums(["summary.csv"])
+    def write_summary(self, summary: Summary) -> None:
+        """Write ``summary/<part>.csv`` for each part the study has (each atomically, with its
+        checksum); a part file the summary no longer has is removed with its checksum."""
+        for name in summary.parts:
+            numeric = summary.part(name).select_dtypes("number")
+            if np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan)).any():
+                raise NonFiniteOutputError(
+                    f"internal error: the summary's {name} part holds infinite values; nothing "
+                    "was written. This is a bug in bargainlab: please report it with the study "
+                    "file."
+                )
+        safe_folder(self.root, self.summary_dir.name)
+        written = summary.write(self.summary_dir)
+        names = [str(p.relative_to(self.root)) for p in written]
+        recorded = (self.read_manifest() or {}).get("checksums") or {}
+        stale = [k for k in recorded if k.startswith("summary/") and k not in names]
+        self.forget_checksums([*stale, "summary.csv"])
+        self.record_checksums(names)
+
+    def read_summary(self, *, remedy: str) -> Summary:
+        """The run's summary, each part checked against its checksum first
+        (:class:`ConfigError` naming the file and ``remedy`` when one does not match)."""
+        folder = self.verify(self.summary_dir.name, remedy=remedy)
+        try:
+            return Summary.read(folder)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(folder, None, f"unreadable summary ({exc}); {remedy}") from None
 
     def write_cells(self, cells: SweepCells) -> None:
         """Write ``cells.parquet`` (atomically, with its checksum): the same bytes for the same

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.power import projected_replicates
-from ..analysis.summary import headline_mask
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
+from .legacy import headline_mask
 from .text import (
     cell_values,
     describe_cell,

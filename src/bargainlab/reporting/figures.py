@@ -20,7 +20,6 @@ from matplotlib.figure import Figure
 
 from .._forking import fork_map
 from ..analysis.derive import trajectory_stats
-from ..analysis.summary import headline_mask
 from ..analysis.tournament import TournamentSpec
 from ..analysis.tournament_rows import study_tournament, tournament_results
 from ..config.cells import SweepCells
@@ -29,6 +28,7 @@ from ..strategies import create
 from . import plots
 from .forest import forest
 from .heatmaps import heatmap_axes, heatmap_figure, heatmap_stems
+from .legacy import headline_mask
 from .text import axis_label, fmt_level, headline_phrase, tick, wrap
 from .tournament_figures import tournament_figures
 
@@ -459,7 +459,7 @@ def _tournament(
     replicates: pd.DataFrame, study: StudySpec, cells: SweepCells, spec: TournamentSpec
 ) -> dict[str, Figure]:
     """The tournament's two figures (of its first context)."""
-    results = tournament_results(cells.attach(replicates), study, cells.paths, spec)
+    results = tournament_results(replicates, study, cells, spec)
     if not results:
         return {}
     focal = study.arms.party

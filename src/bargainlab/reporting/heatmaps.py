@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from ..analysis.summary import headline_mask
 from ..config.cells import SweepCells
 from ..config.paths import file_stem
 from ..config.schema import StudySpec
 from . import plots
+from .legacy import headline_mask
 from .text import as_bool, axis_label, tick, wrap
 
 __all__ = [

@@ -338,7 +338,8 @@ def effect_intervals(
     title: str | None = None,
 ) -> Figure:
     """One paired effect per row: ``mean_diff`` with its interval ``[ci_low, ci_high]``,
-    labelled by ``comparison`` and the ``labels`` columns (e.g. the sweep axes); a dashed
+    labelled by ``comparison`` and the ``labels`` columns (e.g. a cell's ``label``, or sweep
+    axes, shown as ``name=value``); a dashed
     line at 0. Rows whose ``verdict`` is ``helps``/``hurts`` are drawn in colour."""
     _require(effects, ["mean_diff", "ci_low", "ci_high"], "effects table")
     if effects.empty:
@@ -354,7 +355,9 @@ def effect_intervals(
     shown = [c for c in ("comparison", *labels) if c in effects.columns]
     ticks = [
         ", ".join(
-            _tick(row[c]) if c == "comparison" else f"{c.rsplit('.', 1)[-1]}={_tick(row[c])}"
+            _tick(row[c])
+            if c in ("comparison", "label")
+            else f"{c.rsplit('.', 1)[-1]}={_tick(row[c])}"
             for c in shown
         )
         or str(i)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pandas as pd
-
+from ..analysis.summary import Summary
+from ..config.cells import SweepCells
 from ..config.files import load_study
 from .answer import finding
+from .legacy import union_table
 
 __all__ = ["finding", "results_index"]
 
@@ -39,11 +40,13 @@ def results_index(root: str | Path = ".") -> str:
     for path in sorted((root / "experiments").glob("*.toml")):
         name = path.stem
         folder = root / "results" / name
-        summary_path = folder / "summary.csv"
-        if not summary_path.is_file():
+        if not (folder / "summary").is_dir():
             continue
-        study = load_study(path).study
-        summary = pd.read_csv(summary_path)
+        loaded = load_study(path)
+        study = loaded.study
+        summary = union_table(
+            Summary.read(folder / "summary"), study, SweepCells.of(study, loaded.cells)
+        )
         report = (
             (folder / "report.md").read_text(encoding="utf-8")
             if (folder / "report.md").is_file()

@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..analysis.summary import headline_mask
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
 from .answer import projected_need, study_rounds
+from .legacy import headline_mask
 from .text import (
     as_bool,
     fmt,
