@@ -410,7 +410,7 @@ def test_reproduce_unknown_study(study_file, workdir, capsys):
 def _summary() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "section": ["effect", "effect", "channel"],
+            "kind": ["effect", "effect", "channel"],
             "cell": [0, 1, 0],
             "comparison": ["a vs b", "a vs b", "a vs b"],
             "n": [8, 8, 8],
@@ -431,23 +431,23 @@ def test_compare_summaries():
     assert compare_summaries(new, old, 1e-6).empty
     drift = compare_summaries(new, old, 1e-8, "s")
     assert drift[["study", "row", "column"]].values.tolist() == [
-        ["s", "section=effect, cell=1", "mean_diff"]
+        ["s", "kind=effect, cell=1", "mean_diff"]
     ]
-    keyed = compare_summaries(new, old, 1e-8, "s", keys=["cell", "section"], part="p")
+    keyed = compare_summaries(new, old, 1e-8, "s", keys=["cell", "kind"], part="p")
     assert keyed[["part", "row", "column"]].values.tolist() == [
-        ["p", "cell=1, section=effect", "mean_diff"]
+        ["p", "cell=1, kind=effect", "mean_diff"]
     ]
 
     new = old.copy()
     new.loc[0, "verdict"] = "no effect"
     drift = compare_summaries(new, old, 0.1)
     assert drift[["row", "column", "committed", "new"]].values.tolist() == [
-        ["section=effect, cell=0", "verdict", "helps", "no effect"]
+        ["kind=effect, cell=0", "verdict", "helps", "no effect"]
     ]
 
     drift = compare_summaries(old.iloc[:2], old, 0.1)
     assert drift[["row", "column", "committed", "new"]].values.tolist() == [
-        ["section=channel, cell=0", "(row)", "present", "absent"]
+        ["kind=channel, cell=0", "(row)", "present", "absent"]
     ]
 
     drift = compare_summaries(old.drop(columns="verdict"), old, 0.1)

@@ -23,7 +23,6 @@ from bargainlab.experiments.translate import simulate
 from bargainlab.relationships.table import COLUMNS
 from bargainlab.reporting import figures as F
 from bargainlab.reporting import report as R
-from bargainlab.reporting.legacy import union_table
 from bargainlab.reporting.text import describe_cell, fmt_interval, headline_phrase
 from studies import keys_for, study
 
@@ -143,19 +142,18 @@ def cells(spec) -> SweepCells:
 
 def report(tmp_path, summary: S.Summary, spec) -> str:
     """The report of a summary."""
-    return R.report(tmp_path, union_table(summary, spec, cells(spec)), spec, cells(spec))
+    return R.report(tmp_path, summary, spec, cells(spec))
 
 
 def figures(tmp_path, summary: S.Summary, rounds: pd.DataFrame, spec, **kwargs) -> list:
     """The figures of a summary and its rounds."""
-    table = union_table(summary, spec, cells(spec))
     trajectories = trajectories_from_rounds(rounds)
-    return F.figures(tmp_path, table, trajectories, spec, cells(spec), **kwargs)
+    return F.figures(tmp_path, summary, trajectories, spec, cells(spec), **kwargs)
 
 
 def plan(summary: S.Summary, spec, **kwargs) -> list[str]:
     """The figures a summary gets."""
-    return F.figure_plan(union_table(summary, spec, cells(spec)), spec, cells(spec), **kwargs)
+    return F.figure_plan(summary, spec, cells(spec), **kwargs)
 
 
 def headline(summary: S.Summary) -> pd.DataFrame:

@@ -22,7 +22,6 @@ from ..config.cells import SweepCells
 from ..config.files import ConfigError, LoadedStudy, load_study
 from ..config.size import CALIBRATION_SAMPLE
 from ..reporting.figures import figures as draw_figures
-from ..reporting.legacy import union_table
 from ..reporting.report import report as report_text
 from .run import finished_store
 from .runstore import RunStore, config_hash
@@ -108,7 +107,6 @@ def _regenerate(
         timings["summarize"] = time.perf_counter() - started
     else:
         result = store.read_summary(remedy=f"run `bargainlab report {store.root}` to rebuild it")
-    table = union_table(result, study, cells)
     made: list[Path] = []
     if figures:
         step("figures")
@@ -117,7 +115,7 @@ def _regenerate(
         with store.staging() as stage:
             whole = tables.table if study.tournament is not None else None  # only a tournament
             staged = draw_figures(
-                stage, table, trajectories, study, cells, replicates=whole, traces=traces
+                stage, result, trajectories, study, cells, replicates=whole, traces=traces
             )
             made = [store.root / Path(p).relative_to(stage) for p in staged]
         store.record_checksums(str(p.relative_to(store.root)) for p in made)
@@ -127,7 +125,7 @@ def _regenerate(
         started = time.perf_counter()
         text = report_text(
             store.root,
-            table,
+            result,
             study,
             cells,
             full_replicates=manifest.get("study_replicates"),

@@ -6,7 +6,7 @@ for and kept. In Jupyter it displays as a short HTML card (study, question, size
 headline effects and where the files are)::
 
     run = bargainlab.load_run("runs/rebate_renewal")
-    run.summary.head()
+    run.summary.effects.head()  # the summary's parts: effects, survival, power, ...
     run.plot_trajectories("utility")
     run.plot_effects(ax=my_axes)
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from .._forking import fork_map
 from ..analysis.derive import trajectory_stats
+from ..analysis.summary import Summary
 from ..analysis.tournament import TournamentSpec
 from ..analysis.tournament_rows import study_tournament, tournament_results
 from ..config.cells import SweepCells
@@ -28,8 +29,7 @@ from ..strategies import create
 from . import plots
 from .forest import forest
 from .heatmaps import heatmap_axes, heatmap_figure, heatmap_stems
-from .legacy import headline_mask
-from .text import axis_label, fmt_level, headline_phrase, tick, wrap
+from .text import axis_label, fmt_level, headline_phrase, named, tick, wrap
 from .tournament_figures import tournament_figures
 
 __all__ = ["MAX_PANELS", "arm_priors", "figure_plan", "figures", "forest_rows"]
@@ -82,7 +82,7 @@ def _suptitle(fig: Figure, text: str, panels: int, **kwargs: Any) -> None:
 
 
 def figure_plan(
-    summary: pd.DataFrame,
+    summary: Summary,
     study: StudySpec,
     cells: SweepCells,
     *,
@@ -90,18 +90,14 @@ def figure_plan(
     tournament: TournamentSpec | None = None,
 ) -> list[str]:
     """The figure stems :func:`figures` writes, key figure first."""
-    sections = set(summary["section"])
-    stems = ["forest"] if "effect" in sections else []
-    if "effect" in sections and heatmap_axes(cells) is not None:
+    effects = not summary.effects.empty
+    stems = ["forest"] if effects else []
+    if effects and heatmap_axes(cells) is not None:
         stems += heatmap_stems(study)
     stems += ["trajectories", "terms", "beliefs"]
     if study.reputation is not None:
         stems.append("reputation")
-    stems += [
-        s
-        for s in ("mediation", "channels")
-        if {"mediation": "mediation", "channels": "channel"}[s] in sections
-    ]
+    stems += [s for s in ("mediation", "channels") if not summary.part(s).empty]
     if traces:
         stems.append("trace")
     if (tournament if tournament is not None else study_tournament(study)) is not None:
@@ -109,10 +105,10 @@ def figure_plan(
     return stems
 
 
-def forest_rows(summary: pd.DataFrame, study: StudySpec, cells: SweepCells) -> pd.DataFrame:
-    """The headline effect rows with a ``label`` per cell (the values of the axes that
-    describe it)."""
-    rows = summary[headline_mask(summary, study)].copy()
+def forest_rows(summary: Summary, study: StudySpec, cells: SweepCells) -> pd.DataFrame:
+    """The headline effect rows with their ``comparison`` and a ``label`` per cell (the values
+    of the axes that describe it)."""
+    rows = named(summary.headline(study))
     labels = {
         cell: ", ".join(
             f"{axis_label(a, study)} = {tick(cells.value(cell, a))}" for a in cells.describing(cell)
@@ -124,9 +120,7 @@ def forest_rows(summary: pd.DataFrame, study: StudySpec, cells: SweepCells) -> p
     return rows
 
 
-def _forest(
-    summary: pd.DataFrame, study: StudySpec, cells: SweepCells, rounds: int | None
-) -> Figure:
+def _forest(summary: Summary, study: StudySpec, cells: SweepCells, rounds: int | None) -> Figure:
     """The key figure: the forest plot of the headline rows."""
     rows = forest_rows(summary, study, cells)
     windows = sorted(set(rows["window"]))
@@ -312,9 +306,10 @@ def _ordered(traj: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
 
 
 def _decomposition_figure(
-    summary: pd.DataFrame, study: StudySpec, cells: SweepCells, section: str
+    summary: Summary, study: StudySpec, cells: SweepCells, part: Literal["mediation", "channels"]
 ) -> Figure | None:
-    rows = summary[summary["section"] == section]
+    """Per comparison and panel cell, each component's contribution (descriptive)."""
+    rows = named(summary.part(part))
     if rows.empty:
         return None
     panels = _panel_cells(rows, cells, study)
@@ -331,13 +326,13 @@ def _decomposition_figure(
                 ax=ax,
                 units="utility",
                 title=comparison + (f"\n{title}" if title else ""),
-                xlabel="channel switched off" if section == "channel" else "piece transplanted",
+                xlabel="channel switched off" if part == "channels" else "piece transplanted",
                 legend=False,
             )
             ax.tick_params(axis="x", labelrotation=30, labelsize="small")
     what = (
         "Second view, switching channels off: contribution = effect − effect with the channel off (95% CI, descriptive)"
-        if section == "channel"
+        if part == "channels"
         else "State transplants: contribution of each piece of round 1's state to the later-round effect (95% CI, descriptive)"
     )
     _suptitle(fig, what + _fixed_note(rows, cells, study), len(panels), fontsize="medium")
@@ -381,7 +376,7 @@ def _trace_figure(
 
 def figures(
     run_dir: Path,
-    summary: pd.DataFrame,
+    summary: Summary,
     trajectories: pd.DataFrame,
     study: StudySpec,
     cells: SweepCells,
@@ -398,7 +393,7 @@ def figures(
     spec = tournament if tournament is not None else study_tournament(study)
     builders: list[Callable[[], dict[str, Figure]]] = []
     slow: list[int] = []  # the heatmaps: the longest to draw and to write
-    if (summary["section"] == "effect").any():
+    if not summary.effects.empty:
         last = trajectories.groupby("cell")["round"].max()
         rounds = int(last.iloc[0]) if last.nunique() == 1 else None
         builders.append(partial(_named, "forest", _forest, summary, study, cells, rounds))
@@ -411,10 +406,8 @@ def figures(
         builders.append(
             partial(_named, stem, _trajectory_figure, trajectories, study, cells, metric)
         )
-    for stem, section in (("mediation", "mediation"), ("channels", "channel")):
-        builders.append(
-            partial(_named, stem, _decomposition_figure, summary, study, cells, section)
-        )
+    for stem in ("mediation", "channels"):
+        builders.append(partial(_named, stem, _decomposition_figure, summary, study, cells, stem))
     if traces is not None and not traces.empty:
         builders.append(partial(_named, "trace", _trace_figure, traces, trajectories, study, cells))
     if spec is not None and replicates is not None:

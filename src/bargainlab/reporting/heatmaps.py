@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from ..analysis.summary import Summary
 from ..config.cells import SweepCells
 from ..config.paths import file_stem
 from ..config.schema import StudySpec
 from . import plots
-from .legacy import headline_mask
-from .text import as_bool, axis_label, tick, wrap
+from .text import axis_label, tick, wrap
 
 __all__ = [
     "MAX_HEATMAP_PANELS",
@@ -42,9 +42,7 @@ def heatmap_stems(study: StudySpec) -> list[str]:
     return ["heatmap", *("heatmap_" + file_stem(f"{t}_vs_{c}") for t, c in pairs[1:])]
 
 
-def heatmap_figures(
-    summary: pd.DataFrame, study: StudySpec, cells: SweepCells
-) -> dict[str, Figure]:
+def heatmap_figures(summary: Summary, study: StudySpec, cells: SweepCells) -> dict[str, Figure]:
     """One heatmap figure per comparison over two axes (the first two numeric ones), one panel
     per combination of the other axes with at least two cells, one colour scale and one
     colour bar per figure."""
@@ -56,8 +54,22 @@ def heatmap_figures(
     return out
 
 
+def headline_effects(summary: Summary, study: StudySpec, cells: SweepCells) -> pd.DataFrame:
+    """The headline rows of ``effects`` with their cells' values on every axis (a struct as
+    text) and, from ``nulls``, whether a null cell names each (``null_cell``) and its
+    ``null_check``."""
+    rows = summary.headline(study)
+    nulls = summary.nulls[summary.nulls["tested"] == "total"]
+    keys = ["cell", "treatment", "control", "window"]
+    checks = rows[keys].merge(nulls[[*keys, "check"]], on=keys, how="left")
+    flagged = rows.assign(
+        null_cell=checks["check"].notna().to_numpy(), null_check=checks["check"].to_numpy()
+    )
+    return cells.attach(flagged)
+
+
 def heatmap_figure(
-    summary: pd.DataFrame, study: StudySpec, cells: SweepCells, pair: tuple[str, str]
+    summary: Summary, study: StudySpec, cells: SweepCells, pair: tuple[str, str]
 ) -> Figure | None:
     """The heatmap figure of one comparison ``(treatment, control)`` (see
     :func:`heatmap_figures`); ``None`` when there are no two axes or no panel to draw."""
@@ -66,8 +78,7 @@ def heatmap_figure(
         return None
     axes = cells.paths
     x_axis, y_axis = chosen_axes
-    effects = cells.attach(summary[headline_mask(summary, study)])
-    effects = effects.assign(null_cell=effects["null_cell"].map(as_bool))
+    effects = headline_effects(summary, study, cells)
     others = [a for a in axes if a not in chosen_axes]
     values = effects[["cell", *axes]].drop_duplicates("cell").sort_values("cell")
     if others:

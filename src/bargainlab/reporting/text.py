@@ -14,11 +14,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.summary import Summary
 from ..config.cells import SweepCells, axis_label, value_text
 from ..config.schema import StudySpec
 
 __all__ = [
     "as_bool",
+    "axes_header",
+    "axes_values",
     "axis_label",
     "cell_values",
     "describe_cell",
@@ -27,9 +30,11 @@ __all__ = [
     "fmt_level",
     "fmt_p",
     "markdown_table",
+    "named",
     "tick",
     "value_text",
     "window_phrase",
+    "with_power",
     "wrap",
 ]
 
@@ -134,6 +139,32 @@ def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return lines
+
+
+def axes_header(cells: SweepCells) -> list[str]:
+    """The header of a report table's sweep-axis columns: the axes' labels."""
+    return [axis.label for axis in cells.axes]
+
+
+def axes_values(row: dict[str, Any], cells: SweepCells) -> list[str]:
+    """A row's cell's value on every sweep axis, as the report prints it."""
+    return [cells.text(int(row["cell"]), path) for path in cells.paths]
+
+
+def named(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (with ``treatment`` and ``control``) with their ``comparison``,
+    ``"<treatment> vs <control>"``."""
+    return rows.assign(comparison=rows["treatment"] + " vs " + rows["control"])
+
+
+def with_power(rows: pd.DataFrame, summary: Summary) -> pd.DataFrame:
+    """Rows of ``summary.effects`` with their ``mde`` and ``n_needed`` (the power part's
+    rows of family ``effect``), in the same order and index."""
+    power = summary.power
+    own = power[power["family"] == "effect"].drop(columns="family")
+    keys = ["cell", "treatment", "control", "window"]
+    merged = rows.merge(own, on=keys, how="left", validate="one_to_one")
+    return merged.set_axis(rows.index)
 
 
 def cell_values(cells: SweepCells, cell: int) -> dict[str, Any]:
