@@ -17,6 +17,7 @@ from bargainlab.analysis.parts import (
     part,
 )
 from bargainlab.analysis.summary import Summary
+from bargainlab.experiments.reproduction import compare_parts
 
 
 def power_rows() -> pd.DataFrame:
@@ -82,6 +83,28 @@ def test_csv_round_trips_to_the_last_bit_with_blanks():
     again = TOURNAMENT_MIX.read_csv(TOURNAMENT_MIX.to_csv(mix))
     pd.testing.assert_frame_equal(again, mix)
     assert TOURNAMENT_MIX.to_csv(again) == TOURNAMENT_MIX.to_csv(mix)
+
+
+def test_reproduce_compares_every_part_blanks_included():
+    mix = TOURNAMENT_MIX.read_csv(
+        "context,start,population,strategy,share_start,share_final,spreads,support\n"
+        "0,uniform,focal,a,0.5,1.0,True,0.9\n0,uniform,focal,b,0.5,0.0,,\n"
+    )
+    committed = Summary.of({"power": power_rows(), "tournament_mix": mix})
+    assert compare_parts(committed, committed, 0.0, "s").empty
+    flipped = mix.assign(spreads=pd.array([False, None], dtype="boolean"))
+    moved = POWER.check(power_rows()).assign(mde=lambda t: t["mde"] + 1e-6)
+    drift = compare_parts(
+        committed.with_parts(tournament_mix=flipped, power=moved), committed, 1e-9, "s"
+    )
+    assert drift[["part", "column"]].values.tolist() == [
+        ["power", "mde"],
+        ["power", "mde"],
+        ["tournament_mix", "spreads"],
+    ]
+    assert compare_parts(Summary.of({"power": power_rows()}), committed, 0.0)["row"].tolist() == [
+        "(part)"
+    ]
 
 
 def test_a_summary_has_every_part_and_says_which_apply(tmp_path):

@@ -121,8 +121,7 @@ def _column_drift(
         for i in np.flatnonzero(bad):
             drift.add(labels[i], column, a[i], b[i], diff[i])
         return
-    # a blank text field reads back from CSV as NaN: compare blanks as ""
-    differs = old.fillna("").astype(str).to_numpy() != cur.fillna("").astype(str).to_numpy()
+    differs = _text(old) != _text(cur)
     for i in np.flatnonzero(differs):
         drift.add(labels[i], column, old.iloc[i], cur.iloc[i])
 
@@ -175,19 +174,24 @@ def _row_ids(table: pd.DataFrame, keys: list[str]) -> list[str]:
     ]
 
 
+def _text(values: pd.Series) -> np.ndarray:
+    """A column's values as text, a blank (missing) value as ``""``."""
+    return values.astype(object).where(values.notna(), "").astype(str).to_numpy()
+
+
 def _is_float(series: pd.Series) -> bool:
     return pd.api.types.is_float_dtype(series.dtype)
 
 
-_COPIED = ("summary", "report.md", "figures")
-"""What the committed results of a study hold: the summary's parts, the report, the
-figures (not the Parquet tables)."""
+_COPIED = ("summary", "cells.parquet", "report.md", "figures")
+"""What the committed results of a study hold: the summary's parts, the cells they name, the
+report and the figures (not the Parquet tables of the run)."""
 
 
 def update_results(run_dir: str | Path, results_dir: str | Path) -> Path:
-    """Copy a run's ``summary/``, ``report.md`` and ``figures/`` into ``results_dir`` (e.g.
-    ``results/<study>``), replacing what was there (a ``summary.csv`` of an older layout is
-    removed)."""
+    """Copy a run's ``summary/``, ``cells.parquet``, ``report.md`` and ``figures/`` into
+    ``results_dir`` (e.g. ``results/<study>``), replacing what was there (a ``summary.csv``
+    of an older layout is removed)."""
     run_dir, results_dir = Path(run_dir), Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".tmp-", dir=results_dir))
@@ -204,7 +208,7 @@ def update_results(run_dir: str | Path, results_dir: str | Path) -> Path:
             target = results_dir / name
             if target.is_dir():
                 target.replace(stage / f"old-{name}")
-            (stage / name).replace(target)
+            (stage / name).replace(target)  # a file replaces its older copy at once
         (results_dir / "summary.csv").unlink(missing_ok=True)
     finally:
         shutil.rmtree(stage, ignore_errors=True)
