@@ -79,16 +79,19 @@ class ArmRows:
     __slots__ = ("_columns", "frame")
 
     def __init__(self, frame: pd.DataFrame) -> None:
+        """The rows ``frame`` of one (channels, arm), aligned on the cell's replicate ids."""
         self.frame = frame
         self._columns: dict[str, pd.Series] = {}
 
     def __getitem__(self, column: str) -> pd.Series:
+        """The column as a Series (built once)."""
         series = self._columns.get(column)
         if series is None:
             series = self._columns[column] = self.frame[column]
         return series
 
     def __len__(self) -> int:
+        """The number of rows (the cell's replicates)."""
         return len(self.frame)
 
 
@@ -110,6 +113,7 @@ def cell_arms(block: pd.DataFrame) -> tuple[np.ndarray, dict[tuple[str, str], Ar
 
 
 def _arm(arms: dict[tuple[str, str], ArmRows], channels: str, arm: str, cell: int) -> ArmRows:
+    """The rows of one (channels, arm); ``ValueError`` naming the arms when it has none."""
     if (channels, arm) not in arms:
         have = sorted({a for _, a in arms})
         raise ValueError(
@@ -119,9 +123,11 @@ def _arm(arms: dict[tuple[str, str], ArmRows], channels: str, arm: str, cell: in
 
 
 def _describe(rows: ArmRows, members: np.ndarray, payoff: str, suffix: str) -> dict[str, float]:
+    """One arm's descriptors over the row's members (``payoff_<suffix>``, ``agreement_<suffix>``, ...)."""
     n = int(np.count_nonzero(members))
 
     def mean(column: str) -> float:
+        """The column's mean over the members (NaN without any)."""
         return float(rows[column].to_numpy(dtype=float)[members].mean()) if n else np.nan
 
     count = float(rows["terms_later_count"].to_numpy()[members].sum())
@@ -190,6 +196,7 @@ def channel_rows(
     for treatment, control in pairs:
 
         def effect(variant: str, t: str = treatment, c: str = control) -> np.ndarray:
+            """The paired effect in one channels variant, per replicate."""
             return (
                 _arm(arms, variant, t, cell)[payoff].to_numpy()
                 - _arm(arms, variant, c, cell)[payoff].to_numpy()
@@ -198,6 +205,7 @@ def channel_rows(
         base = {"cell": cell, "treatment": treatment, "control": control, "window": shown}
 
         def row(component: str, diffs: np.ndarray, base: dict = base) -> Row:
+            """One component's row (every replicate a member)."""
             key = {**base, "component": component}
             return Row("channels", key, diffs, np.ones(len(diffs), dtype=bool), "descriptive")
 

@@ -180,6 +180,7 @@ class FrameCells:
     """:class:`CellTables` over a ``replicates`` (and ``mediation``) table in memory."""
 
     def __init__(self, replicates: pd.DataFrame, mediation: pd.DataFrame | None = None) -> None:
+        """The tables in memory, split by cell once."""
         if replicates.empty:
             raise ValueError("the replicates table is empty")
         self._blocks = {int(c): b for c, b in replicates.groupby("cell", sort=True)}
@@ -192,15 +193,20 @@ class FrameCells:
 
     @property
     def table(self) -> pd.DataFrame:
+        """The whole ``replicates`` table."""
         return self._table
 
     def rounds_by_cell(self) -> dict[int, int]:
+        """Cell -> its number of rounds, from its rows."""
         return {c: int(np.asarray(b["rounds"])[0]) for c, b in self._blocks.items()}
 
     def replicates(self, cell: int) -> pd.DataFrame:
+        """The cell's rows of the ``replicates`` table."""
         return self._blocks[cell]
 
     def mediation(self, cell: int) -> pd.DataFrame | None:
+        """The cell's rows of the ``mediation`` table (``None`` without one; no rows when
+        the cell has none)."""
         if self._mediation is None:
             return None
         return self._mediation.get(cell, pd.DataFrame(columns=[c.name for c in MEDIATION_SCHEMA]))

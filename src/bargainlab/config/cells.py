@@ -227,6 +227,7 @@ class SweepCells:
         return [a.path for a in self.axes]
 
     def __len__(self) -> int:
+        """The number of cells."""
         return len(self.cells)
 
     def axis(self, path: str) -> Axis:
@@ -237,6 +238,7 @@ class SweepCells:
         raise KeyError(f"{path!r} is not a sweep axis; axes: {self.paths}")
 
     def _at(self, cell: int) -> int:
+        """The position of cell ``cell`` (``KeyError`` naming the cells for an unknown one)."""
         try:
             return self.cells.index(int(cell))
         except ValueError:

@@ -36,6 +36,7 @@ class _Drift:
     """The differences found so far, as rows of :data:`DRIFT_COLUMNS`."""
 
     def __init__(self, study: str, part: str, tolerance: float) -> None:
+        """No differences yet, of ``part`` of ``study``, at ``tolerance``."""
         self.head = {"study": study, "part": part}
         self.tolerance = tolerance
         self.rows: list[dict[str, Any]] = []
@@ -68,10 +69,7 @@ def compare_summaries(
     (absolute; NaN equals NaN); every other column must be equal.
     """
     drift = _Drift(study, part, tolerance)
-    if list(new.columns) != list(committed.columns):
-        missing = [c for c in committed.columns if c not in new.columns]
-        extra = [c for c in new.columns if c not in committed.columns]
-        drift.add("(columns)", "(columns)", ", ".join(missing) or "-", ", ".join(extra) or "-")
+    if _columns_differ(new, committed, drift):
         return drift.table()
     floats = {c for c in new.columns if _is_float(new[c]) or _is_float(committed[c])}
     if keys is None:
@@ -82,6 +80,16 @@ def compare_summaries(
         for c in (c for c in new.columns if c not in keys):
             _column_drift(old[c], cur[c], c in floats, labels, c, drift)
     return drift.table()
+
+
+def _columns_differ(new: pd.DataFrame, committed: pd.DataFrame, drift: _Drift) -> bool:
+    """Whether the tables' columns differ (then one difference names them)."""
+    if list(new.columns) == list(committed.columns):
+        return False
+    missing = [c for c in committed.columns if c not in new.columns]
+    extra = [c for c in new.columns if c not in committed.columns]
+    drift.add("(columns)", "(columns)", ", ".join(missing) or "-", ", ".join(extra) or "-")
+    return True
 
 
 def _matched(
@@ -180,6 +188,7 @@ def _text(values: pd.Series) -> np.ndarray:
 
 
 def _is_float(series: pd.Series) -> bool:
+    """Whether a column holds floats."""
     return pd.api.types.is_float_dtype(series.dtype)
 
 

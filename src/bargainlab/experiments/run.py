@@ -69,6 +69,7 @@ class Run:
     """
 
     def __init__(self, path: str | Path) -> None:
+        """The run in folder ``path`` (read lazily; :func:`load_run` checks it first)."""
         self._store = RunStore(Path(path).absolute())
 
     # ---- where things are --------------------------------------------------------------------
@@ -193,6 +194,7 @@ class Run:
 
     # ---- display -----------------------------------------------------------------------------
     def _size(self) -> str:
+        """``2 cell(s) x 6 replicates x 2 arm(s), 3 round(s)`` (the study part when it loads)."""
         m = self.manifest
         size = f"{m.get('cells', '?')} cell(s) x {m.get('replicates', '?')} replicates"
         try:
@@ -202,12 +204,14 @@ class Run:
         return f"{size} x {len(study.arms.strategies)} arm(s), {study.rounds.count} round(s)"
 
     def _question(self) -> str:
+        """The study's question (empty when the study does not load)."""
         try:
             return self.study.question.strip()
         except ConfigError:
             return ""
 
     def __repr__(self) -> str:
+        """One line: the study, the folder, its size, whether it finished, its figures."""
         state = "finished" if self.manifest.get("completed") else "unfinished"
         return (
             f"<Run {self.manifest.get('study', '?')!r} at {str(self.path)!r}: {self._size()}; "
@@ -215,6 +219,7 @@ class Run:
         )
 
     def _repr_html_(self) -> str:
+        """A short HTML card for Jupyter: study, question, size, headline effects, files."""
         esc = html.escape
         name = esc(str(self.manifest.get("study", "?")))
         parts = [f"<div><strong>Run of study <code>{name}</code></strong>"]

@@ -88,6 +88,7 @@ def replicate_keys(root_seed: int, cell: int, replicate_ids: Iterable[int]) -> n
 
 
 def n_chunks(replicates: int, chunk: int) -> int:
+    """Chunks of ``chunk`` replicates that hold ``replicates`` (the last may be smaller)."""
     return -(-replicates // chunk)
 
 
@@ -123,10 +124,12 @@ class Task:
 
     @property
     def name(self) -> str:
+        """The task's name (see :func:`task_name`)."""
         return task_name(self.index, [(u.cell, u.chunk) for u in self.units])
 
     @property
     def relationships(self) -> int:
+        """Relationships the task plays: its units' replicates, summed."""
         return sum(u.replicate_ids.shape[0] for u in self.units)
 
 
@@ -139,9 +142,11 @@ class TaskPlan:
     chunk: int
 
     def __len__(self) -> int:
+        """The number of tasks."""
         return len(self.tasks)
 
     def names(self) -> list[str]:
+        """Every task's name, in task order."""
         return [task_name(i, units) for i, units in enumerate(self.tasks)]
 
     def relationships(self, index: int) -> int:
@@ -157,6 +162,7 @@ def task_name(index: int, units: Sequence[tuple[int, int]]) -> str:
 
 
 def _chunk_size(replicates: int, chunk: int, k: int) -> int:
+    """Replicates in chunk ``k``."""
     return min((k + 1) * chunk, replicates) - k * chunk
 
 
@@ -249,12 +255,13 @@ class TaskResult:
 
 
 def part_file(task_name: str, kind: str) -> str:
+    """The file name of a task's part of ``kind``."""
     return f"{task_name}.{kind}.parquet"
 
 
-def simulate_task(task: Task, simulate: Simulate | None = None) -> dict[str, pd.DataFrame]:
-    """Simulate a task and return its tables by kind (see :data:`KINDS`), labelled with
-    their ``cell``, checked against their contracts."""
+def _simulated(task: Task, simulate: Simulate | None) -> list[ChunkTables]:
+    """Each unit's tables from the stacked batches (or the custom ``simulate``), each rounds
+    table checked to have the contract's columns."""
     chunks = [CellChunk(u.cell, u.study, u.keys, u.replicate_ids) for u in task.units]
     with using(unpack(task.strategies)):
         if simulate is None:
@@ -268,21 +275,28 @@ def simulate_task(task: Task, simulate: Simulate | None = None) -> dict[str, pd.
         missing = [c for c in RELATIONSHIP_COLUMNS if c not in result.rounds.columns]
         if missing:
             raise RuntimeError(f"the simulation's rounds table lacks columns: {', '.join(missing)}")
+    return results
+
+
+def simulate_task(task: Task, simulate: Simulate | None = None) -> dict[str, pd.DataFrame]:
+    """Simulate a task and return its tables by kind (see :data:`KINDS`), labelled with
+    their ``cell``, checked against their contracts."""
+    results = _simulated(task, simulate)
     units = list(task.units)
     rounds = label([r.rounds for r in results], units)
-    traces = label([r.traces for r in results], units)
-    mediation = label([r.mediation for r in results], units)
-    study = task.units[0].study
-    focal = study.arms.party
-    opponent = next(p for p in study.party_names if p != focal)
     assert rounds is not None  # every unit has a rounds table
     table = _sorted(rounds, ROUNDS_ORDER)
     check_finite(table, f"rounds table of {task.name}")  # before anything is derived
     out = {"rounds": table}
+    traces = label([r.traces for r in results], units)
     if task.traces and traces is not None:
         out["traces"] = _sorted(traces, TRACES_ORDER)
+    study = task.units[0].study
+    focal = study.arms.party
+    opponent = next(p for p in study.party_names if p != focal)
     out["replicates"] = replicates_from_rounds(table, focal, opponent)
     out["trajectories"] = trajectories_from_rounds(table)
+    mediation = label([r.mediation for r in results], units)
     if mediation is not None:
         out["mediation"] = check_table(mediation, MEDIATION_SCHEMA, "mediation", MEDIATION_KEYS)
     for kind, frame in out.items():
@@ -317,6 +331,7 @@ TRACES_ORDER = (*KEYS[:5], "step", "party")
 
 
 def _sorted(frame: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
+    """``frame`` sorted by the columns of ``order`` it has (stable)."""
     keys = [c for c in order if c in frame.columns]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
