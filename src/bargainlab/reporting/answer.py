@@ -51,6 +51,7 @@ def count_phrase(verdicts: pd.Series, focal: str) -> str:
     n = {v: int((verdicts == v).sum()) for v in VERDICTS}
 
     def k(v: str) -> str:
+        """``none`` for zero rows of verdict ``v``, else their count."""
         return "none" if n[v] == 0 else str(n[v])
 
     return (

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,56 +29,19 @@ from ..strategies import create
 from . import plots
 from .forest import forest
 from .heatmaps import heatmap_axes, heatmap_figure, heatmap_stems
-from .text import axis_label, fmt_level, headline_phrase, named, tick, wrap
+from .panels import (
+    MAX_PANELS,
+    decomposition_figure,
+    fixed_note,
+    in_arm_order,
+    panel_cells,
+    suptitle,
+    trace_figure,
+)
+from .text import axis_label, fmt_level, headline_phrase, named, tick
 from .tournament_figures import tournament_figures
 
 __all__ = ["MAX_PANELS", "arm_priors", "figure_plan", "figures", "forest_rows"]
-
-MAX_PANELS = 8
-"""At most this many small multiples per trajectory figure (further sweep values are left out)."""
-
-
-def _cell_values(table: pd.DataFrame, cells: SweepCells) -> pd.DataFrame:
-    """The cells ``table`` has rows of, in order, with their values on every axis
-    (:meth:`~bargainlab.config.cells.SweepCells.flat`)."""
-    present = set(table["cell"].unique())
-    values = cells.flat()
-    return values[values["cell"].isin(present)].reset_index(drop=True)
-
-
-def _panel_cells(table: pd.DataFrame, cells: SweepCells, study: StudySpec) -> list[tuple[int, str]]:
-    """Cells for small multiples: one per value of the first axis, the other axes at the
-    values of cell 0; at most :data:`MAX_PANELS`."""
-    values = _cell_values(table, cells)
-    axes = cells.paths
-    if not axes:
-        return [(int(values["cell"].iloc[0]), "")]
-    first = values.iloc[0]
-    mask = np.ones(len(values), dtype=bool)
-    for axis in axes[1:]:
-        mask &= values[axis].astype(str).to_numpy() == str(first[axis])
-    label = axis_label(axes[0], study)
-    return [
-        (int(row["cell"]), wrap(f"{label} = {tick(row[axes[0]])}", 46))
-        for row in values[mask].head(MAX_PANELS).to_dict("records")
-    ]
-
-
-def _fixed_note(table: pd.DataFrame, cells: SweepCells, study: StudySpec) -> str:
-    """`` (dealer's outside option = 0.2, ...)``: the values the panels' other axes are at."""
-    shown = cells.paths[1:]
-    if study.sweep_grids:
-        shown = [a for a in shown if a in study.sweep_grids[0]]
-    if not shown:
-        return ""
-    first = _cell_values(table, cells).iloc[0]
-    return " (" + ", ".join(f"{axis_label(a, study)} = {tick(first[a])}" for a in shown) + ")"
-
-
-def _suptitle(fig: Figure, text: str, panels: int, **kwargs: Any) -> None:
-    """A figure title wrapped to the width of ``panels`` panels of 4.2 inches (about 11
-    characters of a large title per inch)."""
-    fig.suptitle(wrap(text, max(60, int(11 * 4.2 * panels))), **kwargs)
 
 
 def figure_plan(
@@ -136,92 +99,93 @@ def _forest(summary: Summary, study: StudySpec, cells: SweepCells, rounds: int |
     )
 
 
-def _trajectory_figure(
-    trajectories: pd.DataFrame, study: StudySpec, cells: SweepCells, metric: str
-) -> Figure:
+def _beliefs_panel(ax: Any, sub: pd.DataFrame, study: StudySpec, colors: dict, title: str) -> None:
+    """The opponent's belief about the focal party's reservation value by round and arm, with
+    the true value's mean."""
     focal = study.arms.party
     opponent = next(p for p in study.parties if p != focal)
-    panels = _panel_cells(trajectories, cells, study)
-    fig = Figure(figsize=(4.2 * len(panels), 4.2), layout="constrained")
-    grid = fig.subplots(1, len(panels), squeeze=False, sharey=True)[0]
+    traj = trajectory_stats(sub, opponent, ["belief_mean", "belief_sd"])
     arms = list(study.arms.strategies)
-    colors = {arm: f"C{i % 10}" for i, arm in enumerate(arms)}  # one colour per arm everywhere
-    for ax, (cell, title) in zip(grid, panels, strict=True):
-        sub = trajectories[(trajectories["cell"] == cell) & (trajectories["channels"] == "all")]
-        if metric == "reputation":
-            _reputation_panel(ax, sub, study, cells.values[cells.cells.index(cell)], colors, title)
-        elif metric == "beliefs":
-            traj = trajectory_stats(sub, opponent, ["belief_mean", "belief_sd"])
-            plots.belief_evolution(
-                _ordered(traj, arms), ax=ax, title=title or None, units="utility", colors=colors
-            )
-            truth = trajectory_stats(sub, focal, "reservation_value", by=())
-            ax.plot(
-                truth["round"],
-                truth["mean"],
-                linestyle=":",
-                color="black",
-                label=f"{focal}'s true value (mean)",
-            )
-            ax.set_ylabel(
-                f"belief about the {focal}'s reservation value [utility]", fontsize="small"
-            )
-        else:
-            has = sub[(sub["party"] == focal) & (sub["metric"] == metric) & (sub["n"] > 0)]
-            if has.empty:  # e.g. no agreement in any round of any arm: say so, draw nothing
-                ax.text(
-                    0.5, 0.5, f"no {'agreement' if metric == 'terms' else 'data'} in any arm",
-                    transform=ax.transAxes, ha="center", va="center", fontsize="small",
-                )  # fmt: skip
-                ax.set_title(title or "", fontsize="small")
-                continue
-            traj = trajectory_stats(sub, focal, metric)
-            ylabel = (
-                f"{focal}'s utility (0-1)" if metric == "utility" else f"agreed {study.issue.name}"
-            )
-            plots.trajectories(
-                _ordered(traj, arms),
-                metric,
-                ax=ax,
-                title=title or None,
-                ylabel=ylabel,
-                units=(study.issue.unit or None) if metric == "terms" else None,
-                colors=colors,
-            )
-            missing = [a for a in arms if a not in set(traj["arm"])]
-            if missing:  # say so rather than drop an arm silently
-                ax.text(
-                    0.02,
-                    0.02,
-                    "no agreement: " + ", ".join(missing),
-                    transform=ax.transAxes,
-                    fontsize="x-small",
-                    va="bottom",
-                )
-        ax.get_legend().remove()
-    legend: dict[str, Artist] = {}  # every arm any panel drew, once
+    plots.belief_evolution(
+        in_arm_order(traj, arms), ax=ax, title=title or None, units="utility", colors=colors
+    )
+    truth = trajectory_stats(sub, focal, "reservation_value", by=())
+    ax.plot(truth["round"], truth["mean"], linestyle=":", color="black",
+            label=f"{focal}'s true value (mean)")  # fmt: skip
+    ax.set_ylabel(f"belief about the {focal}'s reservation value [utility]", fontsize="small")
+
+
+def _metric_panel(
+    ax: Any, sub: pd.DataFrame, study: StudySpec, metric: str, colors: dict, title: str
+) -> bool:
+    """The focal party's ``metric`` by round and arm (``utility`` or ``terms``); says so, and
+    draws nothing, when no arm has data (returns False)."""
+    focal = study.arms.party
+    has = sub[(sub["party"] == focal) & (sub["metric"] == metric) & (sub["n"] > 0)]
+    if has.empty:  # e.g. no agreement in any round of any arm: say so, draw nothing
+        ax.text(0.5, 0.5, f"no {'agreement' if metric == 'terms' else 'data'} in any arm",
+                transform=ax.transAxes, ha="center", va="center", fontsize="small")  # fmt: skip
+        ax.set_title(title or "", fontsize="small")
+        return False
+    arms = list(study.arms.strategies)
+    traj = trajectory_stats(sub, focal, metric)
+    ylabel = f"{focal}'s utility (0-1)" if metric == "utility" else f"agreed {study.issue.name}"
+    units = (study.issue.unit or None) if metric == "terms" else None
+    plots.trajectories(in_arm_order(traj, arms), metric, ax=ax, title=title or None,
+                       ylabel=ylabel, units=units, colors=colors)  # fmt: skip
+    missing = [a for a in arms if a not in set(traj["arm"])]
+    if missing:  # say so rather than drop an arm silently
+        ax.text(0.02, 0.02, "no agreement: " + ", ".join(missing), transform=ax.transAxes,
+                fontsize="x-small", va="bottom")  # fmt: skip
+    return True
+
+
+def _shared_legend(fig: Figure, grid: Any) -> None:
+    """One legend below the panels: every arm any panel drew, once."""
+    legend: dict[str, Artist] = {}
     for ax in grid:
         for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
             legend.setdefault(label, handle)
     labels, handles = list(legend), list(legend.values())
     if labels:
-        fig.legend(
-            handles,
-            labels,
-            loc="outside lower center",
-            ncols=min(len(labels), 6),
-            fontsize="small",
-            title="arm",
-        )
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6),
+                   fontsize="small", title="arm")  # fmt: skip
+
+
+def _trajectory_headline(study: StudySpec, metric: str) -> str:
+    """The title of a trajectory figure."""
     if metric == "reputation":  # only a study with a reputation model has its holder
-        headline = _reputation_headline(study)
-    else:
-        headline = {
-            "utility": f"{focal}'s utility per round by arm (mean, 95% CI)",
-            "terms": f"Agreed {study.issue.name} per round by arm (mean over agreements, 95% CI)",
-            "beliefs": f"{opponent}'s belief about the {focal}'s reservation value (mean ± posterior sd)",
-        }[metric]
-    _suptitle(fig, headline + _fixed_note(trajectories, cells, study), len(panels))
+        return _reputation_headline(study)
+    focal = study.arms.party
+    opponent = next(p for p in study.parties if p != focal)
+    return {
+        "utility": f"{focal}'s utility per round by arm (mean, 95% CI)",
+        "terms": f"Agreed {study.issue.name} per round by arm (mean over agreements, 95% CI)",
+        "beliefs": f"{opponent}'s belief about the {focal}'s reservation value (mean ± posterior sd)",
+    }[metric]
+
+
+def _trajectory_figure(
+    trajectories: pd.DataFrame, study: StudySpec, cells: SweepCells, metric: str
+) -> Figure:
+    """One trajectory figure (``utility``, ``terms``, ``beliefs`` or ``reputation``): one
+    panel per value of the first sweep axis, one line per arm."""
+    panels = panel_cells(trajectories, cells, study)
+    fig = Figure(figsize=(4.2 * len(panels), 4.2), layout="constrained")
+    grid = fig.subplots(1, len(panels), squeeze=False, sharey=True)[0]
+    colors = {arm: f"C{i % 10}" for i, arm in enumerate(study.arms.strategies)}  # everywhere
+    for ax, (cell, title) in zip(grid, panels, strict=True):
+        sub = trajectories[(trajectories["cell"] == cell) & (trajectories["channels"] == "all")]
+        if metric == "reputation":
+            _reputation_panel(ax, sub, study, cells.values[cells.cells.index(cell)], colors, title)
+        elif metric == "beliefs":
+            _beliefs_panel(ax, sub, study, colors, title)
+        elif not _metric_panel(ax, sub, study, metric, colors, title):
+            continue
+        ax.get_legend().remove()
+    _shared_legend(fig, grid)
+    note = fixed_note(trajectories, cells, study)
+    suptitle(fig, _trajectory_headline(study, metric) + note, len(panels))
     return fig
 
 
@@ -233,6 +197,7 @@ def _reputation_sides(study: StudySpec) -> tuple[str, str]:
 
 
 def _reputation_headline(study: StudySpec) -> str:
+    """The title of the reputation figure."""
     holder, other = _reputation_sides(study)
     return (
         f"{holder}'s posterior probability of the {other}'s true policy after each round "
@@ -277,7 +242,7 @@ def _reputation_panel(
     traj = trajectory_stats(sub, holder, "belief_type_mass")
     traj = traj.assign(round=traj["round"] + traj["arm"].map(dodge).fillna(0.0))
     plots.trajectories(
-        _ordered(traj, arms),
+        in_arm_order(traj, arms),
         "belief_type_mass",
         ax=ax,
         title=title or None,
@@ -297,102 +262,19 @@ def _reputation_panel(
     ax.set_xlim(left=-0.3)
 
 
-def _ordered(traj: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
-    """Arms in the study's order (every arm present is drawn, in that order)."""
-    rank = traj["arm"].map({a: i for i, a in enumerate(arms)}).fillna(len(arms))
-    return (
-        traj.assign(_rank=rank).sort_values(["_rank", "round"], kind="stable").drop(columns="_rank")
-    )
-
-
-def _decomposition_figure(
-    summary: Summary, study: StudySpec, cells: SweepCells, part: Literal["mediation", "channels"]
-) -> Figure | None:
-    """Per comparison and panel cell, each component's contribution (descriptive)."""
-    rows = named(summary.part(part))
-    if rows.empty:
-        return None
-    panels = _panel_cells(rows, cells, study)
-    pairs = [f"{t} vs {c}" for t, c in study.arms.pairs()]
-    pairs = [p for p in pairs if p in set(rows["comparison"])]
-    fig = Figure(figsize=(4.4 * len(panels), 3.6 * len(pairs) + 0.6), layout="constrained")
-    # panels of one comparison share their scale; comparisons differ in size
-    grid = fig.subplots(len(pairs), len(panels), squeeze=False, sharey="row")
-    for r, comparison in enumerate(pairs):
-        for ax, (cell, title) in zip(grid[r], panels, strict=True):
-            own = rows[(rows["cell"] == cell) & (rows["comparison"] == comparison)]
-            plots.channel_bars(
-                own.drop_duplicates("component"),
-                ax=ax,
-                units="utility",
-                title=comparison + (f"\n{title}" if title else ""),
-                xlabel="channel switched off" if part == "channels" else "piece transplanted",
-                legend=False,
-            )
-            ax.tick_params(axis="x", labelrotation=30, labelsize="small")
-    what = (
-        "Second view, switching channels off: contribution = effect − effect with the channel off (95% CI, descriptive)"
-        if part == "channels"
-        else "State transplants: contribution of each piece of round 1's state to the later-round effect (95% CI, descriptive)"
-    )
-    _suptitle(fig, what + _fixed_note(rows, cells, study), len(panels), fontsize="medium")
-    return fig
-
-
-def _trace_figure(
-    traces: pd.DataFrame, table: pd.DataFrame, study: StudySpec, cells: SweepCells
-) -> Figure | None:
-    cell = _panel_cells(table, cells, study)[0][0]
-    rows = traces[traces["cell"] == cell] if "cell" in traces.columns else traces
-    if "channels" in rows.columns:
-        rows = rows[rows["channels"] == "all"]
-    if "round" in rows.columns:
-        rows = rows[rows["round"] == 1]
-    arms = (
-        [a for a in study.arms.strategies if a in set(rows["arm"])]
-        if "arm" in rows.columns
-        else [None]
-    )
-    if rows.empty or not arms:
-        return None
-    fig = Figure(figsize=(5.0 * len(arms), 4.0), layout="constrained")
-    grid = fig.subplots(1, len(arms), squeeze=False)[0]
-    for ax, arm in zip(grid, arms, strict=True):
-        sub = rows if arm is None else rows[rows["arm"] == arm]
-        plots.negotiation_trace(
-            sub,
-            ax=ax,
-            replicates=sorted(sub["replicate"].unique())[:4],
-            party_labels=study.party_names,
-            units=study.issue.unit or None,
-            title=f"arm {arm}, round 1" if arm else "round 1",
-        )
-    fig.suptitle(
-        f"Offers within round 1 ({study.issue.name}; first replicates)"
-        + _fixed_note(table, cells, study)
-    )
-    return fig
-
-
-def figures(
-    run_dir: Path,
+def _builders(
     summary: Summary,
     trajectories: pd.DataFrame,
     study: StudySpec,
     cells: SweepCells,
-    *,
-    replicates: pd.DataFrame | None = None,
-    traces: pd.DataFrame | None = None,
-    tournament: TournamentSpec | None = None,
-) -> list[Path]:
-    """Write the study's figures into ``run_dir/figures/`` (PNG; the key figure also as SVG)
-    and return the PNG paths, key figure first (:func:`figure_plan`). ``summary`` is :func:`summarize`'s table
-    (it may be read back from summary.csv), ``trajectories`` the trajectories table,
-    ``replicates`` the replicates table (only a tournament needs it), ``traces`` the traces
-    table (adds the within-round ``trace`` figure)."""
-    spec = tournament if tournament is not None else study_tournament(study)
+    extra: tuple[pd.DataFrame | None, pd.DataFrame | None, TournamentSpec | None],
+) -> tuple[list[Callable[[], dict[str, Figure]]], list[int]]:
+    """A builder per figure (each returns its figures by stem), and which of them are the
+    heatmaps (the longest to draw and to write). ``extra``: the replicates, the traces and
+    the tournament."""
+    replicates, traces, spec = extra
     builders: list[Callable[[], dict[str, Figure]]] = []
-    slow: list[int] = []  # the heatmaps: the longest to draw and to write
+    slow: list[int] = []
     if not summary.effects.empty:
         last = trajectories.groupby("cell")["round"].max()
         rounds = int(last.iloc[0]) if last.nunique() == 1 else None
@@ -407,17 +289,26 @@ def figures(
             partial(_named, stem, _trajectory_figure, trajectories, study, cells, metric)
         )
     for stem in ("mediation", "channels"):
-        builders.append(partial(_named, stem, _decomposition_figure, summary, study, cells, stem))
+        builders.append(partial(_named, stem, decomposition_figure, summary, study, cells, stem))
     if traces is not None and not traces.empty:
-        builders.append(partial(_named, "trace", _trace_figure, traces, trajectories, study, cells))
+        builders.append(partial(_named, "trace", trace_figure, traces, trajectories, study, cells))
     if spec is not None and replicates is not None:
         builders.append(partial(_tournament, replicates, study, cells, spec))
-    plan = figure_plan(summary, study, cells, traces=traces is not None, tournament=spec)
-    directory = Path(run_dir) / "figures"
+    return builders, slow
+
+
+def _saved(
+    builders: list[Callable[[], dict[str, Figure]]],
+    slow: list[int],
+    plan: list[str],
+    directory: Path,
+) -> dict[str, tuple[Path, ...]]:
+    """Draw and write every figure (PNG; the planned key figure also as SVG), each by one of
+    the forked processes (they inherit the tables), the heatmaps handed out first."""
     key = plan[0] if plan else None
 
     def draw(builder: Callable[[], dict[str, Figure]]) -> dict[str, tuple[Path, ...]]:
-        # PNG for the report; the key figure also as SVG (vector, for reuse)
+        """One builder's figures, written (the key figure also as SVG, vector, for reuse)."""
         return {
             stem: plots.save_figure(
                 fig, directory, stem, ("png", "svg") if stem == key else ("png",)
@@ -425,15 +316,38 @@ def figures(
             for stem, fig in builder().items()
         }
 
-    # each figure is drawn and written by one of the forked processes (they inherit the
-    # tables), the heatmaps handed out first
     order = slow + [k for k in range(len(builders)) if k not in slow]
     saved: dict[str, tuple[Path, ...]] = {}
     for paths in fork_map(draw, builders, order=order):
         saved.update(paths)
+    return saved
+
+
+def figures(
+    run_dir: Path,
+    summary: Summary,
+    trajectories: pd.DataFrame,
+    study: StudySpec,
+    cells: SweepCells,
+    *,
+    replicates: pd.DataFrame | None = None,
+    traces: pd.DataFrame | None = None,
+    tournament: TournamentSpec | None = None,
+) -> list[Path]:
+    """Write the study's figures into ``run_dir/figures/`` (PNG; the key figure also as SVG)
+    and return the PNG paths, key figure first (:func:`figure_plan`). ``summary`` is
+    :func:`summarize`'s (it may be read back from ``summary/``), ``trajectories`` the
+    trajectories table, ``replicates`` the replicates table (only a tournament needs it),
+    ``traces`` the traces table (adds the within-round ``trace`` figure)."""
+    spec = tournament if tournament is not None else study_tournament(study)
+    extra = (replicates, traces, spec)
+    builders, slow = _builders(summary, trajectories, study, cells, extra)
+    plan = figure_plan(summary, study, cells, traces=traces is not None, tournament=spec)
+    directory = Path(run_dir) / "figures"
+    saved = _saved(builders, slow, plan, directory)
     order_stems = [s for s in plan if s in saved] + [s for s in saved if s not in plan]
-    if order_stems and order_stems[0] != key:  # the planned key figure was not drawn
-        first = order_stems[0]
+    if order_stems and order_stems[0] != (plan[0] if plan else None):
+        first = order_stems[0]  # the planned key figure was not drawn: the first one is
         for builder in builders:
             made = builder()
             if first in made:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -68,6 +70,28 @@ def headline_effects(summary: Summary, study: StudySpec, cells: SweepCells) -> p
     return cells.attach(flagged)
 
 
+def _panels(effects: pd.DataFrame, cells: SweepCells, others: list[str]) -> list[dict[str, Any]]:
+    """The combinations of the other axes' values with at least two cells (one panel each, at
+    most :data:`MAX_HEATMAP_PANELS`); one panel without other axes."""
+    if not others:
+        return [{}]
+    values = effects[["cell", *cells.paths]].drop_duplicates("cell").sort_values("cell")
+    sizes = values.groupby(others, sort=False, dropna=False).size()
+    return [
+        dict(zip(others, k if isinstance(k, tuple) else (k,), strict=True))
+        for k, size in sizes.items()
+        if size >= 2
+    ][:MAX_HEATMAP_PANELS]
+
+
+def _scale(chosen: pd.DataFrame, sesoi: float) -> float:
+    """One colour scale for every panel: the largest effect, never below the sesoi (effects
+    within it stay pale)."""
+    finite = chosen["mean_diff"].abs()
+    shared = float(finite[np.isfinite(finite)].max()) if finite.notna().any() else 0.0
+    return max(shared, sesoi)
+
+
 def heatmap_figure(
     summary: Summary, study: StudySpec, cells: SweepCells, pair: tuple[str, str]
 ) -> Figure | None:
@@ -76,20 +100,10 @@ def heatmap_figure(
     chosen_axes = heatmap_axes(cells)
     if chosen_axes is None:
         return None
-    axes = cells.paths
     x_axis, y_axis = chosen_axes
     effects = headline_effects(summary, study, cells)
-    others = [a for a in axes if a not in chosen_axes]
-    values = effects[["cell", *axes]].drop_duplicates("cell").sort_values("cell")
-    if others:
-        sizes = values.groupby(others, sort=False, dropna=False).size()
-        combos = [
-            dict(zip(others, k if isinstance(k, tuple) else (k,), strict=True))
-            for k, size in sizes.items()
-            if size >= 2
-        ][:MAX_HEATMAP_PANELS]
-    else:
-        combos = [{}]
+    others = [a for a in cells.paths if a not in chosen_axes]
+    combos = _panels(effects, cells, others)
     if not combos:
         return None
     varying = [a for a in others if len({str(c[a]) for c in combos}) > 1]
@@ -99,10 +113,7 @@ def heatmap_figure(
     fig = Figure(figsize=(4.8 * cols + 1.2, 4.2 * rows), layout="constrained")
     grid = fig.subplots(rows, cols, squeeze=False).ravel()
     chosen = effects[(effects["treatment"] == treatment) & (effects["control"] == control)]
-    finite = chosen["mean_diff"].abs()
-    shared = float(finite[np.isfinite(finite)].max()) if finite.notna().any() else 0.0
-    # effects within the sesoi stay pale: the scale never goes below it
-    shared = max(shared, study.analysis.sesoi)
+    shared = _scale(chosen, study.analysis.sesoi)
     image = None
     for ax, combo in zip(grid, combos, strict=False):
         sub = chosen
@@ -110,25 +121,15 @@ def heatmap_figure(
             sub = sub[sub[axis].astype(str) == str(value)]
         note = wrap(", ".join(f"{axis_label(a, study)} = {tick(combo[a])}" for a in varying), 52)
         image = plots.effect_heatmap(
-            sub.drop_duplicates([x_axis, y_axis]),
-            x_axis,
-            y_axis,
-            ax=ax,
-            title=note or " ",
-            limit=shared or None,
-            xlabel=axis_label(x_axis, study),
-            ylabel=axis_label(y_axis, study),
-            colorbar=False,
-        )
+            sub.drop_duplicates([x_axis, y_axis]), x_axis, y_axis, ax=ax, title=note or " ",
+            limit=shared or None, xlabel=axis_label(x_axis, study),
+            ylabel=axis_label(y_axis, study), colorbar=False,
+        )  # fmt: skip
     for ax in grid[len(combos) :]:
         ax.set_axis_off()
     if image is not None:
-        fig.colorbar(
-            image,
-            ax=list(grid[: len(combos)]),
-            label="mean paired difference [utility]",
-            shrink=0.8,
-        )
+        fig.colorbar(image, ax=list(grid[: len(combos)]),
+                     label="mean paired difference [utility]", shrink=0.8)  # fmt: skip
     fig.suptitle(
         f"{treatment} vs {control}: effect on the {study.arms.party}'s payoff "
         f"(+ helps, − hurts, ≈ negligible, ? undetermined; hatched: null cell, red if it fails)"

@@ -49,6 +49,7 @@ def replicates_note(summary: Summary) -> tuple[int, str]:
 
 
 def _profile_note(study: StudySpec, replicates: int, full: int) -> str:
+    """A note when the report was generated at fewer replicates than the full study, or at its CI profile."""
     profile = study.reproduce.replicates
     if replicates < full:
         return (

@@ -27,6 +27,7 @@ not edit by hand. `bargainlab reproduce` re-runs every study and fails if a numb
 
 
 def _key_figure(report: str) -> str | None:
+    """The first figure a report embeds (its key figure), or ``None``."""
     match = re.search(r"!\[[^\]]*\]\((figures/[^)]+\.png)\)", report)
     return match.group(1) if match else None
 

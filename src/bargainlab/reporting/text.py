@@ -80,6 +80,7 @@ def fmt_level(level: float) -> str:
 
 
 def fmt_p(value: Any) -> str:
+    """A p-value: ``<0.001``, ``0.042``; ``n/a`` when missing."""
     if value is None or pd.isna(value):
         return "n/a"
     x = float(value)
@@ -136,6 +137,7 @@ def headline_phrase(windows: Iterable[str], headline: str, rounds: int | None = 
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
+    """A Markdown table: the header, its rule and one line per row."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return lines

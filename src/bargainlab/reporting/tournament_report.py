@@ -138,6 +138,7 @@ def _spreading(mix: pd.DataFrame, study: StudySpec, where: dict) -> list[str]:
     own = mix[(mix["population"] == "focal") & (mix["strategy"] == treatment)]
 
     def starts(frame: pd.DataFrame) -> str:
+        """The starting mixes of ``frame`` in words, with their shares and support."""
         return "; ".join(
             _start_phrase(r["start"])
             + (f" ({describe_cell(where[r['context']], study)})" if where[r["context"]] else "")
