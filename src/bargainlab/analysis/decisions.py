@@ -1,4 +1,4 @@
-"""Every effect row of a study, tested and decided: the statistics behind ``summary.csv``.
+"""Every effect row of a study, tested and decided: the statistics behind the summary's parts.
 
 :func:`decide` builds the rows of :mod:`bargainlab.analysis.effects` for every cell, counts
 the two families (``effect``: comparisons x cells x outcome windows of the focal party's

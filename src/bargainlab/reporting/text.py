@@ -19,7 +19,6 @@ from ..config.cells import SweepCells, axis_label, value_text
 from ..config.schema import StudySpec
 
 __all__ = [
-    "as_bool",
     "axes_header",
     "axes_values",
     "axis_label",
@@ -40,13 +39,6 @@ __all__ = [
 
 _UNBOUNDED = 1e3
 """An interval bound beyond this (in utility units) is printed as unbounded."""
-
-
-def as_bool(value: Any) -> bool:
-    """A boolean cell of a summary, also when read back from CSV (``"True"``) or blank."""
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return False if value is None or pd.isna(value) else bool(value)
 
 
 def fmt(value: Any, *, signed: bool = False) -> str:

@@ -11,7 +11,7 @@ import pandas as pd
 from ..analysis.summary import Summary
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
-from .text import as_bool, describe_cell, fmt, markdown_table
+from .text import describe_cell, fmt, markdown_table
 
 __all__ = ["tournament_section"]
 
@@ -100,7 +100,7 @@ def _final_mixes(mix: pd.DataFrame, study: StudySpec) -> list[str]:
             [
                 start,
                 f"{fmt(own['share_start'])} → {fmt(own['share_final'])}",
-                "yes" if as_bool(own["spreads"]) else "no",
+                "yes" if own["spreads"] else "no",
                 fmt(own["support"]),
                 f"{focal_final['strategy']} ({fmt(focal_final['share_final'])})",
                 f"{opp_final['strategy']} ({fmt(opp_final['share_final'])})",
@@ -146,7 +146,7 @@ def _spreading(mix: pd.DataFrame, study: StudySpec, where: dict) -> list[str]:
             for r in frame.to_dict("records")
         )
 
-    spreads = own["spreads"].map(as_bool)
+    spreads = own["spreads"].astype(bool)  # every treatment row says whether it spreads
     lines = [""]
     if spreads.any():
         lines.append(f"In the tournament, {treatment} spreads {starts(own[spreads])}.")
