@@ -8,8 +8,8 @@ complete, the metrics the analysis accepts, the axis labels of the figures, and 
 column reference in the README and the documentation (a test checks the README's table
 against this declaration).
 
-Sweep axes add one column each, named by their dotted path (``rounds.rho``), between
-``cell`` and ``channels``; they are not declared here because they depend on the study.
+A row names its sweep cell by ``cell`` alone: what the cell is (its value on every sweep axis)
+is in the run's cells table (:class:`bargainlab.config.cells.SweepCells`, ``cells.parquet``).
 """
 
 from __future__ import annotations
