@@ -60,6 +60,7 @@ __all__ = ["__version__", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use (:data:`_LAZY`) and keep the name."""
     try:
         module_name, attribute = _LAZY[name]
     except KeyError:
@@ -71,4 +72,5 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
+    """The public names, including those not imported yet, and the module's dunder names."""
     return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})

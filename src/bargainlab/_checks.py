@@ -7,9 +7,11 @@ Python call is fixed at once instead of surfacing as a NaN ten rounds later.
 from __future__ import annotations
 
 import numbers
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+
+ChoiceT = TypeVar("ChoiceT", bound=str)
 
 
 def as_batch(
@@ -29,6 +31,16 @@ def as_batch(
     ValueError (naming ``name`` and the allowed interval) for NaN, infinity or values out of
     range.
     """
+    arr = _per_replicate(name, _numeric(name, value, integer), n)
+    if not integer and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must be finite (no NaN or infinity)")
+    _check_range(name, arr, low, high, low_open, high_open)
+    return arr
+
+
+def _numeric(name: str, value: Any, integer: bool) -> np.ndarray:
+    """``value`` as an ``int64`` (``integer``) or ``float64`` array; TypeError naming
+    ``name`` for anything that is not real numbers (booleans included)."""
     if isinstance(value, bool | np.bool_) or (
         not isinstance(value, numbers.Number | np.ndarray | list | tuple)
     ):
@@ -40,22 +52,38 @@ def as_batch(
         np.issubdtype(arr.dtype, np.number) and not np.issubdtype(arr.dtype, np.complexfloating)
     ):
         raise TypeError(f"{name} must be numeric, got dtype {arr.dtype}")
-    if integer:
-        if not np.issubdtype(arr.dtype, np.integer):
-            if not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr)):
-                raise TypeError(f"{name} must be an integer")
-        arr = arr.astype(np.int64)
-    else:
-        arr = arr.astype(np.float64)
+    if not integer:
+        return arr.astype(np.float64)
+    if not np.issubdtype(arr.dtype, np.integer) and (
+        not np.all(np.isfinite(arr)) or np.any(arr != np.round(arr))
+    ):
+        raise TypeError(f"{name} must be an integer")
+    return arr.astype(np.int64)
+
+
+def _per_replicate(name: str, arr: np.ndarray, n: int | None) -> np.ndarray:
+    """A scalar or 1-d ``arr`` as one entry per replicate (``n`` of them; any length when
+    ``n`` is ``None``)."""
     if arr.ndim > 1:
         raise ValueError(f"{name} must be a scalar or a 1-d array, got shape {arr.shape}")
-    if n is not None:
-        if arr.ndim == 0:
-            arr = np.full(n, arr.item(), dtype=arr.dtype)
-        elif arr.shape[0] != n:
-            raise ValueError(f"{name} has {arr.shape[0]} entries, expected {n} (one per replicate)")
-    if not integer and not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name} must be finite (no NaN or infinity)")
+    if n is None:
+        return arr
+    if arr.ndim == 0:
+        return np.full(n, arr.item(), dtype=arr.dtype)
+    if arr.shape[0] != n:
+        raise ValueError(f"{name} has {arr.shape[0]} entries, expected {n} (one per replicate)")
+    return arr
+
+
+def _check_range(
+    name: str,
+    arr: np.ndarray,
+    low: float | None,
+    high: float | None,
+    low_open: bool,
+    high_open: bool,
+) -> None:
+    """Raise ValueError naming ``name`` and the allowed interval if ``arr`` leaves it."""
     lo_txt = "(" if low_open else "["
     hi_txt = ")" if high_open else "]"
     allowed = f"{lo_txt}{'-inf' if low is None else low}, {'inf' if high is None else high}{hi_txt}"
@@ -63,7 +91,6 @@ def as_batch(
         raise ValueError(f"{name} must lie in {allowed}, got min {arr.min()}")
     if high is not None and (np.any(arr >= high) if high_open else np.any(arr > high)):
         raise ValueError(f"{name} must lie in {allowed}, got max {arr.max()}")
-    return arr
 
 
 def check_scalar(
@@ -92,8 +119,10 @@ def check_scalar(
     return int(arr) if integer else float(arr)
 
 
-def check_choice(name: str, value: Any, allowed: tuple[str, ...]) -> str:
-    """Validate a string option against its allowed values."""
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
-    return value
+def check_choice(name: str, value: object, allowed: tuple[ChoiceT, ...]) -> ChoiceT:
+    """Validate a string option against its allowed values (returned as one of them, so a
+    ``Literal`` type of the choices carries over)."""
+    for choice in allowed:
+        if isinstance(value, str) and value == choice:
+            return choice
+    raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")

@@ -29,6 +29,7 @@ class WriteError(OSError):
     """Writing ``path`` failed because of the operating system (``cause``)."""
 
     def __init__(self, path: str | Path, cause: OSError, hint: str = "") -> None:
+        """``hint`` says what to do; by default, that the same command resumes."""
         super().__init__(cause.errno, cause.strerror or str(cause), str(path))
         self.path = Path(path)
         self.cause = cause
@@ -38,6 +39,7 @@ class WriteError(OSError):
         )
 
     def __str__(self) -> str:
+        """``path: cannot write: cause; hint``."""
         return f"{self.path}: cannot write: {self.strerror}; {self.hint}"
 
 
@@ -45,6 +47,7 @@ class SymlinkError(WriteError):
     """A folder on the way to a file to write is a symbolic link inside the root."""
 
     def __init__(self, path: str | Path) -> None:
+        """The link at ``path``, with the hint to remove it."""
         super().__init__(
             path,
             OSError(errno.ELOOP, "it is a symbolic link"),

@@ -33,6 +33,8 @@ def usable_cores() -> int:
 
 
 def _can_fork() -> bool:
+    """Whether this process may fork workers: the platform can, it is not a daemonic worker
+    (which may not have children), and it is not inside another :func:`fork_map`."""
     return (
         "fork" in multiprocessing.get_all_start_methods()
         and not multiprocessing.current_process().daemon
@@ -70,11 +72,13 @@ def fork_map(
 
 
 def _one_thread() -> None:
-    # the processes already use the cores: a BLAS thread pool in each would oversubscribe
-    # them (the bootstrap's matrix products ran slower on two processes than on one)
+    """A forked process's initializer: one BLAS thread. The processes already use the
+    cores, and a thread pool in each would oversubscribe them (the bootstrap's matrix
+    products ran slower on two processes than on one)."""
     threadpool_limits(limits=1)
 
 
 def _call(index: int) -> Any:
+    """In a forked process: the function applied to item ``index`` of the inherited work."""
     func, items = _WORK[0]
     return func(items[index])

@@ -83,6 +83,7 @@ def _mallopt() -> Any:
 
 
 def _libc() -> ctypes.CDLL | None:
+    """The C library, if it is glibc (it has ``mallopt``); ``None`` otherwise."""
     name = ctypes.util.find_library("c")
     if name is None:
         return None

@@ -20,6 +20,7 @@ from bargainlab.engine.negotiation import Game, NegotiationResult, negotiate
 from bargainlab.engine.parties import PartyBatch
 from bargainlab.engine.rng import StreamRNG
 from bargainlab.engine.terms import Issue, utility
+from bargainlab.engine.trace import Trace
 from bargainlab.strategies import available, create
 
 # The number of examples comes from the hypothesis profile (tests/conftest.py): a few dozen
@@ -83,6 +84,11 @@ def result_arrays(result: NegotiationResult) -> dict[str, np.ndarray]:
     }
 
 
+def trace_arrays(trace: Trace | None) -> dict[str, np.ndarray]:
+    assert trace is not None
+    return {f.name: getattr(trace, f.name) for f in dataclasses.fields(trace)}
+
+
 def sub_game(game: Game, index: np.ndarray) -> Game:
     """The same games for the replicates ``index`` only (in that order)."""
     return game.take(index)
@@ -97,7 +103,7 @@ def test_outputs_are_finite_and_within_bounds(game_seed, names):
     for name, arr in result_arrays(result).items():
         if np.issubdtype(np.asarray(arr).dtype, np.floating):
             assert np.all(np.isfinite(arr)), name
-    for name, arr in result.trace.items():
+    for name, arr in trace_arrays(result.trace).items():
         if np.issubdtype(arr.dtype, np.floating):
             assert np.all(np.isfinite(arr)), f"trace {name}"
     assert np.all((result.utility >= 0.0) & (result.utility <= 1.0))
@@ -174,14 +180,15 @@ def test_inactive_replicates_make_no_offers_and_leave_the_others_unchanged(game_
         alone = negotiate(sub_game(game, rows), strategies, rng=rng.take(rows), trace=True)
         for name, arr in result_arrays(masked).items():
             np.testing.assert_array_equal(arr[rows], result_arrays(alone)[name], err_msg=name)
-        steps = alone.trace["x"].shape[0]
-        for name, arr in alone.trace.items():
-            np.testing.assert_array_equal(masked.trace[name][:steps, rows], arr, err_msg=name)
+        steps = alone.trace.steps
+        whole = trace_arrays(masked.trace)
+        for name, arr in trace_arrays(alone.trace).items():
+            np.testing.assert_array_equal(whole[name][:steps, rows], arr, err_msg=name)
     idle = ~active
     assert not masked.agreed[idle].any() and (masked.steps[idle] == 0).all()
     assert (masked.offers_made[idle] == 0).all()
     np.testing.assert_array_equal(masked.x[idle], np.asarray(game.status_quo)[idle])
-    assert not masked.trace["played"][:, idle].any()
+    assert not masked.trace.played[:, idle].any()
 
 
 @st.composite
@@ -321,3 +328,15 @@ def test_proposer_never_agrees_below_its_reservation_on_a_discrete_issue():
     result = negotiate(game, (create("time_dependent", p_max=bottom), create("conceder")))
     assert result.agreed[0]
     assert result.x[0] >= bottom - TOL
+
+
+def test_a_game_stores_typed_arrays_and_takes_its_rules_by_keyword():
+    parties = (PartyBatch.build(2), PartyBatch.build(2))
+    game = Game(Issue(), parties, horizon=[3, 4], first_mover=(0, 1), status_quo=1, breakdown=0)
+    assert game.horizon.dtype == np.int64 and game.horizon.tolist() == [3, 4]
+    assert game.first_mover.dtype == np.int8 and game.first_mover.tolist() == [0, 1]
+    assert game.status_quo.dtype == np.float64 and game.breakdown.dtype == np.float64
+    with pytest.raises(TypeError):
+        Game(Issue(), parties, 3)  # type: ignore[misc]
+    with pytest.raises(ValueError, match="clock must be one of 'offers', 'negmas'"):
+        Game(Issue(), parties, clock="rounds")  # type: ignore[arg-type]

@@ -202,8 +202,8 @@ def test_only_the_holder_can_attach_the_condition():
     flag; the scripted holder's conditional offers keep it."""
     script = Scripted(offers=(0, 0.3, 0, 0.42, 0, 0.1), conditional=True)
     rnd = play(create("face_saver"), script, reservation=0.4, condition=condition_for(1))
-    assert rnd.trace["x"][4, 0] == pytest.approx(0.42)
-    assert rnd.trace["conditional"][:, 0].tolist() == [False, True, False, True, False, True]
+    assert rnd.trace.x[4, 0] == pytest.approx(0.42)
+    assert rnd.trace.conditional[:, 0].tolist() == [False, True, False, True, False, True]
 
 
 def test_a_non_holder_cannot_attach_the_condition():
@@ -211,7 +211,7 @@ def test_a_non_holder_cannot_attach_the_condition():
     never records it."""
     script = Scripted(offers=(0, 0.3, 0, 0.15, 0, 0.35), conditional=True)
     rnd = play(create("face_saver"), script, reservation=0.4, condition=condition_for(0))
-    assert not rnd.trace["conditional"][:, 0].any()
+    assert not rnd.trace.conditional[:, 0].any()
 
 
 # ---- modest winner ----------------------------------------------------------------------------
@@ -284,7 +284,7 @@ def test_anchored_learner_demand_is_clipped_to_floor_and_one(reference, reservat
         reservation=reservation,
         reference_point=reference,
     )
-    assert rnd.trace["x"][0, 0] == pytest.approx(opening, abs=1e-12)
+    assert rnd.trace.x[0, 0] == pytest.approx(opening, abs=1e-12)
 
 
 def test_anchored_learner_exits_at_its_last_turn_below_its_outside_option():
@@ -369,7 +369,7 @@ def scripted_round(accept_at: int | None):
     )
     result = negotiate(game, pair, trace=True)
     context = OwnerContext.public(game, 1, Carried(reference_point=np.full(2, 0.5)))
-    return RoundTrace.from_result(result), observe(result, 0, 6), context
+    return RoundTrace.from_result(result), observe(result, 0), context
 
 
 def logistic(z):
@@ -436,7 +436,7 @@ def test_expected_terms_learner_reads_a_conditional_concession_at_its_realised_t
     )
     result = negotiate(game, pair, trace=True)
     context = OwnerContext.public(game, 1, Carried(reference_point=np.full(n, 0.5)))
-    trace, obs = RoundTrace.from_result(result), observe(result, 0, 6)
+    trace, obs = RoundTrace.from_result(result), observe(result, 0)
     grid = grid_points(101)
     means = {}
     for kind in ("naive", "expected_terms"):

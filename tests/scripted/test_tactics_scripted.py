@@ -57,7 +57,7 @@ def test_time_dependent_family(name, expected, outcome):
 
 def test_conceder_numbers_written_out():
     rnd = play(create("conceder"), SCRIPT)
-    assert rnd.trace["x"][2, 0] == pytest.approx(0.4940355744, abs=1e-10)
+    assert rnd.trace.x[2, 0] == pytest.approx(0.4940355744, abs=1e-10)
 
 
 def test_time_dependent_with_parameters_and_floor():
@@ -83,7 +83,7 @@ def test_linear_with_curvature():
     Step-1 offer 0.8 is worth 0.64 < 0.68; step-3 offer 0.61 is worth 0.3721 >= 0.36."""
     rnd = play(create("linear"), Scripted(offers=(0, 0.8, 0, 0.61)), curvature=2.0)
     rnd.check({0: 1.0, 1: REJECT, 2: 0.68**0.5, 3: ACCEPT})
-    assert rnd.trace["x"][2, 0] == pytest.approx(0.8246211251, abs=1e-10)
+    assert rnd.trace.x[2, 0] == pytest.approx(0.8246211251, abs=1e-10)
 
 
 def test_linear_on_a_discrete_issue_rounds_in_its_own_favour():

@@ -105,6 +105,12 @@ def test_wrong_type_names_allowed(tmp_path):
     assert "'many'" in err.message and "an integer in [2, 10000000]" in err.message
 
 
+def test_optional_field_says_it_may_be_left_out(tmp_path):
+    err = error_of(tmp_path, STUDY.replace("chunk = 4", 'chunk = 4\n[issue]\nlevels = "many"'))
+    assert err.field == "issue.levels"
+    assert "allowed: an integer in [2, 100000] (or left out)" in err.message
+
+
 def test_unknown_key_lists_allowed_keys(tmp_path):
     err = error_of(tmp_path, STUDY.replace('prefers = "high"', 'prefers = "high"\nstrenght = 1'))
     assert err.field == "parties.supplier.strenght"
@@ -240,12 +246,27 @@ def test_sweep_of_a_whole_prior(study_file, tmp_path):
         ("gamma", "the study has no field 'gamma'"),
         ("seed", "cannot be swept"),
         ("replicates", "cannot be swept"),
+        ("rounds..rho", "an axis is a dotted path such as rounds.rho"),
+        ("parties.dealer.schedule.0", "parties.dealer.schedule is not set, so the path cannot"),
+        ("parties.dealer.reservation_value.low", "reservation_value is a single value"),
+        ("reputation.types.firm", "reputation.types has no entry 'firm'; entries: (none)"),
     ],
 )
 def test_bad_axis_is_an_error_naming_it(tmp_path, axis, needle):
     err = error_of(tmp_path, STUDY + f'\n[sweep]\n"{axis}" = [1, 2]\n')
     assert err.field == f'sweep."{axis}"'
     assert needle in err.message
+
+
+def test_axis_into_a_list_needs_the_item(tmp_path):
+    text = STUDY.replace(
+        'party = "dealer"', 'party = "dealer"\ncomparisons = [["conceder", "boulware"]]'
+    )
+    err = error_of(
+        tmp_path, text + '\n[sweep]\n"arms.comparisons.1" = [["boulware", "conceder"]]\n'
+    )
+    assert err.field == 'sweep."arms.comparisons.1"'
+    assert err.message == "arms.comparisons has no item 1"
 
 
 def test_bad_sweep_value_names_field_and_cell(tmp_path):

@@ -19,7 +19,7 @@ from bargainlab.engine.parties import PartyBatch
 from bargainlab.engine.terms import Issue
 from bargainlab.engine.views import Carried, InformationError, OfferHistory
 from bargainlab.experiments.translate import simulate
-from bargainlab.relationships.table import COLUMNS
+from bargainlab.relationships.table import COLUMNS, REPORTED, ROUNDS_SCHEMA
 from bargainlab.strategies import Strategy, create
 from bargainlab.strategies.learner import optimal_demand
 from studies import keys_for, study
@@ -360,6 +360,27 @@ def test_behavioural_module_acts_only_through_its_levers():
     # and with the levers on, it does change outcomes
     live = run(study(**{"channels__subjective_value": True, "behaviour": {"exit_base": 0.3}}), n=48)
     assert not np.array_equal(live["utility"].to_numpy(), off["utility"].to_numpy())
+
+
+def test_every_recorded_column_has_a_reporter():
+    """The relationship records exactly the declared columns that have a reporter: every
+    relationship column but the keys and the strategy, which the table adds."""
+    recorded = {c.name for c in REPORTED}
+    declared = {c.name for c in ROUNDS_SCHEMA if c.origin == "relationship"}
+    assert recorded == declared - {"round", "party", "strategy"}
+    assert all(c.reporter is None for c in ROUNDS_SCHEMA if c.name not in recorded)
+
+
+def test_a_behavioural_exit_is_recorded_for_one_party_only():
+    """When both parties leave after the same round, the table records party 0's exit (one
+    relationship ends once), and the relationship is over from the next round on."""
+    spec = study(**{"channels__subjective_value": True, "behaviour": {"exit_base": 1.0}})
+    rounds = run(spec, n=16)
+    first = rounds[rounds["round"] == 1]
+    assert first[first.party == "dealer"]["exited"].all()
+    assert not first[first.party == "supplier"]["exited"].any()
+    assert not rounds[rounds["round"] > 1]["active"].any()
+    assert not rounds[rounds["round"] > 1]["exited"].any()
 
 
 def test_holder_learns_the_obliged_partys_cost_from_whether_it_met_the_condition():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,6 +23,7 @@ from bargainlab.experiments.translate import (
 )
 from bargainlab.experiments.transplants import later_payoff, mediation_pieces
 from bargainlab.relationships.play import play
+from bargainlab.relationships.setup import RelationshipSetup
 from studies import study
 
 TYPES = {
@@ -185,3 +188,109 @@ def test_posterior_means_have_the_same_bits_wherever_the_row_sits_in_a_batch():
         shifted = belief(moved)
         assert np.array_equal(shifted.mean()[offset:], whole.mean()[100:1100])
         assert np.array_equal(shifted.sd()[offset:], whole.sd()[100:1100])
+
+
+# ---- the setup's generic take and stack --------------------------------------------------------
+def _setup(n, **overrides):
+    spec = study(
+        reputation={
+            "holder": "dealer",
+            "types": TYPES,
+            "prior": {"holdout": 0.2, "soft": 0.5, "face_saving": 0.3},
+        },
+        **overrides,
+    )
+    return build_setup(spec, np.arange(n, dtype=np.int64), spec.channels)
+
+
+def _same_setup(a, b):
+    """Whether two setups hold the same values in every field (arrays by value)."""
+    assert a.mechanics == b.mechanics
+    for name in ("rounds", "horizon", "breakdown", "first_mover", "status_quo", "rho",
+                 "outside_option", "delta", "curvature", "deadline", "condition_value",
+                 "condition_fallback"):  # fmt: skip
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    for mine, theirs in zip(a.priors, b.priors, strict=True):
+        np.testing.assert_array_equal(mine.rows(), theirs.rows())
+    np.testing.assert_array_equal(a.condition_cost_prior.rows(), b.condition_cost_prior.rows())
+    for name in ("information", "surplus", "precedent", "subjective_value"):
+        np.testing.assert_array_equal(a.channels[name], b.channels[name])
+    np.testing.assert_array_equal(a.reputation_prior[0], b.reputation_prior[0])
+    assert a.reputation_prior[1] is None and b.reputation_prior[1] is None
+
+
+def test_stacked_setups_of_different_lengths_pad_their_schedules_with_the_last_round():
+    short = _setup(3, rounds__count=2, parties__dealer__outside_option=0.2)
+    long = _setup(
+        2, rounds__count=4, parties__dealer__schedule=[{"round": 2, "outside_option": 0.4}]
+    )
+    both = RelationshipSetup.stack([short, long])
+    assert both.n == 5 and both.max_rounds == 4
+    assert both.outside_option.shape == (4, 5, 2)
+    # the short relationships keep their last round's outside option in the padding
+    np.testing.assert_array_equal(both.outside_option[:, :3, 0], 0.2)
+    np.testing.assert_array_equal(both.outside_option[:, 3:, 0], [[0.3, 0.3], [0.4, 0.4],
+                                                                  [0.4, 0.4], [0.4, 0.4]])  # fmt: skip
+    np.testing.assert_array_equal(both.rounds, [2, 2, 2, 4, 4])
+    # taking each part back gives each setup (the short one cut to its own length)
+    _same_setup(both.take(np.arange(3)), short)
+    _same_setup(both.take(np.arange(3, 5)), long)
+
+
+def test_taking_rows_and_stacking_them_again_gives_the_rows_of_the_whole():
+    whole = _setup(6, rounds__rho=0.5)
+    rows = np.array([4, 0, 5, 2])
+    _same_setup(RelationshipSetup.stack([whole.take(rows[:1]), whole.take(rows[1:])]),
+                whole.take(rows))  # fmt: skip
+
+
+def test_reservation_shifts_written_for_different_lengths_are_the_same_mechanics():
+    schedule = [{"round": 2, "reservation_shift": 0.1}]
+    short = _setup(2, rounds__count=2, parties__dealer__schedule=schedule)
+    long = _setup(2, rounds__count=5, parties__dealer__schedule=schedule)
+    assert short.shares_mechanics(long)
+    assert long.mechanics.shift(0).tolist() == [0.0, 0.0]
+    assert long.mechanics.shift(4).tolist() == [0.1, 0.0] == short.mechanics.shift(4).tolist()
+    other = _setup(
+        2, rounds__count=5, parties__dealer__schedule=[{"round": 3, "reservation_shift": 0.1}]
+    )
+    assert not short.shares_mechanics(other)
+
+
+def test_setups_with_other_mechanics_do_not_stack():
+    a = _setup(2)
+    b = _setup(2, game__allow_exit=True)
+    assert not a.shares_mechanics(b)
+    with pytest.raises(ValueError, match="same mechanics"):
+        RelationshipSetup.stack([a, b])
+    # an equal grid in another array is the same mechanics: arrays compare by value
+    c = dataclasses.replace(
+        a, mechanics=dataclasses.replace(a.mechanics, grid=a.mechanics.grid.copy())
+    )
+    assert c.shares_mechanics(a)
+
+
+def test_a_reputation_prior_must_match_the_reputation_model():
+    setup = _setup(3)
+    with pytest.raises(ValueError, match=r"reputation_prior\[0\] must be \(3, 3\)"):
+        dataclasses.replace(setup, reputation_prior=(np.full((3, 2), 0.5), None))
+    with pytest.raises(ValueError, match=r"reputation_prior\[1\] must be None"):
+        dataclasses.replace(setup, reputation_prior=(setup.reputation_prior[0], np.ones((3, 1))))
+
+
+def test_cells_with_a_random_and_a_fixed_first_mover_stack_and_play_as_alone():
+    """A random first mover is a per-replicate value (COIN), not part of the mechanics: the
+    cells stack, and each gives exactly the tables it gives alone."""
+    spec = study(rounds__count=3, sweep={"game.first_mover": ["alternate", "random", "dealer"]})
+    chunks = chunks_of(spec, n=9)
+    assert stacks(chunks) == [[0, 1, 2]]
+    stacked = simulate_cells(chunks, traces=True)
+    for chunk, tables in zip(chunks, stacked, strict=True):
+        alone = simulate_cells([chunk], traces=True)[0]
+        pd.testing.assert_frame_equal(tables.rounds, alone.rounds)
+        pd.testing.assert_frame_equal(tables.traces, alone.traces)
+    # the coin is tossed per replicate and round: both parties open some rounds
+    traces = stacked[1].traces
+    first = traces[traces["step"] == 0]
+    assert set(first["proposer"]) == {0, 1}
+    assert not stacked[0].rounds["utility"].equals(stacked[1].rounds["utility"])

@@ -54,6 +54,8 @@ COLUMNS = [
 
 
 def _bootstrap_mean(values: np.ndarray, seed: int) -> tuple[float, float, float]:
+    """``(mean, low, high)``: the mean and its 95% percentile bootstrap interval (2,000
+    resamples); a degenerate interval at the mean for fewer than 3 values or equal ones."""
     values = np.asarray(values, dtype=float)
     if values.size < 3 or np.allclose(values, values[0]):
         m = float(values.mean()) if values.size else 0.0
@@ -73,6 +75,8 @@ def _bootstrap_mean(values: np.ndarray, seed: int) -> tuple[float, float, float]
 
 
 def _status(low: float, high: float, sign: int) -> str:
+    """``"reproduced"`` when the interval lies on the human side of 0 (``sign``), else
+    ``"not reproduced"``."""
     if (sign > 0 and low > 0) or (sign < 0 and high < 0):
         return "reproduced"
     return "not reproduced"
@@ -81,6 +85,7 @@ def _status(low: float, high: float, sign: int) -> str:
 def _row(
     check, source, expected, statistic, est=0.0, low=0.0, high=0.0, n=0, status="not modelled"
 ) -> dict:
+    """One row of the checks, by :data:`COLUMNS` (a row without a measurement has zeros)."""
     return dict(
         zip(COLUMNS, [check, source, expected, statistic, est, low, high, n, status], strict=True)
     )
@@ -165,6 +170,7 @@ def subjective_value_effect(rounds: pd.DataFrame, party: str, seed: int = 0) -> 
     y = joined["utility_2"].to_numpy()
 
     def coef(idx):
+        """The SV coefficient of the regression on the rows ``idx``."""
         beta, *_ = np.linalg.lstsq(x[idx], y[idx], rcond=None)
         return beta[1]
 
@@ -232,14 +238,18 @@ def direction_checks(rounds: pd.DataFrame, study: StudySpec, seed: int = 0) -> p
     """All §3 directions: measured where this study can speak to them, labelled otherwise."""
     focal = study.arms.party
     opponent = next(p for p in study.parties if p != focal)
-    rows = []
-    sv_on = study.channels.subjective_value
-    # 4. instant acceptance (the opponent is the one whose first offers get accepted)
-    rows.append(instant_acceptance_effect(rounds, study, opponent, seed))
-    # 3. subjective value -> later outcomes
-    if sv_on:
-        sv_rows = rounds[rounds["channels"] == "all"]
-        rows.append(subjective_value_effect(sv_rows, opponent, seed))
+    rows = [*_measured(rounds, study, opponent, seed), *_unmeasured(study)]
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _measured(rounds: pd.DataFrame, study: StudySpec, opponent: str, seed: int) -> list[dict]:
+    """The directions measured on the rounds table (each ``"not observable"`` when the
+    study's design cannot show it): instant acceptance (the opponent is the one whose first
+    offers get accepted), subjective value (only with the behavioural module on), and the
+    weak ratchet of human-like learners (only when a sweep axis sets a learner's kind)."""
+    rows = [instant_acceptance_effect(rounds, study, opponent, seed)]
+    if study.channels.subjective_value:
+        rows.append(subjective_value_effect(rounds[rounds["channels"] == "all"], opponent, seed))
     else:
         rows.append(
             _row(
@@ -250,59 +260,52 @@ def direction_checks(rounds: pd.DataFrame, study: StudySpec, seed: int = 0) -> p
                 status="not observable",
             )
         )
-    # 8. weak ratchet for human-like learners
     kind_axis = next((a for a in study.sweep_axes if a.endswith("params.kind")), "")
     rows.append(ratchet_by_sophistication(rounds, kind_axis, opponent, seed))
-    # 6. impasse -> impasse
+    return rows
+
+
+def _unmeasured(study: StudySpec) -> list[dict]:
+    """The directions the rounds table cannot test, each with the reason: the study's design
+    hides it, the behavioural module's formula imposes its sign (``"by construction"``), the
+    model has no such mechanism (``"not modelled"``); and the ultimatum share, which is the
+    engine's equilibrium (no fairness motive), so it cannot match the human 40%."""
+    imposed = "by construction" if study.channels.subjective_value else "not observable"
     impasse = (
         "an impasse ends the relationship in this study"
         if study.rounds.end_on_disagreement
         else "not measured"
     )
-    rows.append(
-        _row(
-            "impasse -> further impasse",
-            "O'Connor et al. 2005; Reb 2010",
-            "+",
-            impasse,
-            status="not observable",
-        )
-    )
-    # signs imposed by the behavioural module's formula
-    rows.append(
-        _row(
+    labelled = (
+        ("impasse -> further impasse", "O'Connor et al. 2005; Reb 2010", impasse, "not observable"),
+        (
             "humiliation -> retaliation",
             "Brown 1968",
-            "+",
             "face term lowers SV; negative SV raises the next demand",
-            status="by construction" if sv_on else "not observable",
-        )
-    )
-    rows.append(
-        _row(
+            imposed,
+        ),
+        (
             "happy-looking opponent -> lower felt success",
             "Thompson, Valley & Kramer 1995",
-            "+",
             "displayed-satisfaction term lowers SV",
-            status="by construction" if sv_on else "not observable",
-        )
-    )
-    rows.append(
-        _row(
+            imposed,
+        ),
+        (
             "face-threat sensitivity -> less joint gain",
             "White et al. 2004",
-            "+",
             "no face-threat-sensitivity trait in the model",
-        )
-    )
-    rows.append(
-        _row(
+            "not modelled",
+        ),
+        (
             "flexible terms -> shading",
             "Fehr, Hart & Zehnder 2011",
-            "+",
             "no shading after agreement in the model",
-        )
+            "not modelled",
+        ),
     )
+    rows = [
+        _row(check, source, "+", what, status=status) for check, source, what, status in labelled
+    ]
     offer = 1.0 - theory.rubinstein(0.9, 0.9, horizon=1)
     rows.append(
         _row(
@@ -317,4 +320,4 @@ def direction_checks(rounds: pd.DataFrame, study: StudySpec, seed: int = 0) -> p
             "not reproduced",
         )
     )
-    return pd.DataFrame(rows, columns=COLUMNS)
+    return rows

@@ -20,6 +20,8 @@ __all__ = ["Start", "fitness", "moran_fixation", "replicator", "starting_mixes"]
 
 
 def _check_simplex(shares: np.ndarray, what: str) -> None:
+    """Raise ValueError unless ``shares`` are mixes: finite, non-negative, summing to 1 over
+    the last axis."""
     if not np.all(np.isfinite(shares)) or shares.min(initial=0.0) < 0:
         raise ValueError(f"{what} must be finite and non-negative")
     if not np.allclose(shares.sum(axis=-1), 1.0, atol=1e-9):
@@ -123,6 +125,7 @@ class Start:
 
 
 def _rare(k: int, index: int, share: float) -> np.ndarray:
+    """A mix of ``k`` strategies with strategy ``index`` at ``share`` and the others equal."""
     mix = np.full(k, (1.0 - share) / (k - 1))
     mix[index] = share
     return mix

@@ -87,6 +87,9 @@ class PayoffMatrices:
 
 
 def _seed(seed: int, *key: Any) -> np.random.Generator:
+    """A generator of its own for ``key`` (words of text, e.g. a context's values and a
+    cell): the root seed with the CRC-32 of each word as the spawn key, so every cell's
+    resamples are the same whatever else the run holds."""
     words = tuple(zlib.crc32(str(k).encode()) for k in key)
     return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=words))
 
@@ -121,46 +124,63 @@ def payoff_matrices(
             continue  # a context without every opponent type (e.g. another grid of a union)
         key = context_key if isinstance(context_key, tuple) else (context_key,)
         context = dict(zip(others, key, strict=True))
-        m, n_types = len(arms), len(block)
-        a, b = np.zeros((m, n_types)), np.zeros((m, n_types))
-        a_boot = np.zeros((spec.resamples, m, n_types))
-        b_boot = np.zeros((spec.resamples, m, n_types))
-        ns = []
-        for j, cell in enumerate(block["cell"].tolist()):
-            own = rows[rows["cell"] == cell]
-            wide = {
-                column: own.pivot(index="replicate", columns="arm", values=column)
-                for column in ("total_focal", "total_opponent")
-            }
-            for table in wide.values():
-                absent = [arm for arm in arms if arm not in table.columns]
-                if absent or table[list(arms)].isna().any().any():
-                    raise ValueError(
-                        f"cell {cell}: arms {list(arms)} must all be present with the same "
-                        "replicates"
-                    )
-            fa = wide["total_focal"][list(arms)].to_numpy()  # (replicates, arms)
-            fb = wide["total_opponent"][list(arms)].to_numpy()
-            reps = fa.shape[0]
-            ns.append(reps)
-            a[:, j], b[:, j] = fa.mean(axis=0), fb.mean(axis=0)
-            idx = _seed(seed, "tournament", *key, cell).integers(0, reps, (spec.resamples, reps))
-            a_boot[:, :, j] = fa[idx].mean(axis=1)
-            b_boot[:, :, j] = fb[idx].mean(axis=1)
-        out.append(
-            PayoffMatrices(
-                context=context,
-                arms=tuple(arms),
-                opponents=tuple(block[spec.opponent_axis].tolist()),
-                cells=tuple(int(c) for c in block["cell"]),
-                n=tuple(ns),
-                focal=a,
-                opponent=b,
-                focal_boot=a_boot,
-                opponent_boot=b_boot,
-            )
-        )
+        out.append(_context_matrices(rows, block, context, key, arms, spec, seed))
     return out
+
+
+def _context_matrices(
+    rows: pd.DataFrame,
+    block: pd.DataFrame,
+    context: dict[str, Any],
+    key: tuple,
+    arms: Sequence[str],
+    spec: TournamentSpec,
+    seed: int,
+) -> PayoffMatrices:
+    """The matrices of one context: a column per cell of ``block`` (one per opponent type),
+    its means over the cell's replicates and their bootstrap resamples (a replicate's arms
+    drawn together, from the cell's own stream :func:`_seed`)."""
+    m, n_types = len(arms), len(block)
+    a, b = np.zeros((m, n_types)), np.zeros((m, n_types))
+    a_boot = np.zeros((spec.resamples, m, n_types))
+    b_boot = np.zeros((spec.resamples, m, n_types))
+    ns = []
+    for j, cell in enumerate(block["cell"].tolist()):
+        fa, fb = _cell_totals(rows, cell, arms)
+        reps = fa.shape[0]
+        ns.append(reps)
+        a[:, j], b[:, j] = fa.mean(axis=0), fb.mean(axis=0)
+        idx = _seed(seed, "tournament", *key, cell).integers(0, reps, (spec.resamples, reps))
+        a_boot[:, :, j] = fa[idx].mean(axis=1)
+        b_boot[:, :, j] = fb[idx].mean(axis=1)
+    return PayoffMatrices(
+        context=context,
+        arms=tuple(arms),
+        opponents=tuple(block[spec.opponent_axis].tolist()),
+        cells=tuple(int(c) for c in block["cell"]),
+        n=tuple(ns),
+        focal=a,
+        opponent=b,
+        focal_boot=a_boot,
+        opponent_boot=b_boot,
+    )
+
+
+def _cell_totals(rows: pd.DataFrame, cell: int, arms: Sequence[str]) -> tuple[np.ndarray, ...]:
+    """The focal party's and the opponent's total utility in ``cell``, each ``(replicates,
+    arms)``; raises ValueError unless every arm played the same replicates."""
+    own = rows[rows["cell"] == cell]
+    wide = {
+        column: own.pivot(index="replicate", columns="arm", values=column)
+        for column in ("total_focal", "total_opponent")
+    }
+    for table in wide.values():
+        absent = [arm for arm in arms if arm not in table.columns]
+        if absent or table[list(arms)].isna().any().any():
+            raise ValueError(
+                f"cell {cell}: arms {list(arms)} must all be present with the same replicates"
+            )
+    return wide["total_focal"][list(arms)].to_numpy(), wide["total_opponent"][list(arms)].to_numpy()
 
 
 # --------------------------------------------------------------------------- the tournament
@@ -212,17 +232,35 @@ def run_tournament(matrices: PayoffMatrices, spec: TournamentSpec) -> Tournament
     )
     spreads = xs[-1, :, 0] > x0[:, 0] + SPREAD_TOLERANCE
     support = (xb[:, :, 0] > x0[None, :, 0] + SPREAD_TOLERANCE).mean(axis=0)
+    mix_rows = []
+    for s, start in enumerate(starts):
+        treatment = {"spreads": bool(spreads[s]), "support": float(support[s])}
+        mix_rows += _mix_rows(start.label, "focal", arms, x0[s], xs[-1, s], treatment)
+        mix_rows += _mix_rows(start.label, "opponent", opponents, y0[s], ys[-1, s], None)
+    return TournamentResult(
+        matrices=matrices,
+        starts=starts,
+        focal_path=xs[:, :, :],
+        opponent_path=ys[:, :, :],
+        payoffs=pd.DataFrame(_payoff_rows(matrices, spec.confidence)),
+        mixes=pd.DataFrame(mix_rows),
+        fixation=pd.DataFrame(_fixation_rows(matrices, spec), columns=_FIXATION_COLUMNS),
+    )
 
-    alpha = (1.0 - spec.confidence) / 2
-    payoff_rows = []
+
+def _payoff_rows(matrices: PayoffMatrices, confidence: float) -> list[dict[str, Any]]:
+    """A row per matrix (A, then B), arm and opponent type: the mean and its percentile
+    bootstrap interval at ``confidence``, widened to contain the mean if it must."""
+    alpha = (1.0 - confidence) / 2
+    rows = []
     for name, party_kind, point, boot in (
         ("A", "focal", matrices.focal, matrices.focal_boot),
         ("B", "opponent", matrices.opponent, matrices.opponent_boot),
     ):
         low, high = np.quantile(boot, [alpha, 1 - alpha], axis=0)
-        for i, arm in enumerate(arms):
-            for j, opponent in enumerate(opponents):
-                payoff_rows.append(
+        for i, arm in enumerate(matrices.arms):
+            for j, opponent in enumerate(matrices.opponents):
+                rows.append(
                     {
                         "matrix": name,
                         "party": party_kind,
@@ -235,67 +273,78 @@ def run_tournament(matrices: PayoffMatrices, spec: TournamentSpec) -> Tournament
                         "ci_high": float(max(high[i, j], point[i, j])),
                     }
                 )
-    mix_rows = []
-    for s, start in enumerate(starts):
-        for population, labels, first, last in (
-            ("focal", arms, x0[s], xs[-1, s]),
-            ("opponent", opponents, y0[s], ys[-1, s]),
-        ):
-            for k, label in enumerate(labels):
-                treated = population == "focal" and k == 0
-                mix_rows.append(
-                    {
-                        "start": start.label,
-                        "population": population,
-                        "strategy": str(label),
-                        "share_start": float(first[k]),
-                        "share_final": float(last[k]),
-                        "spreads": bool(spreads[s]) if treated else None,
-                        "support": float(support[s]) if treated else np.nan,
-                    }
-                )
-    fixation_rows = []
-    if spec.population_size is not None and len(arms) > 1:
-        focal_fitness = fitness(matrices.focal, spec.baseline_fitness)
-        n_types = len(opponents)
-        mixes = [(f"vs {o}", np.eye(n_types)[j]) for j, o in enumerate(opponents)]
-        mixes.append(("uniform", np.full(n_types, 1.0 / n_types)))
-        for against, y in mixes:
-            f = focal_fitness @ y
-            for k in range(1, len(arms)):
-                fixation_rows.append(
-                    {
-                        "invader": arms[0],
-                        "resident": arms[k],
-                        "against": against,
-                        "population_size": spec.population_size,
-                        "invader_fitness": float(f[0]),
-                        "resident_fitness": float(f[k]),
-                        "probability": moran_fixation(f[0], f[k], spec.population_size),
-                        "neutral": 1.0 / spec.population_size,
-                    }
-                )
-    return TournamentResult(
-        matrices=matrices,
-        starts=starts,
-        focal_path=xs[:, :, :],
-        opponent_path=ys[:, :, :],
-        payoffs=pd.DataFrame(payoff_rows),
-        mixes=pd.DataFrame(mix_rows),
-        fixation=pd.DataFrame(
-            fixation_rows,
-            columns=[
-                "invader",
-                "resident",
-                "against",
-                "population_size",
-                "invader_fitness",
-                "resident_fitness",
-                "probability",
-                "neutral",
-            ],
-        ),
-    )
+    return rows
+
+
+def _mix_rows(
+    start: str,
+    population: str,
+    labels: Sequence[Any],
+    first: np.ndarray,
+    last: np.ndarray,
+    treatment: dict[str, Any] | None,
+) -> list[dict[str, Any]]:
+    """A row per strategy of one population from one start: its starting and final shares.
+    The first strategy's row carries ``treatment`` (``spreads`` and ``support``) when given
+    (the focal population's first arm is the treatment); every other row has None and NaN."""
+    untreated = {"spreads": None, "support": np.nan}
+    rows = []
+    for k, label in enumerate(labels):
+        rows.append(
+            {
+                "start": start,
+                "population": population,
+                "strategy": str(label),
+                "share_start": float(first[k]),
+                "share_final": float(last[k]),
+                **(treatment if treatment is not None and k == 0 else untreated),
+            }
+        )
+    return rows
+
+
+_FIXATION_COLUMNS = [
+    "invader",
+    "resident",
+    "against",
+    "population_size",
+    "invader_fitness",
+    "resident_fitness",
+    "probability",
+    "neutral",
+]
+"""Columns of :attr:`TournamentResult.fixation` (named even when it has no rows)."""
+
+
+def _fixation_rows(matrices: PayoffMatrices, spec: TournamentSpec) -> list[dict[str, Any]]:
+    """Moran fixation of the treatment (``arms[0]``) invading each other arm, against each
+    opponent type alone and against the uniform mix; none without a population size or a
+    second arm. Focal fitness against a fixed opponent mix is constant (see the module
+    docstring), so the constant-fitness formula is exact."""
+    arms, opponents = matrices.arms, matrices.opponents
+    if spec.population_size is None or len(arms) < 2:
+        return []
+    focal_fitness = fitness(matrices.focal, spec.baseline_fitness)
+    n_types = len(opponents)
+    mixes = [(f"vs {o}", np.eye(n_types)[j]) for j, o in enumerate(opponents)]
+    mixes.append(("uniform", np.full(n_types, 1.0 / n_types)))
+    rows = []
+    for against, y in mixes:
+        f = focal_fitness @ y
+        for k in range(1, len(arms)):
+            rows.append(
+                {
+                    "invader": arms[0],
+                    "resident": arms[k],
+                    "against": against,
+                    "population_size": spec.population_size,
+                    "invader_fitness": float(f[0]),
+                    "resident_fitness": float(f[k]),
+                    "probability": moran_fixation(f[0], f[k], spec.population_size),
+                    "neutral": 1.0 / spec.population_size,
+                }
+            )
+    return rows
 
 
 def tournaments(

@@ -89,21 +89,12 @@ class Belief:
             raise ValueError(
                 f"the prior has {table.n} rows of {table.mass.shape[1]} points, expected {n} of {grid.shape[0]}"
             )
-        weights = (
-            np.ones((1, 1))
-            if type_prior is None
-            else np.atleast_2d(np.asarray(type_prior, dtype=float))
-        )
-        if np.any(weights < 0) or not np.allclose(weights.sum(axis=1), 1.0, atol=1e-9):
-            raise ValueError("type_prior must be a probability vector (per replicate)")
-        k = weights.shape[1]
+        type_rows = _type_rows(type_prior, n)
+        k = type_rows.shape[1]
         if labels is None:
             labels = tuple(str(i) for i in range(k)) if k > 1 else ("",)
         if len(labels) != k:
             raise ValueError(f"{len(labels)} labels for {k} types")
-        type_rows = np.broadcast_to(weights, (n, k)) if weights.shape[0] == 1 else weights
-        if type_rows.shape[0] != n:
-            raise ValueError(f"type_prior has {type_rows.shape[0]} rows, expected {n}")
         # the distinct (reservation prior, type prior) pairs of the batch
         keys = np.concatenate([table.index[:, None].astype(float), type_rows], axis=1)
         unique, prior_index = np.unique(keys, axis=0, return_inverse=True)
@@ -119,10 +110,12 @@ class Belief:
 
     @property
     def n(self) -> int:
+        """The number of replicates."""
         return self.mass.shape[0]
 
     @property
     def n_types(self) -> int:
+        """The number ``K`` of behavioural types."""
         return self.mass.shape[1]
 
     @property
@@ -266,6 +259,23 @@ class Belief:
         rows = np.arange(self.n)
         below = np.cumsum(marginal, axis=1)[rows, value_index] - marginal[rows, value_index]
         return np.clip(below + uniforms * marginal[rows, value_index], 0.0, 1.0)
+
+
+def _type_rows(type_prior: np.ndarray | None, n: int) -> np.ndarray:
+    """``(n, K)``: each replicate's prior over the behavioural types, from one ``(K,)``
+    probability vector, one per replicate, or ``None`` (a single type)."""
+    weights = (
+        np.ones((1, 1))
+        if type_prior is None
+        else np.atleast_2d(np.asarray(type_prior, dtype=float))
+    )
+    if np.any(weights < 0) or not np.allclose(weights.sum(axis=1), 1.0, atol=1e-9):
+        raise ValueError("type_prior must be a probability vector (per replicate)")
+    if weights.shape[0] == 1:
+        return np.broadcast_to(weights, (n, weights.shape[1]))
+    if weights.shape[0] != n:
+        raise ValueError(f"type_prior has {weights.shape[0]} rows, expected {n}")
+    return weights
 
 
 __all__ = ["Belief", "row_dot"]

@@ -21,6 +21,8 @@ Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
 class _Prior(BaseModel):
+    """A prior's common configuration: no unknown keys, immutable."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
@@ -34,6 +36,7 @@ class Uniform(_Prior):
 
     @model_validator(mode="after")
     def _order(self) -> Uniform:
+        """Raise unless ``low <= high``."""
         if self.high < self.low:
             raise ValueError(f"high ({self.high}) must be at least low ({self.low})")
         return self
@@ -133,6 +136,7 @@ class PriorTable:
 
     @property
     def n(self) -> int:
+        """The number of replicates."""
         return self.index.shape[0]
 
     def rows(self) -> np.ndarray:
@@ -140,6 +144,7 @@ class PriorTable:
         return self.mass[self.index]
 
     def take(self, rows: np.ndarray) -> PriorTable:
+        """The priors of a subset of replicates (integer positions)."""
         return PriorTable(self.mass, self.index[rows])
 
     def draw(self, uniforms: np.ndarray) -> np.ndarray:

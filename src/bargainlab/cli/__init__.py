@@ -1,4 +1,5 @@
-"""The ``bargainlab`` command line (see :mod:`bargainlab.cli.main`)."""
+"""The ``bargainlab`` command line: :func:`main` (see :mod:`bargainlab.cli.commands`, and
+:mod:`bargainlab.cli.arguments` for its grammar)."""
 
 from .commands import main
 

@@ -70,6 +70,8 @@ def measure(replicates: int = 200_000, repeats: int = 3) -> dict[str, float]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``bargainlab bench``: measure the standard workload and print it (text, or one JSON
+    object with ``--json``); exit status 2 for a bad ``--replicates``."""
     parser = argparse.ArgumentParser(prog="bargainlab bench", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--replicates", type=int, default=200_000, help="negotiations in the batch (default 200000)"

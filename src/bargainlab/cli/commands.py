@@ -25,6 +25,9 @@ shipped with the package). Exit statuses:
   disk, ...): one message naming the path and the cause; nothing is left half-written and
   the same command resumes once the cause is gone;
 * 130: interrupted (the same command resumes).
+
+This module carries the commands out; their grammar (options, defaults, help) is declared in
+:mod:`bargainlab.cli.arguments`.
 """
 
 from __future__ import annotations
@@ -37,27 +40,32 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .._files import WriteError
-from .._version import __version__
 from ..analysis.power import family_size, format_power, power_table, z_sum
 from ..config.cells import SweepCells
 from ..config.files import ConfigError, load_study, resolve_study_path
-from ..experiments.budget import parse_size, size_budget
-from ..experiments.executors import EXECUTORS
+from ..experiments.budget import size_budget
 from ..experiments.pipeline import check_run_folder, regenerate_outputs, run_study
 from ..experiments.reproduction import reproduce
 from ..experiments.runstore import NonFiniteOutputError, RunStore
 from ..experiments.tasks import plan_tasks
+from .arguments import DEFAULT_STUDY, PROG, build_parser
 from .bench import main as bench_main
-
-DEFAULT_STUDY = "rebate_renewal"
-CONFIG_HELP = "study file, or the name of a study (in ./experiments/ or shipped with bargainlab)"
-PROG = "bargainlab"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 drift, 2 bad input, 130 interrupted)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
-    parser = _parser()
+    parser = build_parser(
+        {
+            "run": _cmd_run,
+            "validate": _cmd_validate,
+            "plot": _cmd_plot,
+            "report": _cmd_report,
+            "reproduce": _cmd_reproduce,
+            "bench": _cmd_bench,
+            "power": _cmd_power,
+        }
+    )
     if not args_list:
         args_list = ["run", DEFAULT_STUDY]
     try:
@@ -83,6 +91,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _os_message(exc: OSError) -> str:
+    """An operating-system error as one message: the path, the cause, and that the same
+    command resumes (every write is atomic, so nothing was left half-written)."""
     where = exc.filename if exc.filename is not None else "(unknown path)"
     return (
         f"{where}: {exc.strerror or exc}; nothing was left half-written; once the cause is "
@@ -91,143 +101,11 @@ def _os_message(exc: OSError) -> str:
 
 
 def _error(message: str) -> None:
+    """Print ``message`` on stderr, each line as ``bargainlab: error: ...``."""
     lines = message.splitlines() or [""]
     print(f"{PROG}: error: {lines[0]}", file=sys.stderr)
     for line in lines[1:]:
         print(f"{PROG}: error: {line}", file=sys.stderr)
-
-
-# ---------------------------------------------------------------------------------------------
-# Argument types: a bad value is a usage error (exit 2) naming the flag and what is allowed
-# ---------------------------------------------------------------------------------------------
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
-    return value
-
-
-def _replicates(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2; got {text!r}") from None
-    if value < 2:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2; got {text!r}")
-    return value
-
-
-def _size(text: str) -> int:
-    try:
-        return parse_size(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog=PROG,
-        description="Repeated bargaining between unequal parties: run studies, plot, reproduce. "
-        f"Without a command, runs the default study ({DEFAULT_STUDY}).",
-    )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    def executor_options(p: argparse.ArgumentParser) -> None:
-        p.add_argument(
-            "--executor", choices=EXECUTORS, default="processes",
-            help="where tasks run: serial, local processes (default) or a Dask cluster",
-        )  # fmt: skip
-        p.add_argument(
-            "--workers", type=_positive_int, default=None, metavar="N",
-            help="worker processes for --executor processes (default: all cores)",
-        )  # fmt: skip
-        p.add_argument(
-            "--scheduler", default=None, metavar="ADDRESS",
-            help="Dask scheduler address for --executor dask, e.g. tcp://10.0.0.5:8786 "
-            "(without it, a local Dask cluster of --workers processes is started)",
-        )  # fmt: skip
-
-    run = sub.add_parser(
-        "run", help="run a study into a run folder",
-        description="Run a study: validate it, run every sweep cell and replicate, write the "
-        "tables, summary, figures and report. Starting the same command again on an "
-        "interrupted run resumes it.",
-    )  # fmt: skip
-    run.add_argument("config", metavar="CONFIG", help=CONFIG_HELP)
-    run.add_argument(
-        "--out", type=Path, default=None, metavar="DIR", help="run folder (default: runs/<study>)"
-    )
-    executor_options(run)
-    run.add_argument(
-        "--replicates", type=_replicates, default=None, metavar="N",
-        help="replicates per sweep cell (default: the study's own)",
-    )  # fmt: skip
-    run.add_argument(
-        "--memory-budget", type=_size, default=None, metavar="SIZE",
-        help="refuse a run whose estimated memory exceeds SIZE, e.g. 8G (default: this "
-        "machine's memory); raise it to run a study the estimate refuses",
-    )  # fmt: skip
-    run.add_argument(
-        "--disk-budget", type=_size, default=None, metavar="SIZE",
-        help="refuse a run whose estimated disk use exceeds SIZE, e.g. 20G (default: the free "
-        "space where the run folder goes)",
-    )  # fmt: skip
-    run.set_defaults(handler=_cmd_run)
-
-    validate = sub.add_parser(
-        "validate", help="check a study file without running it",
-        description="Validate a study file (schema, strategies with their parameters, every "
-        "sweep cell, null cells, comparisons) and print its estimated size and any warnings.",
-    )  # fmt: skip
-    validate.add_argument("config", metavar="CONFIG", help=CONFIG_HELP)
-    validate.set_defaults(handler=_cmd_validate)
-
-    plot = sub.add_parser(
-        "plot", help="redraw the figures of a finished run",
-        description="Redraw figures/ of a finished run from its rounds.parquet.",
-    )  # fmt: skip
-    plot.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a run folder")
-    plot.set_defaults(handler=_cmd_plot)
-
-    report = sub.add_parser(
-        "report", help="rewrite the summary and report of a finished run",
-        description="Recompute summary/ and rewrite report.md of a finished run.",
-    )  # fmt: skip
-    report.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a run folder")
-    report.set_defaults(handler=_cmd_report)
-
-    repro = sub.add_parser(
-        "reproduce", help="re-run the studies and compare with results/",
-        description="Re-run studies of experiments/ at their CI size and compare their "
-        "summary/ with results/<study>/summary/ within each study's tolerance (outside "
-        "a checkout: the studies and results shipped with bargainlab). Exit status 1 and a "
-        "table of differences when anything drifted.",
-    )  # fmt: skip
-    repro.add_argument("studies", nargs="*", metavar="STUDY", help="study names (default: all)")
-    repro.add_argument(
-        "--update", action="store_true", help="replace results/<study>/ with the new outputs"
-    )
-    executor_options(repro)
-    repro.set_defaults(handler=_cmd_reproduce)
-
-    bench = sub.add_parser(
-        "bench", help="measure throughput on the standard workload",
-        description="Time the stage game on the standard workload (100 price levels, 100 "
-        "steps, a Boulware buyer against a Conceder seller) and print offers per second.",
-    )  # fmt: skip
-    bench.add_argument(
-        "--replicates", type=_positive_int, default=None, metavar="N", help="batch size"
-    )
-    bench.add_argument("--json", action="store_true", help="print the measurements as JSON")
-    bench.set_defaults(handler=_cmd_bench)
-    _add_power_command(sub, executor_options)
-    return parser
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,6 +114,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    """``run``: run the study within the size budgets, then print where its outputs are."""
     path = resolve_study_path(args.config)
     with size_budget(memory=args.memory_budget, disk=args.disk_budget):
         run = run_study(
@@ -262,6 +141,8 @@ def _shown(path: Path) -> Path:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    """``validate``: load the study (every check a run makes first) and print its cells,
+    tasks, estimated size and what its size can decide; warnings go to stderr."""
     path = resolve_study_path(args.config)
     loaded = load_study(path)
     study = loaded.study
@@ -282,6 +163,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
+    """``plot``: redraw a finished run's figures under its lock, record them in its
+    manifest and print their paths."""
     store, _ = check_run_folder(args.run_dir)
     with store.lock(field=None):
         figures = regenerate_outputs(args.run_dir, summary=False, figures=True, report=False)
@@ -294,6 +177,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
+    """``report``: recompute a finished run's summary and report; print the report's path."""
     store, _ = check_run_folder(args.run_dir)
     regenerate_outputs(args.run_dir, summary=True, figures=False, report=True)
     print(store.report_path)
@@ -301,6 +185,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_reproduce(args: argparse.Namespace) -> int:
+    """``reproduce``: its exit status is 1 when a study drifted."""
     return reproduce(
         args.studies,
         executor=args.executor,
@@ -311,6 +196,7 @@ def _cmd_reproduce(args: argparse.Namespace) -> int:
 
 
 def _cmd_bench(args: argparse.Namespace) -> int:
+    """``bench``: the options as :func:`bargainlab.cli.bench.main` takes them."""
     argv: list[str] = []
     if args.replicates is not None:
         argv += ["--replicates", str(args.replicates)]
@@ -324,26 +210,9 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------
 
 
-def _add_power_command(sub: argparse._SubParsersAction, executor_options) -> None:
-    power = sub.add_parser(
-        "power", help="estimate the replicates each comparison needs, from a pilot",
-        description="Run a pilot of the study (N replicates per cell, in a temporary folder) "
-        "and print, per cell and comparison, the sd of the paired differences in the headline "
-        "window, the replicates that decide an effect of the study's sesoi with the study's "
-        "power at the adjusted level, and which rows stay undetermined at the study's size.",
-    )  # fmt: skip
-    power.add_argument(
-        "config", metavar="CONFIG", help="study file, or the name of a study in experiments/"
-    )
-    power.add_argument(
-        "--pilot", type=_replicates, default=100, metavar="N",
-        help="replicates per cell in the pilot (default: 100)",
-    )  # fmt: skip
-    executor_options(power)
-    power.set_defaults(handler=_cmd_power)
-
-
 def _cmd_power(args: argparse.Namespace) -> int:
+    """``power``: run a pilot in a temporary folder and print the replicates each
+    comparison needs (see :func:`~bargainlab.analysis.power.power_table`)."""
     path = resolve_study_path(args.config)
     loaded = load_study(path)
     study, axes = loaded.study, loaded.study.sweep_axes

@@ -11,6 +11,7 @@ cells of a sweep, one line per kind.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,76 +29,101 @@ def check_references(study: StudySpec, file: str | Path | None) -> list[tuple[st
     the study's comparisons, or the tournament's opponent axis is not a sweep axis. Returns
     ``(field, warning)`` pairs for null cells that no cell of the run can match.
     """
-    axes = study.sweep_axes
-    dumped = study.model_dump(mode="json")
-    problems: list[tuple[str | None, str]] = []
-    warnings: list[tuple[str, str]] = []
-    pairs = [tuple(p) for p in study.arms.pairs()]
-    for i, null in enumerate(study.null_cells):
-        where = f"null_cells.{i}.where"
-        for path, wanted in null.where.items():
-            if path in axes:
-                values = [v for grid in study.sweep_grids for v in grid.get(path, [])]
-                if not any(same_value(v, wanted) for v in values) and not _base_matches(
-                    dumped, path, wanted
-                ):
-                    warnings.append(
-                        (
-                            where,
-                            f"{path} = {show(wanted)} is none of the axis's values "
-                            f"({', '.join(show(v) for v in values[:10])}): no cell matches",
-                        )
-                    )
-                continue
-            try:
-                value = lookup(dumped, path)
-            except ValueError:
-                problems.append(
-                    (
-                        where,
-                        f"{path!r} is neither a sweep axis nor a field set in the study; "
-                        f"sweep axes: {', '.join(axes) or '(none)'}",
-                    )
-                )
-                continue
-            if not same_value(value, wanted):
-                warnings.append(
-                    (
-                        where,
-                        f"{path} is {show(value)} in this study, not {show(wanted)}: no cell matches",
-                    )
-                )
-        if null.comparison is not None and tuple(null.comparison) not in pairs:
-            problems.append(
-                (
-                    f"null_cells.{i}.comparison",
-                    f"{list(null.comparison)!r} is not one of the study's comparisons "
-                    f"(treatment, control): {', '.join(repr(list(p)) for p in pairs) or '(none)'}",
-                )
-            )
-        if null.channel is not None and null.channel not in study.channels.switched_off():
-            warnings.append(
-                (
-                    f"null_cells.{i}.channel",
-                    f"names the {null.channel} channel, but channels.decompose does not "
-                    "switch it off: the null cell will not be checked",
-                )
-            )
-    if study.tournament is not None and study.tournament.opponent_axis not in axes:
-        problems.append(
-            (
-                "tournament.opponent_axis",
-                f"must be one of the sweep axes ({', '.join(axes) or 'the study has none'}); "
-                f"got {study.tournament.opponent_axis!r}",
-            )
-        )
+    references = _References(study)
+    findings = [*references.null_cells(), *references.tournament()]
+    problems: list[tuple[str | None, str]] = [(f.field, f.message) for f in findings if f.fatal]
     if problems:
         field_, message = problems[0]
         raise ConfigError(file, field_, message, problems)
-    return warnings
+    return [(f.field, f.message) for f in findings if not f.fatal]
+
+
+@dataclass(frozen=True)
+class _Finding:
+    """One thing :func:`check_references` found: a problem (``fatal``) or a warning."""
+
+    field: str
+    message: str
+    fatal: bool
+
+
+class _References:
+    """The names a study's null cells and tournament refer to, checked against the sweep."""
+
+    def __init__(self, study: StudySpec) -> None:
+        """Gather what the checks compare with: the axes, the study's own values, the pairs."""
+        self.study = study
+        self.axes = study.sweep_axes
+        self.dumped = study.model_dump(mode="json")
+        self.pairs = [tuple(p) for p in study.arms.pairs()]
+
+    def null_cells(self) -> Iterator[_Finding]:
+        """Per null cell in order: its ``where`` paths, its comparison, its channel."""
+        for i, null in enumerate(self.study.null_cells):
+            for path, wanted in null.where.items():
+                found = self.where(path, wanted)
+                if found is not None:
+                    yield _Finding(f"null_cells.{i}.where", *found)
+            if null.comparison is not None and tuple(null.comparison) not in self.pairs:
+                yield _Finding(
+                    f"null_cells.{i}.comparison",
+                    f"{list(null.comparison)!r} is not one of the study's comparisons "
+                    "(treatment, control): "
+                    f"{', '.join(repr(list(p)) for p in self.pairs) or '(none)'}",
+                    fatal=True,
+                )
+            if null.channel is not None and null.channel not in self.study.channels.switched_off():
+                yield _Finding(
+                    f"null_cells.{i}.channel",
+                    f"names the {null.channel} channel, but channels.decompose does not "
+                    "switch it off: the null cell will not be checked",
+                    fatal=False,
+                )
+
+    def where(self, path: str, wanted: Any) -> tuple[str, bool] | None:
+        """``(message, fatal)`` about one ``where`` entry of a null cell, ``None`` when fine.
+
+        A sweep axis must take the value in some cell (or the study's own value must be it,
+        for the cells of a grid without the axis); another path must be a field of the study
+        (fatal otherwise), and a value the study does not have matches no cell.
+        """
+        if path in self.axes:
+            values = [v for grid in self.study.sweep_grids for v in grid.get(path, [])]
+            if any(same_value(v, wanted) for v in values) or _base_matches(
+                self.dumped, path, wanted
+            ):
+                return None
+            shown = ", ".join(show(v) for v in values[:10])
+            return (
+                f"{path} = {show(wanted)} is none of the axis's values ({shown}): no cell matches",
+                False,
+            )
+        try:
+            value = lookup(self.dumped, path)
+        except ValueError:
+            return (
+                f"{path!r} is neither a sweep axis nor a field set in the study; "
+                f"sweep axes: {', '.join(self.axes) or '(none)'}",
+                True,
+            )
+        if same_value(value, wanted):
+            return None
+        return f"{path} is {show(value)} in this study, not {show(wanted)}: no cell matches", False
+
+    def tournament(self) -> Iterator[_Finding]:
+        """The tournament's opponent axis must be a sweep axis."""
+        tournament = self.study.tournament
+        if tournament is not None and tournament.opponent_axis not in self.axes:
+            yield _Finding(
+                "tournament.opponent_axis",
+                f"must be one of the sweep axes ({', '.join(self.axes) or 'the study has none'}); "
+                f"got {tournament.opponent_axis!r}",
+                fatal=True,
+            )
 
 
 def _base_matches(dumped: dict[str, Any], path: str, wanted: Any) -> bool:
+    """Whether the study's own value at ``path`` is ``wanted`` (``False`` when it has none)."""
     try:
         return same_value(lookup(dumped, path), wanted)
     except ValueError:
@@ -157,6 +183,7 @@ class Warnings:
     n_cells: int = 0
 
     def add_cell(self, index: int, values: dict[str, Any], study: StudySpec) -> None:
+        """Count one cell's warnings; the first cell of each kind is kept as the example."""
         self.n_cells += 1
         for field_, kind, message in cell_warnings(study):
             entry = self.items.setdefault((field_, kind), [message, 0, index, values])
@@ -174,6 +201,7 @@ class Warnings:
         return out
 
     def _line(self, field_: str, message: str) -> str:
+        """``file: field: message``, leaving out the parts that are empty."""
         return ": ".join(p for p in (self.file, field_, message) if p)
 
 

@@ -48,6 +48,8 @@ class ArmsSpec(StudyTable):
 
     @model_validator(mode="after")
     def _labels(self) -> ArmsSpec:
+        """At least one arm, with valid labels; a continuation strategy when arms play theirs
+        for a number of rounds only; comparisons that name arms."""
         if len(self.strategies) < 1:
             raise ValueError("at least one arm is needed")
         for label in self.strategies:
@@ -66,6 +68,8 @@ class ArmsSpec(StudyTable):
         return self
 
     def pairs(self) -> list[tuple[str, str]]:
+        """The ``(treatment, control)`` comparisons: those given, else the first arm against
+        each other arm."""
         labels = list(self.strategies)
         return list(self.comparisons) or [(labels[0], c) for c in labels[1:]]
 
@@ -92,6 +96,8 @@ class ReputationSpec(StudyTable):
 
     @model_validator(mode="after")
     def _prior(self) -> ReputationSpec:
+        """One to 16 types with valid labels, and a prior over exactly those types that sums
+        to 1 (to within 1e-9)."""
         if not self.types:
             raise ValueError("reputation.types must declare at least one type")
         if len(self.types) > 16:
@@ -155,6 +161,7 @@ class NullCell(StudyTable):
     @field_validator("channel")
     @classmethod
     def _known_channel(cls, channel: str | None) -> str | None:
+        """A channel named by a null cell is one of the relationship's channels."""
         if channel is not None and channel not in CHANNELS:
             raise ValueError(f"must be one of {', '.join(map(repr, CHANNELS))}; got {channel!r}")
         return channel

@@ -46,6 +46,8 @@ class ConfigError(Exception):
         message: str,
         problems: Sequence[tuple[str | None, str]] | None = None,
     ) -> None:
+        """One problem (``field``, ``message``), or several in ``problems`` (the first of
+        which should be ``field`` and ``message``)."""
         self.file = None if file is None else str(file)
         self.field = field
         self.message = message
@@ -53,6 +55,7 @@ class ConfigError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        """One line per problem: ``file: field: message``, leaving out what is ``None``."""
         lines = []
         for field, message in self.problems:
             parts = [p for p in (self.file, field) if p]
@@ -82,11 +85,15 @@ _LEADING_PATH = re.compile(r"^([a-z_][a-z0-9_]*(?:\.[A-Za-z0-9_]+)+)\b")
 
 
 def problems(exc: ValidationError, raw: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """One ``(field path, message)`` per distinct problem, union alternatives collapsed."""
-    errors: list[Any] = list(exc.errors(include_url=False))
-    groups: dict[tuple, dict[str, list[Any]]] = {}
+    """One ``(field path, message)`` per distinct problem, union alternatives collapsed.
+
+    Pydantic reports a value that fits no member of a union once per member; those errors
+    are grouped by the union they pass through and described by :func:`_describe_union`, the
+    others one by one; a message that comes out twice is kept once, where it first came.
+    """
     plain: list[tuple[tuple, Any]] = []
-    for err in errors:
+    groups: dict[tuple, dict[str, list[Any]]] = {}
+    for err in exc.errors(include_url=False):
         loc = tuple(err["loc"])
         split = union_split(loc)
         if split is None:
@@ -94,40 +101,44 @@ def problems(exc: ValidationError, raw: Mapping[str, Any]) -> list[tuple[str, st
         else:
             prefix, tag = split
             groups.setdefault(prefix, {}).setdefault(tag, []).append(err)
-    found: list[tuple[str, str]] = []
-    order: list[tuple[str, str]] = []
-    for loc, err in plain:
-        order.append(_describe_error(loc, err))
+    found = [_describe_error(loc, err) for loc, err in plain]
     for prefix, by_tag in groups.items():
-        tp = annotation_at(prefix)
-        real = {
-            t: errs
-            for t, errs in by_tag.items()
-            # an alternative rejected only for types is one the user did not mean, unless it
-            # is a table whose keys matched (then only a value inside it has the wrong type)
-            if not all(
-                _TYPE_ERRORS.search(e["type"])
-                and (len(e["loc"]) == len(prefix) + 1 or not _is_model_tag(t, tp))
-                for e in errs
-            )
-        }
-        if real:
-            # The alternative the user evidently meant: the one with the fewest complaints.
-            _, errs = min(real.items(), key=lambda kv: len(kv[1]))
-            for err in errs:
-                inner = tuple(err["loc"])[len(prefix) + 1 :]
-                meant = tp if not inner else None
-                order.append(_describe_error(prefix + inner, err, annotation=meant, in_union=True))
-        else:
-            value = _value_at(raw, prefix)
-            text = f"must be {allowed(tp)}; got {show(value)}"
-            if prefix == ("sweep",):
-                text += _SWEEP_HINT
-            order.append((join(prefix), text))
-    for item in order:
-        if item not in found:
-            found.append(item)
-    return found
+        found.extend(_describe_union(prefix, by_tag, raw))
+    return list(dict.fromkeys(found))
+
+
+def _describe_union(
+    prefix: tuple, by_tag: Mapping[str, list[Any]], raw: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """The problems of a value at ``prefix`` that fits no member of its union, given the
+    errors of each member (by tag): those of the member the user evidently meant (the one
+    with the fewest complaints, among those not rejected for types alone), or, when every
+    member was rejected for its type, one message saying what the union allows."""
+    tp = annotation_at(prefix)
+    real = {tag: errs for tag, errs in by_tag.items() if not _type_only(errs, prefix, tag, tp)}
+    if not real:
+        text = f"must be {allowed(tp)}; got {show(_value_at(raw, prefix))}"
+        if prefix == ("sweep",):
+            text += _SWEEP_HINT
+        return [(join(prefix), text)]
+    _, errs = min(real.items(), key=lambda kv: len(kv[1]))
+    out = []
+    for err in errs:
+        inner = tuple(err["loc"])[len(prefix) + 1 :]
+        meant = tp if not inner else None
+        out.append(_describe_error(prefix + inner, err, annotation=meant, in_union=True))
+    return out
+
+
+def _type_only(errs: list[Any], prefix: tuple, tag: Any, tp: Any) -> bool:
+    """Whether a union member was rejected only for types: then it is one the user did not
+    mean, unless it is a table whose keys matched (only a value inside it has the wrong type,
+    reported deeper than the member itself)."""
+    return all(
+        _TYPE_ERRORS.search(e["type"])
+        and (len(e["loc"]) == len(prefix) + 1 or not _is_model_tag(tag, tp))
+        for e in errs
+    )
 
 
 def _is_model_tag(tag: Any, tp: Any) -> bool:
@@ -141,32 +152,47 @@ def _is_model_tag(tag: Any, tp: Any) -> bool:
 def _describe_error(
     loc: tuple, err: dict, *, annotation: Any = None, in_union: bool = False
 ) -> tuple[str, str]:
+    """``(field path, message)`` of one pydantic error at ``loc``.
+
+    ``annotation`` is what the field allows when the caller knows it better than the path
+    does (a union member); ``in_union`` says the error concerns one member of a union, whose
+    own keys or annotation the path cannot tell.
+    """
     kind = err["type"]
-    msg = err["msg"]
     if kind == "extra_forbidden":
-        parent = annotation_at(loc[:-1]) if not in_union else None
-        kind_, model = container(parent) if parent is not None else ("", None)
-        keys = (
-            f"; allowed keys: {', '.join(model.model_fields)}"
-            if kind_ == "model" and model is not None
-            else ""
-        )
-        return join(loc), f"unknown key {loc[-1]!r}{keys}"
+        return join(loc), f"unknown key {loc[-1]!r}{_allowed_keys(loc, in_union)}"
     if kind == "missing":
         return join(loc), "required field is missing"
     if kind in ("value_error", "assertion_error"):
-        text = re.sub(r"^(Value|Assertion) error, ", "", msg)
-        field = _value_error_field(loc, text, err.get("input"))
-        if text.startswith(f"{field} ") and not text.startswith(f"{field} ("):
-            text = text[len(field) + 1 :]  # the field is printed before the message anyway
-        return field, text
-    text = f"{msg}; got {show(err.get('input'))}"
+        return _validator_message(loc, err)
+    text = f"{err['msg']}; got {show(err.get('input'))}"
     tp = annotation if annotation is not None or in_union else annotation_at(loc)
     if tp is not None and kind != "literal_error":
         text += f"; allowed: {allowed(tp)}"
     if loc and loc[0] == "sweep" and kind == "list_type":
         text += _SWEEP_HINT
     return join(loc), text
+
+
+def _allowed_keys(loc: tuple, in_union: bool) -> str:
+    """``"; allowed keys: ..."`` for an unknown key at ``loc`` when its table is a model the
+    path leads to, else ``""``."""
+    parent = annotation_at(loc[:-1]) if not in_union else None
+    kind, model = container(parent) if parent is not None else ("", None)
+    if kind == "model" and model is not None:
+        return f"; allowed keys: {', '.join(model.model_fields)}"
+    return ""
+
+
+def _validator_message(loc: tuple, err: dict) -> tuple[str, str]:
+    """``(field, message)`` of a validator's own error: the message without pydantic's
+    prefix, under the field it belongs to (see :func:`_value_error_field`), which is not
+    repeated at the message's start."""
+    text = re.sub(r"^(Value|Assertion) error, ", "", err["msg"])
+    field = _value_error_field(loc, text, err.get("input"))
+    if text.startswith(f"{field} ") and not text.startswith(f"{field} ("):
+        text = text[len(field) + 1 :]  # the field is printed before the message anyway
+    return field, text
 
 
 def _value_error_field(loc: tuple, text: str, value: Any) -> str:
@@ -198,25 +224,35 @@ def allowed(tp: Any) -> str:
         tp = args[0]
         for meta in args[1:]:
             bounds.extend(getattr(meta, "metadata", [meta]))
-    optional = is_union(tp) and type(None) in typing.get_args(tp)
     if is_union(tp):
-        members = [a for a in typing.get_args(tp) if a is not type(None)]
-        if len(members) > 1:
-            text = ", ".join(allowed(m) for m in members[:-1]) + f" or {allowed(members[-1])}"
-            return text
-        return allowed(members[0]) + (" (or left out)" if optional else "")
-    if tp is bool:
-        return "true or false"
+        return _allowed_union(tp)
     if tp in (int, float):
         noun = "an integer" if tp is int else "a number"
         return noun + _interval(bounds)
+    return _allowed_plain(tp)
+
+
+def _allowed_union(tp: Any) -> str:
+    """``"a, b or c"`` for a union of several members; one member, optional or not, reads
+    as that member (``"(or left out)"`` when ``None`` is allowed)."""
+    members = [a for a in typing.get_args(tp) if a is not type(None)]
+    if len(members) > 1:
+        return ", ".join(allowed(m) for m in members[:-1]) + f" or {allowed(members[-1])}"
+    optional = type(None) in typing.get_args(tp)
+    return allowed(members[0]) + (" (or left out)" if optional else "")
+
+
+def _allowed_plain(tp: Any) -> str:
+    """What a type that is neither a union nor a number accepts, in TOML words."""
+    if tp is bool:
+        return "true or false"
     if tp is str:
         return "a string"
-    if typing.get_origin(tp) is typing.Literal:
+    origin = typing.get_origin(tp)
+    if origin is typing.Literal:
         return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
     if inspect.isclass(tp) and issubclass(tp, BaseModel):
         return "a table with keys {" + ", ".join(tp.model_fields) + "}"
-    origin = typing.get_origin(tp)
     if origin is dict:
         return "a table"
     if origin in (list, tuple):
@@ -225,6 +261,8 @@ def allowed(tp: Any) -> str:
 
 
 def _interval(bounds: Iterable[Any]) -> str:
+    """A number's range from its constraints: ``" in [0, 1]"``, ``" in (0, 1)"``, ``" >= 2"``,
+    ``" < 5"``, or ``""`` when it has none."""
     low = high = None
     low_open = high_open = False
     for b in bounds:
@@ -246,6 +284,7 @@ def _interval(bounds: Iterable[Any]) -> str:
 
 
 def _value_at(raw: Any, loc: tuple) -> Any:
+    """The value the user gave at ``loc`` in the raw study (``None`` when there is none)."""
     node = raw
     for seg in loc:
         try:

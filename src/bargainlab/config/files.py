@@ -223,6 +223,7 @@ def load_study(
     tally = SizeTally()
 
     def visit(cell: Cell, spec: StudySpec) -> None:
+        """Tally a cell's size and warnings as the sweep is expanded (nothing is kept)."""
         tally.add(spec)
         warnings.add_cell(cell.index, cell.values, spec)
 
@@ -239,11 +240,6 @@ def load_study(
     )
 
 
-def axes(study: StudySpec) -> list[str]:
-    """The sweep axes of a study, in order of first appearance (every grid's)."""
-    return study.sweep_axes
-
-
 __all__ = [
     "MAX_DEPTH",
     "MAX_FILE_BYTES",
@@ -252,7 +248,6 @@ __all__ = [
     "ConfigError",
     "LoadedStudy",
     "available_studies",
-    "axes",
     "check_depth",
     "expand",
     "load_study",

@@ -52,16 +52,21 @@ class Section:
 
     @property
     def anchor(self) -> str:
+        """The section's link target in the page (see :func:`_anchor`)."""
         return _anchor(self.model)
 
 
 def _anchor(model: type) -> str:
+    """A model's link target: its name in kebab case (``StudySpec`` -> ``study-spec``)."""
     return re.sub(r"(?<!^)(?=[A-Z])", "-", model.__name__).lower()
 
 
 # ---- attribute docstrings -----------------------------------------------------------------
 @cache
 def _own_attribute_docs(cls: type) -> dict[str, str]:
+    """The docstrings written under the annotated attributes in ``cls``'s own source (a
+    string expression right after ``name: type = ...``); empty when the source is not
+    available."""
     try:
         source = textwrap.dedent(inspect.getsource(cls))
     except (OSError, TypeError):
@@ -128,40 +133,56 @@ def _inline(text: str) -> str:
 
 
 def _num(bound: object) -> str:
+    """A bound as written in the reference: ``1`` for 1.0, else the shortest ``g`` form."""
     # annotated_types types a bound as SupportsGe, SupportsGt, ...; the schema's are numbers
     value = cast(float, bound)
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
-def _bounds(metadata: list[Any]) -> list[str]:
-    low = high = None
-    pattern = None
+_BOUND_FORMS: tuple[tuple[type, str, str, str], ...] = (
+    (at.Ge, "low", "ge", "[{}"),
+    (at.Gt, "low", "gt", "({}"),
+    (at.Le, "high", "le", "{}]"),
+    (at.Lt, "high", "lt", "{})"),
+)
+"""Constraint class, the side of the range it bounds, its attribute, and how the side is
+written in interval notation (a bracket for a closed side, a parenthesis for an open one)."""
+
+
+def _constraints(metadata: list[Any]) -> Iterator[Any]:
+    """The constraints in a field's metadata (a nested ``Field(...)`` gives its own)."""
     for item in metadata:
-        if isinstance(item, FieldInfo):
-            item_bounds = item.metadata
-        else:
-            item_bounds = [item]
-        for b in item_bounds:
-            if isinstance(b, at.Ge):
-                low = f"[{_num(b.ge)}"
-            elif isinstance(b, at.Gt):
-                low = f"({_num(b.gt)}"
-            elif isinstance(b, at.Le):
-                high = f"{_num(b.le)}]"
-            elif isinstance(b, at.Lt):
-                high = f"{_num(b.lt)})"
-            elif getattr(b, "pattern", None):
-                pattern = b.pattern
-    out = []
-    if low and high:
-        out.append(f"{low}, {high}")
-    elif low:
-        out.append(f"≥ {low[1:]}" if low[0] == "[" else f"> {low[1:]}")
-    elif high:
-        out.append(f"≤ {high[:-1]}" if high[-1] == "]" else f"< {high[:-1]}")
+        yield from item.metadata if isinstance(item, FieldInfo) else [item]
+
+
+def _bounds(metadata: list[Any]) -> list[str]:
+    """The ``allowed`` entries of a field's constraints: its range (``[0, 1]``, ``≥ 2``,
+    ``< 5``) and the pattern a string must match."""
+    ends: dict[str, str] = {}
+    pattern = None
+    for b in _constraints(metadata):
+        form = next((f for f in _BOUND_FORMS if isinstance(b, f[0])), None)
+        if form is not None:
+            _, side, attribute, text = form
+            ends[side] = text.format(_num(getattr(b, attribute)))
+        elif getattr(b, "pattern", None):
+            pattern = b.pattern
+    out = _range(ends.get("low"), ends.get("high"))
     if pattern:
         out.append(f"matches `{pattern}`")
     return out
+
+
+def _range(low: str | None, high: str | None) -> list[str]:
+    """``[low, high]`` in interval notation when both sides are bounded, else the one bound
+    as an inequality (``≥ 0``, ``> 0``, ``≤ 1``, ``< 1``); empty when neither is."""
+    if low and high:
+        return [f"{low}, {high}"]
+    if low:
+        return [f"≥ {low[1:]}" if low[0] == "[" else f"> {low[1:]}"]
+    if high:
+        return [f"≤ {high[:-1]}" if high[-1] == "]" else f"< {high[:-1]}"]
+    return []
 
 
 def _describe(tp: Any, metadata: list[Any] | None = None) -> tuple[str, list[str]]:
@@ -173,44 +194,63 @@ def _describe(tp: Any, metadata: list[Any] | None = None) -> tuple[str, list[str
         kind, more = _describe(base, extra)
         return kind, allowed + more
     if origin in (typing.Union, types.UnionType):
-        parts = [a for a in typing.get_args(tp) if a is not type(None)]
-        described = [_describe(a) for a in parts]
-        if len(described) == 1:
-            return described[0][0], allowed + described[0][1]
-        kinds = [k if not more else f"{k} in {' and '.join(more)}" for k, more in described]
-        return " or ".join(kinds), allowed
+        return _describe_union(tp, allowed)
     if origin is Literal:
         return "string", [*allowed, "one of " + ", ".join(f'`"{v}"`' for v in typing.get_args(tp))]
+    return _kind(tp), allowed
+
+
+def _describe_union(tp: Any, allowed: list[str]) -> tuple[str, list[str]]:
+    """A union without ``None``: an optional value reads as its one member (its constraints
+    joining ``allowed``), several members as ``"a or b"``, each with its own range."""
+    described = [_describe(a) for a in typing.get_args(tp) if a is not type(None)]
+    if len(described) == 1:
+        return described[0][0], allowed + described[0][1]
+    kinds = [k if not more else f"{k} in {' and '.join(more)}" for k, more in described]
+    return " or ".join(kinds), allowed
+
+
+_NAMES = {bool: "boolean", int: "integer", float: "number", str: "string"}
+"""TOML words of the plain types."""
+
+
+def _kind(tp: Any) -> str:
+    """The TOML word of a type that is neither annotated, a union nor a literal: a table, an
+    array, a pair, a table of the schema (linked), a plain value or its type's name."""
+    origin = typing.get_origin(tp)
     if origin is dict:
         _, value = typing.get_args(tp)
-        return f"table of {_plural(_describe(value)[0])}", allowed
+        return f"table of {_plural(_describe(value)[0])}"
     if origin is list:
         (item,) = typing.get_args(tp)
         kind = _describe(item)[0]
-        return ("array" if kind == "value" else f"array of {_plural(kind)}"), allowed
+        return "array" if kind == "value" else f"array of {_plural(kind)}"
     if origin is tuple:
         args = typing.get_args(tp)
-        return f"pair of {_describe(args[0])[0]}s", allowed
+        return f"pair of {_describe(args[0])[0]}s"
     if isinstance(tp, type) and issubclass(tp, BaseModel):
-        return f"table (see [below](#{_anchor(tp)}))", allowed
-    names = {bool: "boolean", int: "integer", float: "number", str: "string"}
+        return f"table (see [below](#{_anchor(tp)}))"
     if tp is Any:
-        return "value", allowed
-    return names.get(tp, getattr(tp, "__name__", str(tp))), allowed
+        return "value"
+    return _NAMES.get(tp, getattr(tp, "__name__", str(tp)))
 
 
 def _plural(kind: str) -> str:
+    """The plural of a kind's first word (``table (see ...)`` -> ``tables (see ...)``)."""
     word, _, rest = kind.partition(" ")
     return " ".join(p for p in (word + "s", rest) if p)
 
 
 def _label(model: type[BaseModel]) -> str:
+    """How a model is written in a TOML path: a prior as its inline table, else its name."""
     return {"Uniform": "{ low, high }", "TruncatedNormal": "{ mean, sd }"}.get(
         model.__name__, model.__name__
     )
 
 
 def _default(field: FieldInfo) -> str:
+    """A field's default as TOML in backticks, ``**required**`` without one, ``(table)``
+    for a table of the schema and ``(none)`` for ``None``."""
     if field.default is PydanticUndefined and field.default_factory is None:
         return "**required**"
     value = field.get_default(call_default_factory=True)
@@ -254,6 +294,8 @@ def sections(root: type[BaseModel] = StudySpec) -> list[Section]:
     found: dict[type[BaseModel], Section] = {root: Section(root, [""])}
 
     def visit(model: type[BaseModel], prefix: str) -> None:
+        """Record the models in ``model``'s fields (``prefix`` is its TOML key), and visit
+        each model the first time it is found."""
         for name, field in model.model_fields.items():
             for sub, how in _models_in(field.annotation):
                 key = f"{prefix}.{name}" if prefix else name
@@ -278,6 +320,7 @@ def sections(root: type[BaseModel] = StudySpec) -> list[Section]:
 
 
 def _model_table(section: Section) -> list[str]:
+    """The Markdown lines of one section: heading, the model's summary, a row per key."""
     model = section.model
     docs = attribute_docs(model)
     if section.paths == [""]:

@@ -117,6 +117,7 @@ class StudySpec(StudyTable):
     @field_validator("parties")
     @classmethod
     def _two_parties(cls, parties: dict[str, PartySpec]) -> dict[str, PartySpec]:
+        """Exactly two parties, with valid names, one preferring each end of the issue."""
         if len(parties) != 2:
             raise ValueError(
                 f"exactly two parties are needed, got {len(parties)}: {', '.join(parties)}"
@@ -131,6 +132,7 @@ class StudySpec(StudyTable):
     @field_validator("sweep")
     @classmethod
     def _sweep_values(cls, sweep):
+        """Every axis of every grid has at least one value (an empty axis has no cells)."""
         grids = sweep if isinstance(sweep, list) else [sweep]
         for grid in grids:
             for axis, values in grid.items():
@@ -154,14 +156,32 @@ class StudySpec(StudyTable):
 
     @model_validator(mode="after")
     def _references(self) -> StudySpec:
+        """Names that point at other parts of the study must resolve: the focal party and
+        the parties' strategies, the first mover, the status quo and fallback within the
+        issue, priors on the belief grid, the condition's holder, the reputation's holder
+        and the tournament's axis; checked in this order, the first failure reported."""
+        self._strategies_of_parties()
+        self._first_mover_is_known()
+        if self.game.status_quo is not None:
+            in_range("game.status_quo", self.game.status_quo, self.issue)
+        self._priors_on_grid()
+        if self.condition is not None:
+            self._condition_holder()
+        if self.reputation is not None:
+            self._reputation_holder_learns()
+        self._tournament_axis_is_swept()
+        return self
+
+    def _strategies_of_parties(self) -> None:
+        """The focal party is a party; every other party has a fixed strategy, and only
+        they do (the focal party's strategies are its arms)."""
         names = list(self.parties)
         if self.arms.party not in self.parties:
             raise ValueError(
                 f"arms.party must be one of {', '.join(names)}; got {self.arms.party!r}"
             )
-        others = [p for p in names if p != self.arms.party]
-        for p in others:
-            if p not in self.strategies:
+        for p in names:
+            if p != self.arms.party and p not in self.strategies:
                 raise ValueError(f"strategies.{p} is missing: the non-focal party needs a strategy")
         for p in self.strategies:
             if p not in self.parties:
@@ -170,23 +190,29 @@ class StudySpec(StudyTable):
                 raise ValueError(
                     f"strategies.{p}: the focal party's strategies are given by its arms"
                 )
+
+    def _first_mover_is_known(self) -> None:
+        """``game.first_mover`` is a party's name, ``"alternate"`` or ``"random"``."""
+        allowed = [*self.parties, "alternate", "random"]
         fm = self.game.first_mover
-        if fm not in (*names, "alternate", "random"):
+        if fm not in allowed:
+            raise ValueError(f"game.first_mover must be one of {', '.join(allowed)}; got {fm!r}")
+
+    def _condition_holder(self) -> None:
+        """The condition's holder is a party, its fallback lies in the issue's range, and
+        the condition can be met at all (:meth:`_condition_can_be_met`)."""
+        assert self.condition is not None
+        if self.condition.holder not in self.parties:
             raise ValueError(
-                f"game.first_mover must be one of {', '.join([*names, 'alternate', 'random'])}; got {fm!r}"
+                f"condition.holder must be one of {', '.join(self.parties)}; "
+                f"got {self.condition.holder!r}"
             )
-        if self.game.status_quo is not None:
-            in_range("game.status_quo", self.game.status_quo, self.issue)
-        self._priors_on_grid()
-        if self.condition is not None:
-            if self.condition.holder not in self.parties:
-                raise ValueError(
-                    f"condition.holder must be one of {', '.join(names)}; got {self.condition.holder!r}"
-                )
-            in_range("condition.fallback", self.condition.fallback, self.issue)
-            self._condition_can_be_met()
-        if self.reputation is not None:
-            self._reputation_holder_learns()
+        in_range("condition.fallback", self.condition.fallback, self.issue)
+        self._condition_can_be_met()
+
+    def _tournament_axis_is_swept(self) -> None:
+        """A tournament's opponent axis is a sweep axis (when the study sweeps at all; a
+        study without a sweep is reported by :func:`~bargainlab.config.checks.check_references`)."""
         if (
             self.tournament is not None
             and self.sweep
@@ -196,9 +222,10 @@ class StudySpec(StudyTable):
                 f"tournament.opponent_axis must be one of the sweep axes ({', '.join(self.sweep_axes)}); "
                 f"got {self.tournament.opponent_axis!r}"
             )
-        return self
 
     def _reputation_holder_learns(self) -> None:
+        """The reputation's holder is a party that plays a learning strategy in every arm
+        (when it is the focal party) or as its fixed strategy."""
         assert self.reputation is not None
         names = list(self.parties)
         holder = self.reputation.holder
@@ -217,6 +244,7 @@ class StudySpec(StudyTable):
 
     @model_validator(mode="after")
     def _analysis_labels(self) -> StudySpec:
+        """``analysis.labels`` names sweep axes only."""
         unknown = [a for a in self.analysis.labels if a not in self.sweep_axes]
         if unknown:
             axes = ", ".join(self.sweep_axes) or "none"
@@ -269,6 +297,8 @@ class StudySpec(StudyTable):
         )
 
     def _condition_can_be_met(self) -> None:
+        """Refuse a fallback with which the condition can never be met (see
+        :mod:`bargainlab.config.condition_rules`), saying which way to move it."""
         reach = self.condition_reach()
         if reach is None or not reach.never_met:
             return

@@ -110,6 +110,8 @@ class SizeTally:
     """Accumulates a :class:`SizeEstimate` over the cells of a study."""
 
     def __init__(self) -> None:
+        """An empty tally: sums over cells, and maxima of the per-cell sizes that do not add
+        up (a task's memory per relationship, the chunk)."""
         self.cells = 0
         self.tasks = 0
         self.relationships = 0
@@ -146,6 +148,7 @@ class SizeTally:
         self.chunk = max(self.chunk, min(study.chunk, reps))
 
     def result(self) -> SizeEstimate:
+        """The estimate of the cells counted so far (see the module docstring)."""
         rows = 2 * self.relationship_rounds
         per_task = min(max(TASK_RELATIONSHIPS, self.chunk), self.relationships)
         return SizeEstimate(

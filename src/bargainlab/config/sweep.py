@@ -54,6 +54,8 @@ millisecond each) and runs at least two replicates of every arm, so a larger gri
 certainly a mistake (three axes of a hundred values are a million cells)."""
 
 _CACHED_CELLS = 256
+"""Cell studies kept once built (the most recently used), so that asking for a cell's study
+again does not validate it again."""
 
 
 class Cell:
@@ -73,6 +75,7 @@ class Cell:
         *,
         build: Callable[[int], StudySpec] | None = None,
     ) -> None:
+        """A cell holding its ``study``, or one that rebuilds it with ``build(index)``."""
         self.index = index
         self.values = values
         """Axis path -> value, in axis order (empty when the study has no sweep)."""
@@ -87,6 +90,7 @@ class Cell:
         return self._study  # type: ignore[return-value]
 
     def __eq__(self, other: object) -> bool:
+        """Equal when index, values and study are (however each cell holds its study)."""
         if not isinstance(other, Cell):
             return NotImplemented
         return (self.index, self.values, self.study) == (other.index, other.values, other.study)
@@ -94,10 +98,11 @@ class Cell:
     __hash__ = None  # type: ignore[assignment]
 
     def __reduce__(self) -> tuple[type[Cell], tuple[int, dict[str, Any], StudySpec]]:
-        # pickled (e.g. sent to a worker) with its study, not with the shared builder
+        """Pickle (e.g. to send to a worker) with the cell's study, not the shared builder."""
         return (Cell, (self.index, self.values, self.study))
 
     def __repr__(self) -> str:
+        """Index and values only: a study is too long to show."""
         return f"Cell(index={self.index}, values={self.values!r})"
 
 
@@ -145,10 +150,7 @@ def expand(
     """
     raw = study.model_dump(mode="json") if raw is None else raw
     check_cell_count(study, file)
-    base = {k: v for k, v in raw.items() if k != "sweep"}
-    if isinstance(base.get("analysis"), Mapping) and base["analysis"].get("labels"):
-        # the labels name sweep axes: they belong with the sweep, not with a cell
-        base["analysis"] = {k: v for k, v in base["analysis"].items() if k != "labels"}
+    base = _without_sweep(raw)
     names = study.sweep_axes
     if not names:
         cell = Cell(0, {}, validate(base, file))
@@ -169,24 +171,39 @@ def expand(
     return cells
 
 
+def _without_sweep(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The raw study every cell starts from: ``raw`` without ``sweep`` and without the axes'
+    labels (``analysis.labels`` name sweep axes: they belong with the sweep, not with a cell).
+    Shallow: the tables it shares with ``raw`` are copied before a cell changes them."""
+    base = {k: v for k, v in raw.items() if k != "sweep"}
+    if isinstance(base.get("analysis"), Mapping) and base["analysis"].get("labels"):
+        base["analysis"] = {k: v for k, v in base["analysis"].items() if k != "labels"}
+    return base
+
+
 class _Builder:
     """Makes the raw data and the study of a cell from the shared base and its index."""
 
     def __init__(
         self, base: dict[str, Any], grids: list[dict[str, list[Any]]], file: str | Path | None
     ) -> None:
+        """Cells from ``base`` (the raw study without its sweep) and the sweep's ``grids``."""
         self.base = base
         self.grids = grids
         self.file = file
         self.study = functools.lru_cache(maxsize=_CACHED_CELLS)(self._study)
 
     def combinations(self) -> Iterator[dict[str, Any]]:
+        """Every cell's axis values, in cell order: each grid's cartesian product in turn,
+        the last axis of a grid varying fastest."""
         for grid in self.grids:
             own = list(grid)
             for combo in itertools.product(*(grid[a] for a in own)):
                 yield dict(zip(own, combo, strict=True))
 
     def values_of(self, index: int) -> dict[str, Any]:
+        """The axis values of cell ``index`` without enumerating the cells before it: the
+        index within its grid, written in the mixed radix of the grid's axis lengths."""
         for grid in self.grids:
             size = math.prod(len(v) for v in grid.values())
             if index < size:
@@ -199,16 +216,20 @@ class _Builder:
         raise IndexError("no such sweep cell")
 
     def raw(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The raw study of a cell: the base with each axis set (copying only the tables on
+        the axes' paths)."""
         cell = dict(self.base)
         for axis, value in values.items():
             set_path(cell, axis, value, self.file, copy_on_write=True)
         return cell
 
     def validate(self, index: int, values: Mapping[str, Any]) -> StudySpec:
+        """The validated study of a cell; its errors name the cell and its values."""
         label = ", ".join(f"{a}={show(v)}" for a, v in values.items())
         return validate(self.raw(values), self.file, context=f"sweep cell {index}: {label}")
 
     def _study(self, index: int) -> StudySpec:
+        """The study of cell ``index`` (cached per builder, see :data:`_CACHED_CELLS`)."""
         return self.validate(index, self.values_of(index))
 
 
@@ -246,75 +267,118 @@ def set_path(
     Missing tables are created when the schema has them (e.g. ``rounds`` left at its
     defaults, or a strategy's ``params``); keys of user-named tables (parties, arms) must
     exist already. With ``copy_on_write`` every table or list on the path is copied before
-    it is changed, so ``raw`` may share the rest of its data with other cells.
+    it is changed, so ``raw`` may share the rest of its data with other cells. With ``dry``
+    the path is only checked and ``raw`` is left as it was (apart from the tables created on
+    the way). Raises :class:`ConfigError` naming ``sweep."<axis>"`` and the first segment
+    that the schema or the data does not allow.
     """
-    field = f'sweep."{axis}"'
-    segments = axis.split(".")
-    if not all(segments):
-        raise ConfigError(file, field, "an axis is a dotted path such as rounds.rho")
-    if segments[0] in UNSWEEPABLE:
-        raise ConfigError(
-            file,
-            field,
-            f"{segments[0]!r} cannot be swept; sweepable tables and fields: "
-            + ", ".join(f for f in StudySpec.model_fields if f not in UNSWEEPABLE),
-        )
+    path = _AxisPath(axis, file)
     node: Any = raw
     tp: Any = StudySpec
-    walked: list[str] = []
-    for i, seg in enumerate(segments):
-        last = i == len(segments) - 1
-        kind, inner = container(tp)
-        where = ".".join(walked) or "the study"
-        if kind == "model":
-            fields = inner.model_fields
-            if seg not in fields:
-                raise ConfigError(
-                    file, field, f"{where} has no field {seg!r}; fields: {', '.join(fields)}"
-                )
-            tp = fields[seg].annotation
-            if not last and container(tp)[0] == "value":
-                raise ConfigError(
-                    file,
-                    field,
-                    f"{'.'.join([*walked, seg])} is a single value; the path cannot go into it",
-                )
-        elif kind == "dict":
-            key_is_user_named = container(inner)[0] == "model"
-            if key_is_user_named and (not isinstance(node, dict) or seg not in node):
-                have = ", ".join(node) if isinstance(node, dict) and node else "(none)"
-                raise ConfigError(file, field, f"{where} has no entry {seg!r}; entries: {have}")
-            tp = inner
-        elif kind == "list":
-            if not (isinstance(node, list) and seg.isdigit() and int(seg) < len(node)):
-                raise ConfigError(file, field, f"{where} has no item {seg}")
-            tp = inner
-        elif kind == "any":
-            tp = Any
-        else:
-            raise ConfigError(file, field, f"{where} is a single value; the path cannot go into it")
+    for i, seg in enumerate(path.segments):
+        last = i == len(path.segments) - 1
+        tp = path.step(tp, i, node)
         index: Any = int(seg) if isinstance(node, list) else seg
         if last:
             if not dry:
                 node[index] = value if copy_on_write else copy.deepcopy(value)
             return
+        node = path.descend(node, i, tp, copy_on_write=copy_on_write)
+
+
+class _AxisPath:
+    """A sweep axis split into segments, walked against the schema and the raw data at once.
+
+    Each method checks one segment and raises :class:`ConfigError` naming the axis
+    (``sweep."<axis>"``) with a message that says where the path stops and why.
+    """
+
+    def __init__(self, axis: str, file: str | Path | None) -> None:
+        """Split ``axis`` at its dots; refuse an empty segment and an unsweepable table."""
+        self.file = file
+        self.field = f'sweep."{axis}"'
+        self.segments = axis.split(".")
+        if not all(self.segments):
+            raise self.error("an axis is a dotted path such as rounds.rho")
+        if self.segments[0] in UNSWEEPABLE:
+            raise self.error(
+                f"{self.segments[0]!r} cannot be swept; sweepable tables and fields: "
+                + ", ".join(f for f in StudySpec.model_fields if f not in UNSWEEPABLE)
+            )
+
+    def error(self, message: str) -> ConfigError:
+        """A :class:`ConfigError` about this axis."""
+        return ConfigError(self.file, self.field, message)
+
+    def where(self, i: int) -> str:
+        """The path walked before segment ``i``, as the messages name it."""
+        return ".".join(self.segments[:i]) or "the study"
+
+    def step(self, tp: Any, i: int, node: Any) -> Any:
+        """The annotation segment ``i`` leads to from the annotation ``tp`` (at data ``node``).
+
+        A model must have the field; a table of models (parties, arms) must already have
+        the entry, while a table of values may gain one; a list must have the item; the
+        inside of ``Any`` (or of a union validation checks) is not checked here.
+        """
+        kind, inner = container(tp)
+        if kind == "model":
+            return self._field(inner, i)
+        if kind == "dict":
+            return self._entry(inner, i, node)
+        if kind == "list":
+            return self._item(inner, i, node)
+        if kind == "any":
+            return Any
+        raise self.error(f"{self.where(i)} is a single value; the path cannot go into it")
+
+    def _entry(self, value_type: Any, i: int, node: Any) -> Any:
+        """The value type of a table; a table of models is user-named (parties, arms), so
+        segment ``i`` must be one of its entries already."""
+        seg = self.segments[i]
+        if container(value_type)[0] == "model" and (not isinstance(node, dict) or seg not in node):
+            have = ", ".join(node) if isinstance(node, dict) and node else "(none)"
+            raise self.error(f"{self.where(i)} has no entry {seg!r}; entries: {have}")
+        return value_type
+
+    def _item(self, item_type: Any, i: int, node: Any) -> Any:
+        """The item type of a list, whose item segment ``i`` must exist."""
+        seg = self.segments[i]
+        if not (isinstance(node, list) and seg.isdigit() and int(seg) < len(node)):
+            raise self.error(f"{self.where(i)} has no item {seg}")
+        return item_type
+
+    def _field(self, model: type[BaseModel], i: int) -> Any:
+        """The annotation of the field segment ``i`` names in ``model``; a field holding a
+        single value must be the path's last segment."""
+        seg = self.segments[i]
+        fields = model.model_fields
+        if seg not in fields:
+            raise self.error(f"{self.where(i)} has no field {seg!r}; fields: {', '.join(fields)}")
+        tp = fields[seg].annotation
+        if i < len(self.segments) - 1 and container(tp)[0] == "value":
+            raise self.error(
+                f"{'.'.join(self.segments[: i + 1])} is a single value; the path cannot go into it"
+            )
+        return tp
+
+    def descend(self, node: Any, i: int, tp: Any, *, copy_on_write: bool) -> Any:
+        """The table or list below ``node`` at segment ``i`` (whose annotation is ``tp``),
+        stored back into ``node``: created empty when absent and the schema has a table
+        there, copied first with ``copy_on_write``."""
+        seg = self.segments[i]
+        index: Any = int(seg) if isinstance(node, list) else seg
         child = node[index] if isinstance(node, list) else node.get(seg)
         if child is None:
-            if container(tp)[0] in ("model", "dict", "any"):
-                child = {}
-            else:
-                raise ConfigError(
-                    file, field, f"{where}.{seg} is not set, so the path cannot go into it"
-                )
+            if container(tp)[0] not in ("model", "dict", "any"):
+                raise self.error(f"{self.where(i)}.{seg} is not set, so the path cannot go into it")
+            child = {}
         elif not isinstance(child, dict | list):
-            raise ConfigError(
-                file, field, f"{where}.{seg} is a single value; the path cannot go into it"
-            )
+            raise self.error(f"{self.where(i)}.{seg} is a single value; the path cannot go into it")
         elif copy_on_write:
             child = dict(child) if isinstance(child, dict) else list(child)
         node[index] = child
-        node = child
-        walked.append(seg)
+        return child
 
 
 __all__ = [

@@ -33,7 +33,8 @@ LABEL_LENGTH = 64
 
 
 def _as_tuple(value: Any) -> Any:
-    # TOML has arrays, not tuples: a pair is written [a, b].
+    """A list as a tuple, anything else as it is: TOML has arrays, not tuples, so a pair is
+    written ``[a, b]`` (strict validation would refuse the list)."""
     return tuple(value) if isinstance(value, list) else value
 
 
@@ -83,6 +84,7 @@ class IssueSpec(StudyTable):
 
     @model_validator(mode="after")
     def _range(self) -> IssueSpec:
+        """The range is not empty: ``high > low``."""
         if not self.high > self.low:
             raise ValueError(f"high ({self.high}) must be greater than low ({self.low})")
         return self
@@ -246,6 +248,8 @@ class ChannelsSpec(Channels):
     @field_validator("decompose", mode="before")
     @classmethod
     def _decompose_names(cls, value: Any) -> Any:
+        """``decompose`` is a boolean or a non-empty list of distinct channel names (as a
+        tuple, the form the rest of the run reads)."""
         if isinstance(value, bool):
             return value
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
@@ -264,6 +268,8 @@ class ChannelsSpec(Channels):
 
     @model_validator(mode="after")
     def _decompose_enabled(self) -> ChannelsSpec:
+        """A channel the decomposition names is on: switching off one that is off would
+        cost a run of every arm and show nothing."""
         if isinstance(self.decompose, tuple):
             off = [name for name in self.decompose if not getattr(self, name)]
             if off:
@@ -297,6 +303,7 @@ class StrategySpec(StudyTable):
 
     @model_validator(mode="after")
     def _registered(self) -> StrategySpec:
+        """The name is registered and the strategy builds with these parameters."""
         try:
             create(self.name, **self.params)  # raises naming the parameter
         except TypeError as exc:  # a parameter of the wrong type: bad input all the same
@@ -305,6 +312,7 @@ class StrategySpec(StudyTable):
 
 
 def in_range(name: str, value: float, issue: IssueSpec) -> None:
+    """Raise ValueError naming the field ``name`` unless ``value`` lies in the issue's range."""
     if not issue.low <= value <= issue.high:
         raise ValueError(
             f"{name} must lie in the issue's range [{issue.low}, {issue.high}]; got {value}"

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .negotiation import Game
+from .game import Game
 from .parties import PartyBatch
 from .terms import Condition, utility
 from .views import Carried, OfferHistory, SideView
@@ -75,6 +75,7 @@ class OwnerContext:
 
     @property
     def n(self) -> int:
+        """The number of replicates."""
         return self.game.n
 
     @property
@@ -84,18 +85,22 @@ class OwnerContext:
 
     @property
     def curvature(self) -> np.ndarray:
+        """The owner's utility curvature (public)."""
         return self.owner.curvature
 
     @property
     def outside_option(self) -> np.ndarray:
+        """The owner's outside option (public)."""
         return self.owner.outside_option
 
     @property
     def horizon(self) -> np.ndarray:
+        """The round's public deadline (offers per round)."""
         return self.game.horizon
 
     @property
     def reference_x(self) -> np.ndarray | None:
+        """The position of the last agreed terms, if the relationship has one."""
         return self.carried.reference_point
 
     @property

@@ -72,6 +72,7 @@ class PartyBatch:
 
     @property
     def n(self) -> int:
+        """The number of replicates."""
         return self.reservation_value.shape[0]
 
     @cached_property

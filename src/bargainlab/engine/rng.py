@@ -46,6 +46,7 @@ class StreamRNG:
     __slots__ = ("_k0", "_k1")
 
     def __init__(self, keys: np.ndarray) -> None:
+        """Keep each replicate's two key words (copies)."""
         keys = np.asarray(keys)
         if keys.ndim != 2 or keys.shape[1] != 2 or keys.dtype != np.uint64:
             raise ValueError("keys must be a uint64 array of shape (n, 2)")
@@ -66,6 +67,7 @@ class StreamRNG:
 
     @property
     def n(self) -> int:
+        """The number of replicates."""
         return self._k0.shape[0]
 
     def take(self, index: np.ndarray) -> StreamRNG:

@@ -47,6 +47,7 @@ class Issue:
     levels: int | None = None
 
     def __post_init__(self) -> None:
+        """Validate the labels, the range, the preferred direction and the levels."""
         for label in ("name", "unit"):
             if not isinstance(getattr(self, label), str):
                 raise TypeError(
@@ -97,6 +98,7 @@ class Issue:
 
 
 def _is_linear(curvature: np.ndarray | float) -> bool:
+    """Whether a curvature (one number or per replicate) is 1 everywhere."""
     if isinstance(curvature, float):
         return curvature == 1.0
     c = np.asarray(curvature)
@@ -156,6 +158,7 @@ class Condition:
     fallback: np.ndarray
 
     def __post_init__(self) -> None:
+        """Validate the per-replicate arrays (finite, in [0, 1]) and the holder."""
         if self.holder not in (0, 1):
             raise ValueError(f"condition.holder must be 0 or 1, got {self.holder!r}")
         for name in ("value", "cost", "fallback"):
@@ -168,6 +171,7 @@ class Condition:
 
     @property
     def obliged(self) -> int:
+        """The party that must meet the condition (the one that does not hold it)."""
         return 1 - self.holder
 
     def take(self, index: np.ndarray) -> Condition:

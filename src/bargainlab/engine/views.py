@@ -22,14 +22,18 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, get_args
 
 import numpy as np
 
+from .carried import Carried, Levers, OpponentModel, Outlook, Posterior
+from .history import History, OfferHistory
 from .parties import PRIVATE_FIELDS, PartyBatch
 from .terms import Condition, Issue, position, utility
 
-CLOCKS = ("offers", "negmas")
+Clock = Literal["offers", "negmas"]
+"""How the relative time a strategy sees advances (see :data:`CLOCKS`)."""
+CLOCKS: tuple[Clock, ...] = get_args(Clock)
 """How the relative time ``t`` a strategy sees advances (see :meth:`SideView.relative_time`):
 
 * ``"offers"`` (the default): one tick per offer, ``t = step / (deadline - 1)``, reaching 1
@@ -42,6 +46,10 @@ CLOCKS = ("offers", "negmas")
   offer falls in the same round as its response, so accepting an offer worth at least the
   own *next* target (GENIUS's AC_next) is NegMAS's acceptance at the *current* time.
 """
+
+
+Role = Literal["holder", "obliged"]
+"""A side's role in the compensation condition: it holds it, or it is obliged to meet it."""
 
 
 class InformationError(AttributeError):
@@ -59,7 +67,8 @@ class ConditionView:
     __slots__ = ("_cost", "fallback", "own", "role", "value")
 
     def __init__(self, condition: Condition, side: int) -> None:
-        self.role = "holder" if condition.holder == side else "obliged"
+        """The view of ``condition`` from ``side``."""
+        self.role: Role = "holder" if condition.holder == side else "obliged"
         self.value = condition.value
         self.fallback = condition.fallback
         self._cost = condition.cost if self.role == "obliged" else None
@@ -67,6 +76,7 @@ class ConditionView:
 
     @property
     def cost(self) -> np.ndarray:
+        """The obliged party's cost (only the obliged party may read it)."""
         if self._cost is None:
             raise InformationError(
                 "the obliged party's cost of meeting the condition is private to it"
@@ -80,10 +90,12 @@ class OpponentView:
     __slots__ = ("_party", "_side")
 
     def __init__(self, party: PartyBatch, side: int) -> None:
+        """The public view of ``party``, which plays ``side``."""
         object.__setattr__(self, "_party", party)
         object.__setattr__(self, "_side", side)
 
     def __getattr__(self, name: str) -> Any:
+        """The opponent's public attributes; InformationError for a private one."""
         if name in PRIVATE_FIELDS or name in {"deadline", "cost", "type"}:
             raise InformationError(
                 f"the opponent's {name!r} is private: a strategy may read only "
@@ -94,10 +106,12 @@ class OpponentView:
         raise AttributeError(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
+        """Refuse every write: the view is read-only."""
         raise InformationError("the opponent view is read-only")
 
     @property
     def side(self) -> int:
+        """The opponent's side (0 or 1)."""
         return object.__getattribute__(self, "_side")
 
     def utility(self, x: np.ndarray) -> np.ndarray:
@@ -107,247 +121,6 @@ class OpponentView:
     def position(self, u: np.ndarray) -> np.ndarray:
         """The position that gives the opponent utility ``u``."""
         return position(self.side, u, object.__getattribute__(self, "_party").utility_curvature)
-
-
-class Posterior(Protocol):
-    """What a strategy may use of a belief about its opponent: per replicate, a probability
-    mass over (behavioural type, reservation value) pairs (implemented by
-    :class:`bargainlab.beliefs.grid.Belief`)."""
-
-    @property
-    def theta(self) -> np.ndarray:
-        """``(G,)`` candidate reservation values (utility units)."""
-        ...
-
-    @property
-    def mass(self) -> np.ndarray:
-        """``(n, K, G)`` posterior probabilities of (type, reservation value)."""
-        ...
-
-    @property
-    def prior(self) -> np.ndarray:
-        """``(n, K, G)`` each replicate's joint prior over (type, reservation value)."""
-        ...
-
-    def conditional_prior(self) -> np.ndarray:
-        """``(n, K, G)`` each replicate's prior over the reservation value within each type
-        (what a reservation value is redrawn from between rounds)."""
-        ...
-
-    def marginal(self) -> np.ndarray:
-        """``(n, G)`` posterior over the reservation value."""
-        ...
-
-    def type_probabilities(self) -> np.ndarray:
-        """``(n, K)`` posterior over the behavioural types."""
-        ...
-
-    def mean(self) -> np.ndarray:
-        """``(n,)`` posterior mean of the reservation value."""
-        ...
-
-    def cdf(self) -> np.ndarray:
-        """``(n, G)`` posterior probability that the reservation value is at most each
-        candidate."""
-        ...
-
-    def take(self, rows: np.ndarray) -> Posterior:
-        """The posteriors of a subset of replicates."""
-        ...
-
-
-class OpponentModel(Protocol):
-    """A hypothesis about the opponent's policy (a strategy), as a learner's planning uses it."""
-
-    def agreement_threshold(self, theta: np.ndarray, context: Any) -> np.ndarray:
-        """``(n, G)``: the least utility (to the opponent) at which the policy with bottom
-        line ``theta[g]`` agrees within a round (``context`` is an
-        :class:`~bargainlab.engine.context.OwnerContext`)."""
-        ...
-
-    def agreement_rule(self) -> Any:
-        """A hashable key: models with equal keys have the same agreement thresholds."""
-        ...
-
-
-@dataclass(frozen=True)
-class Levers:
-    """Behavioural adjustments a strategy applies to its own decisions (all zero unless the
-    behavioural module is on; see :mod:`bargainlab.relationships.behaviour`).
-
-    Each is a number or an ``(n,)`` array in utility units.
-    """
-
-    retaliation: np.ndarray | float = 0.0
-    """Raise of the side's demand or aspiration this round (a harder stance)."""
-    accept_shift: np.ndarray | float = 0.0
-    """Shift of the side's acceptance threshold this round (acceptance noise)."""
-
-
-@dataclass(frozen=True)
-class Outlook:
-    """What a side knows about the rest of a relationship (its public rules)."""
-
-    rounds_left: int | np.ndarray = 0
-    """Rounds after the current one (0 in a one-shot game); one number, or one per replicate."""
-    rho: float | np.ndarray = 1.0
-    """Probability that a reservation value is kept from one round to the next (one number,
-    or one per replicate)."""
-    ends_on_disagreement: bool = True
-    """Whether a round without agreement ends the relationship."""
-    learning: bool | np.ndarray = False
-    """Whether the side's belief will be updated from this round (the information channel;
-    one flag, or one per replicate)."""
-
-    def take(self, rows: np.ndarray) -> Outlook:
-        def pick(value: Any) -> Any:
-            return value[rows] if isinstance(value, np.ndarray) else value
-
-        return Outlook(
-            pick(self.rounds_left), pick(self.rho), self.ends_on_disagreement, pick(self.learning)
-        )
-
-
-@dataclass(frozen=True)
-class Carried:
-    """What a side brings into a round from the earlier rounds of a relationship."""
-
-    belief: Posterior | None = None
-    """Posterior over the opponent's reservation value (``None`` in a one-shot game)."""
-    condition_belief: Posterior | None = None
-    """The condition holder's posterior over the obliged party's private cost."""
-    condition_cost: np.ndarray | None = None
-    """The holder's estimate (posterior mean) of that cost, ``(n,)``; ``None`` without one."""
-    reference_point: np.ndarray | None = None
-    """Position of the last agreed terms (precedent), ``None`` in a one-shot game."""
-    levers: Levers = field(default_factory=Levers)
-    opponent_models: tuple[OpponentModel, ...] = ()
-    """The policies the side thinks its opponent may follow (the behavioural types of its
-    belief, in the belief's order); empty for a side that does not learn."""
-    opponent_context: Any = None
-    """The opponent's public side of the round (an
-    :class:`~bargainlab.engine.context.OwnerContext`), for planning; ``None`` outside a
-    relationship."""
-    outlook: Outlook = field(default_factory=Outlook)
-
-    def take(self, rows: np.ndarray) -> Carried:
-        """What the replicates ``rows`` carry (integer positions; repeats allowed)."""
-
-        def pick(value: np.ndarray | float) -> np.ndarray | float:
-            return value[rows] if isinstance(value, np.ndarray) and value.ndim == 1 else value
-
-        return Carried(
-            belief=None if self.belief is None else self.belief.take(rows),
-            condition_belief=None
-            if self.condition_belief is None
-            else self.condition_belief.take(rows),
-            condition_cost=None if self.condition_cost is None else self.condition_cost[rows],
-            reference_point=None if self.reference_point is None else self.reference_point[rows],
-            levers=Levers(pick(self.levers.retaliation), pick(self.levers.accept_shift)),
-            opponent_models=self.opponent_models,
-            opponent_context=None
-            if self.opponent_context is None
-            else self.opponent_context.take(rows),
-            outlook=self.outlook.take(rows),
-        )
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    view = array.view()
-    view.flags.writeable = False
-    return view
-
-
-class OfferHistory:
-    """The public history of one round, owned by the engine and updated after every offer.
-
-    Per party ``p`` (arrays of shape ``(2, n)``): ``last[p]``, its latest offer (its ideal
-    position before it has made one); ``prev[p]``, the offer before that; ``conditional[p]``,
-    whether its latest offer carried the condition; ``count[p]``, how many offers it has made;
-    ``proposing[p]``, where it makes the offer at the current step.
-    """
-
-    __slots__ = ("conditional", "count", "last", "prev", "proposing")
-
-    def __init__(self, n: int) -> None:
-        ideal = np.array([1.0, 0.0])[:, None]  # party 0 prefers high positions
-        self.last = np.repeat(ideal, n, axis=1)
-        self.prev = self.last.copy()
-        self.conditional = np.zeros((2, n), dtype=bool)
-        self.count = np.zeros((2, n), dtype=np.int64)
-        self.proposing = np.zeros((2, n), dtype=bool)
-
-    def record(
-        self, x: np.ndarray, conditional: np.ndarray, proposer_is0: np.ndarray, active: np.ndarray
-    ) -> None:
-        """Both sides observe the offer ``x`` just made (where ``active``)."""
-        made = np.stack([proposer_is0, ~proposer_is0]) & active
-        first = made & (self.count == 0)
-        np.copyto(self.prev, self.last, where=made & ~first)
-        np.copyto(self.prev, x, where=first)
-        np.copyto(self.last, x, where=made)
-        np.copyto(self.conditional, conditional, where=made)
-        self.count += made
-
-    @classmethod
-    def stacked(cls, first: OfferHistory, second: OfferHistory) -> OfferHistory:
-        """A copy of two histories one after the other (``first`` then ``second``)."""
-        both = cls(0)
-        for name in cls.__slots__:
-            setattr(
-                both, name, np.concatenate([getattr(first, name), getattr(second, name)], axis=1)
-            )
-        return both
-
-    def take(self, rows: np.ndarray) -> OfferHistory:
-        """A copy of the history of a subset of replicates (integer positions)."""
-        copy = OfferHistory(rows.shape[0])
-        for name in self.__slots__:
-            setattr(copy, name, getattr(self, name)[:, rows].copy())
-        return copy
-
-    def set_proposer(self, proposer_is0: np.ndarray) -> None:
-        self.proposing[0] = proposer_is0
-        self.proposing[1] = ~proposer_is0
-
-    def of(self, side: int) -> History:
-        """The read-only history as ``side`` sees it."""
-        opp = 1 - side
-        return History(
-            own_last=_read_only(self.last[side]),
-            own_last_conditional=_read_only(self.conditional[side]),
-            own_offers=_read_only(self.count[side]),
-            opp_last=_read_only(self.last[opp]),
-            opp_prev=_read_only(self.prev[opp]),
-            opp_last_conditional=_read_only(self.conditional[opp]),
-            opp_offers=_read_only(self.count[opp]),
-            proposing=_read_only(self.proposing[side]),
-        )
-
-
-@dataclass(frozen=True)
-class History:
-    """One side's read-only view of the round so far (arrays of shape ``(n,)`` that the
-    engine updates in place after every offer)."""
-
-    own_last: np.ndarray
-    """The side's latest offer (its ideal position before it made one)."""
-    own_last_conditional: np.ndarray
-    own_offers: np.ndarray
-    """How many offers the side has made this round."""
-    opp_last: np.ndarray
-    """The opponent's latest offer (the opponent's ideal position before it made one)."""
-    opp_prev: np.ndarray
-    """The opponent's offer before its latest (equal to it after one offer)."""
-    opp_last_conditional: np.ndarray
-    opp_offers: np.ndarray
-    proposing: np.ndarray
-    """Where this side makes the offer at the current step (it responds elsewhere)."""
-
-    @classmethod
-    def fresh(cls, side: int, n: int) -> History:
-        """The history before the first offer of a round."""
-        return OfferHistory(n).of(side)
 
 
 @dataclass(frozen=True)
@@ -373,12 +146,13 @@ class SideView:
     condition: ConditionView | None = None
     round_index: int = 0
     carried: Carried = field(default_factory=Carried)
-    clock: str = "offers"
+    clock: Clock = "offers"
     """How relative time advances: ``"offers"`` or ``"negmas"`` (see :data:`CLOCKS`)."""
     _inv_span: np.ndarray = field(init=False, repr=False, compare=False)
     _rounds_span: np.ndarray | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        """Precompute the relative clock's span from the side's deadline."""
         deadline = np.minimum(self.own.deadline, self.horizon)
         object.__setattr__(self, "_inv_span", 1.0 / np.maximum(deadline - 1, 1))
         # NegMAS's clock: N = ceil(deadline / 2) rounds, t = (round + 1) / (N + 1)
@@ -393,6 +167,7 @@ class SideView:
 
     @property
     def n(self) -> int:
+        """The number of replicates."""
         return self.own.n
 
     def with_own(self, own: PartyBatch) -> SideView:
@@ -405,18 +180,22 @@ class SideView:
     # ---- what the side carries from earlier rounds ----------------------------------------
     @property
     def belief(self) -> Posterior | None:
+        """The side's posterior about its opponent (``None`` in a one-shot game)."""
         return self.carried.belief
 
     @property
     def condition_belief(self) -> Posterior | None:
+        """The condition holder's posterior about the obliged party's cost."""
         return self.carried.condition_belief
 
     @property
     def reference_point(self) -> np.ndarray | None:
+        """The position of the last agreed terms (``None`` in a one-shot game)."""
         return self.carried.reference_point
 
     @property
     def levers(self) -> Levers:
+        """The side's behavioural levers this round."""
         return self.carried.levers
 
     # ---- utilities -------------------------------------------------------------------
@@ -429,7 +208,7 @@ class SideView:
         return position(self.side, u, self.own.utility_curvature)
 
     @property
-    def condition_role(self) -> str | None:
+    def condition_role(self) -> Role | None:
         """``"holder"``, ``"obliged"`` or ``None`` when the game has no condition."""
         return None if self.condition is None else self.condition.role
 
@@ -463,3 +242,21 @@ class SideView:
             rounds = np.asarray(step, dtype=np.int64) // 2 + 1
             return np.minimum(rounds / self._rounds_span, 1.0)
         return np.minimum(np.asarray(step, dtype=float) * self._inv_span, 1.0)
+
+
+__all__ = [
+    "CLOCKS",
+    "Carried",
+    "Clock",
+    "ConditionView",
+    "History",
+    "InformationError",
+    "Levers",
+    "OfferHistory",
+    "OpponentModel",
+    "OpponentView",
+    "Outlook",
+    "Posterior",
+    "Role",
+    "SideView",
+]

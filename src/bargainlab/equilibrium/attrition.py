@@ -176,6 +176,7 @@ def play_war_of_attrition(
     r: tuple[float, float],
     z: tuple[float, float],
     step: float,
+    *,
     replicates: int = 20_000,
     seed: int = 0,
 ) -> WarOfAttrition:
@@ -203,21 +204,10 @@ def play_war_of_attrition(
     obstinate = generator.random((n, 2)) < np.array(zs)
     mixing = generator.random((n, 2))
     held = holdout_probabilities(reference, zs, dt)
-    # a rational i concedes at the first step k with S_i(kΔ) <= U_i (S_i falls to 0 at T0)
-    conceded = np.full((n, 2), NEVER, dtype=np.int64)
-    for i in (0, 1):
-        first_step = np.searchsorted(-held[i], -mixing[:, i], side="left")
-        conceded[:, i] = np.where(obstinate[:, i], NEVER, first_step)
+    conceded = _concession_steps(held, obstinate, mixing)
     when = np.where(conceded == NEVER, np.inf, conceded.astype(float))
     payoff = _outcome(a, rates, when, dt)
-    # the same draws in continuous time: S_i(t) = U_i solved for t
-    exact_t = np.full((n, 2), np.inf)
-    for i in (0, 1):
-        at_zero = reference.concede_at_zero[i]
-        inner = (mixing[:, i] * (1.0 - zs[i]) + zs[i]) / (1.0 - at_zero)
-        t = np.where(inner >= 1.0, 0.0, -np.log(np.minimum(inner, 1.0)) / reference.hazards[i])
-        exact_t[:, i] = np.where(obstinate[:, i], np.inf, np.minimum(t, reference.end_time))
-    continuous = _outcome(a, rates, exact_t, 1.0)
+    continuous = _outcome(a, rates, _concession_times(reference, zs, obstinate, mixing), 1.0)
     rational = [~obstinate[:, i] for i in (0, 1)]
     measured = [_mean_se(payoff[rational[i], i]) for i in (0, 1)]
     limit = [_mean_se(continuous[rational[i], i])[0] for i in (0, 1)]
@@ -237,6 +227,31 @@ def play_war_of_attrition(
         obstinate=obstinate,
         concession_step=conceded,
     )
+
+
+def _concession_steps(held: np.ndarray, obstinate: np.ndarray, mixing: np.ndarray) -> np.ndarray:
+    """``(n, 2)``: the step at which each player concedes if the other holds out: a rational
+    i at the first step k with S_i(kΔ) <= U_i (S_i falls to 0 at T0), :data:`NEVER` for an
+    obstinate one."""
+    conceded = np.full(mixing.shape, NEVER, dtype=np.int64)
+    for i in (0, 1):
+        first_step = np.searchsorted(-held[i], -mixing[:, i], side="left")
+        conceded[:, i] = np.where(obstinate[:, i], NEVER, first_step)
+    return conceded
+
+
+def _concession_times(
+    reference: AbreuGul, zs: tuple[float, float], obstinate: np.ndarray, mixing: np.ndarray
+) -> np.ndarray:
+    """``(n, 2)``: the same draws in continuous time, S_i(t) = U_i solved for t (infinite for
+    an obstinate player)."""
+    exact_t = np.full(mixing.shape, np.inf)
+    for i in (0, 1):
+        at_zero = reference.concede_at_zero[i]
+        inner = (mixing[:, i] * (1.0 - zs[i]) + zs[i]) / (1.0 - at_zero)
+        t = np.where(inner >= 1.0, 0.0, -np.log(np.minimum(inner, 1.0)) / reference.hazards[i])
+        exact_t[:, i] = np.where(obstinate[:, i], np.inf, np.minimum(t, reference.end_time))
+    return exact_t
 
 
 def _mean_se(values: np.ndarray) -> tuple[float, float]:

@@ -56,6 +56,8 @@ from ..engine.rng import StreamRNG
 from ..engine.terms import Issue
 from ..engine.views import SideView
 from ..relationships import BehaviourSpec, ChannelMask, Channels, RelationshipSetup, play
+from ..relationships.setup import Mechanics
+from ..relationships.table import RoundsRecorder
 from ..strategies.base import State, Strategy
 from ..theory import ratchet
 
@@ -84,9 +86,11 @@ class RatchetBuyer(Strategy):
     commitment: bool = False
 
     def propose(self, view: SideView, state: State, step: int) -> Offer:
+        """Never used: the seller makes every offer (asks for the price 0)."""
         return Offer.plain(np.zeros(view.n))
 
     def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
+        """Buy iff the surplus covers what revealing its type forgoes next round."""
         theta = view.own.reservation_value
         surplus = (1.0 - offer.x) - theta
         last = view.round_index >= self.rounds - 1
@@ -110,6 +114,7 @@ class RatchetSeller(Strategy):
     commit: bool = False
 
     def propose(self, view: SideView, state: State, step: int) -> Offer:
+        """The round's posted price: ``first_price`` in round 1 if given, else the best last-round price to its belief."""
         if view.round_index == 0 and self.first_price is not None:
             return Offer.plain(np.full(view.n, self.first_price))
         belief = view.belief
@@ -122,6 +127,7 @@ class RatchetSeller(Strategy):
         return Offer.plain(best_price(belief.theta, mass))
 
     def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
+        """Never used: the seller makes every offer (rejects)."""
         return np.full(view.n, REJECT, dtype=np.int8)
 
     def update_belief(
@@ -176,6 +182,7 @@ class RatchetPlay:
 
 
 def _mean(values: np.ndarray, where: np.ndarray) -> float:
+    """The mean of ``values`` where ``where`` holds (NaN if nowhere)."""
     return float(values[where].mean()) if where.any() else math.nan
 
 
@@ -184,9 +191,9 @@ def play_ratchet(
     v_low: float,
     p_high: float,
     delta: float,
+    *,
     replicates: int = 2_000,
     seed: int = 0,
-    *,
     equilibrium: str = "separating",
 ) -> RatchetPlay:
     """Play the two-round ratchet game on ``replicates`` relationships (see the module).
@@ -208,7 +215,6 @@ def play_ratchet(
     n = int(check_scalar("replicates", replicates, low=1, integer=True))
     vh, vl, p, d = float(v_high), float(v_low), float(p_high), float(delta)
     low_price = vl / vh
-    grid = np.array([0.0, 1.0 - low_price])  # θ: the seller and high type, then the low type
     first = {
         "commitment": None,
         "separating": reference.separating_price / vh,
@@ -216,18 +222,32 @@ def play_ratchet(
     }
     seller = RatchetSeller(first_price=first[equilibrium], commit=equilibrium == "commitment")
     buyer = RatchetBuyer(d, low_price, rounds=2, commitment=equilibrium == "commitment")
-    setup = RelationshipSetup(
-        issue=Issue(name="price", low=0.0, high=vh, party0_prefers="high"),
+    setup = _ratchet_setup(n, vh, low_price, p)
+    rng = StreamRNG.from_seed(np.random.SeedSequence(seed), n)
+    recorder, _ = play(setup, (seller, buyer), rng, np.arange(n))
+    return _observed(recorder, d, p, setup.mechanics.grid)
+
+
+def _ratchet_setup(n: int, v_high: float, low_price: float, p_high: float) -> RelationshipSetup:
+    """``n`` two-round relationships of one offer each, the seller (party 0) proposing, the
+    buyer's type persisting (see the module): the belief grid holds the seller's own type (0)
+    and the buyer's two, the high type with prior ``p_high``."""
+    grid = np.array([0.0, 1.0 - low_price])  # θ: the seller and high type, then the low type
+    mechanics = Mechanics(
+        issue=Issue(name="price", low=0.0, high=v_high, party0_prefers="high"),
         names=("seller", "buyer"),
         disagreement="outside_options",
         allow_exit=False,
         end_on_disagreement=False,
         grid=grid,
         tremble=0.0,
-        channels=ChannelMask.of(Channels(precedent=False), n),
         behaviour=BehaviourSpec(),
         condition_holder=None,
         reservation_shift=np.zeros((2, 2)),
+    )
+    return RelationshipSetup(
+        mechanics=mechanics,
+        channels=ChannelMask.of(Channels(precedent=False), n),
         rounds=np.full(n, 2, dtype=np.int64),
         horizon=np.ones(n, dtype=np.int64),
         breakdown=np.zeros(n),
@@ -236,7 +256,7 @@ def play_ratchet(
         rho=np.ones(n),
         priors=(
             PriorTable.single(np.array([1.0, 0.0]), n),
-            PriorTable.single(np.array([p, 1.0 - p]), n),
+            PriorTable.single(np.array([p_high, 1.0 - p_high]), n),
         ),
         outside_option=np.zeros((2, n, 2)),
         delta=np.ones((n, 2)),
@@ -246,10 +266,13 @@ def play_ratchet(
         condition_cost_prior=None,
         condition_fallback=np.zeros(n),
     )
-    rng = StreamRNG.from_seed(np.random.SeedSequence(seed), n)
-    recorder, _ = play(setup, (seller, buyer), rng, np.arange(n))
+
+
+def _observed(recorder: RoundsRecorder, d: float, p: float, grid: np.ndarray) -> RatchetPlay:
+    """What the two rounds recorded show: prices, purchases and the seller's revenue."""
     price = recorder["first_offer"][:, :, 0]  # (round, replicate), in the values' units
     bought = recorder["agreed"][:, :, 0]
+    n = price.shape[1]
     revenue = price[0] * bought[0] + d * price[1] * bought[1]
     high = recorder["reservation_value"][0, :, 1] < 0.5 * grid[1]
     by_type = (_mean(revenue, high), _mean(revenue, ~high))
@@ -269,4 +292,11 @@ def play_ratchet(
     )
 
 
-__all__ = ["PLAYS", "RatchetBuyer", "RatchetPlay", "RatchetSeller", "best_price", "play_ratchet"]
+__all__ = [
+    "PLAYS",
+    "RatchetBuyer",
+    "RatchetPlay",
+    "RatchetSeller",
+    "best_price",
+    "play_ratchet",
+]

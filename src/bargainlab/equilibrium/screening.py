@@ -52,7 +52,7 @@ from ..beliefs.grid import Belief
 from ..beliefs.observations import RoundTrace
 from ..beliefs.priors import Uniform, grid_points, prior_mass
 from ..engine.context import OwnerContext
-from ..engine.negotiation import ACCEPT, REJECT, Game, Offer, negotiate
+from ..engine.negotiation import ACCEPT, REJECT, Game, NegotiationResult, Offer, negotiate
 from ..engine.parties import PartyBatch
 from ..engine.terms import Issue
 from ..engine.views import Carried, Posterior, SideView
@@ -95,6 +95,7 @@ class SkimmingBuyer(Strategy):
     gamma: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        """Validate the parameters and precompute the coefficients γ_n."""
         check_scalar("delta", self.delta, low=0, high=1)
         check_scalar("periods", self.periods, low=1, integer=True)
         object.__setattr__(self, "gamma", skimming_coefficients(self.delta, self.periods)[1])
@@ -104,9 +105,11 @@ class SkimmingBuyer(Strategy):
         return np.asarray(price) / self.gamma[self.periods - period - 1]
 
     def propose(self, view: SideView, state: State, step: int) -> Offer:
+        """Never used: the seller makes every offer (asks for the price 0)."""
         return Offer.plain(np.zeros(view.n))
 
     def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
+        """Buy iff the value reaches the period's cutoff for the price."""
         value = 1.0 - view.own.reservation_value
         buy = value >= self.cutoff(offer.x, view.round_index) - 1e-12
         return np.where(buy, ACCEPT, REJECT).astype(np.int8)
@@ -125,6 +128,7 @@ class SkimmingSeller(Strategy):
     b: np.ndarray = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        """Validate the parameters and precompute the coefficients b_n."""
         check_scalar("delta", self.delta, low=0, high=1)
         check_scalar("periods", self.periods, low=1, integer=True)
         if self.first_price is not None:
@@ -132,6 +136,7 @@ class SkimmingSeller(Strategy):
         object.__setattr__(self, "b", skimming_coefficients(self.delta, self.periods)[0])
 
     def propose(self, view: SideView, state: State, step: int) -> Offer:
+        """The period's price: b_n times the upper end of the posterior's support."""
         if view.round_index == 0 and self.first_price is not None:
             return Offer.plain(np.full(view.n, self.first_price))
         if view.belief is None:
@@ -140,6 +145,7 @@ class SkimmingSeller(Strategy):
         return Offer.plain(self.b[n_left - 1] * posterior_upper(view.belief))
 
     def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
+        """Never used: the seller makes every offer (rejects)."""
         return np.full(view.n, REJECT, dtype=np.int8)
 
 
@@ -201,10 +207,10 @@ class ScreeningPlay:
 def play_screening(
     delta: float,
     periods: int,
+    *,
     replicates: int = 10_000,
     seed: int = 0,
     grid: int = 501,
-    *,
     first_price: float | None = None,
 ) -> ScreeningPlay:
     """Play the T-period skimming game on ``replicates`` seller–buyer pairs (see the module).
@@ -236,47 +242,84 @@ def play_screening(
     buyer = PartyBatch.build(n, reservation_value=1.0 - values, name="buyer")
     game = Game(PRICE, (seller, buyer), horizon=1, first_mover=0, allow_exit=False)
     strategies = (SkimmingSeller(d, n_periods, first_price), SkimmingBuyer(d, n_periods))
-    in_market = np.ones(n, dtype=bool)
-    period = np.full(n, -1, dtype=np.int64)
-    paid = np.zeros(n)
-    prices: list[float] = []
-    uppers: list[float] = []
-    posteriors = np.zeros((n_periods - 1, size))
+    market = _Market.open(n, n_periods, size)
     for t in range(n_periods):
         carried = (Carried(belief=belief), Carried())
         result = negotiate(
-            game, strategies, round_index=t, trace=True, carried=carried, active=in_market
+            game, strategies, round_index=t, trace=True, carried=carried, active=market.in_market
         )
-        prices.append(float(result.first_offer[in_market].mean()) if in_market.any() else math.nan)
-        bought = in_market & result.agreed
-        period[bought] = t
-        paid[bought] = result.x[bought]
-        in_market = in_market & ~bought
-        if t == n_periods - 1:
-            break
-        if in_market.any():
-            context = OwnerContext.public(game, 1, Carried(), round_index=t)
-            trace = RoundTrace.from_result(result)
-            likelihood = strategies[1].likelihood(trace, context, belief.theta, rows=in_market)
-            belief.update(likelihood, 0.0, rows=in_market)
-            uppers.append(float(posterior_upper(belief)[in_market].mean()))
-            posteriors[t] = belief.marginal()[in_market].mean(axis=0)[::-1]
-        else:
-            uppers.append(math.nan)
-    discounted = np.where(period >= 0, d ** np.maximum(period, 0) * paid, 0.0)
-    return ScreeningPlay(
-        revenue=float(discounted.mean()),
-        revenue_se=float(discounted.std(ddof=1) / math.sqrt(n)) if n > 1 else math.inf,
-        sales=tuple(float(np.mean(period == t)) for t in range(n_periods)),
-        prices=tuple(prices),
-        posterior_upper=tuple(uppers),
-        values=values,
-        purchase_period=period,
-        paid=paid,
-        grid_values=(1.0 - theta)[::-1],
-        grid_step=float(theta[1] - theta[0]),
-        posteriors=posteriors,
-    )
+        market.sell(t, result)
+        if t < n_periods - 1:
+            market.learn(t, game, strategies[1], belief, result)
+    return market.outcome(d, values, theta)
+
+
+@dataclass
+class _Market:
+    """The buyers still in the market, and what the periods played so far recorded."""
+
+    in_market: np.ndarray
+    """``(n,)``: the buyers that have not bought yet."""
+    period: np.ndarray
+    """``(n,)``: the 0-based period each buyer bought in (-1: not yet)."""
+    paid: np.ndarray
+    prices: list[float]
+    uppers: list[float]
+    posteriors: np.ndarray
+
+    @classmethod
+    def open(cls, n: int, periods: int, grid: int) -> _Market:
+        """A market of ``n`` buyers before the first of ``periods`` periods."""
+        return cls(
+            in_market=np.ones(n, dtype=bool),
+            period=np.full(n, -1, dtype=np.int64),
+            paid=np.zeros(n),
+            prices=[],
+            uppers=[],
+            posteriors=np.zeros((periods - 1, grid)),
+        )
+
+    def sell(self, t: int, result: NegotiationResult) -> None:
+        """Record period ``t``'s price and purchases; the buyers who bought leave."""
+        market = self.in_market
+        self.prices.append(float(result.first_offer[market].mean()) if market.any() else math.nan)
+        bought = market & result.agreed
+        self.period[bought] = t
+        self.paid[bought] = result.x[bought]
+        self.in_market = market & ~bought
+
+    def learn(
+        self, t: int, game: Game, buyer: SkimmingBuyer, belief: Belief, result: NegotiationResult
+    ) -> None:
+        """The seller's Bayes update after the rejections of period ``t`` (exact likelihood
+        of the buyers' stopping rule), and what the posterior says."""
+        market = self.in_market
+        if not market.any():
+            self.uppers.append(math.nan)
+            return
+        context = OwnerContext.public(game, 1, Carried(), round_index=t)
+        trace = RoundTrace.from_result(result)
+        belief.update(buyer.likelihood(trace, context, belief.theta, rows=market), 0.0, rows=market)
+        self.uppers.append(float(posterior_upper(belief)[market].mean()))
+        self.posteriors[t] = belief.marginal()[market].mean(axis=0)[::-1]
+
+    def outcome(self, d: float, values: np.ndarray, theta: np.ndarray) -> ScreeningPlay:
+        """What the play observed, with the buyers' ``values`` and the belief grid ``theta``."""
+        n, period, paid = values.shape[0], self.period, self.paid
+        discounted = np.where(period >= 0, d ** np.maximum(period, 0) * paid, 0.0)
+        return ScreeningPlay(
+            revenue=float(discounted.mean()),
+            revenue_se=float(discounted.std(ddof=1) / math.sqrt(n)) if n > 1 else math.inf,
+            sales=tuple(float(np.mean(period == t)) for t in range(len(self.prices))),
+            prices=tuple(self.prices),
+            posterior_upper=tuple(self.uppers),
+            values=values,
+            purchase_period=period,
+            paid=paid,
+            grid_values=(1.0 - theta)[::-1],
+            grid_step=float(theta[1] - theta[0]),
+            posteriors=self.posteriors,
+        )
 
 
 __all__ = [

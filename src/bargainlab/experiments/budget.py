@@ -154,6 +154,7 @@ def check_size(
 
 
 def _suggest(need: int) -> str:
+    """A budget to suggest for ``need`` bytes: 20% above it in whole GiB, plus one GiB."""
     gib = need / 2**30
     return f"{max(1, int(gib * 1.2) + 1)}G"
 

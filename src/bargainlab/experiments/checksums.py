@@ -42,6 +42,7 @@ class PartJournal:
     """The append-only checksum journal of a run's parts (``parts/SHA256SUMS``)."""
 
     def __init__(self, folder: str | Path) -> None:
+        """The journal of the parts in ``folder`` (created by the first line recorded)."""
         self.path = Path(folder) / JOURNAL
 
     def read(self) -> dict[str, str]:
@@ -83,6 +84,7 @@ class PartJournal:
             raise WriteError(self.path, exc) from None
 
     def _ends_with_newline(self) -> bool:
+        """Whether the journal's last byte is a newline (it is not after a cut-short line)."""
         with open(self.path, "rb") as fh:
             fh.seek(-1, os.SEEK_END)
             return fh.read(1) == b"\n"

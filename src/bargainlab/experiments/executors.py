@@ -61,6 +61,7 @@ class Executor:
     def imap_unordered(
         self, fn: Callable[[Task], TaskResult], tasks: Iterable[Task]
     ) -> Iterator[TaskResult]:
+        """``fn(task)`` for every task, yielded as each finishes (in no particular order)."""
         raise NotImplementedError
 
     def run_on_workers(self, fn: Callable[[], Any]) -> list[Any]:
@@ -71,9 +72,11 @@ class Executor:
         """Release workers or the cluster connection."""
 
     def __enter__(self) -> Executor:
+        """The executor itself; leaving the ``with`` block closes it."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Close the executor, whether the block ended normally or not."""
         self.close()
 
 
@@ -83,12 +86,14 @@ class SerialExecutor(Executor):
     def imap_unordered(
         self, fn: Callable[[Task], TaskResult], tasks: Iterable[Task]
     ) -> Iterator[TaskResult]:
+        """Run the tasks one after the other, in their order."""
         for task in tasks:
             yield fn(task)
 
 
 def _ignore_sigint() -> None:
-    # Ctrl-C is handled once, by the parent, which stops the pool.
+    """A worker's initializer: ignore Ctrl-C, which the parent handles once by stopping the
+    pool (otherwise every worker would print its own traceback)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
@@ -117,11 +122,13 @@ class ProcessExecutor(Executor):
     """
 
     def __init__(self, workers: int | None = None, start_method: str | None = None) -> None:
+        """Start a pool of ``workers`` processes (default: every core)."""
         self.workers = workers or os.cpu_count() or 1
         self._start_method = start_method
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
+        """A fresh pool of :attr:`workers` processes that ignore Ctrl-C."""
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=_process_context(self._start_method),
@@ -135,12 +142,15 @@ class ProcessExecutor(Executor):
     def imap_unordered(
         self, fn: Callable[[Task], TaskResult], tasks: Iterable[Task]
     ) -> Iterator[TaskResult]:
+        """Keep up to ``2 * workers`` tasks in flight; when the pool breaks (a worker died),
+        rebuild it and start every task that was in flight again, in task order."""
         window = 2 * self.workers
         pending: dict[Future, Task] = {}
         attempts: dict[int, int] = {}
         source = iter(tasks)
 
         def submit(task: Task) -> None:
+            """Start ``task``; refuse a task whose workers died :data:`MAX_ATTEMPTS` times."""
             attempts[task.index] = attempts.get(task.index, 0) + 1
             if attempts[task.index] > MAX_ATTEMPTS:
                 raise RuntimeError(
@@ -180,6 +190,7 @@ class ProcessExecutor(Executor):
                 fut.cancel()
 
     def close(self) -> None:
+        """Stop the pool, cancelling the tasks not yet started."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -196,6 +207,8 @@ class DaskExecutor(Executor):
     def __init__(
         self, scheduler: str | None = None, workers: int | None = None, timeout: float = 10.0
     ) -> None:
+        """Connect to the scheduler at ``scheduler`` (waiting at most ``timeout`` seconds),
+        or start a local cluster of ``workers`` processes without one."""
         from distributed import Client, LocalCluster
 
         self._cluster = None
@@ -223,6 +236,9 @@ class DaskExecutor(Executor):
     def imap_unordered(
         self, fn: Callable[[Task], TaskResult], tasks: Iterable[Task]
     ) -> Iterator[TaskResult]:
+        """Keep a window of tasks submitted (twice the cluster's threads, at least 4) and
+        submit the next one as each finishes; a finished task's future is released once its
+        result is fetched, so the cluster does not hold it."""
         from distributed import as_completed
 
         threads = sum(self._client.nthreads().values()) or 1
@@ -245,12 +261,14 @@ class DaskExecutor(Executor):
             yield result
 
     def close(self) -> None:
+        """Close the connection, and the local cluster if this executor started one."""
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
 
 
 def _take(source: Iterator[Task], n: int) -> list[Task]:
+    """The next ``n`` tasks of ``source`` (fewer when it runs out)."""
     out = []
     for task in source:
         out.append(task)
@@ -272,6 +290,7 @@ def open_executor(
 
 
 def _enabled(enabled: bool | None) -> bool:
+    """Whether to show a bar: as asked, or by default when stderr is a terminal."""
     return sys.stderr.isatty() if enabled is None else enabled
 
 
@@ -306,6 +325,7 @@ def phase_bar(
     started: list[str] = []
 
     def phase(name: str) -> None:
+        """Mark the previous phase done and show ``name`` as running."""
         if started:
             bar.update(1)
         started.append(name)

@@ -37,6 +37,8 @@ _held: dict[str, tuple[int, int]] = {}
 
 
 def _try_lock(fd: int) -> bool:
+    """Take the lock on the open file ``fd`` without waiting; ``False`` when another process
+    holds it (any other error is raised)."""
     try:
         if fcntl is not None:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -50,6 +52,7 @@ def _try_lock(fd: int) -> bool:
 
 
 def _holder(fd: int) -> str:
+    """Who holds the lock, from the lock file's ``<pid> <host>`` line, for the message."""
     try:
         os.lseek(fd, 0, os.SEEK_SET)
         text = os.read(fd, 200).decode("utf-8", "replace").split()

@@ -135,6 +135,8 @@ def resolved_config_text(study: StudySpec, source: bytes | None) -> bytes:
 
 
 def _set_top_level(text: str, key: str, value: str) -> str:
+    """``text`` with the top-level ``key = ...`` line (before the first table header) set
+    to ``value``, keeping its comment; a line is added at the top when there is none."""
     header = re.search(r"^[ \t]*\[", text, flags=re.MULTILINE)
     top, rest = (text[: header.start()], text[header.start() :]) if header else (text, "")
     pattern = re.compile(
@@ -158,6 +160,8 @@ def toml_dumps(data: Mapping[str, Any]) -> str:
 
 
 def _table(lines: list[str], path: list[str], table: Mapping[str, Any]) -> None:
+    """Append the lines of the table at ``path`` (its header, then its keys), then those of
+    its sub-tables."""
     # Plain values first, then sub-tables as [sections]. Reading the file back may thus
     # reorder the keys of a table that mixes them; only model tables (whose order pydantic
     # fixes) and strategy params (passed by keyword) ever do.
@@ -173,10 +177,12 @@ def _table(lines: list[str], path: list[str], table: Mapping[str, Any]) -> None:
 
 
 def _key(key: str) -> str:
+    """A TOML key: bare when it can be, else quoted."""
     return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
 
 
 def _value(value: Any) -> str:
+    """A plain value as inline TOML (floats by ``repr``, so they read back exactly)."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

@@ -37,6 +37,7 @@ class RunParts:
     checksums of assembled files (relative paths) in the run's manifest."""
 
     def __init__(self, root: Path, record_files: Callable[[Iterable[str]], None]) -> None:
+        """The parts of the run folder ``root`` (nothing is created until :meth:`prepare`)."""
         self.root = root
         self._record_files = record_files
         self.rejected: list[str] = []
@@ -45,6 +46,7 @@ class RunParts:
 
     @property
     def folder(self) -> Path:
+        """``<run folder>/parts``."""
         return self.root / "parts"
 
     def path(self, task: str, kind: str) -> Path:
@@ -66,27 +68,37 @@ class RunParts:
         for task, kinds in tasks.items():
             files = {kind: self.path(task, kind) for kind in kinds}
             expected.update(f.name for f in files.values())
-            if not any(f.exists() for f in files.values()):
-                continue
-            if all(
-                self._part_ok(f, sums, needed if kind == "rounds" else set())
-                for kind, f in files.items()
-            ):
+            if self._task_done(task, files, sums, needed):
                 out.add(task)
-            else:
-                if any(f.name in sums for f in files.values()):
-                    # journaled, yet missing or changed: damaged (unjournaled parts are
-                    # those of a task in flight when the run stopped)
-                    self.rejected.append(task)
-                for f in files.values():
-                    f.unlink(missing_ok=True)
         for p in self.folder.glob("task-*.parquet"):
             if p.name not in expected:  # another plan's (another version or chunk)
                 p.unlink(missing_ok=True)
         return out
 
+    def _task_done(
+        self, task: str, files: Mapping[str, Path], sums: Mapping[str, str], needed: set[str]
+    ) -> bool:
+        """Whether a task's parts (``files``, by kind) are all there and sound (the rounds
+        part with the ``needed`` columns). A task with some parts that are not is cleared:
+        its parts are deleted, and it is listed in :attr:`rejected` when any of them was
+        journaled (unjournaled parts are those of a task in flight when the run stopped)."""
+        if not any(f.exists() for f in files.values()):
+            return False
+        if all(
+            self._part_ok(f, sums, needed if kind == "rounds" else set())
+            for kind, f in files.items()
+        ):
+            return True
+        if any(f.name in sums for f in files.values()):
+            self.rejected.append(task)  # journaled, yet missing or changed: damaged
+        for f in files.values():
+            f.unlink(missing_ok=True)
+        return False
+
     @staticmethod
     def _part_ok(path: Path, sums: Mapping[str, str], columns: set[str]) -> bool:
+        """Whether a part is a regular file matching its journal line, readable as Parquet
+        and holding ``columns``."""
         if path.is_symlink() or not path.is_file() or sums.get(path.name) != sha256_file(path):
             return False
         try:

@@ -11,7 +11,7 @@ from ..beliefs.priors import PriorTable, grid_points, prior_mass
 from ..config.schema import StudySpec
 from ..engine.terms import Issue
 from ..relationships.channels import ChannelMask, Channels
-from ..relationships.setup import RelationshipSetup, Reputation
+from ..relationships.setup import COIN, Mechanics, RelationshipSetup, Reputation
 from ..strategies import create
 
 __all__ = ["build_setup", "reputation_models"]
@@ -44,14 +44,14 @@ def _schedules(study: StudySpec) -> tuple[np.ndarray, np.ndarray]:
     return outside, shift
 
 
-def _first_mover(study: StudySpec, replicate_ids: np.ndarray) -> np.ndarray | str:
-    """Who opens each replicate's negotiations: alternating by replicate id, random, or one
-    party."""
+def _first_mover(study: StudySpec, replicate_ids: np.ndarray) -> np.ndarray:
+    """Who opens each replicate's negotiations: alternating by replicate id, a coin
+    (:data:`~bargainlab.relationships.setup.COIN`), or one party."""
     fm = study.game.first_mover
     if fm == "alternate":
         return (replicate_ids % 2).astype(np.int8)
     if fm == "random":
-        return "random"
+        return np.full(replicate_ids.shape[0], COIN, dtype=np.int8)
     return np.full(replicate_ids.shape[0], study.party_names.index(fm), dtype=np.int8)
 
 
@@ -78,7 +78,8 @@ def build_setup(
     outside, shift = _schedules(study)
     sq = 0.5 if study.game.status_quo is None else float(issue.from_domain(study.game.status_quo))
     cond, horizon = study.condition, study.game.horizon
-    return RelationshipSetup(
+    models, type_priors = reputation_models(study, n)
+    mechanics = Mechanics(
         issue=issue,
         names=names,
         disagreement=study.game.disagreement,
@@ -86,10 +87,14 @@ def build_setup(
         end_on_disagreement=study.rounds.end_on_disagreement,
         grid=grid,
         tremble=study.rounds.tremble,
-        channels=ChannelMask.of(channels, n),
         behaviour=study.behaviour,
         condition_holder=None if cond is None else names.index(cond.holder),
         reservation_shift=shift,
+        reputation=models,
+    )
+    return RelationshipSetup(
+        mechanics=mechanics,
+        channels=ChannelMask.of(channels, n),
         rounds=_each(n, study.rounds.count, np.int64),
         horizon=_each(n, horizon, np.int64),
         breakdown=_each(n, study.game.breakdown),
@@ -111,21 +116,22 @@ def build_setup(
         condition_fallback=_each(
             n, 0.0 if cond is None else float(issue.from_domain(cond.fallback))
         ),
-        reputation=reputation_models(study, n),
+        reputation_prior=type_priors,
     )
 
 
-def reputation_models(study: StudySpec, n: int) -> tuple[Reputation | None, Reputation | None]:
-    """Per side, the reputation model the study declares for it (``None`` elsewhere), for
-    ``n`` replicates."""
+def reputation_models(
+    study: StudySpec, n: int
+) -> tuple[
+    tuple[Reputation | None, Reputation | None], tuple[np.ndarray | None, np.ndarray | None]
+]:
+    """Per side, the reputation model the study declares for it (``None`` elsewhere), and its
+    prior over the model's types for ``n`` replicates (``(n, K)``)."""
     spec = study.reputation
     if spec is None:
-        return (None, None)
+        return (None, None), (None, None)
     labels, policies, prior = spec.ordered()
-    model = Reputation(
-        labels=labels,
-        models=tuple(create(p.name, **p.params) for p in policies),
-        prior=np.tile(np.asarray(prior, dtype=float), (n, 1)),
-    )
+    model = Reputation(labels=labels, models=tuple(create(p.name, **p.params) for p in policies))
+    rows = np.tile(np.asarray(prior, dtype=float), (n, 1))
     side = study.party_names.index(spec.holder)
-    return (model, None) if side == 0 else (None, model)
+    return ((model, None), (rows, None)) if side == 0 else ((None, model), (None, rows))

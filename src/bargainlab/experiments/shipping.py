@@ -69,6 +69,8 @@ def needs_shipping(name: str) -> bool:
 
 
 def _importable_by_name(module_name: str) -> bool:
+    """Whether a worker could import the module ``module_name`` by name: not a script or
+    notebook (``__main__``), and found on the import path rather than loaded from a file."""
     if module_name in {"__main__", "__mp_main__"}:
         return False
     module = sys.modules.get(module_name)
@@ -138,6 +140,7 @@ def unpack(payload: bytes | None) -> Mapping[str, type[Strategy]]:
 
 
 def _checked(classes: Any) -> dict[str, type[Strategy]]:
+    """``classes`` if it is a mapping of names to strategy classes; RuntimeError otherwise."""
     if not isinstance(classes, dict) or not all(
         isinstance(c, type) and issubclass(c, Strategy) for c in classes.values()
     ):

@@ -47,6 +47,7 @@ def check_finite(table: pd.DataFrame, what: str) -> None:
 
 
 def write_parquet_atomic(path: str | Path, table: pd.DataFrame) -> None:
+    """Write ``table`` (without its index) to the Parquet file ``path`` atomically."""
     with atomic_path(path) as tmp:
         table.to_parquet(tmp, index=False)
 
@@ -74,6 +75,8 @@ def parquet_bytes(table: pd.DataFrame) -> bytes:
 
 
 def write_csv_atomic(path: str | Path, table: pd.DataFrame) -> None:
+    """Write ``table`` (without its index) to the CSV file ``path`` atomically, with ``\n``
+    line ends on every platform."""
     write_text_atomic(path, table.to_csv(index=False, lineterminator="\n"))
 
 

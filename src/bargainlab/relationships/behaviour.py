@@ -64,6 +64,22 @@ class BehaviourSpec(BaseModel):
 
 
 @dataclass(frozen=True)
+class Feelings:
+    """What the behavioural module made of one round, per relationship and party (arrays of
+    shape ``(n, 2)``; zeros where the subjective-value channel is off)."""
+
+    subjective_value: np.ndarray
+    """Each party's subjective value of the round."""
+    leaving: np.ndarray
+    """Whether each party leaves the relationship after the round (a behavioural exit)."""
+
+    @classmethod
+    def none(cls, n: int) -> Feelings:
+        """No subjective value and no exit in any of ``n`` relationships."""
+        return cls(np.zeros((n, 2)), np.zeros((n, 2), dtype=bool))
+
+
+@dataclass(frozen=True)
 class RoundFeelings:
     """Inputs of one party's subjective value for one round (arrays of shape ``(n,)``)."""
 

@@ -62,6 +62,7 @@ class ChannelMask:
     on: Mapping[str, np.ndarray]
 
     def __post_init__(self) -> None:
+        """Check that every channel has one ``(n,)`` switch array, and store them as booleans."""
         unknown = sorted(set(self.on) - set(CHANNELS))
         missing = [name for name in CHANNELS if name not in self.on]
         if unknown or missing:
@@ -91,6 +92,7 @@ class ChannelMask:
 
     @property
     def n(self) -> int:
+        """The number of relationships."""
         return self.on[CHANNELS[0]].shape[0]
 
     def __getitem__(self, name: str) -> np.ndarray:

@@ -32,17 +32,18 @@ import pandas as pd
 from ..engine.rng import StreamRNG
 from ..strategies.base import Strategy
 from . import stages
+from .reporters import RoundContext
 from .setup import RelationshipSetup
 from .state import RelationshipState
 from .table import RoundsRecorder
 
-Schedule = Sequence[Sequence[Strategy]]
+Schedule = Sequence[tuple[Strategy, Strategy]]
 """One ``(strategy of party 0, strategy of party 1)`` pair per round."""
 
 
 def play(
     setup: RelationshipSetup,
-    strategies: Sequence[Strategy] | Schedule,
+    strategies: tuple[Strategy, Strategy] | Schedule,
     rng: StreamRNG,
     replicate_ids: np.ndarray,
     *,
@@ -79,15 +80,16 @@ def play(
         if r < first:
             continue
         rnd = stages.draw_round(setup, state, rng, r)
-        result = stages.negotiate_round(setup, state, rnd, pair, rng)
-        obs = stages.learn(setup, state, rnd, result, pair)
-        stages.record(setup, state, rnd, result, obs, pair, rng, recorder)
-        leaving = stages.feel(setup, state, rnd, result, obs, pair, rng, recorder)
-        stages.carry(setup, state, result, leaving)
+        result = stages.negotiate_round(setup, state, rnd, strategies=pair, rng=rng)
+        obs = stages.learn(setup, state, rnd, result, strategies=pair)
+        feelings = stages.feel(setup, state, rnd, result, obs, strategies=pair, rng=rng)
+        context = RoundContext(setup, state, rnd, result, obs, feelings, pair, rng)
+        stages.record(context, recorder)
+        stages.carry(setup, state, result, feelings.leaving)
         if snapshot == r:
             recorder.snapshot = state.copy()
         if traces:
-            frame = result.trace_frame(setup.issue)
+            frame = result.trace_frame(setup.mechanics.issue)
             frame["round"] = r + 1
             frame["position"] = frame["replicate"].to_numpy()
             frame["replicate"] = replicate_ids[frame["position"].to_numpy()]
@@ -95,7 +97,10 @@ def play(
     return recorder, trace_frames
 
 
-def _schedule(strategies: Sequence[Strategy] | Schedule, rounds: int) -> list[Sequence[Strategy]]:
+def _schedule(
+    strategies: tuple[Strategy, Strategy] | Schedule, rounds: int
+) -> list[tuple[Strategy, Strategy]]:
+    """One pair of strategies per round from a pair, or from a list with one pair per round."""
     if isinstance(strategies, list):
         schedule = list(strategies)
         if len(schedule) != rounds:

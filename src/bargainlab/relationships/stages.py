@@ -7,9 +7,11 @@
 2. :func:`negotiate_round` -- the stage game, with what each side carries into it;
 3. :func:`learn` -- learners update their beliefs from what they observed (information
    channel), and the condition's holder learns about the obliged party's cost;
-4. :func:`record` -- the round's row of the rounds table;
-5. :func:`feel` -- the behavioural module (subjective-value channel): feelings, the stock,
+4. :func:`feel` -- the behavioural module (subjective-value channel): feelings, the stock,
    next round's levers and behavioural exits;
+5. :func:`record` -- the round's rows of the rounds table, each column from its reporter
+   (:mod:`bargainlab.relationships.reporters`) reading the round's
+   :class:`~bargainlab.relationships.reporters.RoundContext`;
 6. :func:`carry` -- precedent (precedent channel), the end of relationships, and the
    predictive beliefs for the next round.
 
@@ -21,12 +23,10 @@ where it is on.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 from scipy.special import expit
 
-from ..beliefs.grid import Belief, row_dot
+from ..beliefs.grid import row_dot
 from ..beliefs.observations import RoundObservation, RoundTrace, observe
 from ..beliefs.priors import PriorTable
 from ..engine.context import OwnerContext
@@ -36,7 +36,6 @@ from ..engine.rng import (
     STREAM_ACCEPT_NOISE,
     STREAM_EXIT,
     STREAM_FIRST_MOVER,
-    STREAM_PIT,
     STREAM_TYPES,
     StreamRNG,
 )
@@ -44,11 +43,13 @@ from ..engine.terms import Condition, utility
 from ..engine.views import Carried, Levers, Outlook
 from ..strategies.base import Strategy
 from . import behaviour as bh
-from .setup import RelationshipSetup
+from .reporters import RoundContext
+from .setup import COIN, RelationshipSetup
 from .state import RelationshipState, Round
 from .table import RoundsRecorder
 
-Pair = Sequence[Strategy]
+Pair = tuple[Strategy, Strategy]
+"""The strategies of party 0 and party 1 in a round."""
 
 
 def _persistent_draw(
@@ -71,15 +72,15 @@ def draw_round(setup: RelationshipSetup, state: RelationshipState, rng: StreamRN
     """This round's types, strengths, condition and stage game (stage 1). Relationships
     whose last round has passed are no longer active."""
     n = rng.n
+    mech = setup.mechanics
     state.active = state.active & (r < setup.rounds)
+    shift = mech.shift(r)
     reservation = []
     for i in (0, 1):
         state.type_index[i] = _persistent_draw(
             setup, rng, state.type_index[i], r, STREAM_TYPES + 10 * i, setup.priors[i]
         )
-        reservation.append(
-            np.clip(setup.grid[state.type_index[i]] + setup.reservation_shift[r, i], 0.0, 1.0)
-        )
+        reservation.append(np.clip(mech.grid[state.type_index[i]] + shift[i], 0.0, 1.0))
     parties = tuple(
         PartyBatch.build(
             n,
@@ -88,48 +89,56 @@ def draw_round(setup: RelationshipSetup, state: RelationshipState, rng: StreamRN
             delta=setup.delta[:, i],
             curvature=setup.curvature[:, i],
             deadline=setup.deadline[:, i],
-            name=setup.names[i],
+            name=mech.names[i],
         )
         for i in (0, 1)
     )
     condition = None
-    if setup.condition_holder is not None:
+    if mech.condition_holder is not None:
         assert setup.condition_cost_prior is not None
         state.cost_index = _persistent_draw(
             setup, rng, state.cost_index, r, STREAM_TYPES + 40, setup.condition_cost_prior
         )
         surplus = setup.channels["surplus"]
         value = np.where(surplus, setup.condition_value, 0.0)
-        cost = np.where(surplus, setup.grid[state.cost_index], 0.0)
-        condition = Condition(setup.condition_holder, value, cost, setup.condition_fallback)
-    if isinstance(setup.first_mover, str):
-        first = (rng.uniform(r, 0, STREAM_FIRST_MOVER) < 0.5).astype(np.int8)
-    else:
-        first = setup.first_mover
+        cost = np.where(surplus, mech.grid[state.cost_index], 0.0)
+        condition = Condition(mech.condition_holder, value, cost, setup.condition_fallback)
     game = Game(
-        setup.issue,
+        mech.issue,
         (parties[0], parties[1]),
         horizon=setup.horizon,
         breakdown=setup.breakdown,
-        first_mover=first,
-        disagreement=setup.disagreement,
+        first_mover=_first_movers(setup, rng, r),
+        disagreement=mech.disagreement,
         status_quo=state.status_quo,
-        allow_exit=setup.allow_exit,
+        allow_exit=mech.allow_exit,
         condition=condition,
     )
     for i in (0, 1):
-        state.beliefs[i].offset = float(setup.reservation_shift[r, 1 - i])
+        state.beliefs[i].offset = float(shift[1 - i])
     return Round(r, (reservation[0], reservation[1]), (parties[0], parties[1]), condition, game)
 
 
+def _first_movers(setup: RelationshipSetup, rng: StreamRNG, r: int) -> np.ndarray:
+    """``(n,)``: who makes the first offer of round ``r``, a fair coin where the setup says
+    :data:`~bargainlab.relationships.setup.COIN`."""
+    first = setup.first_mover
+    coin = first == COIN
+    if not coin.any():
+        return first
+    draws = (rng.uniform(r, 0, STREAM_FIRST_MOVER) < 0.5).astype(np.int8)
+    return np.where(coin, draws, first)
+
+
 def _cost_estimate(state: RelationshipState) -> np.ndarray | None:
+    """The condition holder's estimate (posterior mean) of the obliged party's cost, if any."""
     return None if state.cost_belief is None else state.cost_belief.mean()
 
 
 def models_of(setup: RelationshipSetup, side: int, strategies: Pair) -> tuple[Strategy, ...]:
     """The policies ``side`` thinks its opponent may follow: its declared reputation model, or
     the opponent's actual strategy of this round (a learner that knows how it is played)."""
-    reputation = setup.reputation[side]
+    reputation = setup.mechanics.reputation[side]
     return reputation.models if reputation is not None else (strategies[1 - side],)
 
 
@@ -137,14 +146,14 @@ def owner_context(
     setup: RelationshipSetup, state: RelationshipState, rnd: Round, owner: int
 ) -> OwnerContext:
     """The public side of ``owner`` in this round, as its opponent may use it."""
-    holder = setup.condition_holder
+    holder = setup.mechanics.condition_holder
     carried = Carried(
         reference_point=state.reference_x,
         condition_cost=_cost_estimate(state) if owner == holder else None,
     )
     assumed_cost: np.ndarray | float = 0.0
     if setup.condition_cost_prior is not None and setup.channels.anywhere("surplus"):
-        mean_cost = row_dot(setup.condition_cost_prior.rows(), setup.grid)
+        mean_cost = row_dot(setup.condition_cost_prior.rows(), setup.mechanics.grid)
         assumed_cost = np.where(setup.channels["surplus"], mean_cost, 0.0)
     return OwnerContext.public(
         rnd.game, owner, carried, round_index=rnd.index, assumed_cost=assumed_cost
@@ -152,14 +161,19 @@ def owner_context(
 
 
 def negotiate_round(
-    setup: RelationshipSetup, state: RelationshipState, rnd: Round, strategies: Pair, rng: StreamRNG
+    setup: RelationshipSetup,
+    state: RelationshipState,
+    rnd: Round,
+    *,
+    strategies: Pair,
+    rng: StreamRNG,
 ) -> NegotiationResult:
     """The stage game on the active relationships, each side with what it carries (stage 2)."""
-    holder = setup.condition_holder
+    holder = setup.mechanics.condition_holder
     outlook = Outlook(
         rounds_left=np.maximum(setup.rounds - rnd.index - 1, 0),
         rho=setup.rho,
-        ends_on_disagreement=setup.end_on_disagreement,
+        ends_on_disagreement=setup.mechanics.end_on_disagreement,
         learning=setup.channels["information"],
     )
     carried = tuple(
@@ -186,6 +200,7 @@ def learn(
     state: RelationshipState,
     rnd: Round,
     result: NegotiationResult,
+    *,
     strategies: Pair,
 ) -> tuple[RoundObservation, RoundObservation]:
     """Belief updates from the round (stage 3; only with the information channel on).
@@ -196,93 +211,32 @@ def learn(
     (a public rule), so the likelihood is a step at that threshold, smoothed over half a grid
     step. Returns what each side observed (the later stages use it).
     """
-    obs = (observe(result, 0, setup.horizon), observe(result, 1, setup.horizon))
+    obs = (observe(result, 0), observe(result, 1))
     learning = state.active & setup.channels["information"]
     if not learning.any():
         return obs
     condition = rnd.condition
+    mech = setup.mechanics
     trace = RoundTrace.from_result(result)
     for i in (0, 1):
         if getattr(strategies[i], "learns", False):
             context = owner_context(setup, state, rnd, 1 - i)
             strategies[i].update_belief(  # type: ignore[attr-defined]
                 state.beliefs[i], trace, obs[i], context, models_of(setup, i, strategies),
-                setup.tremble, learning,
+                mech.tremble, learning,
             )  # fmt: skip
     conditional_deal = result.agreed & result.conditional & learning
     if state.cost_belief is not None and condition is not None and conditional_deal.any():
         ob = condition.obliged
         curvature = rnd.parties[ob].curvature
         slack = utility(ob, result.x, curvature) - utility(ob, condition.fallback, curvature)
-        width = 0.5 * (setup.grid[1] - setup.grid[0])
-        at_most = expit((slack[:, None] - setup.grid[None, :]) / width)
+        width = 0.5 * (mech.grid[1] - mech.grid[0])
+        at_most = expit((slack[:, None] - mech.grid[None, :]) / width)
         met = result.condition_met[:, None]
         state.cost_belief.update(
-            np.where(met, at_most, 1.0 - at_most), setup.tremble, conditional_deal
+            np.where(met, at_most, 1.0 - at_most), mech.tremble, conditional_deal
         )
     return obs
-
-
-def _true_type_mass(
-    setup: RelationshipSetup, belief: Belief, side: int, strategies: Pair
-) -> np.ndarray:
-    """The posterior probability ``side`` puts on the policy its opponent actually follows
-    (1 without a reputation model; 0 if that policy is not among the declared types)."""
-    reputation = setup.reputation[side]
-    if reputation is None:
-        return np.ones(belief.n)
-    k = reputation.index_of(strategies[1 - side])
-    return np.zeros(belief.n) if k is None else belief.type_probabilities()[:, k]
-
-
-def record(
-    setup: RelationshipSetup,
-    state: RelationshipState,
-    rnd: Round,
-    result: NegotiationResult,
-    obs: tuple[RoundObservation, RoundObservation],
-    strategies: Pair,
-    rng: StreamRNG,
-    recorder: RoundsRecorder,
-) -> None:
-    """The round's entries of the rounds table (stage 4)."""
-    r, n, active = rnd.index, result.n, state.active
-    agreed = result.agreed & active
-    tr = result.trace
-    assert tr is not None
-    issue = setup.issue
-    for i in (0, 1):
-        offered = (tr["conditional"] & tr["played"] & (tr["proposer"] == i)).any(axis=0)
-        recorder["agreed"][r, :, i] = agreed
-        recorder["terms"][r, :, i] = np.where(
-            active, issue.to_domain(result.x), issue.to_domain(state.status_quo)
-        )
-        recorder["condition_offered"][r, :, i] = offered & active
-        recorder["condition_met"][r, :, i] = result.condition_met & agreed
-        recorder["utility"][r, :, i] = np.where(
-            active, result.utility[:, i], rnd.parties[i].outside_option
-        )
-        recorder["steps"][r, :, i] = np.where(active, result.steps, 0)
-        recorder["exited"][r, :, i] = active & (result.exited_by == i)
-        recorder["active"][r, :, i] = active
-        recorder["reservation_value"][r, :, i] = rnd.reservation[i]
-        belief = state.beliefs[i]
-        recorder["belief_mean"][r, :, i] = belief.mean()
-        recorder["belief_sd"][r, :, i] = belief.sd()
-        opponent_index = state.type_index[1 - i]
-        assert opponent_index is not None
-        recorder["belief_pit"][r, :, i] = belief.pit(opponent_index, rng.uniform(r, i, STREAM_PIT))
-        recorder["belief_type_mass"][r, :, i] = _true_type_mass(setup, belief, i, strategies)
-        if i == setup.condition_holder and state.cost_belief is not None:
-            recorder["condition_belief_mean"][r, :, i] = state.cost_belief.mean()
-            recorder["condition_belief_sd"][r, :, i] = state.cost_belief.sd()
-        recorder["reference_point"][r, :, i] = issue.to_domain(state.reference_x)
-        own = tr["played"] & (tr["proposer"] == i)
-        made = own.any(axis=0)
-        first_idx = np.argmax(own, axis=0)
-        first_x = np.where(made, tr["x"][first_idx, np.arange(n)], state.reference_x)
-        recorder["first_offer"][r, :, i] = issue.to_domain(first_x)
-        recorder["instant"][r, :, i] = obs[i].instant_mine & active
 
 
 def feel(
@@ -291,22 +245,22 @@ def feel(
     rnd: Round,
     result: NegotiationResult,
     obs: tuple[RoundObservation, RoundObservation],
+    *,
     strategies: Pair,
     rng: StreamRNG,
-    recorder: RoundsRecorder,
-) -> np.ndarray:
-    """The behavioural module (stage 5; only with the subjective-value channel on).
+) -> bh.Feelings:
+    """The behavioural module (stage 4; only with the subjective-value channel on).
 
-    Updates each party's subjective-value stock and next round's :class:`Levers`, records
-    the subjective value and behavioural exits, and returns ``(n, 2)``: who leaves.
+    Updates each party's subjective-value stock and next round's :class:`Levers`, and
+    returns each party's subjective value of the round and who leaves (behavioural exits).
     """
-    n, r = result.n, rnd.index
-    leaving = np.zeros((n, 2), dtype=bool)
+    r = rnd.index
+    feelings = bh.Feelings.none(result.n)
     on = setup.channels["subjective_value"]
     if not on.any():
-        return leaving
+        return feelings
     active = state.active & on
-    beh = setup.behaviour
+    beh = setup.mechanics.behaviour
     agreed = result.agreed & active
     display = [
         bh.displayed_satisfaction(
@@ -319,7 +273,7 @@ def feel(
     ]
     for i in (0, 1):
         u_ref = utility(i, state.reference_x, rnd.parties[i].curvature)
-        feelings = bh.RoundFeelings(
+        round_feelings = bh.RoundFeelings(
             utility=result.utility[:, i],
             reference_utility=u_ref,
             instant=obs[i].instant_mine.astype(float),
@@ -328,18 +282,23 @@ def feel(
                 agreed & ~result.conditional & (result.utility[:, i] < u_ref - 1e-12)
             ).astype(float),
         )
-        sv = np.where(active, bh.subjective_value(feelings, beh), 0.0)
+        sv = np.where(active, bh.subjective_value(round_feelings, beh), 0.0)
         state.stock[:, i] = np.where(active, beh.decay * state.stock[:, i] + sv, state.stock[:, i])
-        recorder["subjective_value"][r, :, i] = sv
+        feelings.subjective_value[:, i] = sv
         lever = bh.levers(state.stock[:, i], beh, rng.normal(r, i, STREAM_ACCEPT_NOISE))
         state.levers[i] = Levers(
             retaliation=np.where(on, lever["retaliation"], 0.0),
             accept_shift=np.where(on, lever["accept_shift"], 0.0),
         )
-        leaving[:, i] = active & (rng.uniform(r, i, STREAM_EXIT) < lever["exit_probability"])
-    for i in (0, 1):
-        recorder["exited"][r, :, i] |= leaving[:, i] & ~recorder["exited"][r, :, 1 - i]
-    return leaving
+        leaving = rng.uniform(r, i, STREAM_EXIT) < lever["exit_probability"]
+        feelings.leaving[:, i] = active & leaving
+    return feelings
+
+
+def record(context: RoundContext, recorder: RoundsRecorder) -> None:
+    """The round's entries of the rounds table (stage 5): every recorded column's reporter
+    (:data:`~bargainlab.relationships.table.ROUNDS_SCHEMA`), for each party."""
+    recorder.record(context)
 
 
 def carry(
@@ -355,7 +314,7 @@ def carry(
         state.reference_x = np.where(sets, result.x, state.reference_x)
         state.status_quo = np.where(sets, result.realised_x, state.status_quo)
     ended = (result.outcome == OUTCOME_EXIT) | leaving.any(axis=1)
-    if setup.end_on_disagreement:
+    if setup.mechanics.end_on_disagreement:
         ended |= result.outcome != OUTCOME_AGREEMENT
     state.active = state.active & ~ended
     for belief in state.beliefs:

@@ -13,7 +13,7 @@ from ..engine.negotiation import Game
 from ..engine.parties import PartyBatch
 from ..engine.terms import Condition
 from ..engine.views import Levers
-from .setup import RelationshipSetup, Reputation
+from .setup import RelationshipSetup
 
 
 @dataclass
@@ -66,44 +66,17 @@ class RelationshipState:
     def stack(cls, states: Sequence[RelationshipState]) -> RelationshipState:
         """The relationships of several states after the same round, one batch after the
         other (copies)."""
-
-        def joined(arrays: Sequence[np.ndarray | None]) -> np.ndarray | None:
-            if any(a is None for a in arrays):
-                if not all(a is None for a in arrays):
-                    raise ValueError("only states after the same round stack")
-                return None
-            return np.concatenate(arrays)  # type: ignore[arg-type]
-
-        def levers(side: int) -> Levers:
-            sizes = [s.active.shape[0] for s in states]
-            return Levers(
-                *(
-                    np.concatenate(
-                        [
-                            np.broadcast_to(getattr(s.levers[side], name), (size,))
-                            for s, size in zip(states, sizes, strict=True)
-                        ]
-                    )
-                    for name in ("retaliation", "accept_shift")
-                )
-            )
-
-        costs = [s.cost_belief for s in states]
+        beliefs = [Belief.stack([s.beliefs[i] for s in states]) for i in (0, 1)]
         return cls(
-            beliefs=(
-                Belief.stack([s.beliefs[0] for s in states]),
-                Belief.stack([s.beliefs[1] for s in states]),
-            ),
-            cost_belief=None
-            if any(c is None for c in costs)
-            else Belief.stack([c for c in costs if c is not None]),
-            reference_x=np.concatenate([s.reference_x for s in states]),
-            status_quo=np.concatenate([s.status_quo for s in states]),
-            active=np.concatenate([s.active for s in states]),
-            stock=np.concatenate([s.stock for s in states]),
-            levers=[levers(0), levers(1)],
-            type_index=[joined([s.type_index[i] for s in states]) for i in (0, 1)],
-            cost_index=joined([s.cost_index for s in states]),
+            beliefs=(beliefs[0], beliefs[1]),
+            cost_belief=_stacked_cost_beliefs(states),
+            reference_x=_concatenated(states, "reference_x"),
+            status_quo=_concatenated(states, "status_quo"),
+            active=_concatenated(states, "active"),
+            stock=_concatenated(states, "stock"),
+            levers=[_stacked_levers(states, 0), _stacked_levers(states, 1)],
+            type_index=[_joined([s.type_index[i] for s in states]) for i in (0, 1)],
+            cost_index=_joined([s.cost_index for s in states]),
         )
 
     def transplant(self, donor: RelationshipState, piece: str, owner: int) -> RelationshipState:
@@ -156,12 +129,13 @@ class RelationshipState:
     @classmethod
     def initial(cls, setup: RelationshipSetup, n: int) -> RelationshipState:
         """The state before round 1: prior beliefs, the initial status quo, all active."""
-        beliefs = tuple(_belief_about(setup, 1 - i, setup.reputation[i], n) for i in (0, 1))
+        grid = setup.mechanics.grid
+        beliefs = tuple(_belief_about(setup, i, n) for i in (0, 1))
         cost_belief = None
-        if setup.condition_holder is not None:
+        if setup.mechanics.condition_holder is not None:
             # the holder's belief about the obliged party's cost; a cosmetic condition (the
             # surplus channel off) costs 0
-            nothing = PriorTable.single((setup.grid == 0).astype(float), n)
+            nothing = PriorTable.single((grid == 0).astype(float), n)
             surplus = setup.channels["surplus"]
             if setup.condition_cost_prior is None or not surplus.any():
                 cost_prior = nothing
@@ -169,7 +143,7 @@ class RelationshipState:
                 cost_prior = setup.condition_cost_prior
             else:
                 cost_prior = PriorTable.where(surplus, setup.condition_cost_prior, nothing)
-            cost_belief = Belief.from_prior(cost_prior, setup.grid, n)
+            cost_belief = Belief.from_prior(cost_prior, grid, n)
         start = np.asarray(setup.status_quo, dtype=float)
         return cls(
             beliefs=(beliefs[0], beliefs[1]),
@@ -186,16 +160,16 @@ PIECES = ("posterior", "reference_point", "survival", "subjective_value")
 :meth:`RelationshipState.transplant`)."""
 
 
-def _belief_about(
-    setup: RelationshipSetup, opponent: int, reputation: Reputation | None, n: int
-) -> Belief:
-    """A side's prior belief about ``opponent``: its reservation value's prior, times the
-    side's prior over the opponent's behavioural types when it has a reputation model."""
+def _belief_about(setup: RelationshipSetup, side: int, n: int) -> Belief:
+    """``side``'s prior belief about its opponent: the opponent's reservation value's prior,
+    times the side's prior over the opponent's behavioural types when it has a reputation
+    model."""
+    prior, grid = setup.priors[1 - side], setup.mechanics.grid
+    reputation = setup.mechanics.reputation[side]
     if reputation is None:
-        return Belief.from_prior(setup.priors[opponent], setup.grid, n)
-    return Belief.from_prior(
-        setup.priors[opponent], setup.grid, n, type_prior=reputation.prior, labels=reputation.labels
-    )
+        return Belief.from_prior(prior, grid, n)
+    type_prior = setup.reputation_prior[side]
+    return Belief.from_prior(prior, grid, n, type_prior=type_prior, labels=reputation.labels)
 
 
 def _rows_differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -203,8 +177,48 @@ def _rows_differ(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return (a != b).reshape(a.shape[0], -1).any(axis=1)
 
 
+def _concatenated(states: Sequence[RelationshipState], name: str) -> np.ndarray:
+    """The per-replicate array ``name`` of several states, one after the other."""
+    return np.concatenate([getattr(state, name) for state in states])
+
+
+def _stacked_cost_beliefs(states: Sequence[RelationshipState]) -> Belief | None:
+    """The holder's cost beliefs of several states, one after the other (``None`` without a
+    condition)."""
+    beliefs = [state.cost_belief for state in states]
+    present = [belief for belief in beliefs if belief is not None]
+    return Belief.stack(present) if len(present) == len(beliefs) else None
+
+
+def _joined(arrays: Sequence[np.ndarray | None]) -> np.ndarray | None:
+    """Per-replicate arrays of states after the same round, one after the other (``None``
+    if the round has not drawn them yet)."""
+    present = [a for a in arrays if a is not None]
+    if not present:
+        return None
+    if len(present) != len(arrays):
+        raise ValueError("only states after the same round stack")
+    return np.concatenate(present)
+
+
+def _stacked_levers(states: Sequence[RelationshipState], side: int) -> Levers:
+    """One side's levers of several states, one after the other (a lever that is one number
+    for a whole state is repeated for each of its relationships)."""
+
+    def joined(name: str) -> np.ndarray:
+        """The lever ``name`` of every state, one entry per relationship."""
+        return np.concatenate(
+            [np.broadcast_to(getattr(s.levers[side], name), s.active.shape) for s in states]
+        )
+
+    return Levers(joined("retaliation"), joined("accept_shift"))
+
+
 def _take_levers(levers: Levers, rows: np.ndarray) -> Levers:
+    """The levers of the relationships ``rows`` (a lever that is one number stays one)."""
+
     def take(value: np.ndarray | float) -> np.ndarray | float:
+        """A per-relationship lever of ``rows``; one number stays."""
         return value[rows] if isinstance(value, np.ndarray) else value
 
     return Levers(take(levers.retaliation), take(levers.accept_shift))

@@ -157,6 +157,7 @@ def breakdown(p: float, b1: float, b2: float) -> float:
 
 # ---- axiomatic solutions --------------------------------------------------------------------
 def _check_disagreement(d1: float, d2: float) -> tuple[float, float]:
+    """The validated disagreement point ``(d1, d2)`` (each in [0, 1])."""
     return check_scalar("d1", d1, low=0, high=1), check_scalar("d2", d2, low=0, high=1)
 
 
@@ -188,6 +189,7 @@ def _max_u1(frontier: Frontier, d1: float, d2: float) -> float:
 
 
 def _feasible(frontier: Frontier | None, d1: float, d2: float) -> None:
+    """Raise unless some agreement on the frontier lies strictly above ``(d1, d2)``."""
     above = (1.0 - d1 - d2) if frontier is None else (frontier(d1) - d2)
     if d1 >= 1.0 or above <= _TOL:
         raise ValueError(
@@ -231,6 +233,7 @@ def nash(
         return a1, float(f(a1))
 
     def neg_log_product(u: float) -> float:
+        """Minus the log of the weighted Nash product at ``u1``."""
         g1, g2 = u - d1, f(u) - d2
         if g1 <= 0.0 or g2 <= 0.0:
             return math.inf
