@@ -7,7 +7,7 @@ from typing import Any
 
 from ..config.schema import StudySpec
 from ..relationships.channels import CHANNELS
-from ..strategies import create
+from ..strategies import describe
 from .text import markdown_table, value_text
 
 __all__ = ["design_section", "reputation_section"]
@@ -58,7 +58,7 @@ def _inexact(models: dict[str, Any]) -> list[str]:
     return [
         label
         for label, m in models.items()
-        if not getattr(create(m.name, **m.params), "exact_likelihood", True)
+        if not describe(m.name, m.params).classifier.exact_likelihood
     ]
 
 
@@ -68,7 +68,7 @@ def _learning_note(study: StudySpec, axes: Sequence[str]) -> str:
     kinds are approximate by design."""
     notes = []
     for party, spec in study.strategies.items():
-        if not getattr(create(spec.name, **spec.params), "learns", False):
+        if not describe(spec.name, spec.params).classifier.learns:
             continue
         reputation = study.reputation
         if reputation is not None and reputation.holder == party:

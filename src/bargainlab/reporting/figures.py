@@ -25,7 +25,7 @@ from ..analysis.tournament import TournamentSpec
 from ..analysis.tournament_rows import study_tournament, tournament_results
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
-from ..strategies import create
+from ..strategies import describe
 from . import plots
 from .forest import forest
 from .heatmaps import heatmap_axes, heatmap_figure, heatmap_stems
@@ -214,11 +214,11 @@ def arm_priors(study: StudySpec, values: dict[str, Any]) -> dict[str, float]:
     _, other = _reputation_sides(study)
     # a type is the policy the other party plays when the two are equal as strategies (the
     # rule by which the rounds table records the posterior on the true policy)
-    types = {t: create(s.name, **s.params) for t, s in study.reputation.types.items()}
+    types = {t: describe(s.name, s.params) for t, s in study.reputation.types.items()}
     out = {}
     for arm, spec in study.arms.strategies.items():
         plays = spec if other == study.arms.party else study.strategies[other]
-        policy = create(plays.name, **plays.params)
+        policy = describe(plays.name, plays.params)
         label = next((t for t, model in types.items() if model == policy), None)
         out[arm] = float(prior[label]) if label is not None else 0.0
     return out
