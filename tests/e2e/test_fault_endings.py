@@ -102,6 +102,7 @@ def test_a_full_disk_while_figures_are_written_ends_and_resumes(studies, tmp_pat
     assert done.returncode == 2, done.stderr
     line = one_line(done.stderr)
     assert ".png: cannot write: File too large;" in line, line
+    assert f"{out / 'figures'}/" in line, line  # the figure's own path, not a staging folder's
     assert temp_files(out) == []
     again = bargainlab(*args, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
