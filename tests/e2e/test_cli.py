@@ -447,6 +447,17 @@ def test_reproduce_unknown_study(study_file, workdir, capsys):
     fails_cleanly(capsys, workdir, ["reproduce", "tinny"], "tinny.toml", "no such study", "tiny")
 
 
+@pytest.mark.parametrize("name", ["../../x", "../experiments/tiny", "/tmp/x", "."])
+def test_reproduce_takes_study_names_not_paths(study_file, workdir, capsys, name):
+    # a study outside experiments/ that the name reaches when joined into a path first
+    checkout = workdir / "a" / "b"
+    (checkout / "experiments").mkdir(parents=True)
+    study_file(STUDY, name="tiny.toml", folder=checkout / "experiments")
+    study_file(STUDY, name="x.toml", folder=workdir / "a")
+    bargainlab.cli.commands.os.chdir(checkout)
+    fails_cleanly(capsys, workdir, ["reproduce", name], "no such study", "studies: tiny")
+
+
 def _summary() -> pd.DataFrame:
     return pd.DataFrame(
         {
