@@ -12,6 +12,7 @@ workers inherit, makes every write beyond it fail with ``EFBIG``.
 from __future__ import annotations
 
 import subprocess
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -20,7 +21,15 @@ import psutil
 import pytest
 
 from bargainlab.experiments.pipeline import run_study
-from running import assert_session_ends, bargainlab, outputs, session, start, temp_files
+from running import (
+    assert_session_ends,
+    bargainlab,
+    environment,
+    outputs,
+    session,
+    start,
+    temp_files,
+)
 from studies import tiny_study_toml
 
 STUDY = tiny_study_toml(
@@ -214,3 +223,35 @@ def test_a_bad_scheduler_is_one_line_at_once(studies, tmp_path, address, expecte
     line = one_line(done.stderr)  # no 'Exception ignored in: Client.__del__', no TimeoutError
     assert line.startswith("bargainlab: error: --scheduler: ") and expected in line, line
     assert not (tmp_path / "run").exists()
+
+
+# ---- nothing imported from the current folder ---------------------------------------------------
+
+
+@pytest.mark.parametrize("strategy", ["nope", "planted"])
+def test_python_m_imports_nothing_planted_in_the_current_folder(tmp_path, strategy):
+    # an installed distribution's metadata and its module, planted where the command runs
+    info = tmp_path / "planted-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: planted\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(
+        "[bargainlab.strategies]\nplanted = planted_mod:Planted\nnope = planted_mod:Planted\n"
+    )
+    marker = tmp_path / "imported"
+    (tmp_path / "planted_mod.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    text = tiny_study_toml('name = "t"\nreplicates = 4\nseed = 1\n\n')
+    (tmp_path / "study.toml").write_text(
+        text.replace('name = "time_dependent"\n', f'name = "{strategy}"\n', 1)
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bargainlab", "validate", "study.toml"],
+        cwd=tmp_path,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 2
+    line = one_line(done.stderr)
+    assert f"unknown strategy {strategy!r}" in line
+    assert not marker.exists(), "a module of the current folder was imported"
