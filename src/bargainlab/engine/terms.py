@@ -119,10 +119,14 @@ def position(side: int | np.ndarray, u: np.ndarray, curvature: np.ndarray | floa
     """The position that gives ``side`` the utility ``u`` (inverse of :func:`utility`).
 
     Never rounds against ``side``: where ``1 - share`` (or an underflowing share) would give
-    it less than ``u``, the position moves one ulp in its favour.
+    it less than ``u``, the position moves one ulp in its favour. Only a curvature can do
+    that: with linear utilities ``1 - (1 - u)`` is within an ulp of ``u`` (exact for
+    ``u >= 0.5`` by Sterbenz's lemma, one rounding of ``1 - u`` below), far inside the
+    ``1e-12`` the check allows, so a linear batch skips the check (the same bits).
     """
     u = np.clip(u, 0.0, 1.0)
-    share = u if _is_linear(curvature) else u ** (1.0 / curvature)
+    linear = _is_linear(curvature)
+    share = u if linear else u ** (1.0 / curvature)
     toward: float | np.ndarray
     if isinstance(side, int | np.integer):
         x = share if side == 0 else 1.0 - share
@@ -131,6 +135,8 @@ def position(side: int | np.ndarray, u: np.ndarray, curvature: np.ndarray | floa
         sides = np.asarray(side)
         x = np.where(sides == 0, share, 1.0 - share)
         toward = np.where(sides == 0, 1.0, 0.0)
+    if linear:
+        return x
     short = utility(side, x, curvature) < u - 1e-12
     if np.any(short):
         x = np.where(short, np.nextafter(x, toward), x)
