@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bargainlab.engine.terms import position, utility
+from bargainlab.engine.terms import Issue, position, utility
 
 TOL = 1e-12  # the tolerance of the position's check (and of the library's acceptance)
 
@@ -40,3 +40,47 @@ def test_a_linear_replicate_gets_the_same_position_next_to_a_curved_one(side):
     assert mixed[:-1].tobytes() == position(side, u, 1.0).tobytes()
     both = np.full(u.size, side)
     assert position(both, u, 1.0).tobytes() == position(side, u, 1.0).tobytes()
+
+
+def _plain_snap(x: np.ndarray, side: np.ndarray | int, levels: int) -> np.ndarray:
+    """The rounding to levels as the design states it, one operation after another."""
+    k = levels - 1
+    sign = 1.0 - 2.0 * np.asarray(side, dtype=float)
+    y = sign * x * k
+    level = np.ceil(y - 1e-9)
+    level += level < y
+    return np.clip(sign * level / k, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("levels", [2, 7, 100, 101, 10**6])
+def test_the_rounder_gives_the_bits_of_the_plain_rounding(levels):
+    rng = np.random.default_rng(levels)
+    grid = np.arange(levels) / (levels - 1)
+    x = np.concatenate(
+        [
+            [0.0, -0.0, 1.0, -1.0, 2.0, np.nan, np.inf, -np.inf, 5e-324, -5e-324],
+            rng.random(50_000),
+            rng.normal(0.5, 1.0, 5_000),
+            grid,
+            np.nextafter(grid, 2.0),
+            np.nextafter(grid, -2.0),
+            grid + 1e-10,
+            grid - 1e-10,
+        ]
+    )
+    issue = Issue(levels=levels)
+    for side in (0, 1, rng.integers(0, 2, x.size).astype(np.int8)):
+        expected = _plain_snap(x, side, levels).tobytes()
+        assert issue.rounder(side)(x).tobytes() == expected
+        assert issue.snap(x, side).tobytes() == expected
+
+
+def test_rounding_never_gives_the_proposer_less_than_its_target():
+    rng = np.random.default_rng(3)
+    x = rng.random(100_000)
+    side = rng.integers(0, 2, x.size)
+    snapped = Issue(levels=101).snap(x, side)
+    assert np.all(np.where(side == 0, snapped >= x, snapped <= x))
+    assert np.allclose(snapped * 100, np.round(snapped * 100), rtol=0, atol=1e-9)
+    continuous = Issue().rounder(side)
+    assert continuous(np.array([-0.5, 0.25, 1.5])).tolist() == [0.0, 0.25, 1.0]

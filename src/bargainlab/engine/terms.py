@@ -11,6 +11,8 @@ with risk curvature ``a > 0`` (``a = 1`` linear, ``a < 1`` concave, i.e. risk av
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,16 +87,34 @@ class Issue:
         Party 0 (prefers high) rounds up, party 1 rounds down, so rounding never gives the
         proposer less than the target it asked for.
         """
+        return self.rounder(side)(x)
+
+    def rounder(self, side: np.ndarray | int) -> Callable[[np.ndarray], np.ndarray]:
+        """:meth:`snap` for fixed proposers ``side``, each replicate's direction worked out
+        once: the engine makes one per turn of a round and calls it at every step of it."""
         if self.levels is None:
-            return np.clip(x, 0.0, 1.0)
-        k = self.levels - 1
+            return _clip_unit
         # In the proposer's own direction (sign +1 for party 0, -1 for party 1), the nearest
         # level at or beyond x: never one that gives the proposer less than its target.
         sign = 1.0 - 2.0 * np.asarray(side, dtype=float)
-        y = sign * x * k
-        level = np.ceil(y - 1e-9)
-        level += level < y
-        return np.clip(sign * level / k, 0.0, 1.0)
+        return functools.partial(_snap_to_levels, scale=sign * (self.levels - 1))
+
+
+def _clip_unit(x: np.ndarray) -> np.ndarray:
+    """Positions clipped to [0, 1] (a continuous issue's snap)."""
+    return np.clip(x, 0.0, 1.0)
+
+
+def _snap_to_levels(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """The positions ``x`` rounded to levels ``1 / k`` apart in the direction of ``sign``,
+    with ``scale = sign * k`` (:meth:`Issue.rounder`). A sign of +-1 only flips the sign bit,
+    so ``x * scale`` and ``level / scale`` are bit for bit ``sign * x * k`` and
+    ``sign * level / k``, with fewer passes over the batch."""
+    y = np.multiply(x, scale)
+    level = np.ceil(y - 1e-9)
+    level += level < y
+    level /= scale
+    return np.clip(level, 0.0, 1.0)
 
 
 def _is_linear(curvature: np.ndarray | float) -> bool:
