@@ -8,6 +8,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bargainlab.engine.game import Game
+from bargainlab.engine.history import OfferHistory
+from bargainlab.engine.parties import PartyBatch
 from bargainlab.engine.terms import Issue, position, utility
 
 TOL = 1e-12  # the tolerance of the position's check (and of the library's acceptance)
@@ -84,3 +87,78 @@ def test_rounding_never_gives_the_proposer_less_than_its_target():
     assert np.allclose(snapped * 100, np.round(snapped * 100), rtol=0, atol=1e-9)
     continuous = Issue().rounder(side)
     assert continuous(np.array([-0.5, 0.25, 1.5])).tolist() == [0.0, 0.25, 1.0]
+
+
+class _PlainHistory:
+    """The offer history as the design states it, with masked copies."""
+
+    def __init__(self, n: int) -> None:
+        self.last = np.repeat(np.array([1.0, 0.0])[:, None], n, axis=1)
+        self.prev = self.last.copy()
+        self.conditional = np.zeros((2, n), dtype=bool)
+        self.count = np.zeros((2, n), dtype=np.int64)
+
+    def record(self, x, conditional, proposer_is0, active) -> None:
+        made = np.stack([proposer_is0, ~proposer_is0]) & active
+        first = made & (self.count == 0)
+        np.copyto(self.prev, self.last, where=made & ~first)
+        np.copyto(self.prev, x, where=first)
+        np.copyto(self.last, x, where=made)
+        np.copyto(self.conditional, conditional, where=made)
+        self.count += made
+
+
+@pytest.mark.parametrize("proposers", ["alternating", "random", "one side"])
+def test_the_offer_history_keeps_the_plain_records(proposers):
+    """Random offers, proposers and finished replicates (some sides never make an offer,
+    some start late), with a take and a put half-way: every array as the plain history's."""
+    rng = np.random.default_rng(7)
+    n = 2_000
+    history, plain = OfferHistory(n), _PlainHistory(n)
+    is0 = {
+        "alternating": np.arange(n) % 2 == 0,
+        "random": rng.random(n) < 0.5,
+        "one side": np.ones(n, dtype=bool),
+    }[proposers]
+    active = rng.random(n) < 0.9
+    for step in range(12):
+        x = rng.random(n)
+        cond = rng.random(n) < 0.3
+        history.record(x, cond, is0 if step % 2 == 0 else ~is0, active)
+        plain.record(x, cond, is0 if step % 2 == 0 else ~is0, active)
+        if step == 5:
+            rows = np.flatnonzero(rng.random(n) < 0.5)
+            part = history.take(rows)
+            part.record(x[rows], cond[rows], is0[rows], active[rows])
+            history.put(rows, part)
+            plain_part = _PlainHistory(rows.size)
+            for name in ("last", "prev", "conditional", "count"):
+                setattr(plain_part, name, getattr(plain, name)[:, rows].copy())
+            plain_part.record(x[rows], cond[rows], is0[rows], active[rows])
+            for name in ("last", "prev", "conditional", "count"):
+                getattr(plain, name)[:, rows] = getattr(plain_part, name)
+        active &= rng.random(n) < 0.95
+        if step == 2:
+            active |= rng.random(n) < 0.05  # replicates that join late (the learners' replays)
+        for name in ("last", "prev", "conditional", "count"):
+            assert getattr(history, name).tobytes() == getattr(plain, name).tobytes(), name
+
+
+@pytest.mark.parametrize("shortest", [1, 2, 50])
+def test_relative_time_is_the_capped_ratio_at_every_step(shortest):
+    rng = np.random.default_rng(11)
+    n = 500
+    deadline = rng.integers(shortest, 120, n)
+    deadline[:2] = [shortest, 50]  # 49 * (1 / 49) rounds below 1
+    parties = tuple(PartyBatch.build(n, deadline=deadline) for _ in (0, 1))
+    game = Game(Issue(), parties, horizon=rng.integers(shortest, 120, n))
+    for side in (0, 1):
+        view = game.view(side, OfferHistory(n))
+        span = np.maximum(np.minimum(parties[side].deadline, game.horizon) - 1, 1)
+        for step in range(125):
+            plain = np.minimum(step * (1.0 / span), 1.0)
+            assert view.relative_time(step).tobytes() == plain.tobytes()
+        steps = rng.integers(0, 125, n)
+        assert (
+            view.relative_time(steps).tobytes() == np.minimum(steps * (1.0 / span), 1.0).tobytes()
+        )
