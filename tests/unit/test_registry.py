@@ -7,6 +7,7 @@ installed package looks like to :mod:`importlib.metadata`, without pip.
 
 from __future__ import annotations
 
+import itertools
 import sys
 import textwrap
 from dataclasses import dataclass
@@ -17,14 +18,18 @@ import pytest
 
 from bargainlab.config.files import ConfigError, load_study
 from bargainlab.strategies import (
+    FACTS,
+    Classifier,
     Strategy,
     TimeDependent,
     available,
     create,
+    describe,
     get,
     register,
     registry,
 )
+from bargainlab.strategies.learner import KINDS
 
 SPLIT = '''
 from dataclasses import dataclass
@@ -51,11 +56,10 @@ class {cls}(Strategy):
 
 
 @pytest.fixture
-def clean_registry(monkeypatch):
+def clean_registry():
     """The registry's state as it is now, restored after the test."""
-    for attribute in ("_REGISTRY", "_PLUGIN_OF", "_FAILED"):
-        monkeypatch.setattr(registry, attribute, dict(getattr(registry, attribute)))
-    monkeypatch.setattr(registry, "_LOADED", set(registry._LOADED))
+    with registry.isolated():
+        yield
 
 
 @pytest.fixture
@@ -201,6 +205,28 @@ def test_an_unknown_name_lists_the_plugins_strategies_too(install):
 # ---- task overlays ----------------------------------------------------------------------------
 
 
+def test_isolated_undoes_registrations_and_plugin_loads(install):
+    """(``install`` runs inside an isolated registry already; this one nests another.)"""
+    install(
+        "split-plugin",
+        "split_difference = split_plugin:SplitDifference\n",
+        {"split_plugin": SPLIT.format(cls="SplitDifference", name="split_difference", share=0.5)},
+    )
+    with registry.isolated():
+
+        @register
+        @dataclass(frozen=True)
+        class Passing(TimeDependent):
+            name: ClassVar[str] = "passing"
+
+        assert {"passing", "split_difference"} <= set(available())
+        assert registry.plugin_of("split_difference") is not None
+    assert registry.plugin_of("split_difference") is None  # not loaded any more
+    with pytest.raises(ValueError, match="unknown strategy 'passing'"):
+        get("passing")
+    assert "split_difference" in available()  # found again when asked for
+
+
 def test_using_makes_classes_visible_within_the_block_only(clean_registry):
     @dataclass(frozen=True)
     class Shipped(TimeDependent):
@@ -214,3 +240,135 @@ def test_using_makes_classes_visible_within_the_block_only(clean_registry):
     with pytest.raises(TypeError):
         with registry.using({"other_name": Shipped}):
             pass
+
+
+# ---- classifiers: facts without building a strategy ----------------------------------------
+
+SPECS = [
+    ("learner", {}),
+    ("learner", {"kind": "bayesian"}),
+    ("learner", {"kind": "naive"}),
+    ("learner", {"kind": "anchored", "step": 0.1}),
+    ("face_saver", {}),
+    ("face_saver", {"condition": True}),
+    ("face_saver", {"condition": False}),
+    ("modest_winner", {}),
+    ("modest_winner", {"modest": False}),
+    ("time_dependent", {"e": 1}),
+    ("time_dependent", {"e": 1.0}),
+    ("time_dependent", {"e": 0.2}),
+    ("boulware", {}),
+    ("holdout", {"use_reference": False, "aspiration": 0.8}),
+    ("equilibrium", {}),
+]
+
+
+@pytest.mark.parametrize("fact", FACTS)
+def test_available_filters_the_names_by_their_facts_at_the_defaults(fact):
+    for value in (True, False):
+        chosen = available(**{fact: value})
+        for name in available():
+            facts = create(name).classifier
+            assert (name in chosen) is (getattr(facts, fact) is value), (name, fact)
+            assert getattr(create(name), fact) is getattr(facts, fact), (name, fact)
+    assert available(learns=True, exact_likelihood=False) == ["learner"]
+    assert "boulware" in available(monotone_in_type=True, learns=False)
+
+
+def test_available_refuses_an_unknown_fact_or_a_value_that_is_not_a_bool():
+    with pytest.raises(ValueError, match=r"no fact 'lerns'; facts: learns, monotone_in_type"):
+        available(lerns=True)
+    with pytest.raises(TypeError, match="true or false"):
+        available(learns=1)
+
+
+@pytest.mark.parametrize(("name", "params"), SPECS)
+def test_describe_tells_the_facts_a_built_strategy_has(name, params):
+    info = describe(name, params)
+    built = create(name, **params)
+    assert info.name == name
+    assert info.params == built.params()
+    assert list(info.params) == list(built.params())
+    assert info.classifier == built.classifier
+    for fact in FACTS:
+        assert getattr(built, fact) is getattr(info.classifier, fact)
+    assert info.learning == type(built).describe_learning(built.params())
+
+
+def test_describe_says_how_each_kind_learns():
+    lines = {kind: describe("learner", {"kind": kind}).learning for kind in KINDS}
+    assert len(set(lines.values())) == len(KINDS)
+    assert "exact likelihood" in lines["bayesian"]
+    assert "expected realised terms" in lines["expected_terms"]
+    assert "does not learn" in lines["anchored"]
+    assert describe("boulware").learning == "does not learn"
+    assert describe("face_saver", {"condition": False}).classifier.attaches_condition is False
+    assert describe("face_saver").classifier.attaches_condition is True
+
+
+def test_two_specs_are_the_same_policy_exactly_when_the_built_strategies_are_equal():
+    for a, b in itertools.product(SPECS, repeat=2):
+        same = describe(*a) == describe(*b)
+        assert same is (create(a[0], **a[1]) == create(b[0], **b[1])), (a, b)
+        if same:
+            assert hash(describe(*a)) == hash(describe(*b))
+    assert describe("time_dependent", {"e": 0.2}) != describe("boulware")
+
+
+@pytest.mark.parametrize(
+    ("name", "params"),
+    [("nope", {}), ("linear", {"speed": 1}), ("learner", {"kind": "oracle"})],
+)
+def test_describe_refuses_what_create_refuses_with_the_same_message(name, params):
+    with pytest.raises(ValueError) as built:
+        create(name, **params)
+    with pytest.raises(ValueError) as described:
+        describe(name, params)
+    assert str(described.value) == str(built.value)
+
+
+def test_describe_never_builds_the_strategy(clean_registry):
+    @register
+    @dataclass(frozen=True)
+    class Unbuildable(Strategy):
+        name: ClassVar[str] = "unbuildable"
+        learns: ClassVar[bool] = True
+        depth: int = 2
+
+        def __post_init__(self):
+            raise AssertionError("built")
+
+        @classmethod
+        def classify(cls, params):
+            return Classifier(learns=True, monotone_in_type=params["depth"] > 1)
+
+    info = describe("unbuildable", {"depth": 1})
+    assert info.params == {"depth": 1}
+    assert info.classifier.monotone_in_type is False
+    assert available(monotone_in_type=True, learns=True) == ["unbuildable"]
+
+    @register
+    @dataclass(frozen=True)
+    class Demanding(Strategy):
+        name: ClassVar[str] = "demanding"
+        depth: int
+
+    with pytest.raises(ValueError, match="strategy 'demanding' needs the parameter 'depth'"):
+        describe("demanding", {})
+    assert describe("demanding", {"depth": 3}).params == {"depth": 3}
+
+
+def test_a_class_whose_facts_depend_on_its_parameters_must_say_so(clean_registry):
+    """A property read from the class is not a fact: classify() refuses it by name."""
+
+    @dataclass(frozen=True)
+    class Moody(Strategy):
+        name: ClassVar[str] = "moody"
+        calm: bool = True
+
+        @property
+        def displays_satisfaction(self):  # type: ignore[override]
+            return self.calm
+
+    with pytest.raises(TypeError, match=r"'displays_satisfaction'.*overrides classify"):
+        Moody.classify({"calm": True})

@@ -4,8 +4,10 @@ A strategy is a frozen dataclass of parameters (so it has a repr, equality, hash
 pickling for free) with vectorised decisions over a batch of replicates. What the engine
 calls, and when:
 
-* ``start(view) -> State`` at the start of every round: returns a dict of per-round scratch
-  arrays (the only place a strategy keeps state within a round);
+* ``start(view) -> StateT`` at the start of every round: returns the strategy's per-round
+  state (the only place it keeps anything within a round), a small dataclass of its own
+  (``Strategy[MyState]``, so that mypy checks every field it reads or writes), or ``None``
+  for a strategy that keeps none;
 * ``propose(view, state, step) -> Offer | ndarray`` at every step: an offer for *every*
   replicate (the engine uses it where this side proposes);
 * ``respond(view, state, step, offer) -> ndarray`` at every step: ``ACCEPT``, ``REJECT`` or
@@ -27,6 +29,16 @@ What a learner calls on the policies it thinks its opponent may follow (the oppo
 Learners (``learns = True``) also implement ``update_belief`` (see
 :class:`~bargainlab.strategies.learner.Learner`), which the relationship calls between rounds.
 
+What a strategy *is* (as Axelrod's classifier): each class declares its facts as class
+attributes (``learns``, ``monotone_in_type``, ``exact_likelihood``, ``displays_satisfaction``,
+``stochastic``, ``attaches_condition``), and :meth:`Strategy.classify` answers them for any
+parameters without building the strategy, as a :class:`Classifier`. A strategy whose facts
+depend on a parameter overrides :meth:`~Strategy.classify` (the modest winner, the
+face-saver). :func:`~bargainlab.strategies.registry.available` filters the registered names
+by these facts and :func:`~bargainlab.strategies.catalog.describe` tells them for a name and
+its parameters; :func:`~bargainlab.strategies.testing.check_strategy` checks that a class
+keeps what it declares.
+
 A strategy sees only its :class:`~bargainlab.engine.views.SideView`: its own type, public
 facts, the round's history and what it carries from earlier rounds. Reading the opponent's
 private type raises :class:`~bargainlab.engine.views.InformationError`. Config files name
@@ -37,8 +49,8 @@ config ever executes code.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Hashable
-from typing import Any, ClassVar
+from collections.abc import Hashable, Mapping
+from typing import Any, ClassVar, Generic, TypeVar, cast
 
 import numpy as np
 
@@ -48,13 +60,59 @@ from ..engine.negotiation import ACCEPT, EXIT, REJECT, Offer
 from ..engine.views import SideView
 from .inference import exact_likelihood
 
+StateT = TypeVar("StateT")
+"""The type of a strategy's per-round state (what its ``start`` returns)."""
+
 State = dict[str, Any]
-"""A strategy's per-round scratch arrays (what its ``start`` returns)."""
+"""An untyped per-round state, for strategies written before states were typed; the
+library's strategies declare a dataclass instead (``Strategy[MyState]``)."""
 
 
-class Strategy:
+@dataclasses.dataclass(frozen=True)
+class Classifier:
+    """A strategy's facts with given parameters: what the library and its reports need to
+    know about a policy without playing it (Axelrod's ``classifier``)."""
+
+    learns: bool = False
+    """It keeps a belief about the opponent across rounds (and implements
+    ``update_belief``)."""
+    monotone_in_type: bool = False
+    """At every step, given the public history, its offer is non-decreasing (in own
+    utility) and its acceptance non-increasing in its own bottom line, with no dependence on
+    its own earlier choices in the round (a learner may then evaluate it by bisection)."""
+    exact_likelihood: bool = True
+    """Its :meth:`Strategy.likelihood` is exact: positive at the bottom line it played with
+    and zero wherever its rule would have acted otherwise."""
+    displays_satisfaction: bool = True
+    """It shows its satisfaction with a deal (the behavioural module's cue)."""
+    stochastic: bool = False
+    """Its decisions depend on random draws (else the same view gives the same numbers)."""
+    attaches_condition: bool = False
+    """It may attach the compensation condition to its offers (where it holds it)."""
+
+    def __post_init__(self) -> None:
+        """Refuse anything but ``True`` or ``False`` (a property read from a class, say)."""
+        for fact in FACTS:
+            value = getattr(self, fact)
+            if not isinstance(value, bool):
+                raise TypeError(
+                    f"the fact {fact!r} must be true or false, got {value!r}; a strategy whose "
+                    "facts depend on its parameters overrides classify()"
+                )
+
+
+FACTS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(Classifier))
+"""The names of the facts a :class:`Classifier` holds."""
+
+
+class Strategy(Generic[StateT]):
     """Base class: subclass it as a ``@dataclass(frozen=True)`` with a ``name`` and register
-    it with :func:`~bargainlab.strategies.registry.register`."""
+    it with :func:`~bargainlab.strategies.registry.register`.
+
+    It is generic in the per-round state: a strategy that keeps state declares a small
+    dataclass and subclasses ``Strategy[ThatState]``; one that keeps none subclasses
+    ``Strategy[None]`` (or plain ``Strategy``) and leaves :meth:`start` alone.
+    """
 
     name: ClassVar[str] = "strategy"
     """The registered name, used by study files (an identifier)."""
@@ -68,14 +126,41 @@ class Strategy:
     on the strategy's own earlier choices in the round (lets learners use bisection)."""
     exact_likelihood: ClassVar[bool] = True
     """Whether :meth:`likelihood` is exact (reports say which learners are approximate)."""
+    stochastic: ClassVar[bool] = False
+    """Whether the decisions depend on random draws (none of the library's do)."""
+    attaches_condition: ClassVar[bool] = False
+    """Whether it may attach the compensation condition to its offers."""
 
-    def start(self, view: SideView) -> State:
-        return {}
+    @classmethod
+    def classify(cls, params: Mapping[str, Any]) -> Classifier:
+        """The facts of this strategy with the parameters ``params`` (every parameter, the
+        defaults filled in), read without building it. Default: the class's declared
+        attributes; a strategy whose facts depend on a parameter overrides it, and its
+        instances give the same answers."""
+        return Classifier(**{fact: getattr(cls, fact) for fact in FACTS})
 
-    def propose(self, view: SideView, state: State, step: int) -> Offer | np.ndarray:
+    @classmethod
+    def describe_learning(cls, params: Mapping[str, Any]) -> str:
+        """One line: how this strategy with the parameters ``params`` learns."""
+        return "keeps a belief about the opponent" if cls.learns else "does not learn"
+
+    @property
+    def classifier(self) -> Classifier:
+        """This strategy's facts (:meth:`classify` of its parameters)."""
+        return type(self).classify(self.params())
+
+    def start(self, view: SideView) -> StateT:
+        """The per-round state, made at the start of every round (default: ``None``, no
+        state)."""
+        return cast(StateT, None)
+
+    def propose(self, view: SideView, state: StateT, step: int) -> Offer | np.ndarray:
+        """An offer for every replicate (the engine uses it where this side proposes)."""
         raise NotImplementedError
 
-    def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
+    def respond(self, view: SideView, state: StateT, step: int, offer: Offer) -> np.ndarray:
+        """``ACCEPT``, ``REJECT`` or ``EXIT`` for every replicate (used where this side
+        responds)."""
         raise NotImplementedError
 
     def likelihood(
@@ -130,4 +215,14 @@ class Strategy:
         return dataclasses.asdict(self) if dataclasses.is_dataclass(self) else {}
 
 
-__all__ = ["ACCEPT", "EXIT", "REJECT", "Offer", "State", "Strategy"]
+__all__ = [
+    "ACCEPT",
+    "EXIT",
+    "FACTS",
+    "REJECT",
+    "Classifier",
+    "Offer",
+    "State",
+    "StateT",
+    "Strategy",
+]

@@ -22,13 +22,13 @@ Assumptions, since the equilibrium is one of *complete* information:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
 from ..engine.negotiation import Offer
 from ..engine.views import SideView
-from ..theory import spe_thresholds
+from ..theory import SPETables, spe_thresholds
 from .base import Strategy
 from .registry import register
 
@@ -40,7 +40,7 @@ def opponent_disagreement(view: SideView) -> np.ndarray:
 
 @register
 @dataclass(frozen=True)
-class Equilibrium(Strategy):
+class Equilibrium(Strategy[SPETables]):
     """Subgame-perfect play of the complete-information stage game.
 
     At each step the proposer offers the position that gives the responder exactly its
@@ -56,10 +56,11 @@ class Equilibrium(Strategy):
 
     name: ClassVar[str] = "equilibrium"
 
-    def start(self, view: SideView) -> dict[str, Any]:
+    def start(self, view: SideView) -> SPETables:
+        """The round's backward-induction tables, from public facts only."""
         me = view.side
         pair = lambda mine, theirs: (mine, theirs) if me == 0 else (theirs, mine)  # noqa: E731
-        tables = spe_thresholds(
+        return spe_thresholds(
             delta=pair(view.own.delta, view.opponent.delta),
             outside_option=pair(view.own.outside_option, view.opponent.outside_option),
             disagreement=pair(view.disagreement, opponent_disagreement(view)),
@@ -70,23 +71,25 @@ class Equilibrium(Strategy):
             allow_exit=view.allow_exit,
             levels=view.issue.levels,
         )
-        return {"offer": tables.offer, "threshold": tables.threshold, "exit": tables.exit}
 
     @staticmethod
-    def _column(state: dict[str, Any], key: str, step: int) -> np.ndarray:
-        table = state[key]
+    def _column(table: np.ndarray, step: int) -> np.ndarray:
+        """Column ``step`` of a table (its last column beyond the table's end)."""
         return table[:, min(step, table.shape[1] - 1)]
 
-    def propose(self, view: SideView, state: dict[str, Any], step: int) -> Offer:
-        x = self._column(state, "offer", step)
+    def propose(self, view: SideView, state: SPETables, step: int) -> Offer:
+        """The equilibrium offer, but never less than the own reservation utility."""
+        x = self._column(state.offer, step)
         floor = view.own.reservation_value
         # never ask for less than the bottom line (the equilibrium does not know it)
         x = np.where(view.utility(x) >= floor - 1e-12, x, view.position(floor))
         return Offer.plain(x)
 
-    def respond(self, view: SideView, state: dict[str, Any], step: int, offer: Offer) -> np.ndarray:
-        response = self.accept_if(view, offer, self._column(state, "threshold", step))
-        return self.exit_if(view, response, self._column(state, "exit", step))
+    def respond(self, view: SideView, state: SPETables, step: int, offer: Offer) -> np.ndarray:
+        """Accept an offer worth the rejection value (and the reservation value); exit after
+        rejecting where the equilibrium does."""
+        response = self.accept_if(view, offer, self._column(state.threshold, step))
+        return self.exit_if(view, response, self._column(state.exit, step))
 
 
 __all__ = ["Equilibrium", "opponent_disagreement"]

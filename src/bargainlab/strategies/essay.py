@@ -32,8 +32,9 @@ only when it is winning by a margin) and is evaluated by replaying it on every c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -42,9 +43,9 @@ from ..engine.context import OwnerContext
 from ..engine.negotiation import Offer
 from ..engine.terms import utility
 from ..engine.views import SideView
-from .base import State, Strategy
+from .base import Classifier, Strategy
 from .registry import register
-from .tactics import TimeDependent, genius_target
+from .tactics import Targets, TimeDependentBase, genius_target
 
 
 def _floor(view: SideView) -> np.ndarray:
@@ -52,8 +53,21 @@ def _floor(view: SideView) -> np.ndarray:
     return np.maximum(view.own.reservation_value, view.own.outside_option)
 
 
+@dataclass(frozen=True, slots=True)
+class Aspiration:
+    """A phased strategy's per-round state: its bottom line and its aspiration ``A`` (own
+    utility), both fixed for the round."""
+
+    floor: np.ndarray
+    """The larger of its reservation value and its outside option."""
+    asp: np.ndarray
+    """What it asks for until it predicts a loss (never below its floor)."""
+
+
 @dataclass(frozen=True)
-class _Phased(Strategy):
+class _Phased(Strategy[Aspiration]):
+    """The phase structure the three loser strategies share (module docstring)."""
+
     aspiration: float = 1.0
     """Own utility asked for when there is no reference point (or ``use_reference`` is off)."""
     use_reference: bool = True
@@ -64,6 +78,7 @@ class _Phased(Strategy):
     monotone_in_type: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
+        """Check the parameters' ranges and types."""
         check_scalar("aspiration", self.aspiration, low=0, high=1)
         check_scalar("decide_at", self.decide_at, low=0, high=1)
         if not isinstance(self.use_reference, bool):
@@ -78,39 +93,43 @@ class _Phased(Strategy):
         return np.full(curvature.shape[0], self.aspiration)
 
     # ---- engine interface --------------------------------------------------------------
-    def start(self, view: SideView) -> State:
+    def start(self, view: SideView) -> Aspiration:
+        """The round's floor and aspiration (raised by the behavioural retaliation term)."""
         base = self.base_aspiration(view.reference_point, view.side, view.own.curvature)
         base = np.clip(base + view.levers.retaliation, 0.0, 1.0)
         floor = _floor(view)
-        return {"floor": floor, "asp": np.clip(np.maximum(base, floor), 0.0, 1.0)}
+        return Aspiration(floor, np.clip(np.maximum(base, floor), 0.0, 1.0))
 
-    def propose(self, view: SideView, state: State, step: int) -> Offer:
+    def propose(self, view: SideView, state: Aspiration, step: int) -> Offer:
+        """Ask for the aspiration, or concede (:meth:`concede`) once a loss is predicted."""
         history = view.history
         faced_x = history.opp_last
         faced_u = view.utility(faced_x)
         t = view.relative_time(step)
-        loss = (t >= self.decide_at) & (history.opp_offers > 0) & (faced_u < state["asp"])
+        loss = (t >= self.decide_at) & (history.opp_offers > 0) & (faced_u < state.asp)
         x_loss, cond_loss = self.concede(view, state, faced_x, faced_u)
-        x = np.where(loss, x_loss, view.position(state["asp"]))
+        x = np.where(loss, x_loss, view.position(state.asp))
         return Offer(np.asarray(x, dtype=float), np.asarray(loss & cond_loss, dtype=bool))
 
-    def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
+    def respond(self, view: SideView, state: Aspiration, step: int, offer: Offer) -> np.ndarray:
+        """Accept offers worth the aspiration; once a loss is predicted, offers worth
+        :meth:`threshold_after_loss`."""
         value = view.offer_value(offer.x, offer.conditional)
-        loss = (view.relative_time(step) >= self.decide_at) & (value < state["asp"])
+        loss = (view.relative_time(step) >= self.decide_at) & (value < state.asp)
         last = view.relative_time(step + 1) >= 1.0
-        threshold = np.where(loss, self.threshold_after_loss(state, last), state["asp"])
+        threshold = np.where(loss, self.threshold_after_loss(state, last), state.asp)
         return self.accept_if(view, offer, threshold)
 
     # ---- what the variants change --------------------------------------------------------
     def concede(
-        self, view: SideView, state: State, faced_x: np.ndarray, faced_u: np.ndarray
+        self, view: SideView, state: Aspiration, faced_x: np.ndarray, faced_u: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """``(x, conditional)`` offered once a loss is predicted (default: hold at ``A``)."""
-        return view.position(state["asp"]), np.zeros(view.n, dtype=bool)
+        return view.position(state.asp), np.zeros(view.n, dtype=bool)
 
-    def threshold_after_loss(self, state: State, last: np.ndarray) -> np.ndarray:
+    def threshold_after_loss(self, state: Aspiration, last: np.ndarray) -> np.ndarray:
         """The least own utility accepted once a loss is predicted (default: ``A``)."""
-        return state["asp"]
+        return state.asp
 
     def agreement_threshold(self, theta: np.ndarray, context: OwnerContext) -> np.ndarray:
         """Once a loss is predicted the capitulator agrees to anything above its floor."""
@@ -130,13 +149,15 @@ class Capitulator(_Phased):
 
     name: ClassVar[str] = "capitulator"
 
-    def threshold_after_loss(self, state: State, last: np.ndarray) -> np.ndarray:
-        return state["floor"]
+    def threshold_after_loss(self, state: Aspiration, last: np.ndarray) -> np.ndarray:
+        """Anything worth its floor."""
+        return state.floor
 
     def concede(
-        self, view: SideView, state: State, faced_x: np.ndarray, faced_u: np.ndarray
+        self, view: SideView, state: Aspiration, faced_x: np.ndarray, faced_u: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
-        return view.position(state["floor"]), np.zeros(view.n, dtype=bool)
+        """Offer exactly its floor, without the condition."""
+        return view.position(state.floor), np.zeros(view.n, dtype=bool)
 
 
 @register
@@ -158,6 +179,7 @@ class Holdout(_Phased):
         return np.maximum(base[:, None], floor)
 
     def agreement_rule(self) -> tuple[str, bool, float]:
+        """Holdouts with the same aspiration rule agree at the same thresholds."""
         return ("holdout", self.use_reference, self.aspiration)
 
 
@@ -187,24 +209,38 @@ class FaceSaver(_Phased):
     rather than let the round fail."""
 
     def __post_init__(self) -> None:
+        """Check the parameters, ``condition`` and ``last_resort`` among them."""
         super().__post_init__()
         for name in ("condition", "last_resort"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name} must be true or false")
 
-    def threshold_after_loss(self, state: State, last: np.ndarray) -> np.ndarray:
+    @classmethod
+    def classify(cls, params: Mapping[str, Any]) -> Classifier:
+        """Monotone in its bottom line, like every phased strategy; it attaches the condition
+        unless ``condition`` is false."""
+        return Classifier(monotone_in_type=True, attaches_condition=params["condition"])
+
+    @property
+    def attaches_condition(self) -> bool:  # type: ignore[override]
+        """Whether it may attach the condition (see :meth:`classify`)."""
+        return self.classifier.attaches_condition
+
+    def threshold_after_loss(self, state: Aspiration, last: np.ndarray) -> np.ndarray:
+        """Its aspiration, except at its very last response with ``last_resort``: its floor."""
         if not self.last_resort:
-            return state["asp"]
-        # typed: with two Any arguments mypy matches np.where's one-argument overload
-        floor: np.ndarray = state["floor"]
-        return np.where(last, floor, state["asp"])
+            return state.asp
+        return np.where(last, state.floor, state.asp)
 
     def _attaches(self, holder: bool) -> bool:
+        """Whether it attaches the condition (only its holder can)."""
         return self.condition and holder
 
     def concede(
-        self, view: SideView, state: State, faced_x: np.ndarray, faced_u: np.ndarray
+        self, view: SideView, state: Aspiration, faced_x: np.ndarray, faced_u: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
+        """The opponent's demand plus the expected cost, with the condition, when affordable
+        counting the condition's value; else hold at the aspiration."""
         attach = self._attaches(view.condition_role == "holder")
         x, own_u = faced_x, faced_u
         value: float | np.ndarray = 0.0
@@ -216,8 +252,8 @@ class FaceSaver(_Phased):
                 demand = view.opponent.utility(faced_x)
                 x = view.opponent.position(np.clip(demand + expected_cost, 0.0, 1.0))
                 own_u = view.utility(x)
-        affordable = own_u + value >= state["floor"] - 1e-12
-        x = np.where(affordable, x, view.position(state["asp"]))
+        affordable = own_u + value >= state.floor - 1e-12
+        x = np.where(affordable, x, view.position(state.asp))
         return x, affordable & attach
 
     def agreement_threshold(self, theta: np.ndarray, context: OwnerContext) -> np.ndarray:
@@ -233,12 +269,28 @@ class FaceSaver(_Phased):
         return np.clip(floor - value[:, None] + expected_cost, 0.0, 1.0)
 
     def agreement_rule(self) -> tuple[str] | tuple[str, None]:
+        """A face-saver that attaches the condition has its own thresholds; one that does not
+        agrees at its floor."""
         return ("face_saver",) if self.condition else ("floor", None)
+
+
+@dataclass(slots=True)
+class Hesitation:
+    """The modest winner's per-round state: its targets and its reluctant counter-offer."""
+
+    targets: Targets = field(default_factory=Targets)
+    """The time-dependent targets by step."""
+    countered: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    """Whether it has already hesitated this round."""
+    counter_u: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    """Own utility of its counter-offer."""
+    counter_now: np.ndarray | None = None
+    """Where its next proposal is the counter-offer (set by a hesitation, used once)."""
 
 
 @register
 @dataclass(frozen=True)
-class ModestWinner(TimeDependent):
+class ModestWinner(TimeDependentBase[Hesitation]):
     """A time-dependent tactic that, when winning, accepts reluctantly instead of at once.
 
     When an offer clears its acceptance rule and is worth at least ``margin`` above its
@@ -247,7 +299,7 @@ class ModestWinner(TimeDependent):
     never displays its satisfaction. With ``modest = false`` it is the plain tactic that
     accepts at once and shows its satisfaction (the control arm).
 
-    Parameters: ``e``, ``k``, ``p_max``, ``p_min`` (see :class:`TimeDependent`), ``margin``
+    Parameters: ``e``, ``k``, ``p_max``, ``p_min`` (see :class:`TimeDependentBase`), ``margin``
     (default 0.05), ``bump`` (default 0.02), ``modest`` (default true).
     """
 
@@ -260,48 +312,56 @@ class ModestWinner(TimeDependent):
     """Accept reluctantly and hide its satisfaction (false: accept at once and show it)."""
 
     def __post_init__(self) -> None:
+        """Check the tactic's parameters and ``margin``, ``bump`` and ``modest``."""
         super().__post_init__()
         check_scalar("margin", self.margin, low=0, high=1)
         check_scalar("bump", self.bump, low=0, high=1)
         if not isinstance(self.modest, bool):
             raise TypeError("modest must be true or false")
 
+    @classmethod
+    def classify(cls, params: Mapping[str, Any]) -> Classifier:
+        """A modest winner hides its satisfaction, and it is not monotone in its bottom line
+        (it hesitates only when winning by a margin); without ``modest`` it is the plain
+        tactic."""
+        modest = params["modest"]
+        return Classifier(monotone_in_type=not modest, displays_satisfaction=not modest)
+
     @property
     def displays_satisfaction(self) -> bool:  # type: ignore[override]
-        return not self.modest
+        """Whether it shows its satisfaction (see :meth:`classify`)."""
+        return self.classifier.displays_satisfaction
 
     @property
     def monotone_in_type(self) -> bool:  # type: ignore[override]
-        # a hesitation happens only when winning by a margin: not monotone in the bottom line
-        return not self.modest
+        """Whether it is monotone in its bottom line (see :meth:`classify`)."""
+        return self.classifier.monotone_in_type
 
-    def start(self, view: SideView) -> State:
-        return {
-            **super().start(view),
-            "countered": np.zeros(view.n, dtype=bool),
-            "counter_u": np.zeros(view.n),
-        }
+    def start(self, view: SideView) -> Hesitation:
+        """No target computed and no hesitation yet."""
+        return Hesitation(Targets(), np.zeros(view.n, dtype=bool), np.zeros(view.n))
 
-    def propose(self, view: SideView, state: State, step: int) -> Offer:
-        base = view.position(self.target(view, state, step))
-        pending = state.pop("counter_now", None)
+    def propose(self, view: SideView, state: Hesitation, step: int) -> Offer:
+        """Its target, or its counter-offer right after a hesitation."""
+        base = view.position(self.target(view, state.targets, step))
+        pending, state.counter_now = state.counter_now, None
         if pending is not None:
-            base = np.where(pending, view.position(state["counter_u"]), base)
+            base = np.where(pending, view.position(state.counter_u), base)
         return Offer.plain(base)
 
-    def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
-        decision = self.accept_if(view, offer, self.target(view, state, step + 1))
+    def respond(self, view: SideView, state: Hesitation, step: int, offer: Offer) -> np.ndarray:
+        """AC_next, except that the first acceptable offer worth ``margin`` above its
+        reservation value is rejected (modest only)."""
+        decision = self.accept_if(view, offer, self.target(view, state.targets, step + 1))
         if not self.modest:
             return decision
         value = view.offer_value(offer.x, offer.conditional)
         winning = value >= view.own.reservation_value + self.margin
         last = view.relative_time(step + 1) >= 1.0
-        hesitate = (decision == 1) & winning & ~state["countered"] & ~last & ~view.history.proposing
-        state["countered"] = state["countered"] | hesitate
-        state["counter_u"] = np.where(
-            hesitate, np.clip(value + self.bump, 0.0, 1.0), state["counter_u"]
-        )
-        state["counter_now"] = hesitate
+        hesitate = (decision == 1) & winning & ~state.countered & ~last & ~view.history.proposing
+        state.countered = state.countered | hesitate
+        state.counter_u = np.where(hesitate, np.clip(value + self.bump, 0.0, 1.0), state.counter_u)
+        state.counter_now = hesitate
         return np.where(hesitate, 0, decision).astype(np.int8)
 
 

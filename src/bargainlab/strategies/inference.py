@@ -49,18 +49,24 @@ MISMATCH = -2
 
 
 class Policy(Protocol):
-    """The part of the strategy protocol the inference uses."""
+    """The part of the strategy protocol the inference uses (any per-round state)."""
 
     @property
-    def monotone_in_type(self) -> bool: ...
+    def monotone_in_type(self) -> bool:
+        """Whether the bisection applies (see the module docstring)."""
+        ...
 
-    def start(self, view: SideView) -> dict[str, Any]: ...
+    def start(self, view: SideView) -> Any:
+        """The per-round state."""
+        ...
 
-    def propose(self, view: SideView, state: dict[str, Any], step: int) -> Offer | np.ndarray: ...
+    def propose(self, view: SideView, state: Any, step: int) -> Offer | np.ndarray:
+        """An offer for every replicate."""
+        ...
 
-    def respond(
-        self, view: SideView, state: dict[str, Any], step: int, offer: Offer
-    ) -> np.ndarray: ...
+    def respond(self, view: SideView, state: Any, step: int, offer: Offer) -> np.ndarray:
+        """A response for every replicate."""
+        ...
 
 
 def _history(trace: RoundTrace, rows: np.ndarray, upto: int) -> OfferHistory:
@@ -77,6 +83,7 @@ def _history(trace: RoundTrace, rows: np.ndarray, upto: int) -> OfferHistory:
 
 
 def _as_offer(value: Offer | np.ndarray) -> Offer:
+    """What ``propose`` returned, as an :class:`Offer`."""
     return value if isinstance(value, Offer) else Offer.plain(np.asarray(value, dtype=float))
 
 
@@ -84,7 +91,7 @@ def _codes(
     side: int,
     view: SideView,
     policy: Policy,
-    state: dict[str, Any],
+    state: Any,
     step: int,
     proposes: np.ndarray,
     x_obs: np.ndarray,
@@ -114,11 +121,12 @@ def _offer_codes(
     side: int,
     view: SideView,
     policy: Policy,
-    state: dict[str, Any],
+    state: Any,
     step: int,
     x_obs: np.ndarray,
     cond_obs: np.ndarray,
 ) -> np.ndarray:
+    """The codes of :func:`_codes` where the owner made the offer."""
     sign = 1.0 if side == 0 else -1.0  # the owner's utility increases with sign * x
     offer = _as_offer(policy.propose(view, state, step))
     x_pred = view.issue.snap(offer.x, np.full(offer.x.shape, side))
@@ -132,12 +140,13 @@ def _offer_codes(
 def _response_codes(
     view: SideView,
     policy: Policy,
-    state: dict[str, Any],
+    state: Any,
     step: int,
     x_obs: np.ndarray,
     cond_obs: np.ndarray,
     response_obs: np.ndarray,
 ) -> np.ndarray:
+    """The codes of :func:`_codes` where the owner responded."""
     response = np.asarray(policy.respond(view, state, step, Offer(x_obs, cond_obs)), dtype=np.int8)
     accepted_obs = response_obs == ACCEPT
     accepted_pred = response == ACCEPT
@@ -275,6 +284,7 @@ class _Coder:
         rows: np.ndarray,
         history: OfferHistory,
     ) -> None:
+        """A coder for the replicates ``rows``, whose public history so far is ``history``."""
         self.policy, self.theta, self.side, self.context = policy, theta, context.side, context
         self.single = rows
         self.rows = np.concatenate([rows, rows])
@@ -328,6 +338,7 @@ class _Coder:
 
 
 def _with_reservation(party: PartyBatch, reservation: np.ndarray) -> PartyBatch:
+    """The same party with other reservation values (not validated again: a hot path)."""
     out = dataclasses.replace(party, reservation_value=np.asarray(reservation, dtype=float))
     if "linear" in party.__dict__:  # same curvature: keep the checked flag
         out.__dict__["linear"] = party.__dict__["linear"]

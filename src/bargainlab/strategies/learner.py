@@ -2,20 +2,26 @@
 
 Its belief is joint over the opponent's behavioural type (the policies it thinks the
 opponent may follow, with a prior: its *reputation* model) and the opponent's reservation
-value (:class:`~bargainlab.beliefs.grid.Belief`). At the start of each round it chooses its demand
-by expected utility under that belief with a one-round lookahead
-(:mod:`bargainlab.strategies.planning`). Within the round it concedes from that demand toward
-its own floor along a time-dependent curve ``floor + (D - floor) * (1 - t ** (1 / e))``, with
-``floor`` the larger of its reservation value and its outside option, accepts offers worth
-its next target (AC_next), and at its last turn takes its outside option rather than less.
-Any ratchet therefore comes from the belief, never from a rule about who conceded.
+value (:class:`~bargainlab.beliefs.grid.Belief`). A learner is composed of two parts, as
+NegMAS composes a negotiator from components (``make_boa``):
 
-Sophistication (``kind``):
+* an **update rule** (:mod:`bargainlab.strategies.updates`): how it updates its belief
+  after each round;
+* a **planner** (:mod:`bargainlab.strategies.planners`): how it chooses the opening demand
+  of each round.
+
+Within the round it concedes from that demand toward its own floor along a time-dependent
+curve ``floor + (D - floor) * (1 - t ** (1 / e))``, with ``floor`` the larger of its
+reservation value and its outside option, accepts offers worth its next target (AC_next),
+and at its last turn takes its outside option rather than less. Any ratchet therefore comes
+from the belief, never from a rule about who conceded.
+
+Study files choose the parts by ``kind``, a preset (:data:`PRESETS`):
 
 * ``"bayesian"`` -- a correct Bayesian: after each round it updates with the exact
   likelihood of the whole round (every offer and every response) under each policy it
-  considers (:meth:`Strategy.likelihood`; exact for every rule of the library but the
-  learner itself), and plans with each policy's agreement threshold;
+  considers (:class:`~bargainlab.strategies.updates.ExactBayes`; exact for every rule of the
+  library but the learner itself), and plans with each policy's agreement threshold;
 * ``"naive"`` -- truncation (Baarslag et al. 2016): "it offered or accepted x, so its bottom
   line is at most u(x); it rejected y, so above u(y)", whatever the opponent's policy, read at
   the headline terms, with smooth steps of width ``noise``; it plans as if the opponent
@@ -25,83 +31,100 @@ Sophistication (``kind``):
   value to the opponent when the learner, which knows its own cost, would meet it, and as the
   fallback terms when it would not;
 * ``"anchored"`` -- a non-learner: demand = own utility of the reference point + ``step``.
+
+The expected-utility planners look ``lookahead`` rounds ahead (0 or 1) and, without a belief
+(a one-shot game), demand as the anchored learner does. A subclass composes other parts by
+overriding :meth:`Learner.compose`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from functools import cached_property
+from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 
 from .._checks import check_choice, check_scalar
 from ..beliefs.grid import Belief
-from ..beliefs.likelihood import soft_at_most, truncation_likelihood
+from ..beliefs.likelihood import soft_at_most
 from ..beliefs.observations import RoundObservation, RoundTrace
 from ..engine.context import OwnerContext
 from ..engine.negotiation import EXIT, Offer
-from ..engine.terms import position, utility
-from ..engine.views import OpponentModel, Outlook, SideView
-from .base import State, Strategy
-from .planning import TYPE_FLOOR, choose_demand
+from ..engine.terms import utility
+from ..engine.views import SideView
+from .base import Strategy
+from .planners import Anchored, Planner, demand_candidates, optimal_demand, planner_for
+from .planning import TYPE_FLOOR, Lookahead
 from .registry import register
+from .updates import ExactBayes, NoUpdate, Truncation, UpdateRule
 
-KINDS = ("bayesian", "naive", "expected_terms", "anchored")
+LearnerKind = Literal["bayesian", "naive", "expected_terms", "anchored"]
+"""The presets of a learner's parts that study files name (``params = { kind = ... }``)."""
 
-
-def demand_candidates(view: SideView, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate demands: the opponent's utility of each (the belief grid) and the
-    learner's own utility of each, ``(G,)`` and ``(n, G)``."""
-    x = position(1 - view.side, theta[None, :], view.opponent.curvature[:, None])
-    own = utility(view.side, x, view.own.curvature[:, None])
-    return theta, np.broadcast_to(own, (view.n, theta.shape[0]))
+KINDS: tuple[LearnerKind, ...] = get_args(LearnerKind)
+"""Every preset, in the order the documentation lists them."""
 
 
-def _groups(models: tuple[OpponentModel, ...]) -> list[list[int]]:
-    """Models whose agreement thresholds follow the same rule (their
-    ``agreement_rule`` is equal), which the planning model cannot tell apart."""
-    groups: dict[object, list[int]] = {}
-    for k, model in enumerate(models):
-        rule = getattr(model, "agreement_rule", None)
-        key = rule() if callable(rule) else ("model", k)
-        groups.setdefault(key, []).append(k)
-    return list(groups.values())
+@dataclass(frozen=True)
+class LearnerParts:
+    """What a learner is made of: its belief-update rule and its planner."""
+
+    update: UpdateRule
+    """How it updates its belief after a round."""
+    planner: Planner
+    """How it chooses the opening demand of a round."""
+
+    def describe(self) -> str:
+        """One line: how the learner learns and plans."""
+        return f"{self.update.describe()}; {self.planner.describe()}"
 
 
-def optimal_demand(belief: Belief, view: SideView) -> np.ndarray:
-    """Own utility of the myopic expected-utility-maximising demand when the opponent accepts
-    anything worth its bottom line (the naive learner's planning model)."""
-    theta = belief.theta
-    values, own = demand_candidates(view, theta)
-    thresholds = np.broadcast_to(theta, belief.mass.shape)
-    outlook = Outlook(0, 1.0, True, False)
-    w = view.own.outside_option
-    return choose_demand(
-        belief.mass,
-        belief.conditional_prior(),
-        thresholds,
-        values,
-        own,
-        view.disagreement,
-        w,
-        outlook,
-        0,
-    )
+PRESETS: Mapping[LearnerKind, Callable[[float, float, Lookahead], LearnerParts]] = {
+    "bayesian": lambda step, noise, lookahead: LearnerParts(
+        ExactBayes(), planner_for("policies", lookahead, step)
+    ),
+    "naive": lambda step, noise, lookahead: LearnerParts(
+        Truncation("headline", noise), planner_for("bottom_line", lookahead, step)
+    ),
+    "expected_terms": lambda step, noise, lookahead: LearnerParts(
+        Truncation("expected", noise), planner_for("bottom_line", lookahead, step)
+    ),
+    "anchored": lambda step, noise, lookahead: LearnerParts(NoUpdate(), Anchored(step)),
+}
+"""A ``kind`` -> its parts, from the learner's ``step``, ``noise`` and ``lookahead``."""
+
+
+def preset(params: Mapping[str, Any]) -> LearnerParts:
+    """The parts of a learner with these parameters (``kind``, ``step``, ``noise`` and
+    ``lookahead``, defaults filled in), without building the learner."""
+    check_choice("kind", params["kind"], KINDS)
+    return PRESETS[params["kind"]](params["step"], params["noise"], params["lookahead"])
+
+
+@dataclass(frozen=True, slots=True)
+class Demand:
+    """The learner's per-round state: the own utility of its opening demand."""
+
+    demand: np.ndarray
 
 
 @register
 @dataclass(frozen=True)
-class Learner(Strategy):
+class Learner(Strategy[Demand]):
     """Posterior-driven learner.
 
     Parameters
     ----------
     kind:
-        ``"bayesian"``, ``"naive"``, ``"expected_terms"`` or ``"anchored"``.
+        ``"bayesian"``, ``"naive"``, ``"expected_terms"`` or ``"anchored"``: the preset of
+        its update rule and planner (see :mod:`bargainlab.strategies.learner`).
     e:
         Within-round concession exponent > 0 (below 1: Boulware).
     step:
-        Anchored learner's increment over its reference utility, in [0, 1].
+        Anchored learner's increment over its reference utility, in [0, 1] (also the
+        others' demand without a belief).
     noise:
         Width in (0, 1] of the smoothed steps of the truncation learners' likelihood.
     lookahead:
@@ -112,19 +135,36 @@ class Learner(Strategy):
     name: ClassVar[str] = "learner"
     learns: ClassVar[bool] = True
     exact_likelihood: ClassVar[bool] = False
-    kind: str = "bayesian"
+    kind: LearnerKind = "bayesian"
     e: float = 0.5
     step: float = 0.05
     noise: float = 0.03
-    lookahead: int = 1
+    lookahead: Lookahead = 1
 
     def __post_init__(self) -> None:
+        """Check the parameters: the preset's name, the ranges, the lookahead."""
         check_choice("kind", self.kind, KINDS)
         check_scalar("e", self.e, low=0, low_open=True, high=100)
         check_scalar("step", self.step, low=0, high=1)
         check_scalar("noise", self.noise, low=0, low_open=True, high=1)
-        if isinstance(self.lookahead, bool) or self.lookahead not in (0, 1):
+        if isinstance(self.lookahead, bool) or self.lookahead not in get_args(Lookahead):
             raise ValueError(f"lookahead must be 0 or 1; got {self.lookahead!r}")
+
+    @classmethod
+    def compose(cls, params: Mapping[str, Any]) -> LearnerParts:
+        """The parts of a learner of this class with these parameters (defaults filled in):
+        the ``kind``'s preset. A subclass that composes other parts overrides it."""
+        return preset(params)
+
+    @classmethod
+    def describe_learning(cls, params: Mapping[str, Any]) -> str:
+        """One line: its update rule and its planner (:meth:`compose`)."""
+        return cls.compose(params).describe()
+
+    @cached_property
+    def parts(self) -> LearnerParts:
+        """This learner's update rule and planner (:meth:`compose` of its parameters)."""
+        return type(self).compose(self.params())
 
     @staticmethod
     def floor(view: SideView) -> np.ndarray:
@@ -132,45 +172,29 @@ class Learner(Strategy):
         return np.maximum(view.own.reservation_value, view.own.outside_option)
 
     def demand(self, view: SideView) -> np.ndarray:
-        """Own utility of the opening demand of the round."""
-        floor = self.floor(view)
-        belief = view.belief
-        if self.kind == "anchored" or belief is None:
-            ref = view.reference_point if view.reference_point is not None else view.status_quo
-            d = view.utility(ref) + self.step
-        else:
-            theta = belief.theta
-            values, own = demand_candidates(view, theta)
-            carried = view.carried
-            models, context = carried.opponent_models, carried.opponent_context
-            if self.kind == "bayesian" and models and context is not None:
-                thresholds = np.stack(
-                    [m.agreement_threshold(theta, context) for m in models], axis=1
-                )
-            else:
-                thresholds = np.broadcast_to(theta, belief.mass.shape)
-            outlook = carried.outlook
-            learning = outlook.learning & (self.kind != "anchored")
-            plan = Outlook(outlook.rounds_left, outlook.rho, outlook.ends_on_disagreement, learning)
-            d = choose_demand(
-                belief.mass, belief.prior, thresholds, values, own,
-                view.disagreement, view.own.outside_option, plan, self.lookahead,
-            )  # fmt: skip
+        """Own utility of the opening demand of the round: the planner's, raised by the
+        behavioural retaliation term, never below the floor."""
+        parts = self.parts
+        d = parts.planner.demand(view, learns=parts.update.learns)
         d = d + view.levers.retaliation
-        return np.clip(np.maximum(d, floor), 0.0, 1.0)
+        return np.clip(np.maximum(d, self.floor(view)), 0.0, 1.0)
 
-    def start(self, view: SideView) -> State:
-        return {"demand": self.demand(view)}
+    def start(self, view: SideView) -> Demand:
+        """The round's opening demand (:meth:`demand`)."""
+        return Demand(self.demand(view))
 
-    def target(self, view: SideView, state: State, step: int) -> np.ndarray:
+    def target(self, view: SideView, state: Demand, step: int) -> np.ndarray:
+        """Own target utility at ``step``: from the demand toward the floor."""
         floor = self.floor(view)
         t = view.relative_time(step)
-        return floor + (state["demand"] - floor) * (1.0 - t ** (1.0 / self.e))
+        return floor + (state.demand - floor) * (1.0 - t ** (1.0 / self.e))
 
-    def propose(self, view: SideView, state: State, step: int) -> Offer:
+    def propose(self, view: SideView, state: Demand, step: int) -> Offer:
+        """The position worth the current target."""
         return Offer.plain(view.position(self.target(view, state, step)))
 
-    def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
+    def respond(self, view: SideView, state: Demand, step: int, offer: Offer) -> np.ndarray:
+        """AC_next; at its last turn, exit rather than take less than its outside option."""
         decision = self.accept_if(view, offer, self.target(view, state, step + 1))
         last_turn = view.relative_time(step + 1) >= 1.0
         value = view.offer_value(offer.x, offer.conditional)
@@ -207,38 +231,25 @@ class Learner(Strategy):
         trace: RoundTrace,
         obs: RoundObservation,
         context: OwnerContext,
-        models: tuple[Strategy, ...],
+        models: tuple[Strategy[Any], ...],
         tremble: float,
         rows: np.ndarray,
     ) -> None:
-        """Bayes' rule on ``rows`` with the likelihood this learner's ``kind`` believes in:
-        the exact likelihood of the round under each model for the Bayesian, truncation for
-        the naive kinds, nothing for the anchored learner."""
-        if self.kind == "anchored":
-            return
-        theta = belief.theta
-        if self.kind == "bayesian":
-            # Types whose posterior probability is below TYPE_FLOOR are not evaluated (they
-            # count as inconsistent): the error this makes in any posterior probability is
-            # below TYPE_FLOOR over the prior mass of the consistent candidates.
-            present = belief.type_probabilities() > TYPE_FLOOR
-            lik = np.zeros(belief.mass.shape)
-            for k, model in enumerate(models):
-                where = rows & present[:, k]
-                if where.any():
-                    lik[:, k, :] = np.where(
-                        where[:, None], model.likelihood(trace, context, theta, where), 0.0
-                    )
-        else:
-            lik = truncation_likelihood(
-                obs,
-                theta,
-                context,
-                self.noise,
-                rejections=True,
-                expected_terms=self.kind == "expected_terms",
-            )
-        belief.update(lik, tremble, rows)
+        """Update the belief on ``rows`` with this learner's update rule (the relationship
+        calls it between rounds)."""
+        self.parts.update.update(belief, trace, obs, context, models, tremble, rows)
 
 
-__all__ = ["EXIT", "KINDS", "TYPE_FLOOR", "Learner", "demand_candidates", "optimal_demand"]
+__all__ = [
+    "EXIT",
+    "KINDS",
+    "PRESETS",
+    "TYPE_FLOOR",
+    "Demand",
+    "Learner",
+    "LearnerKind",
+    "LearnerParts",
+    "demand_candidates",
+    "optimal_demand",
+    "preset",
+]

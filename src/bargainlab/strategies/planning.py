@@ -40,11 +40,15 @@ approximation, and the choice of ``tau_k`` per policy is documented on each poli
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
 from ..engine.views import Outlook
+
+Lookahead = Literal[0, 1]
+"""Rounds of lookahead of the expected-utility planning: 0 (myopic) or 1."""
 
 
 def _bins(thresholds: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -80,90 +84,148 @@ def acceptance_by_type(mass: np.ndarray, thresholds: np.ndarray, values: np.ndar
     return _cumulative(mass, _bins(thresholds, values), values.shape[0], by_type=True)
 
 
-def merge_types(
-    mass: np.ndarray,
-    thresholds: np.ndarray,
-    conditional: np.ndarray,
-    groups: Sequence[Sequence[int]],
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Merge types that the planning model cannot tell apart: ``groups`` lists, for each
-    group, types with the same agreement-threshold rule (declared by the policies, not read
-    from the data, so the merge never depends on the rest of the batch) and the same prior
-    over the reservation value. Their posterior mass is summed; the result is the same
-    model at a lower cost."""
-    if all(len(g) == 1 for g in groups):
-        return mass, thresholds, conditional
-    first = [g[0] for g in groups]
-    merged = np.stack([mass[:, list(g)].sum(axis=1) for g in groups], axis=1)
-    return merged, thresholds[:, first], conditional[:, first]
-
-
-def choose_demand(
-    mass: np.ndarray,
-    conditional: np.ndarray,
-    thresholds: np.ndarray,
-    values: np.ndarray,
-    own_utility: np.ndarray,
-    disagreement: np.ndarray,
-    outside_option: np.ndarray,
-    outlook: Outlook,
-    lookahead: int,
-    *,
-    chunk: int = 1024,
-) -> np.ndarray:
-    """The learner's own utility of its best demand (see the module docstring).
+@dataclass(frozen=True)
+class DemandProblem:
+    """A learner's choice of demand, per replicate: what it believes and what each candidate
+    demand is worth.
 
     ``mass`` ``(n, K, G)`` is the posterior, ``conditional`` ``(n, K, G)`` each replicate's
     prior over the reservation value within each type (what it is redrawn from),
     ``thresholds`` ``(n, K, G)`` the agreement thresholds, ``values`` ``(J,)`` the opponent's
-    utility of each candidate demand and ``own_utility`` ``(n, J)`` the learner's;
-    ``disagreement`` and ``outside_option`` are ``(n,)``. The outlook's ``rounds_left``,
-    ``rho`` and ``learning`` may be one per replicate. Every replicate's demand depends on its own inputs only.
+    utility of each candidate demand (non-decreasing) and ``own_utility`` ``(n, J)`` the
+    learner's; ``disagreement`` and ``outside_option`` are ``(n,)``.
     """
-    n, candidates = mass.shape[0], values.shape[0]
-    bins = _bins(thresholds, values)
-    by_type = _cumulative(mass, bins, candidates, by_type=True)  # P_k(j), (n, K, J)
+
+    mass: np.ndarray
+    conditional: np.ndarray
+    thresholds: np.ndarray
+    values: np.ndarray
+    own_utility: np.ndarray
+    disagreement: np.ndarray
+    outside_option: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """The number of replicates."""
+        return self.mass.shape[0]
+
+    @property
+    def candidates(self) -> int:
+        """The number of candidate demands ``J``."""
+        return self.values.shape[0]
+
+
+def choose_demand(
+    problem: DemandProblem, outlook: Outlook, *, lookahead: Lookahead, chunk: int = 1024
+) -> np.ndarray:
+    """The learner's own utility of its best demand (see the module docstring).
+
+    The outlook's ``rounds_left``, ``rho`` and ``learning`` may be one per replicate; with
+    ``lookahead = 0``, or in the last round, the demand maximises this round's expected
+    utility. Every replicate's demand depends on its own inputs only (``chunk`` bounds the
+    memory of the lookahead, never its result).
+    """
+    n = problem.n
+    bins = _bins(problem.thresholds, problem.values)
+    by_type = _cumulative(problem.mass, bins, problem.candidates, by_type=True)  # P_k(j)
     accept = by_type.sum(axis=1)  # P(j)
-    value = accept * own_utility + (1.0 - accept) * disagreement[:, None]
+    own_utility = problem.own_utility
+    value = accept * own_utility + (1.0 - accept) * problem.disagreement[:, None]
     rounds_left = np.broadcast_to(np.asarray(outlook.rounds_left), (n,))
-    rho = np.broadcast_to(np.asarray(outlook.rho, dtype=float), (n,))
-    will_learn = np.broadcast_to(np.asarray(outlook.learning, dtype=bool), (n,))
     ahead = np.flatnonzero(rounds_left > 0) if lookahead else np.empty(0, dtype=np.int64)
     if ahead.size:
-        types = mass[ahead].sum(axis=2)  # (m, K)
-        prior_cdf = _cumulative(conditional[ahead], bins[ahead], candidates, by_type=True)  # Q_k(j)
-        # With rho = 0 and a single type, what a round teaches is forgotten by the next: the
-        # learning and non-learning continuations are the same, so they are computed alike.
-        learns = will_learn[ahead] & ~((rho[ahead] == 0.0) & (mass.shape[1] == 1))
-        future = np.empty((ahead.size, candidates))
-        fixed = np.flatnonzero(~learns)
-        if fixed.size:
-            rows = ahead[fixed]
-            future[fixed] = _static_continuation(
-                accept[rows], types[fixed], prior_cdf[fixed], own_utility[rows], disagreement[rows],
-                outside_option[rows], rho[rows], outlook.ends_on_disagreement,
-            )  # fmt: skip
-        learning = np.flatnonzero(learns)
-        if learning.size:
-            coarse = _coarse(candidates)
-            rows = ahead[learning]
-            # a type below TYPE_FLOOR in a replicate contributes nothing there
-            present = types[learning] > TYPE_FLOOR
-            by_type_c = by_type[rows][:, :, coarse] * present[:, :, None]
-            prior_c = prior_cdf[learning][:, :, coarse]
-            part = np.empty((learning.size, coarse.size))
-            for lo in range(0, learning.size, chunk):
-                sl = slice(lo, lo + chunk)
-                chunk_rows = rows[sl]
-                part[sl] = _continuation(
-                    by_type_c[sl], accept[chunk_rows][:, coarse], types[learning[sl]], prior_c[sl],
-                    own_utility[chunk_rows][:, coarse], disagreement[chunk_rows], outside_option[chunk_rows],
-                    rho[chunk_rows], outlook.ends_on_disagreement,
-                )  # fmt: skip
-            future[learning] = _interpolate(part, coarse, candidates)
+        future = _future(problem, outlook, _Round(ahead, bins, by_type, accept), chunk)
         value[ahead] += rounds_left[ahead][:, None] * future
     best = np.argmax(value, axis=1)
     return own_utility[np.arange(n), best]
+
+
+@dataclass(frozen=True)
+class _Round:
+    """This round's acceptance model, and the replicates that look ahead."""
+
+    ahead: np.ndarray
+    """The replicates with rounds after this one (integer positions)."""
+    bins: np.ndarray
+    """For every threshold, the first candidate that reaches it."""
+    by_type: np.ndarray
+    """``(n, K, J)``: ``P_k(j)``."""
+    accept: np.ndarray
+    """``(n, J)``: ``P(j)``."""
+
+
+def _future(problem: DemandProblem, outlook: Outlook, now: _Round, chunk: int) -> np.ndarray:
+    """``(len(now.ahead), J)``: the value of the next round after each demand, for the
+    replicates that look ahead: with what the round teaches where the learner will learn,
+    with this round's belief persisted elsewhere."""
+    n, ahead = problem.n, now.ahead
+    rho = np.broadcast_to(np.asarray(outlook.rho, dtype=float), (n,))
+    will_learn = np.broadcast_to(np.asarray(outlook.learning, dtype=bool), (n,))
+    types = problem.mass[ahead].sum(axis=2)  # (m, K)
+    prior_cdf = _cumulative(
+        problem.conditional[ahead], now.bins[ahead], problem.candidates, by_type=True
+    )  # Q_k(j)
+    # With rho = 0 and a single type, what a round teaches is forgotten by the next: the
+    # learning and non-learning continuations are the same, so they are computed alike.
+    learns = will_learn[ahead] & ~((rho[ahead] == 0.0) & (problem.mass.shape[1] == 1))
+    future = np.empty((ahead.size, problem.candidates))
+    fixed = np.flatnonzero(~learns)
+    if fixed.size:
+        rows = ahead[fixed]
+        future[fixed] = static_continuation(
+            now.accept[rows],
+            types[fixed],
+            prior_cdf[fixed],
+            own_utility=problem.own_utility[rows],
+            disagreement=problem.disagreement[rows],
+            outside_option=problem.outside_option[rows],
+            rho=rho[rows],
+            ends_on_disagreement=outlook.ends_on_disagreement,
+        )
+    learning = np.flatnonzero(learns)
+    if learning.size:
+        future[learning] = _learning_future(
+            problem, now, learning, types[learning], prior_cdf[learning], rho, outlook, chunk
+        )
+    return future
+
+
+def _learning_future(
+    problem: DemandProblem,
+    now: _Round,
+    learning: np.ndarray,
+    types: np.ndarray,
+    prior_cdf: np.ndarray,
+    rho: np.ndarray,
+    outlook: Outlook,
+    chunk: int,
+) -> np.ndarray:
+    """The continuation of the replicates ``now.ahead[learning]``, which learn from the
+    round: computed at :data:`LOOKAHEAD_CANDIDATES` demands, ``chunk`` replicates at a time,
+    and interpolated in between."""
+    candidates = problem.candidates
+    coarse = _coarse(candidates)
+    rows = now.ahead[learning]
+    # a type below TYPE_FLOOR in a replicate contributes nothing there
+    present = types > TYPE_FLOOR
+    by_type_c = now.by_type[rows][:, :, coarse] * present[:, :, None]
+    prior_c = prior_cdf[:, :, coarse]
+    part = np.empty((learning.size, coarse.size))
+    for lo in range(0, learning.size, chunk):
+        sl = slice(lo, lo + chunk)
+        chunk_rows = rows[sl]
+        part[sl] = continuation(
+            by_type_c[sl],
+            now.accept[chunk_rows][:, coarse],
+            types[sl],
+            prior_c[sl],
+            own_utility=problem.own_utility[chunk_rows][:, coarse],
+            disagreement=problem.disagreement[chunk_rows],
+            outside_option=problem.outside_option[chunk_rows],
+            rho=rho[chunk_rows],
+            ends_on_disagreement=outlook.ends_on_disagreement,
+        )
+    return _interpolate(part, coarse, candidates)
 
 
 LOOKAHEAD_CANDIDATES = 26
@@ -175,6 +237,7 @@ TYPE_FLOOR = 1e-12
 
 
 def _coarse(candidates: int) -> np.ndarray:
+    """The indices of the candidates the lookahead values (evenly spaced)."""
     return np.unique(
         np.linspace(0, candidates - 1, min(LOOKAHEAD_CANDIDATES, candidates))
         .round()
@@ -193,10 +256,11 @@ def _interpolate(values: np.ndarray, at: np.ndarray, candidates: int) -> np.ndar
     return values[:, lower] * (1.0 - weight) + values[:, upper] * weight
 
 
-def _static_continuation(
+def static_continuation(
     accept: np.ndarray,
     types: np.ndarray,
     prior_cdf: np.ndarray,
+    *,
     own_utility: np.ndarray,
     disagreement: np.ndarray,
     outside_option: np.ndarray,
@@ -214,11 +278,12 @@ def _static_continuation(
     return accept * best[:, None] + (1.0 - accept) * after_rejection[:, None]
 
 
-def _continuation(
+def continuation(
     by_type: np.ndarray,
     accept: np.ndarray,
     types: np.ndarray,
     prior_cdf: np.ndarray,
+    *,
     own_utility: np.ndarray,
     disagreement: np.ndarray,
     outside_option: np.ndarray,
@@ -254,7 +319,10 @@ def _continuation(
 __all__ = [
     "LOOKAHEAD_CANDIDATES",
     "TYPE_FLOOR",
+    "DemandProblem",
+    "Lookahead",
     "acceptance_by_type",
     "choose_demand",
-    "merge_types",
+    "continuation",
+    "static_continuation",
 ]

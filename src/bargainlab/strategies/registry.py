@@ -34,7 +34,7 @@ from contextvars import ContextVar
 from importlib import metadata
 from typing import Any, TypeVar, cast
 
-from .base import Strategy
+from .base import FACTS, Strategy
 
 ENTRY_POINT_GROUP = "bargainlab.strategies"
 """The entry-point group of strategy plugins."""
@@ -95,13 +95,46 @@ def register(cls: _S) -> _S:
     return cls
 
 
-def available() -> list[str]:
+def available(**filters: bool) -> list[str]:
     """Names of all strategies, sorted: registered ones and those of installed plugins.
 
-    Raises :class:`PluginError` when an installed plugin fails to load.
+    With ``filters``, only the strategies whose facts at their default parameters (their
+    :class:`~bargainlab.strategies.base.Classifier`, read without building them) have the
+    given values, as Axelrod's ``filtered_strategies``:
+    ``available(learns=True, exact_likelihood=False)``. For the facts of other parameters,
+    see :func:`~bargainlab.strategies.catalog.describe`.
+
+    Raises :class:`ValueError` naming an unknown fact, :class:`TypeError` for a value that
+    is not true or false, and :class:`PluginError` when an installed plugin fails to load.
     """
+    unknown = sorted(set(filters) - set(FACTS))
+    if unknown:
+        raise ValueError(
+            f"strategies have no fact {', '.join(map(repr, unknown))}; facts: {', '.join(FACTS)}"
+        )
+    for fact, value in filters.items():
+        if not isinstance(value, bool):
+            raise TypeError(f"available({fact}=...) takes true or false; got {value!r}")
     _discover(None)
-    return sorted({*_REGISTRY, *_SHIPPED.get()})
+    names = sorted({*_REGISTRY, *_SHIPPED.get()})
+    return [n for n in names if _has(get(n), filters)] if filters else names
+
+
+def _has(cls: type[Strategy], filters: Mapping[str, bool]) -> bool:
+    """Whether the facts of ``cls`` at its default parameters have the ``filters``' values."""
+    facts = cls.classify(_defaults(cls))
+    return all(getattr(facts, fact) is value for fact, value in filters.items())
+
+
+def _defaults(cls: type[Strategy]) -> dict[str, Any]:
+    """The parameters of ``cls`` that have a default, with it."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(cast(Any, cls)):
+        if f.init and f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+        elif f.init and f.default_factory is not dataclasses.MISSING:
+            out[f.name] = f.default_factory()
+    return out
 
 
 def get(name: str) -> type[Strategy]:
@@ -122,21 +155,49 @@ def get(name: str) -> type[Strategy]:
     return cls
 
 
-def create(name: str, **params: Any) -> Strategy:
+def create(name: str, **params: Any) -> Strategy[Any]:
     """Build a registered strategy from its name and parameters.
 
     Unknown parameters raise ValueError listing the allowed ones; each strategy validates
     its values in ``__post_init__``.
     """
     cls = get(name)
-    allowed = [f.name for f in dataclasses.fields(cast(Any, cls))]
+    _check_known(name, cls, params)
+    return cls(**params)
+
+
+def parameters(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters of strategy ``name``: ``params`` with the defaults filled in, in the
+    order of its fields, without building it.
+
+    An unknown name or parameter raises the same :class:`ValueError` as :func:`create`, and
+    so does a parameter without a default that ``params`` leaves out. The values are checked
+    when the strategy is built.
+    """
+    cls = get(name)
+    _check_known(name, cls, params)
+    merged = {**_defaults(cls), **params}
+    fields = [f.name for f in dataclasses.fields(cast(Any, cls)) if f.init]
+    missing = [f for f in fields if f not in merged]
+    if missing:
+        raise ValueError(f"strategy {name!r} needs the parameter {', '.join(map(repr, missing))}")
+    return {f: merged[f] for f in fields}
+
+
+def _names(cls: type[Strategy]) -> list[str]:
+    """The names of the parameters of ``cls``, in order."""
+    return [f.name for f in dataclasses.fields(cast(Any, cls))]
+
+
+def _check_known(name: str, cls: type[Strategy], params: Mapping[str, Any]) -> None:
+    """Raise ValueError listing the allowed parameters when ``params`` names another."""
+    allowed = _names(cls)
     unknown = sorted(set(params) - set(allowed))
     if unknown:
         raise ValueError(
             f"strategy {name!r} has no parameter {', '.join(map(repr, unknown))}; "
             f"allowed: {', '.join(allowed) or '(none)'}"
         )
-    return cls(**params)
 
 
 def plugin_of(name: str) -> str | None:
@@ -163,12 +224,35 @@ def using(classes: Mapping[str, type[Strategy]]) -> Iterator[None]:
         _SHIPPED.reset(token)
 
 
+@contextmanager
+def isolated() -> Iterator[None]:
+    """Within the block, register strategies and load plugins freely: at its end the
+    registry is what it was before (the strategies, the plugins loaded or failed). For
+    tests, the library's and a plugin's own."""
+    with _LOCK:
+        saved = (dict(_REGISTRY), dict(_PLUGIN_OF), dict(_FAILED), set(_LOADED))
+    try:
+        yield
+    finally:
+        with _LOCK:
+            strategies, plugins, failed, loaded = saved
+            _REGISTRY.clear()
+            _REGISTRY.update(strategies)
+            _PLUGIN_OF.clear()
+            _PLUGIN_OF.update(plugins)
+            _FAILED.clear()
+            _FAILED.update(failed)
+            _LOADED.clear()
+            _LOADED.update(loaded)
+
+
 # ---------------------------------------------------------------------------------------------
 # Plugins
 # ---------------------------------------------------------------------------------------------
 
 
 def _entry_points() -> list[metadata.EntryPoint]:
+    """The entry points of :data:`ENTRY_POINT_GROUP`, each once."""
     seen: dict[tuple[str, str], metadata.EntryPoint] = {}
     for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
         seen.setdefault((ep.name, ep.value), ep)
@@ -176,6 +260,7 @@ def _entry_points() -> list[metadata.EntryPoint]:
 
 
 def _describe(ep: metadata.EntryPoint) -> str:
+    """An entry point in words: its name, its distribution and what it names."""
     dist = ep.dist
     where = f"{dist.name} {dist.version}: " if dist is not None else ""
     return f"{ep.name!r} ({where}{ep.value})"
@@ -197,6 +282,7 @@ def _discover(name: str | None) -> None:
 
 
 def _load(ep: metadata.EntryPoint) -> None:
+    """Load one plugin; a failure is remembered and raised as :class:`PluginError`."""
     key = (ep.name, ep.value)
     if key in _FAILED:
         raise PluginError(_FAILED[key])
@@ -212,6 +298,7 @@ def _load(ep: metadata.EntryPoint) -> None:
 
 
 def _register_plugin(ep: metadata.EntryPoint, label: str) -> None:
+    """Register what an entry point names: a class, or the classes a module registers."""
     obj = ep.load()
     if isinstance(obj, type) and issubclass(obj, Strategy):
         register(obj)
@@ -240,6 +327,8 @@ __all__ = [
     "available",
     "create",
     "get",
+    "isolated",
+    "parameters",
     "plugin_of",
     "register",
     "using",

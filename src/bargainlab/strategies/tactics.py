@@ -41,8 +41,8 @@ a tactic (its ``likelihood``) uses the default clock and no tolerance.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -50,7 +50,7 @@ from .._checks import check_scalar
 from ..engine.context import OwnerContext
 from ..engine.negotiation import Offer
 from ..engine.views import SideView
-from .base import State, Strategy
+from .base import Strategy
 from .registry import register
 
 
@@ -78,10 +78,23 @@ def _power(t: np.ndarray, y: float) -> np.ndarray:
     return np.power(t, y)
 
 
-@register
+@dataclass(slots=True)
+class Targets:
+    """A time-dependent tactic's per-round state: its targets by step. Proposing at step
+    ``s`` and responding at step ``s - 1`` ask for the same target, so each is computed once
+    (and dropped two steps later)."""
+
+    by_step: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+StateT = TypeVar("StateT")
+
+
 @dataclass(frozen=True)
-class TimeDependent(Strategy):
-    """Concede along ``target(t)``; accept offers worth at least the own next target.
+class TimeDependentBase(Strategy[StateT]):
+    """The parameters and the target curve of a time-dependent tactic, whatever else its
+    per-round state holds (:class:`TimeDependent` keeps only its targets; the modest winner
+    more).
 
     Parameters
     ----------
@@ -99,7 +112,6 @@ class TimeDependent(Strategy):
         GENIUS).
     """
 
-    name: ClassVar[str] = "time_dependent"
     monotone_in_type: ClassVar[bool] = True
     e: float = 1.0
     k: float = 0.0
@@ -108,6 +120,7 @@ class TimeDependent(Strategy):
     tolerance: float = 0.0
 
     def __post_init__(self) -> None:
+        """Check the parameters' ranges (and ``p_min <= p_max``)."""
         check_scalar("e", self.e, low=0, high=1000)
         check_scalar("k", self.k, low=0, high=1)
         check_scalar("p_max", self.p_max, low=0, high=1)
@@ -120,18 +133,14 @@ class TimeDependent(Strategy):
                 )
 
     def _floor(self, view: SideView) -> np.ndarray:
-        # an outside option is a floor under the bottom line (Binmore, Shaked & Sutton 1989)
+        """The bottom line (an outside option is a floor under it: Binmore, Shaked & Sutton
+        1989), raised to ``p_min`` when one is given."""
         res = np.maximum(view.own.reservation_value, view.own.outside_option)
         return res if self.p_min is None else np.maximum(res, self.p_min)
 
-    def start(self, view: SideView) -> State:
-        # The round's targets by step: proposing at step s and responding at step s - 1 ask
-        # for the same target, so each is computed once (and dropped two steps later).
-        return {"targets": {}}
-
-    def target(self, view: SideView, state: State, step: int) -> np.ndarray:
-        """Own target utility at ``step`` (see the module docstring)."""
-        cache = state["targets"]
+    def target(self, view: SideView, targets: Targets, step: int) -> np.ndarray:
+        """Own target utility at ``step`` (see the module docstring), cached in ``targets``."""
+        cache = targets.by_step
         hit = cache.get(step)
         if hit is None:
             floor = self._floor(view)
@@ -145,24 +154,45 @@ class TimeDependent(Strategy):
             cache[step] = hit
         return hit
 
-    def propose(self, view: SideView, state: State, step: int) -> Offer:
-        return Offer.plain(view.position(self.target(view, state, step)))
-
-    def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
-        return self.accept_if(view, offer, self.target(view, state, step + 1))
-
     def agreement_threshold(self, theta: np.ndarray, context: OwnerContext) -> np.ndarray:
         """By its deadline it accepts anything worth its floor (and ``p_min``)."""
         floor = np.maximum(theta[None, :], context.outside_option[:, None])
         return floor if self.p_min is None else np.maximum(floor, self.p_min)
 
     def agreement_rule(self) -> tuple[str, float | None]:
+        """Tactics with the same ``p_min`` agree at the same thresholds."""
         return ("floor", self.p_min)
+
+
+@register
+@dataclass(frozen=True)
+class TimeDependent(TimeDependentBase[Targets]):
+    """Concede along ``target(t)``; accept offers worth at least the own next target.
+
+    Parameters: ``e``, ``k``, ``p_max``, ``p_min`` and ``tolerance`` (see
+    :class:`TimeDependentBase`).
+    """
+
+    name: ClassVar[str] = "time_dependent"
+
+    def start(self, view: SideView) -> Targets:
+        """No target computed yet."""
+        return Targets()
+
+    def propose(self, view: SideView, state: Targets, step: int) -> Offer:
+        """The position worth the current target."""
+        return Offer.plain(view.position(self.target(view, state, step)))
+
+    def respond(self, view: SideView, state: Targets, step: int, offer: Offer) -> np.ndarray:
+        """Accept an offer worth at least the own next target (AC_next)."""
+        return self.accept_if(view, offer, self.target(view, state, step + 1))
 
 
 def _preset(
     cls_name: str, reg_name: str, exponent: float, doc: str, tolerance: float = 0.0
 ) -> type[TimeDependent]:
+    """A registered subclass of :class:`TimeDependent` with another default exponent (and
+    tolerance)."""
     annotations: dict[str, Any] = {"e": float, "name": ClassVar[str]}
     namespace: dict[str, Any] = {"__doc__": doc, "__annotations__": annotations}
     namespace.update(name=reg_name, e=exponent)

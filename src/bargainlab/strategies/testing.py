@@ -1,4 +1,13 @@
-"""A kit for testing strategies: a scripted opponent and a one-call play.
+"""A kit for testing strategies: the contract check, a scripted opponent and a one-call play.
+
+Check a strategy class against the strategy contract and the facts it declares, in one call
+that raises an ``AssertionError`` naming the first check that fails (see
+:mod:`bargainlab.strategies.contract` for the checks)::
+
+    from bargainlab.strategies.testing import check_strategy
+
+    check_strategy(MyStrategy)                     # its default parameters
+    check_strategy(MyStrategy, {"share": 0.7})     # others
 
 Write a strategy's test the way the library's own tests are written: play it against a
 scripted opponent that makes fixed offers and rejects everything, and assert the exact
@@ -28,11 +37,12 @@ from ..engine.parties import PartyBatch
 from ..engine.terms import Condition, Issue
 from ..engine.trace import Trace
 from ..engine.views import Carried, Posterior, SideView
-from .base import State, Strategy
+from .base import Classifier, Strategy
+from .contract import check_strategy
 
 
 @dataclass(frozen=True)
-class Scripted(Strategy):
+class Scripted(Strategy[None]):
     """Proposes ``offers[step]`` (a position) at its own steps, with the condition attached
     when ``conditional``; accepts only at step ``accept_at``. Not registered, so it never
     appears among the library's strategies."""
@@ -42,11 +52,23 @@ class Scripted(Strategy):
     accept_at: int | None = None
     conditional: bool = False
 
-    def propose(self, view: SideView, state: State, step: int) -> Offer:
+    @classmethod
+    def classify(cls, params: Mapping[str, Any]) -> Classifier:
+        """It attaches the condition when ``conditional``."""
+        return Classifier(attaches_condition=params["conditional"])
+
+    @property
+    def attaches_condition(self) -> bool:  # type: ignore[override]
+        """Whether it attaches the condition (see :meth:`classify`)."""
+        return self.conditional
+
+    def propose(self, view: SideView, state: None, step: int) -> Offer:
+        """``offers[step]`` (0.5 beyond the script)."""
         x = self.offers[step] if step < len(self.offers) else 0.5
         return Offer(np.full(view.n, x), np.full(view.n, self.conditional))
 
-    def respond(self, view: SideView, state: State, step: int, offer: Offer) -> np.ndarray:
+    def respond(self, view: SideView, state: None, step: int, offer: Offer) -> np.ndarray:
+        """``ACCEPT`` at step ``accept_at``, ``REJECT`` elsewhere."""
         return np.full(view.n, ACCEPT if step == self.accept_at else REJECT, dtype=np.int8)
 
 
@@ -60,6 +82,7 @@ class ScriptedRound:
 
     @property
     def trace(self) -> Trace:
+        """The engine's per-step trace of the round."""
         assert self.result.trace is not None
         return self.result.trace
 
@@ -147,4 +170,4 @@ def play(
     return ScriptedRound(result, side)
 
 
-__all__ = ["Scripted", "ScriptedRound", "play"]
+__all__ = ["Scripted", "ScriptedRound", "check_strategy", "play"]

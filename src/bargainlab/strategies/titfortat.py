@@ -27,7 +27,7 @@ and never less than its floor, the larger of its reservation value and outside o
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 
@@ -40,9 +40,16 @@ from .registry import register
 _ZERO = 1e-12
 
 
+@dataclass(slots=True)
+class Target:
+    """Tit-for-tat's per-round state: the own target utility, updated where it proposes."""
+
+    target: np.ndarray
+
+
 @register
 @dataclass(frozen=True)
-class TitForTat(Strategy):
+class TitForTat(Strategy[Target]):
     """Relative tit-for-tat in utility terms.
 
     Parameters
@@ -57,9 +64,11 @@ class TitForTat(Strategy):
     p_max: float = 1.0
 
     def __post_init__(self) -> None:
+        """Check ``p_max``."""
         check_scalar("p_max", self.p_max, low=0, high=1)
 
     def _clip(self, view: SideView, target: np.ndarray) -> np.ndarray:
+        """The target kept between the floor and ``p_max`` (the floor wins)."""
         return np.maximum(
             np.minimum(target, self.p_max),
             np.maximum(view.own.reservation_value, view.own.outside_option),
@@ -81,25 +90,28 @@ class TitForTat(Strategy):
         )
         return self._clip(view, np.where(seen >= 2, scaled, target))
 
-    def start(self, view: SideView) -> dict[str, Any]:
-        return {"target": self._clip(view, np.full(view.n, float(self.p_max)))}
+    def start(self, view: SideView) -> Target:
+        """The opening target ``p_max`` (never below the floor)."""
+        return Target(self._clip(view, np.full(view.n, float(self.p_max))))
 
-    def propose(self, view: SideView, state: dict[str, Any], step: int) -> Offer:
+    def propose(self, view: SideView, state: Target, step: int) -> Offer:
+        """Reproduce the opponent's last relative concession, then offer the target."""
         proposing = ((view.first_mover + step) % 2) == view.side
         target = self._next_target(
             view,
-            state["target"],
+            state.target,
             view.history.opp_prev,
             view.history.opp_last,
             view.history.opp_offers,
         )
-        state["target"] = np.where(proposing, target, state["target"])
-        return Offer.plain(view.position(state["target"]))
+        state.target = np.where(proposing, target, state.target)
+        return Offer.plain(view.position(state.target))
 
-    def respond(self, view: SideView, state: dict[str, Any], step: int, offer: Offer) -> np.ndarray:
+    def respond(self, view: SideView, state: Target, step: int, offer: Offer) -> np.ndarray:
+        """Accept an offer worth at least the target it would propose next (AC_next)."""
         # the target this side would propose next, once the offer on the table is observed
         after = self._next_target(
-            view, state["target"], view.history.opp_last, offer.x, view.history.opp_offers + 1
+            view, state.target, view.history.opp_last, offer.x, view.history.opp_offers + 1
         )
         return self.accept_if(view, offer, after)
 
