@@ -61,10 +61,16 @@ def run(replicates: int) -> tuple[NegotiationResult, float]:
 def lean_loop(root: Path | None = None) -> ModuleType | None:
     """The lean loop (``benchmarks/lean_loop.py``) loaded by path from the checkout this
     module lies in (or from ``root``); ``None`` outside a checkout."""
-    base = Path(__file__).resolve().parents[3] if root is None else root
-    path = base / LEAN_LOOP
+    if root is None:
+        here = Path(__file__).resolve().parents  # <root>/src/bargainlab/cli/bench.py
+        if len(here) < 4:
+            return None
+        root = here[3]
+    path = root / LEAN_LOOP
+    if not path.is_file():
+        return None
     spec = importlib.util.spec_from_file_location("bargainlab_bench_lean_loop", path)
-    if not path.is_file() or spec is None or spec.loader is None:
+    if spec is None or spec.loader is None:
         return None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
