@@ -21,6 +21,7 @@ __all__ = [
     "NullCell",
     "ReproduceSpec",
     "ReputationSpec",
+    "RobustnessSpec",
     "TournamentSpec",
 ]
 
@@ -210,6 +211,18 @@ class ReproduceSpec(StudyTable):
     """Largest allowed absolute drift of any number of the summary (``summary/``)."""
     replicates: Annotated[int, Field(ge=2)] | None = None
     """CI-sized profile: replicates used by reproduce (default: the study's own)."""
+
+
+class RobustnessSpec(StudyTable):
+    """``[robustness]``: run the study a second time under another root seed and list the
+    headline verdicts that differ between the two seeds (``summary/robustness.csv`` and the
+    report's *Robustness* section). The second run is the whole study at the same size without
+    its decompositions, tournament and null cells (which the headline does not use), kept in
+    the run folder's ``robustness/``: it costs about one more simulation of every arm in every
+    cell."""
+
+    seed: Annotated[int, Field(ge=0, lt=2**63)]
+    """The second root seed: an integer other than the study's ``seed``."""
 
 
 class TournamentSpec(StudyTable):

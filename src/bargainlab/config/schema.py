@@ -27,6 +27,7 @@ from .design import (
     NullCell,
     ReproduceSpec,
     ReputationSpec,
+    RobustnessSpec,
     TournamentSpec,
 )
 from .tables import (
@@ -113,6 +114,8 @@ class StudySpec(StudyTable):
     """An evolutionary tournament between the arms and the values of one sweep axis."""
     analysis: AnalysisSpec = AnalysisSpec()
     """How effects are decided and labelled (``[analysis]``)."""
+    robustness: RobustnessSpec | None = None
+    """Re-run the headline under a second root seed (``[robustness]``); left out: one seed."""
     changes: list[Change] = Field(default_factory=list)
     """What changed since the study's previous committed results, and why
     (``[[changes]]``); the report lists them."""
@@ -168,7 +171,8 @@ class StudySpec(StudyTable):
         """Names that point at other parts of the study must resolve: the focal party and
         the parties' strategies, the first mover, the status quo and fallback within the
         issue, priors on the belief grid, the condition's holder, the reputation's holder
-        and the tournament's axis; checked in this order, the first failure reported."""
+        and the tournament's axis, and a second seed other than the study's; checked in this
+        order, the first failure reported."""
         self._strategies_of_parties()
         self._first_mover_is_known()
         if self.game.status_quo is not None:
@@ -180,7 +184,17 @@ class StudySpec(StudyTable):
             self._reputation_holder_learns()
         self._tournament_axis_is_swept()
         self._treatment_within_rounds()
+        self._second_seed_differs()
         return self
+
+    def _second_seed_differs(self) -> None:
+        """``robustness.seed`` is not the study's own seed: the same seed would repeat the run
+        and no verdict could flip."""
+        if self.robustness is not None and self.robustness.seed == self.seed:
+            raise ValueError(
+                f"robustness.seed {self.seed} is the study's seed too, so the second run would "
+                "repeat the first; give another integer in [0, 2**63)"
+            )
 
     def _treatment_within_rounds(self) -> None:
         """An integer ``arms.treatment_rounds`` is at most ``rounds.count``: beyond it the
