@@ -14,6 +14,8 @@ from bargainlab.analysis.robustness import robustness_rows
 from bargainlab.analysis.summary import Summary
 from bargainlab.config.cells import SweepCells
 from bargainlab.config.files import ConfigError, load_study
+from bargainlab.experiments.budget import check_size, size_budget
+from bargainlab.experiments.pipeline import run_study
 from bargainlab.experiments.robustness import second_seed_study
 from bargainlab.reporting.robustness import robustness_section
 from studies import BASE
@@ -131,3 +133,15 @@ def test_the_section_says_when_no_verdict_flips_and_is_absent_without_a_second_s
     study = load_study(raw()).study
     summary = Summary.of({"robustness": robustness_rows(FIRST, SECOND, (7, 8))})
     assert robustness_section(summary, study, SweepCells.of_study(study)) == []
+
+
+def test_the_size_check_counts_the_second_run_before_anything_runs(tmp_path):
+    text = raw(robustness={"seed": 8})
+    size = load_study(text).size
+    assert size is not None
+    out = tmp_path / "run"
+    with size_budget(disk=int(size.disk * 1.5)):
+        check_size(size, out, workers=0)  # the study alone fits
+        with pytest.raises(ConfigError, match="disk"):
+            run_study(text, out, executor="serial", progress=False)
+    assert not out.exists()

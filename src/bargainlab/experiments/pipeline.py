@@ -126,7 +126,10 @@ def _run(loaded: LoadedStudy, store: RunStore, options: _Options) -> Run:
     if _already_finished(store, loaded, options.log):
         return Run(store.root)
     executor, scheduler = options.executor, options.scheduler
-    plan, workers = _planned(loaded, store, executor, options.workers, scheduler)
+    second = None
+    if loaded.study.robustness is not None:
+        second = load_study(second_seed_study(loaded))
+    plan, workers = _planned(loaded, store, executor, options.workers, scheduler, second)
     fields = cells_strategy_fields(loaded.cells)
     shipped = None if executor == "serial" else pack(fields, loaded.file)
     # The executor is opened before anything is written (a Dask scheduler that cannot be
@@ -139,8 +142,7 @@ def _run(loaded: LoadedStudy, store: RunStore, options: _Options) -> Run:
         else:
             _simulate(store, loaded, pool, plan, options, shipped)
         pool.close()  # idle workers hold memory the post-processing needs
-        if loaded.study.robustness is not None:
-            second = load_study(second_seed_study(loaded))
+        if second is not None:
             _run(second, RunStore(store.root / ROBUSTNESS_FOLDER), _second(options, loaded))
         with phase_bar(("summarize", "figures", "report"), enabled=options.progress) as phase:
             figures = regenerate_outputs(store.root, loaded=loaded, phase=phase)
@@ -167,18 +169,32 @@ def _second(options: _Options, loaded: LoadedStudy) -> _Options:
 
 
 def _planned(
-    loaded: LoadedStudy, store: RunStore, executor: str, workers: int | None, scheduler: str | None
+    loaded: LoadedStudy,
+    store: RunStore,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    second: LoadedStudy | None = None,
 ) -> tuple[TaskPlan, int | None]:
     """The run's tasks and its local workers (no more than tasks), checked against the
-    budgets (:func:`~bargainlab.experiments.budget.check_size`)."""
+    budgets (:func:`~bargainlab.experiments.budget.check_size`) with the second seed's run
+    (``second``) counted in: its time and disk add to the run's, before anything runs."""
     study = loaded.study
     plan = plan_tasks(loaded.cells, replicates=study.replicates, chunk=study.chunk)
     if executor in ("processes", "dask") and scheduler is None:
         workers = min(workers or _cpu_count(), len(plan))
     local = 0 if executor == "serial" else workers or 0
-    check_size(
-        loaded.size, store.root, workers=local, file=loaded.file, local_tasks=scheduler is None
-    )
+    size = loaded.size
+    if size is not None and second is not None and second.size is not None:
+        size = replace(
+            size,
+            relationship_rounds=size.relationship_rounds + second.size.relationship_rounds,
+            rows=size.rows + second.size.rows,
+            trace_rows=size.trace_rows + second.size.trace_rows,
+            disk=size.disk + second.size.disk,
+            cpu_seconds=size.cpu_seconds + second.size.cpu_seconds,
+        )
+    check_size(size, store.root, workers=local, file=loaded.file, local_tasks=scheduler is None)
     return plan, workers
 
 
