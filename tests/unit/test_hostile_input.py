@@ -22,7 +22,7 @@ from bargainlab.config.sweep import MAX_CELLS
 from bargainlab.experiments.budget import check_size, parse_duration, size_budget
 from bargainlab.experiments.runstore import toml_dumps
 from bargainlab.experiments.translate import channel_variants
-from conftest import study_dict
+from studies import study_dict
 
 
 def refused(**overrides) -> ConfigError:
