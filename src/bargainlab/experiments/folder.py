@@ -8,11 +8,13 @@ under its name and each matches its digest; a file matches when its digest does.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from .._files import TMP_PREFIX, WriteError, check_inside, safe_folder
 from ..config.errors import ConfigError
@@ -22,11 +24,33 @@ __all__ = [
     "check_same_run",
     "dataset_files",
     "intact",
+    "read_manifest_file",
     "remove_tables",
     "remove_temporary",
     "staged",
     "verified",
 ]
+
+
+_NO_MANIFEST = (
+    "it is not the manifest bargainlab wrote (damaged, truncated or edited), so nothing in "
+    "this folder can be checked or resumed: restore it from a copy, or delete the folder (or "
+    "choose another --out) and run the study again"
+)
+
+
+def read_manifest_file(path: Path) -> dict[str, Any] | None:
+    """The manifest at ``path`` (``None`` when there is none); :class:`ConfigError` saying
+    how to recover when it is unreadable or not a JSON object."""
+    if not path.is_file():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(path, None, f"unreadable manifest ({exc}); {_NO_MANIFEST}") from None
+    if not isinstance(manifest, dict):
+        raise ConfigError(path, None, f"unreadable manifest (not a JSON object); {_NO_MANIFEST}")
+    return manifest
 
 
 def check_same_run(root: Path, manifest: Mapping[str, object] | None, config_hash: str) -> None:

@@ -67,6 +67,7 @@ from .folder import (
     check_same_run,
     dataset_files,
     intact,
+    read_manifest_file,
     remove_tables,
     remove_temporary,
     staged,
@@ -93,11 +94,6 @@ from .storage import (
 )
 
 _RECOMPUTE = "start the same `bargainlab run` command again to recompute it"
-_NO_MANIFEST = (
-    "it is not the manifest bargainlab wrote (damaged, truncated or edited), so nothing in "
-    "this folder can be checked or resumed: restore it from a copy, or delete the folder (or "
-    "choose another --out) and run the study again"
-)
 SMALL_TABLES = ("replicates", "trajectories", "mediation")
 
 
@@ -162,19 +158,7 @@ class RunStore:
 
     def read_manifest(self) -> dict[str, Any] | None:
         """The manifest (``None`` when there is none); :class:`ConfigError` when unreadable."""
-        if not self.manifest_path.is_file():
-            return None
-        try:
-            manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise ConfigError(
-                self.manifest_path, None, f"unreadable manifest ({exc}); {_NO_MANIFEST}"
-            ) from None
-        if not isinstance(manifest, dict):
-            raise ConfigError(
-                self.manifest_path, None, f"unreadable manifest (not a JSON object); {_NO_MANIFEST}"
-            )
-        return manifest
+        return read_manifest_file(self.manifest_path)
 
     def check_target(self, config_hash: str) -> bool:
         """Check, without writing, that a run with ``config_hash`` may use this folder.
