@@ -11,15 +11,18 @@ workers inherit, makes every write beyond it fail with ``EFBIG``.
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import textwrap
 import time
+import warnings
 from pathlib import Path
 
 import psutil
 import pytest
 
+from bargainlab.experiments.cluster import local_cluster
 from bargainlab.experiments.pipeline import run_study
 from running import (
     assert_session_ends,
@@ -223,6 +226,24 @@ def test_a_bad_scheduler_is_one_line_at_once(studies, tmp_path, address, expecte
     line = one_line(done.stderr)  # no 'Exception ignored in: Client.__del__', no TimeoutError
     assert line.startswith("bargainlab: error: --scheduler: ") and expected in line, line
     assert not (tmp_path / "run").exists()
+
+
+def test_a_local_cluster_warns_of_no_taken_dashboard_port():
+    """Dask's scheduler serves HTTP on port 8787 by default and warns on stderr when it is
+    taken (by another cluster): a local cluster's scheduler takes a free port instead."""
+    with socket.socket() as taken:
+        taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            taken.bind(("0.0.0.0", 8787))
+            taken.listen()
+        except OSError:
+            pass  # taken already: the same case
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            cluster, client = local_cluster(1)
+            client.close()
+            cluster.close()
+    assert [str(w.message) for w in caught if "8787" in str(w.message)] == []
 
 
 # ---- nothing imported from the current folder ---------------------------------------------------

@@ -98,6 +98,9 @@ def local_cluster(workers: int | None) -> tuple[LocalCluster, Client]:
         threads_per_worker=1,
         processes=True,
         dashboard_address=None,
+        # no dashboard, and the scheduler's HTTP routes on a free local port: on its default
+        # port (8787), taken by another cluster, Dask warns on stderr
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
         silence_logs=logging.CRITICAL,  # the parent reports what goes wrong, once
     )
     return cluster, Client(cluster, set_as_default=False)
