@@ -231,8 +231,10 @@ class ProcessExecutor(Executor):
         """Cancel the tasks not started and stop the workers at once (see
         :func:`~bargainlab._lifetime.stop_workers`)."""
         processes = list((getattr(self._pool, "_processes", None) or {}).values())
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        # the workers first: one reading its next task from a queue the shutdown has closed
+        # dies of an EOFError whose traceback it prints on stderr
         stop_workers(processes)
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class DaskExecutor(Executor):
