@@ -58,6 +58,8 @@ _PR_SET_PDEATHSIG = 1
 
 _stopping = False
 """Set in a worker once it has been asked to stop: it starts no further task."""
+_in_task = False
+"""Set in a worker while :class:`Guarded` runs a task (there is something to unwind)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -77,9 +79,13 @@ def worker_setup(parent: int) -> None:
 def _stop(signum: int, frame: Any) -> None:
     """``SIGTERM`` in a worker: start no further task, unwind the current one (its atomic
     writes remove their temporary files) and exit; ``SIGALRM`` ends the process if the
-    unwinding has not ended it within :data:`GRACE` seconds."""
+    unwinding has not ended it within :data:`GRACE` seconds. Outside a task (in the pool's
+    initializer, or reading the next task) it exits at once: unwound there, the pool would
+    print the exception's traceback on stderr."""
     global _stopping
     _stopping = True
+    if not _in_task:  # setting up, or waiting for a task: nothing to unwind, nothing to say
+        os._exit(128 + signum)
     signal.signal(signal.SIGALRM, signal.SIG_DFL)
     signal.alarm(int(GRACE))
     raise SystemExit(128 + signum)
@@ -151,8 +157,10 @@ class Guarded:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)``; an exception as :func:`portable` makes it."""
+        global _in_task
         if _stopping:
             raise SystemExit(128 + signal.SIGTERM)
+        _in_task = True
         try:
             return self.fn(*args, **kwargs)
         except BaseException as exc:
@@ -161,6 +169,8 @@ class Guarded:
             if not isinstance(exc, Exception):
                 raise
             failure = portable(exc)
+        finally:
+            _in_task = False
         # raised here, outside the handler, so that a replacement does not carry the original
         # as its context: where Dask is imported, tblib pickles an exception's context too
         raise failure

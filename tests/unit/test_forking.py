@@ -5,6 +5,8 @@ from __future__ import annotations
 import errno
 import multiprocessing
 import os
+import subprocess
+import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -151,3 +153,38 @@ def test_a_failure_stops_the_other_processes_and_they_clean_up(tmp_path, monkeyp
     assert not (tmp_path / "finished").exists()
     # the stopped process unwound: its atomic write removed the temporary file
     assert sorted(p.name for p in tmp_path.iterdir()) == ["started"]
+
+
+_STOPPED_WHILE_SETTING_UP = """\
+import os, signal
+from concurrent.futures import ProcessPoolExecutor
+from bargainlab._lifetime import worker_setup
+
+def init(parent):
+    worker_setup(parent)
+    os.kill(os.getpid(), signal.SIGTERM)  # asked to stop before its first task
+
+if __name__ == "__main__":
+    with ProcessPoolExecutor(1, initializer=init, initargs=(os.getpid(),)) as pool:
+        try:
+            pool.submit(abs, -1).result()
+        except Exception as exc:
+            print(type(exc).__name__)
+"""
+
+
+@pytest.mark.slow  # starts processes
+def test_a_worker_stopped_outside_a_task_ends_without_a_word(tmp_path):
+    # unwound in the pool's initializer, SystemExit made the pool print its traceback
+    script = tmp_path / "stopped.py"
+    script.write_text(_STOPPED_WHILE_SETTING_UP)
+    src = Path(__file__).resolve().parents[2] / "src"
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        env={**os.environ, "PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.strip() == "BrokenProcessPool"
+    assert done.stderr == ""
