@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from .._files import TMP_PREFIX, WriteError, check_inside, safe_folder
 from ..config.errors import ConfigError
+from ..support.files import TMP_PREFIX, WriteError, check_inside, safe_folder
 from .checksums import sha256_file
 
 __all__ = [
