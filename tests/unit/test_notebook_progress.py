@@ -10,7 +10,7 @@ import warnings
 import pytest
 from tqdm.std import tqdm as text_bar
 
-from bargainlab.experiments.executors import bar_class, in_notebook, progress_bar
+from bargainlab.experiments.progress import bar_class, in_notebook, progress_bar
 
 
 def fake_ipython(monkeypatch: pytest.MonkeyPatch, *, kernel: bool) -> None:
