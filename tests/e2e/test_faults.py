@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 
 import bargainlab.experiments.tasks
-from bargainlab._files import SymlinkError, WriteError, atomic_path
 from bargainlab.cli.commands import main
 from bargainlab.experiments.pipeline import run_study
 from bargainlab.experiments.storage import NonFiniteOutputError, check_finite
 from bargainlab.experiments.translate import ChunkTables, simulate, simulate_cells
+from bargainlab.support.files import SymlinkError, WriteError, atomic_path
 from studies import tiny_study_toml
 
 ROOT = Path(__file__).resolve().parents[2]

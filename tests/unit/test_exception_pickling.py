@@ -22,10 +22,10 @@ from typing import Any
 import pytest
 
 import bargainlab
-from bargainlab._files import SymlinkError, WriteError
 from bargainlab.config.errors import ConfigError
 from bargainlab.experiments.executors import WorkerLostError
 from bargainlab.strategies.samples import Broken
+from bargainlab.support.files import SymlinkError, WriteError
 
 EXAMPLES: dict[type, list[tuple[Any, ...]]] = {
     WriteError: [

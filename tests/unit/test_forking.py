@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bargainlab._files import WriteError, atomic_path
-from bargainlab._forking import fork_map
+from bargainlab.support.files import WriteError, atomic_path
+from bargainlab.support.forking import fork_map
 
 
 def _square_and_pid(x: int) -> tuple[int, int]:

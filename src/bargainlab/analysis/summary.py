@@ -23,9 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._files import write_text_atomic
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
+from ..support.files import write_text_atomic
 from .calibration import direction_checks
 from .decisions import decide
 from .effects import windows_for

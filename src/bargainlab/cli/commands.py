@@ -41,7 +41,6 @@ from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .._files import WriteError
 from ..analysis.power import family_size, format_power, power_table, z_sum
 from ..config.cells import SweepCells
 from ..config.files import ConfigError, load_study, resolve_study_path
@@ -51,6 +50,7 @@ from ..experiments.pipeline import check_run_folder, regenerate_outputs, run_stu
 from ..experiments.reproduction import reproduce
 from ..experiments.runstore import NonFiniteOutputError, RunStore
 from ..experiments.tasks import plan_tasks
+from ..support.files import WriteError
 from .arguments import DEFAULT_STUDY, PROG, build_parser
 from .bench import main as bench_main
 

@@ -24,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .._provenance import source_root
+from ..support.provenance import source_root
 from .checks import Warnings, check_references
 from .errors import ConfigError, validate
 from .integers import (

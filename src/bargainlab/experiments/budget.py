@@ -27,9 +27,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._forking import usable_cores
 from ..config.errors import ConfigError
 from ..config.size import SizeEstimate, human_bytes, human_seconds
+from ..support.forking import usable_cores
 
 _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40, "P": 2**50}
 

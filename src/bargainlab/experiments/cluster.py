@@ -20,8 +20,8 @@ from typing import Any
 from distributed import Client, LocalCluster
 from distributed.comm.addressing import get_address_host_port
 
-from .._lifetime import quiet_resource_tracker
 from ..config.errors import ConfigError
+from ..support.lifetime import quiet_resource_tracker
 
 __all__ = ["check_scheduler_address", "connect", "local_cluster"]
 

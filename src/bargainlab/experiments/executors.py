@@ -9,7 +9,7 @@ pure function of its keys, the result is the same.
 An error a task raises in a worker (a full disk, bad input) reaches the parent as the error
 it is, with its file and cause, and ends the run at once: an executor left by an exception
 stops its workers instead of waiting for the tasks in flight (see
-:mod:`bargainlab._lifetime`). Local workers end with the process that started them, even
+:mod:`bargainlab.support.lifetime`). Local workers end with the process that started them, even
 when it is killed.
 """
 
@@ -22,8 +22,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
-from .._lifetime import Guarded, quiet_resource_tracker, stop_workers, worker_setup
 from ..config.files import ConfigError
+from ..support.lifetime import Guarded, quiet_resource_tracker, stop_workers, worker_setup
 from .progress import phase_bar, progress_bar
 from .tasks import Task, TaskResult
 
@@ -150,7 +150,7 @@ class ProcessExecutor(Executor):
     flight are started again (each at most :data:`MAX_ATTEMPTS` times; then
     :class:`WorkerLostError`). Workers ignore Ctrl-C (the parent handles it once by
     stopping them) and end with the process that started them
-    (:func:`~bargainlab._lifetime.worker_setup`).
+    (:func:`~bargainlab.support.lifetime.worker_setup`).
     ``start_method`` is ``"forkserver"`` (the default where available) or ``"spawn"``.
     """
 
@@ -162,7 +162,7 @@ class ProcessExecutor(Executor):
 
     def _new_pool(self) -> ProcessPoolExecutor:
         """A fresh pool of :attr:`workers` processes set up by
-        :func:`~bargainlab._lifetime.worker_setup`."""
+        :func:`~bargainlab.support.lifetime.worker_setup`."""
         quiet_resource_tracker()
         return ProcessPoolExecutor(
             max_workers=self.workers,
@@ -229,7 +229,7 @@ class ProcessExecutor(Executor):
 
     def abort(self) -> None:
         """Cancel the tasks not started and stop the workers at once (see
-        :func:`~bargainlab._lifetime.stop_workers`)."""
+        :func:`~bargainlab.support.lifetime.stop_workers`)."""
         processes = list((getattr(self._pool, "_processes", None) or {}).values())
         # the workers first: one reading its next task from a queue the shutdown has closed
         # dies of an EOFError whose traceback it prints on stderr

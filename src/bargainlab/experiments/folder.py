@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from .._files import TMP_PREFIX, WriteError, check_inside, safe_folder
 from ..config.errors import ConfigError
+from ..support.files import TMP_PREFIX, WriteError, check_inside, safe_folder
 from .checksums import sha256_file
 
 __all__ = [

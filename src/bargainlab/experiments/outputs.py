@@ -17,7 +17,6 @@ from typing import Any
 
 import pandas as pd
 
-from .._memory import return_freed_memory
 from ..analysis.calibration import ROUNDS_COLUMNS
 from ..analysis.summary import Summary, summarize
 from ..config.cells import SweepCells
@@ -25,6 +24,7 @@ from ..config.files import ConfigError, LoadedStudy, load_study
 from ..config.size import CALIBRATION_SAMPLE
 from ..reporting.figures import figures as draw_figures
 from ..reporting.report import report as report_text
+from ..support.memory import return_freed_memory
 from .robustness import second_seed_effects
 from .run import finished_store
 from .runstore import RunStore, config_hash

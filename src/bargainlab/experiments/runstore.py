@@ -51,16 +51,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .._files import (
+from ..analysis.summary import Summary
+from ..config.cells import SweepCells
+from ..config.errors import ConfigError
+from ..relationships.table import KEYS
+from ..support.files import (
     atomic_path,
     safe_folder,
     write_bytes_atomic,
     write_text_atomic,
 )
-from ..analysis.summary import Summary
-from ..config.cells import SweepCells
-from ..config.errors import ConfigError
-from ..relationships.table import KEYS
 from .checksums import sha256_file
 from .datasets import read_filtered
 from .folder import (

@@ -8,7 +8,7 @@ depend on the item alone (its random numbers seeded from the item, not drawn fro
 stream). Where forking is unavailable (Windows, macOS's default) or unsafe (inside a daemonic
 worker), or there is a single item or core, the map runs in the calling process. Each forked
 process runs its BLAS on one thread, ends with the calling process, and a failure anywhere
-ends the map at once (see :mod:`bargainlab._lifetime`).
+ends the map at once (see :mod:`bargainlab.support.lifetime`).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 from threadpoolctl import threadpool_limits
 
-from ._lifetime import Guarded, stop_workers, worker_setup
+from .lifetime import Guarded, stop_workers, worker_setup
 
 __all__ = ["fork_map", "usable_cores"]
 
@@ -61,12 +61,12 @@ def fork_map(
 
     The first item to fail raises its exception here (as itself, or as a
     :class:`RuntimeError` naming it when it cannot be pickled, see
-    :class:`~bargainlab._lifetime.Guarded`), and the processes stop at once: the items not
+    :class:`~bargainlab.support.lifetime.Guarded`), and the processes stop at once: the items not
     started are dropped and those running unwind (see
-    :func:`~bargainlab._lifetime.stop_workers`). A process that dies (killed, out of
+    :func:`~bargainlab.support.lifetime.stop_workers`). A process that dies (killed, out of
     memory) raises :class:`~concurrent.futures.process.BrokenProcessPool` rather than
     leaving the map waiting, and the processes end with the caller (see
-    :func:`~bargainlab._lifetime.worker_setup`).
+    :func:`~bargainlab.support.lifetime.worker_setup`).
     """
     items = list(items)
     count = min(workers or usable_cores(), len(items))
@@ -118,7 +118,7 @@ def _run_forked(chunks: list[list[int]], count: int) -> list[list[Any]]:
 
 def _forked_setup(parent: int) -> None:
     """A forked process's initializer: it ends with ``parent`` and stops cleanly (see
-    :func:`~bargainlab._lifetime.worker_setup`), and runs one BLAS thread. The processes
+    :func:`~bargainlab.support.lifetime.worker_setup`), and runs one BLAS thread. The processes
     already use the cores, and a thread pool in each would oversubscribe them (the
     bootstrap's matrix products ran slower on two processes than on one)."""
     worker_setup(parent)
@@ -127,7 +127,7 @@ def _forked_setup(parent: int) -> None:
 
 def _call_chunk(indices: list[int]) -> list[Any]:
     """In a forked process: the function applied to the items ``indices`` of the inherited
-    work, guarded (see :class:`~bargainlab._lifetime.Guarded`)."""
+    work, guarded (see :class:`~bargainlab.support.lifetime.Guarded`)."""
     func, items = _WORK[0]
     guarded = Guarded(func)
     return [guarded(items[index]) for index in indices]
