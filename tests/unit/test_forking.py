@@ -158,7 +158,7 @@ def test_a_failure_stops_the_other_processes_and_they_clean_up(tmp_path, monkeyp
 _STOPPED_WHILE_SETTING_UP = """\
 import os, signal
 from concurrent.futures import ProcessPoolExecutor
-from bargainlab._lifetime import worker_setup
+from bargainlab.support.lifetime import worker_setup
 
 def init(parent):
     worker_setup(parent)
