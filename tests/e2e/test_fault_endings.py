@@ -185,16 +185,22 @@ def test_a_killed_resource_tracker_prints_no_tracebacks(studies, tmp_path):
     )
 
     def tracker() -> list[psutil.Process]:
-        return [
-            p
-            for p in session(proc.pid)
-            if "multiprocessing.resource_tracker import main" in " ".join(p.cmdline())
-        ]
+        found = []
+        for p in session(proc.pid):
+            try:  # a process of the run may end between the listing and the reading
+                if "multiprocessing.resource_tracker import main" in " ".join(p.cmdline()):
+                    found.append(p)
+            except psutil.NoSuchProcess:
+                continue
+        return found
 
     try:
         wait_for(lambda: bool(tracker()) and (out / "parts").is_dir(), proc, "the resource tracker")
         for p in tracker():
-            p.kill()
+            try:
+                p.kill()
+            except psutil.NoSuchProcess:
+                pass
         _, err = proc.communicate(timeout=600)
     finally:
         if proc.poll() is None:
