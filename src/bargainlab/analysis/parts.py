@@ -144,7 +144,7 @@ SURVIVAL = Part(
 )  # fmt: skip
 
 _COMPONENT_MEANING = {
-    "mediation": "The transplanted piece of the treatment arm's post-round-1 state (`posterior`, `reference_point`, `survival`, `subjective_value`), `total` (treatment - control) or `interaction` (what the pieces do not add up to).",
+    "mediation": "The transplanted piece of the treatment arm's post-round-1 state (`posterior`, `reference_point`, `survival`, `subjective_value`), `direct` (the treatment arm's policy played from the control arm's post-round-1 state), `total` (treatment - control) or `interaction` (what direct and the pieces do not add up to).",
     "channels": "The channel switched off (its contribution: the effect minus the effect with it off), `total`, `all_off` (the effect with every channel off) or `interaction` (what the parts do not add up to).",
 }
 

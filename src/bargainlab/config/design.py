@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from ..relationships.channels import CHANNELS
-from .tables import Pair, StrategySpec, StudyTable, check_label
+from .tables import ArmSpec, Pair, StrategySpec, StudyTable, check_label
 
 __all__ = [
     "AnalysisSpec",
@@ -32,8 +32,10 @@ class ArmsSpec(StudyTable):
     party: str
     """The focal party (a party's name): the one whose strategy differs between arms and
     whose later-round payoff is compared."""
-    strategies: dict[str, StrategySpec]
-    """Arm label -> strategy of the focal party in that arm (at least one arm)."""
+    strategies: dict[str, ArmSpec]
+    """Arm label -> strategy of the focal party in that arm (at least one arm), and the
+    condition's terms in that arm when they differ from the study's (``condition = { value
+    = 0.0, cost = 0.0 }``: a placebo)."""
     comparisons: list[Pair] = []
     """Pairs ``(treatment, control)`` of arm labels; default: the first arm against each other."""
     treatment_rounds: Annotated[int, Field(ge=1, le=1000)] | Literal["all"] = "all"

@@ -173,11 +173,26 @@ def _how_long(study: StudySpec, axes: Sequence[str]) -> str:
     return "Arms play their strategy in every round (standing policies)."
 
 
+def _arm_terms(spec: Any) -> str:
+    """The condition's terms in an arm that changes them (nothing for the others)."""
+    terms = spec.condition
+    if terms is None:
+        return ""
+    parts = []
+    if terms.value is not None:
+        parts.append(f"worth {terms.value:g} to its holder")
+    if terms.cost is not None:
+        parts.append(f"costing the obliged party {_prior(terms.cost)}")
+    return f", with the condition {' and '.join(parts)} in this arm instead of the study's terms"
+
+
 def _arms(study: StudySpec, axes: Sequence[str]) -> list[str]:
     """The focal party's arms, how long they play, the opponent, learning, comparisons."""
     focal = study.arms.party
     opponent = next(p for p in study.parties if p != focal)
-    arms = "; ".join(f"{label}: {_strategy(s)}" for label, s in study.arms.strategies.items())
+    arms = "; ".join(
+        f"{label}: {_strategy(s)}{_arm_terms(s)}" for label, s in study.arms.strategies.items()
+    )
     swept = [a for a in axes if a.startswith(f"strategies.{opponent}.")]
     bullets = [
         f"Focal party: the {focal}. Arms (its strategy): {arms}.",
