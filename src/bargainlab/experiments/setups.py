@@ -142,10 +142,11 @@ def reputation_models(
 ) -> tuple[
     tuple[Reputation | None, Reputation | None], tuple[np.ndarray | None, np.ndarray | None]
 ]:
-    """Per side, the reputation model the study declares for it (``None`` elsewhere), and its
-    prior over the model's types for ``n`` replicates (``(n, K)``)."""
+    """Per side, the reputation model the study declares for it (``None`` elsewhere, and in a
+    cell whose ``reputation.model`` is ``"known_policy"``: the holder knows the policy), and
+    its prior over the model's types for ``n`` replicates (``(n, K)``)."""
     spec = study.reputation
-    if spec is None:
+    if spec is None or spec.model == "known_policy":
         return (None, None), (None, None)
     labels, policies, prior = spec.ordered()
     model = Reputation(labels=labels, models=tuple(create(p.name, **p.params) for p in policies))

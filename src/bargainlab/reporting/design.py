@@ -267,6 +267,23 @@ def design_section(
     return ["## Design", "", *_parties(study), *[f"- {b}" for b in bullets], ""]
 
 
+def _reference_cells(study: StudySpec, axes: Sequence[str], holder: str, other: str) -> list[str]:
+    """Where the holder knows the policy instead of doubting (``reputation.model``)."""
+    assert study.reputation is not None
+    if "reputation.model" in axes:
+        where = "In the cells whose `reputation.model` is `known_policy`"
+    elif study.reputation.model == "known_policy":
+        where = "In this study (`reputation.model` is `known_policy`)"
+    else:
+        return []
+    return [
+        f"{where} the {holder} knows the policy the {other} plays and does not use the types "
+        f"below: those cells are a labelled reference, beside the doubting {holder} of the "
+        "other cells.",
+        "",
+    ]
+
+
 def reputation_section(study: StudySpec, axes: Sequence[str]) -> list[str]:
     """What the reputation holder believes and how to read the ``reputation`` figure, and
     which theoretical references apply to the study (nothing without ``[reputation]``)."""
@@ -296,6 +313,7 @@ def reputation_section(study: StudySpec, axes: Sequence[str]) -> list[str]:
     return [
         "## Reputation",
         "",
+        *_reference_cells(study, axes, holder, other),
         f"The {holder} holds a joint belief over the {other}'s reservation value and its "
         f"policy, one of the declared types ({types}); prior: {prior}. Each type's likelihood "
         f"is that policy's own rule over every offer and response of a round, {bayesian} "
