@@ -13,6 +13,9 @@ says what the cell is) and carries only the columns that apply to it.
 * :data:`MEDIATION` -- the contribution of each transplanted piece of round 1's state
   (descriptive);
 * :data:`CHANNELS` -- the contribution of each channel, by switching it off (descriptive);
+* :data:`MECHANISM` -- the essay's mechanism taken apart: what the condition's surplus adds
+  (face-saver vs placebo), what attaching a condition does to the reading (placebo vs plain
+  concession) and how an effect grows with type persistence (difference in differences);
 * :data:`POWER` -- per row of the two decided families, the smallest effect decided at the
   run's size and the replicates that would decide an effect of the sesoi;
 * :data:`NULLS` -- the rows that a pre-registered null cell names, and whether each passes;
@@ -35,6 +38,7 @@ __all__ = [
     "CALIBRATION",
     "CHANNELS",
     "EFFECTS",
+    "MECHANISM",
     "MEDIATION",
     "NULLS",
     "PARTS",
@@ -162,6 +166,24 @@ CHANNELS = Part(
     ("cell", "treatment", "control", "component"),
 )  # fmt: skip
 
+MECHANISM = Part(
+    "mechanism",
+    "One piece of the essay's mechanism in one cell (see `bargainlab.analysis.mechanism`): `surplus` (the face-saver vs its placebo, the same policy with a condition worth nothing: what the condition's surplus adds) and `concealment` (the placebo vs the plain concession: what attaching a condition does to the opponent's reading) are the `effects` rows of those comparisons, in every window, with their intervals and verdicts; `persistence` is a comparison's headline-window effect at the highest type persistence minus at persistence 0, the other axes equal (Welch interval, adjusted over the persistence rows).",
+    (
+        _CELL, _TREATMENT, _CONTROL, _WINDOW,
+        Column("component", "string", "`surplus`, `concealment` or `persistence`."),
+        Column("reference_cell", "int64", "The cell the row is measured against: the same cell for `surplus` and `concealment`, the persistence-0 cell for `persistence` (whose `cell` is the highest-persistence one)."),
+        _M,
+        Column("n", "int64", "Paired replicates (for `persistence`: of both cells)."),
+        Column("mean_diff", "float64", "The effect (`persistence`: the difference of the two cells' effects).", unit="utility"),
+        Column("se", "float64", "Its standard error.", unit="utility"),
+        *(c for c in _DIFF if c.name in ("ci_low", "ci_high", "ci_level", "p_value")),
+        _P_ADJUSTED,
+        *(c for c in _VERDICT if c.name != "exact_zero"),
+    ),
+    ("cell", "treatment", "control", "window", "component"),
+)  # fmt: skip
+
 POWER = Part(
     "power",
     "The power of one row of `effects` (family `effect`) or `survival` (family `survival`, window `round1`): the normal approximation with the row's sd and its family's m.",
@@ -264,6 +286,7 @@ PARTS: tuple[Part, ...] = (
     SURVIVAL,
     MEDIATION,
     CHANNELS,
+    MECHANISM,
     POWER,
     NULLS,
     CALIBRATION,

@@ -29,6 +29,7 @@ from ..config.schema import StudySpec
 from .calibration import direction_checks
 from .decisions import decide
 from .effects import windows_for
+from .mechanism import mechanism_rows
 from .nulls import null_rows
 from .parts import CALIBRATION, PARTS, POWER, PartName, part
 from .tables import PIECES, WINDOWS, CellTables
@@ -51,6 +52,7 @@ class Summary:
     survival: pd.DataFrame
     mediation: pd.DataFrame
     channels: pd.DataFrame
+    mechanism: pd.DataFrame
     power: pd.DataFrame
     nulls: pd.DataFrame
     calibration: pd.DataFrame
@@ -194,6 +196,10 @@ def _decided_parts(
             if n in tested
         ]
         out["power"] = pd.concat(decided, ignore_index=True) if decided else POWER.empty()
+    if "effects" in applies:
+        found = mechanism_rows(out["effects"], study, cells)
+        if not found.empty:
+            out["mechanism"] = found
     if "nulls" in applies:
         out["nulls"] = null_rows(
             headline_rows(out["effects"], study), out.get("channels", pd.DataFrame()), study, cells
