@@ -141,7 +141,9 @@ def _mediation_phrase(
     return [
         f"Of the later-round effect of {pair[0]} over {pair[1]} "
         f"({spread_phrase(total, cells, study)}), replays from the same state after round 1 "
-        "attribute to " + "; to ".join(parts) + "."
+        "(mediation: descriptive, unadjusted 95% intervals) attribute to "
+        + "; to ".join(parts)
+        + "."
     ]
 
 
