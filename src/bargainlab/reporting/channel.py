@@ -239,11 +239,26 @@ def _persistence_lines(
     if rows.empty:
         return []
     top = cells.value(int(rows["cell"].iloc[0]), "rounds.rho")
-    return [
+    text = (
         f"A reputation effect must grow with type persistence: {pair[0]} vs {pair[1]} at "
         f"persistence {top:g} minus at 0 is "
         f"{spread_phrase(rows, cells, study, verbs=('grow', 'shrink'), drop='rounds.rho')}."
-    ]
+    )
+    return [text + _growing(head, pair, keep)]
+
+
+def _growing(head: pd.DataFrame, pair: tuple[str, str], keep: list[int]) -> str:
+    """`` Effects that grow with persistence: a vs b in 5 of 9 cells.``: the other
+    comparisons whose persistence rows say *helps* somewhere (empty when none does)."""
+    rows = head[(head["component"] == "persistence") & head["cell"].isin(keep)]
+    parts = []
+    for (t, c), own in rows.groupby(["treatment", "control"], sort=False):
+        grows = int((own["verdict"] == "helps").sum())
+        if (t, c) != pair and grows:
+            parts.append(f"{t} vs {c} in {grows} of {len(own)} cells")
+    if not parts:
+        return " No other comparison's effect grows with persistence in any cell."
+    return " Other effects that grow with persistence: " + "; ".join(parts) + "."
 
 
 def channel_paragraph(summary: Summary, study: StudySpec, cells: SweepCells) -> list[str]:
