@@ -219,3 +219,13 @@ def test_a_control_that_never_survives_is_reported_apart_from_the_counts():
     assert f"of {len(head) - n_main} rows" in counts.split("Apart")[1]
     conclusion = conclusion_section(summary, spec, cells)
     assert conclusion[0] == "## Conclusion" and "reported apart" in conclusion[2]
+
+
+def test_without_placebo_or_mediation_the_first_paragraph_says_it_names_no_channel():
+    spec = study(sweep={"strategies.dealer.params.kind": ["bayesian", "naive"]})
+    cells = SweepCells.of_study(spec)
+    summary = _summary(spec, cells)
+    assert summary.mechanism.empty and summary.mediation.empty
+    text = first_paragraph(summary, spec, cells)
+    assert text.endswith("does not split its effects into channels (no placebo, no mediation).")
+    assert len(text.split()) <= FIRST_WORDS

@@ -131,8 +131,10 @@ def first_paragraph(summary: Summary, study: StudySpec, cells: SweepCells) -> st
     if not apart.empty:
         verb = "never survives" if len(controls) == 1 else "never survive"
         text += f" Apart, as {' and '.join(controls)} {verb} round 1: {_listing(apart, study)}."
-    channel = channel_words(summary, study, cells)
-    return f"{text} {channel}".strip()
+    channel = channel_words(summary, study, cells) or (
+        "The study does not split its effects into channels (no placebo, no mediation)."
+    )
+    return f"{text} {channel}"
 
 
 def _opening(head: pd.DataFrame, study: StudySpec) -> str:
