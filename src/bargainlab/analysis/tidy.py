@@ -26,6 +26,7 @@ PartName = Literal[
     "mechanism",
     "power",
     "nulls",
+    "robustness",
     "calibration",
     "tournament_payoff",
     "tournament_mix",
