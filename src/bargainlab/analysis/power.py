@@ -42,6 +42,7 @@ __all__ = [
     "detectable_effect",
     "family_size",
     "format_power",
+    "planning_factor",
     "power_table",
     "projected_replicates",
     "required_replicates",
@@ -52,6 +53,14 @@ __all__ = [
 def z_sum(alpha: float, m: int, power: float) -> float:
     """``z_{1 - alpha/(2m)} + z_{power}``."""
     return float(stats.norm.ppf(1.0 - alpha / (2.0 * m)) + stats.norm.ppf(power))
+
+
+def planning_factor(critical: float | np.ndarray, alpha: float, m: int, power: float) -> np.ndarray:
+    """``c + z_{power}`` for rows whose critical value of ``|t|`` is ``c`` (their family's
+    max-T one); Bonferroni's normal ``z_{1 - alpha/(2m)}`` stands in for an unbounded ``c``."""
+    c = np.asarray(critical, dtype=float)
+    bound = stats.norm.ppf(1.0 - alpha / (2.0 * m))
+    return np.where(np.isfinite(c), c, bound) + stats.norm.ppf(power)
 
 
 def required_replicates(
