@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .._files import WriteError
-from ..analysis.power import family_size, format_power, power_table, z_sum
+from ..analysis.power import family_size, format_power, pilot_seed, power_table, z_sum
 from ..config.cells import SweepCells
 from ..config.files import ConfigError, load_study, resolve_study_path
 from ..experiments.budget import size_budget
@@ -216,9 +216,11 @@ def _cmd_power(args: argparse.Namespace) -> int:
     path = resolve_study_path(args.config)
     loaded = load_study(path)
     study, axes = loaded.study, loaded.study.sweep_axes
+    # the pilot's replicates are none of the main run's: another root seed, derived from it
+    pilot = study.model_copy(update={"seed": pilot_seed(study.seed)})
     with tempfile.TemporaryDirectory(prefix="bargainlab-pilot-") as folder:
         run = run_study(
-            path,
+            pilot,
             Path(folder) / "pilot",
             replicates=args.pilot,
             executor=args.executor,
