@@ -116,10 +116,10 @@ class CellTests:
     """The largest ``|t*|`` per column of group :data:`OWN`, descending, shape ``(kept, K)``
     (``-inf`` in the other columns)."""
     scale: np.ndarray
-    """Each column's scale in its group's maxima (its own critical value when balanced)."""
+    """1 for a column that enters its group's maxima, ``inf`` for one the guard leaves out."""
     maxima: np.ndarray
-    """Per group ``g >= 0`` and resample, the largest ``|t*| / scale`` over the group's
-    columns that can be bounded (0 without any), shape ``(groups, B)``."""
+    """Per group ``g >= 0`` and resample, the largest ``|t*|`` over the group's columns that
+    can be bounded (0 without any), shape ``(groups, B)``."""
     resamples: int
     """``B``: resamples behind every column."""
 
@@ -149,7 +149,7 @@ def paired_bootstrap(
     rng: np.random.Generator,
     keep: int = 0,
     groups: Sequence[int] | np.ndarray | None = None,
-    balance: int | None = None,
+    guard: int | None = None,
 ) -> CellTests:
     """Bootstrap-t of the columns of ``diffs`` (``n x K``, paired differences over the same
     ``n`` replicates; ``members`` marks which replicates count in each column) from
@@ -157,10 +157,11 @@ def paired_bootstrap(
 
     ``groups`` gives each column a group: :data:`OWN` (the default for every column) keeps
     the column's ``keep`` largest ``|t*|`` (its own quantiles); a group ``g >= 0`` records,
-    per resample, the largest ``|t*_j| / s_j`` over its columns (``maxima[g]``, for max-T),
-    where the scale ``s_j`` is the column's ``(balance + 1)``-th largest ``|t*|`` (its own
-    critical value; 1 for every column when ``balance`` is ``None``). Resample ``b`` is the
-    same whatever columns are computed."""
+    per resample, the largest ``|t*_j|`` over its columns (``maxima[g]``, for max-T). With
+    ``guard``, a column whose ``(guard + 1)``-th largest ``|t*|`` is infinite (more than
+    ``guard`` resamples could not be studentised: a domain of a few members) is left out of
+    its group's maxima and gets scale ``inf`` (it cannot be bounded), every other column
+    scale 1. Resample ``b`` is the same whatever columns are computed."""
     d = np.where(members, np.asarray(diffs, dtype=float), 0.0)
     d = np.where(np.abs(d) <= ZERO_TOLERANCE, 0.0, d)
     k = d.shape[1]
@@ -173,8 +174,9 @@ def paired_bootstrap(
     if own.size and keep > 0:
         top[:, own] = _largest(t_star[own], int(keep)).T
     scale = np.ones(k)
-    if balance is not None:
-        scale = _largest(t_star, int(balance) + 1)[:, -1] if t_star.shape[1] else scale
+    if guard is not None and t_star.shape[1]:
+        far = _largest(t_star, int(guard) + 1)[:, -1]
+        scale = np.where(np.isfinite(far), 1.0, np.inf)
     maxima = _maxima(t_star, scale, group, n)
     return CellTests(
         n.astype(np.int64), mean, sd, se, exact_zero, t_obs, exceed, top, scale, maxima,
@@ -192,8 +194,8 @@ def _largest(values: np.ndarray, keep: int) -> np.ndarray:
 
 def _maxima(t_star: np.ndarray, scale: np.ndarray, group: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Per group ``g >= 0`` and resample, the largest ``|t*| / scale`` over the group's
-    columns that can be bounded (at least two members and a finite, positive scale), 0
-    without any."""
+    columns that can be bounded (at least two members and a finite, positive scale; the
+    scale is 1 for those), 0 without any."""
     n_groups = int(group.max(initial=OWN)) + 1
     maxima = np.zeros((n_groups, t_star.shape[1]))
     counted = (n >= 2) & np.isfinite(scale) & (scale > 0)

@@ -20,7 +20,16 @@ The interval excludes 0 exactly when the adjusted p-value is below ``alpha`` (bo
 intervals cover every row's mean with probability about ``1 - alpha``: they control the
 family-wise error rate of every claim read off them (a row said to help, hurt or be
 negligible), whichever rows are null. A row with fewer than two members stays unbounded and
-is left out of the maxima; a row whose differences are all equal is exact and adds 0.
+is left out of the maxima; a row whose differences are all equal is exact and adds 0. A row
+that more than ``tail`` resamples cannot studentise (a domain of a few members, whose
+``|t*|`` is then infinite) is left out of the maxima and unbounded too: it would make every
+row's interval unbounded.
+
+The rows are not balanced (each row's ``|t*|`` over its own quantile, Beran 1988): rows whose
+``|t*|`` has heavier tails set the family's critical value. On skewed, zero-inflated
+differences the bootstrap's far tails are too light, and a balanced max-T hands every row its
+own far quantile; in simulation it covered 0.88 (n = 50) and 0.91 (n = 200) where the plain
+max-T covered 0.95 (``tests/unit/test_maxt.py``).
 """
 
 from __future__ import annotations

@@ -236,9 +236,8 @@ def _adjustment(summary: Summary, alpha: float) -> str:
         return f"by Bonferroni: intervals at level 1 − {alpha:g}/m, p_adjusted = min(1, m·p)."
     return (
         "by max-T (Westfall and Young; Romano and Wolf): one set of resamples shared by the "
-        "family's rows, each cell's replicates resampled on their own; each row's |t*| is "
-        "scaled by its own far quantile and the family's critical value is the "
-        f"1 − {alpha:g} quantile of the largest scaled |t*|, so the intervals hold together "
-        f"at level 1 − {alpha:g} and p_adjusted is the share of resamples whose largest "
-        "scaled |t*| reaches the row's."
+        "family's rows, each cell's replicates resampled on their own; the family's critical "
+        f"value is the 1 − {alpha:g} quantile of the largest |t*| over its rows, so the "
+        f"intervals hold together at level 1 − {alpha:g}, and p_adjusted is the share of "
+        "resamples whose largest |t*| reaches the row's |t|."
     )
