@@ -27,9 +27,8 @@ lognormal differences, 100 replicates: the bound covers the sd in about 46% of p
 chi-square bound alone in 34%, the estimate in 28%), so a pilot's plan is a floor. The pilot draws its replicates from
 streams the study's own runs never use (:func:`pilot_seed`), so planning from the pilot and
 then deciding on the main run does not reuse the same noise. The plan keeps Bonferroni's
-normal ``z_{1 - alpha/(2m)}``: the max-T critical value the intervals use is smaller on
-correlated rows, so the plan errs towards more replicates as far as the normal approximation
-holds.
+normal ``z_{1 - alpha/(2m)}`` (the max-T critical value is known only once a run is in; the
+summary's ``power`` table uses it).
 
 The formula plans for an effect of exactly 0 or exactly ``sesoi``. A row whose estimate lies
 between them (say at half the sesoi) can stay undetermined at a size the formula calls
@@ -238,8 +237,9 @@ def format_power(table: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> 
         return "no comparison to size (the study has one arm)"
     m = int(table["m"].iloc[0])
     head = (
-        f"sesoi {spec.sesoi:g} (utility), family of {m} rows, adjusted level "
-        f"1 - {spec.alpha:g}/{m}, power {spec.power:.0%}; headline window "
+        f"sesoi {spec.sesoi:g} (utility), family of {m} rows, planned at Bonferroni's "
+        f"1 - {spec.alpha:g}/{m} (the intervals are max-T), power "
+        f"{spec.power:.0%}; headline window "
         f"{table['window'].iloc[0]}; pilot of {int(table['n'].max())} replicates; "
         f"study size {study.replicates}"
     )

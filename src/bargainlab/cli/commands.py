@@ -244,8 +244,9 @@ def _analysis_line(loaded) -> str:
         return "analysis: one arm, no comparison to decide"
     factor = z_sum(spec.alpha, family.m, spec.power) / study.replicates**0.5
     return (
-        f"analysis: headline family of {family.describe()}, intervals at level "
-        f"1 - {spec.alpha:g}/{family.m}; at {study.replicates} replicates an effect is decided "
+        f"analysis: headline family of {family.describe()}, max-T intervals simultaneous at "
+        f"level 1 - {spec.alpha:g}; at {study.replicates} replicates an effect is decided "
         f"with {spec.power:.0%} power once |effect| >= {factor:.3g} x the sd of its paired "
-        f"differences; sesoi {spec.sesoi:g} (`bargainlab power` estimates the sd from a pilot)"
+        f"differences (planned with Bonferroni's normal 1 - {spec.alpha:g}/{family.m}); "
+        f"sesoi {spec.sesoi:g} (`bargainlab power` estimates the sd from a pilot)"
     )
