@@ -116,10 +116,10 @@ class CellTests:
     """The largest ``|t*|`` per column of group :data:`OWN`, descending, shape ``(kept, K)``
     (``-inf`` in the other columns)."""
     scale: np.ndarray
-    """1 for a column that enters its group's maxima, ``inf`` for one the guard leaves out."""
+    """Each column's scale in its group's maxima (``inf``: left out, it cannot be bounded)."""
     maxima: np.ndarray
-    """Per group ``g >= 0`` and resample, the largest ``|t*|`` over the group's columns that
-    can be bounded (0 without any), shape ``(groups, B)``."""
+    """Per group ``g >= 0`` and resample, the largest ``|t*| / scale`` over the group's
+    columns that can be bounded (0 without any), shape ``(groups, B)``."""
     resamples: int
     """``B``: resamples behind every column."""
 
@@ -150,6 +150,7 @@ def paired_bootstrap(
     keep: int = 0,
     groups: Sequence[int] | np.ndarray | None = None,
     guard: int | None = None,
+    balance: int | None = None,
 ) -> CellTests:
     """Bootstrap-t of the columns of ``diffs`` (``n x K``, paired differences over the same
     ``n`` replicates; ``members`` marks which replicates count in each column) from
@@ -157,11 +158,13 @@ def paired_bootstrap(
 
     ``groups`` gives each column a group: :data:`OWN` (the default for every column) keeps
     the column's ``keep`` largest ``|t*|`` (its own quantiles); a group ``g >= 0`` records,
-    per resample, the largest ``|t*_j|`` over its columns (``maxima[g]``, for max-T). With
+    per resample, the largest ``|t*_j| / s_j`` over its columns (``maxima[g]``, for max-T).
+    The scale ``s_j`` is 1, or with ``balance`` the column's ``(balance + 1)``-th largest
+    ``|t*|`` (its own critical value at the unadjusted level, for a balanced max-T). With
     ``guard``, a column whose ``(guard + 1)``-th largest ``|t*|`` is infinite (more than
-    ``guard`` resamples could not be studentised: a domain of a few members) is left out of
-    its group's maxima and gets scale ``inf`` (it cannot be bounded), every other column
-    scale 1. Resample ``b`` is the same whatever columns are computed."""
+    ``guard`` resamples could not be studentised: a domain of a few members) gets scale
+    ``inf``: it is left out of its group's maxima and cannot be bounded. Resample ``b`` is the
+    same whatever columns are computed."""
     d = np.where(members, np.asarray(diffs, dtype=float), 0.0)
     d = np.where(np.abs(d) <= ZERO_TOLERANCE, 0.0, d)
     k = d.shape[1]
@@ -179,6 +182,10 @@ def paired_bootstrap(
         # is never NaN); counting them costs one pass instead of a partition
         beyond = np.isinf(t_star).sum(axis=1) > guard if t_star.shape[1] > guard else True
         scale = np.where(beyond, np.inf, 1.0)
+    if balance is not None and t_star.shape[1]:
+        own_critical = _largest(t_star, int(balance) + 1)[:, -1]
+        fine = np.isfinite(own_critical) & (own_critical > 0)
+        scale = np.where(fine, scale * np.where(fine, own_critical, 1.0), np.inf)
     maxima = _maxima(t_star, scale, group, n)
     return CellTests(
         n.astype(np.int64), mean, sd, se, exact_zero, t_obs, exceed, top, scale, maxima,
@@ -197,7 +204,7 @@ def _largest(values: np.ndarray, keep: int) -> np.ndarray:
 def _maxima(t_star: np.ndarray, scale: np.ndarray, group: np.ndarray, n: np.ndarray) -> np.ndarray:
     """Per group ``g >= 0`` and resample, the largest ``|t*| / scale`` over the group's
     columns that can be bounded (at least two members and a finite, positive scale; the
-    scale is 1 for those), 0 without any."""
+    others have scale ``inf``), 0 without any."""
     n_groups = int(group.max(initial=OWN)) + 1
     maxima = np.zeros((n_groups, t_star.shape[1]))
     counted = (n >= 2) & np.isfinite(scale) & (scale > 0)

@@ -235,9 +235,10 @@ def _adjustment(summary: Summary, alpha: float) -> str:
     if method == "Bonferroni":
         return f"by Bonferroni: intervals at level 1 − {alpha:g}/m, p_adjusted = min(1, m·p)."
     return (
-        "by max-T (Westfall and Young; Romano and Wolf): one set of resamples shared by the "
-        "family's rows, each cell's replicates resampled on their own; the family's critical "
-        f"value is the 1 − {alpha:g} quantile of the largest |t*| over its rows, so the "
-        f"intervals hold together at level 1 − {alpha:g}, and p_adjusted is the share of "
-        "resamples whose largest |t*| reaches the row's |t|."
+        "by balanced max-T (Westfall and Young; Romano and Wolf; Beran): one set of resamples "
+        "shared by the family's rows, each cell's replicates resampled on their own; each "
+        f"row's |t*| is divided by its own 1 − {alpha:g} critical value, and the family's "
+        f"critical value is the 1 − {alpha:g} quantile of the largest of these over its rows, "
+        f"so the intervals hold together at level 1 − {alpha:g}; p_adjusted is the share of "
+        "resamples whose largest reaches the row's."
     )
