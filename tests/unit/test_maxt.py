@@ -18,7 +18,8 @@ def family_intervals(
     cells: list[np.ndarray], *, resamples: int, seed: int, guard: int | None, balanced: bool
 ):
     """The rows of every cell (columns of its ``n x k`` differences) tested as one family,
-    the way :func:`bargainlab.analysis.decisions.decide` does (``balanced``, guard 10): each
+    the way :func:`bargainlab.analysis.decisions.decide` does (``balanced`` on the 11th largest
+    |t*|, guard 10, the defaults' tail): each
     cell bootstrapped from its own stream, the family's maxima the largest over its cells."""
     tested = [
         paired_bootstrap(
@@ -28,7 +29,7 @@ def family_intervals(
             rng=row_generator(seed, "bootstrap", c),
             groups=[0] * d.shape[1],
             guard=guard,
-            balance=critical_count(ALPHA, 1, resamples) if balanced else None,
+            balance=10 if balanced else None,
         )
         for c, d in enumerate(cells)
     ]
@@ -63,7 +64,8 @@ def test_identical_rows_get_one_rows_test(balanced):
         d, np.ones(d.shape, bool), resamples=1999, rng=row_generator(5, "bootstrap", 0), keep=99
     )
     k = critical_count(ALPHA, 1, 1999)
-    assert family.critical == (1.0 if balanced else own.top[k, 0])
+    far = own.top[10, 0] if balanced else 1.0  # the row's scale
+    assert family.critical == own.top[k, 0] / far
     assert np.allclose(result["ci_low"], own.mean[0] - own.top[k, 0] * own.se[0])
     bonferroni = own.top[critical_count(ALPHA, 4, 1999), 0]
     assert bonferroni > own.top[k, 0]

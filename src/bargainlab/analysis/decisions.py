@@ -123,7 +123,7 @@ def _tested(study: StudySpec, rows: list[Row], cell: int) -> _Cell:
         keep=critical_count(spec.alpha, 1, resamples) + 1 if OWN in groups else 0,
         groups=groups,
         guard=spec.tail,
-        balance=critical_count(spec.alpha, 1, resamples),
+        balance=spec.tail,
     )
     own = interval_and_p(tests, 1, spec.alpha)  # the families' rows keep only their p-value
     verdict = verdicts(own["ci_low"], own["ci_high"], spec.sesoi)

@@ -101,7 +101,7 @@ _DIFF = (
 _P_ADJUSTED = Column(
     "p_adjusted",
     "float64",
-    "The single-step balanced max-T p-value: the share of resamples whose largest |t*| over the family (each row's over its own 1 - alpha critical value) reaches the row's (with the +1 convention); the interval excludes 0 exactly when it is below alpha.",
+    "The single-step balanced max-T p-value: the share of resamples whose largest |t*| over the family (each row's over its own (tail + 1)-th largest |t*|) reaches the row's (with the +1 convention); the interval excludes 0 exactly when it is below alpha.",
 )
 _VERDICT = (
     Column("sesoi", "float64", "The study's smallest effect size of interest.", unit="utility"),

@@ -237,7 +237,7 @@ def _adjustment(summary: Summary, alpha: float) -> str:
     return (
         "by balanced max-T (Westfall and Young; Romano and Wolf; Beran): one set of resamples "
         "shared by the family's rows, each cell's replicates resampled on their own; each "
-        f"row's |t*| is divided by its own 1 − {alpha:g} critical value, and the family's "
+        "row's |t*| is divided by its own far quantile, and the family's "
         f"critical value is the 1 − {alpha:g} quantile of the largest of these over its rows, "
         f"so the intervals hold together at level 1 − {alpha:g}; p_adjusted is the share of "
         "resamples whose largest reaches the row's."
