@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from .._forking import fork_map, usable_cores
 from ..config.schema import StudySpec
+from ..support.forking import fork_map, usable_cores
 from .effects import Row, cell_arms, channel_rows, effect_rows, mediation_rows
 from .inference import (
     OWN,
