@@ -286,8 +286,9 @@ class AnalysisSpec(StudyTable):
     issue, 1% of the range between a party's worst and best terms: the smallest change of the
     terms the shipped studies can express."""
     alpha: Annotated[float, Field(gt=0.0, lt=0.5)] = 0.05
-    """Family-wise error rate: intervals of the headline family are at level ``1 - alpha/m``
-    (Bonferroni over its ``m`` rows), descriptive rows at ``1 - alpha``."""
+    """Family-wise error rate: the intervals of a decided family (the headline family, the
+    survival family) hold together at level ``1 - alpha`` (balanced max-T over its ``m``
+    rows), descriptive rows each at ``1 - alpha``."""
     headline: Literal["round1", "later", "whole", "survivors"] = "later"
     """The outcome window the report's answer and key figure are about: ``round1``, ``later``
     (rounds 2..R), ``whole`` (rounds 1..R) or ``survivors`` (rounds 2..R of the pairs whose
