@@ -12,7 +12,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from ..relationships.channels import CHANNELS
-from .tables import ArmSpec, Name, Pair, StrategySpec, StudyTable, check_label, check_prose
+from .labels import check_label, check_prose
+from .tables import ArmSpec, Name, Pair, StrategySpec, StudyTable
 
 __all__ = [
     "AnalysisSpec",
@@ -158,7 +159,7 @@ class Change(StudyTable):
     @field_validator("what", "why")
     @classmethod
     def _prose(cls, text: str, info: Any) -> str:
-        """Prose of one paragraph (see :func:`~bargainlab.config.tables.check_prose`)."""
+        """Prose of one paragraph (see :func:`~bargainlab.config.labels.check_prose`)."""
         return check_prose(f"changes.{info.field_name}", text)
 
 
@@ -190,7 +191,7 @@ class NullCell(StudyTable):
     @field_validator("reason")
     @classmethod
     def _prose(cls, text: str) -> str:
-        """Prose of one paragraph (see :func:`~bargainlab.config.tables.check_prose`)."""
+        """Prose of one paragraph (see :func:`~bargainlab.config.labels.check_prose`)."""
         return check_prose("null_cells.reason", text)
 
     @field_validator("where")
