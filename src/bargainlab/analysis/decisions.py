@@ -44,6 +44,7 @@ from .tables import (
     FrameCells,
     check_table,
 )
+from .verdicts import no_pairs
 
 __all__ = ["FORK_CELLS", "STAT_COLUMNS", "decide", "design_family_sizes", "family_sizes"]
 
@@ -154,6 +155,9 @@ def _tested(plan: _Plan, rows: list[Row], cell: int) -> list[dict]:
     result["ci_low"] = np.where(bounded, np.maximum(result["ci_low"], -1.0), result["ci_low"])
     result["ci_high"] = np.where(bounded, np.minimum(result["ci_high"], 1.0), result["ci_high"])
     verdict = verdicts(result["ci_low"], result["ci_high"], spec.sesoi)
+    verdict, result["ci_low"], result["ci_high"] = no_pairs(
+        tests.n, verdict, result["ci_low"], result["ci_high"]
+    )
     z = np.array([plan.factors[r.family] for r in rows])
     mde = z * tests.sd / np.sqrt(np.maximum(tests.n, 1))
     needed = np.maximum(np.ceil((z * tests.sd / spec.sesoi) ** 2), 2).astype(np.int64)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ..analysis.power import projected_replicates
 from ..analysis.summary import Summary
+from ..analysis.verdicts import NO_PAIRS, VERDICTS
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
 from .text import (
@@ -34,8 +35,6 @@ __all__ = [
     "study_rounds",
 ]
 
-VERDICTS = ("helps", "hurts", "negligible", "undetermined")
-"""The verdict classes, in the order the report counts them."""
 
 MAX_CELLS = 3
 """Cells named per verdict and comparison in the answer; the rest are counted."""
@@ -208,7 +207,11 @@ def finding(summary: Summary, study: StudySpec) -> str:
         counts = head["verdict"].value_counts()
         text = (
             f"{study.arms.party}'s payoff, {head['window'].iloc[0]} window: "
-            + ", ".join(f"{v} {int(counts.get(v, 0))}" for v in VERDICTS)
+            + ", ".join(
+                f"{v} {int(counts.get(v, 0))}"
+                for v in VERDICTS
+                if v != NO_PAIRS or counts.get(v, 0)
+            )
             + f" of {len(head)} rows"
         )
         finite = head[np.isfinite(head["mean_diff"].astype(float))]
