@@ -33,15 +33,18 @@ from .panels import (
     MAX_PANELS,
     decomposition_figure,
     fixed_note,
+    grid_columns,
+    grid_size,
     in_arm_order,
     panel_cells,
+    panel_grid,
     suptitle,
     trace_figure,
 )
-from .text import axis_label, fmt_level, headline_phrase, named, tick
+from .text import fmt_level, headline_phrase, named, wrap
 from .tournament_figures import tournament_figures
 
-__all__ = ["MAX_PANELS", "arm_priors", "figure_plan", "figures", "forest_rows"]
+__all__ = ["MAX_PANELS", "arm_priors", "draw_figures", "figure_plan", "figures", "forest_rows"]
 
 
 def figure_plan(
@@ -72,13 +75,7 @@ def forest_rows(summary: Summary, study: StudySpec, cells: SweepCells) -> pd.Dat
     """The headline effect rows with their ``comparison`` and a ``label`` per cell (the values
     of the axes that describe it)."""
     rows = named(summary.headline(study))
-    labels = {
-        cell: ", ".join(
-            f"{axis_label(a, study)} = {tick(cells.value(cell, a))}" for a in cells.describing(cell)
-        )
-        or "the study"
-        for cell in cells.cells
-    }
+    labels = {cell: cells.label(cell) if cells.axes else "the study" for cell in cells.cells}
     rows["label"] = rows["cell"].map(labels)
     return rows
 
@@ -93,7 +90,7 @@ def _forest(summary: Summary, study: StudySpec, cells: SweepCells, rounds: int |
         rows,
         study.analysis.sesoi,
         comparisons=[f"{t} vs {c}" for t, c in study.arms.pairs()],
-        xlabel=f"effect on the {study.arms.party}'s utility per round (treatment − control)",
+        xlabel=f"effect on the {study.arms.party}'s utility per round (each panel on its own scale)",
         title=f"{study.arms.party}'s payoff in {phrase}: paired effects",
         interval=f"{fmt_level(level)} interval, adjusted for {int(rows['m'].iloc[0])} rows",
     )
@@ -171,10 +168,11 @@ def _trajectory_figure(
     """One trajectory figure (``utility``, ``terms``, ``beliefs`` or ``reputation``): one
     panel per value of the first sweep axis, one line per arm."""
     panels = panel_cells(trajectories, cells, study)
-    fig = Figure(figsize=(4.2 * len(panels), 4.2), layout="constrained")
-    grid = fig.subplots(1, len(panels), squeeze=False, sharey=True)[0]
+    width, height = grid_size(len(panels), width=3.4, height=3.3)
+    fig = Figure(figsize=(width, height + 0.6), layout="constrained")
+    grid = panel_grid(fig, len(panels), height=3.3)[0]
     colors = {arm: f"C{i % 10}" for i, arm in enumerate(study.arms.strategies)}  # everywhere
-    for ax, (cell, title) in zip(grid, panels, strict=True):
+    for k, (ax, (cell, title)) in enumerate(zip(grid, panels, strict=True)):
         sub = trajectories[(trajectories["cell"] == cell) & (trajectories["channels"] == "all")]
         if metric == "reputation":
             _reputation_panel(ax, sub, study, cells.values[cells.cells.index(cell)], colors, title)
@@ -183,9 +181,12 @@ def _trajectory_figure(
         elif not _metric_panel(ax, sub, study, metric, colors, title):
             continue
         ax.get_legend().remove()
+        ax.title.set_fontsize("small")
+        first = k % grid_columns(len(panels)) == 0
+        ax.set_ylabel(wrap(ax.get_ylabel(), 34) if first else "", fontsize="small")
     _shared_legend(fig, grid)
     note = fixed_note(trajectories, cells, study)
-    suptitle(fig, _trajectory_headline(study, metric) + note, len(panels))
+    suptitle(fig, _trajectory_headline(study, metric) + note)
     return fig
 
 
@@ -354,6 +355,27 @@ def figures(
                 saved[first] = plots.save_figure(made[first], directory, first, ("png", "svg"))
                 break
     return [saved[stem][0] for stem in order_stems]
+
+
+def draw_figures(
+    summary: Summary,
+    trajectories: pd.DataFrame,
+    study: StudySpec,
+    cells: SweepCells,
+    *,
+    replicates: pd.DataFrame | None = None,
+    traces: pd.DataFrame | None = None,
+    tournament: TournamentSpec | None = None,
+) -> dict[str, Figure]:
+    """Every figure :func:`figures` writes, drawn but not saved, by stem in the order of
+    :func:`figure_plan` (to look at in a notebook or check in a test)."""
+    spec = tournament if tournament is not None else study_tournament(study)
+    builders, _ = _builders(summary, trajectories, study, cells, (replicates, traces, spec))
+    made: dict[str, Figure] = {}
+    for builder in builders:
+        made.update(builder())
+    plan = figure_plan(summary, study, cells, traces=traces is not None, tournament=spec)
+    return {stem: made[stem] for stem in [*plan, *made] if stem in made}
 
 
 def _named(stem: str, build: Callable[..., Figure | None], *args: Any) -> dict[str, Figure]:
