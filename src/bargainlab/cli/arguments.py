@@ -95,6 +95,21 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
+def _outcome_options(p: argparse.ArgumentParser) -> None:
+    """``--quiet`` and ``--json``: what a command prints once a run's outputs are written."""
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--quiet", action="store_true",
+        help="print only the paths (run folder, key figure, report), one 'name: path' line "
+        "each, and no progress",
+    )  # fmt: skip
+    shown.add_argument(
+        "--json", action="store_true",
+        help="print one JSON object instead (study, paths, bottom_line, verdict_counts, "
+        "headline rows); no progress",
+    )  # fmt: skip
+
+
 def _add_run_command(sub: argparse._SubParsersAction, handler: Handler) -> None:
     """``bargainlab run CONFIG``: the study, the folder, the executor, the size budgets."""
     run = sub.add_parser(
@@ -122,6 +137,7 @@ def _add_run_command(sub: argparse._SubParsersAction, handler: Handler) -> None:
         help="refuse a run whose estimated disk use exceeds SIZE, e.g. 20G (default: the free "
         "space where the run folder goes)",
     )  # fmt: skip
+    _outcome_options(run)
     run.set_defaults(handler=handler)
 
 
@@ -153,6 +169,7 @@ def _add_folder_commands(
         description="Recompute summary/ and rewrite report.md of a finished run.",
     )  # fmt: skip
     report.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a run folder")
+    _outcome_options(report)
     report.set_defaults(handler=report_handler)
 
 

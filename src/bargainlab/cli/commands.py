@@ -46,10 +46,12 @@ from ..config.files import ConfigError, load_study, resolve_study_path
 from ..experiments.budget import size_budget
 from ..experiments.pipeline import check_run_folder, regenerate_outputs, run_study
 from ..experiments.reproduction import reproduce
+from ..experiments.run import load_run
 from ..experiments.runstore import NonFiniteOutputError, RunStore
 from ..experiments.tasks import plan_tasks
 from .arguments import DEFAULT_STUDY, PROG, build_parser
 from .bench import main as bench_main
+from .outcome import show_outcome
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -124,20 +126,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             replicates=args.replicates,
+            progress=False if args.quiet or args.json else None,
             log=lambda message: print(message, file=sys.stderr),
         )
-    print(f"run folder: {_shown(run.path)}")
-    print(f"key figure: {_shown(run.key_figure) if run.key_figure else '(none)'}")
-    print(f"report:     {_shown(run.report_path)}")
+    show_outcome(run, args)
     return 0
-
-
-def _shown(path: Path) -> Path:
-    """``path`` relative to the current folder when it is inside it, else as is."""
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -177,10 +170,11 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    """``report``: recompute a finished run's summary and report; print the report's path."""
-    store, _ = check_run_folder(args.run_dir)
+    """``report``: recompute a finished run's summary and report; print the bottom line, the
+    headline table and the paths (or only the paths with ``--quiet``, or ``--json``)."""
+    check_run_folder(args.run_dir)
     regenerate_outputs(args.run_dir, summary=True, figures=False, report=True)
-    print(store.report_path)
+    show_outcome(load_run(args.run_dir), args)
     return 0
 
 

@@ -84,6 +84,11 @@ class Run:
         return self._store.report_path
 
     @property
+    def report_html_path(self) -> Path:
+        """``report.html``: the report as one self-contained page (figures inline)."""
+        return self.path / "report.html"
+
+    @property
     def figures(self) -> list[Path]:
         """The figures (PNG; an SVG sits next to each), key figure first."""
         return [self.path / f for f in self.manifest.get("figures") or []]
@@ -135,17 +140,21 @@ class Run:
         path = self._store.traces_path
         return pd.read_parquet(path) if path.is_file() else None
 
-    def headline(self) -> pd.DataFrame:
+    def headline(self, *, detail: bool = False) -> pd.DataFrame:
         """The summary's headline effects (the study's headline window, every channel on):
         one row per cell and comparison (cell, its label, comparison, window, effect,
-        adjusted interval, verdict)."""
+        adjusted interval, verdict; with ``detail`` also the treatment, the control, the
+        pairs ``n`` and the interval's level ``ci_level``)."""
         rows = self.summary.headline(self.study)
         labels = self.cells.set_index("cell")["label"]
         table = rows.assign(
             label=rows["cell"].map(labels),
             comparison=rows["treatment"] + " vs " + rows["control"],
         )
-        return table[["cell", "label", *HEADLINE_COLUMNS]].reset_index(drop=True)
+        columns = ["cell", "label", *HEADLINE_COLUMNS]
+        if detail:
+            columns += ["treatment", "control", "n", "ci_level"]
+        return table[columns].reset_index(drop=True)
 
     # ---- figures -----------------------------------------------------------------------------
     def plot_trajectories(
