@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from .._files import write_text_atomic
 from .._memory import return_freed_memory
 from ..analysis.calibration import ROUNDS_COLUMNS
 from ..analysis.summary import Summary, summarize
@@ -26,6 +27,7 @@ from ..config.files import ConfigError, LoadedStudy, load_study
 from ..config.size import CALIBRATION_SAMPLE
 from ..reporting.figures import draw_figures
 from ..reporting.figures import figures as write_figures
+from ..reporting.html import report_html
 from ..reporting.report import report as report_text
 from .run import finished_store
 from .runstore import RunStore, config_hash
@@ -95,6 +97,9 @@ def run_figures(run_dir: str | Path) -> dict[str, Figure]:
         traces=traces,
     )
 
+
+HTML_REPORT = "report.html"
+"""The self-contained HTML page of the report, beside report.md."""
 
 _REMEDY = "start the same `bargainlab run` command again to recompute it"
 
@@ -168,9 +173,18 @@ def _regenerate(
     if report:
         full = (store.read_manifest() or {}).get("study_replicates")
         text = partial(report_text, store.root, result, loaded.study, cells, full_replicates=full)
-        timed("report", lambda: store.write_report(text()))
+        timed("report", lambda: _write_reports(store, text(), result, cells))
     store.record_timings(timings)
     return made
+
+
+def _write_reports(store: RunStore, text: str, summary: Summary, cells: SweepCells) -> None:
+    """Write ``report.md`` and the self-contained ``report.html`` beside it (its figures
+    inlined), each atomically and with its checksum."""
+    store.write_report(text)
+    page = report_html(text, store.root, summary, cells)
+    write_text_atomic(store.root / HTML_REPORT, page)
+    store.record_checksums([HTML_REPORT])
 
 
 class StoredCells:
