@@ -31,6 +31,7 @@ from ..config.files import LoadedStudy, load_study, resolve_study_path
 from ..config.schema import StudySpec
 from .budget import check_size
 from .executors import Executor, check_executor_options, open_executor, phase_bar, progress_bar
+from .mainmodule import workers_skip_main
 from .outputs import check_run_folder, regenerate_outputs
 from .run import Run
 from .runstore import (
@@ -108,7 +109,8 @@ def run_study(
     shipped = None if executor == "serial" else pack(fields, loaded.file)
     # The executor is opened before anything is written (a Dask scheduler that cannot be
     # reached is bad input); the lock is held until the run is complete.
-    with open_executor(executor, workers, scheduler) as pool, store.lock():
+    # workers start meanwhile: a main module read from stdin is not for them to re-run
+    with workers_skip_main(), open_executor(executor, workers, scheduler) as pool, store.lock():
         check_on_workers(pool.run_on_workers, shipped, fields, loaded.file)
         _initialise(store, loaded, plan)
         if store.dataset_complete(table_kinds(loaded.study, loaded.cells)):
