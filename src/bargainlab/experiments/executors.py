@@ -301,7 +301,8 @@ def progress_bar(
     desc: str = "tasks",
     unit: str = "task",
 ) -> Any:
-    """A tqdm bar on stderr; off when stderr is not a terminal unless ``enabled``."""
+    """A tqdm bar on stderr; off when stderr is not a terminal unless ``enabled``. Counts
+    are whole units (``50/50 relationship``): no unit scaling, which shows ``50.0/50.0``."""
     from tqdm.auto import tqdm
 
     return tqdm(
@@ -310,7 +311,6 @@ def progress_bar(
         disable=not _enabled(enabled),
         desc=desc,
         unit=unit,
-        unit_scale=True,
         file=sys.stderr,
     )
 
