@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -390,7 +392,10 @@ def test_reproduce_update_then_check_then_drift(study_file, workdir, capsys):
     assert [p.name for p in results.glob("*.parquet")] == ["cells.parquet"]
 
     assert main(["reproduce", "tiny", "--executor", "serial"]) == 0
-    assert "tiny: ok" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert re.search(r"^tiny: ok in \d+\.\d s ", out, re.M), out
+    assert re.search(r"^total: 1 study in \d+\.\d s$", out, re.M), out
+    assert "kept" not in out
 
     table = pd.read_csv(committed / "effects.csv")
     table.loc[0, "ci_low"] += 0.01
@@ -400,6 +405,12 @@ def test_reproduce_update_then_check_then_drift(study_file, workdir, capsys):
     out = capsys.readouterr().out
     assert "Drift beyond tolerance" in out and "ci_low" in out and "0.01" in out
     assert "effects" in out and "power" in out and "(part)" in out
+    kept = re.search(r"^tiny: the drifted run is kept in (.+)$", out, re.M)
+    assert kept, out
+    kept_run = Path(kept.group(1))
+    assert pd.read_csv(kept_run / "summary" / "effects.csv").shape == table.shape
+    assert not (kept_run / ".lock").exists()
+    shutil.rmtree(kept_run.parent)
 
 
 def test_reproduce_unknown_study(study_file, workdir, capsys):
