@@ -177,10 +177,11 @@ def _add_reproduce_command(sub: argparse._SubParsersAction, handler: Handler) ->
     """``bargainlab reproduce [STUDY ...]``."""
     repro = sub.add_parser(
         "reproduce", help="re-run the studies and compare with results/",
-        description="Re-run studies of experiments/ at their CI size (printing each one's time and the total) and compare their "
-        "summary/ with results/<study>/summary/ within each study's tolerance (outside "
-        "a checkout: the studies and results shipped with bargainlab). Exit status 1 and a "
-        "table of differences when anything drifted; the drifted run folder is kept and named.",
+        description="Re-run studies of experiments/ at their CI size (printing each one's "
+        "time and the total) and compare their summary/ with results/<study>/summary/ within "
+        "each study's tolerance (outside a checkout: the studies and results shipped with "
+        "bargainlab). Exit status 1 and a table of differences when anything drifted; the "
+        "drifted run folder is kept and named.",
     )  # fmt: skip
     repro.add_argument("studies", nargs="*", metavar="STUDY", help="study names (default: all)")
     repro.add_argument(
