@@ -20,11 +20,13 @@ Decomposition = Literal["mediation", "channels"]
 COMPONENTS: dict[Decomposition, dict[str, str]] = {
     "mediation": {
         "total": "the later-round effect, treatment − control",
+        "direct": "the treatment arm's policy played from the control arm's post-round-1 state",
         "posterior": "the opponent's belief about the focal party after round 1",
         "reference_point": "the last agreed terms and the status quo (precedent)",
         "survival": "whether the relationship was still running after round 1",
         "subjective_value": "both parties' subjective-value stocks and levers",
-        "interaction": "what the pieces do not add up to: total − the contributions",
+        "interaction": "what direct and the pieces do not add up to: total − direct (when "
+        "there is one) − the contributions",
     },
     "channels": {
         "total": "the effect with every channel on",
