@@ -416,7 +416,13 @@ def test_reproduce_update_then_check_then_drift(study_file, workdir, capsys):
 def test_reproduce_unknown_study(study_file, workdir, capsys):
     (workdir / "experiments").mkdir()
     study_file(STUDY, name="tiny.toml", folder=workdir / "experiments")
-    fails_cleanly(capsys, workdir, ["reproduce", "tinny"], "tinny.toml", "no such study", "tiny")
+    fails_cleanly(
+        capsys,
+        workdir,
+        ["reproduce", "tinny"],
+        "tinny.toml",
+        "no such study (did you mean 'tiny'?)",
+    )
 
 
 def _summary() -> pd.DataFrame:

@@ -22,6 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .._checks import did_you_mean
 from .._provenance import source_root
 from .checks import Warnings, check_references
 from .errors import ConfigError, validate
@@ -113,7 +114,10 @@ def resolve_study_path(
         return packaged / f"{text}.toml"
     known = available_studies(experiments_dir)
     raise ConfigError(
-        text[:200], None, f"no such file or study; known studies: {', '.join(known) or '(none)'}"
+        text[:200],
+        None,
+        f"no such file or study{did_you_mean(text, known)}; known studies: "
+        f"{', '.join(known) or '(none)'}",
     )
 
 

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
+from .._checks import did_you_mean
 from ..analysis.parts import PARTS
 from ..analysis.summary import Summary
 from ..config.files import ConfigError, LoadedStudy, load_study, packaged_results, packaged_studies
@@ -333,7 +334,11 @@ def _study_paths(experiments: Path, names: Sequence[str]) -> dict[str, Path]:
     for name in names:
         path = experiments / f"{name}.toml"
         if not path.is_file():
-            raise ConfigError(path, None, f"no such study; studies: {', '.join(known) or '(none)'}")
+            raise ConfigError(
+                path,
+                None,
+                f"no such study{did_you_mean(name, known)}; studies: {', '.join(known) or '(none)'}",
+            )
         paths[name] = path
     return paths
 
