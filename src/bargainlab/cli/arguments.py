@@ -137,6 +137,12 @@ def _add_run_command(sub: argparse._SubParsersAction, handler: Handler) -> None:
         help="refuse a run whose estimated disk use exceeds SIZE, e.g. 20G (default: the free "
         "space where the run folder goes)",
     )  # fmt: skip
+    run.add_argument(
+        "--overwrite", action="store_true",
+        help="replace what the run folder holds (a run of this study, of an edited one or of "
+        "another study) and run from scratch, instead of resuming it or refusing a changed "
+        "study; a folder that is not a run folder is still refused",
+    )  # fmt: skip
     _outcome_options(run)
     run.set_defaults(handler=handler)
 

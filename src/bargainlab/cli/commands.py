@@ -4,7 +4,8 @@
 
     bargainlab run CONFIG [--out DIR] [--workers N] [--executor serial|processes|dask]
                           [--scheduler ADDRESS] [--replicates N]
-                          [--memory-budget SIZE] [--disk-budget SIZE]
+                          [--memory-budget SIZE] [--disk-budget SIZE] [--overwrite]
+                          [--quiet | --json]
     bargainlab validate CONFIG
     bargainlab plot RUN_DIR
     bargainlab report RUN_DIR
@@ -128,6 +129,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             replicates=args.replicates,
             progress=False if args.quiet or args.json else None,
             log=lambda message: print(message, file=sys.stderr),
+            overwrite=args.overwrite,
         )
     show_outcome(run, args)
     return 0
