@@ -60,7 +60,8 @@ def _size(text: str) -> int:
 
 def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     """The parser of the whole command line. ``handlers`` maps each command (``run``,
-    ``validate``, ``plot``, ``report``, ``reproduce``, ``bench``, ``power``) to the function
+    ``validate``, ``plot``, ``report``, ``reproduce``, ``bench``, ``power``, ``strategies``)
+    to the function
     that carries it out, which parsing stores as ``args.handler``."""
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -75,6 +76,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     _add_reproduce_command(sub, handlers["reproduce"])
     _add_bench_command(sub, handlers["bench"])
     _add_power_command(sub, handlers["power"])
+    _add_strategies_command(sub, handlers["strategies"])
     return parser
 
 
@@ -229,6 +231,18 @@ def _add_power_command(sub: argparse._SubParsersAction, handler: Handler) -> Non
     )  # fmt: skip
     _executor_options(power)
     power.set_defaults(handler=handler)
+
+
+def _add_strategies_command(sub: argparse._SubParsersAction, handler: Handler) -> None:
+    """``bargainlab strategies [--json]``."""
+    strategies = sub.add_parser(
+        "strategies", help="list the strategies a study can name, with their parameters",
+        description="List every strategy a study file can name (the library's, installed "
+        "plugins' and those registered by running code): what it does, its parameters with "
+        "their types and defaults, and its flags (the facts that hold at the defaults).",
+    )  # fmt: skip
+    strategies.add_argument("--json", action="store_true", help="print one JSON object")
+    strategies.set_defaults(handler=handler)
 
 
 __all__ = ["CONFIG_HELP", "DEFAULT_STUDY", "PROG", "Handler", "build_parser"]

@@ -12,6 +12,7 @@
     bargainlab reproduce [STUDY ...] [--update] [--executor ...] [--workers N]
     bargainlab power CONFIG [--pilot N] [--executor ...] [--workers N]
     bargainlab bench [--replicates N] [--json]
+    bargainlab strategies [--json]
 
 CONFIG is a study file or the bare name of a study (``experiments/<name>.toml``, else the study
 shipped with the package). Exit statuses:
@@ -53,6 +54,7 @@ from ..experiments.tasks import plan_tasks
 from .arguments import DEFAULT_STUDY, PROG, build_parser
 from .bench import main as bench_main
 from .outcome import show_outcome
+from .strategies import show_strategies
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,6 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "reproduce": _cmd_reproduce,
             "bench": _cmd_bench,
             "power": _cmd_power,
+            "strategies": _cmd_strategies,
         }
     )
     if not args_list:
@@ -199,6 +202,12 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         argv.append("--json")
     return int(bench_main(argv) or 0)
+
+
+def _cmd_strategies(args: argparse.Namespace) -> int:
+    """``strategies``: every strategy a study can name, with its parameters and flags."""
+    show_strategies(as_json=args.json)
+    return 0
 
 
 # ---------------------------------------------------------------------------------------------
