@@ -60,8 +60,8 @@ def _size(text: str) -> int:
 
 def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     """The parser of the whole command line. ``handlers`` maps each command (``run``,
-    ``validate``, ``plot``, ``report``, ``reproduce``, ``bench``, ``power``, ``strategies``)
-    to the function
+    ``validate``, ``plot``, ``report``, ``reproduce``, ``bench``, ``power``, ``strategies``,
+    ``trace``) to the function
     that carries it out, which parsing stores as ``args.handler``."""
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -77,6 +77,7 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     _add_bench_command(sub, handlers["bench"])
     _add_power_command(sub, handlers["power"])
     _add_strategies_command(sub, handlers["strategies"])
+    _add_trace_command(sub, handlers["trace"])
     return parser
 
 
@@ -243,6 +244,32 @@ def _add_strategies_command(sub: argparse._SubParsersAction, handler: Handler) -
     )  # fmt: skip
     strategies.add_argument("--json", action="store_true", help="print one JSON object")
     strategies.set_defaults(handler=handler)
+
+
+def _add_trace_command(sub: argparse._SubParsersAction, handler: Handler) -> None:
+    """``bargainlab trace RUN_DIR [--cell N] [--arm ARM] [--replicate N] [--round N]``."""
+    trace = sub.add_parser(
+        "trace", help="draw the offers of one negotiation of a run",
+        description="Draw one negotiation of a finished run from its traces table (a study "
+        "with traces = true): both sides' offers by step, the offers with the condition "
+        "ringed, the agreement or exit marked, the cell and the condition named. Each of "
+        "--cell, --arm, --replicate, --round and --channels left out is the first the table "
+        "has (round 1, every channel on).",
+    )  # fmt: skip
+    trace.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a run folder")
+    trace.add_argument("--cell", type=int, default=None, metavar="N", help="sweep cell index")
+    trace.add_argument("--arm", default=None, metavar="ARM", help="the focal party's arm")
+    trace.add_argument("--replicate", type=int, default=None, metavar="N", help="replicate id")
+    trace.add_argument("--round", type=_positive_int, default=None, metavar="N", help="round")
+    trace.add_argument(
+        "--channels", default=None, metavar="VARIANT", help="channel variant (default: all)"
+    )
+    trace.add_argument(
+        "--out", type=Path, default=None, metavar="FILE",
+        help="the figure's file, .png or .svg (default: trace_<arm>_cell<N>_replicate<N>_"
+        "round<N>.png in the current folder)",
+    )  # fmt: skip
+    trace.set_defaults(handler=handler)
 
 
 __all__ = ["CONFIG_HELP", "DEFAULT_STUDY", "PROG", "Handler", "build_parser"]

@@ -13,6 +13,8 @@
     bargainlab power CONFIG [--pilot N] [--executor ...] [--workers N]
     bargainlab bench [--replicates N] [--json]
     bargainlab strategies [--json]
+    bargainlab trace RUN_DIR [--cell N] [--arm ARM] [--replicate N] [--round N]
+                             [--channels VARIANT] [--out FILE]
 
 CONFIG is a study file or the bare name of a study (``experiments/<name>.toml``, else the study
 shipped with the package). Exit statuses:
@@ -51,6 +53,8 @@ from ..experiments.reproduction import reproduce
 from ..experiments.run import load_run
 from ..experiments.runstore import NonFiniteOutputError, RunStore
 from ..experiments.tasks import plan_tasks
+from ..reporting.offer_trace import choose_negotiation
+from ..reporting.output import save_figure
 from .arguments import DEFAULT_STUDY, PROG, build_parser
 from .bench import main as bench_main
 from .outcome import show_outcome
@@ -70,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "bench": _cmd_bench,
             "power": _cmd_power,
             "strategies": _cmd_strategies,
+            "trace": _cmd_trace,
         }
     )
     if not args_list:
@@ -202,6 +207,32 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         argv.append("--json")
     return int(bench_main(argv) or 0)
+
+
+def _cmd_trace(args: argparse.Namespace) -> int:
+    """``trace``: one negotiation's offers, from the run's traces table, into one figure."""
+    check_run_folder(args.run_dir)
+    keys = {k: getattr(args, k) for k in ("cell", "arm", "replicate", "round", "channels")}
+    out = args.out
+    if out is not None and out.suffix not in (".png", ".svg"):
+        raise ConfigError(out, "--out", "must end in .png or .svg")
+    run = load_run(args.run_dir)
+    try:
+        fig = run.plot_trace(**keys)
+    except ValueError as exc:  # no traces, or no such negotiation: the key is named first
+        field, _, rest = str(exc).partition(": ")
+        if field in keys:
+            raise ConfigError(args.run_dir, f"--{field}", rest) from None
+        raise ConfigError(args.run_dir, None, str(exc)) from None
+    if out is None:
+        chosen = choose_negotiation(run.traces, **keys).keys  # type: ignore[arg-type]
+        out = Path(
+            f"trace_{chosen['arm']}_cell{chosen['cell']}_replicate{chosen['replicate']}_"
+            f"round{chosen['round']}.png"
+        )
+    (path,) = save_figure(fig, out.parent, out.stem, formats=(out.suffix[1:],))
+    print(path)
+    return 0
 
 
 def _cmd_strategies(args: argparse.Namespace) -> int:
