@@ -88,16 +88,13 @@ def run_study(
     file; ``replicates`` overrides the study's (part of the run's identity). ``executor`` is
     ``"serial"``, ``"processes"`` (``workers`` processes, default all cores) or ``"dask"``
     (the cluster whose scheduler is at ``scheduler``; without one, a local cluster of
-    ``workers`` processes started for the run): all give the same tables, and strategies
-    registered by your own script or notebook are sent to the workers with every task.
-    ``progress`` shows a progress bar over relationships, then over the named phases of the
-    post-processing (default: when stderr is a terminal). ``simulate`` is a custom
-    simulation of one cell's chunk (see :func:`bargainlab.experiments.translate.simulate`),
-    used instead of the stacked batches; it must be picklable by reference for the process
-    and Dask executors. ``log`` is called with one-line notes for the user (e.g. that a run
-    resumes). ``overwrite`` replaces what a run folder holds (a run of any study, finished
-    or not) instead of resuming it or refusing a changed study; any other non-empty folder
-    is still refused.
+    ``workers`` processes): all give the same tables, and strategies registered by your own
+    script or notebook are sent to the workers with every task. ``progress`` shows progress
+    bars (default: when stderr is a terminal). ``simulate`` is a custom simulation of one
+    cell's chunk (see :func:`bargainlab.experiments.translate.simulate`), picklable by
+    reference for the process and Dask executors. ``log`` is called with one-line notes for
+    the user (e.g. that a run resumes). ``overwrite`` replaces a run folder's run (of any
+    study) instead of resuming it or refusing a changed study.
 
     Raises :class:`ConfigError` before anything is written when the study, the options, the
     output folder or a strategy the workers cannot use are wrong, when the run's estimated
@@ -114,9 +111,8 @@ def run_study(
     plan, workers = _planned(loaded, store, executor, workers, scheduler)
     fields = cells_strategy_fields(loaded.cells)
     shipped = None if executor == "serial" else pack(fields, loaded.file)
-    # The executor is opened before anything is written (a Dask scheduler that cannot be
-    # reached is bad input); the lock is held until the run is complete.
-    # workers start meanwhile: a main module read from stdin is not for them to re-run
+    # The executor is opened before anything is written (an unreachable Dask scheduler is
+    # bad input), the lock held until the run is complete; no worker re-runs a stdin script
     with workers_skip_main(), open_executor(executor, workers, scheduler) as pool, store.lock():
         check_on_workers(pool.run_on_workers, shipped, fields, loaded.file)
         _initialise(store, loaded, plan, overwrite)

@@ -22,6 +22,7 @@ from .._checks import did_you_mean
 from ..analysis.parts import PARTS
 from ..analysis.summary import Summary
 from ..config.files import ConfigError, LoadedStudy, load_study, packaged_results, packaged_studies
+from ..config.schema import StudySpec
 from ..reporting.results_index import results_index
 from .executors import check_executor_options
 from .pipeline import run_study
@@ -277,9 +278,9 @@ def reproduce(
     runs with ``reproduce.replicates`` (when set) into a temporary folder; every part of its
     summary is compared with ``results/<study>/summary/`` within the study's
     ``reproduce.tolerance`` (:func:`compare_parts`). Prints each study's status and time,
-    the total time, and a table of what drifted, and returns 1 when anything did (or a
-    committed summary is missing), else 0; a drifted study's run folder is kept and named. With ``update``
-    the committed results are replaced by the new ones and the return value is 0.
+    the total time and a table of what drifted (a drifted study's run folder is kept and
+    named); returns 1 when anything drifted (or a committed summary is missing), else 0.
+    With ``update`` the committed results are replaced by the new ones and it returns 0.
     """
     stream = stream or sys.stdout
     root = Path(root)
@@ -294,18 +295,10 @@ def reproduce(
                    "progress": progress, "update": update, "root": root}  # fmt: skip
         began = time.perf_counter()
         drift, updated, kept = _reproduce_one(name, path, loaded[name], results, options)
-        spec = loaded[name].study
-        status = "ok" if drift.empty else f"{len(drift)} difference(s)"
-        reps = spec.reproduce.replicates or spec.replicates
-        print(
-            f"{name}: {status} in {time.perf_counter() - began:.1f} s "
-            f"(replicates {reps}, tolerance {spec.reproduce.tolerance})",
-            file=stream,
-        )
-        if kept is not None:
-            print(f"{name}: the drifted run is kept in {kept}", file=stream)
-        if updated is not None:
-            print(f"{name}: updated {updated}", file=stream)
+        lines = _status(name, loaded[name].study, drift, time.perf_counter() - began)
+        lines += [f"{name}: the drifted run is kept in {kept}"] if kept is not None else []
+        lines += [f"{name}: updated {updated}"] if updated is not None else []
+        print("\n".join(lines), file=stream)
         drifts.append(drift)
     print(f"total: {len(paths)} stud{'y' if len(paths) == 1 else 'ies'} in "
           f"{time.perf_counter() - started:.1f} s", file=stream)  # fmt: skip
@@ -321,6 +314,16 @@ def reproduce(
         write_text_atomic(index, results_index(root))
         print(f"updated {index}", file=stream)
     return 0 if not found or update else 1
+
+
+def _status(name: str, spec: StudySpec, drift: pd.DataFrame, seconds: float) -> list[str]:
+    """A study's line: ok or how many differences, its time, replicates and tolerance."""
+    status = "ok" if drift.empty else f"{len(drift)} difference(s)"
+    reps = spec.reproduce.replicates or spec.replicates
+    return [
+        f"{name}: {status} in {seconds:.1f} s (replicates {reps}, tolerance "
+        f"{spec.reproduce.tolerance})"
+    ]
 
 
 def _study_paths(experiments: Path, names: Sequence[str]) -> dict[str, Path]:

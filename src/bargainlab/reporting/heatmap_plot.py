@@ -96,10 +96,8 @@ def effect_heatmap(
     hurts, ``≈`` negligible, ``?`` undetermined), else ``*`` when the interval excludes 0.
     Rows with ``null_mask_column`` True are hatched, with a red border when the null check
     failed (``null_check == "fail"``, else an interval that excludes 0). Missing combinations
-    are left blank. ``xlabel``/``ylabel`` default to the axis paths. Each axis's values are
-    in the order they first occur in ``effects`` (rows in cell order: the order the sweep
-    lists them), as in the forest and the trajectory figures.
-    """
+    are left blank. ``xlabel``/``ylabel`` default to the axis paths. Axis values keep their
+    order in ``effects`` (the sweep's, as in the forest and trajectories)."""
     _check_pairs(effects, x_axis, y_axis)
     xs, ys = pd.unique(effects[x_axis]), pd.unique(effects[y_axis])  # as the sweep lists them
     grid = effects.pivot(index=y_axis, columns=x_axis, values="mean_diff").reindex(
