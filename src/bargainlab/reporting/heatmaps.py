@@ -137,12 +137,16 @@ def heatmap_figure(
     if image is not None:
         fig.colorbar(image, ax=list(grid[: len(combos)]),
                      label="mean paired difference [utility]", shrink=0.8)  # fmt: skip
+    fig.suptitle(wrap(_title(pair, study, chosen), int(10 * width)))
+    return fig
+
+
+def _title(pair: tuple[str, str], study: StudySpec, chosen: pd.DataFrame) -> str:
+    """A heatmap figure's title: its comparison, what is shown and what the marks mean."""
     marks = "+ helps, − hurts, ≈ negligible, ? undetermined"
     if (chosen["verdict"] == NO_PAIRS).any():
         marks += ", ∅ no pairs"
-    title = (
-        f"{treatment} vs {control}: effect on the {study.arms.party}'s payoff in the headline "
+    return (
+        f"{pair[0]} vs {pair[1]}: effect on the {study.arms.party}'s payoff in the headline "
         f"window ({marks}; hatched: null cell, red if it fails)"
     )
-    fig.suptitle(wrap(title, int(10 * width)))
-    return fig
