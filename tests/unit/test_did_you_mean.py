@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from bargainlab._checks import did_you_mean
 from bargainlab.config.errors import ConfigError
 from bargainlab.config.files import load_study, resolve_study_path
 from bargainlab.experiments.runstore import toml_dumps
 from bargainlab.strategies import available, create
+from bargainlab.support.validation import did_you_mean
 from conftest import study_dict
 
 

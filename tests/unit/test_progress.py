@@ -7,7 +7,7 @@ import io
 import re
 import sys
 
-from bargainlab.experiments.executors import phase_bar, progress_bar
+from bargainlab.experiments.progress import phase_bar, progress_bar
 
 
 def test_a_bar_counts_whole_units(monkeypatch):

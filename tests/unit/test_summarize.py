@@ -675,7 +675,7 @@ def test_every_trajectory_figure_is_built_for_a_study_without_reputation():
     spec = make_study()
     trajectories = trajectories_from_rounds(rounds)
     for metric in ("utility", "terms", "beliefs"):
-        fig = F._trajectory_figure(trajectories, spec, cells(spec), metric)
+        fig = F.trajectory_figure(trajectories, spec, cells(spec), metric)
         assert fig.axes and fig.get_suptitle()
     assert "reputation" not in plan(summarize(rounds, spec), spec)
 

@@ -16,6 +16,8 @@ says what the cell is) and carries only the columns that apply to it.
 * :data:`POWER` -- per row of the two decided families, the smallest effect decided at the
   run's size and the replicates that would decide an effect of the sesoi;
 * :data:`NULLS` -- the rows that a pre-registered null cell names, and whether each passes;
+* :data:`ROBUSTNESS` -- each headline row under the study's seed and under a second root
+  seed (``[robustness]``), and whether its verdict flips;
 * :data:`CALIBRATION` -- direction checks against the human evidence;
 * :data:`TOURNAMENT_PAYOFF`, :data:`TOURNAMENT_MIX`, :data:`TOURNAMENT_FIXATION` -- an
   evolutionary tournament's payoff matrices, final mixes and fixation probabilities.
@@ -39,6 +41,7 @@ __all__ = [
     "NULLS",
     "PARTS",
     "POWER",
+    "ROBUSTNESS",
     "SURVIVAL",
     "TOURNAMENT_FIXATION",
     "TOURNAMENT_MIX",
@@ -188,6 +191,26 @@ NULLS = Part(
     ("cell", "treatment", "control", "tested"),
 )  # fmt: skip
 
+ROBUSTNESS = Part(
+    "robustness",
+    "One headline row of `effects` (a comparison in a cell, in its headline window) under the study's root seed and again under the second root seed of `[robustness]`: the whole study re-run with the same replicates, so the two differ only in their random draws.",
+    (
+        _CELL, _TREATMENT, _CONTROL, _WINDOW,
+        Column("seed", "int64", "The study's root seed (the row of `effects`)."),
+        Column("mean_diff", "float64", "Mean paired difference under `seed`, treatment - control.", unit="utility"),
+        Column("ci_low", "float64", "Lower end of its interval (adjusted as in `effects`).", unit="utility"),
+        Column("ci_high", "float64", "Upper end of that interval.", unit="utility"),
+        Column("verdict", "string", "Its verdict under `seed` (as in `effects`)."),
+        Column("second_seed", "int64", "The second root seed (`robustness.seed`)."),
+        Column("second_mean_diff", "float64", "Mean paired difference under `second_seed`.", unit="utility"),
+        Column("second_ci_low", "float64", "Lower end of its interval, adjusted for the same family.", unit="utility"),
+        Column("second_ci_high", "float64", "Upper end of that interval.", unit="utility"),
+        Column("second_verdict", "string", "Its verdict under `second_seed`."),
+        Column("flips", "bool", "Whether the two verdicts differ."),
+    ),
+    ("cell", "treatment", "control", "window"),
+)  # fmt: skip
+
 CALIBRATION = Part(
     "calibration",
     "One direction check against the human evidence on negotiation (signs only; see `bargainlab.analysis.calibration`), measured on a bounded sample of the rounds.",
@@ -266,6 +289,7 @@ PARTS: tuple[Part, ...] = (
     CHANNELS,
     POWER,
     NULLS,
+    ROBUSTNESS,
     CALIBRATION,
     TOURNAMENT_PAYOFF,
     TOURNAMENT_MIX,

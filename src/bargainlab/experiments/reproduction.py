@@ -18,12 +18,12 @@ from typing import Any, TextIO
 import numpy as np
 import pandas as pd
 
-from .._checks import did_you_mean
 from ..analysis.parts import PARTS
 from ..analysis.summary import Summary
 from ..config.files import ConfigError, LoadedStudy, load_study, packaged_results, packaged_studies
 from ..config.schema import StudySpec
 from ..reporting.results_index import results_index
+from ..support.validation import did_you_mean
 from .executors import check_executor_options
 from .pipeline import run_study
 from .runstore import write_text_atomic
@@ -335,14 +335,14 @@ def _study_paths(experiments: Path, names: Sequence[str]) -> dict[str, Path]:
         raise ConfigError(experiments, None, "no studies (*.toml) to reproduce")
     paths = {}
     for name in names:
-        path = experiments / f"{name}.toml"
-        if not path.is_file():
+        if name not in known:  # checked before it becomes a path: '../../x' names no study
             raise ConfigError(
-                path,
+                experiments,
                 None,
-                f"no such study{did_you_mean(name, known)}; studies: {', '.join(known) or '(none)'}",
+                f"no such study {name[:80]}.toml{did_you_mean(name, known)}; studies: "
+                f"{', '.join(known) or '(none)'}",
             )
-        paths[name] = path
+        paths[name] = experiments / f"{name}.toml"
     return paths
 
 

@@ -16,16 +16,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.artist import Artist
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, FigureBase
 
-from .._forking import fork_map
 from ..analysis.derive import trajectory_stats
 from ..analysis.summary import Summary
 from ..analysis.tournament import TournamentSpec
 from ..analysis.tournament_rows import study_tournament, tournament_results
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
-from ..strategies import describe
+from ..support.forking import fork_map
 from . import plots
 from .forest import forest
 from .heatmaps import heatmap_axes, heatmap_figure, heatmap_stems
@@ -41,10 +40,12 @@ from .panels import (
     suptitle,
     trace_figure,
 )
+from .reputation_figure import arm_priors, reputation_headline, reputation_panel
 from .text import fmt_level, headline_phrase, named, wrap
 from .tournament_figures import tournament_figures
 
-__all__ = ["MAX_PANELS", "arm_priors", "draw_figures", "figure_plan", "figures", "forest_rows"]
+__all__ = ["MAX_PANELS", "arm_priors", "draw_figures", "figure_plan", "figures", "forest_figure",
+           "forest_rows", "trajectory_figure", "trajectory_panel"]  # fmt: skip
 
 
 def figure_plan(
@@ -80,8 +81,15 @@ def forest_rows(summary: Summary, study: StudySpec, cells: SweepCells) -> pd.Dat
     return rows
 
 
-def _forest(summary: Summary, study: StudySpec, cells: SweepCells, rounds: int | None) -> Figure:
-    """The key figure: the forest plot of the headline rows."""
+def forest_figure(
+    summary: Summary,
+    study: StudySpec,
+    cells: SweepCells,
+    rounds: int | None,
+    figure: FigureBase | None = None,
+) -> Figure:
+    """The key figure: the forest plot of the headline rows (on ``figure`` when given;
+    ``rounds``: the rounds every cell plays, ``None`` when the sweep changes them)."""
     rows = forest_rows(summary, study, cells)
     windows = sorted(set(rows["window"]))
     phrase = headline_phrase(windows, study.analysis.headline, rounds)
@@ -93,6 +101,7 @@ def _forest(summary: Summary, study: StudySpec, cells: SweepCells, rounds: int |
         xlabel=f"effect on the {study.arms.party}'s utility per round (each panel on its own scale)",
         title=f"{study.arms.party}'s payoff in {phrase}: paired effects",
         interval=f"{fmt_level(level)} interval, adjusted for {int(rows['m'].iloc[0])} rows",
+        figure=figure,
     )
 
 
@@ -152,7 +161,7 @@ def _shared_legend(fig: Figure, grid: Any) -> None:
 def _trajectory_headline(study: StudySpec, metric: str) -> str:
     """The title of a trajectory figure."""
     if metric == "reputation":  # only a study with a reputation model has its holder
-        return _reputation_headline(study)
+        return reputation_headline(study)
     focal = study.arms.party
     opponent = next(p for p in study.parties if p != focal)
     return {
@@ -162,7 +171,7 @@ def _trajectory_headline(study: StudySpec, metric: str) -> str:
     }[metric]
 
 
-def _trajectory_figure(
+def trajectory_figure(
     trajectories: pd.DataFrame, study: StudySpec, cells: SweepCells, metric: str
 ) -> Figure:
     """One trajectory figure (``utility``, ``terms``, ``beliefs`` or ``reputation``): one
@@ -175,7 +184,7 @@ def _trajectory_figure(
     for k, (ax, (cell, title)) in enumerate(zip(grid, panels, strict=True)):
         sub = trajectories[(trajectories["cell"] == cell) & (trajectories["channels"] == "all")]
         if metric == "reputation":
-            _reputation_panel(ax, sub, study, cells.values[cells.cells.index(cell)], colors, title)
+            reputation_panel(ax, sub, study, cells.values[cells.cells.index(cell)], colors, title)
         elif metric == "beliefs":
             _beliefs_panel(ax, sub, study, colors, title)
         elif not _metric_panel(ax, sub, study, metric, colors, title):
@@ -190,77 +199,18 @@ def _trajectory_figure(
     return fig
 
 
-def _reputation_sides(study: StudySpec) -> tuple[str, str]:
-    """The party holding the reputation belief and the party it is about."""
-    assert study.reputation is not None
-    holder = study.reputation.holder
-    return holder, next(p for p in study.parties if p != holder)
-
-
-def _reputation_headline(study: StudySpec) -> str:
-    """The title of the reputation figure."""
-    holder, other = _reputation_sides(study)
-    return (
-        f"{holder}'s posterior probability of the {other}'s true policy after each round "
-        "(mean, 95% CI); hollow diamonds at round 0: its prior"
-    )
-
-
-def arm_priors(study: StudySpec, values: dict[str, Any]) -> dict[str, float]:
-    """Per arm, the prior probability the reputation holder puts on the policy the other
-    party plays in that arm (0 for a policy that is not a declared type), in the cell whose
-    sweep values are ``values`` (``reputation.prior`` may be swept)."""
-    assert study.reputation is not None
-    prior: Any = values.get("reputation.prior", study.reputation.prior)
-    _, other = _reputation_sides(study)
-    # a type is the policy the other party plays when the two are equal as strategies (the
-    # rule by which the rounds table records the posterior on the true policy)
-    types = {t: describe(s.name, s.params) for t, s in study.reputation.types.items()}
-    out = {}
-    for arm, spec in study.arms.strategies.items():
-        plays = spec if other == study.arms.party else study.strategies[other]
-        policy = describe(plays.name, plays.params)
-        label = next((t for t, model in types.items() if model == policy), None)
-        out[arm] = float(prior[label]) if label is not None else 0.0
-    return out
-
-
-def _reputation_panel(
-    ax: Any,
-    sub: pd.DataFrame,
-    study: StudySpec,
-    values: dict[str, Any],
-    colors: dict[str, str],
-    title: str,
+def trajectory_panel(
+    ax: Any, sub: pd.DataFrame, study: StudySpec, values: dict[str, Any], metric: str, title: str
 ) -> None:
-    """One panel: the holder's posterior on the other party's true policy by round and arm,
-    and at round 0 each arm's prior (where every posterior starts)."""
-    holder, other = _reputation_sides(study)
-    arms = list(study.arms.strategies)
-    # arms often sit on the same value (a policy revealed after one round): each is drawn
-    # slightly beside the round, so that none hides another
-    dodge = {arm: 0.08 * (i - (len(arms) - 1) / 2) for i, arm in enumerate(arms)}
-    traj = trajectory_stats(sub, holder, "belief_type_mass")
-    traj = traj.assign(round=traj["round"] + traj["arm"].map(dodge).fillna(0.0))
-    plots.trajectories(
-        in_arm_order(traj, arms),
-        "belief_type_mass",
-        ax=ax,
-        title=title or None,
-        ylabel=f"{holder}'s posterior on the {other}'s true policy",
-        colors=colors,
-    )
-    for arm, p in arm_priors(study, values).items():
-        ax.plot(
-            [dodge[arm]], [p], marker="D", linestyle="none", markerfacecolor="none",
-            color=colors[arm],
-        )  # fmt: skip
-    ax.plot(
-        [], [], marker="D", linestyle="none", markerfacecolor="none", color="black",
-        label="prior (round 0)",
-    )  # fmt: skip
-    ax.set_ylim(-0.03, 1.03)
-    ax.set_xlim(left=-0.3)
+    """One panel of a trajectory figure (``utility``, ``terms``, ``beliefs`` or ``reputation``)
+    from one cell's trajectories, ``values`` its sweep values; each arm in its usual colour."""
+    colors = {arm: f"C{i % 10}" for i, arm in enumerate(study.arms.strategies)}  # everywhere
+    if metric == "reputation":
+        reputation_panel(ax, sub, study, values, colors, title)
+    elif metric == "beliefs":
+        _beliefs_panel(ax, sub, study, colors, title)
+    else:
+        _metric_panel(ax, sub, study, metric, colors, title)
 
 
 def _builders(
@@ -279,7 +229,7 @@ def _builders(
     if not summary.effects.empty:
         last = trajectories.groupby("cell")["round"].max()
         rounds = int(last.iloc[0]) if last.nunique() == 1 else None
-        builders.append(partial(_named, "forest", _forest, summary, study, cells, rounds))
+        builders.append(partial(_named, "forest", forest_figure, summary, study, cells, rounds))
         for stem, pair in zip(heatmap_stems(study), study.arms.pairs(), strict=True):
             slow.append(len(builders))
             builders.append(partial(_named, stem, heatmap_figure, summary, study, cells, pair))
@@ -287,7 +237,7 @@ def _builders(
     for metric in metrics if study.reputation is not None else metrics[:-1]:
         stem = "trajectories" if metric == "utility" else metric
         builders.append(
-            partial(_named, stem, _trajectory_figure, trajectories, study, cells, metric)
+            partial(_named, stem, trajectory_figure, trajectories, study, cells, metric)
         )
     for stem in ("mediation", "channels"):
         builders.append(partial(_named, stem, decomposition_figure, summary, study, cells, stem))

@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, FigureBase
 from matplotlib.lines import Line2D
 
 from .text import wrap
@@ -97,7 +97,7 @@ def sesoi_band(ax: Any, sesoi: float) -> None:
     ax.axvline(0.0, color="black", linewidth=0.8, zorder=1)
 
 
-def _legend(fig: Figure, sesoi: float, interval: str, verdicts: set[str], width: float) -> None:
+def _legend(fig: FigureBase, sesoi: float, interval: str, verdicts: set[str], width: float) -> None:
     """The colours of the verdicts the rows have (the four decisions always) and the
     negligible band, under the panels."""
     handles: list[Any] = [
@@ -121,11 +121,14 @@ def forest(
     xlabel: str = "paired effect (treatment − control)",
     title: str | None = None,
     interval: str = "adjusted interval",
+    figure: FigureBase | None = None,
 ) -> Figure:
     """A forest plot of ``rows`` (columns ``comparison``, ``label``, ``mean_diff``, ``ci_low``,
     ``ci_high``, ``verdict``): one panel per comparison (in ``comparisons`` order) on its own
     linear effect axis, one row per label, the ``±sesoi`` band shaded. Unbounded interval
-    ends are drawn to the panel's edge with an arrow; a row without pairs has no interval."""
+    ends are drawn to the panel's edge with an arrow; a row without pairs has no interval.
+    Drawn on ``figure`` (e.g. a SubFigure in a notebook's layout) when given, else on a new
+    Figure of its own size; returns the Figure (the one that holds ``figure`` when given)."""
     required = ["comparison", "label", "mean_diff", "ci_low", "ci_high", "verdict"]
     missing = [c for c in required if c not in rows.columns]
     if missing:
@@ -137,7 +140,7 @@ def forest(
     )
     where = {label: i for i, label in enumerate(dict.fromkeys(rows["label"]))}
     layout = _layout(rows, len(order))
-    fig = Figure(figsize=layout.size, layout="constrained")
+    fig = Figure(figsize=layout.size, layout="constrained") if figure is None else figure
     grid = fig.subplots(layout.rows, layout.cols, sharey=True, squeeze=False).ravel()
     for ax, comparison in zip(grid, order, strict=False):
         own = rows[rows["comparison"] == comparison]
@@ -157,7 +160,7 @@ def forest(
         ax.set_xlabel("treatment − control", fontsize="small")
     if title:
         fig.suptitle(wrap(title, int(11 * layout.size[0])))
-    return fig
+    return fig if isinstance(fig, Figure) else cast(Figure, fig.figure)
 
 
 def _rows_axis(grid: Any, rows: pd.DataFrame, layout: _Layout) -> None:

@@ -21,9 +21,9 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .._checks import did_you_mean
 from ..config.cells import SweepCells, value_text
 from ..config.schema import StudySpec
+from ..support.validation import did_you_mean
 from .drawing import new_figure, require, tick_text, with_units
 
 __all__ = ["TRACE_KEYS", "Negotiation", "choose_negotiation", "condition_text", "offer_trace"]

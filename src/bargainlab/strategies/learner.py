@@ -46,7 +46,6 @@ from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 
-from .._checks import check_choice, check_scalar
 from ..beliefs.grid import Belief
 from ..beliefs.likelihood import soft_at_most
 from ..beliefs.observations import RoundObservation, RoundTrace
@@ -54,6 +53,7 @@ from ..engine.context import OwnerContext
 from ..engine.negotiation import EXIT, Offer
 from ..engine.terms import utility
 from ..engine.views import SideView
+from ..support.validation import check_choice, check_scalar
 from .base import Strategy
 from .planners import Anchored, Planner, demand_candidates, optimal_demand, planner_for
 from .planning import TYPE_FLOOR, Lookahead
