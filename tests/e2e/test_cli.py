@@ -460,7 +460,7 @@ def test_reproduce_unknown_study(study_file, workdir, capsys):
         workdir,
         ["reproduce", "tinny"],
         "tinny.toml",
-        "no such study (did you mean 'tiny'?)",
+        "no such study tinny.toml (did you mean 'tiny'?)",
     )
 
 
