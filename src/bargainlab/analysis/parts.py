@@ -13,6 +13,9 @@ says what the cell is) and carries only the columns that apply to it.
 * :data:`MEDIATION` -- the contribution of each transplanted piece of round 1's state
   (descriptive);
 * :data:`CHANNELS` -- the contribution of each channel, by switching it off (descriptive);
+* :data:`MECHANISM` -- the essay's mechanism taken apart: what the condition's surplus adds
+  (face-saver vs placebo), what attaching a condition does to the reading (placebo vs plain
+  concession) and how an effect grows with type persistence (difference in differences);
 * :data:`POWER` -- per row of the two decided families, the smallest effect decided at the
   run's size and the replicates that would decide an effect of the sesoi;
 * :data:`NULLS` -- the rows that a pre-registered null cell names, and whether each passes;
@@ -37,6 +40,7 @@ __all__ = [
     "CALIBRATION",
     "CHANNELS",
     "EFFECTS",
+    "MECHANISM",
     "MEDIATION",
     "NULLS",
     "PARTS",
@@ -72,7 +76,9 @@ _WINDOW = Column(
     "Outcome window of the focal party's payoff: `round1`, `later` (rounds 2..R), `whole` (1..R) or `survivors` (rounds 2..R of the replicates whose relationship survived round 1 in both arms).",
 )
 _M = Column(
-    "m", "int64", "Rows in the row's family: its interval and p-value are adjusted for them."
+    "m",
+    "int64",
+    "Rows in the row's family: its interval and adjusted p-value hold simultaneously over them (max-T).",
 )
 _N = Column(
     "n", "int64", "Paired replicates (for `survivors`: those that survived round 1 in both arms)."
@@ -90,13 +96,19 @@ _DIFF = (
     Column(
         "ci_level",
         "float64",
-        "The interval's level: 1 - alpha/m in a decided family, 1 - alpha on a descriptive row.",
+        "The interval's level, 1 - alpha: simultaneous over the row's family in a decided family (every interval of the family covers its effect with this probability together), the row's own on a descriptive row.",
     ),
-    Column("resamples", "int64", "Bootstrap resamples behind the interval and the p-value."),
-    Column("p_value", "float64", "The bootstrap-t p-value of a zero mean difference."),
+    Column("resamples", "int64", "Bootstrap resamples behind the interval and the p-values."),
+    Column(
+        "p_value",
+        "float64",
+        "The bootstrap-t p-value of a zero mean difference, the row alone (not adjusted).",
+    ),
 )
 _P_ADJUSTED = Column(
-    "p_adjusted", "float64", "min(1, m p): the interval excludes 0 exactly when it is below alpha."
+    "p_adjusted",
+    "float64",
+    "The single-step balanced max-T p-value: the share of resamples whose largest |t*| over the family (each row's over its own (tail + 1)-th largest |t*|) reaches the row's (with the +1 convention); the interval excludes 0 exactly when it is below alpha.",
 )
 _VERDICT = (
     Column("sesoi", "float64", "The study's smallest effect size of interest.", unit="utility"),
@@ -147,7 +159,7 @@ SURVIVAL = Part(
 )  # fmt: skip
 
 _COMPONENT_MEANING = {
-    "mediation": "The transplanted piece of the treatment arm's post-round-1 state (`posterior`, `reference_point`, `survival`, `subjective_value`), `total` (treatment - control) or `interaction` (what the pieces do not add up to).",
+    "mediation": "The transplanted piece of the treatment arm's post-round-1 state (`posterior`, `reference_point`, `survival`, `subjective_value`), `direct` (the treatment arm's policy played from the control arm's post-round-1 state), `total` (treatment - control) or `interaction` (what direct and the pieces do not add up to).",
     "channels": "The channel switched off (its contribution: the effect minus the effect with it off), `total`, `all_off` (the effect with every channel off) or `interaction` (what the parts do not add up to).",
 }
 
@@ -165,15 +177,33 @@ CHANNELS = Part(
     ("cell", "treatment", "control", "component"),
 )  # fmt: skip
 
+MECHANISM = Part(
+    "mechanism",
+    "One piece of the essay's mechanism in one cell (see `bargainlab.analysis.mechanism`): `surplus` (the face-saver vs its placebo, the same policy with a condition worth nothing: what the condition's surplus adds) and `concealment` (the placebo vs the plain concession: what attaching a condition does to the opponent's reading) are the `effects` rows of those comparisons, in every window, with their intervals and verdicts; `persistence` is a comparison's headline-window effect at the highest type persistence minus at persistence 0, the other axes equal (Welch interval, adjusted over the persistence rows).",
+    (
+        _CELL, _TREATMENT, _CONTROL, _WINDOW,
+        Column("component", "string", "`surplus`, `concealment` or `persistence`."),
+        Column("reference_cell", "int64", "The cell the row is measured against: the same cell for `surplus` and `concealment`, the persistence-0 cell for `persistence` (whose `cell` is the highest-persistence one)."),
+        _M,
+        Column("n", "int64", "Paired replicates (for `persistence`: of both cells)."),
+        Column("mean_diff", "float64", "The effect (`persistence`: the difference of the two cells' effects).", unit="utility"),
+        Column("se", "float64", "Its standard error.", unit="utility"),
+        *(c for c in _DIFF if c.name in ("ci_low", "ci_high", "ci_level", "p_value")),
+        _P_ADJUSTED,
+        *(c for c in _VERDICT if c.name != "exact_zero"),
+    ),
+    ("cell", "treatment", "control", "window", "component"),
+)  # fmt: skip
+
 POWER = Part(
     "power",
-    "The power of one row of `effects` (family `effect`) or `survival` (family `survival`, window `round1`): the normal approximation with the row's sd and its family's m.",
+    "The power of one row of `effects` (family `effect`) or `survival` (family `survival`, window `round1`): the normal approximation with the row's sd and its family's critical value.",
     (
         _CELL, _TREATMENT, _CONTROL,
         Column("family", "string", "`effect`: the row of `effects` with this cell, comparison and window; `survival`: the row of `survival`."),
         _WINDOW,
-        Column("mde", "float64", "The smallest effect decided with the study's power at this n: (z(1 - alpha/2m) + z(power)) sd / sqrt(n).", unit="utility"),
-        Column("n_needed", "int64", "Replicates that would decide an effect of size sesoi with the study's power: ((z(1 - alpha/2m) + z(power)) sd / sesoi)^2, at least 2."),
+        Column("mde", "float64", "The smallest effect decided with the study's power at this n: (c + z(power)) sd / sqrt(n), with c the family's critical value (z(1 - alpha/2m) where it is unbounded).", unit="utility"),
+        Column("n_needed", "int64", "Replicates that would decide an effect of size sesoi with the study's power: ((c + z(power)) sd / sesoi)^2, at least 2."),
     ),
     ("cell", "treatment", "control", "family", "window"),
 )  # fmt: skip
@@ -287,6 +317,7 @@ PARTS: tuple[Part, ...] = (
     SURVIVAL,
     MEDIATION,
     CHANNELS,
+    MECHANISM,
     POWER,
     NULLS,
     ROBUSTNESS,

@@ -27,8 +27,9 @@ from ..config.cells import SweepCells
 from ..config.schema import StudySpec
 from ..support.files import write_text_atomic
 from .calibration import direction_checks
-from .decisions import decide
+from .decisions import DESCRIPTIVE, decide
 from .effects import windows_for
+from .mechanism import mechanism_rows
 from .nulls import null_rows
 from .parts import CALIBRATION, PARTS, POWER, PartName, part
 from .robustness import robustness_rows
@@ -52,6 +53,7 @@ class Summary:
     survival: pd.DataFrame
     mediation: pd.DataFrame
     channels: pd.DataFrame
+    mechanism: pd.DataFrame
     power: pd.DataFrame
     nulls: pd.DataFrame
     robustness: pd.DataFrame
@@ -190,12 +192,13 @@ def _decided_parts(
     applies = _applies(replicates, study, mediation)
     out = {name: tested.get(name, part(name).empty()) for name in applies}
     if "power" in applies:
-        decided = [
-            tested[n].assign(family=f)
-            for n, f in (("effects", "effect"), ("survival", "survival"))
-            if n in tested
-        ]
+        decided = [f[f["family"] != DESCRIPTIVE] for f in tested.values()]
+        decided = [f for f in decided if len(f)]
         out["power"] = pd.concat(decided, ignore_index=True) if decided else POWER.empty()
+    if "effects" in applies:
+        found = mechanism_rows(out["effects"], study, cells)
+        if not found.empty:
+            out["mechanism"] = found
     if "nulls" in applies:
         out["nulls"] = null_rows(
             headline_rows(out["effects"], study), out.get("channels", pd.DataFrame()), study, cells

@@ -11,13 +11,11 @@ own, so a sweep value out of range is reported with its path.
 
 from __future__ import annotations
 
-import warnings
 from typing import Annotated, Any
 
-import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from ..beliefs.priors import grid_points, prior_mass
+from ..beliefs.priors import grid_points, has_mass_on
 from ..strategies import get
 from .condition_rules import ConditionReach, condition_reach
 from .design import (
@@ -30,12 +28,14 @@ from .design import (
     RobustnessSpec,
     TournamentSpec,
 )
+from .labels import LABEL_LENGTH, check_label, check_prose
 from .tables import (
     DOMAIN_LIMIT,
-    LABEL_LENGTH,
+    ArmSpec,
     BehaviourSpec,
     ChannelsSpec,
     ConditionSpec,
+    ConditionTerms,
     Domain,
     GameSpec,
     IssueSpec,
@@ -49,8 +49,6 @@ from .tables import (
     TruncatedNormal,
     Uniform,
     Unit,
-    check_label,
-    check_prose,
     in_range,
 )
 
@@ -123,7 +121,7 @@ class StudySpec(StudyTable):
     @field_validator("question")
     @classmethod
     def _prose(cls, text: str) -> str:
-        """One paragraph of printable text (see :func:`~bargainlab.config.tables.check_prose`)."""
+        """One paragraph of printable text (see :func:`~bargainlab.config.labels.check_prose`)."""
         return check_prose("the question", text)
 
     @field_validator("parties")
@@ -180,6 +178,7 @@ class StudySpec(StudyTable):
         self._priors_on_grid()
         if self.condition is not None:
             self._condition_holder()
+        self._arm_conditions_have_a_condition()
         if self.reputation is not None:
             self._reputation_holder_learns()
         self._tournament_axis_is_swept()
@@ -246,6 +245,18 @@ class StudySpec(StudyTable):
         in_range("condition.fallback", self.condition.fallback, self.issue)
         self._condition_can_be_met()
 
+    def _arm_conditions_have_a_condition(self) -> None:
+        """An arm may change the terms of the study's condition only when there is one."""
+        if self.condition is not None:
+            return
+        for label, arm in self.arms.strategies.items():
+            if arm.condition is not None:
+                raise ValueError(
+                    f"arms.strategies.{label}.condition changes the terms of the study's "
+                    "compensation condition, but the study has none: declare [condition] "
+                    "(holder, value, cost, fallback) or remove the arm's condition"
+                )
+
     def _tournament_axis_is_swept(self) -> None:
         """A tournament's opponent axis is a sweep axis (when the study sweeps at all; a
         study without a sweep is reported by :func:`~bargainlab.config.checks.check_references`)."""
@@ -291,23 +302,18 @@ class StudySpec(StudyTable):
         return self
 
     def _priors_on_grid(self) -> None:
-        """Every prior must put mass on the belief grid (a very narrow normal between two
-        grid points would not), as the run discretises it there."""
+        """Every prior puts mass on the belief grid (see :func:`has_mass_on`)."""
         grid = grid_points(self.rounds.grid)
         priors = {
             f"parties.{p}.reservation_value": s.reservation_value for p, s in self.parties.items()
         }
         if self.condition is not None:
             priors["condition.cost"] = self.condition.cost
+        for label, arm in self.arms.strategies.items():
+            if arm.condition is not None and arm.condition.cost is not None:
+                priors[f"arms.strategies.{label}.condition.cost"] = arm.condition.cost
         for field, prior in priors.items():
-            try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
-                    mass = prior_mass(prior, grid)
-                usable = bool(np.all(np.isfinite(mass)))
-            except ValueError:
-                usable = False
-            if not usable:
+            if not has_mass_on(prior, grid):
                 raise ValueError(
                     f"{field} puts no mass on the {self.rounds.grid}-point belief "
                     "grid (rounds.grid); widen it (sd) or refine the grid"
@@ -364,10 +370,12 @@ __all__ = [
     "DOMAIN_LIMIT",
     "LABEL_LENGTH",
     "AnalysisSpec",
+    "ArmSpec",
     "ArmsSpec",
     "BehaviourSpec",
     "ChannelsSpec",
     "ConditionSpec",
+    "ConditionTerms",
     "Domain",
     "GameSpec",
     "IssueSpec",

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..analysis.summary import Summary
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
-from .answer import answer_paragraph
+from .answer import answer_paragraph, conclusion_section
 from .captions import figure_lines
 from .design import design_section, reputation_section
 from .figures import figure_plan
@@ -144,6 +144,7 @@ def report(
     lines += _details(
         summary, study, cells, design_section(study, cells.paths, replicates, sizes, note)
     )
+    lines += conclusion_section(summary, study, cells)
     if len(stems) > 1:
         lines += ["## Figures", ""]
         for stem in stems[1:]:
