@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -429,7 +431,10 @@ def test_reproduce_update_then_check_then_drift(study_file, workdir, capsys):
     assert [p.name for p in results.glob("*.parquet")] == ["cells.parquet"]
 
     assert main(["reproduce", "tiny", "--executor", "serial"]) == 0
-    assert "tiny: ok" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert re.search(r"^tiny: ok in \d+\.\d s ", out, re.M), out
+    assert re.search(r"^total: 1 study in \d+\.\d s$", out, re.M), out
+    assert "kept" not in out
 
     table = pd.read_csv(committed / "effects.csv")
     table.loc[0, "ci_low"] += 0.01
@@ -439,12 +444,24 @@ def test_reproduce_update_then_check_then_drift(study_file, workdir, capsys):
     out = capsys.readouterr().out
     assert "Drift beyond tolerance" in out and "ci_low" in out and "0.01" in out
     assert "effects" in out and "power" in out and "(part)" in out
+    kept = re.search(r"^tiny: the drifted run is kept in (.+)$", out, re.M)
+    assert kept, out
+    kept_run = Path(kept.group(1))
+    assert pd.read_csv(kept_run / "summary" / "effects.csv").shape == table.shape
+    assert not (kept_run / ".lock").exists()
+    shutil.rmtree(kept_run.parent)
 
 
 def test_reproduce_unknown_study(study_file, workdir, capsys):
     (workdir / "experiments").mkdir()
     study_file(STUDY, name="tiny.toml", folder=workdir / "experiments")
-    fails_cleanly(capsys, workdir, ["reproduce", "tinny"], "tinny.toml", "no such study", "tiny")
+    fails_cleanly(
+        capsys,
+        workdir,
+        ["reproduce", "tinny"],
+        "tinny.toml",
+        "no such study tinny.toml (did you mean 'tiny'?)",
+    )
 
 
 @pytest.mark.parametrize("name", ["../../x", "../experiments/tiny", "/tmp/x", "."])

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_faults import hold_lock
 
 import bargainlab.experiments.pipeline
 import bargainlab.experiments.tasks
@@ -274,6 +275,46 @@ def test_non_run_folder_is_refused(study_file, tables_only, tmp_path):
     (out / "todo.txt").write_text("x")
     with pytest.raises(ConfigError, match="not a bargainlab run"):
         run(study_file(STUDY, folder=tmp_path), out)
+    assert sorted(p.name for p in out.iterdir()) == ["todo.txt"]
+
+
+def test_overwrite_replaces_a_run_of_a_changed_study_under_its_lock(study_file, tmp_path, capsys):
+    path = study_file(STUDY, folder=tmp_path)
+    out = run(path, tmp_path / "run")
+    (out / "figures" / "stale.png").write_bytes(b"an output the new run does not make")
+    changed = STUDY.replace("seed = 5", "seed = 6")
+    path.write_text(changed)  # the study edited in place
+    argv = ["run", str(path), "--out", str(out), "--executor", "serial", "--quiet"]
+    assert main(argv) == 2  # a changed study is refused without --overwrite
+    assert "--overwrite" in capsys.readouterr().err
+    fresh = run(path, tmp_path / "fresh")
+    assert main([*argv, "--overwrite"]) == 0
+    assert "replacing the run in" in capsys.readouterr().err
+    assert not (out / "figures" / "stale.png").exists() and not (out / ".lock").exists()
+    assert tomllib.loads((out / "config.toml").read_text())["seed"] == 6
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "rounds.parquet"), pd.read_parquet(fresh / "rounds.parquet")
+    )
+    assert main([*argv, "--overwrite"]) == 0  # a finished run of this study: run again
+    assert "replacing the run in" in capsys.readouterr().err
+    holder = hold_lock(out)  # another writer: --overwrite touches nothing
+    try:
+        before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != ".lock"}
+        assert main([*argv, "--overwrite"]) == 2
+        assert "is writing this run folder" in capsys.readouterr().err
+        after = {p: p.read_bytes() for p in out.rglob("*") if p.is_file() and p.name != ".lock"}
+        assert after == before
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_overwrite_refuses_a_folder_that_is_not_a_run(study_file, tmp_path):
+    out = tmp_path / "notes"
+    out.mkdir()
+    (out / "todo.txt").write_text("x")
+    with pytest.raises(ConfigError, match=r"--overwrite.*not one"):
+        run(study_file(STUDY, folder=tmp_path), out, overwrite=True)
     assert sorted(p.name for p in out.iterdir()) == ["todo.txt"]
 
 

@@ -182,8 +182,13 @@ def test_forest_plot_rows_band_scale_and_verdict_colours():
     fig = forest(rows, 0.01, comparisons=["a vs b", "a vs c"])
     left, right = fig.axes[:2]
     assert [ax.get_title() for ax in (left, right)] == ["a vs b", "a vs c"]
-    assert left.get_shared_x_axes().joined(left, right)  # one effect axis for both panels
-    assert left.get_xscale() == "symlog"  # effects span far more than sesoi
+    # each panel on its own linear axis, symmetric about 0, reaching its own largest end
+    assert left.get_xscale() == right.get_xscale() == "linear"
+    assert not left.get_shared_x_axes().joined(left, right)
+    (l_low, l_high), (r_low, r_high) = left.get_xlim(), right.get_xlim()
+    assert l_low == -l_high and r_low == -r_high
+    assert l_high == pytest.approx(1.08 * 2 * 0.01)  # a few thousandths: twice the sesoi
+    assert r_high == pytest.approx(1.08 * 0.203)  # a few tenths: its largest bounded end
     band = [p for p in left.patches if p.get_facecolor()[:3] != (1.0, 1.0, 1.0)]
     start, width = band[0].get_x(), band[0].get_width()
     assert (start, start + width) == pytest.approx((-0.01, 0.01))
@@ -195,7 +200,11 @@ def test_forest_plot_rows_band_scale_and_verdict_colours():
     arrows = [c for c in right.collections if len(c.get_offsets()) and c.get_offsets()[0][0] > 0.2]
     assert arrows  # the unbounded end is drawn to the edge
     legend = fig.legends[0]
-    assert [t.get_text() for t in legend.get_texts()][:4] == list(VERDICT_COLORS)
+    shown = [t.get_text() for t in legend.get_texts()]
+    assert shown[:4] == list(VERDICT_COLORS)[:4] and "no pairs" not in shown  # none here
+    with_none = rows.assign(verdict=["no pairs", *rows["verdict"][1:]])
+    assert "no pairs" in [t.get_text() for t in forest(with_none, 0.01).legends[0].get_texts()]
+    assert fig.get_size_inches()[0] * 150 <= 1600
     ranked = forest(forest_rows(MAX_LABELLED + 1), 0.01)
     assert ranked.axes[0].get_yticks().size == 0
     with pytest.raises(ValueError, match="missing column"):

@@ -8,6 +8,7 @@ installed package looks like to :mod:`importlib.metadata`, without pip.
 from __future__ import annotations
 
 import itertools
+import json
 import sys
 import textwrap
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from typing import ClassVar
 
 import pytest
 
+from bargainlab.cli.commands import main
 from bargainlab.config.files import ConfigError, load_study
 from bargainlab.strategies import (
     FACTS,
@@ -408,3 +410,53 @@ def test_a_class_whose_facts_depend_on_its_parameters_must_say_so(clean_registry
 
     with pytest.raises(TypeError, match=r"'displays_satisfaction'.*overrides classify"):
         Moody.classify({"calm": True})
+
+
+# ---- bargainlab strategies (issue 20, item 7) -------------------------------------------------
+
+
+def test_the_strategies_command_lists_built_in_plugin_and_registered_ones(install, capsys):
+    install(
+        "split-plugin",
+        "split_difference = split_plugin:SplitDifference\n",
+        {"split_plugin": SPLIT.format(cls="SplitDifference", name="split_difference", share=0.5)},
+    )
+
+    @register
+    @dataclass(frozen=True)
+    class Stubborn(Strategy):
+        """Asks for ``floor`` and never less. Written for this test."""
+
+        name: ClassVar[str] = "stubborn"
+        floor: float  # no default: a study must give it
+        stochastic: ClassVar[bool] = True
+
+    assert main(["strategies", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    entries = {e["name"]: e for e in data["strategies"]}
+    assert list(entries) == available()
+    assert data["facts"] == list(FACTS)
+    boulware = entries["boulware"]
+    assert boulware["source"] == "built-in" and boulware["summary"].endswith(".")
+    defaults = {p["name"]: p["default"] for p in boulware["parameters"]}
+    assert defaults == {k: v for k, v in describe("boulware").params.items()}
+    assert boulware["flags"] == {
+        f: getattr(describe("boulware").classifier, f) for f in FACTS
+    }  # fmt: skip
+    split = entries["split_difference"]
+    assert split["source"].startswith("plugin ") and "split-plugin" in split["source"]
+    assert split["parameters"] == [
+        {"name": "share", "type": "float", "default": 0.5, "required": False}
+    ]
+    stubborn = entries["stubborn"]
+    assert stubborn["source"] == "registered" and stubborn["flags"] is None
+    assert stubborn["summary"] == "Asks for ``floor`` and never less."
+    assert stubborn["parameters"][0]["required"] is True
+
+    assert main(["strategies"]) == 0
+    text = capsys.readouterr().out
+    assert f"{len(entries)} strategies" in text
+    assert "split_difference (plugin " in text and "share: float = 0.5" in text
+    assert "stubborn (registered)" in text and "floor: float (required)" in text
+    learner = text.split("\nlearner (built-in)")[1].split("\n\n")[0]
+    assert "learns" in learner.split("flags:")[1]

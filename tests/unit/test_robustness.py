@@ -43,7 +43,10 @@ def test_a_second_seed_is_read_and_left_out_it_is_none():
         ({"seed": 7}, "robustness.seed: 7 is the study's seed too"),
         ({}, "robustness.seed: required field is missing"),
         ({"seed": -1}, "robustness.seed: Input should be greater than or equal to 0"),
-        ({"seed": 8, "seeds": [9]}, "robustness.seeds: unknown key 'seeds'; allowed keys: seed"),
+        (
+            {"seed": 8, "seeds": [9]},
+            "robustness.seeds: unknown key 'seeds' (did you mean 'seed'?); allowed keys: seed",
+        ),
         ({"seed": "8"}, "robustness.seed: "),
     ],
 )

@@ -14,6 +14,7 @@ import pytest
 import bargainlab.support.provenance as provenance
 from bargainlab.config.errors import ConfigError
 from bargainlab.config.files import load_study
+from bargainlab.experiments import locking
 from bargainlab.experiments.budget import check_size, parse_size, size_budget
 from bargainlab.experiments.checksums import PartJournal, sha256_file
 from bargainlab.experiments.locking import run_lock
@@ -122,7 +123,29 @@ def test_lock_is_reentrant_within_a_process_and_exclusive_across(tmp_path):
         held = subprocess.run([sys.executable, "-c", probe])
         assert held.returncode == 3
         assert (folder / ".lock").read_text().split()[0] == str(os.getpid())
+    assert not (folder / ".lock").exists()  # a folder no one writes has no lock file
+    (folder / ".lock").write_text("")  # a killed writer's: unlocked
     assert subprocess.run([sys.executable, "-c", probe]).returncode == 0
+    with run_lock(folder):
+        assert subprocess.run([sys.executable, "-c", probe]).returncode == 3
+    assert not (folder / ".lock").exists()
+
+
+def test_a_lock_taken_on_a_file_its_holder_removed_meanwhile_is_taken_again(tmp_path, monkeypatch):
+    folder = tmp_path / "run"
+    taken = []
+    try_lock = locking._try_lock
+
+    def removed_before_the_first_lock(fd):
+        if not taken:  # the previous holder lets go (and removes the file) after our open
+            (folder / ".lock").unlink()
+        taken.append(os.fstat(fd).st_ino)
+        return try_lock(fd)
+
+    monkeypatch.setattr(locking, "_try_lock", removed_before_the_first_lock)
+    with run_lock(folder):
+        assert len(taken) == 2
+        assert os.stat(folder / ".lock").st_ino == taken[-1]
 
 
 def test_lock_file_that_is_a_link_is_refused(tmp_path):

@@ -405,7 +405,11 @@ def test_report_tables_carry_the_summary_numbers(tmp_path):
     assert f"root seed {spec.seed}" in text and "`rounds.rho` = 0, 0.8" in text
     assert "Replicates: 30 per cell" in text and "`learner` (kind=bayesian)" in text
     assert "headline window `later`" in text
-    assert "![heatmap](figures/heatmap.png)" in text and "![trace]" not in text
+    assert (
+        "![heatmap_face_saver_vs_capitulator](figures/heatmap_face_saver_vs_capitulator.png)"
+        in text
+        and "![trace]" not in text
+    )
 
 
 def test_report_from_summary_read_back_from_its_files(tmp_path):
@@ -527,7 +531,15 @@ def test_figures_written_key_figure_first(tmp_path):
     summary = summarize(rounds, spec)
     paths = figures(tmp_path, summary, rounds, spec, traces=make_traces())
     stems = [p.stem for p in paths]
-    assert stems == ["forest", "heatmap", "trajectories", "terms", "beliefs", "channels", "trace"]
+    assert stems == [
+        "forest",
+        "heatmap_face_saver_vs_capitulator",
+        "trajectories",
+        "terms",
+        "beliefs",
+        "channels",
+        "trace",
+    ]
     assert stems == plan(summary, spec, traces=True)
     for p in paths:
         assert p.parent == tmp_path / "figures" and p.suffix == ".png" and p.stat().st_size > 0

@@ -50,6 +50,7 @@ from .tables import (
     FrameCells,
     check_table,
 )
+from .verdicts import no_pairs
 
 __all__ = ["DESCRIPTIVE", "FORK_CELLS", "STAT_COLUMNS", "decide"]
 
@@ -127,6 +128,9 @@ def _tested(study: StudySpec, rows: list[Row], cell: int) -> _Cell:
     )
     own = interval_and_p(tests, 1, spec.alpha)  # the families' rows keep only their p-value
     verdict = verdicts(own["ci_low"], own["ci_high"], spec.sesoi)
+    verdict, own["ci_low"], own["ci_high"] = no_pairs(
+        tests.n, verdict, own["ci_low"], own["ci_high"]
+    )
     records = []
     for j, row in enumerate(rows):
         record = {
@@ -179,8 +183,13 @@ def _decided(
             family, rows["n"].to_numpy(), rows["mean_diff"].fillna(0.0).to_numpy(),
             rows["_se"].to_numpy(), rows["_t"].to_numpy(), rows["_scale"].to_numpy(),
         )  # fmt: skip
-        low = np.maximum(result["ci_low"], -1.0)
-        high = np.minimum(result["ci_high"], 1.0)
+        verdict, low, high = no_pairs(
+            rows["n"].to_numpy(),
+            verdicts(np.maximum(result["ci_low"], -1.0), np.minimum(result["ci_high"], 1.0),
+                     spec.sesoi),
+            np.maximum(result["ci_low"], -1.0),
+            np.minimum(result["ci_high"], 1.0),
+        )  # fmt: skip
         sd, n = rows["sd_diff"].to_numpy(), np.maximum(rows["n"].to_numpy(), 1)
         factor = planning_factor(result["critical"], spec.alpha, m, spec.power)
         frame.loc[at, "ci_low"] = low
@@ -189,7 +198,7 @@ def _decided(
         frame.loc[at, "p_adjusted"] = result["p_adjusted"]
         frame.loc[at, "ci_level"] = 1.0 - spec.alpha
         frame.loc[at, "m"] = m
-        frame.loc[at, "verdict"] = verdicts(low, high, spec.sesoi)
+        frame.loc[at, "verdict"] = verdict
         frame.loc[at, "mde"] = factor * sd / np.sqrt(n)
         frame.loc[at, "n_needed"] = np.maximum(np.ceil((factor * sd / spec.sesoi) ** 2), 2)
     return frame.drop(columns=["_se", "_t", "_scale"]).astype({"m": np.int64, "n_needed": np.int64})

@@ -89,7 +89,7 @@ _DIFF = (
     Column(
         "ci_low",
         "float64",
-        "Lower end of the studentised-bootstrap interval at `ci_level`.",
+        "Lower end of the studentised-bootstrap interval at `ci_level` (blank without pairs).",
         unit="utility",
     ),
     Column("ci_high", "float64", "Upper end of that interval.", unit="utility"),
@@ -115,7 +115,7 @@ _VERDICT = (
     Column(
         "verdict",
         "string",
-        "Read off the interval: `negligible` (within (-sesoi, sesoi)), else `helps` (above 0), `hurts` (below 0), else `undetermined`.",
+        "Read off the interval: `negligible` (within (-sesoi, sesoi)), else `helps` (above 0), `hurts` (below 0), else `undetermined`; `no pairs` when the row has no paired replicate (its interval is then blank).",
     ),
     Column("exact_zero", "bool", "Whether every paired difference is exactly 0."),
 )

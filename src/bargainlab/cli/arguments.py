@@ -77,7 +77,8 @@ def _duration(text: str) -> float:
 
 def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     """The parser of the whole command line. ``handlers`` maps each command (``run``,
-    ``validate``, ``plot``, ``report``, ``reproduce``, ``bench``, ``power``) to the function
+    ``validate``, ``plot``, ``report``, ``reproduce``, ``bench``, ``power``, ``strategies``,
+    ``trace``) to the function
     that carries it out, which parsing stores as ``args.handler``."""
     parser = argparse.ArgumentParser(
         prog=PROG,
@@ -92,6 +93,8 @@ def build_parser(handlers: Mapping[str, Handler]) -> argparse.ArgumentParser:
     _add_reproduce_command(sub, handlers["reproduce"])
     _add_bench_command(sub, handlers["bench"])
     _add_power_command(sub, handlers["power"])
+    _add_strategies_command(sub, handlers["strategies"])
+    _add_trace_command(sub, handlers["trace"])
     return parser
 
 
@@ -109,6 +112,21 @@ def _executor_options(p: argparse.ArgumentParser) -> None:
         "--scheduler", default=None, metavar="ADDRESS",
         help="Dask scheduler address for --executor dask, e.g. tcp://10.0.0.5:8786 "
         "(without it, a local Dask cluster of --workers processes is started)",
+    )  # fmt: skip
+
+
+def _outcome_options(p: argparse.ArgumentParser) -> None:
+    """``--quiet`` and ``--json``: what a command prints once a run's outputs are written."""
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument(
+        "--quiet", action="store_true",
+        help="print only the paths (run folder, key figure, report), one 'name: path' line "
+        "each, and no progress",
+    )  # fmt: skip
+    shown.add_argument(
+        "--json", action="store_true",
+        help="print one JSON object instead (study, paths, bottom_line, verdict_counts, "
+        "headline rows); no progress",
     )  # fmt: skip
 
 
@@ -144,6 +162,13 @@ def _add_run_command(sub: argparse._SubParsersAction, handler: Handler) -> None:
         help="refuse a run whose simulation is estimated to take longer than DURATION on "
         "the cores its workers use, e.g. 12h or 3d (default: 24h)",
     )  # fmt: skip
+    run.add_argument(
+        "--overwrite", action="store_true",
+        help="replace what the run folder holds (a run of this study, of an edited one or of "
+        "another study) and run from scratch, instead of resuming it or refusing a changed "
+        "study; a folder that is not a run folder is still refused",
+    )  # fmt: skip
+    _outcome_options(run)
     run.set_defaults(handler=handler)
 
 
@@ -175,6 +200,7 @@ def _add_folder_commands(
         description="Recompute summary/ and rewrite report.md of a finished run.",
     )  # fmt: skip
     report.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a run folder")
+    _outcome_options(report)
     report.set_defaults(handler=report_handler)
 
 
@@ -182,10 +208,11 @@ def _add_reproduce_command(sub: argparse._SubParsersAction, handler: Handler) ->
     """``bargainlab reproduce [STUDY ...]``."""
     repro = sub.add_parser(
         "reproduce", help="re-run the studies and compare with results/",
-        description="Re-run studies of experiments/ at their CI size and compare their "
-        "summary/ with results/<study>/summary/ within each study's tolerance (outside "
-        "a checkout: the studies and results shipped with bargainlab). Exit status 1 and a "
-        "table of differences when anything drifted.",
+        description="Re-run studies of experiments/ at their CI size (printing each one's "
+        "time and the total) and compare their summary/ with results/<study>/summary/ within "
+        "each study's tolerance (outside a checkout: the studies and results shipped with "
+        "bargainlab). Exit status 1 and a table of differences when anything drifted; the "
+        "drifted run folder is kept and named.",
     )  # fmt: skip
     repro.add_argument("studies", nargs="*", metavar="STUDY", help="study names (default: all)")
     repro.add_argument(
@@ -227,6 +254,44 @@ def _add_power_command(sub: argparse._SubParsersAction, handler: Handler) -> Non
     )  # fmt: skip
     _executor_options(power)
     power.set_defaults(handler=handler)
+
+
+def _add_strategies_command(sub: argparse._SubParsersAction, handler: Handler) -> None:
+    """``bargainlab strategies [--json]``."""
+    strategies = sub.add_parser(
+        "strategies", help="list the strategies a study can name, with their parameters",
+        description="List every strategy a study file can name (the library's, installed "
+        "plugins' and those registered by running code): what it does, its parameters with "
+        "their types and defaults, and its flags (the facts that hold at the defaults).",
+    )  # fmt: skip
+    strategies.add_argument("--json", action="store_true", help="print one JSON object")
+    strategies.set_defaults(handler=handler)
+
+
+def _add_trace_command(sub: argparse._SubParsersAction, handler: Handler) -> None:
+    """``bargainlab trace RUN_DIR [--cell N] [--arm ARM] [--replicate N] [--round N]``."""
+    trace = sub.add_parser(
+        "trace", help="draw the offers of one negotiation of a run",
+        description="Draw one negotiation of a finished run from its traces table (a study "
+        "with traces = true): both sides' offers by step, the offers with the condition "
+        "ringed, the agreement or exit marked, the cell and the condition named. Each of "
+        "--cell, --arm, --replicate, --round and --channels left out is the first the table "
+        "has (round 1, every channel on).",
+    )  # fmt: skip
+    trace.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a run folder")
+    trace.add_argument("--cell", type=int, default=None, metavar="N", help="sweep cell index")
+    trace.add_argument("--arm", default=None, metavar="ARM", help="the focal party's arm")
+    trace.add_argument("--replicate", type=int, default=None, metavar="N", help="replicate id")
+    trace.add_argument("--round", type=_positive_int, default=None, metavar="N", help="round")
+    trace.add_argument(
+        "--channels", default=None, metavar="VARIANT", help="channel variant (default: all)"
+    )
+    trace.add_argument(
+        "--out", type=Path, default=None, metavar="FILE",
+        help="the figure's file, .png or .svg (default: trace_<arm>_cell<N>_replicate<N>_"
+        "round<N>.png in the current folder)",
+    )  # fmt: skip
+    trace.set_defaults(handler=handler)
 
 
 __all__ = ["CONFIG_HELP", "DEFAULT_STUDY", "PROG", "Handler", "build_parser"]

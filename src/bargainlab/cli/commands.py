@@ -5,13 +5,16 @@
     bargainlab run CONFIG [--out DIR] [--workers N] [--executor serial|processes|dask]
                           [--scheduler ADDRESS] [--replicates N]
                           [--memory-budget SIZE] [--disk-budget SIZE]
-                          [--time-budget DURATION]
+                          [--time-budget DURATION] [--overwrite] [--quiet | --json]
     bargainlab validate CONFIG
     bargainlab plot RUN_DIR
     bargainlab report RUN_DIR
     bargainlab reproduce [STUDY ...] [--update] [--executor ...] [--workers N]
     bargainlab power CONFIG [--pilot N] [--executor ...] [--workers N]
     bargainlab bench [--replicates N] [--json]
+    bargainlab strategies [--json]
+    bargainlab trace RUN_DIR [--cell N] [--arm ARM] [--replicate N] [--round N]
+                             [--channels VARIANT] [--out FILE]
 
 CONFIG is a study file or the bare name of a study (``experiments/<name>.toml``, else the study
 shipped with the package). Exit statuses:
@@ -48,11 +51,16 @@ from ..experiments.budget import size_budget
 from ..experiments.executors import WorkerLostError
 from ..experiments.pipeline import check_run_folder, regenerate_outputs, run_study
 from ..experiments.reproduction import reproduce
+from ..experiments.run import load_run
 from ..experiments.runstore import NonFiniteOutputError, RunStore
 from ..experiments.tasks import plan_tasks
+from ..reporting.offer_trace import choose_negotiation
+from ..reporting.output import save_figure
 from ..support.files import WriteError
 from .arguments import DEFAULT_STUDY, PROG, build_parser
 from .bench import main as bench_main
+from .outcome import show_outcome
+from .strategies import show_strategies
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,6 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             "reproduce": _cmd_reproduce,
             "bench": _cmd_bench,
             "power": _cmd_power,
+            "strategies": _cmd_strategies,
+            "trace": _cmd_trace,
         }
     )
     if not args_list:
@@ -136,20 +146,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
             workers=args.workers,
             scheduler=args.scheduler,
             replicates=args.replicates,
+            progress=False if args.quiet or args.json else None,
             log=lambda message: print(message, file=sys.stderr),
+            overwrite=args.overwrite,
         )
-    print(f"run folder: {_shown(run.path)}")
-    print(f"key figure: {_shown(run.key_figure) if run.key_figure else '(none)'}")
-    print(f"report:     {_shown(run.report_path)}")
+    show_outcome(run, args)
     return 0
-
-
-def _shown(path: Path) -> Path:
-    """``path`` relative to the current folder when it is inside it, else as is."""
-    try:
-        return path.relative_to(Path.cwd())
-    except ValueError:
-        return path
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -190,12 +192,14 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    """``report``: recompute a finished run's summary and report; print the report's path."""
+    """``report``: recompute a finished run's summary and report under its lock; print the
+    bottom line, the headline table and the paths (or only the paths with ``--quiet``, or
+    ``--json``)."""
     store, _ = check_run_folder(args.run_dir)
     with store.lock(field=None):
         store.clean()  # what an interrupted plot or report left
         regenerate_outputs(args.run_dir, summary=True, figures=False, report=True)
-    print(store.report_path)
+    show_outcome(load_run(args.run_dir), args)
     return 0
 
 
@@ -218,6 +222,38 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     if args.json:
         argv.append("--json")
     return int(bench_main(argv) or 0)
+
+
+def _cmd_trace(args: argparse.Namespace) -> int:
+    """``trace``: one negotiation's offers, from the run's traces table, into one figure."""
+    check_run_folder(args.run_dir)
+    keys = {k: getattr(args, k) for k in ("cell", "arm", "replicate", "round", "channels")}
+    out = args.out
+    if out is not None and out.suffix not in (".png", ".svg"):
+        raise ConfigError(out, "--out", "must end in .png or .svg")
+    run = load_run(args.run_dir)
+    try:
+        fig = run.plot_trace(**keys)
+    except ValueError as exc:  # no traces, or no such negotiation: the key is named first
+        field, _, rest = str(exc).partition(": ")
+        if field in keys:
+            raise ConfigError(args.run_dir, f"--{field}", rest) from None
+        raise ConfigError(args.run_dir, None, str(exc)) from None
+    if out is None:
+        chosen = choose_negotiation(run.traces, **keys).keys  # type: ignore[arg-type]
+        out = Path(
+            f"trace_{chosen['arm']}_cell{chosen['cell']}_replicate{chosen['replicate']}_"
+            f"round{chosen['round']}.png"
+        )
+    (path,) = save_figure(fig, out.parent, out.stem, formats=(out.suffix[1:],))
+    print(path)
+    return 0
+
+
+def _cmd_strategies(args: argparse.Namespace) -> int:
+    """``strategies``: every strategy a study can name, with its parameters and flags."""
+    show_strategies(as_json=args.json)
+    return 0
 
 
 # ---------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ..support.validation import did_you_mean
 from .annotations import annotation_at, container, is_union, strip, union_split
 from .integers import MAX_INTEGER_BITS, digit_count
 from .schema import StrategySpec, StudySpec
@@ -186,7 +187,8 @@ def _allowed_keys(loc: tuple, in_union: bool) -> str:
     parent = annotation_at(loc[:-1]) if not in_union else None
     kind, model = container(parent) if parent is not None else ("", None)
     if kind == "model" and model is not None:
-        return f"; allowed keys: {', '.join(model.model_fields)}"
+        keys = list(model.model_fields)
+        return f"{did_you_mean(loc[-1], keys)}; allowed keys: {', '.join(keys)}"
     return ""
 
 

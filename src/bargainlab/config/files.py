@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..support.provenance import source_root
+from ..support.validation import did_you_mean
 from .checks import Warnings, check_references
 from .errors import ConfigError, validate
 from .integers import (
@@ -122,7 +123,10 @@ def resolve_study_path(
         return packaged / f"{text}.toml"
     known = available_studies(experiments_dir)
     raise ConfigError(
-        text[:200], None, f"no such file or study; known studies: {', '.join(known) or '(none)'}"
+        text[:200],
+        None,
+        f"no such file or study{did_you_mean(text, known)}; known studies: "
+        f"{', '.join(known) or '(none)'}",
     )
 
 

@@ -3,7 +3,9 @@ against the SHA-256 checksums its manifest records (``checksums``: relative path
 cleaned of an interrupted writer's temporary files, and written through a staging folder.
 
 A dataset folder (``rounds.parquet/``, ...) matches when it holds exactly the files recorded
-under its name and each matches its digest; a file matches when its digest does.
+under its name and each matches its digest; a file matches when its digest does. A run that
+is asked to overwrite its folder replaces a run folder (of this study or any other) and
+nothing else (:func:`check_replaceable`, :func:`clear_run_folder`).
 """
 
 from __future__ import annotations
@@ -19,9 +21,12 @@ from typing import Any
 from ..config.errors import ConfigError
 from ..support.files import TMP_PREFIX, WriteError, check_inside, safe_folder
 from .checksums import sha256_file
+from .locking import LOCK_NAME
 
 __all__ = [
+    "check_replaceable",
     "check_same_run",
+    "clear_run_folder",
     "dataset_files",
     "intact",
     "read_manifest_file",
@@ -69,8 +74,39 @@ def check_same_run(root: Path, manifest: Mapping[str, object] | None, config_has
             "--out",
             "holds a run of a different config (config hash "
             f"{str(manifest.get('config_hash'))[:12]}, this one {config_hash[:12]}); "
-            "choose a new --out, or delete the folder to start over",
+            "choose a new --out, or --overwrite to replace it",
         )
+
+
+def check_replaceable(root: Path, manifest: Mapping[str, object] | None) -> bool:
+    """Whether ``root`` holds a run to replace (``False``: it is missing or empty);
+    :class:`ConfigError` (field ``--overwrite``) when it is a non-empty folder that is not a
+    bargainlab run folder, which overwriting must never empty."""
+    if not root.exists() or not any(p.name != LOCK_NAME for p in root.iterdir()):
+        return False
+    if manifest is None:
+        raise ConfigError(
+            root,
+            "--overwrite",
+            "replaces a bargainlab run folder only, and this non-empty folder is not one (no "
+            "manifest.json); choose a new --out",
+        )
+    return True
+
+
+def clear_run_folder(root: Path) -> None:
+    """Remove everything in the run folder ``root`` but its lock file (call it holding the
+    lock, after :func:`check_replaceable`); a symbolic link is removed, never followed."""
+    for p in root.iterdir():
+        if p.name == LOCK_NAME:
+            continue
+        try:
+            if p.is_dir() and not p.is_symlink():
+                shutil.rmtree(p)
+            else:
+                p.unlink()
+        except OSError as exc:
+            raise WriteError(p, exc) from None
 
 
 def remove_temporary(folders: Iterable[Path]) -> None:

@@ -16,20 +16,24 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from ..analysis.calibration import ROUNDS_COLUMNS
 from ..analysis.summary import Summary, summarize
 from ..config.cells import SweepCells
 from ..config.files import ConfigError, LoadedStudy, load_study
 from ..config.size import CALIBRATION_SAMPLE
-from ..reporting.figures import figures as draw_figures
+from ..reporting.figures import draw_figures
+from ..reporting.figures import figures as write_figures
+from ..reporting.html import report_html
 from ..reporting.report import report as report_text
+from ..support.files import write_text_atomic
 from ..support.memory import return_freed_memory
 from .robustness import second_seed_effects
 from .run import finished_store
 from .runstore import RunStore, config_hash
 
-__all__ = ["CALIBRATION_SAMPLE", "check_run_folder", "regenerate_outputs"]
+__all__ = ["CALIBRATION_SAMPLE", "check_run_folder", "regenerate_outputs", "run_figures"]
 
 
 def check_run_folder(run_dir: str | Path) -> tuple[RunStore, LoadedStudy]:
@@ -76,6 +80,28 @@ def regenerate_outputs(
         )
 
 
+def run_figures(run_dir: str | Path) -> dict[str, Figure]:
+    """Every figure of the finished run in ``run_dir``, drawn from its tables and summary as
+    ``bargainlab plot`` draws them, but not saved: by stem, key figure first."""
+    store, loaded = check_run_folder(run_dir)
+    study = loaded.study
+    cells = SweepCells.of(study, loaded.cells)
+    tables = StoredCells(store, {c.index: c.study.rounds.count for c in loaded.cells})
+    summary = store.read_summary(remedy=f"run `bargainlab report {store.root}` to rebuild it")
+    traces = store.read_table("traces.parquet") if store.has_table("traces") else None
+    return draw_figures(
+        summary,
+        store.read_table("trajectories.parquet"),
+        study,
+        cells,
+        replicates=tables.table if study.tournament is not None else None,
+        traces=traces,
+    )
+
+
+HTML_REPORT = "report.html"
+"""The self-contained HTML page of the report, beside report.md."""
+
 _REMEDY = "start the same `bargainlab run` command again to recompute it"
 
 
@@ -107,7 +133,7 @@ def _figures(
     traces = store.read_table("traces.parquet") if store.has_table("traces") else None
     with store.staging() as stage:
         whole = tables.table if study.tournament is not None else None  # only a tournament
-        staged = draw_figures(
+        staged = write_figures(
             stage, result, trajectories, study, cells, replicates=whole, traces=traces
         )
         made = [store.root / Path(p).relative_to(stage) for p in staged]
@@ -152,9 +178,18 @@ def _regenerate(
     if report:
         full = (store.read_manifest() or {}).get("study_replicates")
         text = partial(report_text, store.root, result, loaded.study, cells, full_replicates=full)
-        timed("report", lambda: store.write_report(text()))
+        timed("report", lambda: _write_reports(store, text(), result, cells))
     store.record_timings(timings)
     return made
+
+
+def _write_reports(store: RunStore, text: str, summary: Summary, cells: SweepCells) -> None:
+    """Write ``report.md`` and the self-contained ``report.html`` beside it (its figures
+    inlined), each atomically and with its checksum."""
+    store.write_report(text)
+    page = report_html(text, store.root, summary, cells)
+    write_text_atomic(store.root / HTML_REPORT, page)
+    store.record_checksums([HTML_REPORT])
 
 
 class StoredCells:

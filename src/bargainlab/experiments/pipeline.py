@@ -11,7 +11,9 @@ post-processing reads the small tables.
 Starting again on the folder of an interrupted run with the same study resumes it,
 recomputing any task whose parts fail their checksum; the tables equal those of an
 uninterrupted run. Starting a finished run again changes nothing (``bargainlab report`` and
-``bargainlab plot`` rebuild its outputs). A worker that dies costs only its task, which runs
+``bargainlab plot`` rebuild its outputs). With ``overwrite``, a run folder of this study, of
+an edited version of it or of another study is emptied under its lock and run again from
+scratch. A worker that dies costs only its task, which runs
 again. The manifest records the seconds spent in each phase (``timings``) and the peak memory
 of the parent and of the processes that ran tasks (``memory``).
 """
@@ -32,6 +34,8 @@ from ..config.files import LoadedStudy, load_study, resolve_study_path
 from ..config.schema import StudySpec
 from .budget import check_size
 from .executors import Executor, check_executor_options, open_executor, phase_bar, progress_bar
+from .folder import check_replaceable, clear_run_folder
+from .mainmodule import workers_skip_main
 from .outputs import check_run_folder, regenerate_outputs
 from .robustness import ROBUSTNESS_FOLDER, second_seed_finished, second_seed_study
 from .run import Run
@@ -44,6 +48,7 @@ from .runstore import (
     versions,
 )
 from .shipping import cells_strategy_fields, check_on_workers, pack
+from .storage import check_writable
 from .tasks import (
     RELATIONSHIP_COLUMNS,
     Simulate,
@@ -74,6 +79,7 @@ def run_study(
     progress: bool | None = None,
     simulate: Simulate | None = None,
     log: Callable[[str], None] | None = None,
+    overwrite: bool = False,
 ) -> Run:
     """Run a study into the folder ``out`` (default ``runs/<name>``) and return the
     finished :class:`~bargainlab.experiments.run.Run` (a folder of an interrupted run of the
@@ -91,7 +97,8 @@ def run_study(
     simulation of one cell's chunk (see :func:`bargainlab.experiments.translate.simulate`),
     used instead of the stacked batches; it must be picklable by reference for the process
     and Dask executors. ``log`` is called with one-line notes for the user (e.g. that a run
-    resumes).
+    resumes). ``overwrite`` replaces a run folder's run (of any study) instead of resuming
+    it or refusing a changed study.
 
     Raises :class:`ConfigError` before anything is written when the study, the options, the
     output folder or a strategy the workers cannot use are wrong, when the run's estimated
@@ -103,7 +110,7 @@ def run_study(
     loaded = load_study(config, replicates=replicates)
     check_executor_options(executor, workers, scheduler)
     store = RunStore(Path(out) if out is not None else default_out(loaded.study))
-    options = _Options(executor, workers, scheduler, progress, simulate, log)
+    options = _Options(executor, workers, scheduler, progress, simulate, log, overwrite)
     return _run(loaded, store, options)
 
 
@@ -118,12 +125,13 @@ class _Options:
     progress: bool | None
     simulate: Simulate | None
     log: Callable[[str], None] | None
+    overwrite: bool = False
 
 
 def _run(loaded: LoadedStudy, store: RunStore, options: _Options) -> Run:
     """Run (or resume) ``loaded`` into ``store``; with ``[robustness]``, its second seed's
     run into ``robustness/`` once the tasks are done, before the summary that compares them."""
-    if _already_finished(store, loaded, options.log):
+    if _already_finished(store, loaded, options.log, options.overwrite):
         return Run(store.root)
     executor, scheduler = options.executor, options.scheduler
     second = None
@@ -133,10 +141,11 @@ def _run(loaded: LoadedStudy, store: RunStore, options: _Options) -> Run:
     fields = cells_strategy_fields(loaded.cells)
     shipped = None if executor == "serial" else pack(fields, loaded.file)
     # The executor is opened before anything is written (a Dask scheduler that cannot be
-    # reached is bad input); the lock is held until the run is complete.
-    with open_executor(executor, workers, scheduler) as pool, store.lock():
+    # reached is bad input); the lock is held until the run is complete. Workers start
+    # meanwhile: a main module read from stdin is not for them to re-run.
+    with workers_skip_main(), open_executor(executor, workers, scheduler) as pool, store.lock():
         check_on_workers(pool.run_on_workers, shipped, fields, loaded.file)
-        _initialise(store, loaded, plan)
+        _initialise(store, loaded, plan, options.overwrite)
         if store.dataset_complete(table_kinds(loaded.study, loaded.cells)):
             store.parts.remove()
         else:
@@ -199,12 +208,18 @@ def _planned(
 
 
 def _already_finished(
-    store: RunStore, loaded: LoadedStudy, log: Callable[[str], None] | None
+    store: RunStore, loaded: LoadedStudy, log: Callable[[str], None] | None, overwrite: bool
 ) -> bool:
     """Check that the study may use the folder (without writing); say what the user should
-    know (other versions on resume, the study's warnings); whether it is a finished run of
-    the same study, with nothing to do."""
-    resumed = store.check_target(config_hash(loaded.study))
+    know (other versions on resume, a run replaced, the study's warnings); whether it is a
+    finished run of the same study, with nothing to do."""
+    if overwrite:
+        check_writable(store.root)
+        if check_replaceable(store.root, store.read_manifest()) and log is not None:
+            log(f"replacing the run in {store.root} (--overwrite)")
+        resumed = False
+    else:
+        resumed = store.check_target(config_hash(loaded.study))
     finished = resumed and store.finished()
     if loaded.study.robustness is not None:
         finished = finished and second_seed_finished(store.root)
@@ -223,10 +238,12 @@ def _already_finished(
     return False
 
 
-def _initialise(store: RunStore, loaded: LoadedStudy, plan: TaskPlan) -> None:
-    """Under the lock: check the folder again, write the manifest, the resolved config and
-    the cells table."""
+def _initialise(store: RunStore, loaded: LoadedStudy, plan: TaskPlan, overwrite: bool) -> None:
+    """Under the lock: check the folder again (empty it to overwrite), write the manifest,
+    the resolved config and the cells table."""
     study = loaded.study
+    if overwrite and check_replaceable(store.root, store.read_manifest()):
+        clear_run_folder(store.root)  # now that no one else can write it
     store.check_target(config_hash(study))  # again, now that no one else can write it
     manifest = build_manifest(
         study,

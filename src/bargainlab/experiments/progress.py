@@ -53,14 +53,14 @@ def progress_bar(
     unit: str = "task",
 ) -> Any:
     """A tqdm bar on stderr (:func:`bar_class`: a widget in a notebook that can show one);
-    by default shown in a terminal or a notebook only, else as ``enabled`` says."""
+    by default shown in a terminal or a notebook only, else as ``enabled`` says. Counts are
+    whole units (``50/50 relationship``): no unit scaling, which shows ``50.0/50.0``."""
     return bar_class()(
         total=total,
         initial=initial,
         disable=not _enabled(enabled),
         desc=desc,
         unit=unit,
-        unit_scale=True,
         file=sys.stderr,
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,7 +21,9 @@ import pandas as pd
 from ..analysis.parts import PARTS
 from ..analysis.summary import Summary
 from ..config.files import ConfigError, LoadedStudy, load_study, packaged_results, packaged_studies
+from ..config.schema import StudySpec
 from ..reporting.results_index import results_index
+from ..support.validation import did_you_mean
 from .executors import check_executor_options
 from .pipeline import run_study
 from .runstore import write_text_atomic
@@ -226,17 +229,21 @@ def update_results(run_dir: str | Path, results_dir: str | Path) -> Path:
 
 def _reproduce_one(
     name: str, path: Path, loaded: LoadedStudy, results: Path, options: dict[str, Any]
-) -> tuple[pd.DataFrame, Path | None]:
-    """Run one study at its CI size into a temporary folder and compare its summary with the
-    committed one; with ``options["update"]``, also replace the committed results."""
+) -> tuple[pd.DataFrame, Path | None, Path | None]:
+    """Run one study at its CI size into a new temporary folder and compare its summary with
+    the committed one; with ``options["update"]``, also replace the committed results.
+    Returns the drift, the updated results folder (or ``None``) and the run folder when it
+    drifted (it is kept, for a look at what changed), else ``None`` (it is removed)."""
     spec = loaded.study
     tolerance = spec.reproduce.tolerance
     committed = results / name / "summary"
     update = options.pop("update")
     root = options.pop("root")
-    with tempfile.TemporaryDirectory(prefix=f"bargainlab-{name}-") as tmp:
+    folder = Path(tempfile.mkdtemp(prefix=f"bargainlab-reproduce-{name}-"))
+    kept = None
+    try:
         run_dir = run_study(
-            path, Path(tmp) / name, replicates=spec.reproduce.replicates, **options
+            path, folder / name, replicates=spec.reproduce.replicates, **options
         ).path
         new = Summary.read(run_dir / "summary")
         if committed.is_dir():
@@ -246,7 +253,11 @@ def _reproduce_one(
             missing.add("(file)", "summary/", "missing", "present")
             drift = missing.table()
         updated = update_results(run_dir, root / "results" / name) if update else None
-    return drift, updated
+        kept = run_dir if not drift.empty and not update else None
+    finally:
+        if kept is None:
+            shutil.rmtree(folder, ignore_errors=True)
+    return drift, updated, kept
 
 
 def reproduce(
@@ -266,9 +277,10 @@ def reproduce(
     and their committed summaries are used instead (``update`` needs a checkout). Each study
     runs with ``reproduce.replicates`` (when set) into a temporary folder; every part of its
     summary is compared with ``results/<study>/summary/`` within the study's
-    ``reproduce.tolerance`` (:func:`compare_parts`). Prints a table of what drifted and
-    returns 1 when anything did (or a committed summary is missing), else 0. With ``update``
-    the committed results are replaced by the new ones and the return value is 0.
+    ``reproduce.tolerance`` (:func:`compare_parts`). Prints each study's status and time,
+    the total time and a table of what drifted (a drifted study's run folder is kept and
+    named); returns 1 when anything drifted (or a committed summary is missing), else 0.
+    With ``update`` the committed results are replaced by the new ones and it returns 0.
     """
     stream = stream or sys.stdout
     root = Path(root)
@@ -277,20 +289,19 @@ def reproduce(
     loaded = {name: load_study(path) for name, path in paths.items()}  # all checked up front
     check_executor_options(executor, workers, scheduler)
     drifts = []
+    started = time.perf_counter()
     for name, path in paths.items():
         options = {"executor": executor, "workers": workers, "scheduler": scheduler,
                    "progress": progress, "update": update, "root": root}  # fmt: skip
-        drift, updated = _reproduce_one(name, path, loaded[name], results, options)
-        spec = loaded[name].study
-        status = "ok" if drift.empty else f"{len(drift)} difference(s)"
-        reps = spec.reproduce.replicates or spec.replicates
-        print(
-            f"{name}: {status} (replicates {reps}, tolerance {spec.reproduce.tolerance})",
-            file=stream,
-        )
-        if updated is not None:
-            print(f"{name}: updated {updated}", file=stream)
+        began = time.perf_counter()
+        drift, updated, kept = _reproduce_one(name, path, loaded[name], results, options)
+        lines = _status(name, loaded[name].study, drift, time.perf_counter() - began)
+        lines += [f"{name}: the drifted run is kept in {kept}"] if kept is not None else []
+        lines += [f"{name}: updated {updated}"] if updated is not None else []
+        print("\n".join(lines), file=stream)
         drifts.append(drift)
+    print(f"total: {len(paths)} stud{'y' if len(paths) == 1 else 'ies'} in "
+          f"{time.perf_counter() - started:.1f} s", file=stream)  # fmt: skip
     found = [d for d in drifts if not d.empty]
     if found:
         print("\nDrift beyond tolerance:", file=stream)
@@ -303,6 +314,16 @@ def reproduce(
         write_text_atomic(index, results_index(root))
         print(f"updated {index}", file=stream)
     return 0 if not found or update else 1
+
+
+def _status(name: str, spec: StudySpec, drift: pd.DataFrame, seconds: float) -> list[str]:
+    """A study's line: ok or how many differences, its time, replicates and tolerance."""
+    status = "ok" if drift.empty else f"{len(drift)} difference(s)"
+    reps = spec.reproduce.replicates or spec.replicates
+    return [
+        f"{name}: {status} in {seconds:.1f} s (replicates {reps}, tolerance "
+        f"{spec.reproduce.tolerance})"
+    ]
 
 
 def _study_paths(experiments: Path, names: Sequence[str]) -> dict[str, Path]:
@@ -318,7 +339,8 @@ def _study_paths(experiments: Path, names: Sequence[str]) -> dict[str, Path]:
             raise ConfigError(
                 experiments,
                 None,
-                f"no such study {name[:80]}.toml; studies: {', '.join(known) or '(none)'}",
+                f"no such study {name[:80]}.toml{did_you_mean(name, known)}; studies: "
+                f"{', '.join(known) or '(none)'}",
             )
         paths[name] = experiments / f"{name}.toml"
     return paths

@@ -9,6 +9,7 @@ headline effects and where the files are)::
     run.summary.effects.head()  # the summary's parts: effects, survival, power, ...
     run.plot_trajectories("utility")
     run.plot_effects(ax=my_axes)
+    run.plot_trace(arm="face_saver", replicate=3)  # one negotiation (needs traces = true)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..config.cells import SweepCells
 from ..config.files import ConfigError, LoadedStudy, load_study
 from ..config.schema import StudySpec
 from ..reporting import notebook, plots
+from ..reporting.offer_trace import choose_negotiation, condition_text, offer_trace
 from .runstore import RunStore
 
 _RERUN = "start the same `bargainlab run` command again to rewrite it"
@@ -101,6 +103,11 @@ class Run:
         return self._store.report_path
 
     @property
+    def report_html_path(self) -> Path:
+        """``report.html``: the report as one self-contained page (figures inline)."""
+        return self.path / "report.html"
+
+    @property
     def figures(self) -> list[Path]:
         """The figures (PNG; an SVG sits next to each), key figure first."""
         return [self.path / f for f in self.manifest.get("figures") or []]
@@ -166,20 +173,25 @@ class Run:
     @functools.cached_property
     def traces(self) -> pd.DataFrame | None:
         """Per-step traces (``traces.parquet``) when the study asked for them, else ``None``."""
-        path = self._store.traces_path
-        return pd.read_parquet(path) if path.is_file() else None
+        if not self._store.has_table("traces"):
+            return None
+        return self._store.read_table("traces.parquet")
 
-    def headline(self) -> pd.DataFrame:
+    def headline(self, *, detail: bool = False) -> pd.DataFrame:
         """The summary's headline effects (the study's headline window, every channel on):
         one row per cell and comparison (cell, its label, comparison, window, effect,
-        adjusted interval, verdict)."""
+        adjusted interval, verdict; with ``detail`` also the treatment, the control, the
+        pairs ``n`` and the interval's level ``ci_level``)."""
         rows = self.summary.headline(self.study)
         labels = self.cells.set_index("cell")["label"]
         table = rows.assign(
             label=rows["cell"].map(labels),
             comparison=rows["treatment"] + " vs " + rows["control"],
         )
-        return table[["cell", "label", *HEADLINE_COLUMNS]].reset_index(drop=True)
+        columns = ["cell", "label", *HEADLINE_COLUMNS]
+        if detail:
+            columns += ["treatment", "control", "n", "ci_level"]
+        return table[columns].reset_index(drop=True)
 
     # ---- figures -----------------------------------------------------------------------------
     def plot_trajectories(
@@ -220,6 +232,51 @@ class Run:
             metric,
             ax=ax,
             title=f"{party}'s {metric} by round{note} (mean, 95% CI)",
+        )
+
+    def plot_trace(
+        self,
+        *,
+        cell: int | None = None,
+        arm: str | None = None,
+        replicate: int | None = None,
+        round: int | None = None,
+        channels: str | None = None,
+        ax: Axes | None = None,
+    ) -> Figure:
+        """The offers of one negotiation by step, both sides, the agreement marked and the
+        condition named (see :func:`~bargainlab.reporting.offer_trace.offer_trace`); each
+        key left out is the first the traces table has (the study's first arm, round 1,
+        every channel on).
+        :class:`ValueError` when the run has no traces (the study did not set ``traces =
+        true``) or no such negotiation. Returns the Figure."""
+        traces = self.traces
+        if traces is None:
+            raise ValueError(
+                "this run has no traces table: set `traces = true` in the study and run it "
+                "again (traces are large: meant for small studies)"
+            )
+        if arm is None:  # the study's first arm the table has
+            present = set(traces["arm"])
+            arm = next((a for a in self.study.arms.strategies if a in present), None)
+        chosen = choose_negotiation(
+            traces, cell=cell, arm=arm, replicate=replicate, round=round, channels=channels
+        )
+        keys = chosen.keys
+        study = self.study
+        label = self.cells.set_index("cell")["label"].get(keys["cell"], f"cell {keys['cell']}")
+        about = (
+            f"arm {keys['arm']}, replicate {keys['replicate']}, round {keys['round']}, "
+            f"channels {keys['channels']}; cell {keys['cell']}: {label}"
+        )
+        return offer_trace(
+            chosen,
+            parties=study.party_names,
+            issue=study.issue.name,
+            units=study.issue.unit or None,
+            about=about,
+            condition=condition_text(study, SweepCells.of_study(study), int(keys["cell"])),
+            ax=ax,
         )
 
     def plot_effects(self, *, ax: Axes | None = None) -> Figure:

@@ -18,6 +18,7 @@ import pandas as pd
 from ..analysis.maxt import interval_method
 from ..analysis.power import projected_replicates
 from ..analysis.summary import Summary
+from ..analysis.verdicts import NO_PAIRS, VERDICTS
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
 from .channel import (
@@ -51,8 +52,6 @@ __all__ = [
     "study_rounds",
 ]
 
-VERDICTS = ("helps", "hurts", "negligible", "undetermined")
-"""The verdict classes, in the order the report counts them."""
 
 FIRST_WORDS = 80
 """The most words the answer's first paragraph may have."""
@@ -273,7 +272,11 @@ def finding(summary: Summary, study: StudySpec) -> str:
         counts = head["verdict"].value_counts()
         text = (
             f"{study.arms.party}'s payoff, {head['window'].iloc[0]} window: "
-            + ", ".join(f"{v} {int(counts.get(v, 0))}" for v in VERDICTS)
+            + ", ".join(
+                f"{v} {int(counts.get(v, 0))}"
+                for v in VERDICTS
+                if v != NO_PAIRS or counts.get(v, 0)
+            )
             + f" of {len(head)} rows"
         )
         finite = head[np.isfinite(head["mean_diff"].astype(float))]

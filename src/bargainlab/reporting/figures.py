@@ -24,7 +24,6 @@ from ..analysis.tournament import TournamentSpec
 from ..analysis.tournament_rows import study_tournament, tournament_results
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
-from ..strategies import describe
 from ..support.forking import fork_map
 from . import plots
 from .forest import forest
@@ -33,16 +32,20 @@ from .panels import (
     MAX_PANELS,
     decomposition_figure,
     fixed_note,
+    grid_columns,
+    grid_size,
     in_arm_order,
     panel_cells,
+    panel_grid,
     suptitle,
     trace_figure,
 )
-from .text import axis_label, fmt_level, headline_phrase, named, tick
+from .reputation_figure import arm_priors, reputation_headline, reputation_panel
+from .text import fmt_level, headline_phrase, named, wrap
 from .tournament_figures import tournament_figures
 
-__all__ = ["MAX_PANELS", "arm_priors", "figure_plan", "figures", "forest_figure", "forest_rows",
-           "trajectory_figure", "trajectory_panel"]  # fmt: skip
+__all__ = ["MAX_PANELS", "arm_priors", "draw_figures", "figure_plan", "figures", "forest_figure",
+           "forest_rows", "trajectory_figure", "trajectory_panel"]  # fmt: skip
 
 
 def figure_plan(
@@ -73,13 +76,7 @@ def forest_rows(summary: Summary, study: StudySpec, cells: SweepCells) -> pd.Dat
     """The headline effect rows with their ``comparison`` and a ``label`` per cell (the values
     of the axes that describe it)."""
     rows = named(summary.headline(study))
-    labels = {
-        cell: ", ".join(
-            f"{axis_label(a, study)} = {tick(cells.value(cell, a))}" for a in cells.describing(cell)
-        )
-        or "the study"
-        for cell in cells.cells
-    }
+    labels = {cell: cells.label(cell) if cells.axes else "the study" for cell in cells.cells}
     rows["label"] = rows["cell"].map(labels)
     return rows
 
@@ -101,7 +98,7 @@ def forest_figure(
         rows,
         study.analysis.sesoi,
         comparisons=[f"{t} vs {c}" for t, c in study.arms.pairs()],
-        xlabel=f"effect on the {study.arms.party}'s utility per round (treatment − control)",
+        xlabel=f"effect on the {study.arms.party}'s utility per round (each panel on its own scale)",
         title=f"{study.arms.party}'s payoff in {phrase}: paired effects",
         interval=f"{fmt_level(level)} interval, adjusted for {int(rows['m'].iloc[0])} rows",
         figure=figure,
@@ -164,7 +161,7 @@ def _shared_legend(fig: Figure, grid: Any) -> None:
 def _trajectory_headline(study: StudySpec, metric: str) -> str:
     """The title of a trajectory figure."""
     if metric == "reputation":  # only a study with a reputation model has its holder
-        return _reputation_headline(study)
+        return reputation_headline(study)
     focal = study.arms.party
     opponent = next(p for p in study.parties if p != focal)
     return {
@@ -180,21 +177,25 @@ def trajectory_figure(
     """One trajectory figure (``utility``, ``terms``, ``beliefs`` or ``reputation``): one
     panel per value of the first sweep axis, one line per arm."""
     panels = panel_cells(trajectories, cells, study)
-    fig = Figure(figsize=(4.2 * len(panels), 4.2), layout="constrained")
-    grid = fig.subplots(1, len(panels), squeeze=False, sharey=True)[0]
+    width, height = grid_size(len(panels), width=3.4, height=3.3)
+    fig = Figure(figsize=(width, height + 0.6), layout="constrained")
+    grid = panel_grid(fig, len(panels), height=3.3)[0]
     colors = {arm: f"C{i % 10}" for i, arm in enumerate(study.arms.strategies)}  # everywhere
-    for ax, (cell, title) in zip(grid, panels, strict=True):
+    for k, (ax, (cell, title)) in enumerate(zip(grid, panels, strict=True)):
         sub = trajectories[(trajectories["cell"] == cell) & (trajectories["channels"] == "all")]
         if metric == "reputation":
-            _reputation_panel(ax, sub, study, cells.values[cells.cells.index(cell)], colors, title)
+            reputation_panel(ax, sub, study, cells.values[cells.cells.index(cell)], colors, title)
         elif metric == "beliefs":
             _beliefs_panel(ax, sub, study, colors, title)
         elif not _metric_panel(ax, sub, study, metric, colors, title):
             continue
         ax.get_legend().remove()
+        ax.title.set_fontsize("small")
+        first = k % grid_columns(len(panels)) == 0
+        ax.set_ylabel(wrap(ax.get_ylabel(), 34) if first else "", fontsize="small")
     _shared_legend(fig, grid)
     note = fixed_note(trajectories, cells, study)
-    suptitle(fig, _trajectory_headline(study, metric) + note, len(panels))
+    suptitle(fig, _trajectory_headline(study, metric) + note)
     return fig
 
 
@@ -205,84 +206,11 @@ def trajectory_panel(
     from one cell's trajectories, ``values`` its sweep values; each arm in its usual colour."""
     colors = {arm: f"C{i % 10}" for i, arm in enumerate(study.arms.strategies)}  # everywhere
     if metric == "reputation":
-        _reputation_panel(ax, sub, study, values, colors, title)
+        reputation_panel(ax, sub, study, values, colors, title)
     elif metric == "beliefs":
         _beliefs_panel(ax, sub, study, colors, title)
     else:
         _metric_panel(ax, sub, study, metric, colors, title)
-
-
-def _reputation_sides(study: StudySpec) -> tuple[str, str]:
-    """The party holding the reputation belief and the party it is about."""
-    assert study.reputation is not None
-    holder = study.reputation.holder
-    return holder, next(p for p in study.parties if p != holder)
-
-
-def _reputation_headline(study: StudySpec) -> str:
-    """The title of the reputation figure."""
-    holder, other = _reputation_sides(study)
-    return (
-        f"{holder}'s posterior probability of the {other}'s true policy after each round "
-        "(mean, 95% CI); hollow diamonds at round 0: its prior"
-    )
-
-
-def arm_priors(study: StudySpec, values: dict[str, Any]) -> dict[str, float]:
-    """Per arm, the prior probability the reputation holder puts on the policy the other
-    party plays in that arm (0 for a policy that is not a declared type), in the cell whose
-    sweep values are ``values`` (``reputation.prior`` may be swept)."""
-    assert study.reputation is not None
-    prior: Any = values.get("reputation.prior", study.reputation.prior)
-    _, other = _reputation_sides(study)
-    # a type is the policy the other party plays when the two are equal as strategies (the
-    # rule by which the rounds table records the posterior on the true policy)
-    types = {t: describe(s.name, s.params) for t, s in study.reputation.types.items()}
-    out = {}
-    for arm, spec in study.arms.strategies.items():
-        plays = spec if other == study.arms.party else study.strategies[other]
-        policy = describe(plays.name, plays.params)
-        label = next((t for t, model in types.items() if model == policy), None)
-        out[arm] = float(prior[label]) if label is not None else 0.0
-    return out
-
-
-def _reputation_panel(
-    ax: Any,
-    sub: pd.DataFrame,
-    study: StudySpec,
-    values: dict[str, Any],
-    colors: dict[str, str],
-    title: str,
-) -> None:
-    """One panel: the holder's posterior on the other party's true policy by round and arm,
-    and at round 0 each arm's prior (where every posterior starts)."""
-    holder, other = _reputation_sides(study)
-    arms = list(study.arms.strategies)
-    # arms often sit on the same value (a policy revealed after one round): each is drawn
-    # slightly beside the round, so that none hides another
-    dodge = {arm: 0.08 * (i - (len(arms) - 1) / 2) for i, arm in enumerate(arms)}
-    traj = trajectory_stats(sub, holder, "belief_type_mass")
-    traj = traj.assign(round=traj["round"] + traj["arm"].map(dodge).fillna(0.0))
-    plots.trajectories(
-        in_arm_order(traj, arms),
-        "belief_type_mass",
-        ax=ax,
-        title=title or None,
-        ylabel=f"{holder}'s posterior on the {other}'s true policy",
-        colors=colors,
-    )
-    for arm, p in arm_priors(study, values).items():
-        ax.plot(
-            [dodge[arm]], [p], marker="D", linestyle="none", markerfacecolor="none",
-            color=colors[arm],
-        )  # fmt: skip
-    ax.plot(
-        [], [], marker="D", linestyle="none", markerfacecolor="none", color="black",
-        label="prior (round 0)",
-    )  # fmt: skip
-    ax.set_ylim(-0.03, 1.03)
-    ax.set_xlim(left=-0.3)
 
 
 def _builders(
@@ -377,6 +305,27 @@ def figures(
                 saved[first] = plots.save_figure(made[first], directory, first, ("png", "svg"))
                 break
     return [saved[stem][0] for stem in order_stems]
+
+
+def draw_figures(
+    summary: Summary,
+    trajectories: pd.DataFrame,
+    study: StudySpec,
+    cells: SweepCells,
+    *,
+    replicates: pd.DataFrame | None = None,
+    traces: pd.DataFrame | None = None,
+    tournament: TournamentSpec | None = None,
+) -> dict[str, Figure]:
+    """Every figure :func:`figures` writes, drawn but not saved, by stem in the order of
+    :func:`figure_plan` (to look at in a notebook or check in a test)."""
+    spec = tournament if tournament is not None else study_tournament(study)
+    builders, _ = _builders(summary, trajectories, study, cells, (replicates, traces, spec))
+    made: dict[str, Figure] = {}
+    for builder in builders:
+        made.update(builder())
+    plan = figure_plan(summary, study, cells, traces=traces is not None, tournament=spec)
+    return {stem: made[stem] for stem in [*plan, *made] if stem in made}
 
 
 def _named(stem: str, build: Callable[..., Figure | None], *args: Any) -> dict[str, Figure]:

@@ -17,7 +17,7 @@ from .drawing import new_figure, require, tick_text, with_units
 __all__ = ["effect_heatmap"]
 
 
-_MARKS = {"helps": "+", "hurts": "−", "negligible": "≈", "undetermined": "?"}
+_MARKS = {"helps": "+", "hurts": "−", "negligible": "≈", "undetermined": "?", "no pairs": "∅"}
 """The verdict mark printed under an effect in a heatmap cell."""
 
 
@@ -96,10 +96,10 @@ def effect_heatmap(
     hurts, ``≈`` negligible, ``?`` undetermined), else ``*`` when the interval excludes 0.
     Rows with ``null_mask_column`` True are hatched, with a red border when the null check
     failed (``null_check == "fail"``, else an interval that excludes 0). Missing combinations
-    are left blank. ``xlabel``/``ylabel`` default to the axis paths.
-    """
+    are left blank. ``xlabel``/``ylabel`` default to the axis paths. Axis values keep their
+    order in ``effects`` (the sweep's, as in the forest and trajectories)."""
     _check_pairs(effects, x_axis, y_axis)
-    xs, ys = np.sort(effects[x_axis].unique()), np.sort(effects[y_axis].unique())
+    xs, ys = pd.unique(effects[x_axis]), pd.unique(effects[y_axis])  # as the sweep lists them
     grid = effects.pivot(index=y_axis, columns=x_axis, values="mean_diff").reindex(
         index=ys, columns=xs
     )

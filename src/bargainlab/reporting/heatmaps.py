@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from ..analysis.summary import Summary
+from ..analysis.verdicts import NO_PAIRS
 from ..config.cells import SweepCells
 from ..config.paths import file_stem
 from ..config.schema import StudySpec
@@ -26,6 +27,10 @@ __all__ = [
 MAX_HEATMAP_PANELS = 12
 """At most this many heatmaps (combinations of the other axes) per heatmap figure."""
 
+MAX_COLUMNS = 2
+"""Heatmaps side by side in a figure (more wrap onto further rows), so that a figure stays
+within 1,600 px at its saved size."""
+
 
 def heatmap_axes(cells: SweepCells) -> tuple[str, str] | None:
     """The two axes a heatmap is drawn over: the first two numeric ones, else the first two
@@ -38,10 +43,10 @@ def heatmap_axes(cells: SweepCells) -> tuple[str, str] | None:
 
 
 def heatmap_stems(study: StudySpec) -> list[str]:
-    """``heatmap`` for the first comparison, ``heatmap_<treatment>_vs_<control>`` for the rest
-    (made safe as a file name by :func:`~bargainlab.config.paths.file_stem`)."""
-    pairs = study.arms.pairs()
-    return ["heatmap", *("heatmap_" + file_stem(f"{t}_vs_{c}") for t, c in pairs[1:])]
+    """``heatmap_<treatment>_vs_<control>`` for every comparison, in the study's order (made
+    safe as a file name by :func:`~bargainlab.config.paths.file_stem`): a file says which
+    comparison it shows."""
+    return ["heatmap_" + file_stem(f"{t}_vs_{c}") for t, c in study.arms.pairs()]
 
 
 def heatmap_figures(summary: Summary, study: StudySpec, cells: SweepCells) -> dict[str, Figure]:
@@ -107,10 +112,11 @@ def heatmap_figure(
     if not combos:
         return None
     varying = [a for a in others if len({str(c[a]) for c in combos}) > 1]
-    cols = min(len(combos), 4)
+    cols = min(len(combos), MAX_COLUMNS)
     rows = -(-len(combos) // cols)
     treatment, control = pair
-    fig = Figure(figsize=(4.8 * cols + 1.2, 4.2 * rows), layout="constrained")
+    width = 4.6 * cols + 1.2
+    fig = Figure(figsize=(width, 4.2 * rows + 0.6), layout="constrained")
     grid = fig.subplots(rows, cols, squeeze=False).ravel()
     chosen = effects[(effects["treatment"] == treatment) & (effects["control"] == control)]
     shared = _scale(chosen, study.analysis.sesoi)
@@ -119,19 +125,28 @@ def heatmap_figure(
         sub = chosen
         for axis, value in combo.items():
             sub = sub[sub[axis].astype(str) == str(value)]
-        note = wrap(", ".join(f"{axis_label(a, study)} = {tick(combo[a])}" for a in varying), 52)
+        note = wrap(", ".join(f"{axis_label(a, study)} = {tick(combo[a])}" for a in varying), 44)
         image = plots.effect_heatmap(
             sub.drop_duplicates([x_axis, y_axis]), x_axis, y_axis, ax=ax, title=note or " ",
             limit=shared or None, xlabel=axis_label(x_axis, study),
             ylabel=axis_label(y_axis, study), colorbar=False,
         )  # fmt: skip
+        ax.title.set_fontsize("medium")
     for ax in grid[len(combos) :]:
         ax.set_axis_off()
     if image is not None:
         fig.colorbar(image, ax=list(grid[: len(combos)]),
                      label="mean paired difference [utility]", shrink=0.8)  # fmt: skip
-    fig.suptitle(
-        f"{treatment} vs {control}: effect on the {study.arms.party}'s payoff "
-        f"(+ helps, − hurts, ≈ negligible, ? undetermined; hatched: null cell, red if it fails)"
-    )
+    fig.suptitle(wrap(_title(pair, study, chosen), int(10 * width)))
     return fig
+
+
+def _title(pair: tuple[str, str], study: StudySpec, chosen: pd.DataFrame) -> str:
+    """A heatmap figure's title: its comparison, what is shown and what the marks mean."""
+    marks = "+ helps, − hurts, ≈ negligible, ? undetermined"
+    if (chosen["verdict"] == NO_PAIRS).any():
+        marks += ", ∅ no pairs"
+    return (
+        f"{pair[0]} vs {pair[1]}: effect on the {study.arms.party}'s payoff in the headline "
+        f"window ({marks}; hatched: null cell, red if it fails)"
+    )

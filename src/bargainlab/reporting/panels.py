@@ -8,7 +8,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
+from ..analysis.components import component_meanings
 from ..analysis.summary import Summary
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
@@ -16,11 +18,16 @@ from . import plots
 from .text import axis_label, named, tick, wrap
 
 __all__ = [
+    "MAX_COLUMNS",
     "MAX_PANELS",
+    "components_legend",
     "decomposition_figure",
     "fixed_note",
+    "grid_columns",
+    "grid_size",
     "in_arm_order",
     "panel_cells",
+    "panel_grid",
     "suptitle",
     "trace_figure",
 ]
@@ -66,10 +73,10 @@ def fixed_note(table: pd.DataFrame, cells: SweepCells, study: StudySpec) -> str:
     return " (" + ", ".join(f"{axis_label(a, study)} = {tick(first[a])}" for a in shown) + ")"
 
 
-def suptitle(fig: Figure, text: str, panels: int, **kwargs: Any) -> None:
-    """A figure title wrapped to the width of ``panels`` panels of 4.2 inches (about 11
-    characters of a large title per inch)."""
-    fig.suptitle(wrap(text, max(60, int(11 * 4.2 * panels))), **kwargs)
+def suptitle(fig: Figure, text: str, panels: int | None = None, **kwargs: Any) -> None:
+    """A figure title wrapped to the figure's width (about 9 characters of a large title
+    per inch; ``panels`` is no longer needed and is ignored)."""
+    fig.suptitle(wrap(text, max(40, int(9 * fig.get_size_inches()[0]))), **kwargs)
 
 
 def in_arm_order(traj: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
@@ -80,21 +87,79 @@ def in_arm_order(traj: pd.DataFrame, arms: list[str]) -> pd.DataFrame:
     )
 
 
+MAX_COLUMNS = 3
+"""Panels side by side in a small-multiples figure (more wrap onto further rows), so that a
+figure stays within 1,600 px at its saved size."""
+
+
+def grid_columns(panels: int) -> int:
+    """Columns of a grid of ``panels``: at most :data:`MAX_COLUMNS`, its rows as even as they
+    can be (4 panels as 2 x 2, not 3 + 1)."""
+    return -(-panels // -(-panels // MAX_COLUMNS))
+
+
+def panel_grid(fig: Figure, panels: int, *, height: float, rows_of: int = 1) -> np.ndarray:
+    """``rows_of`` blocks of ``panels`` Axes each, every block wrapped onto rows of at most
+    :data:`MAX_COLUMNS`; returns an array of shape ``(rows_of, panels)`` (the unused Axes of
+    the grid switched off). The panels of a block share their y axis."""
+    cols = grid_columns(panels)
+    per_block = -(-panels // cols)
+    grid = fig.subplots(rows_of * per_block, cols, squeeze=False)
+    blocks = np.empty((rows_of, panels), dtype=object)
+    for b in range(rows_of):
+        flat = grid[b * per_block : (b + 1) * per_block].ravel()
+        for k, ax in enumerate(flat):
+            if k >= panels:
+                ax.set_axis_off()
+                continue
+            blocks[b, k] = ax
+            if k:
+                ax.sharey(flat[0])
+    return blocks
+
+
+def grid_size(panels: int, *, width: float, height: float, rows_of: int = 1) -> tuple[float, float]:
+    """The size of a :func:`panel_grid` figure of panels ``width`` x ``height`` inches."""
+    cols = grid_columns(panels)
+    return width * cols + 0.4, height * rows_of * -(-panels // cols) + 1.0
+
+
+def components_legend(
+    fig: Figure, part: Literal["mediation", "channels"], rows: pd.DataFrame
+) -> None:
+    """Under the panels, what each component drawn is (its declared meaning)."""
+    components = list(dict.fromkeys(rows["component"]))
+    meanings = component_meanings(part, components)
+    width = fig.get_size_inches()[0]
+    ncols = 2 if len(components) > 3 and width >= 9 else 1
+    chars = max(30, int(12 * width / ncols) - 8)
+    handles = [
+        Patch(color=plots.component_color(c), label=wrap(f"{c}: {meanings.get(c, c)}", chars))
+        for c in components
+    ]
+    fig.legend(handles=handles, loc="outside lower center", ncols=ncols,
+               fontsize="small", title="components (95% CI: black bars)",
+               title_fontsize="small")  # fmt: skip
+
+
 def decomposition_figure(
     summary: Summary, study: StudySpec, cells: SweepCells, part: Literal["mediation", "channels"]
 ) -> Figure | None:
-    """Per comparison and panel cell, each component's contribution (descriptive)."""
+    """Per comparison and panel cell, each component's contribution (descriptive); the
+    legend says what each component is (:mod:`bargainlab.analysis.components`)."""
     rows = named(summary.part(part))
     if rows.empty:
         return None
     panels = panel_cells(rows, cells, study)
     pairs = [f"{t} vs {c}" for t, c in study.arms.pairs()]
     pairs = [p for p in pairs if p in set(rows["comparison"])]
-    fig = Figure(figsize=(4.4 * len(panels), 3.6 * len(pairs) + 0.6), layout="constrained")
+    width, height = grid_size(len(panels), width=3.4, height=3.2, rows_of=len(pairs))
+    fig = Figure(figsize=(width, height + 1.4), layout="constrained")
     # panels of one comparison share their scale; comparisons differ in size
-    grid = fig.subplots(len(pairs), len(panels), squeeze=False, sharey="row")
+    grid = panel_grid(fig, len(panels), height=3.2, rows_of=len(pairs))
     for r, comparison in enumerate(pairs):
-        for ax, (cell, title) in zip(grid[r], panels, strict=True):
+        for k, (cell, title) in enumerate(panels):
+            ax = grid[r, k]
             own = rows[(rows["cell"] == cell) & (rows["comparison"] == comparison)]
             plots.channel_bars(
                 own.drop_duplicates("component"),
@@ -104,13 +169,20 @@ def decomposition_figure(
                 xlabel="channel switched off" if part == "channels" else "piece transplanted",
                 legend=False,
             )
-            ax.tick_params(axis="x", labelrotation=30, labelsize="small")
+            ax.title.set_fontsize("small")
+            ax.tick_params(axis="x", labelrotation=30, labelsize="x-small")
+            ax.xaxis.label.set_fontsize("small")
+            if k % grid_columns(len(panels)):
+                ax.set_ylabel("")
+            else:
+                ax.set_ylabel(wrap(ax.get_ylabel(), 30), fontsize="small")
+    components_legend(fig, part, rows)
     what = (
         "Second view, switching channels off: contribution = effect − effect with the channel off (95% CI, descriptive)"
         if part == "channels"
         else "State transplants: contribution of each piece of round 1's state to the later-round effect (95% CI, descriptive)"
     )
-    suptitle(fig, what + fixed_note(rows, cells, study), len(panels), fontsize="medium")
+    suptitle(fig, what + fixed_note(rows, cells, study), fontsize="medium")
     return fig
 
 

@@ -23,6 +23,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..analysis.components import COMPONENTS
 from ..relationships.table import COLUMNS
 from .drawing import new_figure, require, tick_text, with_units
 from .heatmap_plot import effect_heatmap
@@ -31,6 +32,7 @@ from .output import save_figure, save_figures
 __all__ = [
     "belief_evolution",
     "channel_bars",
+    "component_color",
     "effect_heatmap",
     "effect_intervals",
     "negotiation_trace",
@@ -253,7 +255,7 @@ def channel_bars(
         raise ValueError("decomposition has several rows per component: filter it to one cell")
     fig, ax = new_figure(ax)
     x = np.arange(len(decomposition))
-    colors = ["0.5" if c == "total" else _component_color(c) for c in decomposition["component"]]
+    colors = [component_color(c) for c in decomposition["component"]]
     ax.bar(x, decomposition["mean_diff"], color=colors)
     ax.vlines(
         x,
@@ -273,24 +275,15 @@ def channel_bars(
     return fig
 
 
-_COMPONENT_ORDER = (
-    "information",
-    "surplus",
-    "precedent",
-    "subjective_value",
-    "posterior",
-    "reference_point",
-    "survival",
-    "all_off",
-    "interaction",
-)
-
-
 _PALETTE = ("C0", "C1", "C2", "C3", "C4", "C5", "C6", "C8", "C9")
 """Tab colours without the grey one (grey is the total)."""
 
 
-def _component_color(component: str) -> str:
-    """A component's colour, the same in every panel."""
-    index = _COMPONENT_ORDER.index(component) if component in _COMPONENT_ORDER else 0
-    return _PALETTE[index]
+def component_color(component: str) -> str:
+    """A component's colour, the same in every panel and figure: grey for the total, else by
+    its place among the declared components (:mod:`bargainlab.analysis.components`)."""
+    if component == "total":
+        return "0.5"
+    order = [c for c in dict.fromkeys(k for p in COMPONENTS.values() for k in p) if c != "total"]
+    index = order.index(component) if component in order else len(order)
+    return _PALETTE[index % len(_PALETTE)]

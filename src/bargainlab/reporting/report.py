@@ -19,6 +19,7 @@ from ..analysis.summary import Summary
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
 from .answer import answer_paragraph, conclusion_section
+from .captions import figure_lines
 from .design import design_section, reputation_section
 from .figures import figure_plan
 from .robustness import robustness_section
@@ -136,7 +137,7 @@ def report(
         "## Answer",
         "",
         *answer_paragraph(summary, study, cells),
-        *([f"![{stems[0]}](figures/{stems[0]}.png)", ""] if stems else []),
+        *(figure_lines(stems[0], study, cells) if stems else []),
         *changes_section(study),
     ]
     note = _profile_note(study, replicates, full)
@@ -147,7 +148,7 @@ def report(
     if len(stems) > 1:
         lines += ["## Figures", ""]
         for stem in stems[1:]:
-            lines += [f"![{stem}](figures/{stem}.png)", ""]
+            lines += figure_lines(stem, study, cells)
     lines += method_section(summary, study)
     text = "\n".join(lines)
     while "\n\n\n" in text:

@@ -34,8 +34,9 @@ def _dynamics(result: TournamentResult, focal_party: str, spec: TournamentSpec) 
     mat = result.matrices
     treatment = mat.arms[0]
     labels = [s.label for s in result.starts]
-    fig = Figure(figsize=(15, 5.6), layout="constrained")
-    ax_path, ax_focal, ax_opp = fig.subplots(1, 3)
+    fig = Figure(figsize=(10.4, 9.0), layout="constrained")
+    axes = fig.subplot_mosaic([["path", "path"], ["focal", "opponent"]])
+    ax_path, ax_focal, ax_opp = axes["path"], axes["focal"], axes["opponent"]
     generations = np.arange(result.focal_path.shape[0])
     for s, label in enumerate(labels):
         ax_path.plot(generations, result.focal_path[:, s, 0], label=label, color=f"C{s % 10}",
@@ -45,14 +46,15 @@ def _dynamics(result: TournamentResult, focal_party: str, spec: TournamentSpec) 
     ax_path.set_xlabel("generation")
     ax_path.set_ylabel(f"share of {treatment} in the {focal_party} population")
     ax_path.set_title(f"Share of {treatment} by starting mix")
-    ax_path.legend(fontsize="x-small", ncols=2, loc="upper center", bbox_to_anchor=(0.5, -0.18))
+    ax_path.legend(fontsize="x-small", ncols=2, loc="center left", bbox_to_anchor=(1.02, 0.5),
+                   title="starting mix", title_fontsize="x-small")  # fmt: skip
     opponents = [_tick(o) for o in mat.opponents]
     for ax, final, names, who in (
         (ax_focal, result.focal_path[-1], mat.arms, focal_party),
         (ax_opp, result.opponent_path[-1], opponents, _short(spec.opponent_axis)),
     ):
         _final_mix(ax, final, names, labels)
-        ax.set_title(f"Final {who} mix after {spec.generations} generations")
+        ax.set_title(f"Final {who} mix after {spec.generations} generations", fontsize="medium")
     title = f"Replicator dynamics: {focal_party} arms vs {_short(spec.opponent_axis)}"
     fig.suptitle(title + _context(result))
     return fig
@@ -75,7 +77,7 @@ def _payoffs(
 ) -> Figure:
     """The payoff matrices A and B annotated with their bootstrap intervals."""
     mat = result.matrices
-    pay = Figure(figsize=(11, 4.2), layout="constrained")
+    pay = Figure(figsize=(10.4, 4.6), layout="constrained")
     alpha = (1 - spec.confidence) / 2
     for ax, (name, point, boot, whose) in zip(
         pay.subplots(1, 2),
@@ -95,7 +97,7 @@ def _payoffs(
         ax.set_yticks(range(len(mat.arms)), list(mat.arms))
         ax.set_xlabel(spec.opponent_axis)
         ax.set_ylabel(f"{focal_party} arm")
-        ax.set_title(f"{name}: {whose}'s mean total utility over all rounds")
+        ax.set_title(f"{name}: {whose}'s mean total utility\nover all rounds", fontsize="medium")
         pay.colorbar(image, ax=ax, label="total utility (sum over rounds)")
     pay.suptitle(
         f"Tournament payoff matrices{_context(result)} (mean, {spec.confidence:.0%} bootstrap CI)"

@@ -14,17 +14,22 @@ Axelrod's ``classifier`` does::
     describe("face_saver", {}) == describe("face_saver", {"condition": True})  # same policy
 
 :func:`~bargainlab.strategies.registry.available` filters the registered names by the same
-facts.
+facts. :func:`catalog` lists every strategy (the library's, plugins' and those registered by
+running code) with its parameters, their defaults and its facts at those defaults (what
+``bargainlab strategies`` prints).
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from .base import Classifier
-from .registry import get, parameters
+from .base import FACTS, Classifier, Strategy
+from .registry import available, get, parameters, plugin_of
 
 
 @dataclass(frozen=True)
@@ -66,4 +71,83 @@ def describe(name: str, params: Mapping[str, Any] | None = None) -> StrategyInfo
     return StrategyInfo(name, full, cls.classify(full), cls.describe_learning(full))
 
 
-__all__ = ["StrategyInfo", "describe"]
+REQUIRED = object()
+"""The default of a parameter that has none (a study must give it)."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One parameter of a strategy: its name, its declared type and its default."""
+
+    name: str
+    """The parameter's name, as a study file's ``params`` give it."""
+    type: str
+    """Its declared type, as written in the class (``float``, ``float | None``, ...)."""
+    default: Any
+    """Its default, or :data:`REQUIRED` when it has none."""
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """A registered strategy as ``bargainlab strategies`` lists it."""
+
+    name: str
+    """The registered name."""
+    source: str
+    """``"built-in"``, ``"plugin <entry point>"`` or ``"registered"`` (by
+    running code: a script, a notebook or a module it imports)."""
+    summary: str
+    """The first sentence of the class's docstring."""
+    parameters: tuple[Parameter, ...]
+    """Its parameters, in the order of its fields."""
+    facts: dict[str, bool] | None
+    """Its facts at the default parameters (``None`` when a parameter has no default)."""
+
+
+def catalog() -> list[CatalogEntry]:
+    """Every strategy :func:`~bargainlab.strategies.registry.available` names, sorted, with
+    its parameters, their defaults and its facts at the defaults; a plugin that fails to
+    load raises :class:`~bargainlab.strategies.registry.PluginError`."""
+    return [_entry(name, get(name)) for name in available()]
+
+
+def _entry(name: str, cls: type[Strategy]) -> CatalogEntry:
+    """The catalog's entry of ``cls``, registered as ``name``."""
+    params = tuple(
+        Parameter(f.name, f.type.__name__ if isinstance(f.type, type) else str(f.type), _default(f))
+        for f in dataclasses.fields(cast(Any, cls))
+        if f.init
+    )
+    defaults = {p.name: p.default for p in params}
+    facts = None
+    if all(p.default is not REQUIRED for p in params):
+        known = cls.classify(defaults)
+        facts = {fact: getattr(known, fact) for fact in FACTS}
+    plugin = plugin_of(name)
+    module = getattr(cls, "__module__", "") or ""
+    if plugin is not None:
+        source = f"plugin {plugin}"
+    elif module == "bargainlab" or module.startswith("bargainlab."):
+        source = "built-in"
+    else:
+        source = "registered"
+    return CatalogEntry(name, source, _first_sentence(inspect.getdoc(cls) or ""), params, facts)
+
+
+def _first_sentence(doc: str) -> str:
+    """The first sentence of the first paragraph of ``doc``, on one line."""
+    paragraph = " ".join(doc.strip().split("\n\n", 1)[0].split())
+    end = re.search(r"[.!?](\s|$)", paragraph)
+    return paragraph[: end.end()].strip() if end else paragraph
+
+
+def _default(f: dataclasses.Field) -> Any:
+    """A dataclass field's default (its factory's value), or :data:`REQUIRED`."""
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return REQUIRED
+
+
+__all__ = ["REQUIRED", "CatalogEntry", "Parameter", "StrategyInfo", "catalog", "describe"]

@@ -36,6 +36,7 @@ from contextvars import ContextVar
 from importlib import metadata
 from typing import Any, TypeVar, cast
 
+from ..support.validation import did_you_mean
 from .base import FACTS, Strategy
 
 ENTRY_POINT_GROUP = "bargainlab.strategies"
@@ -151,8 +152,10 @@ def get(name: str) -> type[Strategy]:
         _discover(name)
         cls = _REGISTRY.get(name)
     if cls is None:
+        known = _known_names()
         raise ValueError(
-            f"unknown strategy {name!r}; registered strategies: {', '.join(_known_names())}"
+            f"unknown strategy {name!r}{did_you_mean(name, known)}; registered strategies: "
+            f"{', '.join(known)}"
         )
     return cls
 
@@ -201,8 +204,9 @@ def _check_known(name: str, cls: type[Strategy], params: Mapping[str, Any]) -> N
     allowed = _names(cls)
     unknown = sorted(set(params) - set(allowed))
     if unknown:
+        hint = did_you_mean(unknown[0], allowed) if len(unknown) == 1 else ""
         raise ValueError(
-            f"strategy {name!r} has no parameter {', '.join(map(repr, unknown))}; "
+            f"strategy {name!r} has no parameter {', '.join(map(repr, unknown))}{hint}; "
             f"allowed: {', '.join(allowed) or '(none)'}"
         )
 

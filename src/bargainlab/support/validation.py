@@ -1,12 +1,15 @@
 """Small helpers that turn user parameters into validated per-replicate arrays.
 
 Every error names the parameter and the allowed range, so that a bad value in a config or a
-Python call is fixed at once instead of surfacing as a NaN ten rounds later.
+Python call is fixed at once instead of surfacing as a NaN ten rounds later; a misspelt
+name is met with the nearest allowed ones (:func:`did_you_mean`).
 """
 
 from __future__ import annotations
 
+import difflib
 import numbers
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 import numpy as np
@@ -126,3 +129,12 @@ def check_choice(name: str, value: object, allowed: tuple[ChoiceT, ...]) -> Choi
         if isinstance(value, str) and value == choice:
             return choice
     raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
+
+
+def did_you_mean(word: object, allowed: Iterable[str]) -> str:
+    """``" (did you mean 'x'?)"`` (or ``'x' or 'y'``) naming the allowed values closest to a
+    misspelt ``word`` (:func:`difflib.get_close_matches`, at most three), else ``""``."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, list(dict.fromkeys(allowed)), n=3, cutoff=0.6)
+    return f" (did you mean {' or '.join(map(repr, close))}?)" if close else ""
