@@ -80,6 +80,10 @@ def test_the_second_run_is_the_study_under_the_second_seed(runs):
     pd.testing.assert_frame_equal(twins, plain)
     assert not (runs / "run" / "robustness" / "summary" / "channels.csv").exists()
     assert (runs / "plain" / "summary" / "channels.csv").exists()
+    # the comparison reads its summary only: no figures or report are drawn for it
+    second = runs / "run" / "robustness"
+    assert not (second / "report.md").exists() and not list(second.glob("figures/*.png"))
+    assert (runs / "plain" / "report.md").exists()
 
 
 def test_a_missing_second_run_is_named_and_the_same_command_redoes_it(runs, tmp_path, capsys):

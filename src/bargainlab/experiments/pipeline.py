@@ -126,6 +126,7 @@ class _Options:
     simulate: Simulate | None
     log: Callable[[str], None] | None
     overwrite: bool = False
+    summary_only: bool = False
 
 
 def _run(loaded: LoadedStudy, store: RunStore, options: _Options) -> Run:
@@ -154,7 +155,13 @@ def _run(loaded: LoadedStudy, store: RunStore, options: _Options) -> Run:
         if second is not None:
             _run(second, RunStore(store.root / ROBUSTNESS_FOLDER), _second(options, loaded))
         with phase_bar(("summarize", "figures", "report"), enabled=options.progress) as phase:
-            figures = regenerate_outputs(store.root, loaded=loaded, phase=phase)
+            figures = regenerate_outputs(
+                store.root,
+                loaded=loaded,
+                phase=phase,
+                figures=not options.summary_only,
+                report=not options.summary_only,
+            )
         store.record_memory(parent=peak_rss())
         store.complete(figures=[str(f.relative_to(store.root)) for f in figures])
     return Run(store.root)
@@ -162,10 +169,11 @@ def _run(loaded: LoadedStudy, store: RunStore, options: _Options) -> Run:
 
 def _second(options: _Options, loaded: LoadedStudy) -> _Options:
     """The options of the second seed's run: the same, its notes marked as its own and the
-    study's warnings (said once already) left out."""
+    study's warnings (said once already) left out, and its summary only (the comparison
+    reads nothing else; ``bargainlab report`` on its folder draws the rest)."""
     log = options.log
     if log is None:
-        return options
+        return replace(options, summary_only=True)
     assert loaded.study.robustness is not None
     mark = f"robustness (seed {loaded.study.robustness.seed}): "
 
@@ -174,7 +182,7 @@ def _second(options: _Options, loaded: LoadedStudy) -> _Options:
         if not line.startswith("warning: "):
             log(mark + line)
 
-    return replace(options, log=second_log)
+    return replace(options, log=second_log, summary_only=True)
 
 
 def _planned(
