@@ -145,7 +145,7 @@ class ExpectedUtility:
         )
         problem = DemandProblem(
             mass=belief.mass,
-            conditional=belief.prior,
+            conditional=belief.conditional_prior(),
             thresholds=_THRESHOLDS[self.acceptance](view, belief),
             values=values,
             own_utility=own,
