@@ -19,7 +19,7 @@ from bargainlab.engine.terms import Issue
 from bargainlab.engine.views import Carried, OfferHistory, Outlook
 from bargainlab.strategies import Learner, create
 from bargainlab.strategies.learner import KINDS, LearnerParts, preset
-from bargainlab.strategies.planners import Anchored, ExpectedUtility
+from bargainlab.strategies.planners import Anchored, BackwardInduction, ExpectedUtility
 from bargainlab.strategies.testing import Scripted
 from bargainlab.strategies.updates import ExactBayes, NoUpdate
 
@@ -152,3 +152,22 @@ def test_a_type_split_in_two_alike_types_changes_no_planned_demand(g, rho, round
         for b in beliefs
     ]
     np.testing.assert_allclose(demands[1], demands[0], atol=1e-12)
+
+
+def test_a_learner_plans_to_the_horizon_with_its_planner_part():
+    """``lookahead = "horizon"`` composes the backward-induction planner; with one round left
+    it demands what the one-round lookahead demands, and with none the myopic demand."""
+    horizon = create("learner", lookahead="horizon")
+    assert horizon.parts.planner == BackwardInduction("policies", Anchored(0.05))
+    assert "backward induction" in horizon.parts.describe()
+    for rounds_left, lookahead in ((1, 1), (0, 0)):
+        view = _view(rounds_left=rounds_left)
+        np.testing.assert_array_equal(
+            horizon.demand(view), create("learner", lookahead=lookahead).demand(view)
+        )
+
+
+@pytest.mark.parametrize("lookahead", [2, "forever", True])
+def test_a_lookahead_other_than_0_1_or_horizon_is_refused(lookahead):
+    with pytest.raises(ValueError, match=r'lookahead must be 0 or 1 .* or "horizon"'):
+        create("learner", lookahead=lookahead)
