@@ -27,6 +27,7 @@ from bargainlab.analysis.tables import (
     TRAJECTORY_METRICS,
     check_table,
 )
+from bargainlab.config.cells import SweepCells
 from bargainlab.config.files import load_study, resolve_study_path
 from bargainlab.reporting.figures import figures
 from bargainlab.reporting.report import report
@@ -35,14 +36,15 @@ VARIANTS = ("all", "no_information", "no_surplus", "no_precedent", "no_subjectiv
 
 
 def synthetic_tables(study, replicates: int, variants: int, seed: int = 0):
-    """Replicates and trajectories tables shaped like the study's run."""
+    """Replicates and trajectories tables shaped like the study's run (one cell per value of
+    its first sweep axis)."""
     rng = np.random.default_rng(seed)
     axis = study.sweep_axes[0]
     values = study.sweep_grids[0][axis]
     arms = list(study.arms.strategies)
     rounds = study.rounds.count
     frames, traj = [], []
-    for cell, value in enumerate(values):
+    for cell, _ in enumerate(values):
         base = rng.uniform(0.1, 0.3, replicates)
         for channels in VARIANTS[:variants]:
             for a, arm in enumerate(arms):
@@ -55,7 +57,6 @@ def synthetic_tables(study, replicates: int, variants: int, seed: int = 0):
                     pd.DataFrame(
                         {
                             "cell": cell,
-                            axis: value,
                             "channels": channels,
                             "arm": arm,
                             "replicate": np.arange(replicates),
@@ -82,7 +83,6 @@ def synthetic_tables(study, replicates: int, variants: int, seed: int = 0):
                             traj.append(
                                 {
                                     "cell": cell,
-                                    axis: value,
                                     "channels": channels,
                                     "arm": arm,
                                     "round": r,
@@ -93,9 +93,8 @@ def synthetic_tables(study, replicates: int, variants: int, seed: int = 0):
                                     "sum_sq": replicates * (x[0] ** 2 + 0.01),
                                 }
                             )
-    axes = [axis]
-    table = check_table(pd.concat(frames, ignore_index=True), REPLICATES_SCHEMA, axes, "replicates")
-    trajectories = check_table(pd.DataFrame(traj), TRAJECTORIES_SCHEMA, axes, "trajectories")
+    table = check_table(pd.concat(frames, ignore_index=True), REPLICATES_SCHEMA, "replicates")
+    trajectories = check_table(pd.DataFrame(traj), TRAJECTORIES_SCHEMA, "trajectories")
     return table, trajectories
 
 
@@ -106,20 +105,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--variants", type=int, default=6)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    study = load_study(resolve_study_path(args.study)).study
+    loaded = load_study(resolve_study_path(args.study))
+    study = loaded.study
+    cells = SweepCells.of(study, loaded.cells)
     n = args.replicates or study.replicates
     replicates, trajectories = synthetic_tables(study, n, args.variants)
-    axes = study.sweep_axes
     times = {}
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        summary = summarize(replicates, study, axes)
+        summary = summarize(replicates, study, cells)
         times["summarize"] = time.perf_counter() - start
         start = time.perf_counter()
-        figures(Path(folder), summary, trajectories, study, axes, replicates=replicates)
+        figures(Path(folder), summary, trajectories, study, cells, replicates=replicates)
         times["figures"] = time.perf_counter() - start
         start = time.perf_counter()
-        report(Path(folder), summary, study, axes)
+        report(Path(folder), summary, study, cells)
         times["report"] = time.perf_counter() - start
     size = {"replicates_rows": len(replicates), "trajectories_rows": len(trajectories)}
     if args.json:

@@ -301,8 +301,8 @@ def test_run_plot_report(study_file, workdir, capsys):
     assert f"run folder: {run_dir}" in out
     assert "key figure:" in out and f"report:     {run_dir / 'report.md'}" in out
     assert (workdir / run_dir / "rounds.parquet").is_dir()  # a Parquet dataset
-    summary = pd.read_csv(workdir / run_dir / "summary.csv")
-    assert len(summary) > 0
+    effects = pd.read_csv(workdir / run_dir / "summary" / "effects.csv")
+    assert len(effects) > 0
 
     (workdir / run_dir / "report.md").unlink()
     assert main(["report", str(run_dir)]) == 0
@@ -377,25 +377,29 @@ def test_reproduce_update_then_check_then_drift(study_file, workdir, capsys):
     )
 
     assert main(["reproduce", "--executor", "serial"]) == 1  # nothing committed yet
-    assert "summary.csv" in capsys.readouterr().out
+    assert "summary/" in capsys.readouterr().out
 
+    results = workdir / "results" / "tiny"
+    results.mkdir(parents=True)
+    (results / "summary.csv").write_text("an older layout\n")
     assert main(["reproduce", "tiny", "--update", "--executor", "serial"]) == 0
-    committed = workdir / "results" / "tiny" / "summary.csv"
-    assert committed.is_file() and (workdir / "results" / "tiny" / "report.md").is_file()
-    assert not list((workdir / "results" / "tiny").glob("*.parquet"))
+    committed = results / "summary"
+    assert {p.name for p in committed.iterdir()} >= {"effects.csv", "power.csv"}
+    assert (results / "report.md").is_file() and not (results / "summary.csv").exists()
+    # the cells the summary names, but none of the run's own tables
+    assert [p.name for p in results.glob("*.parquet")] == ["cells.parquet"]
 
     assert main(["reproduce", "tiny", "--executor", "serial"]) == 0
     assert "tiny: ok" in capsys.readouterr().out
 
-    table = pd.read_csv(committed)
-    column = next(
-        c for c in table.columns if pd.api.types.is_float_dtype(table[c]) and c != "rounds.rho"
-    )
-    table.loc[0, column] += 0.01
-    table.to_csv(committed, index=False)
+    table = pd.read_csv(committed / "effects.csv")
+    table.loc[0, "ci_low"] += 0.01
+    table.to_csv(committed / "effects.csv", index=False)
+    (committed / "power.csv").unlink()
     assert main(["reproduce", "tiny", "--executor", "serial"]) == 1
     out = capsys.readouterr().out
-    assert "Drift beyond tolerance" in out and column in out and "0.01" in out
+    assert "Drift beyond tolerance" in out and "ci_low" in out and "0.01" in out
+    assert "effects" in out and "power" in out and "(part)" in out
 
 
 def test_reproduce_unknown_study(study_file, workdir, capsys):
@@ -407,7 +411,7 @@ def test_reproduce_unknown_study(study_file, workdir, capsys):
 def _summary() -> pd.DataFrame:
     return pd.DataFrame(
         {
-            "section": ["effect", "effect", "channel"],
+            "kind": ["effect", "effect", "channel"],
             "cell": [0, 1, 0],
             "comparison": ["a vs b", "a vs b", "a vs b"],
             "n": [8, 8, 8],
@@ -428,19 +432,23 @@ def test_compare_summaries():
     assert compare_summaries(new, old, 1e-6).empty
     drift = compare_summaries(new, old, 1e-8, "s")
     assert drift[["study", "row", "column"]].values.tolist() == [
-        ["s", "section=effect, cell=1", "mean_diff"]
+        ["s", "kind=effect, cell=1", "mean_diff"]
+    ]
+    keyed = compare_summaries(new, old, 1e-8, "s", keys=["cell", "kind"], part="p")
+    assert keyed[["part", "row", "column"]].values.tolist() == [
+        ["p", "cell=1, kind=effect", "mean_diff"]
     ]
 
     new = old.copy()
     new.loc[0, "verdict"] = "no effect"
     drift = compare_summaries(new, old, 0.1)
     assert drift[["row", "column", "committed", "new"]].values.tolist() == [
-        ["section=effect, cell=0", "verdict", "helps", "no effect"]
+        ["kind=effect, cell=0", "verdict", "helps", "no effect"]
     ]
 
     drift = compare_summaries(old.iloc[:2], old, 0.1)
     assert drift[["row", "column", "committed", "new"]].values.tolist() == [
-        ["section=channel, cell=0", "(row)", "present", "absent"]
+        ["kind=channel, cell=0", "(row)", "present", "absent"]
     ]
 
     drift = compare_summaries(old.drop(columns="verdict"), old, 0.1)

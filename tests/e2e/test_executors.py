@@ -27,7 +27,6 @@ from bargainlab.experiments.tasks import (
     replicate_keys,
     replicate_seed,
     run_task,
-    stored_axis_values,
     task_function,
 )
 from bargainlab.relationships.table import KEYS
@@ -151,31 +150,6 @@ def test_skip_leaves_out_done_tasks(study_file, tmp_path, monkeypatch):
     assert (first.cell, first.chunk, first.replicate_ids.tolist()) == (0, 0, [0, 1, 2, 3])
 
 
-def test_stored_axis_values_have_one_type_per_axis(study_file, tmp_path):
-    text = STUDY.replace(
-        '"strategies.supplier.params.k" = [0, 0.1]', '"game.first_mover" = ["alternate", "dealer"]'
-    )
-    text = text.replace("[sweep]", '[sweep]\n"game.allow_exit" = [true, false]')
-    cells = load_study(study_file(text, folder=tmp_path)).cells
-    labels = stored_axis_values(cells)
-    assert {type(v["parties.dealer.outside_option"]) for v in labels} == {float}
-    assert {type(v["game.first_mover"]) for v in labels} == {str}
-    assert {type(v["game.allow_exit"]) for v in labels} == {bool}
-
-
-def test_missing_base_values_are_stored_as_text_never_nan():
-    from bargainlab.config.files import Cell
-
-    cells = [
-        Cell(0, {"x": 1, "y": "a", "z": True}, None),
-        Cell(1, {"x": None, "y": None, "z": None}, None),
-    ]
-    first, second = stored_axis_values(cells)
-    # no numeric axis column may hold NaN: an axis with a missing value is text
-    assert first == {"x": "1", "y": "a", "z": "true"}
-    assert second == {"x": "null", "y": "null", "z": "null"}
-
-
 def _parts(result) -> dict[str, pd.DataFrame]:
     return {
         name.split(".")[-2]: pd.read_parquet(io.BytesIO(data))
@@ -193,15 +167,12 @@ def test_run_task_labels_its_tables_and_returns_their_bytes(study_file, tmp_path
     for name, data in result.payload.items():
         assert hashlib.sha256(data).hexdigest() == result.checksums[name]
     rounds = parts["rounds"]
-    assert list(rounds.columns[:3]) == [
-        "cell",
-        "parties.dealer.outside_option",
-        "strategies.supplier.params.k",
-    ]
+    # a table names its cell alone (what the cell is, cells.parquet says)
+    assert list(rounds.columns[:2]) == ["cell", "channels"]
+    assert not any("." in c for c in rounds.columns)
     assert set(rounds["cell"]) == {0, 2}
     cell2 = rounds[rounds["cell"] == 2]
-    assert (cell2["parties.dealer.outside_option"] == 0.1).all()
-    assert (cell2["strategies.supplier.params.k"] == 0.0).all()
+    assert cell2["party"].nunique() == 2  # one row per party, of cell 2's study
     assert sorted(cell2["replicate"].unique()) == list(range(6))
     assert rounds.equals(rounds.sort_values(list(KEYS)).reset_index(drop=True))
     replicates = parts["replicates"]

@@ -234,9 +234,10 @@ def test_report_and_plot_refuse_a_damaged_table(study_file, tmp_path, reference,
 def test_plot_refuses_an_altered_summary(tmp_path, reference, capsys):
     path, _ = reference
     out = run(path, tmp_path / "run")
-    (out / "summary.csv").write_text((out / "summary.csv").read_text().replace("0.", "1.", 1))
+    effects = out / "summary" / "effects.csv"
+    effects.write_text(effects.read_text().replace("0.", "1.", 1))
     assert main(["plot", str(out)]) == 2
-    assert "summary.csv: does not match the checksum" in capsys.readouterr().err
+    assert "effects.csv: does not match the checksum" in capsys.readouterr().err
     assert main(["report", str(out)]) == 0  # rebuilds it
     assert main(["plot", str(out)]) == 0
 

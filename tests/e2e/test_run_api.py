@@ -11,6 +11,8 @@ import pytest
 from matplotlib.figure import Figure
 
 import bargainlab
+from bargainlab.analysis.parts import EFFECTS
+from bargainlab.analysis.summary import Summary
 from bargainlab.config.schema import StudySpec
 from bargainlab.experiments.run import Run
 from conftest import study_dict
@@ -69,10 +71,16 @@ def test_tables_are_read_lazily_once(finished):
     pd.testing.assert_frame_equal(rounds, plain.sort_values(keys).reset_index(drop=True))
     assert len(rounds) == 2 * 6 * 2 * 3 * 2  # cells x replicates x arms x rounds x parties
     summary = run.summary
-    assert isinstance(summary, pd.DataFrame) and "mean_diff" in summary.columns
+    assert isinstance(summary, Summary) and summary.has("effects")
+    assert list(summary.effects.columns) == EFFECTS.names  # typed, its declared columns
+    assert str(summary.effects["cell"].dtype) == "int64"
+    assert set(summary.effects["cell"]) == {0, 1}
+    cells = run.cells
+    assert list(cells.columns) == ["cell", "label", "parties.dealer.outside_option"]
     headline = run.headline()
     assert list(headline.columns) == [
-        "parties.dealer.outside_option",
+        "cell",
+        "label",
         "comparison",
         "window",
         "mean_diff",
@@ -120,8 +128,8 @@ def test_plots_draw_on_a_given_axes_and_return_its_figure(finished):
     assert run.plot_effects(ax=right) is host
     labels = [t.get_text() for t in right.get_yticklabels()]
     assert labels == [
-        "boulware vs conceder, outside_option=0",
-        "boulware vs conceder, outside_option=0.1",
+        "boulware vs conceder, dealer's outside option 0",
+        "boulware vs conceder, dealer's outside option 0.1",
     ]
     assert list(right.get_yticks()) == [1, 0]  # the first row of the summary on top
     assert len(right.lines) > 0 and "paired effects" in right.get_title()

@@ -82,10 +82,11 @@ def test_run_folder_layout(finished):
     assert {
         "config.toml",
         "manifest.json",
+        "cells.parquet",
         "rounds.parquet",
         "replicates.parquet",
         "trajectories.parquet",
-        "summary.csv",
+        "summary",
         "report.md",
         "figures",
     } <= names
@@ -135,7 +136,16 @@ def test_manifest_contents(finished):
         recorded = [k for k in manifest["checksums"] if k.startswith(f"{folder}/")]
         assert dataset and recorded == dataset
         tables += dataset
-    for name in ["config.toml", *tables, "summary.csv", "report.md", *manifest["figures"]]:
+    parts = [f"summary/{p.name}" for p in sorted((out / "summary").iterdir())]
+    assert parts and [k for k in manifest["checksums"] if k.startswith("summary/")] == parts
+    for name in [
+        "config.toml",
+        "cells.parquet",
+        *tables,
+        *parts,
+        "report.md",
+        *manifest["figures"],
+    ]:
         assert manifest["checksums"][name] == sha256_file(out / name), name
     assert set(manifest["memory"]) == {"parent", "tasks"}
     assert all(isinstance(v, int) and v > 2**20 for v in manifest["memory"].values())
@@ -149,11 +159,27 @@ def test_rounds_table_is_sorted_and_labelled(finished):
     _, out = finished
     rounds = pd.read_parquet(out / "rounds.parquet")  # one task: sorted in full
     keys = ["cell", "channels", "arm", "replicate", "round", "party"]
-    assert list(rounds.columns[:2]) == ["cell", "rounds.rho"]
+    assert list(rounds.columns[:2]) == ["cell", "channels"]  # the cell alone: no axis column
     assert rounds.equals(rounds.sort_values(keys).reset_index(drop=True))
     assert not rounds.duplicated(keys).any()
     assert sorted(rounds["replicate"].unique()) == list(range(6))
-    assert rounds.groupby("cell")["rounds.rho"].first().tolist() == [0.0, 0.5]
+    assert sorted(rounds["cell"].unique()) == [0, 1]
+
+
+def test_cells_table_holds_each_cells_typed_values_and_label(finished):
+    _, out = finished
+    cells = pd.read_parquet(out / "cells.parquet")
+    assert list(cells.columns) == ["cell", "label", "rounds.rho"]
+    assert cells["cell"].tolist() == [0, 1] and str(cells["cell"].dtype) == "int64"
+    assert (
+        cells["rounds.rho"].tolist() == [0.0, 0.5] and str(cells["rounds.rho"].dtype) == "float64"
+    )
+    assert cells["label"].tolist() == ["rho 0", "rho 0.5"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["checksums"]["cells.parquet"] == sha256_file(out / "cells.parquet")
+    # a table joins its axes in on `cell`
+    replicates = pd.read_parquet(out / "replicates.parquet").merge(cells, on="cell")
+    assert set(replicates.groupby("cell")["rounds.rho"].first()) == {0.0, 0.5}
 
 
 def test_config_toml_is_the_file(finished):
@@ -319,7 +345,8 @@ def test_traces_are_stored_when_asked(study_file, tmp_path):
     out = run(path, tmp_path / "run")
     traces = pd.read_parquet(out / "traces.parquet")
     assert len(traces) > 0
-    assert {"cell", "rounds.rho", "channels", "arm", "replicate", "round"} <= set(traces.columns)
+    assert {"cell", "channels", "arm", "replicate", "round"} <= set(traces.columns)
+    assert "rounds.rho" not in traces.columns
     manifest = json.loads((out / "manifest.json").read_text())
     files = sorted((out / "traces.parquet").iterdir())
     assert files

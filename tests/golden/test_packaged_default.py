@@ -5,6 +5,7 @@ import re
 import tomllib
 from pathlib import Path
 
+from bargainlab.analysis.parts import PARTS
 from bargainlab.config.files import load_study, packaged_results, packaged_studies
 from bargainlab.relationships.table import COLUMNS, markdown_reference
 
@@ -20,22 +21,27 @@ def test_studies_are_shipped_from_their_one_copy():
         for p in [p.parent]
     }
     # every code package is listed, the two data packages map to the canonical folders, and
-    # each committed study's results folder is a data package of its own (setuptools warns
+    # each committed study's results folder and its summary/ are data packages of their own (setuptools warns
     # about, and will one day ignore, a data folder that is not listed)
-    committed = {p.parent.name for p in (ROOT / "results").glob("*/summary.csv")}
+    committed = {p.parent.name for p in (ROOT / "results").glob("*/summary")}
     per_study = {f"bargainlab.studies.results.{name}" for name in committed}
-    assert set(setuptools["packages"]) == code | per_study | {
+    summaries = {f"{name}.summary" for name in per_study}
+    assert set(setuptools["packages"]) == code | per_study | summaries | {
         "bargainlab.studies",
         "bargainlab.studies.results",
     }
-    assert all(setuptools["package-data"][name] == ["summary.csv"] for name in per_study)
+    assert all(setuptools["package-data"][name] == ["cells.parquet"] for name in per_study)
+    assert all(setuptools["package-data"][name] == ["*.csv"] for name in summaries)
     assert setuptools["package-dir"] == {
         "": "src",
         "bargainlab.studies": "experiments",
         "bargainlab.studies.results": "results",
     }
     assert setuptools["package-data"]["bargainlab.studies"] == ["*.toml"]
-    assert setuptools["package-data"]["bargainlab.studies.results"] == ["*/summary.csv"]
+    assert setuptools["package-data"]["bargainlab.studies.results"] == [
+        "*/cells.parquet",
+        "*/summary/*.csv",
+    ]
     # no second copy of a study anywhere under src/
     assert not list((ROOT / "src").rglob("*.toml"))
     # the studies the package finds (experiments/ itself when running from the checkout, the
@@ -45,9 +51,11 @@ def test_studies_are_shipped_from_their_one_copy():
     assert {p.name: p.read_bytes() for p in studies.glob("*.toml")} == {
         p.name: p.read_bytes() for p in (ROOT / "experiments").glob("*.toml")
     }
-    assert {p.parent.name: p.read_bytes() for p in results.glob("*/summary.csv")} == {
-        p.parent.name: p.read_bytes() for p in (ROOT / "results").glob("*/summary.csv")
-    }
+    for pattern in ("*/summary/*.csv", "*/cells.parquet"):
+        assert {str(p.relative_to(results)): p.read_bytes() for p in results.glob(pattern)} == {
+            str(p.relative_to(ROOT / "results")): p.read_bytes()
+            for p in (ROOT / "results").glob(pattern)
+        }
 
 
 def test_every_experiment_validates():
@@ -98,3 +106,11 @@ def test_readme_quick_start_has_exactly_two_commands():
         assert commands[1] in ci and ci.index(commands[1]) < ci.index(check) < ci.rindex(
             "bargainlab reproduce"
         ), check
+
+
+def test_readme_lists_the_summary_parts_as_declared():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    (row,) = [line for line in readme.splitlines() if line.startswith("| `summary/` |")]
+    assert re.findall(r"`(\w+\.csv)`", row) == [part.file for part in PARTS]
+    reference = (ROOT / "docs" / "reference" / "summary-tables.md").read_text(encoding="utf-8")
+    assert "describe_parts()" in reference  # the page is generated from the declarations

@@ -228,4 +228,4 @@ def test_mutated_study_is_refused_cleanly_or_runs_cleanly(raw):
                 numeric = frame.select_dtypes("number")
                 assert np.isfinite(numeric.to_numpy(dtype=float)).all(), table
         assert all(not p.name.startswith(".tmp-") for p in out.rglob("*")), "temporary files left"
-        assert math.isfinite(os.path.getsize(out / "summary.csv"))
+        assert math.isfinite(os.path.getsize(out / "summary" / "effects.csv"))

@@ -272,7 +272,6 @@ def hand_rounds() -> pd.DataFrame:
                     rows.append(
                         {
                             "cell": 0,
-                            "rounds.rho": 0.5,
                             "channels": "all",
                             "arm": arm,
                             "replicate": rep,
@@ -295,8 +294,9 @@ def hand_rounds() -> pd.DataFrame:
 
 
 def test_replicates_table_windows_by_hand():
-    table = replicates_from_rounds(hand_rounds(), "supplier", "dealer", ["rounds.rho"])
-    assert list(table.columns) == ["cell", "rounds.rho", *[c.name for c in REPLICATES_SCHEMA[1:]]]
+    table = replicates_from_rounds(hand_rounds(), "supplier", "dealer")
+    # keyed by the cell alone: the sweep axes are the cells table's
+    assert list(table.columns) == [c.name for c in REPLICATES_SCHEMA]
     t = table[table["arm"] == "t"].set_index("replicate")
     assert t.loc[0, "payoff_round1"] == pytest.approx(0.2)
     assert t.loc[0, "payoff_later"] == pytest.approx(0.5)
@@ -312,9 +312,7 @@ def test_replicates_table_windows_by_hand():
     assert t.loc[0, "total_focal"] == pytest.approx(1.2)
     assert t.loc[0, "total_opponent"] == pytest.approx(3 - 1.2)
     assert (table["rounds"] == 3).all() and not table.isna().any().any()
-    one = replicates_from_rounds(
-        hand_rounds().query("round == 1"), "supplier", "dealer", ["rounds.rho"]
-    )
+    one = replicates_from_rounds(hand_rounds().query("round == 1"), "supplier", "dealer")
     assert one["survived_round1"].all()
     assert (one["payoff_later"] == one["payoff_round1"]).all()
 
@@ -329,16 +327,14 @@ def test_replicates_table_rejects_gaps():
 
 def test_trajectories_pool_by_addition_and_give_the_moments():
     rounds = hand_rounds()
-    whole = trajectories_from_rounds(rounds, ["rounds.rho"])
-    assert list(whole.columns) == ["cell", "rounds.rho", *[c.name for c in TRAJECTORIES_SCHEMA[1:]]]
-    halves = [
-        trajectories_from_rounds(rounds[rounds["replicate"] == r], ["rounds.rho"]) for r in (0, 1)
-    ]
-    pooled = pool_trajectories(halves, ["rounds.rho"])
+    whole = trajectories_from_rounds(rounds)
+    assert list(whole.columns) == [c.name for c in TRAJECTORIES_SCHEMA]
+    halves = [trajectories_from_rounds(rounds[rounds["replicate"] == r]) for r in (0, 1)]
+    pooled = pool_trajectories(halves)
     pd.testing.assert_frame_equal(pooled, whole)
     # tables of different cells are put side by side, in the same order
-    other = trajectories_from_rounds(rounds.assign(cell=7), ["rounds.rho"])
-    together = pool_trajectories([other, whole], ["rounds.rho"])
+    other = trajectories_from_rounds(rounds.assign(cell=7))
+    together = pool_trajectories([other, whole])
     expected = pd.concat([whole, other], ignore_index=True)
     pd.testing.assert_frame_equal(together, expected)
     terms = whole[
@@ -355,14 +351,12 @@ def test_trajectories_pool_by_addition_and_give_the_moments():
 
 
 def test_check_table_names_the_problem():
-    table = replicates_from_rounds(hand_rounds(), "supplier", "dealer", ["rounds.rho"])
+    table = replicates_from_rounds(hand_rounds(), "supplier", "dealer")
     with pytest.raises(ValueError, match="missing column"):
-        check_table(
-            table.drop(columns="payoff_later"), REPLICATES_SCHEMA, ["rounds.rho"], "replicates"
-        )
+        check_table(table.drop(columns="payoff_later"), REPLICATES_SCHEMA, "replicates")
     broken = table.assign(payoff_later=np.nan)
     with pytest.raises(ValueError, match="NaN in column 'payoff_later'"):
-        check_table(broken, REPLICATES_SCHEMA, ["rounds.rho"], "replicates")
+        check_table(broken, REPLICATES_SCHEMA, "replicates")
 
 
 # --------------------------------------------------------------------------- decompositions
@@ -427,7 +421,7 @@ def test_transplant_decomposition_adds_up_by_hand():
             for r in range(3)
         ]
     )
-    mediation = check_table(mediation, MEDIATION_SCHEMA, [], "mediation")
+    mediation = check_table(mediation, MEDIATION_SCHEMA, "mediation")
     ids, arms = cell_arms(table)
     rows = {r.key["component"]: r for r in mediation_rows(table, mediation, ids, arms)}
     assert list(rows) == [
@@ -448,8 +442,8 @@ def test_transplant_decomposition_adds_up_by_hand():
         arms__strategies={"t": {"name": "face_saver"}, "c": {"name": "capitulator"}},
         analysis={"resamples": 999},
     )
-    decided = decide(table, spec, [], mediation=mediation)
-    med = decided[decided["section"] == "mediation"].set_index("component")
+    decided = decide(table, spec, mediation=mediation)
+    med = decided["mediation"].set_index("component")
     assert med.loc["total", "mean_diff"] == pytest.approx(0.03)
     assert med.loc["interaction", "mean_diff"] == pytest.approx(0.01 / 3)
     assert med.loc[
@@ -545,7 +539,9 @@ def test_cells_tested_on_several_processes_give_the_rows_of_one():
         arms__strategies={"t": {"name": "face_saver"}, "c": {"name": "capitulator"}},
         analysis={"resamples": 19_999},
     )
-    alone = decide(table, spec, [], workers=1)
-    forked = decide(table, spec, [], workers=2)
-    assert len(alone) == 6 * len(alone[alone["cell"] == 0]) > 0
-    pd.testing.assert_frame_equal(alone, forked, check_exact=True)  # to the last bit
+    alone = decide(table, spec, workers=1)
+    forked = decide(table, spec, workers=2)
+    assert set(alone) == set(forked) == {"effects", "survival"}
+    for part, rows in alone.items():
+        assert len(rows) == 6 * len(rows[rows["cell"] == 0]) > 0
+        pd.testing.assert_frame_equal(rows, forked[part], check_exact=True)  # to the last bit

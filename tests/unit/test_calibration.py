@@ -11,6 +11,8 @@ from bargainlab.analysis.calibration import (
     direction_checks,
     instant_acceptance_effect,
 )
+from bargainlab.analysis.parts import EFFECTS
+from bargainlab.analysis.summary import Summary
 from bargainlab.experiments.translate import simulate
 from bargainlab.reporting.results_index import finding
 from studies import keys_for, study
@@ -70,20 +72,25 @@ def test_direction_checks_on_a_real_run_are_complete_and_finite():
 
 def test_finding_counts_the_headline_verdicts():
     spec = study()
-    summary = pd.DataFrame(
+    effects = pd.DataFrame(
         {
-            "section": ["effect"] * 5 + ["survival"],
-            "cell": [0, 1, 2, 0, 1, 0],
-            "channels": "all",
-            "comparison": ["a vs b", "a vs b", "a vs c", "a vs b", "a vs b", "a vs b"],
-            "window": ["later", "later", "later", "round1", "round1", "round1"],
-            "verdict": ["helps", "hurts", "negligible", "helps", "helps", "helps"],
-            "mean_diff": [0.02, -0.05, 0.001, 0.3, 0.3, 0.1],
-            "ci_low": [0.01, -0.07, -0.002, 0.2, 0.2, 0.05],
-            "ci_high": [0.03, -0.03, 0.004, 0.4, 0.4, 0.15],
+            "cell": [0, 1, 2, 0, 1],
+            "treatment": "a",
+            "control": ["b", "b", "c", "b", "b"],
+            "window": ["later", "later", "later", "round1", "round1"],
+            "m": 5,
+            "n": 10,
+            "verdict": ["helps", "hurts", "negligible", "helps", "helps"],
+            "mean_diff": [0.02, -0.05, 0.001, 0.3, 0.3],
+            "ci_low": [0.01, -0.07, -0.002, 0.2, 0.2],
+            "ci_high": [0.03, -0.03, 0.004, 0.4, 0.4],
         }
     )
-    text = finding(summary, spec)
+    default = {"int64": 0, "bool": False, "string": "", "float64": np.nan}
+    filled = effects.assign(
+        **{c.name: default[c.dtype] for c in EFFECTS.columns if c.name not in effects}
+    )
+    text = finding(Summary.of({"effects": filled}), spec)
     assert "later window: helps 1, hurts 1, negligible 1, undetermined 0 of 3 rows" in text
     assert "largest a vs b −0.050 [−0.070, −0.030]" in text
-    assert "summary from an older version" in finding(summary.drop(columns="window"), spec)
+    assert finding(Summary.of({}), spec) == "No effects in the summary."

@@ -74,6 +74,25 @@ def test_the_written_sequences_follow_negmas_formulas(n_steps, first):
     assert negmas_reference(n_steps, first) == NEGMAS_RUNS[(n_steps, first)]
 
 
+def test_the_engine_follows_negmas_formulas_at_every_length():
+    # beyond the three written runs: every length from 2 to 40 rounds, both first movers, in
+    # one batch per length, offer for offer against the reference derived from the formulas
+    for n_steps in range(2, 41):
+        issue, result = _play(n_steps, [1, 0])
+        trace = result.trace_frame(issue)
+        for replicate, first in enumerate(["buyer", "seller"]):
+            offers, price, step = negmas_reference(n_steps, first)
+            played = trace[trace["replicate"] == replicate].sort_values("step")
+            assert np.round(played["offer"].to_numpy()).astype(int).tolist() == offers, (
+                n_steps,
+                first,
+            )
+            assert bool(result.agreed[replicate]) == (price is not None)
+            if price is not None:
+                assert round(float(issue.to_domain(result.x[replicate]))) == price
+                assert result.steps[replicate] // 2 == step
+
+
 def _play(n_steps: int, first_movers: list[int], strategies=("negmas_conceder", "negmas_boulware")):
     """Party 0 the seller (prefers high prices), party 1 the buyer, on NegMAS's clock."""
     n = len(first_movers)

@@ -326,8 +326,8 @@ def test_the_reputation_figure_starts_each_arm_at_the_prior_of_its_policy():
 
     study = load_study(resolve_study_path("reputation")).study
     assert study.reputation is not None
-    cell = {"reputation.prior": '{"obstinate": 0.4, "firm": 0.15, "soft": 0.15, '
-            '"face_saving": 0.2, "plain": 0.1}'}  # fmt: skip
+    prior = {"obstinate": 0.4, "firm": 0.15, "soft": 0.15, "face_saving": 0.2, "plain": 0.1}
+    cell = {"reputation.prior": prior}  # a cell's typed values (the cells table's struct)
     assert arm_priors(study, cell) == {
         "face_saver": 0.2,
         "plain_concession": 0.1,

@@ -14,15 +14,14 @@ from bargainlab.engine.rng import StreamRNG
 from bargainlab.experiments.tasks import replicate_keys
 from bargainlab.experiments.translate import (
     CellChunk,
-    _arm_schedule,
-    _later_payoff,
+    arm_schedule,
     build_setup,
     channel_variants,
-    mediation_pieces,
     simulate,
     simulate_cells,
     stacks,
 )
+from bargainlab.experiments.transplants import later_payoff, mediation_pieces
 from bargainlab.relationships.play import play
 from bargainlab.relationships.setup import RelationshipSetup
 from studies import study
@@ -105,7 +104,7 @@ def _one_variant_at_a_time(spec, keys, ids):
     for variant, channels in channel_variants(spec.channels).items():
         setup = build_setup(spec, ids, channels)
         for arm, arm_spec in spec.arms.strategies.items():
-            schedule, labels = _arm_schedule(spec, arm_spec, setup.max_rounds)
+            schedule, labels = arm_schedule(spec, arm_spec, setup.max_rounds)
             recorder, _ = play(setup, schedule, StreamRNG(keys), ids, snapshot=0)
             leading = {"channels": variant, "arm": arm}
             frames.append(recorder.to_frame(names, labels, ids, leading))
@@ -123,7 +122,7 @@ def _one_variant_at_a_time(spec, keys, ids):
                         "control": control,
                         "replicate": ids,
                         "piece": piece,
-                        "payoff_later": _later_payoff(recorder, focal),
+                        "payoff_later": later_payoff(recorder, focal),
                     }
                 )
             )

@@ -16,8 +16,9 @@ import pytest
 
 from bargainlab.analysis import summary as S
 from bargainlab.analysis.derive import replicates_from_rounds, trajectories_from_rounds
-from bargainlab.analysis.nulls import null_matches
+from bargainlab.analysis.parts import part
 from bargainlab.analysis.tournament import TournamentSpec
+from bargainlab.config.cells import SweepCells
 from bargainlab.experiments.translate import simulate
 from bargainlab.relationships.table import COLUMNS
 from bargainlab.reporting import figures as F
@@ -126,51 +127,81 @@ def make_study(**overrides) -> object:
     return study(**base)
 
 
-def reps(rounds: pd.DataFrame, axes=AXES) -> pd.DataFrame:
-    return replicates_from_rounds(rounds, "supplier", "dealer", axes)
+def reps(rounds: pd.DataFrame) -> pd.DataFrame:
+    return replicates_from_rounds(rounds, "supplier", "dealer")
 
 
-def summarize(rounds: pd.DataFrame, spec, axes=AXES, **kwargs) -> pd.DataFrame:
-    return S.summarize(reps(rounds, axes), spec, axes, rounds_sample=rounds, **kwargs)
+def summarize(rounds: pd.DataFrame, spec, **kwargs) -> S.Summary:
+    return S.summarize(reps(rounds), spec, rounds_sample=rounds, **kwargs)
 
 
-def headline(summary: pd.DataFrame) -> pd.DataFrame:
-    return summary[(summary["section"] == "effect") & (summary["window"] == "later")].reset_index(
-        drop=True
-    )
+def cells(spec) -> SweepCells:
+    """The study's typed sweep cells."""
+    return SweepCells.of_study(spec)
 
 
-def window(summary: pd.DataFrame, name: str) -> pd.DataFrame:
-    return summary[(summary["section"] == "effect") & (summary["window"] == name)].reset_index(
-        drop=True
-    )
+def report(tmp_path, summary: S.Summary, spec) -> str:
+    """The report of a summary."""
+    return R.report(tmp_path, summary, spec, cells(spec))
+
+
+def figures(tmp_path, summary: S.Summary, rounds: pd.DataFrame, spec, **kwargs) -> list:
+    """The figures of a summary and its rounds."""
+    trajectories = trajectories_from_rounds(rounds)
+    return F.figures(tmp_path, summary, trajectories, spec, cells(spec), **kwargs)
+
+
+def plan(summary: S.Summary, spec, **kwargs) -> list[str]:
+    """The figures a summary gets."""
+    return F.figure_plan(summary, spec, cells(spec), **kwargs)
+
+
+def headline(summary: S.Summary) -> pd.DataFrame:
+    return window(summary, "later")
+
+
+def window(summary: S.Summary, name: str) -> pd.DataFrame:
+    effects = summary.effects
+    return effects[effects["window"] == name].reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- the summary
 
 
-def test_columns_sections_and_identical_bytes():
+def test_parts_columns_order_and_identical_bytes(tmp_path):
     rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02})
     spec = make_study()
     a = summarize(rounds, spec)
     b = summarize(rounds.sample(frac=1.0, random_state=3), spec)
-    assert list(a.columns) == S.columns_for(AXES, tournament=False, calibration=True)
-    assert a.to_csv(index=False) == b.to_csv(index=False)  # any row order, same bytes
-    assert list(dict.fromkeys(a["section"])) == ["effect", "survival", "calibration"]
-    effect = a[a["section"] == "effect"]
+    assert a.parts == ("effects", "survival", "power", "calibration")
+    for name in a.parts:  # each part has its declared columns, and no other
+        assert list(a.part(name).columns) == part(name).names
+        assert a.part(name).to_csv(index=False) == b.part(name).to_csv(index=False)
+    assert a.mediation.empty and list(a.mediation.columns) == part("mediation").names
+    effect = a.effects
     # the headline window first, then the others; 4 cells x 4 windows
     assert (
         effect["window"].tolist()
         == ["later"] * 4 + ["round1"] * 4 + ["whole"] * 4 + ["survivors"] * 4
     )
-    assert (effect["m"] == 16).all() and (effect["family"] == "effect").all()
-    assert np.allclose(effect["ci_level"], 1 - 0.05 / 16)
-    assert (a.loc[a["section"] == "survival", "m"] == 4).all()
-    assert effect["comparison"].unique().tolist() == ["face_saver vs capitulator"]
-    assert effect["party"].unique().tolist() == ["supplier"]
-    assert headline(a)[AXES].values.tolist() == [list(c) for c in CELLS]
-    calibration = a[a["section"] == "calibration"]
-    assert calibration["sample"].iloc[0].startswith("cell(s) 0, 1, 2, 3; 30 replicates")
+    assert (effect["m"] == 16).all() and np.allclose(effect["ci_level"], 1 - 0.05 / 16)
+    assert (a.survival["m"] == 4).all() and len(a.survival) == 4
+    assert set(zip(effect["treatment"], effect["control"], strict=True)) == {ARMS}
+    assert headline(a)["cell"].tolist() == [0, 1, 2, 3]
+    # power: one row per row of effects and survival, keyed like them
+    power = a.power
+    assert len(power) == 16 + 4
+    assert power.loc[power["family"] == "survival", "window"].eq("round1").all()
+    keys = ["cell", "treatment", "control", "window"]
+    assert power[power["family"] == "effect"][keys].equals(effect[keys])
+    assert a.calibration["sample"].iloc[0].startswith("cell(s) 0, 1, 2, 3; 30 replicates")
+    written = a.write(tmp_path / "summary")
+    assert [p.name for p in written] == [f"{n}.csv" for n in a.parts]
+    back = S.Summary.read(tmp_path / "summary")
+    assert back.equals(a)
+    assert [p.name for p in back.write(tmp_path / "again")] == [p.name for p in written]
+    for path in written:  # the same bytes when read back and written again
+        assert (tmp_path / "again" / path.name).read_bytes() == path.read_bytes()
 
 
 def test_known_effects_get_the_right_verdicts_and_coherent_p_values():
@@ -181,7 +212,7 @@ def test_known_effects_get_the_right_verdicts_and_coherent_p_values():
     assert table["verdict"].tolist() == ["helps", "negligible", "hurts", "helps"]
     assert table.loc[0, "ci_low"] > 0.04 and table.loc[2, "ci_high"] < -0.04
     assert np.allclose(table["payoff_treatment"] - table["payoff_control"], table["mean_diff"])
-    tested = summary[summary["section"].isin(["effect", "survival"])]
+    tested = pd.concat([summary.effects, summary.survival], ignore_index=True)
     excludes = (tested["ci_low"] > 0) | (tested["ci_high"] < 0)
     assert (excludes == (tested["p_adjusted"] < 0.05)).all()
     assert np.allclose(tested["p_adjusted"], np.minimum(1, tested["m"] * tested["p_value"]))
@@ -202,10 +233,10 @@ def test_one_round_study_has_the_round_one_window_only(tmp_path):
     rounds = make_rounds({0: 0.05}, n_rounds=1, n_replicates=20)
     spec = make_study(rounds__count=1)
     summary = summarize(rounds, spec)
-    effect = summary[summary["section"] == "effect"]
+    effect = summary.effects
     assert effect["window"].tolist() == ["round1"] and effect["verdict"].item() == "helps"
-    assert "survival" not in set(summary["section"])
-    text = R.report(tmp_path, summary, spec, AXES)
+    assert not summary.has("survival") and summary.survival.empty
+    text = report(tmp_path, summary, spec)
     assert "On the supplier's payoff in round 1" in text
 
 
@@ -239,31 +270,16 @@ def test_null_cells_match_on_every_where_path_and_the_comparison():
     ]
     rounds = make_rounds({0: 0.0, 1: 0.0, 2: 0.0, 3: 0.0}, n_replicates=8)
     summary = summarize(rounds, make_study(null_cells=nulls))
-    table = headline(summary)
-    assert table["null_cell"].tolist() == [True, True, True, True]
-    assert table["null_reason"].tolist() == [
+    table = summary.nulls
+    assert table["cell"].tolist() == [0, 1, 2, 3] and set(table["tested"]) == {"total"}
+    assert table["reason"].tolist() == [
         "rho = 0 forgets; unswept path",
         "rho = 0 forgets",
         "unswept path",
         "both",
     ]
     # only the headline window carries the null
-    assert not summary.loc[summary["window"] != "later", "null_cell"].any()
-
-
-def test_null_values_stored_as_json_text_still_match():
-    spec = make_study(
-        null_cells=[{"where": {"condition.cost": 0.0, "rounds.rho": 0}, "reason": "r"}]
-    )
-    found = null_matches(spec, {"condition.cost": "0.0", "rounds.rho": 0.0}, ARMS)
-    assert [n.reason for n in found] == ["r"]
-    assert (
-        null_matches(spec, {"condition.cost": '{"low": 0.0, "high": 0.1}', "rounds.rho": 0.0}, ARMS)
-        == []
-    )
-    assert null_matches(spec, {"condition.cost": "0.0", "rounds.rho": 0.5}, ARMS) == []
-    with pytest.raises(ValueError, match="neither a sweep axis nor a field of the study"):
-        null_matches(make_study(null_cells=[{"where": {"no.such": 1}, "reason": "r"}]), {}, ARMS)
+    assert set(table["window"]) == {"later"}
 
 
 def test_null_checks_exact_zero_negligible_fail_undetermined():
@@ -287,7 +303,7 @@ def test_null_checks_exact_zero_negligible_fail_undetermined():
         },
     ]
     summary = summarize(rounds, make_study(null_cells=nulls))
-    checks = headline(summary).set_index("cell")["null_check"].to_dict()
+    checks = summary.nulls.set_index("cell")["check"].to_dict()
     assert checks == {0: "fail", 1: "fail", 2: "exact zero", 3: "negligible"}
     # cell 0 is declared exact but its differences are only nearly 0; cell 1 helps
     assert headline(summary).loc[0, "verdict"] == "negligible"
@@ -304,28 +320,26 @@ def test_channel_rows_decompose_and_carry_channel_nulls():
         ],
     )
     summary = summarize(rounds, spec)
-    channel = summary[summary["section"] == "channel"]
+    channel = summary.channels
     assert (
         channel["component"].tolist()
         == ["total", "information", "surplus", "all_off", "interaction"] * 2
     )
-    assert (channel["family"] == "descriptive").all() and (channel["ci_level"] == 0.95).all()
+    assert (channel["ci_level"] == 0.95).all() and set(channel["window"]) == {"later"}
     info = channel[channel["component"] == "information"]
     assert np.allclose(info["mean_diff"], 0.6 * 0.05, atol=5e-3)
     assert (info["verdict"] == "helps").all()
-    flagged = channel[channel["null_cell"]]
-    assert flagged[["cell", "component"]].values.tolist() == [[2, "surplus"]]
-    assert flagged["null_check"].tolist() == ["negligible"]  # noisy variants: not exactly 0
-    assert not summary.loc[summary["section"] == "effect", "null_cell"].any()
-    assert set(summary.loc[summary["section"] == "effect", "channels"]) == {"all"}
+    flagged = summary.nulls
+    assert flagged[["cell", "tested"]].values.tolist() == [[2, "surplus"]]
+    assert flagged["check"].tolist() == ["negligible"]  # noisy variants: not exactly 0
 
 
 def test_summary_without_sweep():
     rounds = make_rounds({0: 0.05}, axes=False, n_replicates=12)
     spec = study(arms__comparisons=[["face_saver", "capitulator"]], analysis=FAST)
-    summary = summarize(rounds, spec, [])
-    assert list(summary.columns) == S.columns_for([], tournament=False, calibration=True)
-    assert (summary["section"] == "effect").sum() == 4
+    summary = summarize(rounds, spec)
+    assert summary.parts == ("effects", "survival", "power", "calibration")
+    assert len(summary.effects) == 4 and set(summary.effects["cell"]) == {0}
 
 
 # --------------------------------------------------------------------------- the report
@@ -343,7 +357,7 @@ def test_report_answers_first_in_the_study_own_words(tmp_path):
         analysis={**FAST, "labels": {"rounds.rho": "type persistence"}},
     )
     summary = summarize(rounds, spec)
-    text = R.report(tmp_path, summary, spec, AXES)
+    text = report(tmp_path, summary, spec)
     lines = text.splitlines()
     assert lines[0] == f"# {spec.name}"
     first = text.split("## Design", 1)[0]
@@ -365,13 +379,14 @@ def test_report_tables_carry_the_summary_numbers(tmp_path):
     rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02})
     spec = make_study()
     summary = summarize(rounds, spec)
-    text = R.report(tmp_path, summary, spec, AXES)
+    text = report(tmp_path, summary, spec)
     table = text.split("## Effects by outcome window", 1)[1].split("Per arm", 1)[0]
     for row in headline(summary).to_dict("records"):
-        prefix = f"| {row['rounds.rho']:g} | {row['strategies.dealer.params.kind']} | face_saver vs capitulator |"
+        rho, kind = (cells(spec).value(row["cell"], a) for a in AXES)
+        prefix = f"| {rho:g} | {kind} | face_saver vs capitulator |"
         (line,) = [ln for ln in table.splitlines() if ln.startswith(prefix)]
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        later = cells[4]  # windows: round1, later, whole, survivors
+        entries = [c.strip() for c in line.strip("|").split("|")]
+        later = entries[4]  # windows: round1, later, whole, survivors
         assert _numbers(later) == pytest.approx(
             [row["mean_diff"], row["ci_low"], row["ci_high"]], abs=5e-4
         )
@@ -382,13 +397,13 @@ def test_report_tables_carry_the_summary_numbers(tmp_path):
     assert "![heatmap](figures/heatmap.png)" in text and "![trace]" not in text
 
 
-def test_report_from_summary_read_back_from_csv(tmp_path):
+def test_report_from_summary_read_back_from_its_files(tmp_path):
     rounds = make_rounds({0: 0.05, 1: 0.0, 2: -0.05, 3: 0.02})
     spec = make_study(null_cells=[{"where": {"rounds.rho": 0.0}, "reason": "rho = 0"}])
     summary = summarize(rounds, spec)
-    summary.to_csv(tmp_path / "summary.csv", index=False)
-    direct = R.report(tmp_path, summary, spec, AXES)
-    assert R.report(tmp_path, pd.read_csv(tmp_path / "summary.csv"), spec, AXES) == direct
+    summary.write(tmp_path / "summary")
+    direct = report(tmp_path, summary, spec)
+    assert report(tmp_path, S.Summary.read(tmp_path / "summary"), spec) == direct
 
 
 @pytest.mark.parametrize("sign", [1.0, -1.0])
@@ -397,7 +412,7 @@ def test_the_answer_flips_with_the_sign_of_the_effect(tmp_path, sign):
     rounds = rounds[rounds["replicate"] != 0]
     spec = make_study()
     summary = summarize(rounds, spec)
-    answer = R.report(tmp_path, summary, spec, AXES).split("## Answer", 1)[1].split("##", 1)[0]
+    answer = report(tmp_path, summary, spec).split("## Answer", 1)[1].split("##", 1)[0]
     where = describe_cell({"rounds.rho": 0.0, "strategies.dealer.params.kind": "bayesian"}, spec)
     row = headline(summary).iloc[0]
     if sign > 0:
@@ -415,23 +430,22 @@ def test_report_null_cells_power_and_profile(tmp_path):
         null_cells=[{"where": {"strategies.dealer.params.kind": "naive"}, "reason": "no learning"}]
     )
     summary = summarize(rounds, spec)
-    text = R.report(tmp_path, summary, spec, AXES)
+    text = report(tmp_path, summary, spec)
     null_part = text.split("## Pre-registered null cells", 1)[1].split("\n## ", 1)[0]
     assert "| 0 | naive | face_saver vs capitulator | total |" in null_part
     assert "FAIL" in null_part and "pass: negligible (evidence)" in null_part
     assert "2 null row(s): 1 fail, 1 negligible." in null_part
     assert "## Power" in text
-    noisy = summary.copy()
-    noisy.loc[noisy.index[0], ["verdict", "ci_low", "ci_high"]] = ["undetermined", -0.05, 0.05]
-    assert "1 headline row(s) stay undetermined at 29 replicates" in R.report(
-        tmp_path, noisy, spec, AXES
-    )
+    effects = summary.effects.copy()
+    effects.loc[0, ["verdict", "ci_low", "ci_high"]] = ["undetermined", -0.05, 0.05]
+    noisy = summary.with_parts(effects=effects)
+    text = report(tmp_path, noisy, spec)
+    assert "1 headline row(s) stay undetermined at 29 replicates" in text
     big = make_study(replicates=1000)
-    assert "generated at 29 replicates; the full study uses 1000" in R.report(
-        tmp_path, summary, big, AXES
-    )
+    text = report(tmp_path, summary, big)
+    assert "generated at 29 replicates; the full study uses 1000" in text
     same = make_study(replicates=29, reproduce={"replicates": 29})
-    assert "`reproduce.replicates` profile" in R.report(tmp_path, summary, same, AXES)
+    assert "`reproduce.replicates` profile" in report(tmp_path, summary, same)
 
 
 def test_mediation_rows_reach_the_summary_and_the_report(tmp_path):
@@ -441,7 +455,7 @@ def test_mediation_rows_reach_the_summary_and_the_report(tmp_path):
     control = table[(table["arm"] == "capitulator") & (table["channels"] == "all")]
     mediation = pd.concat(
         [
-            control[["cell", *AXES, "replicate"]].assign(
+            control[["cell", "replicate"]].assign(
                 treatment="face_saver",
                 control="capitulator",
                 piece=piece,
@@ -452,12 +466,13 @@ def test_mediation_rows_reach_the_summary_and_the_report(tmp_path):
         ignore_index=True,
     )
     spec = make_study()
-    summary = S.summarize(table, spec, AXES, mediation=mediation)
-    med = summary[summary["section"] == "mediation"]
+    summary = S.summarize(table, spec, mediation=mediation)
+    med = summary.mediation
+    assert summary.has("mediation") and list(med.columns) == part("mediation").names
     assert med["component"].tolist() == ["total", "posterior", "reference_point", "interaction"] * 2
     posterior = med[med["component"] == "posterior"]
     assert np.allclose(posterior["mean_diff"], 0.03)
-    text = R.report(tmp_path, summary, spec, AXES)
+    text = report(tmp_path, summary, spec)
     assert "## How the later-round effect is carried: state transplants" in text
     assert "no mediation table" not in text
 
@@ -497,12 +512,10 @@ def test_figures_written_key_figure_first(tmp_path):
         channels__decompose=True, null_cells=[{"where": {"rounds.rho": 0.0}, "reason": "r"}]
     )
     summary = summarize(rounds, spec)
-    paths = F.figures(
-        tmp_path, summary, trajectories_from_rounds(rounds, AXES), spec, AXES, traces=make_traces()
-    )
+    paths = figures(tmp_path, summary, rounds, spec, traces=make_traces())
     stems = [p.stem for p in paths]
     assert stems == ["forest", "heatmap", "trajectories", "terms", "beliefs", "channels", "trace"]
-    assert stems == F.figure_plan(summary, spec, AXES, traces=True)
+    assert stems == plan(summary, spec, traces=True)
     for p in paths:
         assert p.parent == tmp_path / "figures" and p.suffix == ".png" and p.stat().st_size > 0
     assert (tmp_path / "figures" / "forest.svg").is_file()
@@ -515,10 +528,8 @@ def test_single_axis_study_has_no_heatmap(tmp_path):
         columns="strategies.dealer.params.kind"
     )
     spec = study(sweep={"rounds.rho": [0.0, 0.8]}, analysis=FAST)
-    summary = summarize(rounds, spec, ["rounds.rho"])
-    paths = F.figures(
-        tmp_path, summary, trajectories_from_rounds(rounds, ["rounds.rho"]), spec, ["rounds.rho"]
-    )
+    summary = summarize(rounds, spec)
+    paths = figures(tmp_path, summary, rounds, spec)
     assert [p.stem for p in paths] == ["forest", "trajectories", "terms", "beliefs"]
 
 
@@ -538,25 +549,31 @@ def test_tournament_rows_in_summary_and_report(tmp_path):
     rounds = make_rounds({0: 0.05, 1: 0.05, 2: 0.05, 3: 0.05}, n_replicates=20)
     spec = make_study()
     summary = summarize(rounds, spec, tournament=TOURNAMENT)
-    assert list(summary.columns) == S.columns_for(AXES, tournament=True, calibration=True)
-    assert list(dict.fromkeys(summary["section"])) == [
-        "effect",
+    assert summary.parts == (
+        "effects",
         "survival",
+        "power",
+        "calibration",
         "tournament_payoff",
         "tournament_mix",
         "tournament_fixation",
-        "calibration",
-    ]
-    payoff = summary[summary["section"] == "tournament_payoff"]
+    )
+    payoff = summary.tournament_payoff
     # two contexts (rho) x two opponent types x two arms x two parties
-    assert len(payoff) == 16 and (payoff["ci_low"] <= payoff["value"]).all()
-    mix = summary[(summary["section"] == "tournament_mix") & (summary["strategy"] == "face_saver")]
-    assert mix["spreads"].astype(bool).all()  # it earns more against every opponent type
-    text = R.report(tmp_path, summary, spec, AXES)
+    assert len(payoff) == 16 and (payoff["ci_low"] <= payoff["mean"]).all()
+    # a context is one value of rho: its cells are the two opponent types
+    contexts = payoff.groupby("context")["cell"].agg(lambda c: sorted(set(c))).to_dict()
+    assert contexts == {0: [0, 1], 1: [2, 3]}
+    mix = summary.tournament_mix
+    treated = mix[mix["strategy"] == "face_saver"]
+    assert treated["spreads"].astype(bool).all()  # it earns more against every opponent type
+    assert mix.loc[mix["strategy"] != "face_saver", "spreads"].isna().all()
+    assert set(summary.tournament_fixation["context"]) == {0, 1}
+    text = report(tmp_path, summary, spec)
     assert "## Evolutionary tournament" in text and "In the tournament, face_saver spreads" in text
     assert "It does not spread" not in text
     again = summarize(rounds, spec, tournament=TOURNAMENT)
-    assert again.to_csv(index=False) == summary.to_csv(index=False)
+    assert again.equals(summary)
 
 
 # --------------------------------------------------------------------------- a real run
@@ -575,18 +592,16 @@ def test_real_simulation_end_to_end(tmp_path):
     n = 12
     rounds, traces = simulate(spec, keys_for(n), np.arange(n), traces=True)
     rounds.insert(0, "cell", 0)
-    summary = summarize(rounds, spec, [])
-    tested = summary[summary["section"].isin(["effect", "survival"])]
+    summary = summarize(rounds, spec)
+    tested = pd.concat([summary.effects, summary.survival], ignore_index=True)
     assert set(tested["verdict"]) <= {"helps", "hurts", "negligible", "undetermined"}
     assert (tested["ci_low"] <= tested["mean_diff"]).all() and (
         tested["mean_diff"] <= tested["ci_high"]
     ).all()
     traces.insert(0, "cell", 0)
-    paths = F.figures(
-        tmp_path, summary, trajectories_from_rounds(rounds, []), spec, [], traces=traces
-    )
+    paths = figures(tmp_path, summary, rounds, spec, traces=traces)
     assert paths[0].stem == "forest" and "trace" in [p.stem for p in paths]
-    text = R.report(tmp_path, summary, spec, [])
+    text = report(tmp_path, summary, spec)
     assert "![trace](figures/trace.png)" in text and "No sweep: one cell." in text
 
 
@@ -597,7 +612,6 @@ def test_union_of_grids_cells_are_described_by_their_own_grid(tmp_path):
         cell=4, **{"rounds.rho": 1.0, "game.horizon": 1}
     )  # the base study has rho = 1 and kind = bayesian
     rounds = pd.concat([rounds, extra], ignore_index=True)
-    axes = [*AXES, "game.horizon"]
     spec = make_study(
         sweep=[
             {"rounds.rho": [0.0, 0.8], "strategies.dealer.params.kind": ["bayesian", "naive"]},
@@ -605,9 +619,9 @@ def test_union_of_grids_cells_are_described_by_their_own_grid(tmp_path):
         ],
         null_cells=[{"where": {"game.horizon": 1}, "reason": "one offer"}],
     )
-    summary = summarize(rounds, spec, axes)
-    assert headline(summary)["null_cell"].tolist() == [False] * 4 + [True]
-    text = R.report(tmp_path, summary, spec, axes)
+    summary = summarize(rounds, spec)
+    assert summary.nulls["cell"].tolist() == [4]
+    text = report(tmp_path, summary, spec)
     answer = text.split("## Answer", 1)[1].split("##", 1)[0]
     assert "where horizon is 1:" in answer
     assert "where rho is 0 and the dealer's kind is bayesian:" in answer
@@ -628,14 +642,14 @@ def test_the_report_lists_what_changed_and_why_in_the_study_files_order(tmp_path
     rounds = make_rounds({0: 0.05}, n_rounds=2, n_replicates=20)
     plain = make_study()
     summary = summarize(rounds, plain)
-    assert "## What changed" not in R.report(tmp_path, summary, plain, AXES)
+    assert "## What changed" not in report(tmp_path, summary, plain)
     spec = make_study(
         changes=[
             {"what": "Standing policies.", "why": "Round 2 revealed the bottom line."},
             {"what": "Exact likelihoods.", "why": "Posteriors were under-confident."},
         ]
     )
-    text = R.report(tmp_path, summary, spec, AXES)
+    text = report(tmp_path, summary, spec)
     section = text.split("## What changed", 1)[1].split("\n## ", 1)[0]
     assert section.index(
         "**Standing policies.** Round 2 revealed the bottom line."
@@ -647,11 +661,11 @@ def test_every_trajectory_figure_is_built_for_a_study_without_reputation():
     # quick (nothing is saved): the slow tests above write the files
     rounds = make_rounds({0: 0.05, 2: 0.0}, n_replicates=6)
     spec = make_study()
-    trajectories = trajectories_from_rounds(rounds, AXES)
+    trajectories = trajectories_from_rounds(rounds)
     for metric in ("utility", "terms", "beliefs"):
-        fig = F._trajectory_figure(trajectories, spec, AXES, metric)
+        fig = F._trajectory_figure(trajectories, spec, cells(spec), metric)
         assert fig.axes and fig.get_suptitle()
-    assert "reputation" not in F.figure_plan(summarize(rounds, spec), spec, AXES)
+    assert "reputation" not in plan(summarize(rounds, spec), spec)
 
 
 def test_the_design_says_which_learner_is_exact_and_which_approximate():

@@ -99,14 +99,11 @@ def _replicate_values(grid: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     }
 
 
-def replicates_from_rounds(
-    rounds: pd.DataFrame, focal: str, opponent: str, axes: Sequence[str] = ()
-) -> pd.DataFrame:
+def replicates_from_rounds(rounds: pd.DataFrame, focal: str, opponent: str) -> pd.DataFrame:
     """The ``replicates`` table (:data:`~bargainlab.analysis.tables.REPLICATES_SCHEMA`) of a
     rounds table: one row per cell x channels x arm x replicate about the ``focal`` party,
     with the ``opponent``'s belief about it. Computed for all relationships of the same
     length at once, from one grid of their rows."""
-    axes = list(axes)
     if rounds.empty:
         raise ValueError("the rounds table is empty")
     parties = set(rounds["party"].unique())
@@ -116,7 +113,7 @@ def replicates_from_rounds(
                 f"party {party!r} not in the rounds table; parties are {sorted(parties)}"
             )
     measured = ["utility", "active", "agreed", "terms", "reservation_value"]
-    own = _party_rows(rounds, focal, [*axes, *measured])
+    own = _party_rows(rounds, focal, measured)
     other = _party_rows(rounds, opponent, ["utility", "belief_mean", "belief_pit"])
     starts, r = _relationships(own, focal)
     _relationships(other, opponent)
@@ -126,8 +123,6 @@ def replicates_from_rounds(
         cells = sorted(set(own["cell"]) ^ set(other["cell"])) or sorted(set(own["cell"]))
         raise ValueError(f"cell {cells[0]}: the two parties' rows do not match")
     out = own.iloc[starts][["cell", *_GROUP]].reset_index(drop=True)
-    for axis in axes:
-        out[axis] = own[axis].iloc[starts].to_numpy()
     out["rounds"] = r
     columns = {
         "utility": own["utility"].to_numpy(dtype=float),
@@ -149,15 +144,13 @@ def replicates_from_rounds(
             derived.setdefault(name, np.empty(len(starts), dtype=values.dtype))[chosen] = values
     for name, values in derived.items():
         out[name] = values
-    return check_table(out, REPLICATES_SCHEMA, axes, "replicates", REPLICATES_KEYS)
+    return check_table(out, REPLICATES_SCHEMA, "replicates", REPLICATES_KEYS)
 
 
-def trajectories_from_rounds(rounds: pd.DataFrame, axes: Sequence[str] = ()) -> pd.DataFrame:
+def trajectories_from_rounds(rounds: pd.DataFrame) -> pd.DataFrame:
     """The ``trajectories`` table (:data:`~bargainlab.analysis.tables.TRAJECTORIES_SCHEMA`)
     of a rounds table: per cell x channels x arm x round x party and metric, ``n``, ``sum`` and
     ``sum_sq`` (``terms`` over agreed rounds only)."""
-    axes = list(axes)
-    # the sweep values are the cell's: grouped by cell, and attached per cell afterwards
     keys = ["cell", "channels", "arm", "round", "party"]
     present = [m for m in TRAJECTORY_METRICS if m in rounds.columns]
     values = rounds[present].astype(float)
@@ -180,30 +173,25 @@ def trajectories_from_rounds(rounds: pd.DataFrame, axes: Sequence[str] = ()) -> 
         part.columns = ["n", "sum", "sum_sq"]
         parts.append(part.assign(metric=metric).reset_index())
     table = pd.concat(parts, ignore_index=True)
-    if axes:
-        values = rounds[["cell", *axes]].drop_duplicates("cell")
-        table = table.merge(values, on="cell", how="left", validate="many_to_one")
-        table = table[["cell", *axes, *(c for c in table.columns if c not in ("cell", *axes))]]
     table["n"] = table["n"].round().astype(np.int64)
-    table = _order(table, axes)
-    return check_table(table, TRAJECTORIES_SCHEMA, axes, "trajectories", TRAJECTORIES_KEYS)
+    return check_table(_order(table), TRAJECTORIES_SCHEMA, "trajectories", TRAJECTORIES_KEYS)
 
 
-def _order(table: pd.DataFrame, axes: Sequence[str]) -> pd.DataFrame:
-    # each metric's place in TRAJECTORY_METRICS (any other metric after them)
+def _order(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` sorted by cell, channels, arm, party, metric (in the order of
+    :data:`TRAJECTORY_METRICS`, any other metric after them) and round."""
     rank = pd.Index(TRAJECTORY_METRICS).get_indexer(table["metric"])
     table = table.assign(_metric=np.where(rank < 0, len(TRAJECTORY_METRICS), rank))
     keys = ["cell", "channels", "arm", "party", "_metric", "round"]
     return table.sort_values(keys, kind="stable").drop(columns="_metric")
 
 
-def pool_trajectories(tables: Iterable[pd.DataFrame], axes: Sequence[str] = ()) -> pd.DataFrame:
+def pool_trajectories(tables: Iterable[pd.DataFrame]) -> pd.DataFrame:
     """One trajectories table from several (e.g. one per chunk of replicates): ``n``, ``sum``
     and ``sum_sq`` are added per key."""
-    axes = list(axes)
     tables = list(tables)
     frame = pd.concat(tables, ignore_index=True)
-    keys = ["cell", *axes, "channels", "arm", "round", "party", "metric"]
+    keys = list(TRAJECTORIES_KEYS)
     cells = [set(table["cell"].unique()) for table in tables]
     if sum(len(c) for c in cells) == len(set().union(*cells)):
         # no cell in two tables: each key is in one table, already summed there
@@ -211,7 +199,7 @@ def pool_trajectories(tables: Iterable[pd.DataFrame], axes: Sequence[str] = ()) 
     else:
         pooled = frame.groupby(keys, sort=False, dropna=False)[["n", "sum", "sum_sq"]].sum()
         pooled = pooled.reset_index()
-    return check_table(_order(pooled, axes), TRAJECTORIES_SCHEMA, axes, "trajectories")
+    return check_table(_order(pooled), TRAJECTORIES_SCHEMA, "trajectories")
 
 
 def trajectory_stats(

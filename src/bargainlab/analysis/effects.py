@@ -3,16 +3,17 @@ the ``mediation`` table) of one sweep cell.
 
 Arms of a comparison share every random draw of a replicate (common random numbers), so each
 row is a column of per-replicate differences treatment - control over the cell's replicates,
-tested by :mod:`bargainlab.analysis.inference`. The rows of a cell:
+tested by :mod:`bargainlab.analysis.inference`. The rows of a cell, by the summary part
+they go to (:mod:`bargainlab.analysis.parts`):
 
-* ``effect`` -- the focal party's payoff in each outcome window (channels ``all``):
+* ``effects`` -- the focal party's payoff in each outcome window (channels ``all``):
   ``round1``, ``later`` (rounds 2..R), ``whole`` (1..R) and ``survivors`` (rounds 2..R of
   the replicates whose relationship survived round 1 in *both* arms; a domain of the cell's
   replicates). One-round cells have the ``round1`` window only. These rows form the study's
   headline family.
 * ``survival`` -- the paired difference of ``survived_round1`` (0/1): how much more often the
   relationship survives round 1 (its own family).
-* ``channel`` -- switching channels off (descriptive): with ``E_v`` the paired effect in the
+* ``channels`` -- switching channels off (descriptive): with ``E_v`` the paired effect in the
   channels variant ``v``, the contribution of a channel is ``E_all - E_no_<channel>``,
   ``all_off`` is ``E_none`` and ``interaction = E_all - sum(contributions) - E_none``.
 * ``mediation`` -- state transplants (descriptive): with ``T`` and ``C`` the treatment's and
@@ -30,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .parts import PartName
 from .tables import PIECES
 
 __all__ = [
@@ -48,9 +50,14 @@ PAYOFF = {"round1": "payoff_round1", "later": "payoff_later", "whole": "payoff_w
 
 @dataclass
 class Row:
-    """One row of the summary before its statistics: its key columns and its differences."""
+    """One row of the summary before its statistics: its part, its key columns and its
+    differences."""
 
+    part: PartName
+    """The summary part the row belongs to."""
     key: dict[str, Any]
+    """``cell``, ``treatment``, ``control``, ``window`` (and ``component`` for the
+    decompositions)."""
     diffs: np.ndarray = field(repr=False)
     members: np.ndarray = field(repr=False)
     family: str
@@ -72,16 +79,19 @@ class ArmRows:
     __slots__ = ("_columns", "frame")
 
     def __init__(self, frame: pd.DataFrame) -> None:
+        """The rows ``frame`` of one (channels, arm), aligned on the cell's replicate ids."""
         self.frame = frame
         self._columns: dict[str, pd.Series] = {}
 
     def __getitem__(self, column: str) -> pd.Series:
+        """The column as a Series (built once)."""
         series = self._columns.get(column)
         if series is None:
             series = self._columns[column] = self.frame[column]
         return series
 
     def __len__(self) -> int:
+        """The number of rows (the cell's replicates)."""
         return len(self.frame)
 
 
@@ -103,6 +113,7 @@ def cell_arms(block: pd.DataFrame) -> tuple[np.ndarray, dict[tuple[str, str], Ar
 
 
 def _arm(arms: dict[tuple[str, str], ArmRows], channels: str, arm: str, cell: int) -> ArmRows:
+    """The rows of one (channels, arm); ``ValueError`` naming the arms when it has none."""
     if (channels, arm) not in arms:
         have = sorted({a for _, a in arms})
         raise ValueError(
@@ -112,9 +123,11 @@ def _arm(arms: dict[tuple[str, str], ArmRows], channels: str, arm: str, cell: in
 
 
 def _describe(rows: ArmRows, members: np.ndarray, payoff: str, suffix: str) -> dict[str, float]:
+    """One arm's descriptors over the row's members (``payoff_<suffix>``, ``agreement_<suffix>``, ...)."""
     n = int(np.count_nonzero(members))
 
     def mean(column: str) -> float:
+        """The column's mean over the members (NaN without any)."""
         return float(rows[column].to_numpy(dtype=float)[members].mean()) if n else np.nan
 
     count = float(rows["terms_later_count"].to_numpy()[members].sum())
@@ -139,9 +152,8 @@ def effect_rows(
     out = []
     for treatment, control in pairs:
         t, c = _arm(arms, "all", treatment, cell), _arm(arms, "all", control, cell)
-        base = {"cell": cell, "channels": "all", "treatment": treatment, "control": control}
+        base = {"cell": cell, "treatment": treatment, "control": control}
         every = np.ones(len(t), dtype=bool)
-        effect = {**base, "section": "effect"}
         for window in windows_for(rounds):
             payoff = PAYOFF.get(window, "payoff_later")
             members = every
@@ -152,16 +164,16 @@ def effect_rows(
                 **_describe(t, members, payoff, "treatment"),
                 **_describe(c, members, payoff, "control"),
             }
-            key = {**effect, "window": window, "component": "total"}
-            out.append(Row(key, diffs, members, "effect", describe))
+            key = {**base, "window": window}
+            out.append(Row("effects", key, diffs, members, "effect", describe))
         if rounds >= 2:
             diffs = t["survived_round1"].to_numpy(float) - c["survived_round1"].to_numpy(float)
             describe = {
-                "payoff_treatment": float(t["survived_round1"].mean()),
-                "payoff_control": float(c["survived_round1"].mean()),
+                "survived_treatment": float(t["survived_round1"].mean()),
+                "survived_control": float(c["survived_round1"].mean()),
             }
-            key = {**base, "section": "survival", "window": "round1", "component": "survival"}
-            out.append(Row(key, diffs, every, "survival", describe))
+            key = {**base, "window": "round1"}
+            out.append(Row("survival", key, diffs, every, "survival", describe))
     return out
 
 
@@ -184,34 +196,30 @@ def channel_rows(
     for treatment, control in pairs:
 
         def effect(variant: str, t: str = treatment, c: str = control) -> np.ndarray:
+            """The paired effect in one channels variant, per replicate."""
             return (
                 _arm(arms, variant, t, cell)[payoff].to_numpy()
                 - _arm(arms, variant, c, cell)[payoff].to_numpy()
             )
 
+        base = {"cell": cell, "treatment": treatment, "control": control, "window": shown}
+
+        def row(component: str, diffs: np.ndarray, base: dict = base) -> Row:
+            """One component's row (every replicate a member)."""
+            key = {**base, "component": component}
+            return Row("channels", key, diffs, np.ones(len(diffs), dtype=bool), "descriptive")
+
         total = effect("all")
-        every = np.ones(len(total), dtype=bool)
-        base = {
-            "cell": cell,
-            "channels": "all",
-            "treatment": treatment,
-            "control": control,
-            "window": shown,
-            "section": "channel",
-        }
-        out.append(Row({**base, "component": "total"}, total, every, "descriptive"))
+        out.append(row("total", total))
         parts = []
         for variant in (v for v in variants if v.startswith("no_")):
-            part = total - effect(variant)
-            parts.append(part)
-            out.append(
-                Row({**base, "component": variant.removeprefix("no_")}, part, every, "descriptive")
-            )
+            parts.append(total - effect(variant))
+            out.append(row(variant.removeprefix("no_"), parts[-1]))
         if "none" in variants:
             off = effect("none")
-            out.append(Row({**base, "component": "all_off"}, off, every, "descriptive"))
+            out.append(row("all_off", off))
             rest = total - np.sum(parts, axis=0) - off if parts else total - off
-            out.append(Row({**base, "component": "interaction"}, rest, every, "descriptive"))
+            out.append(row("interaction", rest))
     return out
 
 
@@ -234,14 +242,7 @@ def mediation_rows(
     for (treatment, control), rows in mediation.groupby(["treatment", "control"], sort=False):
         t = _arm(arms, "all", str(treatment), cell)["payoff_later"].to_numpy()
         c = _arm(arms, "all", str(control), cell)["payoff_later"].to_numpy()
-        base = {
-            "cell": cell,
-            "channels": "all",
-            "treatment": treatment,
-            "control": control,
-            "window": "later",
-            "section": "mediation",
-        }
+        base = {"cell": cell, "treatment": treatment, "control": control, "window": "later"}
         pieces = [p for p in PIECES if p in set(rows["piece"])]
         every = np.ones(len(ids), dtype=bool)
         parts = []
@@ -258,9 +259,9 @@ def mediation_rows(
             members[where] = True
             parts.append((piece, moved - c, members))
         together = np.logical_and.reduce([m for _, _, m in parts]) if parts else every
-        out.append(Row({**base, "component": "total"}, t - c, together, "descriptive"))
-        for piece, contribution, members in parts:
-            out.append(Row({**base, "component": piece}, contribution, members, "descriptive"))
         rest = (t - c) - np.sum([np.where(together, x, 0.0) for _, x, _ in parts], axis=0)
-        out.append(Row({**base, "component": "interaction"}, rest, together, "descriptive"))
+        for component, diffs, members in [("total", t - c, together), *parts,
+                                          ("interaction", rest, together)]:  # fmt: skip
+            key = {**base, "component": component}
+            out.append(Row("mediation", key, diffs, members, "descriptive"))
     return out

@@ -1,8 +1,9 @@
 """Pre-registered null cells (``study.null_cells``): which summary rows they apply to, and
-whether each passes.
+whether each passes (the summary's ``nulls`` part).
 
-A null entry applies to the headline-window ``effect`` row of the cells and comparisons it
-names (``channel`` left out), or to the ``channel`` row of the named channel. A null row
+A null entry applies to the headline-window row of ``effects`` of the cells and comparisons
+it names (``channel`` left out), or to the row of ``channels`` of the named channel; its
+``where`` is matched to cells once, from the validated values. A null row
 
 * passes as ``exact zero`` when every paired difference is exactly 0 -- the null holds by
   construction, so the row is a *wiring check* (the model is wired as designed), not
@@ -18,57 +19,42 @@ A null entry declared ``exact`` passes only as ``exact zero``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from ..config.paths import lookup, same_value
+from ..config.cells import SweepCells
 from ..config.schema import NullCell, StudySpec
 from ..relationships.channels import CHANNELS
+from .parts import NULLS
 
-__all__ = ["NULL_COLUMNS", "null_columns", "null_matches"]
-
-NULL_COLUMNS = ["null_cell", "null_reason", "null_check"]
-"""Columns :func:`null_columns` adds."""
+__all__ = ["NullEntry", "null_check", "null_entries", "null_rows"]
 
 
-def null_matches(
-    study: StudySpec,
-    cell_values: dict[str, Any],
-    comparison: tuple[str, str],
-    channel: str | None = None,
-) -> list[NullCell]:
-    """The ``study.null_cells`` entries that match one cell, comparison and channel
-    (``None``: the total effect; else a channel's contribution).
+@dataclass(frozen=True)
+class NullEntry:
+    """A ``study.null_cells`` entry with the sweep cells its ``where`` matches."""
 
-    A ``where`` path that is a sweep axis is compared with the cell's value; any other path
-    with the study's own value (so ``{"rounds.count" = 1}`` matches a one-round study).
-    """
-    dumped: dict[str, Any] | None = None
-    found = []
-    for null in study.null_cells:
-        if null.comparison is not None and tuple(null.comparison) != tuple(comparison):
-            continue
-        if null.channel != channel:
-            continue
-        ok = True
-        for path, wanted in null.where.items():
-            if path in cell_values:
-                actual = cell_values[path]
-            else:
-                dumped = dumped if dumped is not None else study.model_dump(mode="json")
-                actual = lookup(dumped, path)
-            if not same_value(actual, wanted):
-                ok = False
-                break
-        if ok:
-            found.append(null)
-    return found
+    null: NullCell
+    cells: frozenset[int]
+
+    def applies(self, cell: int, comparison: tuple[str, str], channel: str | None) -> bool:
+        """Whether the entry names this cell, comparison and channel (``None``: the total
+        effect; else a channel's contribution)."""
+        if self.null.comparison is not None and tuple(self.null.comparison) != comparison:
+            return False
+        return self.null.channel == channel and cell in self.cells
 
 
-def _check(verdict: str, exact_zero: bool, exact: bool) -> str:
+def null_entries(study: StudySpec, cells: SweepCells) -> list[NullEntry]:
+    """The study's null entries, each matched once to the cells whose validated values its
+    ``where`` names (:meth:`~bargainlab.config.cells.SweepCells.matching`)."""
+    return [NullEntry(n, frozenset(cells.matching(n.where, study))) for n in study.null_cells]
+
+
+def null_check(verdict: str, exact_zero: bool, exact: bool) -> str:
+    """A null row's check: ``exact zero``, ``negligible``, ``fail`` or ``undetermined``
+    (an entry declared ``exact`` passes only as an exact zero)."""
     if exact_zero:
         return "exact zero"
     if exact:
@@ -78,27 +64,33 @@ def _check(verdict: str, exact_zero: bool, exact: bool) -> str:
     return "fail" if verdict in ("helps", "hurts") else "undetermined"
 
 
-def null_columns(
-    table: pd.DataFrame, study: StudySpec, axes: Sequence[str], headline: pd.Series
+def null_rows(
+    headline: pd.DataFrame, channels: pd.DataFrame, study: StudySpec, cells: SweepCells
 ) -> pd.DataFrame:
-    """``null_cell``, ``null_reason`` and ``null_check`` for the rows of a summary table
-    (``headline`` marks the effect rows of each cell's headline window)."""
-    flags, reasons, checks = [], [], []
-    channel_rows = (table["section"] == "channel") & table["component"].isin(CHANNELS)
-    for i, row in enumerate(table.to_dict("records")):
-        entries: list[NullCell] = []
-        if bool(headline.iloc[i]) or bool(channel_rows.iloc[i]):
-            values = {a: row[a] for a in axes}
-            channel = row["component"] if row["section"] == "channel" else None
-            entries = null_matches(study, values, (row["treatment"], row["control"]), channel)
-        flags.append(bool(entries))
-        reasons.append("; ".join(e.reason for e in entries))
-        checks.append(
-            _check(str(row["verdict"]), bool(row["exact_zero"]), any(e.exact for e in entries))
-            if entries
-            else ""
+    """The ``nulls`` part (:data:`~bargainlab.analysis.parts.NULLS`): one row per tested row
+    that a null entry names, among the ``headline`` rows of ``effects`` (each cell's
+    headline window) and the ``channels`` rows of a channel."""
+    entries = null_entries(study, cells)
+    tested: list[tuple[dict, str | None]] = [(r, None) for r in headline.to_dict("records")]
+    if not channels.empty:
+        own = channels[channels["component"].isin(CHANNELS)]
+        tested += [(r, str(r["component"])) for r in own.to_dict("records")]
+    rows = []
+    for row, channel in tested:
+        pair = (str(row["treatment"]), str(row["control"]))
+        found = [e.null for e in entries if e.applies(int(row["cell"]), pair, channel)]
+        if not found:
+            continue
+        exact = any(n.exact for n in found)
+        rows.append(
+            {
+                "cell": row["cell"],
+                "treatment": pair[0],
+                "control": pair[1],
+                "tested": channel or "total",
+                "window": row["window"],
+                "check": null_check(str(row["verdict"]), bool(row["exact_zero"]), exact),
+                "reason": "; ".join(n.reason for n in found),
+            }
         )
-    return pd.DataFrame(
-        {"null_cell": np.array(flags, dtype=bool), "null_reason": reasons, "null_check": checks},
-        index=table.index,
-    )
+    return NULLS.check(pd.DataFrame(rows, columns=NULLS.names))

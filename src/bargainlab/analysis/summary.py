@@ -1,162 +1,128 @@
-"""A run's ``summary.csv``, computed from its small tables (never from the rounds table).
+"""A run's summary, computed from its small tables (never from the rounds table): a typed
+:class:`Summary` of tidy parts.
 
 :func:`summarize` reads the ``replicates`` table (and, when the run has them, the
 ``mediation`` table and a bounded sample of rounds for the calibration checks); the tables are
 declared in :mod:`bargainlab.analysis.tables`, the statistics are in
-:mod:`bargainlab.analysis.decisions` and :mod:`bargainlab.analysis.inference`. Everything is
-deterministic: resamples are seeded from ``study.seed`` and the cell, so the same tables
-always give the same bytes.
-
-The summary table
------------------
-One row per result, sections in this order: ``effect``, ``survival``, ``mediation``,
-``channel``, then ``tournament_*`` (when the study has a tournament) and ``calibration``
-(when a rounds sample was given). A blank field means "not applicable to this section".
-
-Key columns
-
-* ``section`` -- ``effect``: the paired effect of a comparison on the focal party's payoff in
-  one cell and outcome window (the headline family); ``survival``: the paired difference in
-  survival of round 1 (its own family); ``mediation``: one transplanted piece's contribution
-  (descriptive); ``channel``: one channel's contribution by switching it off (descriptive);
-  ``tournament_*`` and ``calibration``: see below.
-* ``cell`` -- sweep cell index; then one column per sweep axis (named by its dotted path).
-* ``channels`` -- ``all`` (rows are about the all-channels model; ``channel`` rows compare
-  it with the switched-off variants).
-* ``comparison`` -- ``"<treatment> vs <control>"``; ``treatment``, ``control`` -- arm labels;
-  ``party`` -- the focal party.
-* ``window`` -- ``round1``, ``later`` (rounds 2..R), ``whole`` (1..R) or ``survivors``
-  (rounds 2..R of the replicates whose relationship survived round 1 in both arms).
-* ``component`` -- ``total`` on effect rows, ``survival`` on survival rows, the channel or
-  ``all_off`` / ``interaction`` on channel rows, the transplanted piece or ``total`` /
-  ``interaction`` on mediation rows.
-
-Statistics (one paired studentised-bootstrap test per row)
-
-* ``family`` -- ``effect``, ``survival`` or ``descriptive``; ``m`` -- rows in the family
-  (1 for descriptive rows).
-* ``n`` -- paired replicates (survivors: those that survived round 1 in both arms).
-* ``payoff_treatment``, ``payoff_control`` -- each arm's mean payoff in the window (survival
-  rows: the share that survived round 1).
-* ``mean_diff`` -- mean paired difference treatment - control; ``sd_diff`` its standard
-  deviation.
-* ``ci_low``, ``ci_high`` -- the interval at level ``ci_level = 1 - alpha/m``: adjusted for the
-  family (Bonferroni), unadjusted ``1 - alpha`` on descriptive rows.
-* ``p_value`` -- the bootstrap-t p-value; ``p_adjusted`` -- ``min(1, m p)``. The interval
-  excludes 0 exactly when ``p_adjusted < alpha``.
-* ``sesoi`` -- the study's smallest effect of interest; ``verdict`` -- read off the interval:
-  ``negligible`` (within ``(-sesoi, sesoi)``), else ``helps`` (above 0), ``hurts`` (below 0),
-  else ``undetermined``. ``exact_zero`` -- every paired difference is exactly 0.
-* ``mde`` -- the smallest effect decided with the study's power at this ``n``;
-  ``n_needed`` -- replicates that would decide an effect of size ``sesoi``
-  (:mod:`bargainlab.analysis.power`).
-
-Per arm (effect rows; ``_treatment`` / ``_control``, over the row's replicates)
-
-* ``agreement_*`` -- share of rounds 2..R that ended in agreement; ``survival_*`` -- share of
-  relationships still active in round R; ``terms_*`` -- mean agreed terms over rounds 2..R
-  (domain units); ``belief_error_*`` -- mean |opponent's posterior mean - the focal party's
-  reservation value| in round R.
-
-Pre-registered nulls (:mod:`bargainlab.analysis.nulls`)
-
-* ``null_cell``, ``null_reason`` -- the row is a ``study.null_cells`` entry's (headline effect
-  rows, and channel rows of a named channel); ``null_check`` -- ``exact zero`` (a wiring check),
-  ``negligible``, ``fail`` or ``undetermined``.
-
-Tournament rows (see :mod:`bargainlab.analysis.tournament_rows`): ``tournament_payoff`` (a
-payoff-matrix entry: ``arm``, the opponent type in its axis column, ``party``, ``n``,
-``value``, ``ci_low``, ``ci_high``), ``tournament_mix`` (``start``, ``population``,
-``strategy``, ``share_start``, ``value`` = final share, ``spreads``, ``support``) and
-``tournament_fixation`` (Moran fixation probability in ``value``).
-
-Calibration rows (:mod:`bargainlab.analysis.calibration`): ``check``, ``source``,
-``expected``, ``statistic``, ``status`` and ``sample`` (which rounds it was measured on); the
-estimate is in ``mean_diff`` with ``ci_low``, ``ci_high`` and ``n``.
+:mod:`bargainlab.analysis.decisions` and :mod:`bargainlab.analysis.inference`. It returns a
+:class:`Summary`: one DataFrame per part (``effects``, ``survival``, ``mediation``,
+``channels``, ``power``, ``nulls``, ``calibration`` and, with a tournament,
+``tournament_payoff``, ``tournament_mix``, ``tournament_fixation``), each with the columns its
+declaration in :mod:`bargainlab.analysis.parts` gives, keyed by ``cell`` (the run's
+``cells.parquet`` says what a cell is) and never carrying a column that does not apply to it.
+A run writes it as ``summary/<part>.csv``, one file per part that applies to the study
+(:meth:`Summary.write`; :meth:`Summary.read` reads it back). Everything is deterministic:
+resamples are seeded from ``study.seed`` and the cell, so the same tables always give the same
+bytes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
+from .._files import write_text_atomic
+from ..config.cells import SweepCells
 from ..config.schema import StudySpec
 from .calibration import direction_checks
-from .decisions import STAT_COLUMNS, decide
+from .decisions import decide
 from .effects import windows_for
-from .nulls import NULL_COLUMNS, null_columns
+from .nulls import null_rows
+from .parts import CALIBRATION, PARTS, POWER, PartName, part
 from .tables import PIECES, WINDOWS, CellTables
 from .tournament import TournamentSpec
-from .tournament_rows import (
-    TOURNAMENT_COLUMNS,
-    study_tournament,
-    tournament_results,
-    tournament_rows,
-)
+from .tournament_rows import study_tournament, tournament_parts, tournament_results
 
-__all__ = [
-    "CALIBRATION_COLUMNS",
-    "EFFECT_COLUMNS",
-    "SECTIONS",
-    "TOURNAMENT_COLUMNS",
-    "columns_for",
-    "headline_mask",
-    "headline_window",
-    "summarize",
-]
-
-EFFECT_COLUMNS = [
-    "section",
-    "cell",
-    # sweep axes go here
-    "channels",
-    "comparison",
-    "treatment",
-    "control",
-    "party",
-    "window",
-    "component",
-    *STAT_COLUMNS,
-    "agreement_treatment",
-    "agreement_control",
-    "survival_treatment",
-    "survival_control",
-    "terms_treatment",
-    "terms_control",
-    "belief_error_treatment",
-    "belief_error_control",
-    *NULL_COLUMNS,
-]
-"""Columns of every summary (the sweep axes follow ``cell``)."""
-
-CALIBRATION_COLUMNS = ["check", "source", "expected", "statistic", "status", "sample"]
-"""Calibration columns (the estimate is in ``mean_diff`` with ``ci_low``/``ci_high``, ``n``)."""
-
-SECTIONS = [
-    "effect",
-    "survival",
-    "mediation",
-    "channel",
-    "tournament_payoff",
-    "tournament_mix",
-    "tournament_fixation",
-    "calibration",
-]
-"""The sections of a summary, in order."""
-
-_COMPONENTS = ["total", "survival", *PIECES, "information", "surplus", "precedent"]
+__all__ = ["Summary", "headline_mask", "headline_rows", "headline_window", "summarize"]
 
 
-def columns_for(axes: Sequence[str], tournament: bool, calibration: bool) -> list[str]:
-    """The summary's columns for a study with these axes and sections."""
-    columns = [*EFFECT_COLUMNS[:2], *axes, *EFFECT_COLUMNS[2:]]
-    return (
-        columns
-        + (TOURNAMENT_COLUMNS if tournament else [])
-        + (CALIBRATION_COLUMNS if calibration else [])
-    )
+@dataclass(frozen=True, eq=False)
+class Summary:
+    """A run's summary: one DataFrame per part (declared in :mod:`bargainlab.analysis.parts`).
+
+    Every attribute is a DataFrame with its part's columns; a part that does not apply to the
+    study (no mediation table, no decomposition, no tournament, no null cell) is empty and
+    left out of :attr:`parts`, which lists the parts the study has (and :meth:`write`
+    writes)."""
+
+    effects: pd.DataFrame
+    survival: pd.DataFrame
+    mediation: pd.DataFrame
+    channels: pd.DataFrame
+    power: pd.DataFrame
+    nulls: pd.DataFrame
+    calibration: pd.DataFrame
+    tournament_payoff: pd.DataFrame
+    tournament_mix: pd.DataFrame
+    tournament_fixation: pd.DataFrame
+    parts: tuple[PartName, ...] = ()
+    """The parts that apply to the study, in the order of :data:`~bargainlab.analysis.parts.PARTS`."""
+
+    @classmethod
+    def of(cls, frames: dict[PartName, pd.DataFrame]) -> Summary:
+        """A summary of the parts in ``frames`` (each checked against its declaration); the
+        other parts are empty and do not apply."""
+        unknown = sorted(set(frames) - {p.name for p in PARTS})
+        if unknown:
+            raise ValueError(f"no summary part(s) {unknown}; parts: {[p.name for p in PARTS]}")
+        tables = {p.name: p.check(frames[p.name]) if p.name in frames else p.empty() for p in PARTS}
+        for p in PARTS:
+            p.check_keys(tables[p.name])
+        return cls(**tables, parts=tuple(p.name for p in PARTS if p.name in frames))
+
+    def has(self, name: PartName) -> bool:
+        """Whether the part ``name`` applies to the study."""
+        return name in self.parts
+
+    def part(self, name: PartName) -> pd.DataFrame:
+        """The part ``name`` (empty when it does not apply)."""
+        part(name)  # a KeyError naming the parts for an unknown name
+        return getattr(self, name)
+
+    def write(self, folder: str | Path) -> list[Path]:
+        """Write ``<folder>/<part>.csv`` for every part the study has (each atomically) and
+        remove the file of any other part; return the files written, in part order."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        written = []
+        for declared in PARTS:
+            path = folder / declared.file
+            if declared.name in self.parts:
+                write_text_atomic(path, declared.to_csv(getattr(self, declared.name)))
+                written.append(path)
+            else:
+                path.unlink(missing_ok=True)
+        return written
+
+    @classmethod
+    def read(cls, folder: str | Path) -> Summary:
+        """The summary written into ``folder`` by :meth:`write` (the same values to the last
+        bit, in the declared dtypes)."""
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{folder}: no summary folder")
+        frames = {p.name: p.read_csv(folder / p.file) for p in PARTS if (folder / p.file).is_file()}
+        return cls.of(frames)
+
+    def equals(self, other: Summary) -> bool:
+        """Whether both summaries have the same parts with the same values."""
+        return self.parts == other.parts and all(
+            getattr(self, f.name).equals(getattr(other, f.name))
+            for f in fields(self)
+            if f.name != "parts"
+        )
+
+    def headline(self, study: StudySpec) -> pd.DataFrame:
+        """The rows of :attr:`effects` in each cell's headline window (see
+        :func:`headline_mask`)."""
+        return headline_rows(self.effects, study)
+
+    def with_parts(self, **frames: pd.DataFrame) -> Summary:
+        """A copy with some parts replaced (checked against their declarations)."""
+        checked = {name: part(name).check(frame) for name, frame in frames.items()}
+        return replace(self, **checked)
 
 
 def headline_window(study: StudySpec, rounds: int) -> str:
@@ -166,20 +132,103 @@ def headline_window(study: StudySpec, rounds: int) -> str:
     return window if window in windows_for(rounds) else "round1"
 
 
-def headline_mask(summary: pd.DataFrame, study: StudySpec) -> pd.Series:
-    """The effect rows of each cell's headline window."""
-    effect = summary["section"] == "effect"
-    if not effect.any():
-        return effect
-    windows = summary[effect].groupby("cell")["window"].agg(set)
+def headline_mask(effects: pd.DataFrame, study: StudySpec) -> pd.Series:
+    """The rows of ``effects`` in each cell's headline window (``round1`` in a cell that has
+    only that window)."""
+    if effects.empty:
+        return pd.Series(False, index=effects.index)
+    windows = effects.groupby("cell")["window"].agg(set)
     wanted = {
         cell: (study.analysis.headline if study.analysis.headline in have else "round1")
         for cell, have in windows.items()
     }
-    return effect & (summary["window"] == summary["cell"].map(wanted))
+    return effects["window"] == effects["cell"].map(wanted)
+
+
+def headline_rows(effects: pd.DataFrame, study: StudySpec) -> pd.DataFrame:
+    """The rows of ``effects`` in each cell's headline window."""
+    return effects[headline_mask(effects, study)]
+
+
+_COMPONENTS = ["total", "survival", *PIECES, "information", "surplus", "precedent"]
+"""The order of the decompositions' components (any other one after them, as made)."""
+
+
+def _ordered(frame: pd.DataFrame, study: StudySpec) -> pd.DataFrame:
+    """A part's rows by window (the headline window first), cell, comparison (in the study's
+    order) and component; rows that tie keep their order."""
+    pairs = {(t, c): i for i, (t, c) in enumerate(study.arms.pairs())}
+    head = study.analysis.headline
+    windows = {w: i for i, w in enumerate([head, *(w for w in WINDOWS if w != head)])}
+    rank = pd.DataFrame(index=frame.index)
+    if "component" not in frame.columns:  # a decided family: windows first
+        rank["_window"] = frame["window"].map(windows).fillna(0)
+    rank["_cell"] = frame["cell"]
+    pair = pd.Series(list(zip(frame["treatment"], frame["control"], strict=True)), frame.index)
+    rank["_pair"] = pair.map(pairs).fillna(len(pairs))
+    if "component" in frame.columns:
+        components = {c: i for i, c in enumerate(_COMPONENTS)}
+        rank["_component"] = frame["component"].map(components).fillna(len(components))
+    order = rank.sort_values(list(rank.columns), kind="stable").index
+    return frame.loc[order].reset_index(drop=True)
+
+
+def _decided_parts(
+    replicates: pd.DataFrame | CellTables,
+    study: StudySpec,
+    cells: SweepCells,
+    mediation: pd.DataFrame | None,
+) -> dict[PartName, pd.DataFrame]:
+    """``effects``, ``survival``, ``mediation``, ``channels``, ``power`` and ``nulls``: the
+    parts of the tested rows that apply to the study."""
+    tested = {
+        name: _ordered(frame, study)
+        for name, frame in decide(replicates, study, mediation=mediation).items()
+    }
+    applies = _applies(replicates, study, mediation)
+    out = {name: tested.get(name, part(name).empty()) for name in applies}
+    if "power" in applies:
+        decided = [
+            tested[n].assign(family=f)
+            for n, f in (("effects", "effect"), ("survival", "survival"))
+            if n in tested
+        ]
+        out["power"] = pd.concat(decided, ignore_index=True) if decided else POWER.empty()
+    if "nulls" in applies:
+        out["nulls"] = null_rows(
+            headline_rows(out["effects"], study), out.get("channels", pd.DataFrame()), study, cells
+        )
+    return out
+
+
+def _applies(
+    replicates: pd.DataFrame | CellTables, study: StudySpec, mediation: pd.DataFrame | None
+) -> list[PartName]:
+    """The parts of the tested rows that apply to the study's design."""
+    if not study.arms.pairs():
+        return []
+    names: list[PartName] = ["effects"]
+    if isinstance(replicates, pd.DataFrame):
+        rounds = replicates.groupby("cell")["rounds"].first().tolist()
+        has_mediation = mediation is not None
+    else:
+        rounds = list(replicates.rounds_by_cell().values())
+        cells = list(replicates.rounds_by_cell())
+        has_mediation = bool(cells) and replicates.mediation(cells[0]) is not None
+    if any(r >= 2 for r in rounds):
+        names.append("survival")
+    if has_mediation:
+        names.append("mediation")
+    if study.channels.decompose:
+        names.append("channels")
+    names.append("power")
+    if study.null_cells:
+        names.append("nulls")
+    return names
 
 
 def _sample_note(rounds: pd.DataFrame) -> str:
+    """Which rounds the calibration checks were measured on."""
     cells = sorted(int(c) for c in rounds["cell"].unique()) if "cell" in rounds else []
     reps = rounds["replicate"]
     return (
@@ -188,76 +237,35 @@ def _sample_note(rounds: pd.DataFrame) -> str:
     )
 
 
-def _order(table: pd.DataFrame, study: StudySpec) -> pd.DataFrame:
-    pairs = {f"{t} vs {c}": i for i, (t, c) in enumerate(study.arms.pairs())}
-    head = study.analysis.headline
-    windows = [head, *(w for w in WINDOWS if w != head)]
-    rank = pd.DataFrame(
-        {
-            "_section": table["section"].map({s: i for i, s in enumerate(SECTIONS)}),
-            "_window": table["window"].map({w: i for i, w in enumerate(windows)}).fillna(0),
-            "_pair": table["comparison"].map(pairs).fillna(len(pairs)),
-            "_component": table["component"]
-            .map({c: i for i, c in enumerate(_COMPONENTS)})
-            .fillna(len(_COMPONENTS)),
-            "_cell": table["cell"].fillna(-1),
-        },
-        index=table.index,
-    )
-    rank.loc[table["section"] != "effect", "_window"] = 0
-    keys = ["_section", "_window", "_cell", "_pair", "_component"]
-    order = rank.sort_values(keys, kind="stable").index
-    return table.loc[order].reset_index(drop=True)
-
-
 def summarize(
     replicates: pd.DataFrame | CellTables,
     study: StudySpec,
-    axes: Sequence[str],
+    cells: SweepCells | None = None,
     *,
     mediation: pd.DataFrame | None = None,
     rounds_sample: pd.DataFrame | None = None,
     tournament: TournamentSpec | None = None,
-) -> pd.DataFrame:
-    """The study's ``summary.csv`` (columns documented in the module docstring).
+) -> Summary:
+    """The study's :class:`Summary` (its parts are declared in
+    :mod:`bargainlab.analysis.parts`).
 
     ``replicates`` and ``mediation`` are the tables of :mod:`bargainlab.analysis.tables`, or
     ``replicates`` serves both cell by cell (:class:`~bargainlab.analysis.tables.CellTables`:
-    a run folder does, so that only one cell's rows are held at once; a tournament still reads
-    its whole table); ``rounds_sample`` -- a bounded sample of the rounds table (e.g. the first chunk of every
-    cell) -- adds the calibration rows, which need per-round joins; ``tournament`` overrides
-    ``study.tournament``.
+    a run folder does, so that only one cell's rows are held at once; a tournament still
+    reads its whole table); ``cells`` are the study's typed sweep cells (default: expanded
+    from ``study``); ``rounds_sample`` -- a bounded sample of the rounds table (e.g. the first
+    chunk of every cell) -- adds the calibration checks, which need per-round joins;
+    ``tournament`` overrides ``study.tournament``.
     """
-    axes = list(axes)
+    cells = cells if cells is not None else SweepCells.of_study(study)
     if isinstance(replicates, pd.DataFrame) and replicates.empty:
         raise ValueError("the replicates table is empty")
-    table = decide(replicates, study, axes, mediation=mediation)
-    parts = []
-    if not table.empty:
-        table["comparison"] = table["treatment"] + " vs " + table["control"]
-        table["party"] = study.arms.party
-        table = _order(table, study)
-        table = pd.concat(
-            [table, null_columns(table, study, axes, headline_mask(table, study))], axis=1
-        )
-        parts.append(table)
+    frames = _decided_parts(replicates, study, cells, mediation)
+    if rounds_sample is not None and not rounds_sample.empty:
+        checks = direction_checks(cells.attach(rounds_sample), study, seed=study.seed)
+        frames["calibration"] = CALIBRATION.check(checks.assign(sample=_sample_note(rounds_sample)))
     spec = tournament if tournament is not None else study_tournament(study)
     if spec is not None:
         whole = replicates if isinstance(replicates, pd.DataFrame) else replicates.table
-        results = tournament_results(whole, study, axes, spec)
-        parts.append(tournament_rows(results, study, spec))
-    if rounds_sample is not None and not rounds_sample.empty:
-        checks = direction_checks(rounds_sample, study, seed=study.seed)
-        checks = checks.rename(columns={"estimate": "mean_diff"})
-        parts.append(checks.assign(section="calibration", sample=_sample_note(rounds_sample)))
-    columns = columns_for(
-        axes, spec is not None, rounds_sample is not None and not rounds_sample.empty
-    )
-    out = pd.concat([p for p in parts if not p.empty], ignore_index=True).reindex(columns=columns)
-    for column in ("cell", "n", "m", "n_needed"):
-        values = out[column]
-        out[column] = values.astype(np.int64) if values.notna().all() else values.astype("Int64")
-    for column in ("exact_zero", "null_cell"):
-        if out[column].notna().all():
-            out[column] = out[column].astype(bool)
-    return out.reset_index(drop=True)
+        frames.update(tournament_parts(tournament_results(whole, study, cells, spec), study))
+    return Summary.of(frames)

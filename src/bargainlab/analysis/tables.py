@@ -16,8 +16,10 @@ dtype and meaning; the checks, the documentation and the derivations follow from
   transplanted piece of state, with the control arm's later-round payoff after the piece of
   the treatment arm's post-round-1 state was transplanted into it.
 
-Sweep axes add one column each, named by their dotted path, right after ``cell`` (as in the
-rounds table). No column of any of these tables holds NaN.
+A table names a sweep cell by its index alone, ``cell``: what the cell is (its values on
+every sweep axis, its label) is in the run's cells table
+(:class:`~bargainlab.config.cells.SweepCells`, ``cells.parquet``). No column of any of these
+tables holds NaN.
 """
 
 from __future__ import annotations
@@ -120,17 +122,12 @@ _DTYPES = {"int64": "int64", "float64": "float64", "bool": "bool", "string": "ob
 
 
 def check_table(
-    frame: pd.DataFrame,
-    schema: Sequence[Column],
-    axes: Sequence[str],
-    what: str,
-    keys: Sequence[str] = (),
+    frame: pd.DataFrame, schema: Sequence[Column], what: str, keys: Sequence[str] = ()
 ) -> pd.DataFrame:
-    """``frame`` with the declared columns (sweep axes after ``cell``) in declared order and
-    dtypes; raises ``ValueError`` naming the table when a column is missing, a numeric column
-    holds NaN, or ``keys`` identify more than one row."""
-    names = [c.name for c in schema]
-    columns = [names[0], *axes, *names[1:]]
+    """``frame`` with the declared columns in declared order and dtypes; raises
+    ``ValueError`` naming the table when a column is missing, a numeric column holds NaN, or
+    ``keys`` identify more than one row."""
+    columns = [c.name for c in schema]
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"the {what} table is missing column(s) {missing}")
@@ -183,6 +180,7 @@ class FrameCells:
     """:class:`CellTables` over a ``replicates`` (and ``mediation``) table in memory."""
 
     def __init__(self, replicates: pd.DataFrame, mediation: pd.DataFrame | None = None) -> None:
+        """The tables in memory, split by cell once."""
         if replicates.empty:
             raise ValueError("the replicates table is empty")
         self._blocks = {int(c): b for c, b in replicates.groupby("cell", sort=True)}
@@ -195,15 +193,20 @@ class FrameCells:
 
     @property
     def table(self) -> pd.DataFrame:
+        """The whole ``replicates`` table."""
         return self._table
 
     def rounds_by_cell(self) -> dict[int, int]:
+        """Cell -> its number of rounds, from its rows."""
         return {c: int(np.asarray(b["rounds"])[0]) for c, b in self._blocks.items()}
 
     def replicates(self, cell: int) -> pd.DataFrame:
+        """The cell's rows of the ``replicates`` table."""
         return self._blocks[cell]
 
     def mediation(self, cell: int) -> pd.DataFrame | None:
+        """The cell's rows of the ``mediation`` table (``None`` without one; no rows when
+        the cell has none)."""
         if self._mediation is None:
             return None
         return self._mediation.get(cell, pd.DataFrame(columns=[c.name for c in MEDIATION_SCHEMA]))

@@ -1,28 +1,18 @@
-"""The tournament's rows of ``summary.csv`` (see :mod:`bargainlab.analysis.summary`)."""
+"""The tournament's parts of the summary: ``tournament_payoff``, ``tournament_mix`` and
+``tournament_fixation`` (declared in :mod:`bargainlab.analysis.parts`)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import pandas as pd
 
+from ..config.cells import SweepCells
 from ..config.schema import StudySpec
+from .parts import TOURNAMENT_FIXATION, TOURNAMENT_MIX, TOURNAMENT_PAYOFF, PartName
 from .tournament import TournamentResult, TournamentSpec, tournaments
 
-__all__ = ["TOURNAMENT_COLUMNS", "study_tournament", "tournament_results", "tournament_rows"]
-
-TOURNAMENT_COLUMNS = [
-    "arm",
-    "start",
-    "population",
-    "strategy",
-    "share_start",
-    "value",
-    "spreads",
-    "support",
-]
-"""Columns appended to the summary when the study has a tournament."""
+__all__ = ["study_tournament", "tournament_parts", "tournament_results"]
 
 
 def study_tournament(study: StudySpec) -> TournamentSpec | None:
@@ -33,76 +23,58 @@ def study_tournament(study: StudySpec) -> TournamentSpec | None:
 def tournament_results(
     replicates: pd.DataFrame,
     study: StudySpec,
-    axes: Sequence[str],
+    cells: SweepCells,
     spec: TournamentSpec | None = None,
 ) -> list[TournamentResult]:
-    """The study's tournaments (one per context) from its ``replicates`` table, or ``[]``."""
+    """The study's tournaments (one per context, in cell order) from its ``replicates``
+    table, or ``[]``. The tournament groups cells by their values on the sweep axes, which
+    it reads from ``cells`` (a struct axis as the text of its values)."""
     spec = spec if spec is not None else study_tournament(study)
     if spec is None:
         return []
     return tournaments(
-        replicates,
+        cells.attach(replicates),
         arms=list(study.arms.strategies),
-        axes=axes,
+        axes=cells.paths,
         spec=spec,
         seed=study.seed,
     )
 
 
-def tournament_rows(
-    results: list[TournamentResult], study: StudySpec, spec: TournamentSpec
-) -> pd.DataFrame:
-    """``tournament_payoff``, ``tournament_mix`` and ``tournament_fixation`` rows."""
+def _payoffs(results: Sequence[TournamentResult], study: StudySpec) -> pd.DataFrame:
+    """The payoff-matrix entries of every context."""
     focal = study.arms.party
     opponent = next(p for p in study.parties if p != focal)
-    treatment = next(iter(study.arms.strategies))
-    rows: list[dict[str, Any]] = []
-    for res in results:
-        context = res.matrices.context
-        for p in res.payoffs.to_dict("records"):
-            rows.append(
-                {
-                    "section": "tournament_payoff",
-                    "cell": p["cell"],
-                    **context,
-                    spec.opponent_axis: p["opponent"],
-                    "channels": "all",
-                    "party": focal if p["party"] == "focal" else opponent,
-                    "arm": p["arm"],
-                    "n": p["n"],
-                    "value": p["mean"],
-                    "ci_low": p["ci_low"],
-                    "ci_high": p["ci_high"],
-                }
-            )
-        for mix in res.mixes.to_dict("records"):
-            rows.append(
-                {
-                    "section": "tournament_mix",
-                    **context,
-                    "channels": "all",
-                    "start": mix["start"],
-                    "population": mix["population"],
-                    "strategy": mix["strategy"],
-                    "share_start": mix["share_start"],
-                    "value": mix["share_final"],
-                    "spreads": mix["spreads"],
-                    "support": mix["support"],
-                }
-            )
-        for fix in res.fixation.to_dict("records"):
-            rows.append(
-                {
-                    "section": "tournament_fixation",
-                    **context,
-                    "channels": "all",
-                    "treatment": fix["invader"],
-                    "control": fix["resident"],
-                    "comparison": f"{treatment} vs {fix['resident']}",
-                    "party": focal,
-                    "start": fix["against"],
-                    "n": fix["population_size"],
-                    "value": fix["probability"],
-                }
-            )
-    return pd.DataFrame(rows)
+    frames = [
+        res.payoffs.assign(
+            context=k, party=res.payoffs["party"].map({"focal": focal, "opponent": opponent})
+        )
+        for k, res in enumerate(results)
+    ]
+    table = pd.concat(frames, ignore_index=True) if frames else TOURNAMENT_PAYOFF.empty()
+    return TOURNAMENT_PAYOFF.check(table)
+
+
+def _mixes(results: Sequence[TournamentResult]) -> pd.DataFrame:
+    """The starting and final shares of every context's starting mixes."""
+    frames = [res.mixes.assign(context=k) for k, res in enumerate(results)]
+    table = pd.concat(frames, ignore_index=True) if frames else TOURNAMENT_MIX.empty()
+    return TOURNAMENT_MIX.check(table)
+
+
+def _fixation(results: Sequence[TournamentResult]) -> pd.DataFrame:
+    """The fixation probabilities of every context."""
+    frames = [res.fixation.assign(context=k) for k, res in enumerate(results)]
+    table = pd.concat(frames, ignore_index=True) if frames else TOURNAMENT_FIXATION.empty()
+    return TOURNAMENT_FIXATION.check(table)
+
+
+def tournament_parts(
+    results: Sequence[TournamentResult], study: StudySpec
+) -> dict[PartName, pd.DataFrame]:
+    """The three tournament parts of the summary from the study's tournaments."""
+    return {
+        "tournament_payoff": _payoffs(results, study),
+        "tournament_mix": _mixes(results),
+        "tournament_fixation": _fixation(results),
+    }

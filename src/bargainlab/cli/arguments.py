@@ -150,7 +150,7 @@ def _add_folder_commands(
 
     report = sub.add_parser(
         "report", help="rewrite the summary and report of a finished run",
-        description="Recompute summary.csv and rewrite report.md of a finished run.",
+        description="Recompute summary/ and rewrite report.md of a finished run.",
     )  # fmt: skip
     report.add_argument("run_dir", metavar="RUN_DIR", type=Path, help="a run folder")
     report.set_defaults(handler=report_handler)
@@ -161,7 +161,7 @@ def _add_reproduce_command(sub: argparse._SubParsersAction, handler: Handler) ->
     repro = sub.add_parser(
         "reproduce", help="re-run the studies and compare with results/",
         description="Re-run studies of experiments/ at their CI size and compare their "
-        "summary.csv with results/<study>/summary.csv within each study's tolerance (outside "
+        "summary/ with results/<study>/summary/ within each study's tolerance (outside "
         "a checkout: the studies and results shipped with bargainlab). Exit status 1 and a "
         "table of differences when anything drifted.",
     )  # fmt: skip

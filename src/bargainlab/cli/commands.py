@@ -41,6 +41,7 @@ from pathlib import Path
 
 from .._files import WriteError
 from ..analysis.power import family_size, format_power, power_table, z_sum
+from ..config.cells import SweepCells
 from ..config.files import ConfigError, load_study, resolve_study_path
 from ..experiments.budget import size_budget
 from ..experiments.pipeline import check_run_folder, regenerate_outputs, run_study
@@ -226,6 +227,7 @@ def _cmd_power(args: argparse.Namespace) -> int:
             progress=False,
         )
         replicates = RunStore(run.path).read_table("replicates.parquet")
+    replicates = SweepCells.of(study, loaded.cells).attach(replicates)  # power_table groups by axes
     print(format_power(power_table(replicates, study, axes), study, axes))
     return 0
 

@@ -171,7 +171,7 @@ class ReproduceSpec(StudyTable):
     """How ``bargainlab reproduce`` checks this study."""
 
     tolerance: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
-    """Largest allowed absolute drift of any number in summary.csv."""
+    """Largest allowed absolute drift of any number of the summary (``summary/``)."""
     replicates: Annotated[int, Field(ge=2)] | None = None
     """CI-sized profile: replicates used by reproduce (default: the study's own)."""
 

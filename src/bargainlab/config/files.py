@@ -71,7 +71,7 @@ def packaged_studies() -> Path | None:
 
 
 def packaged_results() -> Path | None:
-    """The folder of the shipped studies' committed results (``<study>/summary.csv``):
+    """The folder of the shipped studies' committed results (``<study>/summary/``):
     ``bargainlab/studies/results`` when installed, the source tree's ``results/``."""
     studies = packaged_studies()
     if studies is None:

@@ -1,45 +1,37 @@
 """Dotted paths into a study's plain data (``rounds.rho``, ``strategies.dealer.params.kind``).
 
-Sweep axes, null cells and report labels name parts of a study by such paths. Values stored
-in a rounds table's axis columns come back as NumPy scalars or, for axes of mixed types, as
-JSON text; :func:`same_value` compares them with a config's values either way.
+Sweep axes, null cells and report labels name parts of a study by such paths;
+:func:`same_value` compares two validated values (a sweep cell's and a null cell's ``where``).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from typing import Any
 
 import numpy as np
 
 
-def _plain(value: Any) -> Any:
-    """A stored axis value as plain data: numpy scalars unwrapped, JSON text parsed."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            return value
-    return value
+def _both(a: Any, b: Any, kind: type | tuple[type, ...]) -> bool:
+    """Whether ``a`` and ``b`` are both of ``kind``."""
+    return isinstance(a, kind) and isinstance(b, kind)
 
 
 def same_value(actual: Any, wanted: Any) -> bool:
-    """Whether a cell's axis value equals a ``where`` value (numbers within 1e-12; text that
-    holds JSON, as mixed-type axes are stored, compared after parsing)."""
-    a, b = _plain(actual), _plain(wanted)
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return bool(np.isclose(float(a), float(b), rtol=1e-12, atol=1e-12))
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same_value(a[k], b[k]) for k in a)
-    return type(a) is type(b) and a == b
+    """Whether two validated values are equal: numbers within 1e-12 (a boolean is not a
+    number), lists and mappings entry by entry, anything else exactly."""
+    if isinstance(actual, bool) or isinstance(wanted, bool):
+        return _both(actual, wanted, bool) and actual == wanted
+    if _both(actual, wanted, (int, float)):
+        return bool(np.isclose(float(actual), float(wanted), rtol=1e-12, atol=1e-12))
+    if _both(actual, wanted, list):
+        return len(actual) == len(wanted) and all(map(same_value, actual, wanted))
+    if _both(actual, wanted, dict):
+        return actual.keys() == wanted.keys() and all(
+            same_value(actual[k], wanted[k]) for k in actual
+        )
+    return type(actual) is type(wanted) and actual == wanted
 
 
 def lookup(data: Any, path: str) -> Any:

@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from ..strategies import create
+from ..strategies import describe
 from .annotations import container
 from .errors import ConfigError, show, validate
 from .schema import StrategySpec, StudySpec
@@ -239,7 +239,7 @@ def base_value(study: StudySpec, axis: str) -> Any:
     node: Any = study
     for seg in axis.split("."):
         if isinstance(node, StrategySpec) and seg == "params":
-            node = create(node.name, **node.params).params()
+            node = dict(describe(node.name, node.params).params)
         elif isinstance(node, BaseModel):
             node = getattr(node, seg, None)
         elif isinstance(node, Mapping):

@@ -2,7 +2,7 @@
 
 Every file a run writes gets a SHA-256 checksum. Those of the tables and outputs (``config.toml``,
 every file of the ``rounds.parquet`` and ``traces.parquet`` datasets, the small tables,
-``summary.csv``, ``report.md``, the figures) are in ``manifest.json`` under ``checksums``
+``summary/``, ``report.md``, the figures) are in ``manifest.json`` under ``checksums``
 (path relative to the run folder -> hex digest).
 
 The parts (one per finished task) are many, and the manifest is rewritten whole each time it

@@ -13,13 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..analysis.derive import pool_trajectories
-from ..analysis.tables import (
-    MEDIATION_KEYS,
-    MEDIATION_SCHEMA,
-    REPLICATES_KEYS,
-    REPLICATES_SCHEMA,
-    TRAJECTORIES_SCHEMA,
-)
+from ..analysis.tables import MEDIATION_KEYS, REPLICATES_KEYS
 
 __all__ = ["combine_small", "read_filtered"]
 
@@ -48,6 +42,7 @@ class _FileIndex:
     bounds: dict[str, list[tuple[Any, Any] | None]] = field(default_factory=dict)
 
     def column_bounds(self, column: str) -> list[tuple[Any, Any] | None]:
+        """Per row group, the min and max of ``column`` (``None`` without statistics), read once."""
         if column not in self.bounds:
             j = self.names.index(column)
             out: list[tuple[Any, Any] | None] = []
@@ -65,6 +60,7 @@ time, and each read would otherwise parse every file's footer again."""
 
 
 def _file_index(file: Path) -> _FileIndex:
+    """The footer of a Parquet file, parsed once per (path, modification time, size)."""
     status = file.stat()
     key = (str(file.resolve()), status.st_mtime_ns, status.st_size)
     index = _INDEXES.get(key)
@@ -100,6 +96,26 @@ def _row_groups(index: _FileIndex, filters: Any) -> list[int]:
     return out
 
 
+def _batches(
+    file: Path, wanted: list[str] | None, filters: Any, expression: Any
+) -> tuple[list[pa.RecordBatch], list[str]]:
+    """The batches of one Parquet file that match (the ``wanted`` columns), reading only the
+    row groups whose statistics allow a match, and the file's column names."""
+    index = _file_index(file)
+    read = None if wanted is None else [c for c in wanted if c in index.names]
+    needed = None if read is None else read + [c for c in _filter_columns(filters) if c not in read]
+    groups = _row_groups(index, filters)
+    if not groups:
+        return [], index.names
+    kept = []
+    reader = pq.ParquetFile(file, metadata=index.metadata)
+    for batch in reader.iter_batches(row_groups=groups, columns=needed, use_threads=False):
+        chosen = batch.filter(expression)
+        if chosen.num_rows:
+            kept.append(chosen.select(read) if read is not None else chosen)
+    return kept, index.names
+
+
 def read_filtered(path: Path, columns: Sequence[str] | None, filters: Any) -> pd.DataFrame:
     """The rows of a Parquet file or dataset folder that match ``filters`` (pyarrow's filter
     list), reading only the row groups whose statistics allow a match, one batch at a time."""
@@ -109,21 +125,8 @@ def read_filtered(path: Path, columns: Sequence[str] | None, filters: Any) -> pd
     files = sorted(path.iterdir()) if path.is_dir() else [path]
     schema_names: list[str] = []
     for file in files:
-        index = _file_index(file)
-        names = index.names
-        schema_names = names
-        read = None if wanted is None else [c for c in wanted if c in names]
-        needed = (
-            None if read is None else read + [c for c in _filter_columns(filters) if c not in read]
-        )
-        groups = _row_groups(index, filters)
-        if not groups:
-            continue
-        reader = pq.ParquetFile(file, metadata=index.metadata)
-        for batch in reader.iter_batches(row_groups=groups, columns=needed, use_threads=False):
-            chosen = batch.filter(expression)
-            if chosen.num_rows:
-                kept.append(chosen.select(read) if read is not None else chosen)
+        batches, schema_names = _batches(file, wanted, filters, expression)
+        kept += batches
     if kept:
         return pa.Table.from_batches(kept).to_pandas()
     shown = wanted if wanted is not None else schema_names
@@ -133,23 +136,8 @@ def read_filtered(path: Path, columns: Sequence[str] | None, filters: Any) -> pd
 def combine_small(kind: str, frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """One small table from the parts of every task: concatenated and sorted by its keys, the
     trajectories' sums pooled."""
-    axes = _axes_of(frames[0], kind)
     if kind == "trajectories":
-        return pool_trajectories(frames, axes)
+        return pool_trajectories(frames)
     keys = {"replicates": REPLICATES_KEYS, "mediation": MEDIATION_KEYS}[kind]
     table = pd.concat(frames, ignore_index=True)
-    order = [keys[0], *axes, *keys[1:]]
-    return table.sort_values(list(keys), kind="stable").reset_index(drop=True)[
-        order + [c for c in table.columns if c not in order]
-    ]
-
-
-def _axes_of(frame: pd.DataFrame, kind: str) -> list[str]:
-    """The sweep-axis columns of a small table (between ``cell`` and its own columns)."""
-    schema = {
-        "replicates": REPLICATES_SCHEMA,
-        "trajectories": TRAJECTORIES_SCHEMA,
-        "mediation": MEDIATION_SCHEMA,
-    }[kind]
-    own = {c.name for c in schema}
-    return [c for c in frame.columns if c not in own]
+    return table.sort_values(list(keys), kind="stable").reset_index(drop=True)

@@ -3,21 +3,24 @@
 :func:`regenerate_outputs` is the post-processing of ``run`` and all of ``plot`` and
 ``report``: it reads the small tables the workers produced (``replicates``,
 ``trajectories``, ``mediation``; never the whole rounds table) and a bounded sample of the
-rounds dataset for the calibration checks, and writes ``summary.csv``, ``figures/`` and
-``report.md``. Each phase shows its progress and records its seconds in the manifest.
+rounds dataset for the calibration checks, and writes ``summary/`` (one CSV per part),
+``figures/`` and ``report.md``. Each phase shows its progress and records its seconds in the manifest.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from .._memory import return_freed_memory
 from ..analysis.calibration import ROUNDS_COLUMNS
-from ..analysis.summary import summarize
+from ..analysis.summary import Summary, summarize
+from ..config.cells import SweepCells
 from ..config.files import ConfigError, LoadedStudy, load_study
 from ..config.size import CALIBRATION_SAMPLE
 from ..reporting.figures import figures as draw_figures
@@ -54,7 +57,7 @@ def regenerate_outputs(
     report: bool = True,
     phase: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    """(Re)write ``summary.csv``, ``figures/`` and ``report.md`` of a finished run from its
+    """(Re)write ``summary/``, ``figures/`` and ``report.md`` of a finished run from its
     tables, with :mod:`bargainlab.analysis.summary` and :mod:`bargainlab.reporting`; return the figure paths, key figure first.
     Used by ``run``, ``plot`` and ``report``. Figures are made in a staging folder and moved
     into ``figures/`` file by file, so none is ever half-written. Tables are checked against
@@ -75,6 +78,38 @@ def regenerate_outputs(
 _REMEDY = "start the same `bargainlab run` command again to recompute it"
 
 
+def _summary(
+    store: RunStore, loaded: LoadedStudy, tables: StoredCells, cells: SweepCells
+) -> Summary:
+    """Compute the summary from the small tables and a bounded sample of the rounds (for the
+    calibration checks), and write it."""
+    sample = store.read_rounds(
+        columns=list(ROUNDS_COLUMNS),
+        filters=[("replicate", "<", CALIBRATION_SAMPLE), ("channels", "==", "all")],
+    )
+    result = summarize(tables, loaded.study, cells, rounds_sample=sample)
+    store.write_summary(result)
+    return result
+
+
+def _figures(
+    store: RunStore, loaded: LoadedStudy, result: Summary, tables: StoredCells, cells: SweepCells
+) -> list[Path]:
+    """Draw the figures in a staging folder, move them in file by file, record their
+    checksums; return their paths, key figure first."""
+    study = loaded.study
+    trajectories = store.read_table("trajectories.parquet")
+    traces = store.read_table("traces.parquet") if store.has_table("traces") else None
+    with store.staging() as stage:
+        whole = tables.table if study.tournament is not None else None  # only a tournament
+        staged = draw_figures(
+            stage, result, trajectories, study, cells, replicates=whole, traces=traces
+        )
+        made = [store.root / Path(p).relative_to(stage) for p in staged]
+    store.record_checksums(str(p.relative_to(store.root)) for p in made)
+    return made
+
+
 def _regenerate(
     store: RunStore,
     loaded: LoadedStudy,
@@ -84,63 +119,37 @@ def _regenerate(
     report: bool,
     phase: Callable[[str], None] | None = None,
 ) -> list[Path]:
-    study = loaded.study
-    axes = study.sweep_axes
-    # the simulation's heap policy keeps freed memory; the statistics read cell after cell
-    return_freed_memory()
-    manifest = store.read_manifest() or {}
-    step = phase or (lambda name: None)
-    timings: dict[str, float] = {}
+    """The phases of :func:`regenerate_outputs` asked for (the summary also when it is
+    missing), each timed into the manifest."""
+    cells = SweepCells.of(loaded.study, loaded.cells)
+    return_freed_memory()  # the simulation's heap policy keeps freed memory
     # every table is checked first, also those this phase does not read (the rounds dataset)
     store.verify("rounds.parquet", remedy=_REMEDY)
-    cells, trajectories = read_small_tables(store, loaded)
-    if summary or not store.summary_path.is_file():
-        step("summarize")
+    tables = StoredCells(store, {c.index: c.study.rounds.count for c in loaded.cells})
+    timings: dict[str, float] = {}
+    step = phase or (lambda name: None)
+
+    def timed(name: str, work: Callable[[], Any]) -> Any:
+        """``work()``, announced as phase ``name`` and its seconds recorded."""
+        step(name)
         started = time.perf_counter()
-        sample = store.read_rounds(
-            columns=[*axes, *ROUNDS_COLUMNS],
-            filters=[("replicate", "<", CALIBRATION_SAMPLE), ("channels", "==", "all")],
-        )
-        table = summarize(cells, study, axes, rounds_sample=sample)
-        store.write_summary(table)
-        timings["summarize"] = time.perf_counter() - started
+        done = work()
+        timings[name] = time.perf_counter() - started
+        return done
+
+    if summary or not store.summary_dir.is_dir():
+        result = timed("summarize", lambda: _summary(store, loaded, tables, cells))
     else:
-        remedy = f"run `bargainlab report {store.root}` to rebuild it"
-        table = pd.read_csv(store.verify("summary.csv", remedy=remedy))
-    made: list[Path] = []
-    if figures:
-        step("figures")
-        started = time.perf_counter()
-        traces = store.read_table("traces.parquet") if store.has_table("traces") else None
-        with store.staging() as stage:
-            whole = cells.table if study.tournament is not None else None  # only a tournament
-            staged = draw_figures(
-                stage, table, trajectories, study, axes, replicates=whole, traces=traces
-            )
-            made = [store.root / Path(p).relative_to(stage) for p in staged]
-        store.record_checksums(str(p.relative_to(store.root)) for p in made)
-        timings["figures"] = time.perf_counter() - started
+        result = store.read_summary(remedy=f"run `bargainlab report {store.root}` to rebuild it")
+    made = (
+        timed("figures", lambda: _figures(store, loaded, result, tables, cells)) if figures else []
+    )
     if report:
-        step("report")
-        started = time.perf_counter()
-        text = report_text(
-            store.root,
-            table,
-            study,
-            axes,
-            full_replicates=manifest.get("study_replicates"),
-        )
-        store.write_report(text)
-        timings["report"] = time.perf_counter() - started
+        full = (store.read_manifest() or {}).get("study_replicates")
+        text = partial(report_text, store.root, result, loaded.study, cells, full_replicates=full)
+        timed("report", lambda: store.write_report(text()))
     store.record_timings(timings)
     return made
-
-
-def read_small_tables(store: RunStore, loaded: LoadedStudy) -> tuple[StoredCells, pd.DataFrame]:
-    """The run's ``replicates`` and ``mediation`` tables served cell by cell (checked against
-    their checksums once), and its ``trajectories`` table."""
-    rounds = {cell.index: cell.study.rounds.count for cell in loaded.cells}
-    return StoredCells(store, rounds), store.read_table("trajectories.parquet")
 
 
 class StoredCells:
@@ -149,6 +158,7 @@ class StoredCells:
     files and row groups of other cells, so the statistics hold one cell at a time."""
 
     def __init__(self, store: RunStore, rounds_by_cell: dict[int, int]) -> None:
+        """The cell tables of the run in ``store`` (its replicates and mediation tables checked against their checksums once)."""
         self.store = store
         store.verify("replicates.parquet", remedy=_REMEDY)
         self._has_mediation = store.has_table("mediation")
@@ -161,11 +171,13 @@ class StoredCells:
         return self._rounds
 
     def replicates(self, cell: int) -> pd.DataFrame:
+        """The cell's rows of the ``replicates`` dataset (its files and row groups only)."""
         return self.store.read_table(
             "replicates.parquet", filters=[("cell", "==", cell)], check=False
         )
 
     def mediation(self, cell: int) -> pd.DataFrame | None:
+        """The cell's rows of the ``mediation`` dataset (``None``: the run has none)."""
         if not self._has_mediation:
             return None
         return self.store.read_table(
@@ -174,4 +186,5 @@ class StoredCells:
 
     @property
     def table(self) -> pd.DataFrame:
+        """The whole ``replicates`` table (a tournament needs it)."""
         return self.store.read_table("replicates.parquet", check=False)

@@ -2,10 +2,18 @@
 
 :func:`run_study` is the whole pipeline: config -> validated study -> sweep cells -> a plan of
 stacked tasks -> executor -> each task's parts in the run folder -> the rounds dataset and the
-small tables -> summary, figures and report (:mod:`bargainlab.experiments.outputs`).
-Everything that can be wrong with the input is checked before the run folder is created.
-The parent never holds the rounds table: workers write their parts (or send them back when
-they cannot reach the run folder), and the post-processing reads the small tables.
+small tables (and ``cells.parquet``, what each sweep cell is) -> summary, figures and report
+(:mod:`bargainlab.experiments.outputs`). Everything that can be wrong with the input is
+checked before the run folder is created. The parent never holds the rounds table: workers
+write their parts (or send them back when they cannot reach the run folder), and the
+post-processing reads the small tables.
+
+Starting again on the folder of an interrupted run with the same study resumes it,
+recomputing any task whose parts fail their checksum; the tables equal those of an
+uninterrupted run. Starting a finished run again changes nothing (``bargainlab report`` and
+``bargainlab plot`` rebuild its outputs). A worker that dies costs only its task, which runs
+again. The manifest records the seconds spent in each phase (``timings``) and the peak memory
+of the parent and of the processes that ran tasks (``memory``).
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..config.cells import SweepCells
 from ..config.files import LoadedStudy, load_study, resolve_study_path
 from ..config.schema import StudySpec
 from .budget import check_size
@@ -42,7 +51,7 @@ from .tasks import (
     plan_tasks,
     task_function,
 )
-from .translate import mediation_pieces
+from .transplants import mediation_pieces
 
 __all__ = ["check_run_folder", "default_out", "regenerate_outputs", "run_study", "table_kinds"]
 
@@ -65,107 +74,113 @@ def run_study(
     log: Callable[[str], None] | None = None,
 ) -> Run:
     """Run a study into the folder ``out`` (default ``runs/<name>``) and return the
-    finished :class:`~bargainlab.experiments.run.Run`.
+    finished :class:`~bargainlab.experiments.run.Run` (a folder of an interrupted run of the
+    same study resumes; see the module docstring).
 
-    Parameters
-    ----------
-    config:
-        A study file, the name of a study (``experiments/<name>.toml`` or one shipped with
-        the package), a validated :class:`StudySpec` or a dict of the same keys as a file.
-    replicates:
-        Overrides the study's replicates (part of the run's identity).
-    executor, workers, scheduler:
-        ``"serial"``, ``"processes"`` (``workers`` processes, default all cores) or
-        ``"dask"`` (the cluster whose scheduler is at ``scheduler``; without one, a local
-        cluster of ``workers`` processes started for the run). All give the same tables.
-        Strategies registered by your own script or notebook are sent to the workers with
-        every task.
-    progress:
-        Show a progress bar over relationships while simulating, then one over the named
-        phases of the post-processing; default: when stderr is a terminal.
-    simulate:
-        A custom simulation of one cell's chunk (see
-        :func:`bargainlab.experiments.translate.simulate`), used instead of the stacked
-        batches; it must be picklable by reference for the process and Dask executors.
-    log:
-        Called with one-line notes for the user (e.g. that a run resumes).
+    ``config`` is a study file, the name of a study (``experiments/<name>.toml`` or one
+    shipped with the package), a validated :class:`StudySpec` or a dict of the same keys as a
+    file; ``replicates`` overrides the study's (part of the run's identity). ``executor`` is
+    ``"serial"``, ``"processes"`` (``workers`` processes, default all cores) or ``"dask"``
+    (the cluster whose scheduler is at ``scheduler``; without one, a local cluster of
+    ``workers`` processes started for the run): all give the same tables, and strategies
+    registered by your own script or notebook are sent to the workers with every task.
+    ``progress`` shows a progress bar over relationships, then over the named phases of the
+    post-processing (default: when stderr is a terminal). ``simulate`` is a custom
+    simulation of one cell's chunk (see :func:`bargainlab.experiments.translate.simulate`),
+    used instead of the stacked batches; it must be picklable by reference for the process
+    and Dask executors. ``log`` is called with one-line notes for the user (e.g. that a run
+    resumes).
 
-    Raises
-    ------
-    ConfigError
-        Before anything is written, when the study, the options, the output folder or a
-        strategy the workers cannot use are wrong, when the run's estimated size exceeds the
-        budgets in force (see :mod:`bargainlab.experiments.budget`), or when another process
-        is writing the folder.
-
-    Notes
-    -----
-    Starting again on the folder of an interrupted run with the same study resumes it,
-    recomputing any task whose parts fail their checksum; the tables equal those of an
-    uninterrupted run. Starting a finished run again changes nothing (``bargainlab report``
-    and ``bargainlab plot`` rebuild its outputs). A worker that dies costs only its task,
-    which runs again. The manifest records the seconds spent in each phase (``timings``)
-    and the peak memory of the parent and of the processes that ran tasks (``memory``).
+    Raises :class:`ConfigError` before anything is written when the study, the options, the
+    output folder or a strategy the workers cannot use are wrong, when the run's estimated
+    size exceeds the budgets in force (see :mod:`bargainlab.experiments.budget`), or when
+    another process is writing the folder.
     """
     if isinstance(config, str):
         config = resolve_study_path(config)
     loaded = load_study(config, replicates=replicates)
     check_executor_options(executor, workers, scheduler)
-    study, cells = loaded.study, loaded.cells
-    fields = cells_strategy_fields(cells)
+    store = RunStore(Path(out) if out is not None else default_out(loaded.study))
+    if _already_finished(store, loaded, log):
+        return Run(store.root)
+    plan, workers = _planned(loaded, store, executor, workers, scheduler)
+    fields = cells_strategy_fields(loaded.cells)
     shipped = None if executor == "serial" else pack(fields, loaded.file)
-    folder = Path(out) if out is not None else default_out(study)
-    store = RunStore(folder)
-    resumed = store.check_target(config_hash(study))
-    if resumed and log is not None:
-        _note_changed_versions(store, log)
-    if log is not None:
-        for warning in loaded.warnings:
-            log(f"warning: {warning}")
-    if resumed and store.finished():
-        if log is not None:
-            log(
-                f"{folder} is a finished run of this study: nothing to do (`bargainlab report` "
-                "and `bargainlab plot` rebuild its outputs)"
-            )
-        return Run(folder)
-    plan = plan_tasks(cells, replicates=study.replicates, chunk=study.chunk)
-    if executor in ("processes", "dask") and scheduler is None:
-        workers = min(workers or _cpu_count(), len(plan))
-    local = 0 if executor == "serial" else workers or 0
-    check_size(loaded.size, folder, workers=local, file=loaded.file, local_tasks=scheduler is None)
     # The executor is opened before anything is written (a Dask scheduler that cannot be
     # reached is bad input); the lock is held until the run is complete.
     with open_executor(executor, workers, scheduler) as pool, store.lock():
         check_on_workers(pool.run_on_workers, shipped, fields, loaded.file)
-        store.check_target(config_hash(study))  # again, now that no one else can write it
-        store.initialise(
-            build_manifest(
-                study,
-                n_cells=len(cells),
-                n_tasks=len(plan),
-                axes=study.sweep_axes,
-                study_replicates=loaded.declared_replicates,
-            ),
-            resolved_config_text(study, loaded.source),
-        )
-        kinds = table_kinds(study, loaded.cells)
-        if store.dataset_complete(kinds):
+        _initialise(store, loaded, plan)
+        if store.dataset_complete(table_kinds(loaded.study, loaded.cells)):
             store.parts.remove()
         else:
             _simulate(store, loaded, pool, plan, progress, simulate, log, shipped)
         pool.close()  # idle workers hold memory the post-processing needs
         with phase_bar(("summarize", "figures", "report"), enabled=progress) as phase:
-            figures = regenerate_outputs(folder, loaded=loaded, phase=phase)
+            figures = regenerate_outputs(store.root, loaded=loaded, phase=phase)
         store.record_memory(parent=peak_rss())
-        store.complete(figures=[str(f.relative_to(folder)) for f in figures])
-    return Run(folder)
+        store.complete(figures=[str(f.relative_to(store.root)) for f in figures])
+    return Run(store.root)
+
+
+def _planned(
+    loaded: LoadedStudy, store: RunStore, executor: str, workers: int | None, scheduler: str | None
+) -> tuple[TaskPlan, int | None]:
+    """The run's tasks and its local workers (no more than tasks), checked against the
+    budgets (:func:`~bargainlab.experiments.budget.check_size`)."""
+    study = loaded.study
+    plan = plan_tasks(loaded.cells, replicates=study.replicates, chunk=study.chunk)
+    if executor in ("processes", "dask") and scheduler is None:
+        workers = min(workers or _cpu_count(), len(plan))
+    local = 0 if executor == "serial" else workers or 0
+    check_size(
+        loaded.size, store.root, workers=local, file=loaded.file, local_tasks=scheduler is None
+    )
+    return plan, workers
+
+
+def _already_finished(
+    store: RunStore, loaded: LoadedStudy, log: Callable[[str], None] | None
+) -> bool:
+    """Check that the study may use the folder (without writing); say what the user should
+    know (other versions on resume, the study's warnings); whether it is a finished run of
+    the same study, with nothing to do."""
+    resumed = store.check_target(config_hash(loaded.study))
+    if log is None:
+        return resumed and store.finished()
+    if resumed:
+        _note_changed_versions(store, log)
+    for warning in loaded.warnings:
+        log(f"warning: {warning}")
+    if resumed and store.finished():
+        log(
+            f"{store.root} is a finished run of this study: nothing to do (`bargainlab report` "
+            "and `bargainlab plot` rebuild its outputs)"
+        )
+        return True
+    return False
+
+
+def _initialise(store: RunStore, loaded: LoadedStudy, plan: TaskPlan) -> None:
+    """Under the lock: check the folder again, write the manifest, the resolved config and
+    the cells table."""
+    study = loaded.study
+    store.check_target(config_hash(study))  # again, now that no one else can write it
+    manifest = build_manifest(
+        study,
+        n_cells=len(loaded.cells),
+        n_tasks=len(plan),
+        axes=study.sweep_axes,
+        study_replicates=loaded.declared_replicates,
+    )
+    store.initialise(manifest, resolved_config_text(study, loaded.source))
+    store.write_cells(SweepCells.of(study, loaded.cells))
 
 
 def table_kinds(study: StudySpec, cells: Sequence[Any] = ()) -> list[str]:
     """The tables a run of ``study`` writes: rounds, replicates, trajectories; traces when
     asked for; mediation when a cell decomposes (see
-    :func:`~bargainlab.experiments.translate.mediation_pieces`)."""
+    :func:`~bargainlab.experiments.transplants.mediation_pieces`)."""
     kinds = ["rounds", "replicates", "trajectories"]
     if study.traces:
         kinds.append("traces")
@@ -198,7 +213,7 @@ def _simulate(
     started = time.perf_counter()
     names = plan.names()
     expected = _task_kinds(loaded, plan)
-    columns = ["cell", *study.sweep_axes, *RELATIONSHIP_COLUMNS]
+    columns = ["cell", *RELATIONSHIP_COLUMNS]
     finished = store.parts.done(expected, columns=columns)
     done = {i for i, name in enumerate(names) if name in finished}
     if store.parts.rejected and log is not None:
@@ -258,4 +273,5 @@ def _note_changed_versions(store: RunStore, log: Callable[[str], None]) -> None:
 
 
 def _cpu_count() -> int:
+    """The machine's cores (1 when unknown)."""
     return os.cpu_count() or 1

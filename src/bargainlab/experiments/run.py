@@ -6,7 +6,7 @@ for and kept. In Jupyter it displays as a short HTML card (study, question, size
 headline effects and where the files are)::
 
     run = bargainlab.load_run("runs/rebate_renewal")
-    run.summary.head()
+    run.summary.effects.head()  # the summary's parts: effects, survival, power, ...
     run.plot_trajectories("utility")
     run.plot_effects(ax=my_axes)
 """
@@ -23,14 +23,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..analysis.derive import trajectories_from_rounds, trajectory_stats
-from ..analysis.summary import headline_mask
+from ..analysis.summary import Summary
 from ..config.files import ConfigError, load_study
 from ..config.schema import StudySpec
 from ..reporting import plots
 from .runstore import RunStore
 
+_RERUN = "start the same `bargainlab run` command again to rewrite it"
+
 HEADLINE_COLUMNS = ("comparison", "window", "mean_diff", "ci_low", "ci_high", "verdict")
-"""Columns of the summary shown in a run's HTML display (after the sweep axes)."""
+"""Columns of the summary shown in a run's HTML display (after the cell and its label)."""
 MAX_HEADLINE_ROWS = 8
 
 
@@ -67,6 +69,7 @@ class Run:
     """
 
     def __init__(self, path: str | Path) -> None:
+        """The run in folder ``path`` (read lazily; :func:`load_run` checks it first)."""
         self._store = RunStore(Path(path).absolute())
 
     # ---- where things are --------------------------------------------------------------------
@@ -113,10 +116,18 @@ class Run:
         return self._store.read_rounds()
 
     @functools.cached_property
-    def summary(self) -> pd.DataFrame:
-        """The summary table (``summary.csv``): paired effects with intervals, tests and
-        verdicts, channel rows, null cells, calibration checks."""
-        return pd.read_csv(self._store.summary_path)
+    def cells(self) -> pd.DataFrame:
+        """The cells table (``cells.parquet``): one row per sweep cell, its ``label`` and one
+        typed column per sweep axis (a struct axis's values as dicts); every other table
+        names a cell by its index, ``cell``."""
+        return pd.read_parquet(self._store.verify("cells.parquet", remedy=_RERUN))
+
+    @functools.cached_property
+    def summary(self) -> Summary:
+        """The summary (``summary/``): one typed DataFrame per part, ``summary.effects``,
+        ``summary.survival``, ``summary.power``, ... (see
+        :class:`~bargainlab.analysis.summary.Summary`)."""
+        return self._store.read_summary(remedy=f"run `bargainlab report {self.path}` to rebuild it")
 
     @functools.cached_property
     def traces(self) -> pd.DataFrame | None:
@@ -126,15 +137,15 @@ class Run:
 
     def headline(self) -> pd.DataFrame:
         """The summary's headline effects (the study's headline window, every channel on):
-        one row per cell and comparison (sweep axes, comparison, window, effect, adjusted
-        interval, verdict)."""
-        table = self.summary
-        table = table[headline_mask(table, self.study)]
-        if "channels" in table.columns:
-            table = table[table["channels"] == "all"]
-        axes = [a for a in self.manifest.get("axes") or [] if a in table.columns]
-        columns = [c for c in (*axes, *HEADLINE_COLUMNS) if c in table.columns]
-        return table[columns].reset_index(drop=True)
+        one row per cell and comparison (cell, its label, comparison, window, effect,
+        adjusted interval, verdict)."""
+        rows = self.summary.headline(self.study)
+        labels = self.cells.set_index("cell")["label"]
+        table = rows.assign(
+            label=rows["cell"].map(labels),
+            comparison=rows["treatment"] + " vs " + rows["control"],
+        )
+        return table[["cell", "label", *HEADLINE_COLUMNS]].reset_index(drop=True)
 
     # ---- figures -----------------------------------------------------------------------------
     def plot_trajectories(
@@ -176,13 +187,14 @@ class Run:
         return plots.effect_intervals(
             self.headline(),
             ax=ax,
-            labels=list(self.manifest.get("axes") or []),
+            labels=["label"],
             units="utility",
             title=f"{self.manifest.get('study', 'study')}: paired effects (adjusted intervals)",
         )
 
     # ---- display -----------------------------------------------------------------------------
     def _size(self) -> str:
+        """``2 cell(s) x 6 replicates x 2 arm(s), 3 round(s)`` (the study part when it loads)."""
         m = self.manifest
         size = f"{m.get('cells', '?')} cell(s) x {m.get('replicates', '?')} replicates"
         try:
@@ -192,12 +204,14 @@ class Run:
         return f"{size} x {len(study.arms.strategies)} arm(s), {study.rounds.count} round(s)"
 
     def _question(self) -> str:
+        """The study's question (empty when the study does not load)."""
         try:
             return self.study.question.strip()
         except ConfigError:
             return ""
 
     def __repr__(self) -> str:
+        """One line: the study, the folder, its size, whether it finished, its figures."""
         state = "finished" if self.manifest.get("completed") else "unfinished"
         return (
             f"<Run {self.manifest.get('study', '?')!r} at {str(self.path)!r}: {self._size()}; "
@@ -205,6 +219,7 @@ class Run:
         )
 
     def _repr_html_(self) -> str:
+        """A short HTML card for Jupyter: study, question, size, headline effects, files."""
         esc = html.escape
         name = esc(str(self.manifest.get("study", "?")))
         parts = [f"<div><strong>Run of study <code>{name}</code></strong>"]
@@ -220,7 +235,9 @@ class Run:
             shown = head.head(MAX_HEADLINE_ROWS)
             parts.append(shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0))
             if len(head) > len(shown):
-                parts.append(f"<p>... {len(head) - len(shown)} more row(s) in summary.csv</p>")
+                parts.append(
+                    f"<p>... {len(head) - len(shown)} more row(s) in summary/effects.csv</p>"
+                )
         where = [
             ("folder", self.path),
             ("report", self.report_path),

@@ -4,6 +4,8 @@ Layout of ``runs/<study>/``::
 
     .lock                the lock a writing process holds (see bargainlab.experiments.locking)
     config.toml          the resolved study (the file as written, with the run's replicates)
+    cells.parquet        one row per sweep cell: its label and one typed column per sweep
+                         axis (every other table names a cell by its index, ``cell``)
     manifest.json        config hash, root seed, replicates, versions, commit, checksums,
                          timings, peak memory
     parts/               while the run simulates: each finished task's parts, and SHA256SUMS
@@ -20,7 +22,9 @@ Layout of ``runs/<study>/``::
                          the small tables the statistics read, the same way (read back
                          cell by cell)
     trajectories.parquet the per-round sums, pooled over the tasks into one file
-    summary.csv, figures/, report.md
+    summary/             the summary, one tidy CSV per part that applies to the study
+      effects.csv, survival.csv, ...            (bargainlab.analysis.parts declares them)
+    figures/, report.md
 
 Every file appears under its final name only once complete (written to a temporary file in
 the same folder, then moved into place), readable by others (mode ``0644`` under the usual
@@ -37,30 +41,37 @@ it is written.
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from .._files import (
-    TMP_PREFIX,
-    WriteError,
     atomic_path,
-    check_inside,
     safe_folder,
     write_bytes_atomic,
     write_text_atomic,
 )
+from ..analysis.summary import Summary
+from ..config.cells import SweepCells
 from ..config.errors import ConfigError
 from ..relationships.table import KEYS
 from .checksums import sha256_file
 from .datasets import read_filtered
+from .folder import (
+    check_same_run,
+    dataset_files,
+    intact,
+    remove_tables,
+    remove_temporary,
+    staged,
+    verified,
+)
 from .locking import LOCK_NAME, run_lock
 from .manifest import (
     build_manifest,
@@ -89,37 +100,50 @@ class RunStore:
     """One run folder (see the module docstring for the layout)."""
 
     def __init__(self, root: str | Path) -> None:
+        """The run folder at ``root`` (nothing is read or written yet)."""
         self.root = Path(root)
-        self.parts = RunParts(self.root, self._record_files)
+        self.parts = RunParts(self.root, self.record_checksums)
         """The parts of the tasks while the run simulates (:class:`RunParts`)."""
 
     # ---- paths ---------------------------------------------------------------------------
     @property
     def manifest_path(self) -> Path:
+        """``manifest.json``."""
         return self.root / "manifest.json"
 
     @property
     def config_path(self) -> Path:
+        """``config.toml``: the resolved study."""
         return self.root / "config.toml"
 
     @property
     def rounds_path(self) -> Path:
+        """``rounds.parquet/``: the rounds dataset."""
         return self.root / "rounds.parquet"
 
     @property
     def traces_path(self) -> Path:
+        """``traces.parquet/``: the traces dataset, when the study asks for traces."""
         return self.root / "traces.parquet"
 
     @property
-    def summary_path(self) -> Path:
-        return self.root / "summary.csv"
+    def summary_dir(self) -> Path:
+        """``summary/``: one CSV per part of the summary."""
+        return self.root / "summary"
+
+    @property
+    def cells_path(self) -> Path:
+        """``cells.parquet``: the sweep cells, typed."""
+        return self.root / "cells.parquet"
 
     @property
     def report_path(self) -> Path:
+        """``report.md``."""
         return self.root / "report.md"
 
     @property
     def figures_dir(self) -> Path:
+        """``figures/``."""
         return self.root / "figures"
 
     def table_path(self, kind: str) -> Path:
@@ -132,6 +156,7 @@ class RunStore:
         return run_lock(self.root, field)
 
     def read_manifest(self) -> dict[str, Any] | None:
+        """The manifest (``None`` when there is none); :class:`ConfigError` when unreadable."""
         if not self.manifest_path.is_file():
             return None
         try:
@@ -152,22 +177,7 @@ class RunStore:
         check_writable(self.root)
         if not self.root.exists() or not any(p.name != LOCK_NAME for p in self.root.iterdir()):
             return False
-        manifest = self.read_manifest()
-        if manifest is None:
-            raise ConfigError(
-                self.root,
-                "--out",
-                "is a non-empty folder that is not a bargainlab run "
-                "(no manifest.json); choose a new --out",
-            )
-        if manifest.get("config_hash") != config_hash:
-            raise ConfigError(
-                self.root,
-                "--out",
-                "holds a run of a different config (config hash "
-                f"{str(manifest.get('config_hash'))[:12]}, this one {config_hash[:12]}); "
-                "choose a new --out, or delete the folder to start over",
-            )
+        check_same_run(self.root, self.read_manifest(), config_hash)
         return True
 
     def initialise(self, manifest: dict[str, Any], config_text: bytes) -> None:
@@ -186,51 +196,28 @@ class RunStore:
 
     def clean(self) -> None:
         """Remove temporary files left by an interrupted write."""
-        for folder in (self.root, self.parts.folder, self.figures_dir):
-            if folder.is_dir() and not folder.is_symlink():
-                for p in folder.glob(f"{TMP_PREFIX}*"):
-                    if p.is_dir() and not p.is_symlink():
-                        shutil.rmtree(p, ignore_errors=True)
-                    else:
-                        p.unlink(missing_ok=True)
+        remove_temporary((self.root, self.parts.folder, self.figures_dir, self.summary_dir))
 
     def dataset_complete(self, kinds: Iterable[str]) -> bool:
         """Whether the tables of ``kinds`` are assembled and every file matches its recorded
         checksum. When one does not, they are all deleted (with their checksums), so the run
         recomputes them."""
         recorded = (self.read_manifest() or {}).get("checksums") or {}
+        targets = [self.table_path(kind).name for kind in kinds]
         names: list[str] = []
         ok = True
-        for kind in kinds:
-            target = self.table_path(kind)
-            if kind in DATASETS:
-                listed = sorted(k for k in recorded if k.startswith(f"{target.name}/"))
-                present = (
-                    sorted(f"{target.name}/{p.name}" for p in target.iterdir())
-                    if target.is_dir() and not target.is_symlink()
-                    else []
-                )
-                ok = ok and bool(listed) and listed == present
-                names += listed
-            else:
-                names.append(target.name)
-        ok = ok and all(
-            name in recorded
-            and (self.root / name).is_file()
-            and sha256_file(self.root / name) == recorded[name]
-            for name in names
-        )
-        if not ok:
-            for kind in kinds:
-                target = self.table_path(kind)
-                if target.is_dir() and not target.is_symlink():
-                    shutil.rmtree(target)
-                else:
-                    target.unlink(missing_ok=True)
-            self.forget_checksums(
-                [k for k in recorded if k.split("/")[0] in {f"{kind}.parquet" for kind in kinds}]
-            )
-        return ok
+        for kind, target in zip(kinds, targets, strict=True):
+            if kind not in DATASETS:
+                names.append(target)
+                continue
+            listed, present = dataset_files(self.root, target, recorded)
+            ok = ok and bool(listed) and listed == present
+            names += listed
+        if ok and intact(self.root, names, recorded):
+            return True
+        remove_tables(self.root, targets)
+        self.forget_checksums([k for k in recorded if k.split("/")[0] in set(targets)])
+        return False
 
     def verify(self, name: str, *, remedy: str) -> Path:
         """The path of the run's file (or dataset folder) ``name`` after checking it against
@@ -239,30 +226,10 @@ class RunStore:
 
         A manifest written before checksums were recorded (no ``checksums``) is trusted.
         """
-        path = self.root / name
         recorded = (self.read_manifest() or {}).get("checksums")
         if recorded is None:
-            return path
-        if path.is_dir() and not path.is_symlink():
-            listed = sorted(k for k in recorded if k.startswith(f"{name}/"))
-            present = sorted(f"{name}/{p.name}" for p in path.iterdir())
-            if not listed or listed != present:
-                raise ConfigError(
-                    path, None, f"does not hold the files recorded in manifest.json; {remedy}"
-                )
-            for key in listed:
-                self.verify(key, remedy=remedy)
-            return path
-        if name not in recorded:
-            raise ConfigError(path, None, f"has no checksum in manifest.json; {remedy}")
-        if sha256_file(path) != recorded[name]:
-            raise ConfigError(
-                path,
-                None,
-                "does not match the checksum recorded in manifest.json: it was changed or "
-                f"damaged after the run wrote it; {remedy}",
-            )
-        return path
+            return self.root / name
+        return verified(self.root, name, recorded, remedy)
 
     def finished(self) -> bool:
         """Whether the run completed and its tables and outputs still match their checksums."""
@@ -270,10 +237,8 @@ class RunStore:
         recorded = manifest.get("checksums") or {}
         if not manifest.get("completed") or not recorded:
             return False
-        return all(
-            (self.root / name).is_file() and sha256_file(self.root / name) == digest
-            for name, digest in recorded.items()
-        ) and all((self.root / name).is_file() for name in ("summary.csv", "report.md"))
+        outputs = self.summary_dir.is_dir() and self.report_path.is_file()
+        return outputs and intact(self.root, recorded, recorded)
 
     def record_memory(self, *, parent: int, tasks: int | None = None) -> None:
         """Record peak resident memory in bytes: ``memory.parent`` (the process that ran the
@@ -304,9 +269,6 @@ class RunStore:
         merged.update({k: round(float(v), 3) for k, v in timings.items()})
         self._update_manifest(timings=merged)
 
-    def _record_files(self, names: Iterable[str]) -> None:
-        self.record_checksums(names)
-
     def record_checksums(self, names: Iterable[str]) -> None:
         """Record the SHA-256 of the run's files ``names`` (relative paths) in the manifest."""
         manifest = self.read_manifest() or {}
@@ -316,6 +278,7 @@ class RunStore:
         self._update_manifest(checksums=dict(sorted(sums.items())))
 
     def forget_checksums(self, names: Iterable[str]) -> None:
+        """Remove the checksums of the files ``names`` from the manifest."""
         manifest = self.read_manifest()
         if manifest is None:
             return
@@ -323,49 +286,61 @@ class RunStore:
         self._update_manifest(checksums=sums)
 
     def _update_manifest(self, **changes: Any) -> None:
+        """Write the manifest with ``changes`` applied to its top-level keys."""
         manifest = self.read_manifest() or {}
         manifest.update(changes)
         self._write_manifest(manifest)
 
     def _write_manifest(self, manifest: Mapping[str, Any]) -> None:
+        """Write the manifest (atomically)."""
         write_text_atomic(self.manifest_path, json.dumps(manifest, indent=2) + "\n")
 
-    def write_summary(self, summary: pd.DataFrame) -> None:
-        numeric = summary.select_dtypes("number")
-        if np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan)).any():
-            raise NonFiniteOutputError(
-                "internal error: the summary holds infinite values; nothing was written. "
-                "This is a bug in bargainlab: please report it with the study file."
-            )
-        write_csv_atomic(self.summary_path, summary)
-        self.record_checksums(["summary.csv"])
+    def write_summary(self, summary: Summary) -> None:
+        """Write ``summary/<part>.csv`` for each part the study has (each atomically, with its
+        checksum); a part file the summary no longer has is removed with its checksum."""
+        for name in summary.parts:
+            numeric = summary.part(name).select_dtypes("number")
+            if np.isinf(numeric.to_numpy(dtype=float, na_value=np.nan)).any():
+                raise NonFiniteOutputError(
+                    f"internal error: the summary's {name} part holds infinite values; nothing "
+                    "was written. This is a bug in bargainlab: please report it with the study "
+                    "file."
+                )
+        safe_folder(self.root, self.summary_dir.name)
+        written = summary.write(self.summary_dir)
+        names = [str(p.relative_to(self.root)) for p in written]
+        recorded = (self.read_manifest() or {}).get("checksums") or {}
+        stale = [k for k in recorded if k.startswith("summary/") and k not in names]
+        self.forget_checksums([*stale, "summary.csv"])
+        self.record_checksums(names)
+
+    def read_summary(self, *, remedy: str) -> Summary:
+        """The run's summary, each part checked against its checksum first
+        (:class:`ConfigError` naming the file and ``remedy`` when one does not match)."""
+        folder = self.verify(self.summary_dir.name, remedy=remedy)
+        try:
+            return Summary.read(folder)
+        except (OSError, ValueError) as exc:
+            raise ConfigError(folder, None, f"unreadable summary ({exc}); {remedy}") from None
+
+    def write_cells(self, cells: SweepCells) -> None:
+        """Write ``cells.parquet`` (atomically, with its checksum): the same bytes for the same
+        study, so a resumed run writes it again unchanged."""
+        sink = pa.BufferOutputStream()
+        pq.write_table(cells.arrow(), sink)
+        write_bytes_atomic(self.cells_path, sink.getvalue().to_pybytes())
+        self.record_checksums(["cells.parquet"])
 
     def write_report(self, text: str) -> None:
+        """Write ``report.md`` (atomically, with its checksum)."""
         write_text_atomic(self.report_path, text)
         self.record_checksums(["report.md"])
 
-    @contextmanager
-    def staging(self) -> Iterator[Path]:
+    def staging(self) -> AbstractContextManager[Path]:
         """A temporary run folder whose files are moved, one by one and atomically, into this
-        one on success (for functions that write figures themselves). Nothing is moved
-        through a symbolic link inside the run folder, nor outside it."""
-        safe_folder(self.root)
-        try:
-            stage = Path(tempfile.mkdtemp(prefix=TMP_PREFIX, dir=self.root))
-        except OSError as exc:
-            raise WriteError(self.root, exc) from None
-        try:
-            yield stage
-            for src in sorted(p for p in stage.rglob("*") if p.is_file()):
-                rel = src.relative_to(stage)
-                folder = safe_folder(self.root, *rel.parts[:-1])
-                dest = check_inside(self.root, folder / rel.name)
-                try:
-                    src.replace(dest)
-                except OSError as exc:
-                    raise WriteError(dest, exc) from None
-        finally:
-            shutil.rmtree(stage, ignore_errors=True)
+        one on success (for functions that write figures themselves); see
+        :func:`~bargainlab.experiments.folder.staged`."""
+        return staged(self.root)
 
     def read_table(
         self,
@@ -398,6 +373,7 @@ class RunStore:
         return table.sort_values(keys, kind="stable").reset_index(drop=True) if sort else table
 
     def has_table(self, kind: str) -> bool:
+        """Whether the table of ``kind`` exists (``traces``, ``mediation``, ...)."""
         return self.table_path(kind).exists()
 
 

@@ -38,7 +38,6 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,7 +56,7 @@ from .storage import check_finite, parquet_bytes
 from .translate import CellChunk, ChunkTables, simulate_cells, stacks
 
 RELATIONSHIP_COLUMNS = tuple(c.name for c in ROUNDS_SCHEMA if c.name != "cell")
-"""Columns every table from a simulation must have (the run adds ``cell`` and the axes)."""
+"""Columns every table from a simulation must have (the run adds ``cell``)."""
 
 
 KINDS = ("rounds", "traces", "replicates", "trajectories", "mediation")
@@ -89,6 +88,7 @@ def replicate_keys(root_seed: int, cell: int, replicate_ids: Iterable[int]) -> n
 
 
 def n_chunks(replicates: int, chunk: int) -> int:
+    """Chunks of ``chunk`` replicates that hold ``replicates`` (the last may be smaller)."""
     return -(-replicates // chunk)
 
 
@@ -105,8 +105,6 @@ class Unit:
     chunk: int
     study: StudySpec
     """The cell's study (no sweep)."""
-    labels: dict[str, Any]
-    """Axis path -> the value stored in that axis's column for this cell."""
     replicate_ids: np.ndarray
     keys: np.ndarray
 
@@ -117,7 +115,6 @@ class Task:
 
     index: int
     units: tuple[Unit, ...]
-    axes: tuple[str, ...] = ()
     traces: bool = False
     strategies: bytes | None = None
     """The user's strategy classes the worker cannot find by itself, pickled (see
@@ -127,10 +124,12 @@ class Task:
 
     @property
     def name(self) -> str:
+        """The task's name (see :func:`task_name`)."""
         return task_name(self.index, [(u.cell, u.chunk) for u in self.units])
 
     @property
     def relationships(self) -> int:
+        """Relationships the task plays: its units' replicates, summed."""
         return sum(u.replicate_ids.shape[0] for u in self.units)
 
 
@@ -143,9 +142,11 @@ class TaskPlan:
     chunk: int
 
     def __len__(self) -> int:
+        """The number of tasks."""
         return len(self.tasks)
 
     def names(self) -> list[str]:
+        """Every task's name, in task order."""
         return [task_name(i, units) for i, units in enumerate(self.tasks)]
 
     def relationships(self, index: int) -> int:
@@ -161,6 +162,7 @@ def task_name(index: int, units: Sequence[tuple[int, int]]) -> str:
 
 
 def _chunk_size(replicates: int, chunk: int, k: int) -> int:
+    """Replicates in chunk ``k``."""
     return min((k + 1) * chunk, replicates) - k * chunk
 
 
@@ -203,16 +205,14 @@ def make_tasks(
     Keys are made lazily, as the executor asks for the next task, so the parent never holds
     the keys of a whole large study at once.
     """
-    labels = stored_axis_values(list(cells))
-    by_index = {c.index: (c, labels[i]) for i, c in enumerate(cells)}
-    axes = tuple(cells[0].values) if cells else ()
+    by_index = {c.index: c for c in cells}
     skipped = set(skip)
     for index, members in enumerate(plan.tasks):
         if index in skipped:
             continue
         units = []
         for cell_index, k in members:
-            cell, label = by_index[cell_index]
+            cell = by_index[cell_index]
             start = k * plan.chunk
             ids = np.arange(start, start + _chunk_size(plan.replicates, plan.chunk, k))
             units.append(
@@ -220,7 +220,6 @@ def make_tasks(
                     cell=cell.index,
                     chunk=k,
                     study=cell.study,
-                    labels=label,
                     replicate_ids=ids.astype(np.int64),
                     keys=replicate_keys(root_seed, cell.index, ids),
                 )
@@ -228,52 +227,10 @@ def make_tasks(
         yield Task(
             index=index,
             units=tuple(units),
-            axes=axes,
             traces=traces,
             strategies=strategies,
             out=None if out is None else str(out),
         )
-
-
-def stored_axis_values(cells: list[Cell]) -> list[dict[str, Any]]:
-    """Per cell, the value of each axis as stored in its column, with one type per axis:
-    bool, int, float (numbers of mixed kinds) or str (anything else, non-strings as JSON; an
-    axis with a missing value in some cell is stored as text, so no numeric column holds NaN)."""
-    if not cells:
-        return []
-    names = list(cells[0].values)
-    out: list[dict[str, Any]] = [{} for _ in cells]
-    for axis in names:
-        values = [c.values[axis] for c in cells]
-        present = [v for v in values if v is not None]
-        convert: Callable[[Any], Any]
-        if present and len(present) == len(values) and all(isinstance(v, bool) for v in values):
-            convert = bool
-        elif present and len(present) == len(values) and all(_is_int(v) for v in values):
-            convert = int
-        elif (
-            present
-            and len(present) == len(values)
-            and all(_is_int(v) or isinstance(v, float) for v in present)
-        ):
-            convert = _as_float
-        else:
-            convert = _as_text
-        for i, v in enumerate(values):
-            out[i][axis] = convert(v)
-    return out
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _as_float(value: Any) -> float:
-    return float("nan") if value is None else float(value)
-
-
-def _as_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -298,12 +255,13 @@ class TaskResult:
 
 
 def part_file(task_name: str, kind: str) -> str:
+    """The file name of a task's part of ``kind``."""
     return f"{task_name}.{kind}.parquet"
 
 
-def simulate_task(task: Task, simulate: Simulate | None = None) -> dict[str, pd.DataFrame]:
-    """Simulate a task and return its tables by kind (see :data:`KINDS`), labelled with
-    ``cell`` and the sweep axes, checked against their contracts."""
+def _simulated(task: Task, simulate: Simulate | None) -> list[ChunkTables]:
+    """Each unit's tables from the stacked batches (or the custom ``simulate``), each rounds
+    table checked to have the contract's columns."""
     chunks = [CellChunk(u.cell, u.study, u.keys, u.replicate_ids) for u in task.units]
     with using(unpack(task.strategies)):
         if simulate is None:
@@ -317,29 +275,30 @@ def simulate_task(task: Task, simulate: Simulate | None = None) -> dict[str, pd.
         missing = [c for c in RELATIONSHIP_COLUMNS if c not in result.rounds.columns]
         if missing:
             raise RuntimeError(f"the simulation's rounds table lacks columns: {', '.join(missing)}")
+    return results
+
+
+def simulate_task(task: Task, simulate: Simulate | None = None) -> dict[str, pd.DataFrame]:
+    """Simulate a task and return its tables by kind (see :data:`KINDS`), labelled with
+    their ``cell``, checked against their contracts."""
+    results = _simulated(task, simulate)
     units = list(task.units)
     rounds = label([r.rounds for r in results], units)
-    traces = label([r.traces for r in results], units)
-    mediation = label([r.mediation for r in results], units)
-    study = task.units[0].study
-    focal = study.arms.party
-    opponent = next(p for p in study.party_names if p != focal)
     assert rounds is not None  # every unit has a rounds table
     table = _sorted(rounds, ROUNDS_ORDER)
     check_finite(table, f"rounds table of {task.name}")  # before anything is derived
     out = {"rounds": table}
+    traces = label([r.traces for r in results], units)
     if task.traces and traces is not None:
         out["traces"] = _sorted(traces, TRACES_ORDER)
-    out["replicates"] = replicates_from_rounds(table, focal, opponent, task.axes)
-    out["trajectories"] = trajectories_from_rounds(table, task.axes)
+    study = task.units[0].study
+    focal = study.arms.party
+    opponent = next(p for p in study.party_names if p != focal)
+    out["replicates"] = replicates_from_rounds(table, focal, opponent)
+    out["trajectories"] = trajectories_from_rounds(table)
+    mediation = label([r.mediation for r in results], units)
     if mediation is not None:
-        out["mediation"] = check_table(
-            mediation,
-            MEDIATION_SCHEMA,
-            task.axes,
-            "mediation",
-            MEDIATION_KEYS,
-        )
+        out["mediation"] = check_table(mediation, MEDIATION_SCHEMA, "mediation", MEDIATION_KEYS)
     for kind, frame in out.items():
         check_finite(frame, f"{kind} table of {task.name}")
     return out
@@ -372,41 +331,23 @@ TRACES_ORDER = (*KEYS[:5], "step", "party")
 
 
 def _sorted(frame: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame:
+    """``frame`` sorted by the columns of ``order`` it has (stable)."""
     keys = [c for c in order if c in frame.columns]
     return frame.sort_values(keys, kind="stable").reset_index(drop=True)
 
 
 def label(tables: Sequence[pd.DataFrame | None], units: Sequence[Unit]) -> pd.DataFrame | None:
     """The units' tables one after the other (those that are not ``None``), each with a
-    leading ``cell`` column and one column per sweep axis holding its unit's values (an axis
-    has one type in every cell, see :func:`stored_axis_values`); ``None`` when no unit has a
-    table."""
+    leading ``cell`` column holding its unit's cell (what the cell is, the run's
+    ``cells.parquet`` says); ``None`` when no unit has a table."""
     kept = [(t, u) for t, u in zip(tables, units, strict=True) if t is not None]
     if not kept:
         return None
     lengths = [len(t) for t, _ in kept]
     body = pd.concat([t for t, _ in kept], ignore_index=True)
-    front: dict[str, Any] = {
-        "cell": np.repeat(np.array([u.cell for _, u in kept], dtype=np.int64), lengths)
-    }
-    for axis in kept[0][1].labels:
-        values = [u.labels[axis] for _, u in kept]
-        if isinstance(values[0], str):
-            front[axis] = pd.Series(  # pandas' string dtype
-                np.repeat(np.array(values, dtype=object), lengths), index=body.index
-            )
-        else:
-            front[axis] = np.repeat(np.array(values, dtype=_dtype(values[0])), lengths)
-    labelled = pd.DataFrame(front, index=body.index)
-    return pd.concat([labelled, body], axis=1).reset_index(drop=True)
-
-
-def _dtype(value: Any) -> Any:
-    if isinstance(value, bool):
-        return np.bool_
-    if isinstance(value, int):
-        return np.int64
-    return np.float64
+    cells = np.repeat(np.array([u.cell for _, u in kept], dtype=np.int64), lengths)
+    body.insert(0, "cell", cells)
+    return body
 
 
 def peak_rss() -> int:
@@ -447,6 +388,5 @@ __all__ = [
     "replicate_seed",
     "run_task",
     "simulate_task",
-    "stored_axis_values",
     "task_function",
 ]

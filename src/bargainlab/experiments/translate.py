@@ -9,21 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..beliefs.priors import PriorTable, grid_points, prior_mass
 from ..config.schema import ChannelsSpec, StrategySpec, StudySpec
 from ..engine.rng import StreamRNG
-from ..engine.terms import Issue
-from ..relationships.channels import CHANNELS, ChannelMask, Channels
+from ..relationships.channels import CHANNELS, Channels
 from ..relationships.play import play
-from ..relationships.setup import COIN, Mechanics, RelationshipSetup, Reputation
-from ..relationships.state import PIECES, RelationshipState
-from ..relationships.table import RoundsRecorder
+from ..relationships.setup import RelationshipSetup
 from ..strategies import Strategy, create
+from .setups import build_setup
+from .transplants import Snapshot, later_payoff, mediation_pieces, transplant_rows
+
+__all__ = [
+    "CellChunk",
+    "ChunkTables",
+    "arm_schedule",
+    "build_setup",
+    "channel_variants",
+    "design_signature",
+    "simulate",
+    "simulate_cells",
+    "stacks",
+]
 
 
 def channel_variants(channels: ChannelsSpec) -> dict[str, Channels]:
@@ -38,110 +47,6 @@ def channel_variants(channels: ChannelsSpec) -> dict[str, Channels]:
     if channels.all_off():
         variants["none"] = base.without(*base.enabled())
     return variants
-
-
-def build_setup(
-    study: StudySpec, replicate_ids: np.ndarray, channels: Channels
-) -> RelationshipSetup:
-    """Translate a study cell into a :class:`RelationshipSetup` for ``replicate_ids`` (every
-    per-replicate array filled with the cell's values)."""
-    n = replicate_ids.shape[0]
-    names = study.party_names
-    spec_parties = [study.parties[nm] for nm in names]
-    iss = study.issue
-    issue = Issue(
-        name=iss.name,
-        low=iss.low,
-        high=iss.high,
-        unit=iss.unit,
-        party0_prefers="high",
-        levels=iss.levels,
-    )
-    grid = grid_points(study.rounds.grid)
-    count = study.rounds.count
-    outside = np.zeros((count, 2))
-    shift = np.zeros((count, 2))
-    for i, p in enumerate(spec_parties):
-        outside[:, i] = p.outside_option
-        for entry in sorted(p.schedule, key=lambda e: e.round):
-            if entry.round > count:
-                continue
-            if entry.outside_option is not None:
-                outside[entry.round - 1 :, i] = entry.outside_option
-            if entry.reservation_shift is not None:
-                shift[entry.round - 1 :, i] = entry.reservation_shift
-    fm = study.game.first_mover
-    if fm == "alternate":
-        first_mover = (replicate_ids % 2).astype(np.int8)
-    elif fm == "random":
-        first_mover = np.full(n, COIN, dtype=np.int8)
-    else:
-        first_mover = np.full(n, names.index(fm), dtype=np.int8)
-    sq = 0.5 if study.game.status_quo is None else float(issue.from_domain(study.game.status_quo))
-    cond = study.condition
-    horizon = study.game.horizon
-
-    def each(value: float, dtype: type = float) -> np.ndarray:
-        return np.full(n, value, dtype=dtype)
-
-    def pair(values: Sequence[float], dtype: type = float) -> np.ndarray:
-        return np.tile(np.asarray(values, dtype=dtype), (n, 1))
-
-    models, type_priors = reputation_models(study, n)
-    mechanics = Mechanics(
-        issue=issue,
-        names=names,
-        disagreement=study.game.disagreement,
-        allow_exit=study.game.allow_exit,
-        end_on_disagreement=study.rounds.end_on_disagreement,
-        grid=grid,
-        tremble=study.rounds.tremble,
-        behaviour=study.behaviour,
-        condition_holder=None if cond is None else names.index(cond.holder),
-        reservation_shift=shift,
-        reputation=models,
-    )
-    return RelationshipSetup(
-        mechanics=mechanics,
-        channels=ChannelMask.of(channels, n),
-        rounds=each(count, np.int64),
-        horizon=each(horizon, np.int64),
-        breakdown=each(study.game.breakdown),
-        first_mover=first_mover,
-        status_quo=each(sq),
-        rho=each(study.rounds.rho),
-        priors=(
-            PriorTable.single(prior_mass(spec_parties[0].reservation_value, grid), n),
-            PriorTable.single(prior_mass(spec_parties[1].reservation_value, grid), n),
-        ),
-        outside_option=np.repeat(outside[:, None, :], n, axis=1),
-        delta=pair([p.delta for p in spec_parties]),
-        curvature=pair([p.curvature for p in spec_parties]),
-        deadline=pair([min(p.deadline or horizon, horizon) for p in spec_parties], np.int64),
-        condition_value=each(0.0 if cond is None else cond.value),
-        condition_cost_prior=None
-        if cond is None
-        else PriorTable.single(prior_mass(cond.cost, grid), n),
-        condition_fallback=each(0.0 if cond is None else float(issue.from_domain(cond.fallback))),
-        reputation_prior=type_priors,
-    )
-
-
-def reputation_models(
-    study: StudySpec, n: int
-) -> tuple[
-    tuple[Reputation | None, Reputation | None], tuple[np.ndarray | None, np.ndarray | None]
-]:
-    """Per side, the reputation model the study declares for it (``None`` elsewhere), and its
-    prior over the model's types for ``n`` replicates (``(n, K)``)."""
-    spec = study.reputation
-    if spec is None:
-        return (None, None), (None, None)
-    labels, policies, prior = spec.ordered()
-    model = Reputation(labels=labels, models=tuple(create(p.name, **p.params) for p in policies))
-    rows = np.tile(np.asarray(prior, dtype=float), (n, 1))
-    side = study.party_names.index(spec.holder)
-    return ((model, None), (rows, None)) if side == 0 else ((None, model), (None, rows))
 
 
 @dataclass(frozen=True)
@@ -236,23 +141,6 @@ def simulate_cells(
     return [r for r in out if r is not None]
 
 
-def mediation_pieces(study: StudySpec) -> tuple[str, ...]:
-    """The pieces of state whose transplant the study's mediation replays: none unless it
-    decomposes and has later rounds and a comparison; else ``survival`` and the pieces whose
-    channel is on (``posterior``: information, ``reference_point``: precedent,
-    ``subjective_value``: subjective value). A piece whose channel is off does not differ
-    between the arms' states, so its contribution would be 0 by construction."""
-    if not study.channels.decompose or study.rounds.count < 2 or not study.arms.pairs():
-        return ()
-    needs = {
-        "posterior": study.channels.information,
-        "reference_point": study.channels.precedent,
-        "survival": True,
-        "subjective_value": study.channels.subjective_value,
-    }
-    return tuple(p for p in PIECES if needs[p])
-
-
 def design_signature(study: StudySpec) -> tuple:
     """What, besides the relationship's mechanics, must be equal for cells to stack: the
     arms' strategies, the fixed strategies, the design and the channel variants."""
@@ -296,7 +184,7 @@ def stacks(chunks: Sequence[CellChunk | StudySpec]) -> list[list[int]]:
     return groups
 
 
-def _arm_schedule(
+def arm_schedule(
     study: StudySpec, arm_spec: StrategySpec, rounds: int
 ) -> tuple[list[tuple[Strategy, Strategy]], list[tuple[str, str]]]:
     """The pair of strategies of each round for one arm, and their names (for the table)."""
@@ -318,57 +206,102 @@ def _arm_schedule(
     return schedule, labels
 
 
+@dataclass(frozen=True)
+class _Stack:
+    """The batch of one stack: its chunks' relationships once per channel variant (variant
+    ``v`` at rows ``v * N ..`` of ``N`` per variant), each replicate with its own key in
+    every variant (common random numbers)."""
+
+    study: StudySpec
+    """The first chunk's study (the stack's design is the same in every chunk)."""
+    ids: np.ndarray
+    keys: np.ndarray
+    parts: list[slice]
+    """Each chunk's rows among the ``N`` of one variant."""
+    variants: list[str]
+    """The channel variants, ``all`` first."""
+    setup: RelationshipSetup
+
+    @classmethod
+    def of(cls, chunks: Sequence[CellChunk]) -> _Stack:
+        """The stack of ``chunks``, every channel variant's setup stacked."""
+        first = chunks[0].study
+        bounds = np.cumsum([0, *(c.replicate_ids.shape[0] for c in chunks)])
+        variants = channel_variants(first.channels)
+        setup = RelationshipSetup.stack(
+            [build_setup(c.study, c.replicate_ids, v) for v in variants.values() for c in chunks]
+        )
+        return cls(
+            study=first,
+            ids=np.concatenate([c.replicate_ids for c in chunks]).astype(np.int64),
+            keys=np.concatenate([c.keys for c in chunks]),
+            parts=[slice(bounds[c], bounds[c + 1]) for c in range(len(chunks))],
+            variants=list(variants),
+            setup=setup,
+        )
+
+    @property
+    def size(self) -> int:
+        """``N``: the relationships of one variant."""
+        return self.ids.shape[0]
+
+    def rows(self, chunk: int) -> np.ndarray:
+        """A chunk's rows of the batch, in every variant."""
+        part = self.parts[chunk]
+        here = np.arange(part.start, part.stop)
+        return np.concatenate([here + v * self.size for v in range(len(self.variants))])
+
+
+def _chunk_traces(stack: _Stack, arm: str, tframes: list[pd.DataFrame]) -> list[list[pd.DataFrame]]:
+    """Per chunk, its traces of one arm (labelled with their variant and arm)."""
+    out: list[list[pd.DataFrame]] = [[] for _ in stack.parts]
+    for v, variant in enumerate(stack.variants):
+        for tf in tframes:
+            position = tf["position"].to_numpy() - v * stack.size
+            for c, part in enumerate(stack.parts):
+                mine = (position >= part.start) & (position < part.stop)
+                piece = tf[mine].drop(columns="position").reset_index(drop=True)
+                piece.insert(0, "arm", arm)
+                piece.insert(0, "channels", variant)
+                out[c].append(piece)
+    return out
+
+
 def _simulate_stack(
     chunks: Sequence[CellChunk], traces: bool, mediation: bool
 ) -> list[ChunkTables]:
-    """Every arm of the chunks of one stack, each arm one batch: the stack's relationships
-    once per channel variant (variant ``v`` at rows ``v * N ..`` of ``N`` per variant), each
-    replicate with its own key in every variant (common random numbers)."""
-    first = chunks[0].study
-    ids = np.concatenate([c.replicate_ids for c in chunks]).astype(np.int64)
-    keys = np.concatenate([c.keys for c in chunks])
-    bounds = np.cumsum([0, *(c.replicate_ids.shape[0] for c in chunks)])
-    parts = [slice(bounds[c], bounds[c + 1]) for c in range(len(chunks))]
-    size = ids.shape[0]
-    names = first.party_names
-    pieces = mediation_pieces(first) if mediation else ()
-    variants = channel_variants(first.channels)  # "all" first
-    everyone = np.arange(size)  # the rows of the "all" variant
-    setup = RelationshipSetup.stack(
-        [build_setup(c.study, c.replicate_ids, channels) for channels in variants.values() for c in chunks]
-    )  # fmt: skip
-    count = len(variants)
-    rng = StreamRNG(np.tile(keys, (count, 1)))
-    batch_ids = np.tile(ids, count)
-    variant_of = np.repeat(np.asarray(list(variants), dtype=object), size)
-    # per chunk, its rows in every variant
-    rows_of = [np.concatenate([np.arange(part.start, part.stop) + v * size for v in range(count)])
-               for part in parts]  # fmt: skip
+    """Every arm of the chunks of one stack, each arm one batch (see :class:`_Stack`); with
+    ``mediation``, each arm's state after round 1 is kept for the transplants."""
+    stack = _Stack.of(chunks)
+    study, names, count = stack.study, stack.study.party_names, len(stack.variants)
+    pieces = mediation_pieces(study) if mediation else ()
+    rng = StreamRNG(np.tile(stack.keys, (count, 1)))
+    batch_ids = np.tile(stack.ids, count)
+    variant_of = np.repeat(np.asarray(stack.variants, dtype=object), stack.size)
+    everyone = np.arange(stack.size)  # the rows of the "all" variant
     frames: list[list[pd.DataFrame]] = [[] for _ in chunks]
     trace_frames: list[list[pd.DataFrame]] = [[] for _ in chunks]
-    snapshots: dict[str, tuple[Any, list, np.ndarray]] = {}
-    for arm, arm_spec in first.arms.strategies.items():
-        schedule, labels = _arm_schedule(first, arm_spec, setup.max_rounds)
+    snapshots: dict[str, Snapshot] = {}
+    for arm, arm_spec in study.arms.strategies.items():
+        schedule, labels = arm_schedule(study, arm_spec, stack.setup.max_rounds)
         keep = 0 if pieces else None
-        recorder, tframes = play(setup, schedule, rng, batch_ids, traces=traces, snapshot=keep)
+        recorder, tframes = play(
+            stack.setup, schedule, rng, batch_ids, traces=traces, snapshot=keep
+        )
         if keep is not None:
-            own = _later_payoff(recorder, names.index(first.arms.party))[:size]
-            snapshots[arm] = (recorder.snapshot.take(everyone), schedule, own)
-        for c, rows in enumerate(rows_of):
+            own = later_payoff(recorder, names.index(study.arms.party))[: stack.size]
+            snapshots[arm] = Snapshot(recorder.snapshot.take(everyone), schedule, own)
+        for c in range(len(chunks)):
+            rows = stack.rows(c)
             leading = {"channels": variant_of[rows], "arm": arm}
             frames[c].append(recorder.take(rows).to_frame(names, labels, batch_ids[rows], leading))
-        for v, variant in enumerate(variants):
-            for tf in tframes:
-                position = tf["position"].to_numpy() - v * size
-                for c, part in enumerate(parts):
-                    mine = (position >= part.start) & (position < part.stop)
-                    piece = tf[mine].drop(columns="position").reset_index(drop=True)
-                    piece.insert(0, "arm", arm)
-                    piece.insert(0, "channels", variant)
-                    trace_frames[c].append(piece)
+        for c, own_traces in enumerate(_chunk_traces(stack, arm, tframes)):
+            trace_frames[c] += own_traces
     mediated: list[pd.DataFrame] = []
     if snapshots:
-        mediated = _transplants(first, setup.take(everyone), snapshots, pieces, keys, ids, parts)
+        streams = (stack.keys, stack.ids)
+        setup = stack.setup.take(everyone)
+        mediated = transplant_rows(study, setup, snapshots, pieces, streams, stack.parts)
     return [
         ChunkTables(
             rounds=pd.concat(frames[c], ignore_index=True),
@@ -379,82 +312,3 @@ def _simulate_stack(
         )
         for c in range(len(chunks))
     ]
-
-
-def _transplants(
-    study: StudySpec,
-    setup: RelationshipSetup,
-    snapshots: dict[str, tuple[Any, list, np.ndarray]],
-    pieces: Sequence[str],
-    keys: np.ndarray,
-    ids: np.ndarray,
-    parts: Sequence[slice],
-) -> list[pd.DataFrame]:
-    """Per chunk, the mediation rows: for each comparison and piece, the control arm's rounds
-    2..R replayed (its strategies, the same random numbers) from its state after round 1 with
-    that piece taken from the treatment arm's state; the focal party's later-round payoff.
-
-    Only the relationships whose state the transplant changes are replayed (all pieces of a
-    comparison in one batch): elsewhere the transplanted state is the control arm's own, and
-    resuming from it replays the control arm's later rounds exactly, so their payoff is the
-    control arm's own."""
-    names = study.party_names
-    focal = names.index(study.arms.party)
-    blocks: list[tuple[str, str, str, np.ndarray]] = []  # (treatment, control, piece, payoff)
-    for treatment, control in study.arms.pairs():
-        donor = snapshots[treatment][0]
-        state, schedule, own = snapshots[control]
-        later = [own.copy() for _ in pieces]
-        moved = [
-            (k, np.flatnonzero(state.moved(donor, piece, focal))) for k, piece in enumerate(pieces)
-        ]
-        moved = [(k, where) for k, where in moved if where.size]
-        if moved:
-            batch = RelationshipSetup.stack([setup.take(where) for _, where in moved])
-            start = RelationshipState.stack(
-                [state.transplant(donor, pieces[k], focal).take(where) for k, where in moved]
-            )
-            chosen = np.concatenate([where for _, where in moved])
-            recorder, _ = play(
-                batch,
-                schedule[: batch.max_rounds],
-                StreamRNG(keys[chosen]),
-                ids[chosen],
-                start=(1, start),
-            )
-            replayed = _later_payoff(recorder, focal)
-            at = 0
-            for k, where in moved:
-                later[k][where] = replayed[at : at + where.size]
-                at += where.size
-        blocks += [(treatment, control, piece, later[k]) for k, piece in enumerate(pieces)]
-    labels = {
-        name: np.array([block[j] for block in blocks], dtype=object)
-        for j, name in enumerate(("treatment", "control", "piece"))
-    }
-    out = []
-    for part in parts:
-        size = part.stop - part.start
-        columns = {name: np.repeat(values, size) for name, values in labels.items()}
-        out.append(
-            pd.DataFrame(
-                {
-                    "treatment": columns["treatment"],
-                    "control": columns["control"],
-                    "replicate": np.tile(ids[part], len(blocks)),
-                    "piece": columns["piece"],
-                    "payoff_later": np.concatenate([block[3][part] for block in blocks]),
-                }
-            )
-        )
-    return out
-
-
-def _later_payoff(recorder: RoundsRecorder, side: int) -> np.ndarray:
-    """Per replicate, ``side``'s mean utility over rounds 2..R of its own relationship (the
-    replicates table's ``payoff_later``)."""
-    utility = recorder["utility"][:, :, side]  # (max rounds, n)
-    rounds = np.asarray(recorder.rounds)
-    index = np.arange(utility.shape[0])[:, None]
-    inside = (index >= 1) & (index < rounds[None, :])
-    return np.where(inside, utility, 0.0).sum(axis=0) / np.maximum(rounds - 1, 1)

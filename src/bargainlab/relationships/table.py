@@ -10,8 +10,8 @@ complete, the metrics the analysis accepts, the axis labels of the figures, and 
 column reference in the README and the documentation (a test checks the README's table
 against this declaration).
 
-Sweep axes add one column each, named by their dotted path (``rounds.rho``), between
-``cell`` and ``channels``; they are not declared here because they depend on the study.
+A row names its sweep cell by ``cell`` alone: what the cell is (its value on every sweep axis)
+is in the run's cells table (:class:`bargainlab.config.cells.SweepCells`, ``cells.parquet``).
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class Column:
 
 
 ROUNDS_SCHEMA: tuple[Column, ...] = (
-    Column("cell", "int64", "Sweep cell index (added by the run; one column per sweep axis follows, named by its dotted path).", origin="experiment"),
+    Column("cell", "int64", "Sweep cell index (added by the run): what the cell is, its label and its value on every sweep axis, is the run's `cells.parquet`.", origin="experiment"),
     Column("channels", "string", "Channel variant: `all`, `no_<channel>` or `none`.", origin="experiment"),
     Column("arm", "string", "Treatment arm label of the focal party.", origin="experiment"),
     Column("replicate", "int64", "Replicate id; the same id shares every random draw across arms and channel variants.", origin="experiment"),
@@ -91,7 +91,7 @@ COLUMNS: dict[str, Column] = {c.name: c for c in ROUNDS_SCHEMA}
 """The declared columns by name."""
 
 KEYS: tuple[str, ...] = ("cell", "channels", "arm", "replicate", "round", "party")
-"""The columns that identify a row (with the sweep axes); the table is sorted by them."""
+"""The columns that identify a row; the table is sorted by them."""
 
 REPORTED: tuple[Column, ...] = tuple(c for c in ROUNDS_SCHEMA if c.reporter is not None)
 """The columns the relationship records every round, each from its reporter."""

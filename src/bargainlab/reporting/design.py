@@ -7,13 +7,14 @@ from typing import Any
 
 from ..config.schema import StudySpec
 from ..relationships.channels import CHANNELS
-from ..strategies import create
+from ..strategies import describe
 from .text import markdown_table, value_text
 
 __all__ = ["design_section", "reputation_section"]
 
 
 def _prior(prior: Any) -> str:
+    """A prior as words: fixed, uniform or a truncated normal."""
     if isinstance(prior, int | float):
         return f"{prior:g} (fixed)"
     data = prior.model_dump()
@@ -22,7 +23,15 @@ def _prior(prior: Any) -> str:
     return f"normal(mean {data['mean']:g}, sd {data['sd']:g}) truncated to [0, 1]"
 
 
+def _listed(value: Any) -> str:
+    """A sweep value in a list of values: one that lists entries itself (a mapping) in
+    parentheses."""
+    text = value_text(value)
+    return f"({text})" if ", " in text else text
+
+
 def _strategy(spec: Any) -> str:
+    """```name` (param=value, ...)``."""
     params = ", ".join(f"{k}={value_text(v)}" for k, v in spec.params.items())
     return f"`{spec.name}`" + (f" ({params})" if params else "")
 
@@ -49,7 +58,7 @@ def _inexact(models: dict[str, Any]) -> list[str]:
     return [
         label
         for label, m in models.items()
-        if not getattr(create(m.name, **m.params), "exact_likelihood", True)
+        if not describe(m.name, m.params).classifier.exact_likelihood
     ]
 
 
@@ -59,7 +68,7 @@ def _learning_note(study: StudySpec, axes: Sequence[str]) -> str:
     kinds are approximate by design."""
     notes = []
     for party, spec in study.strategies.items():
-        if not getattr(create(spec.name, **spec.params), "learns", False):
+        if not describe(spec.name, spec.params).classifier.learns:
             continue
         reputation = study.reputation
         if reputation is not None and reputation.holder == party:
@@ -93,52 +102,53 @@ def _learning_note(study: StudySpec, axes: Sequence[str]) -> str:
 # --------------------------------------------------------------------------- sections
 
 
-def design_section(
-    study: StudySpec, axes: Sequence[str], replicates: int, sizes: str, profile_note: str
-) -> list[str]:
-    focal = study.arms.party
-    opponent = next(p for p in study.parties if p != focal)
-    issue = study.issue
-    unit = f" {issue.unit}" if issue.unit else ""
-    lines = ["## Design", ""]
-    lines += markdown_table(
-        ["party", "prefers", "reservation value (utility)", "outside option", "delta", "schedule"],
-        [
-            [
-                name,
-                p.prefers,
-                _prior(p.reservation_value),
-                f"{p.outside_option:g}",
-                f"{p.delta:g}",
-                "; ".join(
-                    f"from round {e.round}: "
-                    + ", ".join(
-                        f"{k.replace('_', ' ')} {v:g}"
-                        for k, v in e.model_dump().items()
-                        if k != "round" and v is not None
-                    )
-                    for e in p.schedule
-                )
-                or "-",
-            ]
-            for name, p in study.parties.items()
-        ],
+def _schedule(party: Any) -> str:
+    """A party's schedule: from which round its outside option or reservation value
+    changes (``-`` without one)."""
+    return (
+        "; ".join(
+            f"from round {e.round}: "
+            + ", ".join(
+                f"{k.replace('_', ' ')} {v:g}"
+                for k, v in e.model_dump().items()
+                if k != "round" and v is not None
+            )
+            for e in party.schedule
+        )
+        or "-"
     )
-    lines.append("")
-    g, r = study.game, study.rounds
+
+
+def _parties(study: StudySpec) -> list[str]:
+    """The parties' table: preferences, reservation values, outside options, patience."""
+    header = ["party", "prefers", "reservation value (utility)", "outside option", "delta", "schedule"]  # fmt: skip
+    rows = [
+        [
+            name,
+            p.prefers,
+            _prior(p.reservation_value),
+            f"{p.outside_option:g}",
+            f"{p.delta:g}",
+            _schedule(p),
+        ]
+        for name, p in study.parties.items()
+    ]
+    return [*markdown_table(header, rows), ""]
+
+
+def _game(study: StudySpec) -> list[str]:
+    """The issue, the stage game, the relationship and the compensation condition."""
+    issue, g, r = study.issue, study.game, study.rounds
+    unit = f" {issue.unit}" if issue.unit else ""
+    ending = "a round without agreement ends it" if r.end_on_disagreement else "it continues after a disagreement"  # fmt: skip
     bullets = [
         f"Issue: {issue.name} from {issue.low:g} to {issue.high:g}{unit}"
         + (f" ({issue.levels} levels)" if issue.levels else "")
         + ".",
         f"Stage game: alternating offers, horizon {g.horizon} steps, breakdown risk {g.breakdown:g} "
         f"after each rejection, first mover {g.first_mover}, without agreement: {g.disagreement.replace('_', ' ')}.",
-        f"Relationship: {r.count} round(s), type persistence rho = {r.rho:g}, "
-        + (
-            "a round without agreement ends it"
-            if r.end_on_disagreement
-            else "it continues after a disagreement"
-        )
-        + f"; beliefs on a {r.grid}-point grid with tremble {r.tremble:g}.",
+        f"Relationship: {r.count} round(s), type persistence rho = {r.rho:g}, {ending}; "
+        f"beliefs on a {r.grid}-point grid with tremble {r.tremble:g}.",
     ]
     if study.condition is not None:
         c = study.condition
@@ -146,26 +156,35 @@ def design_section(
             f"Compensation condition held by the {c.holder}: worth {c.value:g} (utility) to it when met, "
             f"private cost to the obliged party {_prior(c.cost)}; fallback terms {c.fallback:g}{unit} when not met."
         )
-    arms = "; ".join(f"{label}: {_strategy(s)}" for label, s in study.arms.strategies.items())
-    bullets.append(f"Focal party: the {focal}. Arms (its strategy): {arms}.")
+    return bullets
+
+
+def _how_long(study: StudySpec, axes: Sequence[str]) -> str:
+    """How long the arms play their policy: every round, rounds 1..k, or both (swept)."""
     k, cont = study.arms.treatment_rounds, study.arms.continuation
     if "arms.treatment_rounds" in axes and cont is not None:
-        bullets.append(
+        return (
             "Arms play their strategy in every round (standing policies) where "
             "`arms.treatment_rounds` is `all`, and in rounds 1..k only where it is k, after "
             f"which all play {_strategy(cont)} (swept: see below)."
         )
-    elif k != "all" and cont is not None:
-        bullets.append(
-            f"Arms play their strategy in rounds 1..{k}, then all play {_strategy(cont)}."
-        )
-    else:
-        bullets.append("Arms play their strategy in every round (standing policies).")
+    if k != "all" and cont is not None:
+        return f"Arms play their strategy in rounds 1..{k}, then all play {_strategy(cont)}."
+    return "Arms play their strategy in every round (standing policies)."
+
+
+def _arms(study: StudySpec, axes: Sequence[str]) -> list[str]:
+    """The focal party's arms, how long they play, the opponent, learning, comparisons."""
+    focal = study.arms.party
+    opponent = next(p for p in study.parties if p != focal)
+    arms = "; ".join(f"{label}: {_strategy(s)}" for label, s in study.arms.strategies.items())
     swept = [a for a in axes if a.startswith(f"strategies.{opponent}.")]
-    bullets.append(
+    bullets = [
+        f"Focal party: the {focal}. Arms (its strategy): {arms}.",
+        _how_long(study, axes),
         f"Opponent: the {opponent} plays {_strategy(study.strategies[opponent])} in every arm"
-        + (f" (swept: {', '.join(f'`{a}`' for a in swept)}; see below)." if swept else ".")
-    )
+        + (f" (swept: {', '.join(f'`{a}`' for a in swept)}; see below)." if swept else "."),
+    ]
     learning = _learning_note(study, axes)
     if learning:
         bullets.append(learning)
@@ -176,6 +195,12 @@ def design_section(
             + "; ".join(f"{t} vs {c}" for t, c in pairs)
             + "."
         )
+    return bullets
+
+
+def _channels(study: StudySpec) -> str:
+    """Which channels are on, which are switched off in turn, and whether the study
+    decomposes."""
     ch = study.channels
     flags = ", ".join(
         f"{n.replace('_', ' ')} {'on' if getattr(ch, n) else 'off'}" for n in CHANNELS
@@ -188,40 +213,43 @@ def design_section(
         switched = f"; the {names} channel{'s' if len(off) > 1 else ''} also switched off"
     else:
         switched = ""
-    bullets.append(
-        f"Channels: {flags}{switched}"
-        + (
-            " (decomposition: mediation by state transplant, then switching off)."
-            if ch.decompose
-            else "."
-        )
-    )
-    bullets.append(f"Replicates: {replicates} per cell and arm ({sizes}); root seed {study.seed}.")
-    a = study.analysis
-    bullets.append(
-        f"Analysis: headline window `{a.headline}`, smallest effect of interest (sesoi) "
-        f"{a.sesoi:g} utility per round, family-wise error rate {a.alpha:g}."
-    )
-    if profile_note:
-        bullets.append(profile_note)
+    decomposes = " (decomposition: mediation by state transplant, then switching off)."
+    return f"Channels: {flags}{switched}" + (decomposes if ch.decompose else ".")
+
+
+def _sweep(study: StudySpec) -> list[str]:
+    """Each sweep grid's axes and values (a study without a sweep has one cell)."""
     grids = study.sweep_grids
-    for k, grid in enumerate(grids):
-        label = (
-            "Sweep"
-            if len(grids) == 1
-            else f"Sweep grid {k + 1} of {len(grids)} (other axes at the study's values)"
-        )
-        bullets.append(
-            f"{label}: "
-            + "; ".join(
-                f"`{axis}` = " + ", ".join(value_text(v) for v in values)
-                for axis, values in grid.items()
-            )
-            + "."
-        )
     if not grids:
-        bullets.append("No sweep: one cell.")
-    return lines + [f"- {b}" for b in bullets] + [""]
+        return ["No sweep: one cell."]
+    bullets = []
+    for k, grid in enumerate(grids):
+        label = "Sweep" if len(grids) == 1 else f"Sweep grid {k + 1} of {len(grids)} (other axes at the study's values)"  # fmt: skip
+        values = "; ".join(
+            f"`{axis}` = " + ", ".join(_listed(v) for v in values) for axis, values in grid.items()
+        )
+        bullets.append(f"{label}: {values}.")
+    return bullets
+
+
+def design_section(
+    study: StudySpec, axes: Sequence[str], replicates: int, sizes: str, profile_note: str
+) -> list[str]:
+    """The *Design* section: the parties, the game, the arms, the channels, the size, the
+    analysis and the sweep, read from the study file (``sizes`` says whether every cell has
+    ``replicates`` replicates; ``profile_note`` names a smaller CI profile)."""
+    a = study.analysis
+    bullets = [
+        *_game(study),
+        *_arms(study, axes),
+        _channels(study),
+        f"Replicates: {replicates} per cell and arm ({sizes}); root seed {study.seed}.",
+        f"Analysis: headline window `{a.headline}`, smallest effect of interest (sesoi) "
+        f"{a.sesoi:g} utility per round, family-wise error rate {a.alpha:g}.",
+        *([profile_note] if profile_note else []),
+        *_sweep(study),
+    ]
+    return ["## Design", "", *_parties(study), *[f"- {b}" for b in bullets], ""]
 
 
 def reputation_section(study: StudySpec, axes: Sequence[str]) -> list[str]:

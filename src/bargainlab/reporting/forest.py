@@ -11,6 +11,7 @@ to effects of a few tenths. With many cells per comparison the rows are ranked b
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,53 @@ VERDICT_COLORS = {
 
 MAX_LABELLED = 40
 """Above this many rows per comparison, rows are ranked by effect instead of labelled."""
+
+
+def _layout(
+    rows: pd.DataFrame, sesoi: float, ranked: bool, panels: int
+) -> tuple[float, tuple[float, float]]:
+    """The effect axis's reach (the largest bounded effect or end, at least twice the sesoi)
+    and the size of a figure of ``panels`` panels."""
+    labels = list(dict.fromkeys(rows["label"]))
+    finite = np.concatenate(
+        [rows[c].to_numpy(dtype=float) for c in ("mean_diff", "ci_low", "ci_high")]
+    )
+    finite = finite[np.isfinite(finite) & (np.abs(finite) <= 1.0)]
+    reach = max(float(np.abs(finite).max()) if finite.size else 0.0, 2.0 * sesoi)
+    height = 1.2 + (0.06 * min(len(labels), 300) if ranked else 0.28 * len(labels))
+    longest = 0 if ranked else max(len(str(label)) for label in labels)
+    return reach, (max(3.6 * panels + 0.075 * longest + 2.4, 6.0), max(height, 3.0))
+
+
+def _axes(axes: Any, rows: pd.DataFrame, sesoi: float, reach: float, ranked: bool) -> None:
+    """The shared effect axis (symmetric-logarithmic when effects span many sesoi) and the
+    rows' axis: labels, or ranks."""
+    span = 1.08 * reach
+    if reach > 5 * sesoi:
+        axes[0].set_xscale("symlog", linthresh=sesoi, linscale=1.0)
+        axes[0].xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}".replace("-", "−")))
+    axes[0].set_xlim(-span, span)
+    if ranked:
+        axes[0].set_ylabel("cells, ranked by effect within each comparison", fontsize="small")
+        axes[0].set_yticks([])
+        axes[0].set_ylim(-1, max(rows.groupby("comparison").size()))
+    else:
+        labels = list(dict.fromkeys(rows["label"]))
+        axes[0].set_yticks(range(len(labels)), labels, fontsize="small")
+        axes[0].set_ylim(len(labels) - 0.5, -0.5)
+
+
+def _legend(fig: Figure, sesoi: float, interval: str) -> None:
+    """The verdicts' colours and the negligible band, on the right."""
+    handles = [
+        Line2D([], [], color=color, marker="o", linestyle="-", label=verdict)
+        for verdict, color in VERDICT_COLORS.items()
+    ]
+    handles.append(
+        Line2D([], [], color="0.85", linewidth=8, label=f"±sesoi ({sesoi:g}): negligible")
+    )
+    fig.legend(handles=handles, loc="outside right upper", fontsize="small",
+               title=interval.replace(", ", ",\n", 1), title_fontsize="small")  # fmt: skip
 
 
 def forest(
@@ -54,17 +102,10 @@ def forest(
     order = (
         list(comparisons) if comparisons is not None else list(dict.fromkeys(rows["comparison"]))
     )
-    labels = list(dict.fromkeys(rows["label"]))
+    where = {label: i for i, label in enumerate(dict.fromkeys(rows["label"]))}
     ranked = max(rows.groupby("comparison").size()) > MAX_LABELLED
-    finite = np.concatenate(
-        [rows[c].to_numpy(dtype=float) for c in ("mean_diff", "ci_low", "ci_high")]
-    )
-    finite = finite[np.isfinite(finite) & (np.abs(finite) <= 1.0)]
-    reach = max(float(np.abs(finite).max()) if finite.size else 0.0, 2.0 * sesoi)
-    height = 1.2 + (0.06 * min(len(labels), 300) if ranked else 0.28 * len(labels))
-    longest = 0 if ranked else max(len(str(label)) for label in labels)
-    width = max(3.6 * len(order) + 0.075 * longest + 2.4, 6.0)  # + the legend on the right
-    fig = Figure(figsize=(width, max(height, 3.0)), layout="constrained")
+    reach, size = _layout(rows, sesoi, ranked, len(order))
+    fig = Figure(figsize=size, layout="constrained")
     axes = fig.subplots(1, len(order), sharex=True, sharey=True, squeeze=False)[0]
     for ax, comparison in zip(axes, order, strict=True):
         own = rows[rows["comparison"] == comparison]
@@ -72,36 +113,11 @@ def forest(
             own = own.sort_values("mean_diff", kind="stable", na_position="first")
             y = np.arange(len(own))
         else:
-            where = {label: i for i, label in enumerate(labels)}
             y = own["label"].map(where).to_numpy()
         _draw(ax, own, y, sesoi, reach, small=ranked)
         ax.set_title(comparison, fontsize="medium")
-    span = 1.08 * reach
-    if reach > 5 * sesoi:
-        axes[0].set_xscale("symlog", linthresh=sesoi, linscale=1.0)
-        axes[0].xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}".replace("-", "−")))
-    axes[0].set_xlim(-span, span)
-    if ranked:
-        axes[0].set_ylabel("cells, ranked by effect within each comparison", fontsize="small")
-        axes[0].set_yticks([])
-        axes[0].set_ylim(-1, max(rows.groupby("comparison").size()))
-    else:
-        axes[0].set_yticks(range(len(labels)), labels, fontsize="small")
-        axes[0].set_ylim(len(labels) - 0.5, -0.5)
-    handles = [
-        Line2D([], [], color=color, marker="o", linestyle="-", label=verdict)
-        for verdict, color in VERDICT_COLORS.items()
-    ]
-    handles.append(
-        Line2D([], [], color="0.85", linewidth=8, label=f"±sesoi ({sesoi:g}): negligible")
-    )
-    fig.legend(
-        handles=handles,
-        loc="outside right upper",
-        fontsize="small",
-        title=interval.replace(", ", ",\n", 1),
-        title_fontsize="small",
-    )
+    _axes(axes, rows, sesoi, reach, ranked)
+    _legend(fig, sesoi, interval)
     fig.supxlabel(xlabel, fontsize="small")
     if title:
         fig.suptitle(title)
@@ -109,6 +125,8 @@ def forest(
 
 
 def _draw(ax, own: pd.DataFrame, y: np.ndarray, sesoi: float, reach: float, small: bool) -> None:
+    """One comparison's rows: the negligible band, 0, each interval and estimate in its
+    verdict's colour, arrows where an interval runs past the panel."""
     ax.axvspan(-sesoi, sesoi, color="0.85", zorder=0)
     ax.axvline(0.0, color="black", linewidth=0.8, zorder=1)
     edge = 1.08 * reach

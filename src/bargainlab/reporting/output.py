@@ -72,4 +72,5 @@ def save_figures(
 
 
 def _save_job(job: FigureJob) -> tuple[Path, ...]:
+    """One figure job, saved (for the forked writers)."""
     return save_figure(*job)

@@ -16,17 +16,16 @@ Nothing here calls ``plt.show`` or touches ``rcParams`` at import. Inputs:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
-from matplotlib.image import AxesImage
-from matplotlib.patches import Rectangle
 
 from ..relationships.table import COLUMNS
+from .drawing import new_figure, require, tick_text, with_units
+from .heatmap_plot import effect_heatmap
 from .output import save_figure, save_figures
 
 __all__ = [
@@ -44,33 +43,10 @@ _TRAJECTORY_STATS = frozenset({"round", "metric", "n", "mean", "sd", "ci_low", "
 _MAX_TRACES = 10
 
 
-def _figure(ax: Axes | None, figsize: tuple[float, float] = (6.4, 4.2)) -> tuple[Figure, Axes]:
-    if ax is not None:
-        # the figure the caller's Axes is on, returned as the Figure the plots document (a
-        # SubFigure when the caller drew on one: matplotlib types ax.figure as either)
-        return cast(Figure, ax.figure), ax
-    fig = Figure(figsize=figsize, layout="constrained")
-    return fig, fig.add_subplot()
-
-
-def _label(text: str, units: str | None) -> str:
-    return f"{text} [{units}]" if units else text
-
-
-def _tick(value: object) -> str:
-    return f"{value:g}" if isinstance(value, int | float | np.number) else str(value)
-
-
-def _require(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise ValueError(f"{what} is missing column(s) {missing}; it has {list(frame.columns)}")
-
-
 def _trajectory_groups(traj_df: pd.DataFrame, metric: str) -> list[tuple[str, pd.DataFrame]]:
     """Rows of ``metric`` split by the grouping columns (everything that is not a statistic),
     in order of first appearance."""
-    _require(traj_df, ["round", "mean", "ci_low", "ci_high"], "trajectory table")
+    require(traj_df, ["round", "mean", "ci_low", "ci_high"], "trajectory table")
     rows = traj_df[traj_df["metric"] == metric] if "metric" in traj_df.columns else traj_df
     if rows.empty:
         raise ValueError(f"trajectory table has no rows for metric {metric!r}")
@@ -99,14 +75,14 @@ def trajectories(
     """Mean of ``metric`` by round, one line and one confidence band per arm (or per
     combination of the grouping columns of ``traj_df``); ``colors`` maps a group's label to
     its colour (so an arm keeps its colour across figures)."""
-    fig, ax = _figure(ax)
+    fig, ax = new_figure(ax)
     for i, (label, grp) in enumerate(_trajectory_groups(traj_df, metric)):
         color = (colors or {}).get(label, f"C{i}")
         ax.plot(grp["round"], grp["mean"], marker="o", color=color, label=label)
         ax.fill_between(grp["round"], grp["ci_low"], grp["ci_high"], color=color, alpha=0.2)
     ax.set_xlabel("round")
     ax.set_ylabel(
-        _label(ylabel or (COLUMNS[metric].axis_label if metric in COLUMNS else metric), units)
+        with_units(ylabel or (COLUMNS[metric].axis_label if metric in COLUMNS else metric), units)
     )
     ax.set_title(title or f"{metric} by round (mean, confidence band)")
     # a MaxNLocator by default, which takes `integer`; the stubs give Locator.set_params none
@@ -129,8 +105,8 @@ def belief_evolution(
     line is the mean posterior mean, the band ± the mean posterior sd (the typical
     uncertainty of one opponent's belief, not a confidence interval).
     """
-    _require(traj_df, ["metric"], "trajectory table")
-    fig, ax = _figure(ax)
+    require(traj_df, ["metric"], "trajectory table")
+    fig, ax = new_figure(ax)
     means = _trajectory_groups(traj_df, "belief_mean")
     sds = dict(_trajectory_groups(traj_df, "belief_sd"))
     for i, (label, grp) in enumerate(means):
@@ -144,12 +120,33 @@ def belief_evolution(
         ax.plot(grp["round"], mean, marker="o", color=color, label=label)
         ax.fill_between(grp["round"], mean - sd, mean + sd, color=color, alpha=0.2)
     ax.set_xlabel("round")
-    ax.set_ylabel(_label("opponent's belief about the reservation value", units))
+    ax.set_ylabel(with_units("opponent's belief about the reservation value", units))
     ax.set_title(title or "Opponent's belief: posterior mean ± posterior sd")
     # a MaxNLocator by default, which takes `integer`; the stubs give Locator.set_params none
     ax.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     ax.legend(title="arm")
     return fig
+
+
+_TRACE_MARKS: dict[str, dict[str, Any]] = {
+    "conditional offer": {"marker": "o", "s": 90, "facecolors": "none", "edgecolors": "black"},
+    "accepted": {"marker": "*", "s": 160, "color": "gold", "edgecolors": "black", "zorder": 3},
+    "exit": {"marker": "X", "s": 90, "color": "black"},
+}
+"""How a trace marks conditional offers, accepted offers and exits (scatter keywords)."""
+
+
+def _trace_marks(ax: Axes, rows: pd.DataFrame) -> None:
+    """Ring conditional offers, star accepted ones, cross exits."""
+    masks = {
+        "conditional offer": rows["conditional"].astype(bool),
+        "accepted": rows["response"] == "accept",
+        "exit": rows["response"] == "exit",
+    }
+    for label, mask in masks.items():
+        if mask.any():
+            ax.scatter(rows.loc[mask, "step"], rows.loc[mask, "offer"], label=label,
+                       **_TRACE_MARKS[label])  # fmt: skip
 
 
 def negotiation_trace(
@@ -168,7 +165,7 @@ def negotiation_trace(
     crossed. ``trace_df`` has columns replicate, step, proposer (0/1), offer, conditional,
     response ("reject"/"accept"/"exit").
     """
-    _require(
+    require(
         trace_df, ["replicate", "step", "proposer", "offer", "conditional", "response"], "trace"
     )
     chosen = sorted(trace_df["replicate"].unique()) if replicates is None else list(replicates)
@@ -179,154 +176,22 @@ def negotiation_trace(
     rows = trace_df[trace_df["replicate"].isin(chosen)].sort_values(["replicate", "step"])
     if rows.empty:
         raise ValueError(f"no trace rows for replicates {chosen}")
-    fig, ax = _figure(ax)
+    fig, ax = new_figure(ax)
     for i, replicate in enumerate(chosen):
         steps = rows[rows["replicate"] == replicate]
         for proposer, style in ((0, "-"), (1, "--")):
             own = steps[steps["proposer"] == proposer]
             if not own.empty:
-                ax.plot(
-                    own["step"],
-                    own["offer"],
-                    style,
-                    marker="o",
-                    markersize=3,
-                    color=f"C{i}",
-                    label=f"replicate {replicate}, {party_labels[proposer]}",
-                )
-    marks: tuple[tuple[pd.Series, dict[str, Any]], ...] = (  # mask, scatter keywords
-        (
-            rows["conditional"].astype(bool),
-            {
-                "marker": "o",
-                "s": 90,
-                "facecolors": "none",
-                "edgecolors": "black",
-                "label": "conditional offer",
-            },
-        ),
-        (
-            rows["response"] == "accept",
-            {
-                "marker": "*",
-                "s": 160,
-                "color": "gold",
-                "edgecolors": "black",
-                "label": "accepted",
-                "zorder": 3,
-            },
-        ),
-        (rows["response"] == "exit", {"marker": "X", "s": 90, "color": "black", "label": "exit"}),
-    )
-    for mask, mark in marks:
-        if mask.any():
-            ax.scatter(rows.loc[mask, "step"], rows.loc[mask, "offer"], **mark)
+                ax.plot(own["step"], own["offer"], style, marker="o", markersize=3, color=f"C{i}",
+                        label=f"replicate {replicate}, {party_labels[proposer]}")  # fmt: skip
+    _trace_marks(ax, rows)
     ax.set_xlabel("step")
-    ax.set_ylabel(_label("offer", units))
+    ax.set_ylabel(with_units("offer", units))
     ax.set_title(title or "Offers within a round")
     # a MaxNLocator by default, which takes `integer`; the stubs give Locator.set_params none
     ax.xaxis.get_major_locator().set_params(integer=True)  # type: ignore[call-arg]
     ax.legend(fontsize="small")
     return fig
-
-
-_MARKS = {"helps": "+", "hurts": "−", "negligible": "≈", "undetermined": "?"}
-"""The verdict mark printed under an effect in a heatmap cell."""
-
-
-def effect_heatmap(
-    effects: pd.DataFrame,
-    x_axis: str,
-    y_axis: str,
-    *,
-    ax: Axes | None = None,
-    null_mask_column: str = "null_cell",
-    units: str | None = None,
-    title: str | None = None,
-    limit: float | None = None,
-    xlabel: str | None = None,
-    ylabel: str | None = None,
-    colorbar: bool = True,
-) -> AxesImage:
-    """``mean_diff`` over two sweep axes, on a diverging colour scale centred at 0; returns
-    the image (its figure is ``image.figure``).
-
-    ``limit`` fixes the colour scale to ``[-limit, limit]`` (pass one value to every panel of
-    a small-multiples figure and draw one colour bar for all of them, ``colorbar=False``); by
-    default it is the largest absolute effect shown.
-
-    Each (x, y) pair must occur once: filter the other axes and the channels variant first
-    (averaging intervals across cells would not give an interval). Each cell shows the
-    effect and, when ``effects`` has a ``verdict`` column, its mark (``+`` helps, ``−``
-    hurts, ``≈`` negligible, ``?`` undetermined), else ``*`` when the interval excludes 0.
-    Rows with ``null_mask_column`` True are hatched, with a red border when the null check
-    failed (``null_check == "fail"``, else an interval that excludes 0). Missing combinations
-    are left blank. ``xlabel``/``ylabel`` default to the axis paths.
-    """
-    _require(effects, [x_axis, y_axis, "mean_diff", "ci_low", "ci_high"], "effects table")
-    duplicated = effects.duplicated([x_axis, y_axis])
-    if duplicated.any():
-        pair = effects.loc[duplicated, [x_axis, y_axis]].iloc[0].tolist()
-        raise ValueError(
-            f"({x_axis}, {y_axis}) = {pair} occurs more than once: filter the other sweep axes "
-            "and the channels variant before plotting"
-        )
-    xs, ys = np.sort(effects[x_axis].unique()), np.sort(effects[y_axis].unique())
-    grid = effects.pivot(index=y_axis, columns=x_axis, values="mean_diff").reindex(
-        index=ys, columns=xs
-    )
-    values = np.ma.masked_invalid(grid.to_numpy(dtype=float))
-    if limit is None:
-        limit = float(np.abs(values).max()) if values.count() else 0.0
-    limit = limit if limit > 0 else 1.0
-    fig, ax = _figure(ax)
-    image = ax.imshow(
-        values, cmap="RdBu", norm=Normalize(-limit, limit), origin="lower", aspect="auto"
-    )
-    x_index = {v: i for i, v in enumerate(xs)}
-    y_index = {v: i for i, v in enumerate(ys)}
-    has_null = null_mask_column in effects.columns
-    for record in effects.to_dict("records"):
-        i, j = x_index[record[x_axis]], y_index[record[y_axis]]
-        excludes_zero = record["ci_low"] > 0 or record["ci_high"] < 0
-        mark = _MARKS.get(str(record.get("verdict")), "*" if excludes_zero else "")
-        strong = abs(record["mean_diff"]) > 0.6 * limit
-        ax.text(
-            i,
-            j,
-            f"{record['mean_diff']:.3g}" + (f"\n{mark}" if mark else ""),
-            ha="center",
-            va="center",
-            fontsize="small",
-            color="white" if strong else "black",
-        )
-        if has_null and bool(record[null_mask_column]):
-            failed = record.get("null_check", "fail" if excludes_zero else "") == "fail"
-            ax.add_patch(
-                Rectangle(
-                    (i - 0.5, j - 0.5),
-                    1,
-                    1,
-                    fill=False,
-                    hatch="//",
-                    # an effect in a pre-registered null cell is a bug: draw it in red
-                    edgecolor="red" if failed else "0.3",
-                    linewidth=2 if failed else 0,
-                    gid="null_cell",
-                )
-            )
-    ax.set_xticks(range(len(xs)), [_tick(v) for v in xs])
-    ax.set_yticks(range(len(ys)), [_tick(v) for v in ys])
-    ax.set_xlabel(xlabel or x_axis)
-    ax.set_ylabel(ylabel or y_axis)
-    ax.set_title(
-        title
-        or "Paired effect (treatment − control)"
-        + ("; hatched: null cell (red: failed)" if has_null else "")
-    )
-    if colorbar:
-        fig.colorbar(image, ax=ax, label=_label("mean paired difference", units))
-    return image
 
 
 def effect_intervals(
@@ -338,12 +203,13 @@ def effect_intervals(
     title: str | None = None,
 ) -> Figure:
     """One paired effect per row: ``mean_diff`` with its interval ``[ci_low, ci_high]``,
-    labelled by ``comparison`` and the ``labels`` columns (e.g. the sweep axes); a dashed
+    labelled by ``comparison`` and the ``labels`` columns (e.g. a cell's ``label``, or sweep
+    axes, shown as ``name=value``); a dashed
     line at 0. Rows whose ``verdict`` is ``helps``/``hurts`` are drawn in colour."""
-    _require(effects, ["mean_diff", "ci_low", "ci_high"], "effects table")
+    require(effects, ["mean_diff", "ci_low", "ci_high"], "effects table")
     if effects.empty:
         raise ValueError("the effects table has no rows")
-    fig, ax = _figure(ax, figsize=(6.4, 1.2 + 0.35 * len(effects)))
+    fig, ax = new_figure(ax, figsize=(6.4, 1.2 + 0.35 * len(effects)))
     y = np.arange(len(effects))[::-1]
     verdict = effects["verdict"] if "verdict" in effects.columns else pd.Series("", effects.index)
     colors = verdict.map({"helps": "C2", "hurts": "C3"}).fillna("0.4").tolist()
@@ -354,7 +220,9 @@ def effect_intervals(
     shown = [c for c in ("comparison", *labels) if c in effects.columns]
     ticks = [
         ", ".join(
-            _tick(row[c]) if c == "comparison" else f"{c.rsplit('.', 1)[-1]}={_tick(row[c])}"
+            tick_text(row[c])
+            if c in ("comparison", "label")
+            else f"{c.rsplit('.', 1)[-1]}={tick_text(row[c])}"
             for c in shown
         )
         or str(i)
@@ -363,7 +231,7 @@ def effect_intervals(
     ax.set_yticks(y, ticks, fontsize="small")
     ax.set_ylim(-0.6, len(effects) - 0.4)
     ax.axvline(0, color="black", linestyle="--", linewidth=0.8)
-    ax.set_xlabel(_label("paired effect (treatment − control)", units))
+    ax.set_xlabel(with_units("paired effect (treatment − control)", units))
     ax.set_title(title or "Paired effects (green: helps, red: hurts)")
     return fig
 
@@ -380,10 +248,10 @@ def channel_bars(
     """One bar per component of one cell's decomposition (channel switch-offs or state
     transplants, rows of the summary), with its interval; the total is drawn in grey, the
     rest in colour (the same colour for the same component in every panel)."""
-    _require(decomposition, ["component", "mean_diff", "ci_low", "ci_high"], "decomposition")
+    require(decomposition, ["component", "mean_diff", "ci_low", "ci_high"], "decomposition")
     if decomposition["component"].duplicated().any():
         raise ValueError("decomposition has several rows per component: filter it to one cell")
-    fig, ax = _figure(ax)
+    fig, ax = new_figure(ax)
     x = np.arange(len(decomposition))
     colors = ["0.5" if c == "total" else _component_color(c) for c in decomposition["component"]]
     ax.bar(x, decomposition["mean_diff"], color=colors)
@@ -398,7 +266,7 @@ def channel_bars(
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x, decomposition["component"].tolist())
     ax.set_xlabel(xlabel)
-    ax.set_ylabel(_label("contribution to the paired effect", units))
+    ax.set_ylabel(with_units("contribution to the paired effect", units))
     ax.set_title(title or "Effect by channel")
     if legend:
         ax.legend()
@@ -423,5 +291,6 @@ _PALETTE = ("C0", "C1", "C2", "C3", "C4", "C5", "C6", "C8", "C9")
 
 
 def _component_color(component: str) -> str:
+    """A component's colour, the same in every panel."""
     index = _COMPONENT_ORDER.index(component) if component in _COMPONENT_ORDER else 0
     return _PALETTE[index]

@@ -3,50 +3,39 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 
-from ..analysis.summary import headline_mask
+from ..analysis.summary import Summary
+from ..config.cells import SweepCells
 from ..config.schema import StudySpec
-from .answer import projected_need, study_rounds
+from .answer import study_rounds
 from .text import (
-    as_bool,
-    axis_label,
+    axes_header,
+    axes_values,
     fmt,
     fmt_interval,
     fmt_level,
     markdown_table,
-    value_text,
+    named,
     window_phrase,
 )
 
 __all__ = [
     "arms_section",
-    "calibration_section",
     "decomposition_section",
     "effects_section",
     "method_section",
-    "null_section",
-    "power_section",
     "survival_section",
 ]
 
 _WINDOWS = ("round1", "later", "whole", "survivors")
 
 
-def _cells(rows: pd.DataFrame, axes: Sequence[str], study: StudySpec) -> list[str]:
-    return [axis_label(a, study) for a in axes]
-
-
-def _values(row: dict, axes: Sequence[str]) -> list[str]:
-    return [value_text(row[a]) for a in axes]
-
-
 def _by_comparison(
     rows: pd.DataFrame,
-    axes: Sequence[str],
+    cells: SweepCells,
     study: StudySpec,
     column: str,
     values: Sequence[str],
@@ -56,31 +45,32 @@ def _by_comparison(
     and one column per value of ``column``, each entry the row formatted by ``fmt``."""
     groups: dict[tuple[Any, Any], dict[str, dict[str, Any]]] = {}
     firsts: dict[tuple[Any, Any], dict[str, Any]] = {}
-    for record in rows.to_dict("records"):
+    for record in named(rows).to_dict("records"):
         key = (record["cell"], record["comparison"])
         firsts.setdefault(key, record)
         groups.setdefault(key, {})[record[column]] = record
     table = [
         [
-            *_values(firsts[key], axes),
+            *axes_values(firsts[key], cells),
             firsts[key]["comparison"],
             *(fmt(by[v]) if v in by else "" for v in values),
         ]
         for key, by in groups.items()
     ]
-    return markdown_table([*_cells(rows, axes, study), "comparison", *values], table)
+    return markdown_table([*axes_header(cells), "comparison", *values], table)
 
 
 def _decided(row: dict) -> str:
+    """An entry of the effects table: the interval and verdict (``no pairs`` without any)."""
     return f"{fmt_interval(row)} {row['verdict']}" if row["n"] else "no pairs"
 
 
-def effects_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
+def effects_section(summary: Summary, study: StudySpec, cells: SweepCells) -> list[str]:
     """Every effect row: one line per cell and comparison, one column per window."""
-    rows = summary[summary["section"] == "effect"]
+    rows = summary.effects
     if rows.empty:
         return []
-    rounds = study_rounds(study, axes)
+    rounds = study_rounds(study, cells.paths)
     m = int(rows["m"].iloc[0])
     level = float(rows["ci_level"].iloc[0])
     windows = [w for w in _WINDOWS if w in set(rows["window"])]
@@ -95,11 +85,12 @@ def effects_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]
         + f"`{study.analysis.headline}`.",
         "",
     ]
-    return [*lines, *_by_comparison(rows, axes, study, "window", windows, _decided), ""]
+    return [*lines, *_by_comparison(rows, cells, study, "window", windows, _decided), ""]
 
 
-def arms_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
-    rows = summary[headline_mask(summary, study)]
+def arms_section(summary: Summary, study: StudySpec, cells: SweepCells) -> list[str]:
+    """The per-arm descriptors of the headline rows (treatment / control)."""
+    rows = named(summary.headline(study))
     if rows.empty:
         return []
     lines = [
@@ -110,7 +101,7 @@ def arms_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -
         "",
     ]
     header = [
-        *_cells(rows, axes, study),
+        *axes_header(cells),
         "comparison",
         "n",
         "payoff",
@@ -121,7 +112,7 @@ def arms_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -
     ]
     table = [
         [
-            *_values(r, axes),
+            *axes_values(r, cells),
             r["comparison"],
             int(r["n"]),
             *(
@@ -134,8 +125,9 @@ def arms_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -
     return [*lines, *markdown_table(header, table), ""]
 
 
-def survival_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
-    rows = summary[summary["section"] == "survival"]
+def survival_section(summary: Summary, study: StudySpec, cells: SweepCells) -> list[str]:
+    """Survival of round 1 per cell and comparison, with its paired difference."""
+    rows = named(summary.survival)
     if rows.empty:
         return []
     level = float(rows["ci_level"].iloc[0])
@@ -147,12 +139,12 @@ def survival_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str
         "rows). The `survivors` window compares payoffs only where both arms survived.",
         "",
     ]
-    header = [*_cells(rows, axes, study), "comparison", "survived", "difference", "verdict"]
+    header = [*axes_header(cells), "comparison", "survived", "difference", "verdict"]
     table = [
         [
-            *_values(r, axes),
+            *axes_values(r, cells),
             r["comparison"],
-            f"{fmt(r['payoff_treatment'])} / {fmt(r['payoff_control'])}",
+            f"{fmt(r['survived_treatment'])} / {fmt(r['survived_control'])}",
             fmt_interval(r),
             r["verdict"],
         ]
@@ -162,12 +154,12 @@ def survival_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str
 
 
 def decomposition_section(
-    summary: pd.DataFrame, study: StudySpec, axes: Sequence[str], section: str
+    summary: Summary, study: StudySpec, cells: SweepCells, part: Literal["mediation", "channels"]
 ) -> list[str]:
-    """Mediation by state transplant (``section="mediation"``) or the second view, switching
-    channels off (``"channel"``); both descriptive, with unadjusted intervals."""
-    rows = summary[summary["section"] == section]
-    if section == "mediation":
+    """Mediation by state transplant (``part="mediation"``) or the second view, switching
+    channels off (``"channels"``); both descriptive, with unadjusted intervals."""
+    rows = summary.part(part)
+    if part == "mediation":
         title = "## How the later-round effect is carried: state transplants"
         if rows.empty:
             return [
@@ -202,159 +194,17 @@ def decomposition_section(
         "",
     ]
     components = list(dict.fromkeys(rows["component"]))
-    return [*lines, *_by_comparison(rows, axes, study, "component", components, fmt_interval), ""]
+    return [*lines, *_by_comparison(rows, cells, study, "component", components, fmt_interval), ""]
 
 
-def null_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
-    lines = ["## Pre-registered null cells", ""]
-    if not study.null_cells:
-        return [*lines, "The study pre-registers no null cell.", ""]
-    null = summary[summary["null_cell"].map(as_bool)]
-    lines += [
-        "A null row passes as an *exact zero* when every paired difference is 0: the null holds "
-        "by construction, so the row is a wiring check, not evidence. It passes as *negligible* "
-        f"when its interval lies within ±{study.analysis.sesoi:g}: evidence that any effect is "
-        "smaller than the study cares about. It fails when the verdict is helps or hurts, and "
-        "is undetermined otherwise.",
-        "",
-    ]
-    if not null.empty:
-        header = [
-            *_cells(null, axes, study),
-            "comparison",
-            "tested",
-            "effect [interval]",
-            "result",
-            "reason",
-        ]
-        result = {
-            "exact zero": "pass: exact zero (wiring check)",
-            "negligible": "pass: negligible (evidence)",
-            "fail": "FAIL",
-            "undetermined": "undetermined",
-        }
-        table = [
-            [
-                *_values(r, axes),
-                r["comparison"],
-                "total" if r["section"] == "effect" else f"{r['component']} channel",
-                fmt_interval(r),
-                result.get(str(r["null_check"]), str(r["null_check"])),
-                r["null_reason"],
-            ]
-            for r in null.to_dict("records")
-        ]
-        lines += [*markdown_table(header, table), ""]
-        checks = null["null_check"].value_counts()
-        lines.append(
-            f"{len(null)} null row(s): "
-            + ", ".join(f"{int(n)} {k}" for k, n in checks.items())
-            + "."
-        )
-    has_channels = (summary["section"] == "channel").any()
-    for entry in study.null_cells:
-        where = ", ".join(f"{k} = {value_text(v)}" for k, v in entry.where.items())
-        matched = null[null["null_reason"].astype(str).str.contains(entry.reason, regex=False)]
-        if entry.channel is not None and not has_channels:
-            lines.append(
-                f"- Not checked ({where}): it names the {entry.channel} channel, but the study does not switch channels off."
-            )
-        elif matched.empty:
-            lines.append(f"- Not checked ({where}): no cell of this run matches it.")
-    return [*lines, ""]
-
-
-def power_section(summary: pd.DataFrame, study: StudySpec, axes: Sequence[str]) -> list[str]:
-    rows = summary[headline_mask(summary, study)]
-    if rows.empty:
-        return []
+def method_section(summary: Summary, study: StudySpec) -> list[str]:
+    """How every row is tested and decided."""
     spec = study.analysis
-    n = int(rows["n"].max())
-    lines = [
-        "## Power",
-        "",
-        f"Replicates that decide a headline row at the sesoi ({spec.sesoi:g}) with "
-        f"{spec.power:.0%} power at the adjusted level: n = ((z(1 − α/2m) + z({spec.power:g})) "
-        "· sd / sesoi)², with sd the standard deviation of the row's paired differences; `mde` "
-        "is the smallest effect decided at this run's size. The formula plans for an effect of "
-        "0 or of the sesoi; an estimate between them can stay undetermined at a size it calls "
-        "enough, so each undetermined row also has a projection: the replicates at which its "
-        "interval, narrowing as 1/√n around the same estimate, would clear the nearest decision "
-        "boundary (a projection from this run, not a power calculation).",
-        "",
+    tested = [
+        summary.part(p)["resamples"] for p in ("effects", "survival", "mediation", "channels")
     ]
-    undecided = rows[rows["verdict"] == "undetermined"]
-    if undecided.empty:
-        return [*lines, f"Every headline row is decided at {n} replicates.", ""]
-    header = [
-        *_cells(undecided, axes, study),
-        "comparison",
-        "n",
-        "sd of differences",
-        "mde",
-        "replicates for sesoi",
-        "projected to decide",
-    ]
-    table = [
-        [
-            *_values(r, axes),
-            r["comparison"],
-            int(r["n"]),
-            fmt(r["sd_diff"]),
-            fmt(r["mde"]),
-            int(r["n_needed"]),
-            _count(p),
-        ]
-        for r, p in zip(undecided.to_dict("records"), projected_need(undecided, study), strict=True)
-    ]
-    lines += [
-        f"{len(undecided)} headline row(s) stay undetermined at {n} replicates:",
-        "",
-        *markdown_table(header, table),
-        "",
-    ]
-    return lines
-
-
-def calibration_section(summary: pd.DataFrame) -> list[str]:
-    rows = summary[summary["section"] == "calibration"]
-    if rows.empty:
-        return []
-    sample = str(rows["sample"].iloc[0]) if "sample" in rows.columns else ""
-    lines = [
-        "## Calibration against the human evidence",
-        "",
-        "Signs only: magnitudes from the papers are not comparable (the sources are listed in "
-        "the documentation, *The model*, *Human evidence*). These checks need per-round joins, "
-        f"so they are measured on a bounded sample of the rounds: {sample}.",
-        "",
-    ]
-    table = []
-    for row in rows.to_dict("records"):
-        measured = row["status"] in ("reproduced", "not reproduced") and int(row["n"] or 0) > 0
-        estimate = (
-            f"{fmt(row['mean_diff'], signed=True)} [{fmt(row['ci_low'])}, {fmt(row['ci_high'])}]"
-            if measured
-            else ""
-        )
-        table.append(
-            [
-                row["check"],
-                row["source"],
-                row["expected"],
-                row["statistic"],
-                estimate,
-                row["status"],
-            ]
-        )
-    header = ["direction", "source", "human sign", "measured here", "estimate [95% CI]", "status"]
-    return [*lines, *markdown_table(header, table), ""]
-
-
-def method_section(summary: pd.DataFrame, study: StudySpec) -> list[str]:
-    spec = study.analysis
-    effect = summary[summary["section"].isin(["effect", "survival", "mediation", "channel"])]
-    resamples = int(effect["resamples"].max()) if "resamples" in effect and len(effect) else None
+    counts = pd.concat(tested, ignore_index=True)
+    resamples = int(counts.max()) if len(counts) else None
     return [
         "## Method",
         "",
@@ -370,7 +220,3 @@ def method_section(summary: pd.DataFrame, study: StudySpec) -> list[str]:
         "*Statistics* page gives the details.",
         "",
     ]
-
-
-def _count(value: float) -> str:
-    return f"{int(value)}" if np.isfinite(value) else "never (the estimate sits on a boundary)"

@@ -1,12 +1,12 @@
 """Words and numbers of the report and the figures, generated from a study's own labels.
 
 Nothing here knows a particular study: axis labels come from ``study.analysis.labels`` (else
-a readable form of the dotted path), party, arm and issue names from the study file.
+a readable form of the dotted path), party, arm and issue names from the study file, a sweep
+cell's values from the typed cells (:class:`~bargainlab.config.cells.SweepCells`).
 """
 
 from __future__ import annotations
 
-import json
 import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -14,34 +14,31 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..config.paths import lookup, same_value
+from ..analysis.summary import Summary
+from ..config.cells import SweepCells, axis_label, value_text
 from ..config.schema import StudySpec
 
 __all__ = [
-    "CellAxes",
-    "as_bool",
+    "axes_header",
+    "axes_values",
     "axis_label",
+    "cell_values",
     "describe_cell",
     "fmt",
     "fmt_interval",
     "fmt_level",
     "fmt_p",
     "markdown_table",
+    "named",
     "tick",
     "value_text",
     "window_phrase",
+    "with_power",
     "wrap",
 ]
 
 _UNBOUNDED = 1e3
 """An interval bound beyond this (in utility units) is printed as unbounded."""
-
-
-def as_bool(value: Any) -> bool:
-    """A boolean cell of a summary, also when read back from CSV (``"True"``) or blank."""
-    if isinstance(value, str):
-        return value.strip().lower() == "true"
-    return False if value is None or pd.isna(value) else bool(value)
 
 
 def fmt(value: Any, *, signed: bool = False) -> str:
@@ -75,33 +72,20 @@ def fmt_level(level: float) -> str:
 
 
 def fmt_p(value: Any) -> str:
+    """A p-value: ``<0.001``, ``0.042``; ``n/a`` when missing."""
     if value is None or pd.isna(value):
         return "n/a"
     x = float(value)
     return "<0.001" if x < 0.001 else f"{x:.3f}"
 
 
-def value_text(value: Any) -> str:
-    """A sweep value as text (``0.8``, ``naive``, ``yes``)."""
-    if isinstance(value, float | np.floating):
-        return f"{float(value):g}"
-    if isinstance(value, bool | np.bool_):
-        return "yes" if value else "no"
-    if isinstance(value, dict | list):
-        return json.dumps(value)
-    return str(value)
-
-
 def tick(value: Any) -> str:
-    """A short tick label; a mapping (a prior over types, read back as JSON text) lists its
-    entries without quotes and braces: ``obstinate 0.05, firm 0.2``."""
-    if isinstance(value, str) and value.startswith("{"):
-        try:
-            value = json.loads(value)
-        except ValueError:
-            return value
+    """A short tick label: a number as ``0.5``, a mapping (a prior over types) as its entries
+    without quotes and braces: ``obstinate 0.05, firm 0.2``."""
     if isinstance(value, dict):
         return ", ".join(f"{k} {tick(v)}" for k, v in value.items())
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
     return f"{value:g}" if isinstance(value, int | float | np.number) else str(value)
 
 
@@ -109,22 +93,6 @@ def wrap(text: str, width: int) -> str:
     """``text`` on lines of at most ``width`` characters (a panel title that would overrun
     its panel)."""
     return textwrap.fill(text, width=width, break_long_words=False, break_on_hyphens=False)
-
-
-def axis_label(path: str, study: StudySpec | None = None) -> str:
-    """The declared label of a sweep axis (``study.analysis.labels``), else a readable form
-    of its path: ``parties.dealer.outside_option`` -> "dealer's outside option",
-    ``strategies.dealer.params.kind`` -> "dealer's kind", ``rounds.rho`` -> "rho"."""
-    if study is not None and path in study.analysis.labels:
-        return study.analysis.labels[path]
-    seg = [s for s in path.split(".") if s != "params"]
-    if seg[0] in ("parties", "strategies") and len(seg) >= 3:
-        return f"{seg[1]}'s {' '.join(seg[2:])}".replace("_", " ")
-    if seg[0] == "strategies" and len(seg) == 2:
-        return f"{seg[1]}'s strategy"
-    if seg[0] in ("rounds", "game") and len(seg) > 1:
-        seg = seg[1:]
-    return " ".join(seg).replace("_", " ")
 
 
 def describe_cell(values: dict[str, Any], study: StudySpec | None = None) -> str:
@@ -161,42 +129,38 @@ def headline_phrase(windows: Iterable[str], headline: str, rounds: int | None = 
 
 
 def markdown_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
+    """A Markdown table: the header, its rule and one line per row."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return lines
 
 
-class CellAxes(list):
-    """The sweep axes, knowing which of them describe a given cell: with a union of grids
-    (``study.sweep_grids``), a cell is described by the axes of the first grid it belongs to
-    (the others sit at the study's own values there)."""
-
-    def __init__(self, axes: Sequence[str], study: StudySpec) -> None:
-        super().__init__(axes)
-        grids = study.sweep_grids
-        self.grids = list(grids) if grids else []
-        self.base = study.model_dump(mode="json") if len(self.grids) > 1 else {}
-
-    def relevant(self, row: dict[str, Any]) -> list[str]:
-        if len(self.grids) <= 1:
-            return list(self)
-        for grid in self.grids:
-            inside = all(any(same_value(row[a], v) for v in grid[a]) for a in grid if a in row)
-            outside = all(
-                same_value(row[a], _base_or_none(self.base, a))
-                for a in self
-                if a not in grid and a in row
-            )
-            if inside and outside:
-                return [a for a in self if a in grid]
-        return list(self)
-
-    def values(self, row: dict[str, Any]) -> dict[str, Any]:
-        return {a: row[a] for a in self.relevant(row)}
+def axes_header(cells: SweepCells) -> list[str]:
+    """The header of a report table's sweep-axis columns: the axes' labels."""
+    return [axis.label for axis in cells.axes]
 
 
-def _base_or_none(base: dict[str, Any], path: str) -> Any:
-    try:
-        return lookup(base, path)
-    except ValueError:
-        return None
+def axes_values(row: dict[str, Any], cells: SweepCells) -> list[str]:
+    """A row's cell's value on every sweep axis, as the report prints it."""
+    return [cells.text(int(row["cell"]), path) for path in cells.paths]
+
+
+def named(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` (with ``treatment`` and ``control``) with their ``comparison``,
+    ``"<treatment> vs <control>"``."""
+    return rows.assign(comparison=rows["treatment"] + " vs " + rows["control"])
+
+
+def with_power(rows: pd.DataFrame, summary: Summary) -> pd.DataFrame:
+    """Rows of ``summary.effects`` with their ``mde`` and ``n_needed`` (the power part's
+    rows of family ``effect``), in the same order and index."""
+    power = summary.power
+    own = power[power["family"] == "effect"].drop(columns="family")
+    keys = ["cell", "treatment", "control", "window"]
+    merged = rows.merge(own, on=keys, how="left", validate="one_to_one")
+    return merged.set_axis(rows.index)
+
+
+def cell_values(cells: SweepCells, cell: int) -> dict[str, Any]:
+    """The values of the axes that describe ``cell`` (those of its grid), as stored."""
+    return {path: cells.value(cell, path) for path in cells.describing(cell)}
