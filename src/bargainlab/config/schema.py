@@ -29,6 +29,7 @@ from .design import (
     ReputationSpec,
     TournamentSpec,
 )
+from .empirical import EmpiricalGameSpec
 from .tables import (
     DOMAIN_LIMIT,
     LABEL_LENGTH,
@@ -108,6 +109,9 @@ class StudySpec(StudyTable):
     variant (``traces.parquet``, one row per step): large, meant for small studies."""
     tournament: TournamentSpec | None = None
     """An evolutionary tournament between the arms and the values of one sweep axis."""
+    empirical_game: EmpiricalGameSpec | None = None
+    """An empirical game between some of the arms and the values of one sweep axis, every
+    profile on the same replicates (``[empirical_game]``)."""
     analysis: AnalysisSpec = AnalysisSpec()
     """How effects are decided and labelled (``[analysis]``)."""
     changes: list[Change] = Field(default_factory=list)
@@ -158,8 +162,9 @@ class StudySpec(StudyTable):
     def _references(self) -> StudySpec:
         """Names that point at other parts of the study must resolve: the focal party and
         the parties' strategies, the first mover, the status quo and fallback within the
-        issue, priors on the belief grid, the condition's holder, the reputation's holder
-        and the tournament's axis; checked in this order, the first failure reported."""
+        issue, priors on the belief grid, the condition's holder, the reputation's holder,
+        the tournament's axis and the empirical game's axis and menus; checked in this order,
+        the first failure reported."""
         self._strategies_of_parties()
         self._first_mover_is_known()
         if self.game.status_quo is not None:
@@ -170,6 +175,8 @@ class StudySpec(StudyTable):
         if self.reputation is not None:
             self._reputation_holder_learns()
         self._tournament_axis_is_swept()
+        if self.empirical_game is not None:
+            self.empirical_game.check(self)
         return self
 
     def _strategies_of_parties(self) -> None:
