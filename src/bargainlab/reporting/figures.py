@@ -28,6 +28,7 @@ from ..config.schema import StudySpec
 from ..strategies import describe
 from . import plots
 from .forest import forest
+from .game_report import game_figure
 from .heatmaps import heatmap_axes, heatmap_figure, heatmap_stems
 from .panels import (
     MAX_PANELS,
@@ -65,6 +66,8 @@ def figure_plan(
         stems.append("trace")
     if (tournament if tournament is not None else study_tournament(study)) is not None:
         stems += ["tournament", "tournament_payoffs"]
+    if not summary.game.empty:
+        stems.append("game")
     return stems
 
 
@@ -294,6 +297,7 @@ def _builders(
         builders.append(partial(_named, "trace", trace_figure, traces, trajectories, study, cells))
     if spec is not None and replicates is not None:
         builders.append(partial(_tournament, replicates, study, cells, spec))
+    builders.append(partial(_named, "game", game_figure, summary, study, cells))
     return builders, slow
 
 
