@@ -154,6 +154,7 @@ def _context_lines(summary: Summary, study: StudySpec, context: int, place: str)
         *_equilibrium_lines(eqs, suppliers, dealers),
         "",
     ]
+    lines += _alike(game, dealers)
     if bool(eqs["degenerate"].any()):
         reasons = str(eqs["reasons"].dropna().iloc[0]) if eqs["reasons"].notna().any() else ""
         lines += [
@@ -167,6 +168,35 @@ def _context_lines(summary: Summary, study: StudySpec, context: int, place: str)
         "",
     ]
     return lines
+
+
+def _alike(game: pd.DataFrame, dealers: list[str]) -> list[str]:
+    """A sentence per group of dealer strategies that pay both sides the same in every
+    profile: any mix of them is an equilibrium wherever one of them is."""
+    columns = game.pivot(
+        index="supplier", columns="dealer", values=["supplier_payoff", "dealer_payoff"]
+    )
+    groups: list[list[str]] = []
+    for d in dealers:
+        same = next(
+            (
+                g
+                for g in groups
+                if columns.xs(g[0], axis=1, level=1).equals(columns.xs(d, axis=1, level=1))
+            ),
+            None,
+        )
+        if same is None:
+            groups.append([d])
+        else:
+            same.append(d)
+    return [
+        f"The dealer strategies {' and '.join(g)} pay both sides exactly the same in every "
+        "profile (they played alike in every replicate): any mix of them is an equilibrium "
+        "wherever one of them is, and the game is degenerate for that reason."
+        for g in groups
+        if len(g) > 1
+    ] + ([""] if any(len(g) > 1 for g in groups) else [])
 
 
 def _regret_lines(summary: Summary) -> list[str]:
