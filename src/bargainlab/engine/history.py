@@ -43,11 +43,16 @@ class OfferHistory:
     ) -> None:
         """Both sides observe the offer ``x`` just made (where ``active``)."""
         made = np.stack([proposer_is0, ~proposer_is0]) & active
+        # np.where and plain copies, never np.copyto(..., where=made): a masked copy goes run
+        # by run along the mask, 5x slower than np.where when the proposer alternates over
+        # the batch (a run of one replicate each)
+        self.prev[...] = np.where(made, self.last, self.prev)
         first = made & (self.count == 0)
-        np.copyto(self.prev, self.last, where=made & ~first)
-        np.copyto(self.prev, x, where=first)
-        np.copyto(self.last, x, where=made)
-        np.copyto(self.conditional, conditional, where=made)
+        if first.any():  # before its first offer a side's prev is the offer itself
+            self.prev[...] = np.where(first, x, self.prev)
+        self.last[...] = np.where(made, x, self.last)
+        self.conditional &= ~made
+        self.conditional |= made & np.asarray(conditional, dtype=bool)
         self.count += made
 
     @classmethod

@@ -12,6 +12,7 @@ replicates.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
@@ -207,14 +208,17 @@ def play_offers(
     rules = RoundRules.of(game, rng, round_index)
     fm_even = game.first_mover == 0  # party 0 proposes at even steps where it moves first
     side_when_even = np.where(fm_even, 0, 1).astype(np.int8)
-    turns = ((fm_even, side_when_even), (~fm_even, 1 - side_when_even))
+    turns = tuple(  # who proposes at even and at odd steps, and how it rounds its offers
+        (is0, side, game.issue.rounder(side))
+        for is0, side in ((fm_even, side_when_even), (~fm_even, 1 - side_when_even))
+    )
     active = np.ones(game.n, dtype=bool)
     for s in range(max_steps(game)):
         if not active.any():
             break
-        proposer_is0, proposer = turns[s % 2]
+        proposer_is0, proposer, snap = turns[s % 2]
         offers.history.set_proposer(proposer_is0)
-        offer = _proposal(game, strategies, views, states, s, proposer_is0, proposer)
+        offer = _proposal(game, strategies, (views, states), s, proposer_is0, snap)
         if s == 0:
             offers.first_offer = offer.x.copy()
         r0 = np.asarray(strategies[0].respond(views[0], states[0], s, offer), dtype=np.int8)
@@ -233,18 +237,19 @@ def play_offers(
 def _proposal(
     game: Game,
     strategies: tuple[Strategy[S0], Strategy[S1]],
-    views: tuple[SideView, SideView],
-    states: tuple[S0, S1],
+    seen: tuple[tuple[SideView, SideView], tuple[S0, S1]],
     step: int,
     proposer_is0: np.ndarray,
-    proposer: np.ndarray,
+    snap: Callable[[np.ndarray], np.ndarray],
 ) -> Offer:
-    """The offer made at ``step``: each replicate's proposer's, snapped in its favour; the
-    condition only where the proposer holds it."""
+    """The offer made at ``step``: each replicate's proposer's, snapped in its favour
+    (``snap``: the issue's rounder for this turn's proposers); the condition only where the
+    proposer holds it. ``seen``: both sides' views and states."""
     n = game.n
+    views, states = seen
     o0 = _as_offer(strategies[0].propose(views[0], states[0], step), n, strategies[0])
     o1 = _as_offer(strategies[1].propose(views[1], states[1], step), n, strategies[1])
-    x = game.issue.snap(np.where(proposer_is0, o0.x, o1.x), proposer)
+    x = snap(np.where(proposer_is0, o0.x, o1.x))
     holder = -1 if game.condition is None else game.condition.holder
     if holder < 0:
         return Offer(x, np.zeros(n, dtype=bool))

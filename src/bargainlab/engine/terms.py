@@ -11,6 +11,8 @@ with risk curvature ``a > 0`` (``a = 1`` linear, ``a < 1`` concave, i.e. risk av
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -85,16 +87,34 @@ class Issue:
         Party 0 (prefers high) rounds up, party 1 rounds down, so rounding never gives the
         proposer less than the target it asked for.
         """
+        return self.rounder(side)(x)
+
+    def rounder(self, side: np.ndarray | int) -> Callable[[np.ndarray], np.ndarray]:
+        """:meth:`snap` for fixed proposers ``side``, each replicate's direction worked out
+        once: the engine makes one per turn of a round and calls it at every step of it."""
         if self.levels is None:
-            return np.clip(x, 0.0, 1.0)
-        k = self.levels - 1
+            return _clip_unit
         # In the proposer's own direction (sign +1 for party 0, -1 for party 1), the nearest
         # level at or beyond x: never one that gives the proposer less than its target.
         sign = 1.0 - 2.0 * np.asarray(side, dtype=float)
-        y = sign * x * k
-        level = np.ceil(y - 1e-9)
-        level += level < y
-        return np.clip(sign * level / k, 0.0, 1.0)
+        return functools.partial(_snap_to_levels, scale=sign * (self.levels - 1))
+
+
+def _clip_unit(x: np.ndarray) -> np.ndarray:
+    """Positions clipped to [0, 1] (a continuous issue's snap)."""
+    return np.clip(x, 0.0, 1.0)
+
+
+def _snap_to_levels(x: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """The positions ``x`` rounded to levels ``1 / k`` apart in the direction of ``sign``,
+    with ``scale = sign * k`` (:meth:`Issue.rounder`). A sign of +-1 only flips the sign bit,
+    so ``x * scale`` and ``level / scale`` are bit for bit ``sign * x * k`` and
+    ``sign * level / k``, with fewer passes over the batch."""
+    y = np.multiply(x, scale)
+    level = np.ceil(y - 1e-9)
+    level += level < y
+    level /= scale
+    return np.clip(level, 0.0, 1.0)
 
 
 def _is_linear(curvature: np.ndarray | float) -> bool:
@@ -119,10 +139,14 @@ def position(side: int | np.ndarray, u: np.ndarray, curvature: np.ndarray | floa
     """The position that gives ``side`` the utility ``u`` (inverse of :func:`utility`).
 
     Never rounds against ``side``: where ``1 - share`` (or an underflowing share) would give
-    it less than ``u``, the position moves one ulp in its favour.
+    it less than ``u``, the position moves one ulp in its favour. Only a curvature can do
+    that: with linear utilities ``1 - (1 - u)`` is within an ulp of ``u`` (exact for
+    ``u >= 0.5`` by Sterbenz's lemma, one rounding of ``1 - u`` below), far inside the
+    ``1e-12`` the check allows, so a linear batch skips the check (the same bits).
     """
     u = np.clip(u, 0.0, 1.0)
-    share = u if _is_linear(curvature) else u ** (1.0 / curvature)
+    linear = _is_linear(curvature)
+    share = u if linear else u ** (1.0 / curvature)
     toward: float | np.ndarray
     if isinstance(side, int | np.integer):
         x = share if side == 0 else 1.0 - share
@@ -131,6 +155,8 @@ def position(side: int | np.ndarray, u: np.ndarray, curvature: np.ndarray | floa
         sides = np.asarray(side)
         x = np.where(sides == 0, share, 1.0 - share)
         toward = np.where(sides == 0, 1.0, 0.0)
+    if linear:
+        return x
     short = utility(side, x, curvature) < u - 1e-12
     if np.any(short):
         x = np.where(short, np.nextafter(x, toward), x)

@@ -149,12 +149,17 @@ class SideView:
     clock: Clock = "offers"
     """How relative time advances: ``"offers"`` or ``"negmas"`` (see :data:`CLOCKS`)."""
     _inv_span: np.ndarray = field(init=False, repr=False, compare=False)
+    _below_one: int = field(init=False, repr=False, compare=False)
     _rounds_span: np.ndarray | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Precompute the relative clock's span from the side's deadline."""
         deadline = np.minimum(self.own.deadline, self.horizon)
-        object.__setattr__(self, "_inv_span", 1.0 / np.maximum(deadline - 1, 1))
+        offers = np.maximum(deadline - 1, 1)
+        object.__setattr__(self, "_inv_span", 1.0 / offers)
+        # before the smallest span, step * (1 / span) < 1 everywhere (short of 1 by 1 / span,
+        # rounding moves it by an ulp at most), so the cap at 1 can be skipped
+        object.__setattr__(self, "_below_one", int(offers.min()) if offers.size else 0)
         # NegMAS's clock: N = ceil(deadline / 2) rounds, t = (round + 1) / (N + 1)
         span = None
         if self.clock == "negmas":
@@ -241,7 +246,10 @@ class SideView:
         if self._rounds_span is not None:
             rounds = np.asarray(step, dtype=np.int64) // 2 + 1
             return np.minimum(rounds / self._rounds_span, 1.0)
-        return np.minimum(np.asarray(step, dtype=float) * self._inv_span, 1.0)
+        t = np.asarray(step, dtype=float) * self._inv_span
+        if isinstance(step, int) and 0 <= step < self._below_one:
+            return t
+        return np.minimum(t, 1.0, out=t)
 
 
 __all__ = [

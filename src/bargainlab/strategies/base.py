@@ -198,10 +198,15 @@ class Strategy(Generic[StateT]):
         value, ``REJECT`` elsewhere. No strategy of the library agrees below its bottom line.
         """
         value = view.offer_value(offer.x, offer.conditional)
-        # behavioural acceptance noise (0 unless the subjective-value module sets it)
-        threshold = threshold + view.levers.accept_shift
-        ok = (value >= threshold - 1e-12) & (value >= view.own.reservation_value - 1e-12)
-        return np.where(ok, ACCEPT, REJECT).astype(np.int8)
+        # behavioural acceptance noise (0 unless the subjective-value module sets it; adding
+        # a zero could only turn -0.0 into 0.0, which the 1e-12 below makes the same)
+        shift = view.levers.accept_shift
+        if not (isinstance(shift, float | int) and shift == 0):
+            threshold = threshold + shift
+        # worth both iff worth the larger: subtracting 1e-12 keeps the order, so this is
+        # value >= threshold - 1e-12 and value >= reservation - 1e-12 in one comparison
+        ok = value >= np.maximum(threshold, view.own.reservation_value) - 1e-12
+        return ok.astype(np.int8)  # ACCEPT is 1 and REJECT 0
 
     @staticmethod
     def exit_if(view: SideView, response: np.ndarray, leave: np.ndarray) -> np.ndarray:

@@ -60,12 +60,27 @@ def genius_target(t: np.ndarray, e: float, k: float, p_min: np.ndarray, p_max: f
     ``f(t) = k + (1 - k) * t ** (1 / e)``, ``target = p_min + (p_max - p_min) * (1 - f(t))``;
     e.g. ``p_min = 0.2``, ``p_max = 1``, ``t = 0.5``: 0.975 (e = 0.2), 0.6 (e = 1), 0.4343 (e = 2).
     """
-    t = np.clip(np.asarray(t, dtype=float), 0.0, 1.0)
+    return p_min + (p_max - p_min) * _share_left(t, e, k)
+
+
+def _share_left(t: np.ndarray, e: float, k: float) -> np.ndarray:
+    """``1 - f(t)``, the share of the span a tactic still asks for at times ``t``. When every
+    replicate is at the same time (the common case) it is worked out on one element and
+    broadcast: the same operations on the same numbers, so the same bits, and only the
+    target's own two passes over the batch remain."""
+    t = np.asarray(t, dtype=float)
+    if t.ndim == 1 and t.size > 1 and t[0] == t[-1] and bool((t == t[0]).all()):
+        return np.broadcast_to(_left(np.clip(t[:1], 0.0, 1.0), e, k), t.shape)
+    return _left(np.clip(t, 0.0, 1.0), e, k)
+
+
+def _left(t: np.ndarray, e: float, k: float) -> np.ndarray:
+    """``1 - f(t)`` at times ``t`` in [0, 1]."""
     if e == 0:
         f = np.full_like(t, k)
     else:
         f = k + (1.0 - k) * _power(t, 1.0 / e)
-    return p_min + (p_max - p_min) * (1.0 - f)
+    return 1.0 - f
 
 
 def _power(t: np.ndarray, y: float) -> np.ndarray:
@@ -85,6 +100,10 @@ class Targets:
     (and dropped two steps later)."""
 
     by_step: dict[int, np.ndarray] = field(default_factory=dict)
+    floor: np.ndarray | None = None
+    """The bottom line (with ``p_min``), fixed for the round: set by the first target."""
+    span: np.ndarray | None = None
+    """``max(p_max, floor) - floor``, the span the tactic concedes over in the round."""
 
 
 StateT = TypeVar("StateT")
@@ -143,10 +162,12 @@ class TimeDependentBase(Strategy[StateT]):
         cache = targets.by_step
         hit = cache.get(step)
         if hit is None:
-            floor = self._floor(view)
-            hit = genius_target(
-                view.relative_time(step), self.e, self.k, floor, np.maximum(self.p_max, floor)
-            )
+            if targets.floor is None or targets.span is None:
+                targets.floor = self._floor(view)
+                targets.span = np.maximum(self.p_max, targets.floor) - targets.floor
+            floor = targets.floor
+            # genius_target with the round's floor and span worked out once
+            hit = floor + targets.span * _share_left(view.relative_time(step), self.e, self.k)
             if self.tolerance:
                 # NegMAS's eps, but never below the floor: no agreement under the bottom line
                 hit = np.maximum(hit - self.tolerance, floor)
