@@ -20,6 +20,11 @@ VARIANTS: dict[str, list[dict[str, Any]]] = {
     "learner": [{"kind": k} for k in ("naive", "expected_terms", "anchored")]
     + [{"lookahead": 0}, {"lookahead": "horizon"}],
     "face_saver": [{"condition": False}, {"last_resort": False}],
+    "pooling_face_saver": [
+        {"condition": False},
+        {"cutoff": 0.2},
+        {"condition": False, "cutoff": 0},
+    ],
     "modest_winner": [{"modest": False}],
     "holdout": [{"use_reference": False, "aspiration": 0.7}],
     "time_dependent": [{"e": 0.5, "k": 0.1, "p_max": 0.9, "p_min": 0.3, "tolerance": 0.01}],

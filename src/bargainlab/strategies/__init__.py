@@ -13,6 +13,7 @@ from .catalog import StrategyInfo, describe
 from .equilibrium import Equilibrium
 from .essay import Capitulator, FaceSaver, Holdout, ModestWinner
 from .learner import Learner
+from .pooling import PoolingFaceSaver
 from .registry import available, create, get, register
 from .tactics import (
     Boulware,
@@ -46,6 +47,7 @@ __all__ = [
     "NegmasConceder",
     "NegmasLinear",
     "Offer",
+    "PoolingFaceSaver",
     "State",
     "Strategy",
     "StrategyInfo",

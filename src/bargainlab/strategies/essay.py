@@ -32,7 +32,7 @@ only when it is winning by a margin) and is evaluated by replaying it on every c
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -268,7 +268,7 @@ class FaceSaver(_Phased):
         expected_cost = 0.0 if estimate is None else estimate[:, None]
         return np.clip(floor - value[:, None] + expected_cost, 0.0, 1.0)
 
-    def agreement_rule(self) -> tuple[str] | tuple[str, None]:
+    def agreement_rule(self) -> Hashable:
         """A face-saver that attaches the condition has its own thresholds; one that does not
         agrees at its floor."""
         return ("face_saver",) if self.condition else ("floor", None)
