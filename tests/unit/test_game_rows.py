@@ -246,7 +246,7 @@ def test_the_answer_says_what_the_option_is_worth(parts, low, high, words):
     assert f"the option {words}" in answer
     section = "\n".join(game_section(summary, study, cells))
     assert f"equilibrium the option {words}" in section
-    assert "where rho is 0.5" in section and "where rho is 1" in section
+    assert "### Game 1 (rho: 0.5)" in section and "### Game 2 (rho: 1)" in section
 
 
 def test_the_answer_says_when_saving_face_does_not_survive(parts):
@@ -276,6 +276,54 @@ def test_the_essay_parameters_map_from_the_study(parts):
     round2 = [0.5 * g.round2["low"] + 0.5 * g.round2["high"] for g in (on, off)]
     assert match.option == pytest.approx(round2[0] - round2[1])
     section = "\n".join(game_section(Summary.of(parts[2]), study, parts[1]))
-    assert (
-        "b_low = 0.625, b_high = 0.875" in section and "Where the simulated game differs" in section
+    assert "b_low = 0.625, b_high = 0.875" in section and "Why they may differ" in section
+
+
+def test_the_essay_table_shows_the_models_play_with_and_without_the_condition(parts):
+    study, cells, frames = parts
+    params = essay_match(study).parameters
+    grid = np.linspace(0, 1, 101)
+    on, off = (essay_game(**params, grid=grid, condition=c) for c in (True, False))
+    section = game_section(Summary.of(frames), study, cells)
+    rows = {line.split(" | ")[0]: line.split(" | ") for line in section if line.startswith("| w")}
+    for name, model in (("| with the condition", on), ("| without it", off)):
+        row = rows[name]
+        assert float(row[1]) == pytest.approx(model.demand1, abs=5e-4)
+        assert row[2] in (model.answers["low"], f"{model.answers['low']} (low), ")
+        assert float(row[-1].rstrip(" |")) == pytest.approx(model.dealer, abs=5e-4)
+    gain = (on.dealer - off.dealer) / 2
+    assert f"{gain:+.3f} per round to the dealer".replace("-", "\N{MINUS SIGN}") in "\n".join(
+        section
     )
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "words"),
+    [
+        (-0.005, 0.005, "which agrees with the model"),
+        (0.05, 0.3, "which differs from the model"),
+        (-0.3, -0.05, "which differs from the model"),
+        (-0.05, 0.3, "which cannot be set against the model's at this size"),
+    ],
+)
+def test_each_game_is_set_beside_the_models_option(parts, low, high, words):
+    study, cells, frames = parts
+    model = essay_match(study).option
+    assert abs(model) < study.analysis.sesoi  # the model's option is negligible here
+    section = "\n".join(game_section(_with_option(frames, low, high), study, cells))
+    lines = [line for line in section.splitlines() if line.startswith("- Game ")]
+    assert len(lines) == 2 and all(words in line for line in lines)
+
+
+@pytest.mark.parametrize(("shift", "words"), [(0.05, "takes a share"), (-0.05, "does not gain")])
+def test_the_dealers_gain_from_the_condition_is_read_off_the_matrices(parts, shift, words):
+    study, cells, frames = parts
+    game = frames["game"].copy()
+    conditional = game["supplier"] == "face_saver"
+    others = game.loc[~conditional].groupby("context")["dealer_payoff"].mean()
+    # every conditional profile pays the dealer the others' mean plus the shift
+    game.loc[conditional, "dealer_payoff"] = game.loc[conditional, "context"].map(others) + shift
+    section = "\n".join(game_section(Summary.of({**frames, "game": game}), study, cells))
+    lines = [line for line in section.splitlines() if line.startswith("- Game ")]
+    expected = f"the dealers earn {shift:+.3f} per round more".replace("-", "\N{MINUS SIGN}")
+    assert len(lines) == 2 and all(expected in line and words in line for line in lines)

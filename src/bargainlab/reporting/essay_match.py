@@ -14,6 +14,9 @@ The mapping, in the dealer's normalised units (0 = the issue's end the focal par
   the issue's levels (101 points for a continuous issue).
 
 The two-round model differs from the simulation in ways the report lists (:data:`DIFFERENCES`).
+:func:`essay_lines` writes the report's subsection: the model's play with and without the
+condition as a table, what the condition is worth to each side in the model, and where the
+simulated game agrees with it and where it differs.
 """
 
 from __future__ import annotations
@@ -21,14 +24,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from ..beliefs.priors import TruncatedNormal, Uniform
 from ..config.schema import StudySpec
 from ..theory import essay_game
 from ..theory.essay import EssayGame
+from .text import fmt, fmt_interval, markdown_table
 
-__all__ = ["DIFFERENCES", "EssayMatch", "essay_match"]
+__all__ = ["DIFFERENCES", "EssayMatch", "essay_lines", "essay_match", "option_verdict"]
 
 DIFFERENCES = (
     "two types instead of a continuum of bottom lines, and two rounds instead of the study's",
@@ -61,10 +66,21 @@ class EssayMatch:
         p = self.parameters["p_high"]
         return (1 - p) * game.round2["low"] + p * game.round2["high"]
 
+    def total(self, game: EssayGame) -> float:
+        """The supplier's expected total over its types."""
+        p = self.parameters["p_high"]
+        return (1 - p) * game.total["low"] + p * game.total["high"]
+
     @property
     def option(self) -> float:
         """What the condition is worth to the supplier in round 2 (expected over types)."""
         return self.round2(self.with_condition) - self.round2(self.without)
+
+    @property
+    def dealer_gain(self) -> float:
+        """What the condition is worth to the dealer per round (its total's gain over two
+        rounds, halved)."""
+        return (self.with_condition.dealer - self.without.dealer) / 2
 
 
 def _quartiles(prior: object) -> tuple[float, float] | None:
@@ -118,3 +134,156 @@ def essay_match(study: StudySpec) -> EssayMatch | None:
         essay_game(**parameters, grid=grid, condition=True),
         essay_game(**parameters, grid=grid, condition=False),
     )
+
+
+def option_verdict(low: float, high: float, sesoi: float) -> str:
+    """The option's value in words, read off an interval (a point value: ``low == high``):
+    ``is negligible`` (within the sesoi), ``is worth something to it`` (above 0), ``costs it
+    something`` (below 0), else ``is undetermined at this size``."""
+    if -sesoi < low and high < sesoi:
+        return "is negligible"
+    if low > 0:
+        return "is worth something to it"
+    if high < 0:
+        return "costs it something"
+    return "is undetermined at this size"
+
+
+def _pair(mapping: object, text: object = fmt) -> str:
+    """``low, high`` of a by-type mapping (one value when they agree)."""
+    low, high = mapping["low"], mapping["high"]  # type: ignore[index]
+    show = [("none (ended)" if v is None else text(v)) for v in (low, high)]  # type: ignore[operator]
+    return show[0] if show[0] == show[1] else f"{show[0]} (low), {show[1]} (high)"
+
+
+def _table(match: EssayMatch) -> list[str]:
+    """The model's play with and without the condition, one row each."""
+    header = ["essay_game", "demand 1", "answers", "belief in high after them", "demand 2",
+              "supplier's round 2", "supplier's total (expected)", "dealer's total"]  # fmt: skip
+    rows = [
+        [
+            name,
+            fmt(game.demand1),
+            _pair(game.answers, str),
+            _pair(game.posterior),
+            _pair(game.demand2),
+            _pair(game.round2),
+            fmt(match.total(game)),
+            fmt(game.dealer),
+        ]
+        for name, game in (("with the condition", match.with_condition),
+                           ("without it", match.without))
+    ]  # fmt: skip
+    return markdown_table(header, rows)
+
+
+def _model_lines(match: EssayMatch, sesoi: float) -> list[str]:
+    """What the condition does in the model, in words."""
+    on, off = match.with_condition, match.without
+    shifts = [on.demand1 - off.demand1] + [
+        on.demand2[t] - off.demand2[t]  # type: ignore[operator]
+        for t in ("low", "high")
+        if on.demand2[t] is not None and off.demand2[t] is not None
+    ]
+    moved = fmt(min(shifts), signed=True)
+    if max(shifts) - min(shifts) > 1e-9:
+        moved += f" to {fmt(max(shifts), signed=True)}"
+    pooled = on.answers["low"] == on.answers["high"]
+    answers = (
+        "answer alike (they pool, so round 1 teaches the dealer nothing)"
+        if pooled
+        else "answer apart (they separate, so round 1 tells the dealer the type)"
+    )
+    keeps = (
+        "keeps the condition's net surplus by raising its demands"
+        if match.dealer_gain > 1e-9
+        else "gains nothing from it"
+    )
+    return [
+        f"In the model the condition moves the dealer's demands by {moved}, and with it the "
+        f"two types {answers}. The option is worth {fmt(match.option, signed=True)} to the "
+        f"supplier in round 2 (it {option_verdict(match.option, match.option, sesoi)}) and "
+        f"{fmt(match.dealer_gain, signed=True)} per round to the dealer: a dealer that sees "
+        f"the condition coming {keeps}."
+    ]
+
+
+def _side_gain(game: pd.DataFrame, conditional: list[str], column: str) -> float:
+    """A side's mean payoff in the profiles of the conditional strategies minus in those of
+    the rest of the supplier's menu, averaged over the dealer's strategies."""
+    with_it = game["supplier"].isin(conditional)
+    return float(game.loc[with_it, column].mean() - game.loc[~with_it, column].mean())
+
+
+def _dealer_words(simulated: float, model: float) -> str:
+    """Whether the simulated dealers gain from the condition as the model's does."""
+    if simulated > 0:
+        return (
+            "takes a share of the condition's surplus, as in the model"
+            if model > 0
+            else ("gains where the model's does not")
+        )
+    return "does not gain, unlike the model's" if model > 0 else "does not gain, as in the model"
+
+
+def _agreement(match: EssayMatch, best: pd.Series, game: pd.DataFrame, place: str,
+               conditional: list[str], sesoi: float) -> str:  # fmt: skip
+    """One game's line: the simulated option beside the model's, agree or differ."""
+    model = option_verdict(match.option, match.option, sesoi)
+    simulated = option_verdict(float(best["ci_low"]), float(best["ci_high"]), sesoi)
+    if simulated == model:
+        verdict = "agrees with the model"
+    elif simulated.endswith("this size"):
+        verdict = "cannot be set against the model's at this size"
+    else:
+        verdict = "differs from the model"
+    dealer = _side_gain(game, conditional, "dealer_payoff")
+    name = place or "the game"
+    return (
+        f"- {name[0].upper()}{name[1:]}: in the supplier's best equilibrium the option {simulated} "
+        f"({fmt_interval(best, 'estimate')} per later round), which {verdict}; the dealers "
+        f"earn {fmt(dealer, signed=True)} per round more against the conditional strategies "
+        f"than against the rest of the menu (the model's dealer "
+        f"{fmt(match.dealer_gain, signed=True)}), so the simulated dealer "
+        f"{_dealer_words(dealer, match.dealer_gain)}."
+    )
+
+
+def essay_lines(study: StudySpec, game: pd.DataFrame, option: pd.DataFrame,
+                places: dict[int, str], conditional: list[str]) -> list[str]:  # fmt: skip
+    """The report's subsection setting the essay's two-round game beside the empirical game
+    (``places``: each game's name in the report, by context)."""
+    match = essay_match(study)
+    if match is None:
+        return []
+    p, sesoi = match.parameters, study.analysis.sesoi
+    best = option[option["equilibrium"] == "best"].set_index("context")
+    lines = [
+        "### Beside the essay's two-round game",
+        "",
+        f"`essay_game` at the matching parameters (the supplier's prior split at its median: "
+        f"b_low = {fmt(p['b_low'])}, b_high = {fmt(p['b_high'])}, p_high = {fmt(p['p_high'])}; "
+        f"value {fmt(p['value'])}, cost {fmt(p['cost'])} (the mean of its prior), fallback "
+        f"{fmt(p['fallback'])}, delta 1, in the dealer's units; see the documentation's "
+        "*Strategic answer* page):",
+        "",
+        *_table(match),
+        "",
+        *_model_lines(match, sesoi),
+        "",
+        "The simulated game, game by game (the option as `option.csv` has it; the dealers' "
+        "gain from the mean matrices):",
+        "",
+    ]
+    for context, place in places.items():
+        if context in best.index:
+            lines.append(_agreement(match, best.loc[context], game[game["context"] == context],
+                                    place, conditional, sesoi))  # fmt: skip
+    return [
+        *lines,
+        "",
+        "Why they may differ: the simulated game is not the model's, in these ways:",
+        "",
+        *(f"- {d}." for d in DIFFERENCES),
+        "",
+    ]

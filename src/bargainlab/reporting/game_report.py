@@ -12,8 +12,6 @@ undetermined.
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -22,8 +20,8 @@ from ..analysis.game_rows import dealer_labels
 from ..analysis.summary import Summary
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
-from .essay_match import DIFFERENCES, essay_match
-from .text import describe_cell, fmt, fmt_interval, fmt_level, markdown_table
+from .essay_match import essay_lines, option_verdict
+from .text import axis_label, fmt, fmt_interval, fmt_level, markdown_table, value_text
 
 __all__ = ["game_answer", "game_figure", "game_finding", "game_section"]
 
@@ -35,7 +33,8 @@ def _conditional(summary: Summary) -> list[str]:
 
 
 def _places(summary: Summary, study: StudySpec, cells: SweepCells) -> dict[int, str]:
-    """Per game, where it is played ("" when the study has one game)."""
+    """Per game, its name in the report: ``game 1 (<axis>: <value>, ...)`` numbered from 1
+    by context ("" when the study has one game)."""
     game = summary.game
     spec = study.empirical_game
     firsts = game.drop_duplicates("context")
@@ -43,23 +42,18 @@ def _places(summary: Summary, study: StudySpec, cells: SweepCells) -> dict[int, 
         return {int(c): "" for c in firsts["context"]}
     others = [a for a in cells.paths if a != spec.opponent_axis]
     return {
-        int(context): describe_cell({a: cells.value(int(cell), a) for a in others}, study)
+        int(context): f"game {int(context) + 1} ("
+        + "; ".join(
+            f"{axis_label(a, study)}: {value_text(cells.value(int(cell), a))}" for a in others
+        )
+        + ")"
         for context, cell in zip(firsts["context"], firsts["cell"], strict=True)
     }
 
 
 def _verdict(row: pd.Series, sesoi: float) -> str:
-    """The option's value in words, read off its interval: what the option does (``is
-    negligible``, ``is worth something to it``, ``costs it something``, ``is undetermined at
-    this size``)."""
-    low, high = float(row["ci_low"]), float(row["ci_high"])
-    if -sesoi < low and high < sesoi:
-        return "is negligible"
-    if low > 0:
-        return "is worth something to it"
-    if high < 0:
-        return "costs it something"
-    return "is undetermined at this size"
+    """The option's value in words, read off its interval (:func:`option_verdict`)."""
+    return option_verdict(float(row["ci_low"]), float(row["ci_high"]), sesoi)
 
 
 def _survival(equilibria: pd.DataFrame, conditional: list[str]) -> tuple[int, int, str]:
@@ -142,7 +136,7 @@ def _context_lines(summary: Summary, study: StudySpec, context: int, place: str)
     suppliers, dealers = list(dict.fromkeys(game["supplier"])), list(dict.fromkeys(game["dealer"]))
     conditional = _conditional(summary)
     _, _, phrase = _survival(eqs, conditional)
-    lines = [f"### The game {place}".rstrip(), ""] if place else []
+    lines = [f"### {place[0].upper()}{place[1:]}", ""] if place else []
     lines += [
         f"Mean utility per round over the whole relationship, supplier; dealer, with "
         f"intervals ({int(game['n'].iloc[0])} paired replicates):",
@@ -191,9 +185,10 @@ def _alike(game: pd.DataFrame, dealers: list[str]) -> list[str]:
         else:
             same.append(d)
     return [
-        f"The dealer strategies {' and '.join(g)} pay both sides exactly the same in every "
-        "profile (they played alike in every replicate): any mix of them is an equilibrium "
-        "wherever one of them is, and the game is degenerate for that reason."
+        f"The dealer strategies {' and '.join(g)} pay both sides exactly the same mean payoffs "
+        "in every profile (to the last bit: they played alike on these replicates), so any "
+        "mix of them is an equilibrium wherever one of them is, and the game is degenerate "
+        "for that reason."
         for g in groups
         if len(g) > 1
     ] + ([""] if any(len(g) > 1 for g in groups) else [])
@@ -206,11 +201,11 @@ def _regret_lines(summary: Summary) -> list[str]:
         return []
     body = [
         [
-            int(r["context"]),
+            int(r["context"]) + 1,
             r["supplier"],
             r["dealer"],
             f"{fmt(r['regret'])} [{fmt(r['regret_ci_low'])}, {fmt(r['regret_ci_high'])}]",
-            f"{r['equilibrium_share']:.0%}",
+            f"{r['equilibrium_share']:.1%}",
         ]
         for _, r in rows.iterrows()
     ]
@@ -222,41 +217,6 @@ def _regret_lines(summary: Summary) -> list[str]:
         *markdown_table(header, body),
         "",
     ]
-
-
-def _essay_lines(study: StudySpec) -> list[str]:
-    """The essay's two-round game at the study's parameters, and how they differ."""
-    match = essay_match(study)
-    if match is None:
-        return []
-    p = match.parameters
-    on, off = match.with_condition, match.without
-    return [
-        "### Beside the essay's two-round game",
-        "",
-        f"`essay_game` at the matching parameters (the supplier's prior split at its median: "
-        f"b_low = {fmt(p['b_low'])}, b_high = {fmt(p['b_high'])}, p_high = {fmt(p['p_high'])}; "
-        f"value {fmt(p['value'])}, cost {fmt(p['cost'])} (the mean of its prior), fallback "
-        f"{fmt(p['fallback'])}, delta 1; see the documentation's *Strategic answer* page): "
-        f"without the condition the dealer demands {fmt(off.demand1)} and then "
-        f"{_demands(off)}; with it {fmt(on.demand1)}, then {_demands(on)}. The supplier's "
-        f"expected round-2 payoff is {fmt(match.round2(on))} with the condition and "
-        f"{fmt(match.round2(off))} without: the two-round model values the option at "
-        f"{fmt(match.option, signed=True)}, the dealer's total going from {fmt(off.dealer)} to "
-        f"{fmt(on.dealer)}.",
-        "",
-        "Where the simulated game differs from the model:",
-        "",
-        *(f"- {d}." for d in DIFFERENCES),
-        "",
-    ]
-
-
-def _demands(game: Any) -> str:
-    """Round 2's demands by type (one number when they agree)."""
-    low, high = game.demand2["low"], game.demand2["high"]
-    text = {t: "none (ended)" if d is None else fmt(d) for t, d in (("low", low), ("high", high))}
-    return text["low"] if low == high else f"{text['low']} (low type), {text['high']} (high type)"
 
 
 def _named(party: str) -> str:
@@ -284,7 +244,8 @@ def game_section(summary: Summary, study: StudySpec, cells: SweepCells) -> list[
     ]
     for context, place in places.items():
         lines += _context_lines(summary, study, context, place)
-    return [*lines, *_regret_lines(summary), *_essay_lines(study)]
+    essay = essay_lines(study, summary.game, summary.option, places, _conditional(summary))
+    return [*lines, *_regret_lines(summary), *essay]
 
 
 def game_answer(summary: Summary, study: StudySpec, cells: SweepCells) -> list[str]:
