@@ -28,13 +28,19 @@ MONOTONE = [
     ("capitulator", {}),
     ("holdout", {}),
     ("holdout", {"use_reference": False, "aspiration": 0.7}),
-    ("face_saver", {}),
     ("face_saver", {"condition": False}),
-    ("face_saver", {"last_resort": False, "decide_at": 0.3}),
+    ("face_saver", {"condition": False, "last_resort": False, "decide_at": 0.3}),
     ("modest_winner", {"modest": False}),
     ("equilibrium", {}),
 ]
-STATEFUL = [("tit_for_tat", {}), ("modest_winner", {}), ("modest_winner", {"margin": 0.0})]
+STATEFUL = [
+    ("tit_for_tat", {}),
+    ("modest_winner", {}),
+    ("modest_winner", {"margin": 0.0}),
+    ("face_saver", {}),
+    ("face_saver", {"last_resort": False, "decide_at": 0.3}),
+]
+"""Policies that are not monotone in their bottom line: a learner replays them."""
 
 
 def rounds_against(owner_name, owner_params, *, n=120, seed=0, levels=None, condition=True):
@@ -89,8 +95,10 @@ def test_bisection_equals_replay_and_keeps_the_truth(name, params, levels):
 def test_replay_keeps_the_truth_for_stateful_rules(name, params):
     trace, context, truth = rounds_against(name, params)
     policy = create(name, **params)
+    assert not policy.monotone_in_type
     rows = np.arange(trace.n)
     lik = replay_likelihood(policy, trace, context, GRID, rows)
+    np.testing.assert_array_equal(policy.likelihood(trace, context, GRID), lik)
     assert (lik[rows, truth] == 1.0).all()
     assert set(np.unique(lik)) <= {0.0, 1.0}
 

@@ -24,10 +24,17 @@ The aspiration ``A`` is the utility of the party's reference point (the last agr
 when there is one, else ``aspiration``; never below the party's own reservation value. A
 behavioural "retaliation" term (0 unless the subjective-value module is on) raises it.
 
-The rules read only their own type, the public history and public facts, and are monotone
-in their bottom line, so a correct Bayesian opponent evaluates them exactly by bisection
-(:mod:`bargainlab.strategies.inference`). The modest winner is not monotone (it hesitates
-only when it is winning by a margin) and is evaluated by replaying it on every candidate.
+The rules read only their own type, the public history and public facts, so a correct
+Bayesian opponent evaluates them exactly (:mod:`bargainlab.strategies.inference`). The
+capitulator, the holdout and the plain concession are monotone in their bottom line and are
+evaluated by bisection. The face-saver that attaches the condition is not, by its nature: a
+type low enough to afford the compensated conditional concession offers headline terms worth
+less to it than what a lower type that has not yet predicted a loss asks for (it trades
+headline for the condition), and where the compensated terms coincide with a higher type's
+aspiration the two differ only in the condition's flag. Neither is a fault of the rule, which
+does what the essay says, so the face-saver declares ``monotone_in_type = False`` and is
+evaluated by replaying it on every candidate bottom line, as the modest winner is (it
+hesitates only when it is winning by a margin).
 """
 
 from __future__ import annotations
@@ -217,14 +224,24 @@ class FaceSaver(_Phased):
 
     @classmethod
     def classify(cls, params: Mapping[str, Any]) -> Classifier:
-        """Monotone in its bottom line, like every phased strategy; it attaches the condition
-        unless ``condition`` is false."""
-        return Classifier(monotone_in_type=True, attaches_condition=params["condition"])
+        """It attaches the condition unless ``condition`` is false, and then it is not
+        monotone in its bottom line: a type low enough to afford the compensated conditional
+        concession offers headline terms worth less to it than the aspiration a higher type
+        holds at, or the same terms with the condition where the higher type offers them
+        plain (module docstring). Without the condition it is monotone, like every phased
+        strategy."""
+        attaches = params["condition"]
+        return Classifier(monotone_in_type=not attaches, attaches_condition=attaches)
 
     @property
     def attaches_condition(self) -> bool:  # type: ignore[override]
         """Whether it may attach the condition (see :meth:`classify`)."""
         return self.classifier.attaches_condition
+
+    @property
+    def monotone_in_type(self) -> bool:  # type: ignore[override]
+        """Whether it is monotone in its bottom line (see :meth:`classify`)."""
+        return self.classifier.monotone_in_type
 
     def threshold_after_loss(self, state: Aspiration, last: np.ndarray) -> np.ndarray:
         """Its aspiration, except at its very last response with ``last_resort``: its floor."""
