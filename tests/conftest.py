@@ -10,7 +10,6 @@ or play a long relationship): ``pytest -m "not slow"`` is the quick loop, CI run
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from hypothesis import settings
 
 from bargainlab.experiments.runstore import toml_dumps
+from studies import study_dict
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -28,44 +28,6 @@ settings.register_profile("ci", deadline=None, max_examples=150)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 HERE = Path(__file__).parent
-
-BASE_STUDY: dict[str, Any] = {
-    "name": "tiny",
-    "replicates": 4,
-    "seed": 3,
-    "chunk": 2,
-    "game": {"horizon": 6},
-    "parties": {
-        "supplier": {"prefers": "high", "reservation_value": {"low": 0.1, "high": 0.4}},
-        "dealer": {"prefers": "low", "reservation_value": 0.2},
-    },
-    "strategies": {"supplier": {"name": "time_dependent"}},
-    "arms": {
-        "party": "dealer",
-        "strategies": {
-            "boulware": {"name": "time_dependent", "params": {"e": 0.2}},
-            "conceder": {"name": "time_dependent", "params": {"e": 2.0}},
-        },
-    },
-}
-"""A small, valid two-arm study: a supplier on a linear tactic against a dealer whose arms
-are a Boulware and a Conceder tactic."""
-
-
-def study_dict(**overrides: Any) -> dict[str, Any]:
-    """:data:`BASE_STUDY` with overrides; a key path is written with ``__`` between its parts
-    (``rounds__rho=0.5``), and a value of ``None`` deletes the key."""
-    raw = copy.deepcopy(BASE_STUDY)
-    for path, value in overrides.items():
-        *parents, leaf = path.split("__")
-        node = raw
-        for key in parents:
-            node = node.setdefault(key, {})
-        if value is None:
-            node.pop(leaf, None)
-        else:
-            node[leaf] = value
-    return raw
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -86,8 +48,8 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def study_file(tmp_path: Path) -> Callable[..., Path]:
     """Write a study file and return its path.
 
-    ``study_file(**overrides)`` writes :data:`BASE_STUDY` with the overrides (see
-    :func:`study_dict`); ``study_file(text=...)`` writes the given TOML text instead.
+    ``study_file(**overrides)`` writes :data:`studies.TACTICS_STUDY` with the overrides (see
+    :func:`studies.overridden`); ``study_file(text=...)`` writes the given TOML text instead.
     ``folder`` (default: the test's temporary folder) and ``name`` (default ``study.toml``)
     say where.
     """

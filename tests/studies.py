@@ -1,14 +1,75 @@
-"""Small study specs shared by the relationship tests."""
+"""The test suite's one study builder: two small base studies and one override rule.
+
+- :data:`TACTICS_STUDY` (through :func:`study_dict`, the ``study_file`` fixture and
+  :func:`tiny_study_toml`): a supplier on a linear tactic against a dealer whose arms are a
+  Boulware and a Conceder tactic; the pipeline, command-line and run-folder tests use it.
+- :data:`BASE` (through :func:`study`): a repeated relationship with a condition, a learning
+  dealer and a face-saver against a capitulator; the relationship tests use it.
+
+Overrides follow one rule (:func:`overridden`): a key path is written with ``__`` between its
+parts (``rounds__rho=0.5``) and a value of ``None`` deletes the key.
+"""
 
 from __future__ import annotations
 
 import copy
 import textwrap
+import tomllib
 from typing import Any
 
 import numpy as np
 
 from bargainlab.config.schema import StudySpec
+from bargainlab.experiments.runstore import toml_dumps
+
+TACTICS_BODY: dict[str, Any] = {
+    "parties": {
+        "supplier": {"prefers": "high", "reservation_value": {"low": 0.1, "high": 0.4}},
+        "dealer": {"prefers": "low", "reservation_value": 0.2},
+    },
+    "strategies": {"supplier": {"name": "time_dependent"}},
+    "arms": {
+        "party": "dealer",
+        "strategies": {
+            "boulware": {"name": "time_dependent", "params": {"e": 0.2}},
+            "conceder": {"name": "time_dependent", "params": {"e": 2.0}},
+        },
+    },
+}
+"""The tactics study's parties, strategies and arms (everything but its header)."""
+
+TACTICS_STUDY: dict[str, Any] = {
+    "name": "tiny",
+    "replicates": 4,
+    "seed": 3,
+    "chunk": 2,
+    "game": {"horizon": 6},
+    **TACTICS_BODY,
+}
+"""A small, valid two-arm study: a supplier on a linear tactic against a dealer whose arms
+are a Boulware and a Conceder tactic."""
+
+
+def overridden(base: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    """A deep copy of ``base`` with overrides: a key path is written with ``__`` between its
+    parts (``rounds__rho=0.5``), and a value of ``None`` deletes the key."""
+    raw = copy.deepcopy(base)
+    for path, value in overrides.items():
+        *parents, leaf = path.split("__")
+        node = raw
+        for key in parents:
+            node = node.setdefault(key, {})
+        if value is None:
+            node.pop(leaf, None)
+        else:
+            node[leaf] = value
+    return raw
+
+
+def study_dict(**overrides: Any) -> dict[str, Any]:
+    """:data:`TACTICS_STUDY` with overrides (see :func:`overridden`)."""
+    return overridden(TACTICS_STUDY, **overrides)
+
 
 BASE: dict[str, Any] = {
     "name": "t",
@@ -51,15 +112,8 @@ BASE: dict[str, Any] = {
 
 
 def study(**overrides: Any) -> StudySpec:
-    """BASE with dotted-path overrides, validated."""
-    raw = copy.deepcopy(BASE)
-    for path, value in overrides.items():
-        keys = path.split("__")
-        cur = raw
-        for k in keys[:-1]:
-            cur = cur.setdefault(k, {})
-        cur[keys[-1]] = value
-    return StudySpec.model_validate(raw)
+    """:data:`BASE` with overrides (see :func:`overridden`), validated."""
+    return StudySpec.model_validate(overridden(BASE, **overrides))
 
 
 def keys_for(n: int, seed: int = 11) -> np.ndarray:
@@ -80,30 +134,50 @@ def tiny_study_toml(
     supplier_params: str | None = None,
     sweep: str = "",
 ) -> str:
-    """The small two-arm TOML study the pipeline tests share: ``header`` (name, replicates,
-    seed, ..., verbatim) then a supplier on ``time_dependent`` against a dealer whose arms are
-    a Boulware and a Conceder tactic, then an optional ``[sweep]`` block (verbatim lines)."""
-    params = f"params = {supplier_params}\n" if supplier_params else ""
-    body = (
-        "[parties.supplier]\n"
-        'prefers = "high"\n'
-        "reservation_value = { low = 0.1, high = 0.4 }\n\n"
-        "[parties.dealer]\n"
-        'prefers = "low"\n'
-        f"reservation_value = {dealer_reservation}\n\n"
-        "[strategies.supplier]\n"
-        'name = "time_dependent"\n'
-        f"{params}\n"
-        "[arms]\n"
-        'party = "dealer"\n'
-        "[arms.strategies.boulware]\n"
-        'name = "time_dependent"\n'
-        "params = { e = 0.2 }\n"
-        "[arms.strategies.conceder]\n"
-        'name = "time_dependent"\n'
-        "params = { e = 2.0 }\n"
-    )
+    """The tactics study as TOML text: ``header`` (name, replicates, seed, ..., verbatim, so
+    its comments stay) then :data:`TACTICS_BODY` with the dealer's reservation value and the
+    supplier's parameters given as TOML values, then an optional ``[sweep]`` block (verbatim
+    lines)."""
+    overrides: dict[str, Any] = {
+        "parties__dealer__reservation_value": _toml_value(dealer_reservation)
+    }
+    if supplier_params:
+        overrides["strategies__supplier__params"] = _toml_value(supplier_params)
+    body = "".join(_tables(overridden(TACTICS_BODY, **overrides), ()))
     return header + body + (f"\n[sweep]\n{sweep}" if sweep else "")
+
+
+def _tables(node: dict[str, Any], path: tuple[str, ...]) -> list[str]:
+    """``node`` as TOML tables, a table of scalars written inline below the second level (as
+    a person would: ``[parties.dealer]`` with ``reservation_value = { ... }``)."""
+    inline = {k: v for k, v in node.items() if not _is_table(v, path)}
+    out = []
+    if inline and path:
+        lines = "".join(f"{key} = {_inline(value)}\n" for key, value in inline.items())
+        out.append(f"[{'.'.join(path)}]\n{lines}\n")
+    for key, value in node.items():
+        if _is_table(value, path):
+            out.extend(_tables(value, (*path, key)))
+    return out
+
+
+def _is_table(value: Any, path: tuple[str, ...]) -> bool:
+    """Whether ``value``, found under ``path``, is written as a table of its own."""
+    if not isinstance(value, dict):
+        return False
+    return len(path) < 2 or any(isinstance(v, dict) for v in value.values())
+
+
+def _inline(value: Any) -> str:
+    """A scalar or a table of scalars in TOML's inline notation."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_inline(v)}" for k, v in value.items()) + " }"
+    return toml_dumps({"v": value}).split(" = ", 1)[1].strip()
+
+
+def _toml_value(text: str) -> Any:
+    """The value a TOML value's text stands for (``"{ mean = 0.5, sd = 0.1 }"``)."""
+    return tomllib.loads(f"value = {text}")["value"]
 
 
 GAME_STUDY = textwrap.dedent(

@@ -15,8 +15,7 @@ from bargainlab.analysis.parts import EFFECTS
 from bargainlab.analysis.summary import Summary
 from bargainlab.config.schema import StudySpec
 from bargainlab.experiments.run import Run
-from conftest import study_dict
-from studies import tiny_study_toml
+from studies import study_dict, tiny_study_toml
 
 STUDY = tiny_study_toml(
     textwrap.dedent(

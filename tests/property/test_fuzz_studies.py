@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 from bargainlab.cli.commands import main
 from bargainlab.config.files import ConfigError, load_study
 from bargainlab.experiments.runstore import toml_dumps
-from conftest import study_dict
+from studies import study_dict
 
 EXAMPLES = int(os.environ.get("BARGAINLAB_FUZZ_EXAMPLES", "15"))
 """Examples per run of the suite: each that validates costs a real (small) run."""

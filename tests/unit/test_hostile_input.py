@@ -16,7 +16,7 @@ from bargainlab.config.paths import file_stem
 from bargainlab.config.size import human_bytes
 from bargainlab.config.sweep import MAX_CELLS
 from bargainlab.experiments.translate import channel_variants
-from conftest import study_dict
+from studies import study_dict
 
 
 def refused(**overrides) -> ConfigError:

@@ -19,7 +19,7 @@ from bargainlab.experiments.budget import check_size, parse_size, size_budget
 from bargainlab.experiments.checksums import PartJournal, sha256_file
 from bargainlab.experiments.locking import run_lock
 from bargainlab.experiments.runstore import NonFiniteOutputError, check_finite
-from conftest import study_dict
+from studies import study_dict
 
 # ---- files ------------------------------------------------------------------------------------
 

@@ -30,8 +30,10 @@ LOCK = threading.Lock()
 
 
 @pytest.fixture
-def clean_registry(monkeypatch):
-    monkeypatch.setattr(registry, "_REGISTRY", dict(registry._REGISTRY))
+def clean_registry():
+    """The registry as it was before the test, whatever the test registers."""
+    with registry.isolated():
+        yield
 
 
 def _notebook_strategy() -> type[Strategy]:
@@ -68,16 +70,16 @@ def test_the_study_names_every_strategy_with_its_field(study_file, clean_registr
 
 
 def test_a_shipped_class_is_used_by_the_task_and_nowhere_else(study_file, clean_registry):
-    cls = _notebook_strategy()
-    loaded = load_study(study_file(strategies__supplier={"name": "midpoint"}))
-    payload = pack(cells_strategy_fields(loaded.cells))
-    assert isinstance(payload, bytes)
-    assert unpack(payload)["midpoint"].name == "midpoint"
-    plan = plan_tasks(loaded.cells, replicates=4, chunk=2)
-    task = next(make_tasks(loaded.cells, plan, root_seed=3, strategies=payload))
-    expected = _rounds(run_task(task))
+    with registry.isolated():  # the notebook: the class is registered only here
+        cls = _notebook_strategy()
+        loaded = load_study(study_file(strategies__supplier={"name": "midpoint"}))
+        payload = pack(cells_strategy_fields(loaded.cells))
+        assert isinstance(payload, bytes)
+        assert unpack(payload)["midpoint"].name == "midpoint"
+        plan = plan_tasks(loaded.cells, replicates=4, chunk=2)
+        task = next(make_tasks(loaded.cells, plan, root_seed=3, strategies=payload))
+        expected = _rounds(run_task(task))
     # a worker that never ran the notebook: the name is unknown to its registry
-    registry._REGISTRY.pop("midpoint")
     with pytest.raises(ValueError, match="unknown strategy 'midpoint'"):
         get("midpoint")
     assert worker_problems(None, ("midpoint",)) != []

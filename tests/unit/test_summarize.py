@@ -669,11 +669,14 @@ def test_every_trajectory_figure_is_built_for_a_study_without_reputation():
 
 
 def test_the_design_says_which_learner_is_exact_and_which_approximate():
-    from bargainlab.reporting.design import _learning_note
+    from bargainlab.reporting.design import design_section
+
+    def design_text(spec, axes) -> str:
+        return "\n".join(design_section(spec, axes, 10, "all cells equal", ""))
 
     spec = make_study()
     kinds = spec.sweep_grids[0]["strategies.dealer.params.kind"]
-    note = _learning_note(spec, AXES)
+    note = design_text(spec, AXES)
     assert "`bayesian` is a correct Bayesian" in note
     if "naive" in kinds:
         assert "`naive` is approximate on purpose" in note
@@ -682,7 +685,7 @@ def test_the_design_says_which_learner_is_exact_and_which_approximate():
         arms__strategies={"t": {"name": "learner"}, "c": {"name": "capitulator"}},
         arms__comparisons=[["t", "c"]],
     )
-    assert "`bayesian` is approximate against t" in _learning_note(learner_arm, AXES)
+    assert "`bayesian` is approximate against t" in design_text(learner_arm, AXES)
 
 
 def test_the_design_says_how_long_the_arms_play_their_policy():

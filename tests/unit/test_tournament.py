@@ -229,22 +229,27 @@ def tournament_rounds(
     return pd.DataFrame(rows)
 
 
-def test_payoff_matrices_estimate_the_totals():
-    totals = {
-        ("fs", "bayesian"): 1.2,
-        ("fs", "naive"): 0.8,
-        ("cap", "bayesian"): 1.0,
-        ("cap", "naive"): 0.9,
+def totals(fs: tuple[float, float], cap: tuple[float, float]) -> dict[tuple[str, str], float]:
+    """The supplier's totals of arms fs and cap against the bayesian and the naive dealer."""
+    return {
+        ("fs", "bayesian"): fs[0],
+        ("fs", "naive"): fs[1],
+        ("cap", "bayesian"): cap[0],
+        ("cap", "naive"): cap[1],
     }
-    rounds = tournament_rounds(totals, rho=(0.0, 0.5))
+
+
+def matrices(rounds: pd.DataFrame, spec: TournamentSpec, **overrides) -> list:
+    """payoff_matrices of arms fs and cap over rho and the dealer's kind, seed 5 (each
+    keyword overrides one of these)."""
+    kwargs = {"arms": ["fs", "cap"], "axes": ["rounds.rho", AXIS], "spec": spec, "seed": 5}
+    return payoff_matrices(rounds, **{**kwargs, **overrides})
+
+
+def test_payoff_matrices_estimate_the_totals():
+    rounds = tournament_rounds(totals((1.2, 0.8), (1.0, 0.9)), rho=(0.0, 0.5))
     spec = TournamentSpec(opponent_axis=AXIS, resamples=300)
-    mats = payoff_matrices(
-        rounds,
-        arms=["fs", "cap"],
-        axes=["rounds.rho", AXIS],
-        spec=spec,
-        seed=5,
-    )
+    mats = matrices(rounds, spec)
     assert [m.context for m in mats] == [{"rounds.rho": 0.0}, {"rounds.rho": 0.5}]
     m = mats[1]
     assert m.opponents == ("bayesian", "naive") and m.cells == (2, 3) and m.n == (20, 20)
@@ -252,41 +257,17 @@ def test_payoff_matrices_estimate_the_totals():
     assert m.opponent == pytest.approx(2 - m.focal, abs=1e-12)  # only channels "all" counts
     low, high = np.quantile(m.focal_boot, [0.025, 0.975], axis=0)
     assert (low <= m.focal).all() and (m.focal <= high).all() and (high - low < 0.02).all()
-    again = payoff_matrices(
-        rounds,
-        arms=["fs", "cap"],
-        axes=["rounds.rho", AXIS],
-        spec=spec,
-        seed=5,
-    )
+    again = matrices(rounds, spec)
     assert np.array_equal(again[1].focal_boot, m.focal_boot)
     with pytest.raises(ValueError, match="not a sweep axis"):
-        payoff_matrices(
-            rounds,
-            arms=["fs", "cap"],
-            axes=["rounds.rho"],
-            spec=spec,
-            seed=5,
-        )
+        matrices(rounds, spec, axes=["rounds.rho"])
     with pytest.raises(ValueError, match="must all be present"):
-        payoff_matrices(
-            rounds,
-            arms=["fs", "holdout"],
-            axes=["rounds.rho", AXIS],
-            spec=spec,
-            seed=5,
-        )
+        matrices(rounds, spec, arms=["fs", "holdout"])
 
 
 def test_treatment_spreads_only_against_opponents_it_beats():
     # fs earns more than cap against bayesian, less against naive; dealers prefer naive
-    totals = {
-        ("fs", "bayesian"): 1.4,
-        ("fs", "naive"): 0.6,
-        ("cap", "bayesian"): 1.0,
-        ("cap", "naive"): 1.0,
-    }
-    rounds = tournament_rounds(totals)
+    rounds = tournament_rounds(totals((1.4, 0.6), (1.0, 1.0)))
     spec = TournamentSpec(opponent_axis=AXIS, generations=300, resamples=200, population_size=30)
     (res,) = tournaments(
         rounds,
@@ -310,42 +291,18 @@ def test_treatment_spreads_only_against_opponents_it_beats():
 
 
 def test_run_tournament_is_deterministic():
-    totals = {
-        ("fs", "bayesian"): 1.1,
-        ("fs", "naive"): 0.9,
-        ("cap", "bayesian"): 1.0,
-        ("cap", "naive"): 1.0,
-    }
-    rounds = tournament_rounds(totals)
+    rounds = tournament_rounds(totals((1.1, 0.9), (1.0, 1.0)))
     spec = TournamentSpec(opponent_axis=AXIS, generations=50, resamples=100)
-    kwargs = dict(
-        arms=["fs", "cap"],
-        axes=["rounds.rho", AXIS],
-        spec=spec,
-        seed=9,
-    )
-    (a,) = payoff_matrices(rounds, **kwargs)
+    (a,) = matrices(rounds, spec, seed=9)
     one, two = run_tournament(a, spec), run_tournament(a, spec)
     pd.testing.assert_frame_equal(one.mixes, two.mixes)
     pd.testing.assert_frame_equal(one.payoffs, two.payoffs)
 
 
 def test_contexts_without_every_opponent_type_are_skipped():
-    totals = {
-        ("fs", "bayesian"): 1.2,
-        ("fs", "naive"): 0.8,
-        ("cap", "bayesian"): 1.0,
-        ("cap", "naive"): 0.9,
-    }
-    rounds = tournament_rounds(totals, rho=(0.0, 0.5))
+    rounds = tournament_rounds(totals((1.2, 0.8), (1.0, 0.9)), rho=(0.0, 0.5))
     lone = rounds[rounds["cell"] == 0].assign(cell=9, **{"rounds.rho": 0.9})
     rounds = pd.concat([rounds, lone], ignore_index=True)
     spec = TournamentSpec(opponent_axis=AXIS, resamples=100)
-    mats = payoff_matrices(
-        rounds,
-        arms=["fs", "cap"],
-        axes=["rounds.rho", AXIS],
-        spec=spec,
-        seed=5,
-    )
+    mats = matrices(rounds, spec)
     assert [m.context for m in mats] == [{"rounds.rho": 0.0}, {"rounds.rho": 0.5}]
