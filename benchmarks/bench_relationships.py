@@ -19,12 +19,12 @@ import time
 
 import numpy as np
 
-from bargainlab._memory import reuse_large_allocations
 from bargainlab.config.schema import StudySpec
 from bargainlab.engine.rng import StreamRNG
 from bargainlab.experiments.translate import build_setup
 from bargainlab.relationships.play import play
 from bargainlab.strategies import create
+from bargainlab.support.memory import reuse_large_allocations
 
 STUDY = {
     "name": "bench",

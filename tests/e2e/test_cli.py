@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -139,6 +141,43 @@ def test_unknown_study_name(workdir, capsys):
 def test_directory(workdir, capsys):
     (workdir / "folder").mkdir()
     fails_cleanly(capsys, workdir, ["run", "folder"], "folder", "is a directory")
+
+
+@pytest.mark.parametrize("command", ["validate", "run"])
+def test_a_named_pipe_is_refused_at_once(workdir, capsys, command):
+    # nobody writes to it: reading it blocked for ever (a watchdog turns a block into a failure)
+    os.mkfifo(workdir / "study.toml")
+
+    def blocked(signum, frame):
+        raise AssertionError("the command waited on the pipe instead of refusing it")
+
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(30)
+    try:
+        fails_cleanly(
+            capsys,
+            workdir,
+            [command, "study.toml"],
+            "study.toml",
+            "is a named pipe, not a regular file",
+        )
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize(
+    ("flags", "needles"),
+    [
+        (["--replicates", "9" * 5000], ["--replicates", ">= 2", "'999999999"]),
+        (["--memory-budget", "9" * 5000], ["--memory-budget", "512M"]),
+        (["--time-budget", "soon"], ["--time-budget", "12h"]),
+    ],
+)
+def test_huge_or_bad_flag_values_are_one_short_line(study_file, workdir, capsys, flags, needles):
+    path = study_file(STUDY, folder=workdir)
+    err = fails_cleanly(capsys, workdir, ["run", str(path), *flags], *needles)
+    assert max(len(line) for line in err.splitlines()) < 200
 
 
 def test_out_is_a_file(study_file, workdir, capsys):
@@ -406,6 +445,17 @@ def test_reproduce_unknown_study(study_file, workdir, capsys):
     (workdir / "experiments").mkdir()
     study_file(STUDY, name="tiny.toml", folder=workdir / "experiments")
     fails_cleanly(capsys, workdir, ["reproduce", "tinny"], "tinny.toml", "no such study", "tiny")
+
+
+@pytest.mark.parametrize("name", ["../../x", "../experiments/tiny", "/tmp/x", "."])
+def test_reproduce_takes_study_names_not_paths(study_file, workdir, capsys, name):
+    # a study outside experiments/ that the name reaches when joined into a path first
+    checkout = workdir / "a" / "b"
+    (checkout / "experiments").mkdir(parents=True)
+    study_file(STUDY, name="tiny.toml", folder=checkout / "experiments")
+    study_file(STUDY, name="x.toml", folder=workdir / "a")
+    bargainlab.cli.commands.os.chdir(checkout)
+    fails_cleanly(capsys, workdir, ["reproduce", name], "no such study", "studies: tiny")
 
 
 def _summary() -> pd.DataFrame:

@@ -16,11 +16,11 @@ import pandas as pd
 import pytest
 
 import bargainlab.experiments.tasks
-from bargainlab._files import SymlinkError, WriteError, atomic_path
 from bargainlab.cli.commands import main
 from bargainlab.experiments.pipeline import run_study
 from bargainlab.experiments.storage import NonFiniteOutputError, check_finite
 from bargainlab.experiments.translate import ChunkTables, simulate, simulate_cells
+from bargainlab.support.files import SymlinkError, WriteError, atomic_path
 from studies import tiny_study_toml
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -240,6 +240,47 @@ def test_plot_refuses_an_altered_summary(tmp_path, reference, capsys):
     assert "effects.csv: does not match the checksum" in capsys.readouterr().err
     assert main(["report", str(out)]) == 0  # rebuilds it
     assert main(["plot", str(out)]) == 0
+
+
+@pytest.mark.parametrize("garbage", [b"{not json", b"[1, 2]", b"\xff\xfe", b""])
+def test_a_garbage_manifest_is_refused_with_the_way_out(
+    study_file, tmp_path, reference, garbage, capsys
+):
+    path, _ = reference
+    out = run(path, tmp_path / "run")
+    (out / "manifest.json").write_bytes(garbage)
+    for command in (
+        ["plot", str(out)],
+        ["report", str(out)],
+        ["run", str(path), "--out", str(out)],
+    ):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert f"{out / 'manifest.json'}: unreadable manifest" in err, err
+        assert "delete the folder (or choose another --out) and run the study again" in err
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_symlinked_table_is_named_a_link_and_the_run_recomputes_it(
+    study_file, tmp_path, reference, capsys
+):
+    path, fresh = reference
+    out = run(path, tmp_path / "run")
+    elsewhere = tmp_path / "elsewhere.parquet"
+    (out / "rounds.parquet").rename(elsewhere)
+    (out / "rounds.parquet").symlink_to(elsewhere, target_is_directory=True)
+    for command in ("report", "plot"):
+        assert main([command, str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"{out / 'rounds.parquet'}: is a symbolic link" in err, err
+        assert "has no checksum" not in err
+    assert main(["run", str(path), "--out", str(out), "--executor", "serial"]) == 0
+    assert not (out / "rounds.parquet").is_symlink()
+    assert sorted(p.name for p in elsewhere.iterdir())  # what the link pointed to is untouched
+    pd.testing.assert_frame_equal(
+        sort(pd.read_parquet(out / "rounds.parquet")),
+        sort(pd.read_parquet(fresh / "rounds.parquet")),
+    )
 
 
 def test_replaced_config_is_refused(tmp_path, reference, capsys):

@@ -7,14 +7,20 @@ on or got wrong (the end-to-end cases are in tests/e2e/test_faults.py).
 from __future__ import annotations
 
 import math
+import os
+import signal
+from pathlib import Path
 
 import pytest
 
 import bargainlab.config.sweep
+from bargainlab.config.errors import show
 from bargainlab.config.files import MAX_DEPTH, ConfigError, load_study, read_study_file
 from bargainlab.config.paths import file_stem
 from bargainlab.config.size import human_bytes
 from bargainlab.config.sweep import MAX_CELLS
+from bargainlab.experiments.budget import check_size, parse_duration, size_budget
+from bargainlab.experiments.runstore import toml_dumps
 from bargainlab.experiments.translate import channel_variants
 from studies import study_dict
 
@@ -325,3 +331,197 @@ def test_lazy_cells_pickle_with_their_study():
     cell = load_study(study_dict(sweep={"rounds.rho": [0.0, 0.5]})).cells[1]
     copy = pickle.loads(pickle.dumps(cell))
     assert copy == cell and copy.study.rounds.rho == 0.5
+
+
+# ---- issue 21: inputs that still raised ------------------------------------------------------
+
+
+@pytest.fixture
+def no_hang():
+    """Turn a read that blocks (a named pipe) into a failure after 20 seconds."""
+
+    def expired(signum, frame):
+        raise AssertionError("blocked: the command waited instead of refusing at once")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.alarm(20)
+    yield
+    signal.alarm(0)
+    signal.signal(signal.SIGALRM, previous)
+
+
+def _file(tmp_path, text: str) -> Path:
+    path = tmp_path / "study.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+BASE_TOML = toml_dumps(study_dict(sweep={"rounds.rho": [0.0, 0.5]}))
+
+
+@pytest.mark.parametrize(
+    ("replace", "key", "digits"),
+    [
+        ("[game]\n", "game.breakdown", "5,000"),  # beyond Python's 4,300 digits: tomllib raised
+        ("[game]\n", "game.breakdown", "6,021"),  # a hexadecimal literal parses; messages raised
+        ('"rounds.rho" = [', 'sweep."rounds.rho"', "4,400"),  # a value of a sweep list
+    ],
+    ids=["decimal", "hexadecimal", "sweep list"],
+)
+def test_an_integer_too_long_for_python_names_its_key(tmp_path, replace, key, digits):
+    literal = {"5,000": "9" * 5000, "6,021": "0x" + "f" * 5000, "4,400": "7" * 4400}[digits]
+    insert = f"breakdown = {literal}\n" if key == "game.breakdown" else f"{literal}, "
+    text = BASE_TOML.replace(replace, replace + insert, 1)
+    assert text != BASE_TOML
+    with pytest.raises(ConfigError) as info:
+        load_study(_file(tmp_path, text))
+    assert info.value.field == key
+    assert f"an integer of about {digits} digits" in info.value.message
+    assert len(str(info.value).splitlines()) == 1 and len(str(info.value)) < 300
+
+
+def test_an_integer_too_large_in_a_study_given_as_a_dict_names_its_key():
+    err = refused(sweep={"rounds.count": [2, 10**5000]})
+    assert err.field == 'sweep."rounds.count"' and "digits" in err.message
+    err = refused(seed=-(16**5000))
+    assert err.field == "seed"
+
+
+def test_the_error_formatter_shows_a_huge_integer_as_its_size():
+    assert show(10**5000) == "an integer of about 5,001 digits"
+    assert show([1, 10**5000]) == "a value too large to show"
+    with pytest.raises(ConfigError) as info:
+        load_study(study_dict(), replicates=10**5000)
+    assert "an integer of about 5,001 digits" in info.value.message
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+def test_a_study_path_that_is_not_a_regular_file_is_refused_at_once(tmp_path, no_hang, kind):
+    if kind == "fifo":
+        path = tmp_path / "study.toml"
+        os.mkfifo(path)  # nobody writes to it: opening it for reading used to block for ever
+        expected = "is a named pipe, not a regular file"
+    elif kind == "device":
+        path = Path(os.devnull)
+        expected = "is a character device, not a regular file"
+    else:
+        path = tmp_path
+        expected = "is a directory"
+    with pytest.raises(ConfigError) as info:
+        read_study_file(path)
+    assert expected in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"issue": {"name": "../../x/\u202e"}}, "issue.name"),
+        ({"issue": {"unit": "a\nb# injected"}}, "issue.unit"),
+        ({"issue": {"name": "price\u200b"}}, "issue.name"),
+        ({"issue": {"unit": "per\u2028unit"}}, "issue.unit"),
+        ({"analysis": {"labels": {"rounds.rho": "rho\t"}}}, "analysis.labels"),
+        (
+            {"null_cells": [{"where": {"rounds.rho": "0\u202e"}, "reason": "x"}]},
+            "null_cells.0.where",
+        ),
+        ({"question": "Which is better, \u202ethe left or the right?"}, "question"),
+        ({"changes": [{"what": "x\u0000", "why": "y"}]}, "changes.0.what"),
+        ({"null_cells": [{"where": {}, "reason": "because\u2066"}]}, "null_cells.0.reason"),
+    ],
+)
+def test_free_text_with_control_or_invisible_characters_is_refused(overrides, field):
+    err = refused(sweep={"rounds.rho": [0.0, 0.5]}, **overrides)
+    assert err.field == field, str(err)
+    assert "control or invisible characters" in err.message
+    assert "\u202e" not in str(err) and "\n" not in str(err)  # shown escaped, on one line
+
+
+def test_line_breaks_in_prose_become_spaces():
+    loaded = load_study(
+        study_dict(
+            question="Is it\n# injected\n\nbetter?",
+            changes=[{"what": "one\r\ntwo", "why": "a\tb"}],
+            null_cells=[{"where": {}, "reason": "first line\nsecond line"}],
+        )
+    )
+    study = loaded.study
+    assert study.question == "Is it # injected better?"
+    assert (study.changes[0].what, study.changes[0].why) == ("one two", "a b")
+    assert study.null_cells[0].reason == "first line second line"
+
+
+def test_printable_names_are_kept_as_they_are():
+    loaded = load_study(study_dict(issue={"name": "rebate (1–2 %)", "unit": "US$ / yr · €"}))
+    assert (loaded.study.issue.name, loaded.study.issue.unit) == ("rebate (1–2 %)", "US$ / yr · €")
+
+
+def test_treatment_rounds_beyond_the_rounds_are_refused():
+    err = refused(
+        rounds={"count": 3},
+        arms__treatment_rounds=5,
+        arms__continuation={"name": "time_dependent"},
+    )
+    assert err.field == "arms.treatment_rounds"
+    assert "(5) is more than rounds.count (3)" in err.message
+    ok = load_study(
+        study_dict(
+            rounds={"count": 3},
+            arms__treatment_rounds=3,
+            arms__continuation={"name": "time_dependent"},
+        )
+    )
+    assert ok.study.arms.treatment_rounds == 3
+
+
+def test_a_sweep_cell_whose_rounds_fall_below_the_treatment_is_refused():
+    err = refused(
+        rounds={"count": 4},
+        arms__treatment_rounds=2,
+        arms__continuation={"name": "time_dependent"},
+        sweep={"rounds.count": [4, 1]},
+    )
+    assert "is more than rounds.count (1)" in err.message and "cell" in err.message
+
+
+def test_an_arm_compared_with_itself_is_refused():
+    err = refused(arms__comparisons=[["boulware", "boulware"]])
+    assert err.field == "arms"
+    assert "compares the arm 'boulware' with itself" in err.message
+
+
+def test_a_run_that_cannot_finish_in_a_day_is_refused_whatever_the_workers(tmp_path):
+    # the issue's study: 10 M replicates, 100,000 levels, horizon 10,000
+    size = load_study(
+        study_dict(
+            replicates=10_000_000,
+            chunk=500,
+            issue={"levels": 100_000},
+            game={"horizon": 10_000},
+            rounds={"count": 2},
+        )
+    ).size
+    assert size is not None
+    for workers in (0, 1, 2):
+        with pytest.raises(ConfigError) as info:
+            check_size(size, tmp_path, workers=workers)
+        assert "--time-budget" in info.value.message or "--memory-budget" in info.value.message
+    with pytest.raises(ConfigError) as info:
+        check_size(size, tmp_path, workers=1)
+    message = info.value.message
+    assert "the run needs an estimated" in message and "on 1 core(s)" in message
+    assert "40,000,000 relationship-rounds" in message and "--time-budget" in message
+    with size_budget(time="1000d"):
+        check_size(size, tmp_path, workers=1)  # the flag overrides it
+
+
+def test_the_time_estimate_counts_steps_and_cores():
+    small = load_study(study_dict(game={"horizon": 10})).size
+    long = load_study(study_dict(game={"horizon": 1000})).size
+    assert small is not None and long is not None
+    assert long.cpu_seconds > 10 * small.cpu_seconds
+    assert long.seconds(4) == long.cpu_seconds / min(4, long.tasks)
+    assert parse_duration("90m") == 5400 and parse_duration("1.5h") == 5400
+    assert parse_duration("3d") == 3 * 86400 and parse_duration(45) == 45
+    for bad in ("soon", "-1h", "0", "1e9999"):
+        with pytest.raises(ValueError, match="duration"):
+            parse_duration(bad)

@@ -202,6 +202,42 @@ def test_an_unknown_name_lists_the_plugins_strategies_too(install):
         get("nope")
 
 
+def test_an_unknown_name_imports_no_plugin(install):
+    install(
+        "split-plugin",
+        "split_difference = split_plugin:SplitDifference\n",
+        {"split_plugin": SPLIT.format(cls="SplitDifference", name="split_difference", share=0.5)},
+    )
+    install("loud-plugin", "loud = loud_plugin:Loud\n", {"loud_plugin": "raise SystemExit(3)\n"})
+    with pytest.raises(ValueError) as info:
+        get("nope")
+    # the installed names are listed, and no plugin was imported to list them
+    assert "split_difference" in str(info.value) and "loud" in str(info.value)
+    assert "split_plugin" not in sys.modules and "loud_plugin" not in sys.modules
+    with pytest.raises(registry.PluginError, match=r"'loud' .*failed to load: SystemExit: 3"):
+        get("loud")  # a plugin whose import exits is named, not obeyed
+
+
+def test_a_name_loads_the_entry_points_of_that_name_only(install):
+    install(
+        "split-plugin",
+        "split_difference = split_plugin:SplitDifference\n",
+        {"split_plugin": SPLIT.format(cls="SplitDifference", name="split_difference", share=0.4)},
+    )
+    install(
+        "broken-plugin",
+        "broken = broken_plugin:Broken\n",
+        {"broken_plugin": "raise RuntimeError('first line\\nsecond line')\n"},
+    )
+    assert create("split_difference", share=0.4).share == 0.4
+    assert "broken_plugin" not in sys.modules  # another name's plugin is never imported
+    with pytest.raises(registry.PluginError) as info:
+        get("broken")
+    message = str(info.value)
+    assert message.startswith("strategy plugin 'broken' (broken-plugin 1.0: broken_plugin:Broken)")
+    assert "RuntimeError: first line second line" in message and "\n" not in message
+
+
 # ---- task overlays ----------------------------------------------------------------------------
 
 

@@ -11,14 +11,20 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import bargainlab._provenance as provenance
-from bargainlab._files import SymlinkError, WriteError, atomic_path, safe_folder, write_text_atomic
+import bargainlab.support.provenance as provenance
 from bargainlab.config.errors import ConfigError
 from bargainlab.config.files import load_study
 from bargainlab.experiments.budget import check_size, parse_size, size_budget
 from bargainlab.experiments.checksums import PartJournal, sha256_file
 from bargainlab.experiments.locking import run_lock
 from bargainlab.experiments.runstore import NonFiniteOutputError, check_finite
+from bargainlab.support.files import (
+    SymlinkError,
+    WriteError,
+    atomic_path,
+    safe_folder,
+    write_text_atomic,
+)
 from studies import study_dict
 
 # ---- files ------------------------------------------------------------------------------------

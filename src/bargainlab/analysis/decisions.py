@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from .._forking import fork_map, usable_cores
 from ..config.schema import StudySpec
+from ..support.forking import fork_map, usable_cores
 from .effects import Row, cell_arms, channel_rows, effect_rows, mediation_rows, windows_for
 from .inference import (
     critical_count,

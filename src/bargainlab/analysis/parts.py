@@ -16,6 +16,8 @@ says what the cell is) and carries only the columns that apply to it.
 * :data:`POWER` -- per row of the two decided families, the smallest effect decided at the
   run's size and the replicates that would decide an effect of the sesoi;
 * :data:`NULLS` -- the rows that a pre-registered null cell names, and whether each passes;
+* :data:`ROBUSTNESS` -- each headline row under the study's seed and under a second root
+  seed (``[robustness]``), and whether its verdict flips;
 * :data:`CALIBRATION` -- direction checks against the human evidence;
 * :data:`TOURNAMENT_PAYOFF`, :data:`TOURNAMENT_MIX`, :data:`TOURNAMENT_FIXATION` -- an
   evolutionary tournament's payoff matrices, final mixes and fixation probabilities;
@@ -32,6 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..relationships.table import Column
+from .game_parts import EQUILIBRIA, GAME, OPTION, REGRETS
 from .tidy import Part, PartName, markdown_reference
 
 __all__ = [
@@ -46,6 +49,7 @@ __all__ = [
     "PARTS",
     "POWER",
     "REGRETS",
+    "ROBUSTNESS",
     "SURVIVAL",
     "TOURNAMENT_FIXATION",
     "TOURNAMENT_MIX",
@@ -195,6 +199,26 @@ NULLS = Part(
     ("cell", "treatment", "control", "tested"),
 )  # fmt: skip
 
+ROBUSTNESS = Part(
+    "robustness",
+    "One headline row of `effects` (a comparison in a cell, in its headline window) under the study's root seed and again under the second root seed of `[robustness]`: the whole study re-run with the same replicates, so the two differ only in their random draws.",
+    (
+        _CELL, _TREATMENT, _CONTROL, _WINDOW,
+        Column("seed", "int64", "The study's root seed (the row of `effects`)."),
+        Column("mean_diff", "float64", "Mean paired difference under `seed`, treatment - control.", unit="utility"),
+        Column("ci_low", "float64", "Lower end of its interval (adjusted as in `effects`).", unit="utility"),
+        Column("ci_high", "float64", "Upper end of that interval.", unit="utility"),
+        Column("verdict", "string", "Its verdict under `seed` (as in `effects`)."),
+        Column("second_seed", "int64", "The second root seed (`robustness.seed`)."),
+        Column("second_mean_diff", "float64", "Mean paired difference under `second_seed`.", unit="utility"),
+        Column("second_ci_low", "float64", "Lower end of its interval, adjusted for the same family.", unit="utility"),
+        Column("second_ci_high", "float64", "Upper end of that interval.", unit="utility"),
+        Column("second_verdict", "string", "Its verdict under `second_seed`."),
+        Column("flips", "bool", "Whether the two verdicts differ."),
+    ),
+    ("cell", "treatment", "control", "window"),
+)  # fmt: skip
+
 CALIBRATION = Part(
     "calibration",
     "One direction check against the human evidence on negotiation (signs only; see `bargainlab.analysis.calibration`), measured on a bounded sample of the rounds.",
@@ -266,101 +290,6 @@ TOURNAMENT_FIXATION = Part(
     ("context", "resident", "against"),
 )  # fmt: skip
 
-_GAME = Column(
-    "context",
-    "int64",
-    "The game: one per combination of the sweep axes other than the empirical game's opponent axis that has every opponent strategy, numbered in cell order.",
-)
-_SUPPLIER = Column(
-    "supplier", "string", "The supplier's strategy: an arm of the focal party's menu."
-)
-_DEALER = Column(
-    "dealer", "string", "The dealer's strategy: the label of a value of the opponent axis."
-)
-
-
-def _interval(name: str, meaning: str, unit: str = "utility") -> tuple[Column, Column, Column]:
-    """A quantity and its percentile interval: ``name``, ``name_ci_low``, ``name_ci_high``."""
-    return (
-        Column(name, "float64", meaning, unit=unit),
-        Column(f"{name}_ci_low", "float64", f"Lower end of the percentile bootstrap interval of `{name}` (resampling replicates, every profile at the same draws).", unit=unit),
-        Column(f"{name}_ci_high", "float64", "Upper end of that interval.", unit=unit),
-    )  # fmt: skip
-
-
-_WHOLE = "mean utility per round over the whole relationship (a relationship that has ended counts with the outside option)"
-_LATER = "mean utility per round over rounds 2..R"
-
-GAME = Part(
-    "game",
-    "One profile of an empirical game (`[empirical_game]`): the supplier (the focal party) plays an arm of its menu against one dealer strategy (a value of the opponent axis), both on the same paired replicates as every other profile of the game.",
-    (
-        _GAME, _SUPPLIER, _DEALER,
-        Column("cell", "int64", "The sweep cell in which this dealer strategy plays in this game."),
-        Column("n", "int64", "Paired replicates behind the means."),
-        *_interval("supplier_payoff", f"The supplier's {_WHOLE}."),
-        *_interval("dealer_payoff", f"The dealer's {_WHOLE}."),
-        *_interval("supplier_later", f"The supplier's {_LATER}."),
-        *_interval("dealer_later", f"The dealer's {_LATER}."),
-    ),
-    ("context", "supplier", "dealer"),
-)  # fmt: skip
-
-EQUILIBRIA = Part(
-    "equilibria",
-    "One Nash equilibrium of a game's mean payoff matrices (`supplier_payoff`, `dealer_payoff` of `game`), found with nashpy's support enumeration and vertex enumeration (`bargainlab.analysis.bimatrix`).",
-    (
-        _GAME,
-        Column("equilibrium", "int64", "The equilibrium's number in its game: 1, 2, ... by support size, then support."),
-        Column("supplier_payoff", "float64", f"The supplier's {_WHOLE}, at the equilibrium's mixed strategies.", unit="utility"),
-        Column("dealer_payoff", "float64", f"The dealer's {_WHOLE}, at the equilibrium.", unit="utility"),
-        Column("supplier_later", "float64", f"The supplier's {_LATER}, at the equilibrium.", unit="utility"),
-        Column("dealer_later", "float64", f"The dealer's {_LATER}, at the equilibrium.", unit="utility"),
-        Column("pure", "bool", "Whether both sides play one strategy."),
-        Column("degenerate", "bool", "Whether the game was found degenerate: then equilibria may be missing (support enumeration is exact for nondegenerate games only)."),
-        Column("reasons", "string", "Why the game was found degenerate (blank when it was not)."),
-    ),
-    ("context", "equilibrium"),
-    optional=("reasons",),
-    families=(
-        Column("supplier:", "float64", "The probability the supplier plays the strategy `<label>` in this equilibrium."),
-        Column("dealer:", "float64", "The probability the dealer plays the strategy `<label>`."),
-    ),
-)  # fmt: skip
-
-REGRETS = Part(
-    "regrets",
-    "One pure profile's regret in an empirical game: what each side would gain by its best deviation, with percentile intervals; 0 for both at a pure equilibrium.",
-    (
-        _GAME, _SUPPLIER, _DEALER,
-        *_interval("supplier_regret", "The supplier's best deviation gain: its best payoff against this dealer strategy minus this profile's."),
-        *_interval("dealer_regret", "The dealer's best deviation gain against this supplier strategy."),
-        *_interval("regret", "The larger of the two."),
-        Column("equilibrium", "bool", "Whether the profile is a pure equilibrium of the mean matrices (regret exactly 0)."),
-        Column("equilibrium_share", "float64", "The share of resamples in which it is one."),
-    ),
-    ("context", "supplier", "dealer"),
-)  # fmt: skip
-
-OPTION = Part(
-    "option",
-    "What the conditional strategies (the face-saving option) are worth to the supplier in equilibrium: its later-round payoff in its best (worst) equilibrium with its whole menu minus its best (worst) equilibrium without them, each resample re-solving both games.",
-    (
-        _GAME,
-        Column("equilibrium", "string", "`best` or `worst`: the supplier's best or worst equilibrium by its whole-relationship payoff (ties: the higher, resp. lower, later-round payoff)."),
-        Column("option", "string", "The conditional strategies, joined by `+`."),
-        Column("measure", "string", "The game's outcome the value is measured in (`supplier_later`)."),
-        Column("with_option", "float64", "The measure in that equilibrium of the game with the whole menu.", unit="utility"),
-        Column("without_option", "float64", "The measure in that equilibrium of the game without the conditional strategies.", unit="utility"),
-        Column("estimate", "float64", "`with_option - without_option`.", unit="utility"),
-        Column("ci_low", "float64", "Lower end of its percentile interval over resamples (each re-solved).", unit="utility"),
-        Column("ci_high", "float64", "Upper end of that interval.", unit="utility"),
-        Column("degenerate_share", "float64", "The share of resamples in which either game was found degenerate."),
-        Column("dropped", "int64", "Resamples left out because an equilibrium was not found (possible only in degenerate games)."),
-    ),
-    ("context", "equilibrium"),
-)  # fmt: skip
-
 PARTS: tuple[Part, ...] = (
     EFFECTS,
     SURVIVAL,
@@ -368,6 +297,7 @@ PARTS: tuple[Part, ...] = (
     CHANNELS,
     POWER,
     NULLS,
+    ROBUSTNESS,
     CALIBRATION,
     TOURNAMENT_PAYOFF,
     TOURNAMENT_MIX,

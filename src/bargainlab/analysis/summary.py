@@ -6,7 +6,7 @@
 declared in :mod:`bargainlab.analysis.tables`, the statistics are in
 :mod:`bargainlab.analysis.decisions` and :mod:`bargainlab.analysis.inference`. It returns a
 :class:`Summary`: one DataFrame per part (``effects``, ``survival``, ``mediation``,
-``channels``, ``power``, ``nulls``, ``calibration`` and, with a tournament,
+``channels``, ``power``, ``nulls``, ``robustness``, ``calibration`` and, with a tournament,
 ``tournament_payoff``, ``tournament_mix``, ``tournament_fixation``), each with the columns its
 declaration in :mod:`bargainlab.analysis.parts` gives, keyed by ``cell`` (the run's
 ``cells.parquet`` says what a cell is) and never carrying a column that does not apply to it.
@@ -23,15 +23,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from .._files import write_text_atomic
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
+from ..support.files import write_text_atomic
 from .calibration import direction_checks
 from .decisions import decide
 from .effects import windows_for
 from .game_rows import game_parts, study_game
 from .nulls import null_rows
 from .parts import CALIBRATION, PARTS, POWER, PartName, part
+from .robustness import robustness_rows
 from .tables import PIECES, WINDOWS, CellTables
 from .tournament import TournamentSpec
 from .tournament_rows import study_tournament, tournament_parts, tournament_results
@@ -54,6 +55,7 @@ class Summary:
     channels: pd.DataFrame
     power: pd.DataFrame
     nulls: pd.DataFrame
+    robustness: pd.DataFrame
     calibration: pd.DataFrame
     tournament_payoff: pd.DataFrame
     tournament_mix: pd.DataFrame
@@ -250,6 +252,7 @@ def summarize(
     mediation: pd.DataFrame | None = None,
     rounds_sample: pd.DataFrame | None = None,
     tournament: TournamentSpec | None = None,
+    second: pd.DataFrame | None = None,
 ) -> Summary:
     """The study's :class:`Summary` (its parts are declared in
     :mod:`bargainlab.analysis.parts`).
@@ -260,7 +263,9 @@ def summarize(
     reads its whole table); ``cells`` are the study's typed sweep cells (default: expanded
     from ``study``); ``rounds_sample`` -- a bounded sample of the rounds table (e.g. the first
     chunk of every cell) -- adds the calibration checks, which need per-round joins;
-    ``tournament`` overrides ``study.tournament``.
+    ``tournament`` overrides ``study.tournament``; ``second`` -- the ``effects`` of the same
+    study run under ``study.robustness.seed`` -- adds the ``robustness`` part (a study
+    without ``[robustness]`` ignores it).
     """
     cells = cells if cells is not None else SweepCells.of_study(study)
     if isinstance(replicates, pd.DataFrame) and replicates.empty:
@@ -269,6 +274,12 @@ def summarize(
     if rounds_sample is not None and not rounds_sample.empty:
         checks = direction_checks(cells.attach(rounds_sample), study, seed=study.seed)
         frames["calibration"] = CALIBRATION.check(checks.assign(sample=_sample_note(rounds_sample)))
+    if study.robustness is not None and second is not None and "effects" in frames:
+        frames["robustness"] = robustness_rows(
+            headline_rows(frames["effects"], study),
+            headline_rows(second, study),
+            (study.seed, study.robustness.seed),
+        )
     spec = tournament if tournament is not None else study_tournament(study)
     if spec is not None:
         whole = replicates if isinstance(replicates, pd.DataFrame) else replicates.table

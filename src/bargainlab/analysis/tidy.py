@@ -25,6 +25,7 @@ PartName = Literal[
     "channels",
     "power",
     "nulls",
+    "robustness",
     "calibration",
     "tournament_payoff",
     "tournament_mix",

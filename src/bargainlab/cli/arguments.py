@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .._version import __version__
-from ..experiments.budget import parse_size
+from ..experiments.budget import parse_duration, parse_size
 from ..experiments.executors import EXECUTORS
 
 DEFAULT_STUDY = "rebate_renewal"
@@ -27,14 +27,22 @@ Handler = Callable[[argparse.Namespace], int]
 """What carries out a command: its parsed arguments -> the exit status."""
 
 
+def _quoted(text: str) -> str:
+    """A flag's value as the message quotes it: at most 40 characters (a value of thousands
+    of digits would fill the screen)."""
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
 def _positive_int(text: str) -> int:
     """An integer >= 1 (``--workers``, ``bench --replicates``)."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}") from None
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer; got {_quoted(text)}"
+        ) from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {_quoted(text)}")
     return value
 
 
@@ -43,9 +51,9 @@ def _replicates(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2; got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"must be an integer >= 2; got {_quoted(text)}") from None
     if value < 2:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 2; got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be an integer >= 2; got {_quoted(text)}")
     return value
 
 
@@ -54,6 +62,15 @@ def _size(text: str) -> int:
     :func:`~bargainlab.experiments.budget.parse_size`)."""
     try:
         return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _duration(text: str) -> float:
+    """A duration in seconds, e.g. ``12h`` (``--time-budget``; see
+    :func:`~bargainlab.experiments.budget.parse_duration`)."""
+    try:
+        return parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -121,6 +138,11 @@ def _add_run_command(sub: argparse._SubParsersAction, handler: Handler) -> None:
         "--disk-budget", type=_size, default=None, metavar="SIZE",
         help="refuse a run whose estimated disk use exceeds SIZE, e.g. 20G (default: the free "
         "space where the run folder goes)",
+    )  # fmt: skip
+    run.add_argument(
+        "--time-budget", type=_duration, default=None, metavar="DURATION",
+        help="refuse a run whose simulation is estimated to take longer than DURATION on "
+        "the cores its workers use, e.g. 12h or 3d (default: 24h)",
     )  # fmt: skip
     run.set_defaults(handler=handler)
 

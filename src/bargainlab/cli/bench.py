@@ -28,11 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from .._memory import reuse_large_allocations
 from ..engine.negotiation import Game, NegotiationResult, negotiate
 from ..engine.parties import PartyBatch
 from ..engine.terms import Issue
 from ..strategies import TimeDependent
+from ..support.memory import reuse_large_allocations
 
 STEPS = 100
 LEVELS = 100
@@ -178,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     args = parser.parse_args(argv)
-    reuse_large_allocations()  # as a simulation task does (see bargainlab._memory)
+    reuse_large_allocations()  # as a simulation task does (see bargainlab.support.memory)
     if args.replicates < 1:
         print("bargainlab bench: --replicates must be a positive integer", file=sys.stderr)
         return 2

@@ -5,6 +5,7 @@
     bargainlab run CONFIG [--out DIR] [--workers N] [--executor serial|processes|dask]
                           [--scheduler ADDRESS] [--replicates N]
                           [--memory-budget SIZE] [--disk-budget SIZE]
+                          [--time-budget DURATION]
     bargainlab validate CONFIG
     bargainlab plot RUN_DIR
     bargainlab report RUN_DIR
@@ -37,17 +38,19 @@ import os
 import sys
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .._files import WriteError
 from ..analysis.power import family_size, format_power, power_table, z_sum
 from ..config.cells import SweepCells
 from ..config.files import ConfigError, load_study, resolve_study_path
 from ..experiments.budget import size_budget
+from ..experiments.executors import WorkerLostError
 from ..experiments.pipeline import check_run_folder, regenerate_outputs, run_study
 from ..experiments.reproduction import reproduce
 from ..experiments.runstore import NonFiniteOutputError, RunStore
 from ..experiments.tasks import plan_tasks
+from ..support.files import WriteError
 from .arguments import DEFAULT_STUDY, PROG, build_parser
 from .bench import main as bench_main
 
@@ -81,6 +84,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except OSError as exc:  # a full disk, a read-only file system, ...
         _error(str(exc) if isinstance(exc, WriteError) else _os_message(exc))
+        return 2
+    except WorkerLostError as exc:  # killed every time, most likely for memory
+        _error(str(exc))
+        return 2
+    except BrokenProcessPool:  # a forked process (figures, the cells' tests) was killed
+        _error(
+            "a worker process was killed (out of memory?); nothing was left half-written; "
+            "the same command resumes where it stopped"
+        )
         return 2
     except NonFiniteOutputError as exc:
         _error(str(exc))
@@ -116,7 +128,7 @@ def _error(message: str) -> None:
 def _cmd_run(args: argparse.Namespace) -> int:
     """``run``: run the study within the size budgets, then print where its outputs are."""
     path = resolve_study_path(args.config)
-    with size_budget(memory=args.memory_budget, disk=args.disk_budget):
+    with size_budget(memory=args.memory_budget, disk=args.disk_budget, time=args.time_budget):
         run = run_study(
             path,
             args.out,
@@ -167,6 +179,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     manifest and print their paths."""
     store, _ = check_run_folder(args.run_dir)
     with store.lock(field=None):
+        store.clean()  # what an interrupted plot or report left (a staging folder)
         figures = regenerate_outputs(args.run_dir, summary=False, figures=True, report=False)
         store.record_figures([str(f.relative_to(args.run_dir)) for f in figures])
     for f in figures:
@@ -179,7 +192,9 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     """``report``: recompute a finished run's summary and report; print the report's path."""
     store, _ = check_run_folder(args.run_dir)
-    regenerate_outputs(args.run_dir, summary=True, figures=False, report=True)
+    with store.lock(field=None):
+        store.clean()  # what an interrupted plot or report left
+        regenerate_outputs(args.run_dir, summary=True, figures=False, report=True)
     print(store.report_path)
     return 0
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from ..relationships.channels import CHANNELS
-from .tables import Pair, StrategySpec, StudyTable, check_label
+from .tables import Name, Pair, StrategySpec, StudyTable, check_label, check_prose
 
 __all__ = [
     "AnalysisSpec",
@@ -21,6 +21,7 @@ __all__ = [
     "NullCell",
     "ReproduceSpec",
     "ReputationSpec",
+    "RobustnessSpec",
     "TournamentSpec",
 ]
 
@@ -65,6 +66,11 @@ class ArmsSpec(StudyTable):
                     raise ValueError(
                         f"comparison names unknown arm {label!r}; arms: {', '.join(self.strategies)}"
                     )
+            if t == c:
+                raise ValueError(
+                    f"comparison [{t!r}, {c!r}] compares the arm {t!r} with itself (every "
+                    "paired difference would be 0); compare two different arms"
+                )
         return self
 
     def pairs(self) -> list[tuple[str, str]]:
@@ -133,6 +139,12 @@ class Change(StudyTable):
     why: Annotated[str, Field(min_length=1, max_length=4_000)]
     """Why: what the old design or mechanics could not express, or got wrong."""
 
+    @field_validator("what", "why")
+    @classmethod
+    def _prose(cls, text: str, info: Any) -> str:
+        """Prose of one paragraph (see :func:`~bargainlab.config.tables.check_prose`)."""
+        return check_prose(f"changes.{info.field_name}", text)
+
 
 class NullCell(StudyTable):
     """A pre-registered cell where the treatment must not help.
@@ -152,11 +164,36 @@ class NullCell(StudyTable):
     """A channel name (see :data:`bargainlab.relationships.channels.CHANNELS`), or left out for
     the total effect."""
     reason: Annotated[str, Field(max_length=10_000)]
-    """Why the treatment must not help in this cell (printed in the report)."""
+    """Why the treatment must not help in this cell (printed in the report; line breaks
+    become spaces, other control or invisible characters are refused)."""
     exact: bool = False
     """Whether the null holds by construction, so that every paired difference must be
     exactly 0 (a wiring check, not evidence); otherwise the row passes when its adjusted
     interval lies within ``analysis.sesoi`` of 0 (equivalence)."""
+
+    @field_validator("reason")
+    @classmethod
+    def _prose(cls, text: str) -> str:
+        """Prose of one paragraph (see :func:`~bargainlab.config.tables.check_prose`)."""
+        return check_prose("null_cells.reason", text)
+
+    @field_validator("where")
+    @classmethod
+    def _printable_where(cls, where: dict[str, Any]) -> dict[str, Any]:
+        """The paths and the text values of ``where`` are printable (the report prints
+        them): no control or invisible character."""
+        stack: list[Any] = [where]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    check_label("null_cells.where: the key", str(key), 200)
+                    stack.append(value)
+            elif isinstance(node, list):
+                stack.extend(node)
+            elif isinstance(node, str):
+                check_label("null_cells.where: the value", node, 10_000)
+        return where
 
     @field_validator("channel")
     @classmethod
@@ -174,6 +211,18 @@ class ReproduceSpec(StudyTable):
     """Largest allowed absolute drift of any number of the summary (``summary/``)."""
     replicates: Annotated[int, Field(ge=2)] | None = None
     """CI-sized profile: replicates used by reproduce (default: the study's own)."""
+
+
+class RobustnessSpec(StudyTable):
+    """``[robustness]``: run the study a second time under another root seed and list the
+    headline verdicts that differ between the two seeds (``summary/robustness.csv`` and the
+    report's *Robustness* section). The second run is the whole study at the same size without
+    its decompositions, tournament and null cells (which the headline does not use), kept in
+    the run folder's ``robustness/``: it costs about one more simulation of every arm in every
+    cell."""
+
+    seed: Annotated[int, Field(ge=0, lt=2**63)]
+    """The second root seed: an integer other than the study's ``seed``."""
 
 
 class TournamentSpec(StudyTable):
@@ -237,6 +286,15 @@ class AnalysisSpec(StudyTable):
     puts the interval's half-width within about 2% of its value with infinitely many)."""
     power: Annotated[float, Field(gt=0.5, lt=1.0)] = 0.8
     """Target power of the sample-size estimate (``bargainlab power``)."""
-    labels: dict[str, Annotated[str, Field(max_length=200)]] = {}
+    labels: dict[str, Name] = {}
     """Readable labels of sweep axes for figures and the report, e.g. ``{ "rounds.rho" =
-    "type persistence" }``; an axis without one is labelled from its path."""
+    "type persistence" }``; an axis without one is labelled from its path. Printable
+    characters only."""
+
+    @field_validator("labels")
+    @classmethod
+    def _printable_labels(cls, labels: dict[str, str]) -> dict[str, str]:
+        """Every label is printable text (it is written into figures and the report)."""
+        for label in labels.values():
+            check_label("the label", label, 200)
+        return labels

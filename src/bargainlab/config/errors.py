@@ -20,6 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from .annotations import annotation_at, container, is_union, strip, union_split
+from .integers import MAX_INTEGER_BITS, digit_count
 from .schema import StrategySpec, StudySpec
 
 
@@ -53,6 +54,11 @@ class ConfigError(Exception):
         self.message = message
         self.problems: list[tuple[str | None, str]] = list(problems or [(field, message)])
         super().__init__(str(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by the constructor's arguments (the default would call it with the message
+        alone), so that the error crosses to and from worker processes whole."""
+        return (type(self), (self.file, self.field, self.message, self.problems))
 
     def __str__(self) -> str:
         """One line per problem: ``file: field: message``, leaving out what is ``None``."""
@@ -300,8 +306,14 @@ def join(loc: Iterable[Any]) -> str:
 
 
 def show(value: Any) -> str:
-    """A value as the user wrote it, shortened to 80 characters."""
-    text = repr(value)
+    """A value as the user wrote it, shortened to 80 characters (an integer too long to
+    print as its number of digits)."""
+    if isinstance(value, int) and value.bit_length() > MAX_INTEGER_BITS:
+        return f"an integer of about {digit_count(value.bit_length()):,} digits"
+    try:
+        text = repr(value)
+    except ValueError:  # it holds an integer longer than Python prints
+        return "a value too large to show"
     return text if len(text) <= 80 else text[:77] + "..."
 
 

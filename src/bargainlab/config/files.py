@@ -15,6 +15,8 @@ names work outside a checkout.
 from __future__ import annotations
 
 import copy
+import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,9 +24,16 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .._provenance import source_root
+from ..support.provenance import source_root
 from .checks import Warnings, check_references
 from .errors import ConfigError, validate
+from .integers import (
+    MAX_INTEGER_BITS,
+    digit_count,
+    find_long_literal,
+    huge_integer_message,
+    key_path,
+)
 from .schema import StudySpec
 from .size import SizeEstimate, SizeTally
 from .sweep import UNSWEEPABLE, Cell, expand
@@ -125,26 +134,14 @@ def resolve_study_path(
 def read_study_file(path: str | Path) -> tuple[dict[str, Any], bytes]:
     """Read and parse a TOML study file; return the raw dict and the file's bytes.
 
-    Raises :class:`ConfigError` for a missing path, a directory, an unreadable or oversized
-    file, bytes that are not UTF-8, an empty file, text that is not TOML, or tables nested
-    deeper than :data:`MAX_DEPTH`.
+    Raises :class:`ConfigError` for a missing path, a directory or anything else that is not
+    a regular file (a named pipe, a device: refused at once, never read from), an
+    unreadable or oversized file, bytes that are not UTF-8, an empty file, text that is not
+    TOML, tables nested deeper than :data:`MAX_DEPTH`, or an integer too large for any
+    setting (naming its key).
     """
     path = Path(path)
-    try:
-        if not path.exists():
-            raise ConfigError(path, None, "no such file")
-        if path.is_dir():
-            raise ConfigError(path, None, "is a directory; expected a study file (.toml)")
-        with path.open("rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(path, None, f"cannot read the file: {exc.strerror or exc}") from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ConfigError(
-            path,
-            None,
-            f"the file is larger than {MAX_FILE_BYTES // 2**20} MB; a study is a small TOML file",
-        )
+    data = _read_regular_file(path)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -164,15 +161,63 @@ def read_study_file(path: str | Path) -> tuple[dict[str, Any], bytes]:
         raise ConfigError(
             path, None, f"tables or arrays are nested too deeply (at most {MAX_DEPTH} levels)"
         ) from None
+    except ValueError:  # an integer literal longer than Python reads
+        raise _long_literal(text, path) from None
     if not raw:
         raise ConfigError(path, None, "the file has no keys or tables; expected a TOML study")
     check_depth(raw, path)
     return raw, data
 
 
+_KINDS = {
+    stat.S_IFIFO: "a named pipe",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def _read_regular_file(path: Path) -> bytes:
+    """The first :data:`MAX_FILE_BYTES` + 1 bytes of the regular file ``path``. It is opened
+    without waiting (a named pipe would block until someone writes to it) and checked to be
+    a regular file before anything is read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise ConfigError(path, None, "no such file") from None
+    except IsADirectoryError:
+        raise ConfigError(path, None, "is a directory; expected a study file (.toml)") from None
+    except OSError as exc:
+        raise ConfigError(path, None, f"cannot read the file: {exc.strerror or exc}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise ConfigError(path, None, "is a directory; expected a study file (.toml)")
+        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        raise ConfigError(
+            path, None, f"is {kind}, not a regular file; expected a study file (.toml)"
+        )
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            raise ConfigError(path, None, f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(
+            path,
+            None,
+            f"the file is larger than {MAX_FILE_BYTES // 2**20} MB; a study is a small TOML file",
+        )
+    return data
+
+
 def check_depth(raw: Any, file: str | Path | None) -> None:
-    """Raise :class:`ConfigError` when tables or arrays nest deeper than :data:`MAX_DEPTH`
-    (checked without recursion, so any depth is reported, never a RecursionError)."""
+    """Raise :class:`ConfigError` when tables or arrays nest deeper than :data:`MAX_DEPTH`,
+    or when an integer is larger than any setting could be (:data:`MAX_INTEGER_BITS`),
+    naming the key (checked without recursion, so any depth is reported, never a
+    RecursionError)."""
     stack: list[tuple[Any, int, str]] = [(raw, 0, "")]
     while stack:
         node, depth, where = stack.pop()
@@ -183,11 +228,23 @@ def check_depth(raw: Any, file: str | Path | None) -> None:
                 f"tables or arrays are nested more than {MAX_DEPTH} levels deep",
             )
         if isinstance(node, Mapping):
-            stack.extend(
-                (v, depth + 1, f"{where}.{k}" if where else str(k)) for k, v in node.items()
-            )
+            stack.extend((v, depth + 1, key_path(where, k)) for k, v in node.items())
         elif isinstance(node, list):
             stack.extend((v, depth + 1, where) for v in node)
+        elif isinstance(node, int) and node.bit_length() > MAX_INTEGER_BITS:
+            message = huge_integer_message(digit_count(node.bit_length()))
+            raise ConfigError(file, where or None, message)
+
+
+def _long_literal(text: str, path: Path) -> ConfigError:
+    """The error for a study file whose TOML holds an integer literal longer than Python
+    reads: naming its key (or, failing that, its line)."""
+    found = find_long_literal(text)
+    if found is None:
+        return ConfigError(path, None, "not valid TOML: a value Python cannot read")
+    key, line, digits = found
+    message = huge_integer_message(digits)
+    return ConfigError(path, key, message if key else f"line {line}: {message}")
 
 
 def load_study(

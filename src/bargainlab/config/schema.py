@@ -27,6 +27,7 @@ from .design import (
     NullCell,
     ReproduceSpec,
     ReputationSpec,
+    RobustnessSpec,
     TournamentSpec,
 )
 from .empirical import EmpiricalGameSpec
@@ -50,6 +51,7 @@ from .tables import (
     Uniform,
     Unit,
     check_label,
+    check_prose,
     in_range,
 )
 
@@ -61,7 +63,9 @@ class StudySpec(StudyTable):
     """The study's name: lower-case letters, digits and underscores, starting with a letter,
     at most 64 characters. It names the default run folder, ``runs/<name>``."""
     question: Annotated[str, Field(max_length=10_000)] = ""
-    """The question the study answers, in one sentence (the report starts with it)."""
+    """The question the study answers, in one sentence (the report starts with it). Line
+    breaks become spaces; other control or invisible characters (bidirectional overrides,
+    zero-width characters) are refused."""
     replicates: Annotated[int, Field(ge=2, le=10_000_000)] = 200
     """Paired replicates per sweep cell: every arm and channel variant plays the same
     replicates (types and random draws). ``--replicates`` overrides it."""
@@ -114,9 +118,17 @@ class StudySpec(StudyTable):
     profile on the same replicates (``[empirical_game]``)."""
     analysis: AnalysisSpec = AnalysisSpec()
     """How effects are decided and labelled (``[analysis]``)."""
+    robustness: RobustnessSpec | None = None
+    """Re-run the headline under a second root seed (``[robustness]``); left out: one seed."""
     changes: list[Change] = Field(default_factory=list)
     """What changed since the study's previous committed results, and why
     (``[[changes]]``); the report lists them."""
+
+    @field_validator("question")
+    @classmethod
+    def _prose(cls, text: str) -> str:
+        """One paragraph of printable text (see :func:`~bargainlab.config.tables.check_prose`)."""
+        return check_prose("the question", text)
 
     @field_validator("parties")
     @classmethod
@@ -163,8 +175,8 @@ class StudySpec(StudyTable):
         """Names that point at other parts of the study must resolve: the focal party and
         the parties' strategies, the first mover, the status quo and fallback within the
         issue, priors on the belief grid, the condition's holder, the reputation's holder,
-        the tournament's axis and the empirical game's axis and menus; checked in this order,
-        the first failure reported."""
+        the tournament's axis and the empirical game's axis and menus, and a second seed other
+        than the study's; checked in this order, the first failure reported."""
         self._strategies_of_parties()
         self._first_mover_is_known()
         if self.game.status_quo is not None:
@@ -177,7 +189,30 @@ class StudySpec(StudyTable):
         self._tournament_axis_is_swept()
         if self.empirical_game is not None:
             self.empirical_game.check(self)
+        self._treatment_within_rounds()
+        self._second_seed_differs()
         return self
+
+    def _second_seed_differs(self) -> None:
+        """``robustness.seed`` is not the study's own seed: the same seed would repeat the run
+        and no verdict could flip."""
+        if self.robustness is not None and self.robustness.seed == self.seed:
+            raise ValueError(
+                f"robustness.seed {self.seed} is the study's seed too, so the second run would "
+                "repeat the first; give another integer in [0, 2**63)"
+            )
+
+    def _treatment_within_rounds(self) -> None:
+        """An integer ``arms.treatment_rounds`` is at most ``rounds.count``: beyond it the
+        arms would never reach their continuation, a design that says one thing and does
+        another."""
+        treatment, count = self.arms.treatment_rounds, self.rounds.count
+        if isinstance(treatment, int) and treatment > count:
+            raise ValueError(
+                f"arms.treatment_rounds ({treatment}) is more than rounds.count ({count}): "
+                f"the arms would never reach arms.continuation; give at most {count}, or "
+                '"all" for standing policies'
+            )
 
     def _strategies_of_parties(self) -> None:
         """The focal party is a party; every other party has a fixed strategy, and only

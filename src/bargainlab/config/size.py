@@ -19,7 +19,11 @@ types in a reputation model (1 without) and ``c`` relationships per task (up to
   variant, arm and replicate, and per transplanted piece) and a bounded sample of the rounds
   (``CALIBRATION_SAMPLE`` replicates per cell), never the whole rounds table;
 * disk ``= rows BYTES_PER_ROW_ON_DISK + trace rows BYTES_PER_TRACE_ROW_ON_DISK``: the parts
-  become the rounds dataset (moved, not copied).
+  become the rounds dataset (moved, not copied);
+* time, in seconds of one core, ``= V A R K (SECONDS_PER_ROUND + H SECONDS_PER_STEP)``: every
+  round played to its deadline (an upper bound on the steps) at the engine's speed on the
+  cheapest strategies (a lower bound on the cost of a step), so that it refuses only what
+  clearly cannot finish.
 
 The constants were measured on this project's studies (peak resident memory and file sizes;
 see the comments next to them) and round up; the estimate is meant to tell a study that fits
@@ -58,6 +62,13 @@ BYTES_PER_ROW_ON_DISK = 8
 a whole face_saving_sweep run folder per row)."""
 BYTES_PER_TRACE_ROW_ON_DISK = 8
 """A trace row in compressed Parquet."""
+SECONDS_PER_STEP = 5e-7
+"""Seconds of one core per relationship and step of a round (measured: 6.2e-7 for two
+time-dependent tactics at horizon 10,000, 16,384 relationship-rounds in 72 s; a learner's
+step costs more)."""
+SECONDS_PER_ROUND = 2e-5
+"""Seconds of one core per relationship-round besides its steps: beliefs, tables (measured:
+1.2e-4 for rebate_renewal's learners, every cost of the run included)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +91,13 @@ class SizeEstimate:
     a bounded sample of the rounds)."""
     disk: int
     """Disk the run folder needs at its peak, in bytes."""
+    cpu_seconds: float = 0.0
+    """Seconds of one core the simulation needs, every round played to its deadline."""
+
+    def seconds(self, cores: int) -> float:
+        """Wall seconds of the simulation on ``cores`` cores (no more busy than there are
+        tasks)."""
+        return self.cpu_seconds / max(1, min(cores, self.tasks))
 
     def memory(self, workers: int) -> int:
         """Peak memory of a run on this machine with ``workers`` worker processes (0: tasks
@@ -97,12 +115,17 @@ class SizeEstimate:
             if workers is not None
             else ""
         )
+        time = (
+            f", simulation about {human_seconds(self.seconds(workers))} on {workers} core(s)"
+            if workers is not None
+            else ""
+        )
         return (
             f"{self.cells:,} cell(s), "
             f"{self.relationship_rounds:,} relationship-rounds, {self.rows:,} table rows; "
             f"estimated {memory}(largest task {human_bytes(self.task_memory)}, "
             f"post-processing {human_bytes(self.parent_memory)}), "
-            f"disk {human_bytes(self.disk)}"
+            f"disk {human_bytes(self.disk)}{time}"
         )
 
 
@@ -121,6 +144,7 @@ class SizeTally:
         self.small_rows = 0
         self.sample_rows = 0
         self.chunk = 0
+        self.cpu_seconds = 0.0
 
     def add(self, study: StudySpec) -> None:
         """Count one cell (its study, without a sweep)."""
@@ -133,6 +157,7 @@ class SizeTally:
         self.cells += 1
         self.relationships += reps
         self.relationship_rounds += rel_rounds
+        self.cpu_seconds += rel_rounds * (SECONDS_PER_ROUND + h * SECONDS_PER_STEP)
         if study.traces:
             self.trace_rows += rel_rounds * h
         comparisons = len(study.arms.pairs()) if study.channels.decompose else 0
@@ -162,6 +187,7 @@ class SizeTally:
             + self.small_rows * BYTES_PER_SMALL_ROW
             + self.sample_rows * BYTES_PER_ROW_IN_MEMORY,
             disk=rows * BYTES_PER_ROW_ON_DISK + self.trace_rows * BYTES_PER_TRACE_ROW_ON_DISK,
+            cpu_seconds=self.cpu_seconds,
         )
 
 
@@ -182,11 +208,22 @@ def human_bytes(n: int | float) -> str:
     raise AssertionError("unreachable")
 
 
+def human_seconds(seconds: float) -> str:
+    """``5400`` -> ``"1.5 h"``: seconds, minutes, hours or days, whichever reads best."""
+    for unit, size in (("days", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.1f} {unit}"
+    return f"{seconds:.0f} s"
+
+
 __all__ = [
     "CALIBRATION_SAMPLE",
+    "SECONDS_PER_ROUND",
+    "SECONDS_PER_STEP",
     "TASK_RELATIONSHIPS",
     "SizeEstimate",
     "SizeTally",
     "channel_variant_count",
     "human_bytes",
+    "human_seconds",
 ]

@@ -8,6 +8,7 @@ strict (a boolean is not a number), numbers finite and bounded, labels short and
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Annotated, Any, Literal
 
@@ -42,14 +43,52 @@ Pair = Annotated[tuple[str, str], BeforeValidator(_as_tuple)]
 """Two labels, written as an array of two strings."""
 
 
-def check_label(kind: str, label: str) -> None:
-    """Raise ValueError unless ``label`` is 1 to :data:`LABEL_LENGTH` printable characters."""
-    if not label or len(label) > LABEL_LENGTH:
+def _hidden(ch: str) -> bool:
+    """Whether ``ch`` is a control or invisible character: a line break, a tab, a
+    bidirectional override, a zero-width space, unassigned or private (Unicode categories C,
+    Zl and Zp). Such a character in text written into the report or a figure can forge its
+    structure or reorder what the reader sees."""
+    category = unicodedata.category(ch)
+    return category.startswith("C") or category in ("Zl", "Zp")
+
+
+def check_label(kind: str, label: str, length: int = LABEL_LENGTH) -> None:
+    """Raise ValueError unless ``label`` is 1 to ``length`` printable characters (no control
+    or invisible character, see :func:`_hidden`)."""
+    if not label or len(label) > length:
         raise ValueError(
-            f"{kind} {label[:40]!r} must have 1 to {LABEL_LENGTH} characters; got {len(label)}"
+            f"{kind} {label[:40]!r} must have 1 to {length} characters; got {len(label)}"
         )
-    if any(unicodedata.category(ch).startswith("C") for ch in label):
-        raise ValueError(f"{kind} {label!r} must not contain control or invisible characters")
+    if any(_hidden(ch) for ch in label):
+        raise ValueError(
+            f"{kind} {label[:80]!r} must not contain control or invisible characters (line "
+            "breaks, tabs, bidirectional overrides, zero-width characters)"
+        )
+
+
+_BREAKS = re.compile(r"\s*[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+\s*")
+"""Line breaks and tabs with the spaces around them."""
+
+
+def check_prose(kind: str, text: str) -> str:
+    """Free text (a question, a reason): line breaks and tabs become single spaces (a TOML
+    multi-line string reads as one paragraph, and no line of it can become a heading or a
+    table row of the report); raise ValueError for any other control or invisible
+    character (see :func:`_hidden`). Returns the text as it is kept."""
+    text = _BREAKS.sub(" ", text)
+    hidden = sorted({ch for ch in text if _hidden(ch)})
+    if hidden:
+        shown = ", ".join(f"U+{ord(ch):04X}" for ch in hidden[:5])
+        raise ValueError(
+            f"{kind} must not contain control or invisible characters such as bidirectional "
+            f"overrides or zero-width characters; found {shown}"
+        )
+    return text
+
+
+Name = Annotated[str, Field(max_length=200)]
+"""A short name written into the report and figures (an issue's name and unit, an axis
+label): printable characters only, as a label (see :func:`check_label`)."""
 
 
 class StudyTable(BaseModel):
@@ -69,10 +108,12 @@ class IssueSpec(StudyTable):
     of a study is in the party's own utility units, never in domain units.
     """
 
-    name: Annotated[str, Field(max_length=200)] = "price"
-    """Name of the issue, used in tables, figures and the report (``"rebate"``)."""
-    unit: Annotated[str, Field(max_length=200)] = ""
-    """Unit of the domain values, used in figures and the report (``"% of annual sales"``)."""
+    name: Name = "price"
+    """Name of the issue, used in tables, figures and the report (``"rebate"``); printable
+    characters only (no line break, tab or bidirectional override)."""
+    unit: Name = ""
+    """Unit of the domain values, used in figures and the report (``"% of annual sales"``);
+    printable characters only."""
     low: Domain = 0.0
     """Lowest value of the issue in domain units."""
     high: Domain = 1.0
@@ -81,6 +122,15 @@ class IssueSpec(StudyTable):
     """Number of equally spaced admissible values from ``low`` to ``high`` (101 for steps of
     1% of the range), or left out for a continuous issue. A proposer rounds its offer to the
     nearest level in its own favour."""
+
+    @field_validator("name", "unit")
+    @classmethod
+    def _printable(cls, text: str, info: Any) -> str:
+        """The name and unit are printable text (they are written into the report and the
+        figures); the unit may be left empty."""
+        if text or info.field_name == "name":
+            check_label(f"the issue's {info.field_name}", text, 200)
+        return text
 
     @model_validator(mode="after")
     def _range(self) -> IssueSpec:
@@ -328,6 +378,7 @@ __all__ = [
     "Domain",
     "GameSpec",
     "IssueSpec",
+    "Name",
     "Pair",
     "PartySpec",
     "Prior",
@@ -339,5 +390,6 @@ __all__ = [
     "Uniform",
     "Unit",
     "check_label",
+    "check_prose",
     "in_range",
 ]

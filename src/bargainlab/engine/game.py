@@ -9,7 +9,7 @@ from typing import Literal, get_args
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._checks import as_batch, check_choice
+from ..support.validation import as_batch, check_choice
 from .parties import PartyBatch
 from .terms import Condition, Issue, utility
 from .views import CLOCKS, Carried, Clock, ConditionView, OfferHistory, OpponentView, SideView

@@ -13,7 +13,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .._checks import as_batch
+from ..support.validation import as_batch
 
 PRIVATE_FIELDS = frozenset({"reservation_value"})
 """Attributes the opponent may never read (the engine enforces it)."""

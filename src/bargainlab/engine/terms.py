@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import check_choice, check_scalar
+from ..support.validation import check_choice, check_scalar
 
 _EPS = 1e-12
 

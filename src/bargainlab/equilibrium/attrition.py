@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._checks import check_scalar
+from ..support.validation import check_scalar
 from ..theory import AbreuGul, abreu_gul
 
 NEVER = -1

@@ -46,7 +46,6 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._checks import check_choice, check_scalar
 from ..beliefs.grid import Belief
 from ..beliefs.observations import RoundObservation, RoundTrace
 from ..beliefs.priors import PriorTable
@@ -59,6 +58,7 @@ from ..relationships import BehaviourSpec, ChannelMask, Channels, RelationshipSe
 from ..relationships.setup import Mechanics
 from ..relationships.table import RoundsRecorder
 from ..strategies.base import State, Strategy
+from ..support.validation import check_choice, check_scalar
 from ..theory import ratchet
 
 PLAYS = ("commitment", "separating", "pooling")

@@ -47,7 +47,6 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._checks import check_scalar
 from ..beliefs.grid import Belief
 from ..beliefs.observations import RoundTrace
 from ..beliefs.priors import Uniform, grid_points, prior_mass
@@ -57,6 +56,7 @@ from ..engine.parties import PartyBatch
 from ..engine.terms import Issue
 from ..engine.views import Carried, Posterior, SideView
 from ..strategies.base import State, Strategy
+from ..support.validation import check_scalar
 from ..theory import screening
 
 PRICE = Issue(name="price", low=0.0, high=1.0, party0_prefers="high")

@@ -23,7 +23,7 @@ import os
 import re
 from pathlib import Path
 
-from .._files import WriteError
+from ..support.files import WriteError
 
 JOURNAL = "SHA256SUMS"
 _LINE = re.compile(r"^([0-9a-f]{64}) [ *](\S+)$")

@@ -1,25 +1,30 @@
-"""The three executors (serial, local processes, a Dask cluster) and the progress displays.
+"""The three executors: serial, local processes, a Dask cluster.
 
 Every executor yields the results of the tasks (:mod:`bargainlab.experiments.tasks`) in
 completion order; the run store keys them by task, so the output never depends on the
 executor, the number of workers or scheduling. A worker that dies (a killed process, a lost
 Dask worker) costs only the tasks it was running: they run again, and as every task is a
 pure function of its keys, the result is the same.
+
+An error a task raises in a worker (a full disk, bad input) reaches the parent as the error
+it is, with its file and cause, and ends the run at once: an executor left by an exception
+stops its workers instead of waiting for the tasks in flight (see
+:mod:`bargainlab.support.lifetime`). Local workers end with the process that started them, even
+when it is killed.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-import signal
-import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from typing import Any
 
 from ..config.files import ConfigError
+from ..support.lifetime import Guarded, quiet_resource_tracker, stop_workers, worker_setup
+from .progress import phase_bar, progress_bar
 from .tasks import Task, TaskResult
 
 EXECUTORS = ("serial", "processes", "dask")
@@ -27,6 +32,25 @@ EXECUTORS = ("serial", "processes", "dask")
 MAX_ATTEMPTS = 3
 """Times a task may be started when the workers running it die (the third death is an
 error: something kills every worker that runs it)."""
+
+
+class WorkerLostError(RuntimeError):
+    """The workers running a task died :data:`MAX_ATTEMPTS` times (killed for memory, most
+    likely): the run stops, and the same command resumes it."""
+
+    def __init__(self, task: int, attempts: int = MAX_ATTEMPTS) -> None:
+        """Task number ``task`` was started ``attempts`` times and its worker died each time."""
+        self.task = task
+        self.attempts = attempts
+        super().__init__(
+            f"the worker running task {task} died {attempts} times; something kills every "
+            "worker that runs it (out of memory? lower the study's chunk or use fewer "
+            "--workers); the tasks done are kept: the same command resumes"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by the constructor's arguments."""
+        return (type(self), (self.task, self.attempts))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -53,6 +77,10 @@ def check_executor_options(executor: str, workers: int | None, scheduler: str | 
         raise ConfigError(
             None, "--scheduler", f"only used with --executor dask; got --executor {executor}"
         )
+    if scheduler is not None:
+        from .cluster import check_scheduler_address  # imports Dask: only when asked for
+
+        check_scheduler_address(scheduler)
 
 
 class Executor:
@@ -71,13 +99,21 @@ class Executor:
     def close(self) -> None:
         """Release workers or the cluster connection."""
 
+    def abort(self) -> None:
+        """Stop at once: drop the tasks not started and stop those running (after an
+        error: nothing waits for tasks whose results nobody will read)."""
+        self.close()
+
     def __enter__(self) -> Executor:
         """The executor itself; leaving the ``with`` block closes it."""
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        """Close the executor, whether the block ended normally or not."""
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        """Close the executor when the block ended normally, abort it on an exception."""
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
 
 
 class SerialExecutor(Executor):
@@ -89,12 +125,6 @@ class SerialExecutor(Executor):
         """Run the tasks one after the other, in their order."""
         for task in tasks:
             yield fn(task)
-
-
-def _ignore_sigint() -> None:
-    """A worker's initializer: ignore Ctrl-C, which the parent handles once by stopping the
-    pool (otherwise every worker would print its own traceback)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _process_context(start_method: str | None = None) -> multiprocessing.context.BaseContext:
@@ -117,7 +147,10 @@ class ProcessExecutor(Executor):
 
     At most ``2 * workers`` tasks are in flight, so memory stays bounded on large studies.
     When a worker process dies (killed, out of memory) the pool is rebuilt and the tasks in
-    flight are started again (each at most :data:`MAX_ATTEMPTS` times).
+    flight are started again (each at most :data:`MAX_ATTEMPTS` times; then
+    :class:`WorkerLostError`). Workers ignore Ctrl-C (the parent handles it once by
+    stopping them) and end with the process that started them
+    (:func:`~bargainlab.support.lifetime.worker_setup`).
     ``start_method`` is ``"forkserver"`` (the default where available) or ``"spawn"``.
     """
 
@@ -128,16 +161,19 @@ class ProcessExecutor(Executor):
         self._pool = self._new_pool()
 
     def _new_pool(self) -> ProcessPoolExecutor:
-        """A fresh pool of :attr:`workers` processes that ignore Ctrl-C."""
+        """A fresh pool of :attr:`workers` processes set up by
+        :func:`~bargainlab.support.lifetime.worker_setup`."""
+        quiet_resource_tracker()
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=_process_context(self._start_method),
-            initializer=_ignore_sigint,
+            initializer=worker_setup,
+            initargs=(os.getpid(),),
         )
 
     def run_on_workers(self, fn: Callable[[], Any]) -> list[Any]:
         """Run ``fn`` in one worker process (they are alike) and return its result."""
-        return [self._pool.submit(fn).result()]
+        return [self._pool.submit(Guarded(fn)).result()]
 
     def imap_unordered(
         self, fn: Callable[[Task], TaskResult], tasks: Iterable[Task]
@@ -145,6 +181,7 @@ class ProcessExecutor(Executor):
         """Keep up to ``2 * workers`` tasks in flight; when the pool breaks (a worker died),
         rebuild it and start every task that was in flight again, in task order."""
         window = 2 * self.workers
+        guarded = Guarded(fn)
         pending: dict[Future, Task] = {}
         attempts: dict[int, int] = {}
         source = iter(tasks)
@@ -153,11 +190,8 @@ class ProcessExecutor(Executor):
             """Start ``task``; refuse a task whose workers died :data:`MAX_ATTEMPTS` times."""
             attempts[task.index] = attempts.get(task.index, 0) + 1
             if attempts[task.index] > MAX_ATTEMPTS:
-                raise RuntimeError(
-                    f"the worker running task {task.index} died {MAX_ATTEMPTS} times; "
-                    "something kills every worker that runs it (memory?)"
-                )
-            pending[self._pool.submit(fn, task)] = task
+                raise WorkerLostError(task.index)
+            pending[self._pool.submit(guarded, task)] = task
 
         try:
             while True:
@@ -193,15 +227,25 @@ class ProcessExecutor(Executor):
         """Stop the pool, cancelling the tasks not yet started."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def abort(self) -> None:
+        """Cancel the tasks not started and stop the workers at once (see
+        :func:`~bargainlab.support.lifetime.stop_workers`)."""
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        stop_workers(processes)
+
 
 class DaskExecutor(Executor):
     """Tasks submitted to a Dask distributed cluster: the one whose scheduler is at
     ``scheduler`` (``tcp://host:port``), or, without one, a local cluster of ``workers``
-    single-threaded worker processes started for the run and stopped after it.
+    single-threaded worker processes started for the run and stopped after it (they end
+    with this process even when it is killed: Dask's nanny watches it).
 
     The workers need the same bargainlab and dependencies installed as the client. When a
     worker dies, the scheduler runs its tasks again on the others (Dask's
-    ``distributed.scheduler.allowed-failures``, 3 by default).
+    ``distributed.scheduler.allowed-failures``, 3 by default). An address that is not one,
+    or at which no scheduler answers, is a :class:`ConfigError` (see
+    :mod:`bargainlab.experiments.cluster`).
     """
 
     def __init__(
@@ -209,29 +253,18 @@ class DaskExecutor(Executor):
     ) -> None:
         """Connect to the scheduler at ``scheduler`` (waiting at most ``timeout`` seconds),
         or start a local cluster of ``workers`` processes without one."""
-        from distributed import Client, LocalCluster
+        from .cluster import connect, local_cluster
 
         self._cluster = None
+        self._futures: list[Any] = []
         if scheduler is None:
-            self._cluster = LocalCluster(
-                n_workers=workers or os.cpu_count() or 1,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=40,
-            )
-            self._client = Client(self._cluster, set_as_default=False)
-            return
-        try:
-            self._client = Client(scheduler, timeout=timeout, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise ConfigError(
-                None, "--scheduler", f"cannot reach a Dask scheduler at {scheduler!r}: {exc}"
-            ) from None
+            self._cluster, self._client = local_cluster(workers)
+        else:
+            self._client = connect(scheduler, timeout)
 
     def run_on_workers(self, fn: Callable[[], Any]) -> list[Any]:
         """Run ``fn`` on every worker of the cluster and return their results."""
-        return list(self._client.run(fn).values())
+        return list(self._client.run(Guarded(fn)).values())
 
     def imap_unordered(
         self, fn: Callable[[Task], TaskResult], tasks: Iterable[Task]
@@ -241,23 +274,27 @@ class DaskExecutor(Executor):
         result is fetched, so the cluster does not hold it."""
         from distributed import as_completed
 
+        guarded = Guarded(fn)
         threads = sum(self._client.nthreads().values()) or 1
         window = max(4, 2 * threads)
         source = iter(tasks)
-        first = [
-            self._client.submit(fn, t, pure=False, key=f"bargainlab-{t.name}")
-            for t in _take(source, window)
-        ]
+
+        def submit(task: Task) -> Any:
+            """Submit ``task`` under its own key, remembering its future (to cancel it)."""
+            future = self._client.submit(guarded, task, pure=False, key=f"bargainlab-{task.name}")
+            self._futures.append(future)
+            return future
+
+        first = [submit(t) for t in _take(source, window)]
         if not first:
             return
         futures = as_completed(first, loop=self._client.loop)
         for fut in futures:
             result = fut.result()
             fut.release()
+            self._futures.remove(fut)
             for task in _take(source, 1):
-                futures.add(
-                    self._client.submit(fn, task, pure=False, key=f"bargainlab-{task.name}")
-                )
+                futures.add(submit(task))
             yield result
 
     def close(self) -> None:
@@ -265,6 +302,13 @@ class DaskExecutor(Executor):
         self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+    def abort(self) -> None:
+        """Cancel the tasks in flight, then close (a local cluster stops its workers)."""
+        if self._futures:
+            self._client.cancel(self._futures, force=True)
+            self._futures.clear()
+        self.close()
 
 
 def _take(source: Iterator[Task], n: int) -> list[Task]:
@@ -289,57 +333,6 @@ def open_executor(
     return DaskExecutor(scheduler, workers)
 
 
-def _enabled(enabled: bool | None) -> bool:
-    """Whether to show a bar: as asked, or by default when stderr is a terminal."""
-    return sys.stderr.isatty() if enabled is None else enabled
-
-
-def progress_bar(
-    total: int,
-    initial: int = 0,
-    enabled: bool | None = None,
-    desc: str = "tasks",
-    unit: str = "task",
-) -> Any:
-    """A tqdm bar on stderr; off when stderr is not a terminal unless ``enabled``."""
-    from tqdm.auto import tqdm
-
-    return tqdm(
-        total=total,
-        initial=initial,
-        disable=not _enabled(enabled),
-        desc=desc,
-        unit=unit,
-        unit_scale=True,
-        file=sys.stderr,
-    )
-
-
-@contextmanager
-def phase_bar(
-    phases: Sequence[str], enabled: bool | None = None
-) -> Iterator[Callable[[str], None]]:
-    """A bar over named phases (``summarize``, ``figures``, ...): yields a function to call
-    with each phase's name as it starts; the bar shows which one runs and how long each took."""
-    bar = progress_bar(len(phases), enabled=enabled, desc="post-processing", unit="phase")
-    started: list[str] = []
-
-    def phase(name: str) -> None:
-        """Mark the previous phase done and show ``name`` as running."""
-        if started:
-            bar.update(1)
-        started.append(name)
-        bar.set_description(name)
-
-    try:
-        yield phase
-        if started:
-            bar.update(1)
-        bar.set_description("post-processing")
-    finally:
-        bar.close()
-
-
 __all__ = [
     "EXECUTORS",
     "MAX_ATTEMPTS",
@@ -347,6 +340,7 @@ __all__ = [
     "Executor",
     "ProcessExecutor",
     "SerialExecutor",
+    "WorkerLostError",
     "check_executor_options",
     "open_executor",
     "phase_bar",

@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from .._files import TMP_PREFIX, WriteError, check_inside, safe_folder
 from ..config.errors import ConfigError
+from ..support.files import TMP_PREFIX, WriteError, check_inside, safe_folder
 from .checksums import sha256_file
 
 __all__ = [
@@ -71,7 +71,12 @@ def staged(root: Path) -> Iterator[Path]:
     except OSError as exc:
         raise WriteError(root, exc) from None
     try:
-        yield stage
+        try:
+            yield stage
+        except WriteError as exc:  # named by its final path: the staging folder is removed
+            if type(exc) is not WriteError or not exc.path.is_relative_to(stage):
+                raise
+            raise WriteError(root / exc.path.relative_to(stage), exc.cause, exc.hint) from None
         for src in sorted(p for p in stage.rglob("*") if p.is_file()):
             rel = src.relative_to(stage)
             folder = safe_folder(root, *rel.parts[:-1])
@@ -100,11 +105,25 @@ def dataset_files(
 
 
 def intact(root: Path, names: Iterable[str], recorded: Mapping[str, str]) -> bool:
-    """Whether every file of ``names`` is recorded, present and matches its digest."""
+    """Whether every file of ``names`` is recorded, present (not through a symbolic link)
+    and matches its digest."""
     return all(
-        name in recorded and (root / name).is_file() and sha256_file(root / name) == recorded[name]
+        name in recorded
+        and not _through_link(root, name)
+        and (root / name).is_file()
+        and sha256_file(root / name) == recorded[name]
         for name in names
     )
+
+
+def _through_link(root: Path, name: str) -> bool:
+    """Whether the path ``name`` below ``root`` passes through a symbolic link."""
+    node = root
+    for part in Path(name).parts:
+        node = node / part
+        if node.is_symlink():
+            return True
+    return False
 
 
 def remove_tables(root: Path, names: Iterable[str]) -> None:
@@ -121,7 +140,14 @@ def verified(root: Path, name: str, recorded: Mapping[str, str], remedy: str) ->
     """The path of the file or dataset folder ``name`` after checking it against
     ``recorded``; :class:`ConfigError` (``remedy`` says what to do) when it does not match."""
     path = root / name
-    if path.is_dir() and not path.is_symlink():
+    if path.is_symlink():
+        raise ConfigError(
+            path,
+            None,
+            "is a symbolic link; bargainlab reads a run's files only from the run folder "
+            f"itself, never through a link: put back what it points to, or {remedy}",
+        )
+    if path.is_dir():
         listed, present = dataset_files(root, name, recorded)
         if not listed or listed != present:
             raise ConfigError(

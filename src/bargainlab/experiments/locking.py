@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .._files import SymlinkError, WriteError
 from ..config.errors import ConfigError
+from ..support.files import SymlinkError, WriteError
 
 try:  # POSIX
     import fcntl
@@ -66,7 +66,7 @@ def run_lock(folder: str | Path, field: str | None = "--out") -> Iterator[None]:
     """Hold the lock of the run folder ``folder`` (created if needed) for the ``with`` block.
 
     Raises :class:`ConfigError` (naming ``field``) when another process holds it, and
-    :class:`~bargainlab._files.SymlinkError` when ``.lock`` is a symbolic link.
+    :class:`~bargainlab.support.files.SymlinkError` when ``.lock`` is a symbolic link.
     """
     folder = Path(folder)
     try:

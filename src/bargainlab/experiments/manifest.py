@@ -23,9 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import scipy
 
-from .._provenance import package_commit
 from .._version import __version__
 from ..config.schema import StudySpec
+from ..support.provenance import package_commit
 
 # ---------------------------------------------------------------------------------------------
 # Identity
@@ -64,7 +64,7 @@ def versions() -> dict[str, str]:
 
 def git_commit() -> dict[str, Any]:
     """``{"commit": sha or None, "dirty": bool or None, "source": ...}`` of bargainlab itself
-    (see :func:`bargainlab._provenance.package_commit`): never the commit of the folder a
+    (see :func:`bargainlab.support.provenance.package_commit`): never the commit of the folder a
     run is started in."""
     return package_commit()
 

@@ -17,7 +17,6 @@ from typing import Any
 
 import pandas as pd
 
-from .._memory import return_freed_memory
 from ..analysis.calibration import ROUNDS_COLUMNS
 from ..analysis.summary import Summary, summarize
 from ..config.cells import SweepCells
@@ -25,6 +24,8 @@ from ..config.files import ConfigError, LoadedStudy, load_study
 from ..config.size import CALIBRATION_SAMPLE
 from ..reporting.figures import figures as draw_figures
 from ..reporting.report import report as report_text
+from ..support.memory import return_freed_memory
+from .robustness import second_seed_effects
 from .run import finished_store
 from .runstore import RunStore, config_hash
 
@@ -82,12 +83,16 @@ def _summary(
     store: RunStore, loaded: LoadedStudy, tables: StoredCells, cells: SweepCells
 ) -> Summary:
     """Compute the summary from the small tables and a bounded sample of the rounds (for the
-    calibration checks), and write it."""
+    calibration checks), with the second seed's headline when the study has
+    ``[robustness]``, and write it."""
     sample = store.read_rounds(
         columns=list(ROUNDS_COLUMNS),
         filters=[("replicate", "<", CALIBRATION_SAMPLE), ("channels", "==", "all")],
     )
-    result = summarize(tables, loaded.study, cells, rounds_sample=sample)
+    second = None
+    if loaded.study.robustness is not None:
+        second = second_seed_effects(store.root, loaded)
+    result = summarize(tables, loaded.study, cells, rounds_sample=sample, second=second)
     store.write_summary(result)
     return result
 

@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .._files import check_inside, safe_folder, write_bytes_atomic
+from ..support.files import check_inside, safe_folder, write_bytes_atomic
 from .checksums import PartJournal, sha256_file
 from .datasets import combine_small
 from .storage import write_parquet_atomic

@@ -23,6 +23,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from ..config.schema import StudySpec
 from .budget import check_size
 from .executors import Executor, check_executor_options, open_executor, phase_bar, progress_bar
 from .outputs import check_run_folder, regenerate_outputs
+from .robustness import ROBUSTNESS_FOLDER, second_seed_finished, second_seed_study
 from .run import Run
 from .runstore import (
     RunStore,
@@ -102,9 +104,33 @@ def run_study(
     loaded = load_study(config, replicates=replicates)
     check_executor_options(executor, workers, scheduler)
     store = RunStore(Path(out) if out is not None else default_out(loaded.study))
-    if _already_finished(store, loaded, log):
+    options = _Options(executor, workers, scheduler, progress, simulate, log)
+    return _run(loaded, store, options)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How :func:`run_study` runs: the executor and its workers, progress, a custom
+    simulation and the log (see there)."""
+
+    executor: str
+    workers: int | None
+    scheduler: str | None
+    progress: bool | None
+    simulate: Simulate | None
+    log: Callable[[str], None] | None
+
+
+def _run(loaded: LoadedStudy, store: RunStore, options: _Options) -> Run:
+    """Run (or resume) ``loaded`` into ``store``; with ``[robustness]``, its second seed's
+    run into ``robustness/`` once the tasks are done, before the summary that compares them."""
+    if _already_finished(store, loaded, options.log):
         return Run(store.root)
-    plan, workers = _planned(loaded, store, executor, workers, scheduler)
+    executor, scheduler = options.executor, options.scheduler
+    second = None
+    if loaded.study.robustness is not None:
+        second = load_study(second_seed_study(loaded))
+    plan, workers = _planned(loaded, store, executor, options.workers, scheduler, second)
     fields = cells_strategy_fields(loaded.cells)
     shipped = None if executor == "serial" else pack(fields, loaded.file)
     # The executor is opened before anything is written (a Dask scheduler that cannot be
@@ -115,28 +141,61 @@ def run_study(
         if store.dataset_complete(table_kinds(loaded.study, loaded.cells)):
             store.parts.remove()
         else:
-            _simulate(store, loaded, pool, plan, progress, simulate, log, shipped)
+            _simulate(store, loaded, pool, plan, options, shipped)
         pool.close()  # idle workers hold memory the post-processing needs
-        with phase_bar(("summarize", "figures", "report"), enabled=progress) as phase:
+        if second is not None:
+            _run(second, RunStore(store.root / ROBUSTNESS_FOLDER), _second(options, loaded))
+        with phase_bar(("summarize", "figures", "report"), enabled=options.progress) as phase:
             figures = regenerate_outputs(store.root, loaded=loaded, phase=phase)
         store.record_memory(parent=peak_rss())
         store.complete(figures=[str(f.relative_to(store.root)) for f in figures])
     return Run(store.root)
 
 
+def _second(options: _Options, loaded: LoadedStudy) -> _Options:
+    """The options of the second seed's run: the same, its notes marked as its own and the
+    study's warnings (said once already) left out."""
+    log = options.log
+    if log is None:
+        return options
+    assert loaded.study.robustness is not None
+    mark = f"robustness (seed {loaded.study.robustness.seed}): "
+
+    def second_log(line: str) -> None:
+        """A note of the second run, marked; its warnings are the study's."""
+        if not line.startswith("warning: "):
+            log(mark + line)
+
+    return replace(options, log=second_log)
+
+
 def _planned(
-    loaded: LoadedStudy, store: RunStore, executor: str, workers: int | None, scheduler: str | None
+    loaded: LoadedStudy,
+    store: RunStore,
+    executor: str,
+    workers: int | None,
+    scheduler: str | None,
+    second: LoadedStudy | None = None,
 ) -> tuple[TaskPlan, int | None]:
     """The run's tasks and its local workers (no more than tasks), checked against the
-    budgets (:func:`~bargainlab.experiments.budget.check_size`)."""
+    budgets (:func:`~bargainlab.experiments.budget.check_size`) with the second seed's run
+    (``second``) counted in: its time and disk add to the run's, before anything runs."""
     study = loaded.study
     plan = plan_tasks(loaded.cells, replicates=study.replicates, chunk=study.chunk)
     if executor in ("processes", "dask") and scheduler is None:
         workers = min(workers or _cpu_count(), len(plan))
     local = 0 if executor == "serial" else workers or 0
-    check_size(
-        loaded.size, store.root, workers=local, file=loaded.file, local_tasks=scheduler is None
-    )
+    size = loaded.size
+    if size is not None and second is not None and second.size is not None:
+        size = replace(
+            size,
+            relationship_rounds=size.relationship_rounds + second.size.relationship_rounds,
+            rows=size.rows + second.size.rows,
+            trace_rows=size.trace_rows + second.size.trace_rows,
+            disk=size.disk + second.size.disk,
+            cpu_seconds=size.cpu_seconds + second.size.cpu_seconds,
+        )
+    check_size(size, store.root, workers=local, file=loaded.file, local_tasks=scheduler is None)
     return plan, workers
 
 
@@ -147,13 +206,16 @@ def _already_finished(
     know (other versions on resume, the study's warnings); whether it is a finished run of
     the same study, with nothing to do."""
     resumed = store.check_target(config_hash(loaded.study))
+    finished = resumed and store.finished()
+    if loaded.study.robustness is not None:
+        finished = finished and second_seed_finished(store.root)
     if log is None:
-        return resumed and store.finished()
+        return finished
     if resumed:
         _note_changed_versions(store, log)
     for warning in loaded.warnings:
         log(f"warning: {warning}")
-    if resumed and store.finished():
+    if finished:
         log(
             f"{store.root} is a finished run of this study: nothing to do (`bargainlab report` "
             "and `bargainlab plot` rebuild its outputs)"
@@ -204,13 +266,12 @@ def _simulate(
     loaded: LoadedStudy,
     pool: Executor,
     plan: TaskPlan,
-    progress: bool | None,
-    simulate: Simulate | None,
-    log: Callable[[str], None] | None,
+    options: _Options,
     shipped: bytes | None = None,
 ) -> None:
     """Run the tasks whose parts are missing or damaged, then assemble the tables."""
     study = loaded.study
+    progress, simulate, log = options.progress, options.simulate, options.log
     started = time.perf_counter()
     names = plan.names()
     expected = _task_kinds(loaded, plan)

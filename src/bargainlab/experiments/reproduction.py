@@ -314,10 +314,13 @@ def _study_paths(experiments: Path, names: Sequence[str]) -> dict[str, Path]:
         raise ConfigError(experiments, None, "no studies (*.toml) to reproduce")
     paths = {}
     for name in names:
-        path = experiments / f"{name}.toml"
-        if not path.is_file():
-            raise ConfigError(path, None, f"no such study; studies: {', '.join(known) or '(none)'}")
-        paths[name] = path
+        if name not in known:  # checked before it becomes a path: '../../x' names no study
+            raise ConfigError(
+                experiments,
+                None,
+                f"no such study {name[:80]}.toml; studies: {', '.join(known) or '(none)'}",
+            )
+        paths[name] = experiments / f"{name}.toml"
     return paths
 
 

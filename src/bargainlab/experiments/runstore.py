@@ -51,16 +51,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .._files import (
+from ..analysis.summary import Summary
+from ..config.cells import SweepCells
+from ..config.errors import ConfigError
+from ..relationships.table import KEYS
+from ..support.files import (
     atomic_path,
     safe_folder,
     write_bytes_atomic,
     write_text_atomic,
 )
-from ..analysis.summary import Summary
-from ..config.cells import SweepCells
-from ..config.errors import ConfigError
-from ..relationships.table import KEYS
 from .checksums import sha256_file
 from .datasets import read_filtered
 from .folder import (
@@ -93,6 +93,11 @@ from .storage import (
 )
 
 _RECOMPUTE = "start the same `bargainlab run` command again to recompute it"
+_NO_MANIFEST = (
+    "it is not the manifest bargainlab wrote (damaged, truncated or edited), so nothing in "
+    "this folder can be checked or resumed: restore it from a copy, or delete the folder (or "
+    "choose another --out) and run the study again"
+)
 SMALL_TABLES = ("replicates", "trajectories", "mediation")
 
 
@@ -162,9 +167,13 @@ class RunStore:
         try:
             manifest = json.loads(self.manifest_path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise ConfigError(self.manifest_path, None, f"unreadable manifest: {exc}") from None
+            raise ConfigError(
+                self.manifest_path, None, f"unreadable manifest ({exc}); {_NO_MANIFEST}"
+            ) from None
         if not isinstance(manifest, dict):
-            raise ConfigError(self.manifest_path, None, "unreadable manifest: not a JSON object")
+            raise ConfigError(
+                self.manifest_path, None, f"unreadable manifest (not a JSON object); {_NO_MANIFEST}"
+            )
         return manifest
 
     def check_target(self, config_hash: str) -> bool:

@@ -17,8 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .._files import atomic_path, write_text_atomic
 from ..config.errors import ConfigError
+from ..support.files import atomic_path, write_text_atomic
 
 
 class NonFiniteOutputError(RuntimeError):

@@ -44,8 +44,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._files import write_bytes_atomic
-from .._memory import reuse_large_allocations
 from ..analysis.derive import replicates_from_rounds, trajectories_from_rounds
 from ..analysis.tables import MEDIATION_KEYS, MEDIATION_SCHEMA, check_table
 from ..config.files import Cell
@@ -53,6 +51,8 @@ from ..config.schema import StudySpec
 from ..config.size import TASK_RELATIONSHIPS
 from ..relationships.table import KEYS, ROUNDS_SCHEMA
 from ..strategies.registry import using
+from ..support.files import write_bytes_atomic
+from ..support.memory import reuse_large_allocations
 from .shipping import unpack
 from .storage import check_finite, parquet_bytes
 from .translate import CellChunk, ChunkTables, simulate_cells, stacks
@@ -313,7 +313,7 @@ def simulate_task(task: Task, simulate: Simulate | None = None) -> dict[str, pd.
 def run_task(task: Task, simulate: Simulate | None = None) -> TaskResult:
     """Run one task in a worker: simulate it, then write its parts into the run folder (when
     ``task.out`` is set) or return their bytes."""
-    reuse_large_allocations()  # in a worker, or in the parent with the serial executor (see bargainlab._memory)
+    reuse_large_allocations()  # in a worker, or in the parent with the serial executor (see bargainlab.support.memory)
     tables = simulate_task(task, simulate)
     result = TaskResult(task.index, task.name, task.relationships, {})
     for kind in KINDS:

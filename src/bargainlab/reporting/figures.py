@@ -18,7 +18,6 @@ import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure
 
-from .._forking import fork_map
 from ..analysis.derive import trajectory_stats
 from ..analysis.summary import Summary
 from ..analysis.tournament import TournamentSpec
@@ -26,6 +25,7 @@ from ..analysis.tournament_rows import study_tournament, tournament_results
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
 from ..strategies import describe
+from ..support.forking import fork_map
 from . import plots
 from .forest import forest
 from .game_report import game_figure

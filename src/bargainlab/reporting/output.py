@@ -9,8 +9,8 @@ from pathlib import Path
 import matplotlib as mpl
 from matplotlib.figure import Figure
 
-from .._files import atomic_path
-from .._forking import fork_map
+from ..support.files import atomic_path
+from ..support.forking import fork_map
 
 __all__ = ["save_figure", "save_figures"]
 

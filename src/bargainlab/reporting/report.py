@@ -5,8 +5,9 @@ verdicts of the headline rows (:mod:`bargainlab.reporting.answer`) and one key f
 forest plot of the headline effects. Then what changed since the study's previous results
 (its ``[[changes]]``, prose from the study file). Details follow: the design, every outcome window,
 survival, the per-arm descriptors, mediation by state transplant, the second view by switching
-channels off, the null cells, power, the tournament, the empirical game (with the essay's
-two-round game at the study's parameters beside it), the calibration checks and the method.
+channels off, the null cells, power, the headline under a second seed, the tournament, the
+empirical game (with the essay's two-round game at the study's parameters beside it), the
+calibration checks and the method.
 Nothing is typed by hand: the design is read from the study, every number from the summary,
 every sentence is a template filled from the study's own labels and the numbers (the
 changes and the question are the study file's own prose, without numbers of results).
@@ -23,6 +24,7 @@ from .answer import answer_paragraph
 from .design import design_section, reputation_section
 from .figures import figure_plan
 from .game_report import game_answer, game_section
+from .robustness import robustness_section
 from .sections import (
     arms_section,
     decomposition_section,
@@ -95,6 +97,7 @@ def _details(summary: Summary, study: StudySpec, cells: SweepCells, design: list
     if not summary.effects.empty:
         lines += null_section(summary, study, cells)
         lines += power_section(summary, study, cells)
+        lines += robustness_section(summary, study, cells)
     if not summary.tournament_mix.empty:
         lines += tournament_section(summary, study, cells)
     lines += game_section(summary, study, cells)

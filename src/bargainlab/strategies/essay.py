@@ -45,11 +45,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .._checks import check_scalar
 from ..engine.context import OwnerContext
 from ..engine.negotiation import Offer
 from ..engine.terms import utility
 from ..engine.views import SideView
+from ..support.validation import check_scalar
 from .base import Classifier, Strategy
 from .registry import register
 from .tactics import Targets, TimeDependentBase, genius_target

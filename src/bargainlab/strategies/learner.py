@@ -48,7 +48,6 @@ from typing import Any, ClassVar, Literal, get_args
 
 import numpy as np
 
-from .._checks import check_choice, check_scalar
 from ..beliefs.grid import Belief
 from ..beliefs.likelihood import soft_at_most
 from ..beliefs.observations import RoundObservation, RoundTrace
@@ -56,6 +55,7 @@ from ..engine.context import OwnerContext
 from ..engine.negotiation import EXIT, Offer
 from ..engine.terms import utility
 from ..engine.views import SideView
+from ..support.validation import check_choice, check_scalar
 from .base import Strategy
 from .planners import (
     Anchored,

@@ -8,10 +8,12 @@ Strategies come from three places:
   ``bargainlab.strategies`` (:data:`ENTRY_POINT_GROUP`). Each entry point names either a
   :class:`Strategy` subclass (``split_difference = "my_pkg.strategies:SplitDifference"``) or
   a module whose import registers strategies with :func:`register`
-  (``my_pkg = "my_pkg.strategies"``). Plugins are discovered lazily: only when a name is not
-  found, or when :func:`available` lists every name; an entry point whose name is the
-  requested strategy's is tried first. A plugin that fails to load raises
-  :class:`PluginError` naming it (also on later look-ups);
+  (``my_pkg = "my_pkg.strategies"``). An entry point's name is the strategy name it provides
+  (a module registering several is declared once under each). A name that is not a
+  registered strategy is looked up among the entry points of that name only, loaded one at
+  a time until one provides it; no other plugin is imported (only :func:`available`, which
+  lists every name, loads them all). A plugin that fails to load raises :class:`PluginError`
+  naming it, in one line (also on later look-ups);
 * the user's own code, which registers classes with the :func:`register` decorator (in a
   script, a notebook or a module it imports).
 
@@ -150,9 +152,14 @@ def get(name: str) -> type[Strategy]:
         cls = _REGISTRY.get(name)
     if cls is None:
         raise ValueError(
-            f"unknown strategy {name!r}; registered strategies: {', '.join(available())}"
+            f"unknown strategy {name!r}; registered strategies: {', '.join(_known_names())}"
         )
     return cls
+
+
+def _known_names() -> list[str]:
+    """The registered names and those of the installed entry points, none loaded for it."""
+    return sorted({*_REGISTRY, *_SHIPPED.get(), *(ep.name for ep in _entry_points())})
 
 
 def create(name: str, **params: Any) -> Strategy[Any]:
@@ -267,18 +274,15 @@ def _describe(ep: metadata.EntryPoint) -> str:
 
 
 def _discover(name: str | None) -> None:
-    """Load the plugins not loaded yet: those whose entry point is called ``name`` first; the
-    others unless that provided ``name``."""
+    """Load the plugins not loaded yet whose entry point is called ``name``, one at a time
+    until one provides it (``None``: every plugin)."""
     with _LOCK:
         pending = [ep for ep in _entry_points() if (ep.name, ep.value) not in _LOADED]
-        first = [ep for ep in pending if ep.name == name]
-        for ep in first:
-            _load(ep)
-        if name is not None and name in _REGISTRY:
-            return
         for ep in pending:
-            if ep.name != name:
+            if name is None or ep.name == name:
                 _load(ep)
+                if name is not None and name in _REGISTRY:
+                    return
 
 
 def _load(ep: metadata.EntryPoint) -> None:
@@ -289,9 +293,9 @@ def _load(ep: metadata.EntryPoint) -> None:
     label = _describe(ep)
     try:
         _register_plugin(ep, label)
-    except Exception as exc:
+    except (Exception, SystemExit) as exc:  # an import that exits is a plugin that fails
         reason = str(exc) if isinstance(exc, PluginError) else f"{type(exc).__name__}: {exc}"
-        message = f"strategy plugin {label} failed to load: {reason}"
+        message = f"strategy plugin {label} failed to load: {' '.join(reason.split())}"
         _FAILED[key] = message
         raise PluginError(message) from exc
     _LOADED.add(key)

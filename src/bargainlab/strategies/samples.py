@@ -44,6 +44,11 @@ class Broken(AssertionError):
         """Name the check and say what failed."""
         super().__init__(f"{check}: {detail}")
         self.check = check
+        self.detail = detail
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by the constructor's arguments, so that it crosses processes whole."""
+        return (type(self), (self.check, self.detail))
 
 
 @dataclass(frozen=True)

@@ -46,10 +46,10 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from .._checks import check_scalar
 from ..engine.context import OwnerContext
 from ..engine.negotiation import Offer
 from ..engine.views import SideView
+from ..support.validation import check_scalar
 from .base import Strategy
 from .registry import register
 

@@ -31,9 +31,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._checks import check_scalar
 from ..engine.negotiation import Offer
 from ..engine.views import SideView
+from ..support.validation import check_scalar
 from .base import Strategy
 from .registry import register
 

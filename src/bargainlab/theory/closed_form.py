@@ -24,7 +24,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import optimize
 
-from .._checks import check_scalar
+from ..support.validation import check_scalar
 
 Frontier = Callable[[float], float]
 """A Pareto frontier ``u2 = f(u1)`` on ``u1`` in [0, 1]: continuous, non-increasing, into [0, 1]."""

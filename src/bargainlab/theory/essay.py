@@ -46,7 +46,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._checks import as_batch, check_scalar
+from ..support.validation import as_batch, check_scalar
 
 Type = Literal["low", "high"]
 Answer = Literal["accept", "condition", "reject"]

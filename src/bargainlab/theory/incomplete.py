@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .._checks import check_scalar
+from ..support.validation import check_scalar
 from .reputation import AbreuGul, abreu_gul, kreps_wilson, kreps_wilson_fight_probability
 
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import check_scalar
+from ..support.validation import check_scalar
 
 
 def _pair(name: str, value: Any, **bounds: Any) -> tuple[float, float]:

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .._checks import as_batch, check_scalar
+from ..support.validation import as_batch, check_scalar
 
 _TOL = 1e-12
 

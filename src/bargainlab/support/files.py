@@ -20,6 +20,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 TMP_PREFIX = ".tmp-"
 """Prefix of every temporary file or folder; an interrupted write leaves only such names."""
@@ -42,6 +43,20 @@ class WriteError(OSError):
         """``path: cannot write: cause; hint``."""
         return f"{self.path}: cannot write: {self.strerror}; {self.hint}"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by the constructor's arguments, so that the error a worker process raises
+        reaches the parent whole (:class:`OSError` would pickle its three ``args``, which
+        this constructor does not take). The cause travels as a plain :class:`OSError`
+        with its number, message and file name, which any process can rebuild."""
+        cause = self.cause
+        if cause.errno is None:
+            plain = OSError(str(cause))
+        elif cause.filename is None:
+            plain = OSError(cause.errno, cause.strerror)
+        else:
+            plain = OSError(cause.errno, cause.strerror, cause.filename)
+        return (type(self), (self.path, plain, self.hint))
+
 
 class SymlinkError(WriteError):
     """A folder on the way to a file to write is a symbolic link inside the root."""
@@ -54,6 +69,10 @@ class SymlinkError(WriteError):
             "bargainlab never writes through symbolic links inside a run folder; "
             "remove the link (the folder is recreated) and start the command again",
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by the one argument this constructor takes (see :meth:`WriteError.__reduce__`)."""
+        return (type(self), (self.path,))
 
 
 def create_temp(folder: str | Path, name: str) -> Path:

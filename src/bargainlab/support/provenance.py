@@ -29,7 +29,7 @@ BUILD_INFO = "_build_info.json"
 
 def source_root() -> Path | None:
     """The checkout this package is imported from (``<root>/src/bargainlab``), or ``None``."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # bargainlab/support/provenance.py
     root = package.parent.parent
     if package.parent.name != "src":
         return None
