@@ -43,7 +43,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .._checks import check_scalar
+from ..support.validation import check_scalar
 from ..engine.context import OwnerContext
 from ..engine.views import SideView
 from .essay import Aspiration, FaceSaver
