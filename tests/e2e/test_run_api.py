@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import os
+import re
 import textwrap
 from pathlib import Path
 
+import matplotlib.image as mpimg
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
@@ -99,7 +104,7 @@ def test_figures_report_and_key_figure(finished):
     assert run.report_path == finished[1] / "report.md" and run.report_path.is_file()
 
 
-def test_repr_and_html_show_the_study_its_size_and_where_the_files_are(finished):
+def test_repr_and_html_show_the_study_its_size_and_where_the_files_are(finished, monkeypatch):
     run = bargainlab.load_run(finished[1])
     text = repr(run)
     assert text.startswith("<Run 'tiny' at ")
@@ -108,32 +113,66 @@ def test_repr_and_html_show_the_study_its_size_and_where_the_files_are(finished)
     page = run._repr_html_()
     assert "Does a Boulware dealer beat a Conceder dealer?" in page
     assert "<table" in page and "boulware vs conceder" in page
-    assert str(run.report_path) in page and str(run.key_figure) in page
+    # the key figure inline, as saved
+    (data,) = re.findall(r'<img src="data:image/png;base64,([^"]+)"', page)
+    assert base64.b64decode(data) == run.key_figure.read_bytes()
+    # links to the files: file URIs from elsewhere, relative from the run's parent folder
+    links = re.findall(r'<a href="([^"]+)"', page)
+    assert run.report_path.as_uri() in links and run.path.as_uri() in links
+    assert {p.as_uri() for p in run.figures} <= set(links)
+    monkeypatch.chdir(run.path.parent)
+    links = re.findall(r'<a href="([^"]+)"', run._repr_html_())
+    assert "tiny/report.md" in links and "tiny/figures/forest.png" in links
+    assert all((run.path.parent / link).exists() for link in links)
+
+
+def pixels(fig: Figure, dpi: int = 150) -> np.ndarray:
+    """``fig`` drawn as a PNG is at the run's resolution, decoded."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    buffer.seek(0)
+    return mpimg.imread(buffer)
+
+
+def test_plots_are_the_saved_figures(finished):
+    # the same drawing code as the files the run wrote: the same pixels
+    run = bargainlab.load_run(finished[1])
+    folder = run.path / "figures"
+    effects = run.plot_effects()
+    assert np.array_equal(pixels(effects), mpimg.imread(folder / "forest.png"))
+    sesoi = run.study.analysis.sesoi
+    bands = [p for ax in effects.axes for p in ax.patches]  # the ±sesoi band in each panel
+    assert len(bands) == len(effects.axes) == 1
+    assert np.allclose([bands[0].get_x(), bands[0].get_x() + bands[0].get_width()], [-sesoi, sesoi])
+    for metric, stem in [("utility", "trajectories"), ("terms", "terms"), ("beliefs", "beliefs")]:
+        saved = mpimg.imread(folder / f"{stem}.png")
+        assert np.array_equal(pixels(run.plot_trajectories(metric)), saved), metric
 
 
 def test_plots_draw_on_a_given_axes_and_return_its_figure(finished):
     run = bargainlab.load_run(finished[1])
-    fig = run.plot_trajectories()
-    assert isinstance(fig, Figure)
-    axes = fig.axes[0]
-    assert {line.get_label() for line in axes.get_lines()} == {"boulware", "conceder"}
-    assert "dealer's utility" in axes.get_title()
-
-    host = Figure()
+    host = Figure(figsize=(14, 5), layout="constrained")
     left, right = host.subplots(1, 2)
+    # one panel of a saved figure: its title, the arms' lines, its legend
+    assert run.plot_trajectories("utility", cell=1, ax=left) is host
+    assert left.get_title() == "dealer's outside option = 0.1"
+    assert {line.get_label() for line in left.get_lines()} >= {"boulware", "conceder"}
+    assert left.get_legend() is not None
+    # another metric or party: from the rounds table
     assert run.plot_trajectories("terms", party="supplier", cell=1, ax=left) is host
     assert "supplier's terms" in left.get_title() and "cell 1" in left.get_title()
-    assert len(left.get_lines()) == 2
+    # the key figure in the slot of `right`, whole
     assert run.plot_effects(ax=right) is host
-    labels = [t.get_text() for t in right.get_yticklabels()]
-    assert labels == [
-        "boulware vs conceder, dealer's outside option 0",
-        "boulware vs conceder, dealer's outside option 0.1",
-    ]
-    assert list(right.get_yticks()) == [1, 0]  # the first row of the summary on top
-    assert len(right.lines) > 0 and "paired effects" in right.get_title()
+    assert right not in host.axes and len(host.subfigs) == 1
+    panels = host.subfigs[0].axes
+    alone = run.plot_effects()
+    assert [a.get_title() for a in panels] == [a.get_title() for a in alone.axes]
+    labels = [[t.get_text() for t in a.get_yticklabels()] for a in (panels[0], alone.axes[0])]
+    assert labels[0] == labels[1] and len(labels[0]) == 2
     with pytest.raises(ValueError, match="no cell 7"):
         run.plot_trajectories(cell=7)
+    with pytest.raises(ValueError, match="metric must be one of"):
+        run.plot_trajectories("reputation")
 
 
 def test_run_study_takes_a_dict_and_the_cli_prints_the_run(tmp_path, capsys):

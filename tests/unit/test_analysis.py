@@ -455,6 +455,34 @@ def test_transplant_decomposition_adds_up_by_hand():
     assert (med["family"] == "descriptive").all() and (med["ci_level"] == 0.95).all()
 
 
+def test_the_direct_component_is_part_of_the_sum_and_interaction_is_the_rest():
+    """T - C = 0.06, 0.03; direct (the treatment's policy from the control's state) 0.04,
+    0.01; the posterior 0.01, 0.01: the interaction is 0.01, 0.01, and every component adds
+    up to the total in each replicate."""
+    control = np.array([0.20, 0.30])
+    table = replicates({0: {"all": {"t": control + np.array([0.06, 0.03]), "c": control}}})
+    moved = {
+        "posterior": control + np.array([0.01, 0.01]),
+        "direct": control + np.array([0.04, 0.01]),
+    }
+    mediation = pd.DataFrame(
+        [
+            {"cell": 0, "treatment": "t", "control": "c", "replicate": r, "piece": piece,
+             "payoff_later": x[r]}
+            for piece, x in moved.items()
+            for r in range(2)
+        ]
+    )  # fmt: skip
+    mediation = check_table(mediation, MEDIATION_SCHEMA, "mediation")
+    ids, arms = cell_arms(table)
+    rows = {r.key["component"]: r for r in mediation_rows(table, mediation, ids, arms)}
+    assert list(rows) == ["total", "posterior", "direct", "interaction"]
+    assert rows["direct"].diffs == pytest.approx([0.04, 0.01])
+    assert rows["interaction"].diffs == pytest.approx([0.01, 0.01])
+    parts = rows["direct"].diffs + rows["posterior"].diffs + rows["interaction"].diffs
+    np.testing.assert_allclose(parts, rows["total"].diffs, rtol=0, atol=1e-15)
+
+
 def test_channel_switch_offs_recover_known_contributions():
     rng = np.random.default_rng(6)
     base = rng.uniform(0.2, 0.5, 60)

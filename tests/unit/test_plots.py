@@ -326,19 +326,27 @@ def test_the_reputation_figure_starts_each_arm_at_the_prior_of_its_policy():
 
     study = load_study(resolve_study_path("reputation")).study
     assert study.reputation is not None
-    prior = {"obstinate": 0.4, "firm": 0.15, "soft": 0.15, "face_saving": 0.2, "plain": 0.1}
-    cell = {"reputation.prior": prior}  # a cell's typed values (the cells table's struct)
-    assert arm_priors(study, cell) == {
-        "face_saver": 0.2,
-        "plain_concession": 0.1,
-        "capitulator": 0.15,
+    prior = {
         "obstinate": 0.4,
         "firm": 0.15,
+        "soft": 0.05,
+        "face_saving": 0.2,
+        "plain": 0.1,
+        "pooling": 0.07,
+        "pooling_plain": 0.03,
     }
-    assert arm_priors(study, {}) == {
-        "face_saver": study.reputation.prior["face_saving"],
-        "plain_concession": study.reputation.prior["plain"],
-        "capitulator": study.reputation.prior["soft"],
-        "obstinate": study.reputation.prior["obstinate"],
-        "firm": study.reputation.prior["firm"],
+    cell = {"reputation.prior": prior}  # a cell's typed values (the cells table's struct)
+    # the placebo plays the face-saver's policy, so it starts at the face-saving type's prior
+    policy_of = {
+        "face_saver": "face_saving",
+        "plain_concession": "plain",
+        "capitulator": "soft",
+        "obstinate": "obstinate",
+        "firm": "firm",
+        "placebo": "face_saving",
+        "pooling": "pooling",
+        "pooling_plain": "pooling_plain",
     }
+    assert arm_priors(study, cell) == {arm: prior[t] for arm, t in policy_of.items()}
+    own = study.reputation.prior
+    assert arm_priors(study, {}) == {arm: own[t] for arm, t in policy_of.items()}

@@ -97,7 +97,8 @@ def _by_keys(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _one_variant_at_a_time(spec, keys, ids):
     """The rounds and mediation tables played the simple way: one batch per channel variant
-    and arm, and one replay per comparison and piece, every batch with the same switches."""
+    and arm, and one replay of every relationship per comparison and component, every batch
+    with the same switches."""
     names = spec.party_names
     focal = names.index(spec.arms.party)
     frames, snapshots, rows = [], {}, []
@@ -113,8 +114,12 @@ def _one_variant_at_a_time(spec, keys, ids):
     for treatment, control in spec.arms.pairs():
         state, schedule, setup = snapshots[control]
         for piece in mediation_pieces(spec):
-            start = state.transplant(snapshots[treatment][0], piece, focal)
-            recorder, _ = play(setup, schedule, StreamRNG(keys), ids, start=(1, start))
+            if piece == "direct":  # the treatment's policy from the control's state, every row
+                _, replayed, played = snapshots[treatment]
+                recorder, _ = play(played, replayed, StreamRNG(keys), ids, start=(1, state))
+            else:
+                start = state.transplant(snapshots[treatment][0], piece, focal)
+                recorder, _ = play(setup, schedule, StreamRNG(keys), ids, start=(1, start))
             rows.append(
                 pd.DataFrame(
                     {

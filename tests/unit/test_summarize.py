@@ -173,7 +173,9 @@ def test_parts_columns_order_and_identical_bytes(tmp_path):
     spec = make_study()
     a = summarize(rounds, spec)
     b = summarize(rounds.sample(frac=1.0, random_state=3), spec)
-    assert a.parts == ("effects", "survival", "power", "calibration")
+    # rho is swept, so the mechanism part holds the persistence rows (one per kind)
+    assert a.parts == ("effects", "survival", "mechanism", "power", "calibration")
+    assert a.mechanism["component"].tolist() == ["persistence"] * 2
     for name in a.parts:  # each part has its declared columns, and no other
         assert list(a.part(name).columns) == part(name).names
         assert a.part(name).to_csv(index=False) == b.part(name).to_csv(index=False)
@@ -237,7 +239,7 @@ def test_one_round_study_has_the_round_one_window_only(tmp_path):
     assert effect["window"].tolist() == ["round1"] and effect["verdict"].item() == "helps"
     assert not summary.has("survival") and summary.survival.empty
     text = report(tmp_path, summary, spec)
-    assert "On the supplier's payoff in round 1" in text
+    assert "The supplier's payoff in round 1; " in text
 
 
 def test_per_arm_descriptors():
@@ -364,11 +366,17 @@ def test_report_answers_first_in_the_study_own_words(tmp_path):
     assert "Does saving face help the supplier?" in first
     assert "![forest](figures/forest.png)" in first
     answer = first.split("## Answer", 1)[1]
-    assert "2 help the supplier, 1 hurts it, 1 is negligible and none is undetermined" in answer
-    top = headline(summary).iloc[0]
+    first_paragraph = answer.strip().split("\n\n")[0]
+    assert len(first_paragraph.split()) <= 80
+    # helps / hurts / negligible / undetermined, each comparison once
+    assert "face_saver vs capitulator 2/1/1/0." in first_paragraph
+    rows = headline(summary)
+    top = rows.loc[rows["mean_diff"].abs().idxmax()]
+    where = describe_cell({a: cells(spec).value(int(top["cell"]), a) for a in AXES}, spec)
+    assert where.startswith("where type persistence is ")
     assert (
-        "face_saver vs capitulator: helps in 2 (where type persistence is 0 and the dealer's "
-        f"kind is bayesian: {fmt_interval(top)}" in answer
+        f"The largest effect is face_saver instead of capitulator {where}: "
+        f"{fmt_interval(top)} ({top['verdict']})" in answer
     )
     assert f"adjusted for {int(top['m'])} rows" in answer
     for word in ("essay", "LITERATURE", "DESIGN", "seed/"):
@@ -413,14 +421,16 @@ def test_the_answer_flips_with_the_sign_of_the_effect(tmp_path, sign):
     spec = make_study()
     summary = summarize(rounds, spec)
     answer = report(tmp_path, summary, spec).split("## Answer", 1)[1].split("##", 1)[0]
-    where = describe_cell({"rounds.rho": 0.0, "strategies.dealer.params.kind": "bayesian"}, spec)
-    row = headline(summary).iloc[0]
+    rows = headline(summary)
+    row = rows.loc[rows["mean_diff"].abs().idxmax()]
+    where = describe_cell({a: cells(spec).value(int(row["cell"]), a) for a in AXES}, spec)
+    largest = f"The largest effect is face_saver instead of capitulator {where}: "
     if sign > 0:
-        assert "4 help the supplier, none hurt it" in answer
-        assert f"helps in 4 ({where}: {fmt_interval(row)}" in answer
+        assert "face_saver vs capitulator 4/0/0/0." in answer
+        assert f"{largest}{fmt_interval(row)} (helps)" in answer
     else:
-        assert "none help the supplier, 4 hurt it" in answer
-        assert f"hurts in 4 ({where}: {fmt_interval(row)}" in answer
+        assert "face_saver vs capitulator 0/4/0/0." in answer
+        assert f"{largest}{fmt_interval(row)} (hurts)" in answer
 
 
 def test_report_null_cells_power_and_profile(tmp_path):
@@ -552,6 +562,7 @@ def test_tournament_rows_in_summary_and_report(tmp_path):
     assert summary.parts == (
         "effects",
         "survival",
+        "mechanism",
         "power",
         "calibration",
         "tournament_payoff",
@@ -623,8 +634,8 @@ def test_union_of_grids_cells_are_described_by_their_own_grid(tmp_path):
     assert summary.nulls["cell"].tolist() == [4]
     text = report(tmp_path, summary, spec)
     answer = text.split("## Answer", 1)[1].split("##", 1)[0]
-    assert "where horizon is 1:" in answer
     assert "where rho is 0 and the dealer's kind is bayesian:" in answer
+    assert "horizon is 1" not in answer.split("The largest")[1].split(".")[0]
     assert "Sweep grid 2 of 2 (other axes at the study's values): `game.horizon` = 1." in text
 
 
@@ -663,7 +674,7 @@ def test_every_trajectory_figure_is_built_for_a_study_without_reputation():
     spec = make_study()
     trajectories = trajectories_from_rounds(rounds)
     for metric in ("utility", "terms", "beliefs"):
-        fig = F._trajectory_figure(trajectories, spec, cells(spec), metric)
+        fig = F.trajectory_figure(trajectories, spec, cells(spec), metric)
         assert fig.axes and fig.get_suptitle()
     assert "reputation" not in plan(summarize(rounds, spec), spec)
 

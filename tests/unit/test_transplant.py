@@ -6,12 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from bargainlab.analysis.derive import replicates_from_rounds
+from bargainlab.analysis.effects import cell_arms, mediation_rows
 from bargainlab.engine.rng import StreamRNG
-from bargainlab.experiments.translate import build_setup
+from bargainlab.experiments.translate import CellChunk, build_setup, simulate_cells
 from bargainlab.relationships.play import play
 from bargainlab.relationships.state import PIECES
 from bargainlab.strategies import create
-from studies import study
+from studies import keys_for, study
 
 N = 48
 
@@ -85,3 +87,42 @@ def test_moved_marks_exactly_the_relationships_a_transplant_changes(piece):
     np.testing.assert_array_equal(a.stock, b.stock)
     if piece in ("posterior", "reference_point"):  # the arms differ in these after round 1
         assert moved.any()
+
+
+def _mediated(arms, n=N):
+    """The replicates and mediation tables of a small decomposing study with standing
+    policies (the supplier's arms ``arms``, the first against each other)."""
+    spec = study(
+        arms__strategies=arms,
+        arms__treatment_rounds="all",
+        arms__continuation=None,
+        rounds__count=4,
+        channels__precedent=True,
+        channels__decompose=True,
+    )
+    chunk = CellChunk(0, spec, keys_for(n), np.arange(n))
+    out = simulate_cells([chunk])[0]
+    rounds = out.rounds.assign(cell=0)
+    table = replicates_from_rounds(rounds, "supplier", "dealer")
+    return table, out.mediation.assign(cell=0)
+
+
+def test_every_replicates_components_add_up_to_its_total():
+    arms = {"face_saver": {"name": "face_saver"}, "capitulator": {"name": "capitulator"}}
+    table, mediation = _mediated(arms)
+    assert set(mediation["piece"]) == {"direct", "posterior", "reference_point", "survival"}
+    ids, by_arm = cell_arms(table)
+    rows = {r.key["component"]: r.diffs for r in mediation_rows(table, mediation, ids, by_arm)}
+    parts = sum(d for c, d in rows.items() if c != "total")
+    np.testing.assert_allclose(parts, rows["total"], rtol=0, atol=1e-12)
+    assert (rows["direct"] != 0).any(), "the two policies never differ from the same state"
+
+
+def test_the_direct_replay_of_the_same_policy_is_the_control():
+    """Two arms with the same policy: the treatment's policy from the control's state is the
+    control's own later rounds, bit for bit."""
+    arms = {"a": {"name": "face_saver"}, "b": {"name": "face_saver"}}
+    table, mediation = _mediated(arms)
+    direct = mediation[mediation["piece"] == "direct"].sort_values("replicate")
+    own = table[(table["arm"] == "b") & (table["channels"] == "all")].sort_values("replicate")
+    np.testing.assert_array_equal(direct["payoff_later"].to_numpy(), own["payoff_later"].to_numpy())

@@ -16,10 +16,12 @@ they go to (:mod:`bargainlab.analysis.parts`):
 * ``channels`` -- switching channels off (descriptive): with ``E_v`` the paired effect in the
   channels variant ``v``, the contribution of a channel is ``E_all - E_no_<channel>``,
   ``all_off`` is ``E_none`` and ``interaction = E_all - sum(contributions) - E_none``.
-* ``mediation`` -- state transplants (descriptive): with ``T`` and ``C`` the treatment's and
-  the control's later-round payoff and ``X_p`` the control's payoff with piece ``p`` of the
-  treatment's post-round-1 state transplanted, the contribution of ``p`` is ``X_p - C``,
-  ``total = T - C`` and ``interaction = total - sum(contributions)``, per replicate.
+* ``mediation`` -- replays from the control's post-round-1 state (descriptive): with ``T``
+  and ``C`` the treatment's and the control's later-round payoff, ``X_direct`` the treatment
+  arm's policy played from the control's state and ``X_p`` the control's payoff with piece
+  ``p`` of the treatment's post-round-1 state transplanted, ``direct = X_direct - C``, the
+  contribution of ``p`` is ``X_p - C``, ``total = T - C`` and ``interaction = total - direct
+  - sum(contributions)``, per replicate, so the components add up to the total.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .parts import PartName
-from .tables import PIECES
+from .tables import COMPONENTS, DIRECT, PIECES
 
 __all__ = [
     "ArmRows",
@@ -230,20 +232,21 @@ def mediation_rows(
     arms: dict | None = None,
 ) -> list[Row]:
     """The ``mediation`` rows of one cell from its rows of the mediation table: per
-    comparison, ``total``, one contribution per transplanted piece and the ``interaction``."""
+    comparison, ``total``, one contribution per transplanted piece, ``direct`` (when the
+    table has it) and the ``interaction``, the rest of the total."""
     cell = int(block["cell"].iloc[0])
     if arms is None or ids is None:
         ids, arms = cell_arms(block)
-    unknown = sorted(set(mediation["piece"]) - set(PIECES))
+    unknown = sorted(set(mediation["piece"]) - set(COMPONENTS))
     if unknown:
-        raise ValueError(f"mediation table: unknown piece(s) {unknown}; pieces: {list(PIECES)}")
+        raise ValueError(f"mediation table: unknown piece(s) {unknown}; pieces: {list(COMPONENTS)}")
     position = pd.Index(ids)
     out = []
     for (treatment, control), rows in mediation.groupby(["treatment", "control"], sort=False):
         t = _arm(arms, "all", str(treatment), cell)["payoff_later"].to_numpy()
         c = _arm(arms, "all", str(control), cell)["payoff_later"].to_numpy()
         base = {"cell": cell, "treatment": treatment, "control": control, "window": "later"}
-        pieces = [p for p in PIECES if p in set(rows["piece"])]
+        pieces = [p for p in (*PIECES, DIRECT) if p in set(rows["piece"])]
         every = np.ones(len(ids), dtype=bool)
         parts = []
         for piece in pieces:

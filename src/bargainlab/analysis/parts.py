@@ -13,6 +13,9 @@ says what the cell is) and carries only the columns that apply to it.
 * :data:`MEDIATION` -- the contribution of each transplanted piece of round 1's state
   (descriptive);
 * :data:`CHANNELS` -- the contribution of each channel, by switching it off (descriptive);
+* :data:`MECHANISM` -- the essay's mechanism taken apart: what the condition's surplus adds
+  (face-saver vs placebo), what attaching a condition does to the reading (placebo vs plain
+  concession) and how an effect grows with type persistence (difference in differences);
 * :data:`POWER` -- per row of the two decided families, the smallest effect decided at the
   run's size and the replicates that would decide an effect of the sesoi;
 * :data:`NULLS` -- the rows that a pre-registered null cell names, and whether each passes;
@@ -43,6 +46,7 @@ __all__ = [
     "EFFECTS",
     "EQUILIBRIA",
     "GAME",
+    "MECHANISM",
     "MEDIATION",
     "NULLS",
     "OPTION",
@@ -155,7 +159,7 @@ SURVIVAL = Part(
 )  # fmt: skip
 
 _COMPONENT_MEANING = {
-    "mediation": "The transplanted piece of the treatment arm's post-round-1 state (`posterior`, `reference_point`, `survival`, `subjective_value`), `total` (treatment - control) or `interaction` (what the pieces do not add up to).",
+    "mediation": "The transplanted piece of the treatment arm's post-round-1 state (`posterior`, `reference_point`, `survival`, `subjective_value`), `direct` (the treatment arm's policy played from the control arm's post-round-1 state), `total` (treatment - control) or `interaction` (what direct and the pieces do not add up to).",
     "channels": "The channel switched off (its contribution: the effect minus the effect with it off), `total`, `all_off` (the effect with every channel off) or `interaction` (what the parts do not add up to).",
 }
 
@@ -171,6 +175,24 @@ CHANNELS = Part(
     "One channel's contribution to the effect of one comparison in one cell in the headline window (`later` for `survivors`), by switching it off for the whole relationship: descriptive (unadjusted 95% interval).",
     (_CELL, _TREATMENT, _CONTROL, Column("component", "string", _COMPONENT_MEANING["channels"]), _WINDOW, _N, *_DIFF, *_VERDICT),
     ("cell", "treatment", "control", "component"),
+)  # fmt: skip
+
+MECHANISM = Part(
+    "mechanism",
+    "One piece of the essay's mechanism in one cell (see `bargainlab.analysis.mechanism`): `surplus` (the face-saver vs its placebo, the same policy with a condition worth nothing: what the condition's surplus adds) and `concealment` (the placebo vs the plain concession: what attaching a condition does to the opponent's reading) are the `effects` rows of those comparisons, in every window, with their intervals and verdicts; `persistence` is a comparison's headline-window effect at the highest type persistence minus at persistence 0, the other axes equal (Welch interval, adjusted over the persistence rows).",
+    (
+        _CELL, _TREATMENT, _CONTROL, _WINDOW,
+        Column("component", "string", "`surplus`, `concealment` or `persistence`."),
+        Column("reference_cell", "int64", "The cell the row is measured against: the same cell for `surplus` and `concealment`, the persistence-0 cell for `persistence` (whose `cell` is the highest-persistence one)."),
+        _M,
+        Column("n", "int64", "Paired replicates (for `persistence`: of both cells)."),
+        Column("mean_diff", "float64", "The effect (`persistence`: the difference of the two cells' effects).", unit="utility"),
+        Column("se", "float64", "Its standard error.", unit="utility"),
+        *(c for c in _DIFF if c.name in ("ci_low", "ci_high", "ci_level", "p_value")),
+        _P_ADJUSTED,
+        *(c for c in _VERDICT if c.name != "exact_zero"),
+    ),
+    ("cell", "treatment", "control", "window", "component"),
 )  # fmt: skip
 
 POWER = Part(
@@ -295,6 +317,7 @@ PARTS: tuple[Part, ...] = (
     SURVIVAL,
     MEDIATION,
     CHANNELS,
+    MECHANISM,
     POWER,
     NULLS,
     ROBUSTNESS,

@@ -30,6 +30,7 @@ from .calibration import direction_checks
 from .decisions import decide
 from .effects import windows_for
 from .game_rows import game_parts, study_game
+from .mechanism import mechanism_rows
 from .nulls import null_rows
 from .parts import CALIBRATION, PARTS, POWER, PartName, part
 from .robustness import robustness_rows
@@ -53,6 +54,7 @@ class Summary:
     survival: pd.DataFrame
     mediation: pd.DataFrame
     channels: pd.DataFrame
+    mechanism: pd.DataFrame
     power: pd.DataFrame
     nulls: pd.DataFrame
     robustness: pd.DataFrame
@@ -201,6 +203,10 @@ def _decided_parts(
             if n in tested
         ]
         out["power"] = pd.concat(decided, ignore_index=True) if decided else POWER.empty()
+    if "effects" in applies:
+        found = mechanism_rows(out["effects"], study, cells)
+        if not found.empty:
+            out["mechanism"] = found
     if "nulls" in applies:
         out["nulls"] = null_rows(
             headline_rows(out["effects"], study), out.get("channels", pd.DataFrame()), study, cells

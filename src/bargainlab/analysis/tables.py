@@ -13,8 +13,9 @@ dtype and meaning; the checks, the documentation and the derivations follow from
   round x party x metric with ``n``, ``sum`` and ``sum_sq``, so that means, standard
   deviations and normal intervals can be pooled across chunks of replicates by adding rows.
 * :data:`MEDIATION_SCHEMA` -- ``mediation``: one row per cell x comparison x replicate x
-  transplanted piece of state, with the control arm's later-round payoff after the piece of
-  the treatment arm's post-round-1 state was transplanted into it.
+  component: ``direct``, the treatment arm's later-round payoff played from the control arm's
+  post-round-1 state, or a piece of state, the control arm's later-round payoff after that
+  piece of the treatment arm's post-round-1 state was transplanted into it.
 
 A table names a sweep cell by its index alone, ``cell``: what the cell is (its values on
 every sweep axis, its label) is in the run's cells table
@@ -34,6 +35,8 @@ from ..relationships.state import PIECES
 from ..relationships.table import ROUNDS_SCHEMA, Column, Origin
 
 __all__ = [
+    "COMPONENTS",
+    "DIRECT",
     "MEDIATION_KEYS",
     "MEDIATION_SCHEMA",
     "PIECES",
@@ -57,6 +60,13 @@ arms of a comparison."""
 # PIECES (imported above) are the pieces of the post-round-1 state a mediation transplant
 # swaps, one at a time: the opponent's posterior about the focal party, the reference point
 # (precedent), whether the relationship survived round 1, and the subjective-value stock.
+
+DIRECT = "direct"
+"""The mediation component that replays the treatment arm's policy (and its condition terms)
+from the control arm's post-round-1 state, beside the state pieces (:data:`PIECES`)."""
+
+COMPONENTS: tuple[str, ...] = (DIRECT, *PIECES)
+"""What a row of the ``mediation`` table replays: ``direct`` or one state piece."""
 
 TRAJECTORY_METRICS: tuple[str, ...] = (
     "utility",
@@ -110,8 +120,8 @@ MEDIATION_SCHEMA: tuple[Column, ...] = (
     Column("treatment", "string", "Treatment arm of the comparison: the arm whose state is transplanted.", origin=_KEY),
     Column("control", "string", "Control arm of the comparison: the arm whose later rounds are replayed.", origin=_KEY),
     Column("replicate", "int64", "Replicate id (the same random numbers as in the arms' own runs).", origin=_KEY),
-    Column("piece", "string", "The piece of the treatment arm's state after round 1 swapped into the control arm (one of `PIECES`)."),
-    Column("payoff_later", "float64", "The focal party's mean utility over rounds 2..R in the control arm replayed with that piece transplanted (channels `all`).", unit="utility"),
+    Column("piece", "string", "What is replayed from the control arm's state after round 1: `direct` (the treatment arm's policy and condition terms) or the piece of the treatment arm's state swapped into the control arm (one of `PIECES`)."),
+    Column("payoff_later", "float64", "The focal party's mean utility over rounds 2..R of that replay (channels `all`).", unit="utility"),
 )  # fmt: skip
 """The ``mediation`` table, produced by the simulation's state transplants."""
 

@@ -23,6 +23,7 @@ PartName = Literal[
     "survival",
     "mediation",
     "channels",
+    "mechanism",
     "power",
     "nulls",
     "robustness",

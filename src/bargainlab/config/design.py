@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from ..relationships.channels import CHANNELS
-from .tables import Name, Pair, StrategySpec, StudyTable, check_label, check_prose
+from .tables import ArmSpec, Name, Pair, StrategySpec, StudyTable, check_label, check_prose
 
 __all__ = [
     "AnalysisSpec",
@@ -33,8 +33,10 @@ class ArmsSpec(StudyTable):
     party: str
     """The focal party (a party's name): the one whose strategy differs between arms and
     whose later-round payoff is compared."""
-    strategies: dict[str, StrategySpec]
-    """Arm label -> strategy of the focal party in that arm (at least one arm)."""
+    strategies: dict[str, ArmSpec]
+    """Arm label -> strategy of the focal party in that arm (at least one arm), and the
+    condition's terms in that arm when they differ from the study's (``condition = { value
+    = 0.0, cost = 0.0 }``: a placebo)."""
     comparisons: list[Pair] = []
     """Pairs ``(treatment, control)`` of arm labels; default: the first arm against each other."""
     treatment_rounds: Annotated[int, Field(ge=1, le=1000)] | Literal["all"] = "all"
@@ -87,8 +89,15 @@ class ReputationSpec(StudyTable):
     *type*: which of the ``types`` (policies, each a registered strategy with parameters) it
     follows, with prior probabilities ``prior`` (Kreps & Wilson 1982; Milgrom & Roberts 1982;
     Abreu & Gul 2000). A correct Bayesian updates it with each policy's exact likelihood of
-    every round and plans with each policy's agreement threshold. Without this table a
-    learner knows the strategy its opponent plays in each round.
+    every round and plans with each policy's agreement threshold. Without this table (or
+    with ``model = "known_policy"``) a learner knows the strategy its opponent plays in each
+    round.
+
+    The types are policies only: a type is evaluated under the condition's terms of the arm
+    it meets (an arm's ``condition`` override, such as a placebo's worthless condition, is
+    public, as the condition's value is in the essay), so a ``face_saver`` type met in a
+    placebo arm is a face-saver whose condition is worth nothing, and the holder never
+    mistakes what a condition is worth.
     """
 
     holder: str
@@ -99,6 +108,13 @@ class ReputationSpec(StudyTable):
     prior: dict[str, Annotated[float, Field(ge=0.0, le=1.0)]]
     """Type label -> prior probability; the labels are those of ``types`` and the
     probabilities sum to 1 (sweep the whole table to vary it)."""
+    model: Literal["types", "known_policy"] = "types"
+    """``"types"`` (default): the holder doubts, it holds the joint belief over the types;
+    ``"known_policy"``: the holder knows the policy its opponent plays in each round (the
+    types and prior are kept but not used), a reference to set beside the doubting holder --
+    sweep ``"reputation.model" = ["types", "known_policy"]`` and label the axis, e.g.
+    ``analysis.labels = { "reputation.model" = "dealer's model of the supplier" }``, so that
+    every table and report names the reference cells."""
 
     @model_validator(mode="after")
     def _prior(self) -> ReputationSpec:

@@ -205,7 +205,8 @@ def _value_error_field(loc: tuple, text: str, value: Any) -> str:
     """Where a model validator's error belongs: the strategy's name/parameter, or a path at
     the start of the message (``arms.party must be one of ...``)."""
     tp = annotation_at(loc)
-    if tp is not None and strip(tp) is StrategySpec and isinstance(value, dict):
+    spec = None if tp is None else strip(tp)
+    if isinstance(spec, type) and issubclass(spec, StrategySpec) and isinstance(value, dict):
         if text.startswith("unknown strategy"):
             return join((*loc, "name"))
         params = value.get("params") or {}

@@ -34,9 +34,11 @@ from .empirical import EmpiricalGameSpec
 from .tables import (
     DOMAIN_LIMIT,
     LABEL_LENGTH,
+    ArmSpec,
     BehaviourSpec,
     ChannelsSpec,
     ConditionSpec,
+    ConditionTerms,
     Domain,
     GameSpec,
     IssueSpec,
@@ -184,6 +186,7 @@ class StudySpec(StudyTable):
         self._priors_on_grid()
         if self.condition is not None:
             self._condition_holder()
+        self._arm_conditions_have_a_condition()
         if self.reputation is not None:
             self._reputation_holder_learns()
         self._tournament_axis_is_swept()
@@ -252,6 +255,18 @@ class StudySpec(StudyTable):
         in_range("condition.fallback", self.condition.fallback, self.issue)
         self._condition_can_be_met()
 
+    def _arm_conditions_have_a_condition(self) -> None:
+        """An arm may change the terms of the study's condition only when there is one."""
+        if self.condition is not None:
+            return
+        for label, arm in self.arms.strategies.items():
+            if arm.condition is not None:
+                raise ValueError(
+                    f"arms.strategies.{label}.condition changes the terms of the study's "
+                    "compensation condition, but the study has none: declare [condition] "
+                    "(holder, value, cost, fallback) or remove the arm's condition"
+                )
+
     def _tournament_axis_is_swept(self) -> None:
         """A tournament's opponent axis is a sweep axis (when the study sweeps at all; a
         study without a sweep is reported by :func:`~bargainlab.config.checks.check_references`)."""
@@ -305,6 +320,9 @@ class StudySpec(StudyTable):
         }
         if self.condition is not None:
             priors["condition.cost"] = self.condition.cost
+        for label, arm in self.arms.strategies.items():
+            if arm.condition is not None and arm.condition.cost is not None:
+                priors[f"arms.strategies.{label}.condition.cost"] = arm.condition.cost
         for field, prior in priors.items():
             try:
                 with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -370,10 +388,12 @@ __all__ = [
     "DOMAIN_LIMIT",
     "LABEL_LENGTH",
     "AnalysisSpec",
+    "ArmSpec",
     "ArmsSpec",
     "BehaviourSpec",
     "ChannelsSpec",
     "ConditionSpec",
+    "ConditionTerms",
     "Domain",
     "GameSpec",
     "IssueSpec",

@@ -361,6 +361,42 @@ class StrategySpec(StudyTable):
         return self
 
 
+class ConditionTerms(StudyTable):
+    """``condition = { value = ..., cost = ... }`` of an arm (``[arms.strategies.<arm>]``):
+    the terms of the study's compensation condition that hold in this arm's relationships
+    instead of ``[condition]``'s, e.g. a *placebo* arm, ``condition = { value = 0.0, cost =
+    0.0 }``: a condition worth nothing to either side, with the same holder and fallback
+    rule. Every other arm, and every random draw of a replicate (common random numbers), is
+    as in the rest of the study; a key left out keeps the study's value. No payoff term
+    refers to an arm or a strategy: the override changes the terms, and the arm's strategy
+    plays under them."""
+
+    value: Unit | None = None
+    """The condition's value to its holder in this arm (utility units); left out: the
+    study's."""
+    cost: Prior | None = None
+    """The obliged party's private cost of meeting it in this arm (a number or a prior, as
+    ``condition.cost``); left out: the study's."""
+
+    @model_validator(mode="after")
+    def _something(self) -> ConditionTerms:
+        """At least one term: an empty override changes nothing."""
+        if self.value is None and self.cost is None:
+            raise ValueError(
+                "an arm's condition must give value, cost or both; an empty table changes nothing"
+            )
+        return self
+
+
+class ArmSpec(StrategySpec):
+    """``[arms.strategies.<arm>]``: the focal party's strategy in one arm, and optionally the
+    condition's terms in that arm (:class:`ConditionTerms`)."""
+
+    condition: ConditionTerms | None = None
+    """Terms of the study's ``[condition]`` that hold in this arm instead (``{ value = 0.0,
+    cost = 0.0 }`` for a placebo); left out: the study's terms."""
+
+
 def in_range(name: str, value: float, issue: IssueSpec) -> None:
     """Raise ValueError naming the field ``name`` unless ``value`` lies in the issue's range."""
     if not issue.low <= value <= issue.high:
@@ -372,9 +408,11 @@ def in_range(name: str, value: float, issue: IssueSpec) -> None:
 __all__ = [
     "DOMAIN_LIMIT",
     "LABEL_LENGTH",
+    "ArmSpec",
     "BehaviourSpec",
     "ChannelsSpec",
     "ConditionSpec",
+    "ConditionTerms",
     "Domain",
     "GameSpec",
     "IssueSpec",

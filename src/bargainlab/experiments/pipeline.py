@@ -88,7 +88,7 @@ def run_study(
     ``workers`` processes started for the run): all give the same tables, and strategies
     registered by your own script or notebook are sent to the workers with every task.
     ``progress`` shows a progress bar over relationships, then over the named phases of the
-    post-processing (default: when stderr is a terminal). ``simulate`` is a custom
+    post-processing (default: in a terminal or a notebook). ``simulate`` is a custom
     simulation of one cell's chunk (see :func:`bargainlab.experiments.translate.simulate`),
     used instead of the stacked batches; it must be picklable by reference for the process
     and Dask executors. ``log`` is called with one-line notes for the user (e.g. that a run

@@ -1,5 +1,6 @@
 """The progress displays of a run: a bar over relationships while it simulates, then one
-over the named phases of its post-processing (tqdm, on stderr)."""
+over the named phases of its post-processing (tqdm, on stderr: a widget in a notebook that has
+ipywidgets, text everywhere else)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,40 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["phase_bar", "progress_bar"]
+__all__ = ["bar_class", "in_notebook", "phase_bar", "progress_bar"]
+
+
+def in_notebook() -> bool:
+    """Whether this process is a Jupyter kernel (IPython's kernel app is running)."""
+    ipython = sys.modules.get("IPython")  # imported by every Jupyter kernel; never imported here
+    shell = getattr(ipython, "get_ipython", lambda: None)()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 def _enabled(enabled: bool | None) -> bool:
-    """Whether to show a bar: as asked, or by default when stderr is a terminal."""
-    return sys.stderr.isatty() if enabled is None else enabled
+    """Whether to show a bar: as asked, or by default when stderr is a terminal or the
+    process is a notebook's kernel."""
+    return (sys.stderr.isatty() or in_notebook()) if enabled is None else enabled
+
+
+def bar_class() -> type:
+    """The tqdm bar to use: the notebook's widget in a Jupyter kernel that has ipywidgets,
+    else the text bar.
+
+    ``tqdm.auto`` makes the same choice but warns (``TqdmWarning: IProgress not found``) in a
+    kernel without ipywidgets before falling back to the text bar; this asks first.
+    """
+    from tqdm.std import tqdm as text_bar
+
+    if not in_notebook():
+        return text_bar
+    try:
+        import ipywidgets  # noqa: F401 (tqdm's widget bar needs it)
+    except ImportError:
+        return text_bar
+    from tqdm.notebook import tqdm as widget_bar
+
+    return widget_bar
 
 
 def progress_bar(
@@ -23,10 +52,9 @@ def progress_bar(
     desc: str = "tasks",
     unit: str = "task",
 ) -> Any:
-    """A tqdm bar on stderr; off when stderr is not a terminal unless ``enabled``."""
-    from tqdm.auto import tqdm
-
-    return tqdm(
+    """A tqdm bar on stderr (:func:`bar_class`: a widget in a notebook that can show one);
+    by default shown in a terminal or a notebook only, else as ``enabled`` says."""
+    return bar_class()(
         total=total,
         initial=initial,
         disable=not _enabled(enabled),

@@ -13,8 +13,10 @@ headline effects and where the files are)::
 
 from __future__ import annotations
 
+import base64
 import functools
 import html
+import os
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +26,10 @@ from matplotlib.figure import Figure
 
 from ..analysis.derive import trajectories_from_rounds, trajectory_stats
 from ..analysis.summary import Summary
-from ..config.files import ConfigError, load_study
+from ..config.cells import SweepCells
+from ..config.files import ConfigError, LoadedStudy, load_study
 from ..config.schema import StudySpec
-from ..reporting import plots
+from ..reporting import notebook, plots
 from .runstore import RunStore
 
 _RERUN = "start the same `bargainlab run` command again to rewrite it"
@@ -59,6 +62,20 @@ def finished_store(path: str | Path) -> RunStore:
 def load_run(path: str | Path) -> Run:
     """Open the finished run in folder ``path`` (checked at once, read lazily)."""
     return Run(finished_store(path).root)
+
+
+def file_link(path: Path) -> str:
+    """A link to ``path`` for a notebook's output: relative to the current folder when the
+    file is under it (Jupyter opens a relative link from the notebook's folder, where its
+    kernel runs), else a ``file://`` URI."""
+    try:
+        return (
+            Path(os.path.relpath(path)).as_posix()
+            if path.is_relative_to(Path.cwd())
+            else path.as_uri()
+        )
+    except ValueError:  # another drive (Windows)
+        return path.as_uri()
 
 
 class Run:
@@ -101,13 +118,23 @@ class Run:
         return self._store.read_manifest() or {}
 
     @functools.cached_property
+    def _loaded(self) -> LoadedStudy:
+        """The study as run, validated, with its sweep cells."""
+        return load_study(self._store.config_path)
+
+    @property
     def study(self) -> StudySpec:
         """The validated study as run (``config.toml``, with the run's replicates).
 
         Validating it needs every strategy it names: a strategy of your own must be
         registered (its module imported) first.
         """
-        return load_study(self._store.config_path).study
+        return self._loaded.study
+
+    @functools.cached_property
+    def sweep_cells(self) -> SweepCells:
+        """The sweep's cells, typed (what :attr:`cells` holds as a table)."""
+        return SweepCells.of(self.study, self._loaded.cells)
 
     @functools.cached_property
     def rounds(self) -> pd.DataFrame:
@@ -128,6 +155,13 @@ class Run:
         ``summary.survival``, ``summary.power``, ... (see
         :class:`~bargainlab.analysis.summary.Summary`)."""
         return self._store.read_summary(remedy=f"run `bargainlab report {self.path}` to rebuild it")
+
+    @functools.cached_property
+    def trajectories(self) -> pd.DataFrame:
+        """The trajectories table (``trajectories.parquet``): per cell, channels variant, arm,
+        party and round, the sums that give each metric's mean and interval; the trajectory
+        figures are drawn from it."""
+        return self._store.read_table("trajectories.parquet")
 
     @functools.cached_property
     def traces(self) -> pd.DataFrame | None:
@@ -156,15 +190,22 @@ class Run:
         cell: int | None = None,
         ax: Axes | None = None,
     ) -> Figure:
-        """Mean of a trajectory metric by round, one line and 95% band per arm (the metrics
-        of :data:`bargainlab.analysis.tables.TRAJECTORY_METRICS`: ``utility``, ``terms``,
-        ``agreed``, the belief's moments, ...).
-
-        ``party`` defaults to the focal party (the one whose arms are compared), ``cell`` to
-        the first sweep cell; only the variant with every channel on is shown. Returns the
+        """Mean of a trajectory metric by round, one line and 95% band per arm. Returns the
         Figure (the one that holds ``ax`` when given).
+
+        ``utility``, ``terms``, ``beliefs`` and (with a reputation model) ``reputation`` are
+        the figures the run saved, drawn by the same code (:mod:`bargainlab.reporting.notebook`):
+        the whole figure, or with ``cell`` or ``ax`` the one panel of ``cell`` (default: the
+        first). Any other metric of :data:`bargainlab.analysis.tables.TRAJECTORY_METRICS`
+        (the belief's moments, ``agreed``, ...), or another ``party`` than the focal one (whose
+        arms are compared), is drawn from the rounds table for one cell (default: the first),
+        every channel on.
         """
         study = self.study
+        if metric in notebook.TRAJECTORY_FIGURES and party in (None, study.arms.party):
+            return notebook.trajectory_plot(
+                self.trajectories, study, self.sweep_cells, metric, cell=cell, ax=ax
+            )
         party = party or study.arms.party
         rows = self.rounds
         chosen = int(rows["cell"].min()) if cell is None else int(cell)
@@ -182,14 +223,12 @@ class Run:
         )
 
     def plot_effects(self, *, ax: Axes | None = None) -> Figure:
-        """The paired effects of the summary (every channel on) with their intervals: one
-        row per cell and comparison. Returns the Figure."""
-        return plots.effect_intervals(
-            self.headline(),
-            ax=ax,
-            labels=["label"],
-            units="utility",
-            title=f"{self.manifest.get('study', 'study')}: paired effects (adjusted intervals)",
+        """The key figure as the run saved it (``forest.png``): the headline effects with
+        their adjusted intervals, a panel per comparison, the ``±sesoi`` band of negligible
+        effects and the verdicts' colours, drawn by the same code; in place of ``ax`` when
+        given (a SubFigure in its slot). Returns the Figure."""
+        return notebook.key_figure(
+            self.summary, self.trajectories, self.study, self.sweep_cells, ax=ax
         )
 
     # ---- display -----------------------------------------------------------------------------
@@ -219,35 +258,59 @@ class Run:
         )
 
     def _repr_html_(self) -> str:
-        """A short HTML card for Jupyter: study, question, size, headline effects, files."""
-        esc = html.escape
-        name = esc(str(self.manifest.get("study", "?")))
+        """An HTML card for Jupyter: study, question and size, the key figure (inline), the
+        headline effects and links to the files."""
+        name = html.escape(str(self.manifest.get("study", "?")))
         parts = [f"<div><strong>Run of study <code>{name}</code></strong>"]
         question = self._question()
         if question:
-            parts.append(f"<p><em>{esc(question)}</em></p>")
-        parts.append(f"<p>{esc(self._size())}</p>")
+            parts.append(f"<p><em>{html.escape(question)}</em></p>")
+        parts.append(f"<p>{html.escape(self._size())}</p>")
+        parts += [self._figure_html(), self._headline_html(), self._links_html(), "</div>"]
+        return "\n".join(p for p in parts if p)
+
+    def _figure_html(self) -> str:
+        """The key figure as it was saved, inline (a data URI: the card needs no file server),
+        or nothing when the run has none."""
+        key = self.key_figure
+        if key is None or not key.is_file():
+            return ""
+        data = base64.b64encode(key.read_bytes()).decode("ascii")
+        alt = html.escape(f"the key figure of {self.manifest.get('study', 'the run')}")
+        return (
+            f'<p><img src="data:image/png;base64,{data}" alt="{alt}" '
+            'style="max-width: 100%; height: auto"></p>'
+        )
+
+    def _headline_html(self) -> str:
+        """The first headline rows as a table, and how many more there are."""
         try:
             head = self.headline()
         except (OSError, ValueError):
-            head = pd.DataFrame()
-        if not head.empty:
-            shown = head.head(MAX_HEADLINE_ROWS)
-            parts.append(shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0))
-            if len(head) > len(shown):
-                parts.append(
-                    f"<p>... {len(head) - len(shown)} more row(s) in summary/effects.csv</p>"
-                )
-        where = [
+            return ""
+        if head.empty:
+            return ""
+        shown = head.head(MAX_HEADLINE_ROWS)
+        table = shown.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0)
+        more = len(head) - len(shown)
+        return table + (f"<p>... {more} more row(s) in summary/effects.csv</p>" if more else "")
+
+    def _links_html(self) -> str:
+        """Links to the folder, the reports, the summary and every figure (those that exist)."""
+        where: list[tuple[str, Path]] = [
             ("folder", self.path),
             ("report", self.report_path),
-            ("key figure", self.key_figure),
+            ("report (HTML)", self.path / "report.html"),
+            ("summary tables", self.path / "summary"),
         ]
+        where += [(f"figure {p.stem}", p) for p in self.figures]
         items = "".join(
-            f"<li>{label}: <code>{esc(str(p))}</code></li>" for label, p in where if p is not None
+            f'<li>{html.escape(label)}: <a href="{html.escape(file_link(p))}" target="_blank">'
+            f"<code>{html.escape(p.name or str(p))}</code></a></li>"
+            for label, p in where
+            if p.exists()
         )
-        parts.append(f"<ul>{items}</ul></div>")
-        return "\n".join(parts)
+        return f"<ul>{items}</ul>"
 
 
-__all__ = ["HEADLINE_COLUMNS", "Run", "finished_store", "load_run"]
+__all__ = ["HEADLINE_COLUMNS", "Run", "file_link", "finished_store", "load_run"]

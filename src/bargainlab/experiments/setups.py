@@ -8,13 +8,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from ..beliefs.priors import PriorTable, grid_points, prior_mass
-from ..config.schema import StudySpec
+from ..config.schema import Prior, StudySpec
 from ..engine.terms import Issue
 from ..relationships.channels import ChannelMask, Channels
 from ..relationships.setup import COIN, Mechanics, RelationshipSetup, Reputation
 from ..strategies import create
 
-__all__ = ["build_setup", "reputation_models"]
+__all__ = ["build_setup", "condition_terms", "reputation_models"]
 
 
 def _issue(study: StudySpec) -> Issue:
@@ -65,11 +65,27 @@ def _pair(n: int, values: Sequence[float], dtype: type = float) -> np.ndarray:
     return np.tile(np.asarray(values, dtype=dtype), (n, 1))
 
 
+def condition_terms(study: StudySpec, arm: str | None = None) -> tuple[float, Prior] | None:
+    """The condition's value and cost prior in the relationships of ``arm`` (the arm's
+    ``condition`` override, key by key, else the study's ``[condition]``); ``None`` without a
+    condition."""
+    cond = study.condition
+    if cond is None:
+        return None
+    override = None if arm is None else study.arms.strategies[arm].condition
+    if override is None:
+        return cond.value, cond.cost
+    value = cond.value if override.value is None else override.value
+    return value, cond.cost if override.cost is None else override.cost
+
+
 def build_setup(
-    study: StudySpec, replicate_ids: np.ndarray, channels: Channels
+    study: StudySpec, replicate_ids: np.ndarray, channels: Channels, arm: str | None = None
 ) -> RelationshipSetup:
     """Translate a study cell into a :class:`RelationshipSetup` for ``replicate_ids`` (every
-    per-replicate array filled with the cell's values)."""
+    per-replicate array filled with the cell's values), with the condition's terms of
+    ``arm`` (:func:`condition_terms`; only the condition's value and cost can differ between
+    the arms of a cell, so the arms' setups share their mechanics and every other array)."""
     n = replicate_ids.shape[0]
     names = study.party_names
     sides = [study.parties[nm] for nm in names]
@@ -78,6 +94,7 @@ def build_setup(
     outside, shift = _schedules(study)
     sq = 0.5 if study.game.status_quo is None else float(issue.from_domain(study.game.status_quo))
     cond, horizon = study.condition, study.game.horizon
+    terms = condition_terms(study, arm)
     models, type_priors = reputation_models(study, n)
     mechanics = Mechanics(
         issue=issue,
@@ -109,10 +126,10 @@ def build_setup(
         delta=_pair(n, [p.delta for p in sides]),
         curvature=_pair(n, [p.curvature for p in sides]),
         deadline=_pair(n, [min(p.deadline or horizon, horizon) for p in sides], np.int64),
-        condition_value=_each(n, 0.0 if cond is None else cond.value),
+        condition_value=_each(n, 0.0 if terms is None else terms[0]),
         condition_cost_prior=None
-        if cond is None
-        else PriorTable.single(prior_mass(cond.cost, grid), n),
+        if terms is None
+        else PriorTable.single(prior_mass(terms[1], grid), n),
         condition_fallback=_each(
             n, 0.0 if cond is None else float(issue.from_domain(cond.fallback))
         ),
@@ -125,10 +142,11 @@ def reputation_models(
 ) -> tuple[
     tuple[Reputation | None, Reputation | None], tuple[np.ndarray | None, np.ndarray | None]
 ]:
-    """Per side, the reputation model the study declares for it (``None`` elsewhere), and its
-    prior over the model's types for ``n`` replicates (``(n, K)``)."""
+    """Per side, the reputation model the study declares for it (``None`` elsewhere, and in a
+    cell whose ``reputation.model`` is ``"known_policy"``: the holder knows the policy), and
+    its prior over the model's types for ``n`` replicates (``(n, K)``)."""
     spec = study.reputation
-    if spec is None:
+    if spec is None or spec.model == "known_policy":
         return (None, None), (None, None)
     labels, policies, prior = spec.ordered()
     model = Reputation(labels=labels, models=tuple(create(p.name, **p.params) for p in policies))

@@ -143,8 +143,12 @@ def simulate_cells(
 
 def design_signature(study: StudySpec) -> tuple:
     """What, besides the relationship's mechanics, must be equal for cells to stack: the
-    arms' strategies, the fixed strategies, the design and the channel variants."""
-    arms = tuple((label, create(s.name, **s.params)) for label, s in study.arms.strategies.items())
+    arms' strategies (and their condition terms), the fixed strategies, the design and the
+    channel variants."""
+    arms = tuple(
+        (label, create(s.name, **s.params), s.condition)
+        for label, s in study.arms.strategies.items()
+    )
     fixed = tuple(
         (party, create(s.name, **s.params)) for party, s in sorted(study.strategies.items())
     )
@@ -221,24 +225,42 @@ class _Stack:
     variants: list[str]
     """The channel variants, ``all`` first."""
     setup: RelationshipSetup
+    arm_setups: dict[str, RelationshipSetup]
+    """The setups of the arms that change the condition's terms (``[arms.strategies.<arm>]``
+    ``condition``); the other arms play :attr:`setup`."""
 
     @classmethod
     def of(cls, chunks: Sequence[CellChunk]) -> _Stack:
-        """The stack of ``chunks``, every channel variant's setup stacked."""
+        """The stack of ``chunks``, every channel variant's setup stacked (and each arm's that
+        changes the condition's terms)."""
         first = chunks[0].study
         bounds = np.cumsum([0, *(c.replicate_ids.shape[0] for c in chunks)])
         variants = channel_variants(first.channels)
-        setup = RelationshipSetup.stack(
-            [build_setup(c.study, c.replicate_ids, v) for v in variants.values() for c in chunks]
-        )
+
+        def stacked(arm: str | None) -> RelationshipSetup:
+            """Every chunk's setup in every channel variant, with ``arm``'s terms."""
+            return RelationshipSetup.stack(
+                [
+                    build_setup(c.study, c.replicate_ids, v, arm)
+                    for v in variants.values()
+                    for c in chunks
+                ]
+            )
+
+        overrides = [a for a, spec in first.arms.strategies.items() if spec.condition is not None]
         return cls(
             study=first,
             ids=np.concatenate([c.replicate_ids for c in chunks]).astype(np.int64),
             keys=np.concatenate([c.keys for c in chunks]),
             parts=[slice(bounds[c], bounds[c + 1]) for c in range(len(chunks))],
             variants=list(variants),
-            setup=setup,
+            setup=stacked(None),
+            arm_setups={arm: stacked(arm) for arm in overrides},
         )
+
+    def setup_of(self, arm: str) -> RelationshipSetup:
+        """The setup arm ``arm`` plays."""
+        return self.arm_setups.get(arm, self.setup)
 
     @property
     def size(self) -> int:
@@ -285,12 +307,12 @@ def _simulate_stack(
     for arm, arm_spec in study.arms.strategies.items():
         schedule, labels = arm_schedule(study, arm_spec, stack.setup.max_rounds)
         keep = 0 if pieces else None
-        recorder, tframes = play(
-            stack.setup, schedule, rng, batch_ids, traces=traces, snapshot=keep
-        )
+        setup = stack.setup_of(arm)
+        recorder, tframes = play(setup, schedule, rng, batch_ids, traces=traces, snapshot=keep)
         if keep is not None:
             own = later_payoff(recorder, names.index(study.arms.party))[: stack.size]
-            snapshots[arm] = Snapshot(recorder.snapshot.take(everyone), schedule, own)
+            state = recorder.snapshot.take(everyone)
+            snapshots[arm] = Snapshot(state, schedule, own, setup.take(everyone))
         for c in range(len(chunks)):
             rows = stack.rows(c)
             leading = {"channels": variant_of[rows], "arm": arm}
@@ -300,8 +322,7 @@ def _simulate_stack(
     mediated: list[pd.DataFrame] = []
     if snapshots:
         streams = (stack.keys, stack.ids)
-        setup = stack.setup.take(everyone)
-        mediated = transplant_rows(study, setup, snapshots, pieces, streams, stack.parts)
+        mediated = transplant_rows(study, snapshots, pieces, streams, stack.parts)
     return [
         ChunkTables(
             rounds=pd.concat(frames[c], ignore_index=True),

@@ -3,13 +3,29 @@
 Off by default. After each round every party's subjective value (the Subjective Value
 Inventory of Curhan, Elfenbein & Xu 2006: instrumental, self/face, process, relationship) is
 
-    SV = outcome * (u - u_ref)                      # instrumental: result vs reference point
-         - instant * [own first offer accepted at once]   # Galinsky et al. 2002
-         - displayed * (opponent's displayed satisfaction) # Thompson, Valley & Kramer 1995
-         - face * [plain concession below the reference]   # Brown 1968; White et al. 2004
+    SV = outcome * (v - v_ref)                          # instrumental: result vs reference point
+         - instant * [own first offer accepted at once]       # Galinsky et al. 2002
+         - displayed * (d - d_ref)                            # Thompson, Valley & Kramer 1995
+         - face * [plain concession below the reference]      # Brown 1968; White et al. 2004
 
-and accumulates as ``K <- decay * K + SV``. Signs follow the human evidence cited above (the
-documentation's model page lists it); every magnitude is a :class:`BehaviourSpec` parameter. A negative stock acts only through:
+and accumulates as ``K <- decay * K + SV``. Every term compares like with like, so that an
+agreement at the reference terms (the last agreed terms) is worth nothing:
+
+* ``v`` is the round's payoff *undiscounted* (the agreed terms after the condition, with its
+  value or cost when met; the outside option or the status quo without agreement), and
+  ``v_ref`` the utility of the reference terms, also undiscounted: a deal at the reference
+  terms reached late is the same deal, not a loss (the discounting within a round is a
+  payoff, not a feeling about the terms);
+* ``d`` is the opponent's displayed satisfaction with the deal and ``d_ref`` the satisfaction
+  it would display with the reference terms: an opponent that looks happier than it would
+  with last time's terms lowers one's felt success, one that looks less happy raises it;
+* a plain concession is an agreement without the condition on headline terms worth less
+  (undiscounted) than the reference terms;
+* the instant-acceptance regret is an event, not a comparison: it costs ``instant`` whenever
+  one's own first offer is accepted at once, at the reference terms too.
+
+Signs follow the human evidence cited above (the documentation's model page lists it); every
+magnitude is a :class:`BehaviourSpec` parameter. A negative stock acts only through:
 
 * the probability of leaving the relationship: ``exit_base + exit_slope * max(0, -K)``;
 * retaliation: a harder stance next round (aspiration/demand ``+ retaliation * max(0, -K)``);
@@ -33,24 +49,27 @@ class BehaviourSpec(BaseModel):
     """Magnitudes of the behavioural module (used only when the subjective-value channel is on).
 
     Subjective value after a round (Curhan et al. 2006) is
-    ``outcome * (u - u_ref) - instant * [own first offer accepted at once]
-    - displayed * (opponent's displayed satisfaction) - face * [plain concession]``
-    and accumulates as ``K <- decay * K + SV``. It acts only through the levers below.
+    ``outcome * (v - v_ref) - instant * [own first offer accepted at once]
+    - displayed * (d - d_ref) - face * [plain concession]`` (the module docstring says what
+    each term compares) and accumulates as ``K <- decay * K + SV``. It acts only through the
+    levers below.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     outcome: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
-    """Weight of the round's outcome against the reference point, ``u - u_ref``."""
+    """Weight of the round's outcome against the reference point, ``v - v_ref`` (both
+    undiscounted)."""
     instant: Annotated[float, Field(ge=0.0, le=10.0)] = 0.2
     """Loss of subjective value when the party's own first offer is accepted at once (it
     feels it asked too little; Galinsky et al. 2002)."""
     displayed: Annotated[float, Field(ge=0.0, le=10.0)] = 0.2
     """Loss per unit of the opponent's displayed satisfaction (its share of the surplus above
-    its bottom line, shown unless its strategy hides it; Thompson, Valley & Kramer 1995)."""
+    its bottom line, shown unless its strategy hides it; Thompson, Valley & Kramer 1995) above
+    the satisfaction it would display with the reference terms (a gain below it)."""
     face: Annotated[float, Field(ge=0.0, le=10.0)] = 0.2
-    """Loss of face: a plain concession (an agreement below the reference point without a
-    condition; Brown 1968, White et al. 2004)."""
+    """Loss of face: a plain concession (an agreement without a condition on terms worth less
+    than the reference terms, both undiscounted; Brown 1968, White et al. 2004)."""
     decay: Unit = 0.5
     """Weight of the previous stock in ``K <- decay * K + SV`` (0: only the last round counts)."""
     exit_base: Unit = 0.0
@@ -84,10 +103,17 @@ class RoundFeelings:
     """Inputs of one party's subjective value for one round (arrays of shape ``(n,)``)."""
 
     utility: np.ndarray
+    """The round's payoff, undiscounted (``v``)."""
     reference_utility: np.ndarray
+    """The utility of the reference terms, undiscounted (``v_ref``)."""
     instant: np.ndarray
+    """1 where the party's own first offer was accepted at once."""
     opponent_display: np.ndarray
+    """The opponent's displayed satisfaction with the round's deal (``d``)."""
     plain_concession: np.ndarray
+    """1 where the party agreed without the condition below the reference terms."""
+    reference_display: np.ndarray | float = 0.0
+    """The satisfaction the opponent would display with the reference terms (``d_ref``)."""
 
 
 def subjective_value(f: RoundFeelings, b: BehaviourSpec) -> np.ndarray:
@@ -95,7 +121,7 @@ def subjective_value(f: RoundFeelings, b: BehaviourSpec) -> np.ndarray:
     return (
         b.outcome * (f.utility - f.reference_utility)
         - b.instant * f.instant
-        - b.displayed * f.opponent_display
+        - b.displayed * (f.opponent_display - f.reference_display)
         - b.face * f.plain_concession
     )
 

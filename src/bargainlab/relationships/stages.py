@@ -30,7 +30,14 @@ from ..beliefs.grid import row_dot
 from ..beliefs.observations import RoundObservation, RoundTrace, observe
 from ..beliefs.priors import PriorTable
 from ..engine.context import OwnerContext
-from ..engine.negotiation import OUTCOME_AGREEMENT, OUTCOME_EXIT, Game, NegotiationResult, negotiate
+from ..engine.negotiation import (
+    OUTCOME_AGREEMENT,
+    OUTCOME_BREAKDOWN,
+    OUTCOME_EXIT,
+    Game,
+    NegotiationResult,
+    negotiate,
+)
 from ..engine.parties import PartyBatch
 from ..engine.rng import (
     STREAM_ACCEPT_NOISE,
@@ -39,7 +46,7 @@ from ..engine.rng import (
     STREAM_TYPES,
     StreamRNG,
 )
-from ..engine.terms import Condition, utility
+from ..engine.terms import Condition, settle, utility
 from ..engine.views import Carried, Levers, Outlook
 from ..strategies.base import Strategy
 from . import behaviour as bh
@@ -239,6 +246,39 @@ def learn(
     return obs
 
 
+def round_values(rnd: Round, result: NegotiationResult) -> np.ndarray:
+    """``(n, 2)``: each party's payoff of the round *undiscounted* (what the behavioural
+    module compares with the reference terms): the agreed terms after the obliged party's
+    decision on the condition (with its value or cost when met), else the outside option
+    after a breakdown or an exit, else the disagreement payoff at the deadline."""
+    game = rnd.game
+    curvature = (rnd.parties[0].utility_curvature, rnd.parties[1].utility_curvature)
+    u0, u1, _, _ = settle(result.x, result.conditional, curvature, rnd.condition)
+    walked = (result.outcome == OUTCOME_BREAKDOWN) | (result.outcome == OUTCOME_EXIT)
+    out = []
+    for i, agreed_value in enumerate((u0, u1)):
+        no_deal = np.where(walked, rnd.parties[i].outside_option, game.disagreement_payoff(i))
+        out.append(np.where(result.agreed, agreed_value, no_deal))
+    return np.stack(out, axis=1)
+
+
+def _displays(
+    strategies: Pair, rnd: Round, agreed: np.ndarray, values: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each party's displayed satisfaction with a deal worth ``values`` to it (0 for a
+    strategy that hides it, and without agreement)."""
+    shown = [
+        bh.displayed_satisfaction(
+            bool(getattr(strategies[i], "displays_satisfaction", True)),
+            agreed,
+            values[i],
+            rnd.reservation[i],
+        )
+        for i in (0, 1)
+    ]
+    return shown[0], shown[1]
+
+
 def feel(
     setup: RelationshipSetup,
     state: RelationshipState,
@@ -262,25 +302,22 @@ def feel(
     active = state.active & on
     beh = setup.mechanics.behaviour
     agreed = result.agreed & active
-    display = [
-        bh.displayed_satisfaction(
-            bool(getattr(strategies[i], "displays_satisfaction", True)),
-            agreed,
-            result.utility[:, i],
-            rnd.reservation[i],
-        )
-        for i in (0, 1)
-    ]
+    value = round_values(rnd, result)
+    curvature = [rnd.parties[i].utility_curvature for i in (0, 1)]
+    at_reference = [utility(i, state.reference_x, curvature[i]) for i in (0, 1)]
+    display = _displays(strategies, rnd, agreed, (value[:, 0], value[:, 1]))
+    display_ref = _displays(strategies, rnd, agreed, (at_reference[0], at_reference[1]))
     for i in (0, 1):
-        u_ref = utility(i, state.reference_x, rnd.parties[i].curvature)
+        headline = utility(i, result.x, curvature[i])
         round_feelings = bh.RoundFeelings(
-            utility=result.utility[:, i],
-            reference_utility=u_ref,
+            utility=value[:, i],
+            reference_utility=at_reference[i],
             instant=obs[i].instant_mine.astype(float),
             opponent_display=display[1 - i],
             plain_concession=(
-                agreed & ~result.conditional & (result.utility[:, i] < u_ref - 1e-12)
+                agreed & ~result.conditional & (headline < at_reference[i] - 1e-12)
             ).astype(float),
+            reference_display=display_ref[1 - i],
         )
         sv = np.where(active, bh.subjective_value(round_feelings, beh), 0.0)
         state.stock[:, i] = np.where(active, beh.decay * state.stock[:, i] + sv, state.stock[:, i])
@@ -332,4 +369,5 @@ __all__ = [
     "negotiate_round",
     "owner_context",
     "record",
+    "round_values",
 ]

@@ -105,6 +105,16 @@ class RelationshipState:
             state.stock, state.levers = other.stock, other.levers
         return state
 
+    def with_condition_of(self, donor: RelationshipState) -> RelationshipState:
+        """A copy of this state with the parts that belong to the condition's terms taken
+        from ``donor`` (the same replicates in an arm whose condition has other terms): the
+        obliged party's cost draw and the holder's belief about that cost. Under other terms
+        the cost is drawn from another prior, so this state's draw and belief are about a
+        condition the donor's arm does not have."""
+        state, other = self.copy(), donor.copy()
+        state.cost_index, state.cost_belief = other.cost_index, other.cost_belief
+        return state
+
     def moved(self, donor: RelationshipState, piece: str, owner: int) -> np.ndarray:
         """``(n,)``: the relationships whose state :meth:`transplant` of ``piece`` from
         ``donor`` changes (elsewhere the transplanted state is this one, bit for bit)."""

@@ -1,6 +1,10 @@
-"""The answer a report gives first: one paragraph generated from the verdicts of the headline
-rows, in the study's own words (its party, arm and axis labels), and the one-line finding of
-the results index.
+"""The answer a report gives first, generated from the verdicts of the headline rows in the
+study's own words (its party, arm and axis labels): a first paragraph of at most
+:data:`FIRST_WORDS` words naming each comparison once with its verdict counts (comparisons
+whose control never survives round 1 apart) and the channel in a few words; a second
+paragraph with the channel's numbers and intervals (:mod:`bargainlab.reporting.channel`);
+then the details. Also the report's *Conclusion* and the one-line finding of the results
+index.
 """
 
 from __future__ import annotations
@@ -15,6 +19,15 @@ from ..analysis.power import projected_replicates
 from ..analysis.summary import Summary
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
+from .channel import (
+    channel_paragraph,
+    channel_words,
+    essay_pair,
+    main_cells,
+    mechanism_lines,
+    never_survives,
+    verdict_counts,
+)
 from .game_report import game_finding
 from .text import (
     cell_values,
@@ -27,19 +40,22 @@ from .text import (
 )
 
 __all__ = [
+    "FIRST_WORDS",
     "VERDICTS",
     "answer_paragraph",
+    "conclusion_section",
     "count_phrase",
     "counts_text",
     "finding",
+    "first_paragraph",
     "study_rounds",
 ]
 
 VERDICTS = ("helps", "hurts", "negligible", "undetermined")
 """The verdict classes, in the order the report counts them."""
 
-MAX_CELLS = 3
-"""Cells named per verdict and comparison in the answer; the rest are counted."""
+FIRST_WORDS = 80
+"""The most words the answer's first paragraph may have."""
 
 
 def study_rounds(study: StudySpec, axes: Sequence[str]) -> int | None:
@@ -79,36 +95,56 @@ def _where(row: dict[str, Any], cells: SweepCells, study: StudySpec) -> str:
     return describe_cell(cell_values(cells, int(row["cell"])), study)
 
 
-def _verdict_clause(
-    rows: list[dict[str, Any]], verdict: str, cells: SweepCells, study: StudySpec
-) -> str:
-    """``helps in 4 (where ...: +0.1 [...]; ...)``: how many rows have ``verdict``, naming the
-    first cells of a decided verdict."""
-    verb = {
-        "helps": "helps",
-        "hurts": "hurts",
-        "negligible": "negligible",
-        "undetermined": "undetermined",
-    }[verdict]
-    text = f"{verb} in {len(rows)}"
-    named = [r for r in rows if _where(r, cells, study)][:MAX_CELLS]
-    if named and verdict in ("helps", "hurts") and len(cells.axes):
-        parts = [f"{_where(r, cells, study)}: {fmt_interval(r)}" for r in named]
-        more = len(rows) - len(named)
-        text += " (" + "; ".join(parts) + (f"; and {more} more" if more > 0 else "") + ")"
-    return text
+def _split(
+    head: pd.DataFrame, summary: Summary, study: StudySpec, cells: SweepCells
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The headline rows of the main cells (not a labelled reference), those of comparisons
+    whose control never survives round 1 (reported apart) and the names of those controls."""
+    keep = main_cells(cells)
+    apart_controls = never_survives(summary, study)
+    mine = head[head["cell"].isin(keep)]
+    apart = mine["control"].isin(apart_controls)
+    return mine[~apart], mine[apart], apart_controls
 
 
-def _opening(head: pd.DataFrame, study: StudySpec, rounds: int | None) -> str:
-    """What the headline rows are and how their verdicts count."""
-    focal = study.arms.party
+def _listing(rows: pd.DataFrame, study: StudySpec) -> str:
+    """``"face_saver vs capitulator 6/0/2/1; ..."``: each comparison once, with its counts."""
+    parts = []
+    for treatment, control in study.arms.pairs():
+        own = rows[(rows["treatment"] == treatment) & (rows["control"] == control)]
+        if not own.empty:
+            parts.append(f"{treatment} vs {control} {verdict_counts(own['verdict'])}")
+    return "; ".join(parts)
+
+
+def first_paragraph(summary: Summary, study: StudySpec, cells: SweepCells) -> str:
+    """The answer's first paragraph (at most :data:`FIRST_WORDS` words): each comparison once
+    with its verdict counts, the comparisons whose control never survives apart, and the
+    channel in a few words."""
+    head = summary.headline(study)
+    rounds = study_rounds(study, cells.paths)
+    main, apart, controls = _split(head, summary, study, cells)
     where = headline_phrase(sorted(set(head["window"])), study.analysis.headline, rounds)
+    text = (
+        f"The {study.arms.party}'s payoff in {where}; cells where each comparison "
+        f"helps/hurts/is negligible/undetermined: {_listing(main, study)}."
+    )
+    if not apart.empty:
+        verb = "never survives" if len(controls) == 1 else "never survive"
+        text += f" Apart, as {' and '.join(controls)} {verb} round 1: {_listing(apart, study)}."
+    channel = channel_words(summary, study, cells) or (
+        "The study does not split its effects into channels (no placebo, no mediation)."
+    )
+    return f"{text} {channel}"
+
+
+def _opening(head: pd.DataFrame, study: StudySpec) -> str:
+    """What the headline rows are and what negligible means."""
     return (
-        f"On the {focal}'s payoff in {where} (mean utility per round; a relationship "
-        f"that has ended counts with the outside option), the {len(head)} headline row(s) "
-        f"({len(study.arms.pairs())} comparison(s) in {head['cell'].nunique()} cell(s)) read: "
-        f"{count_phrase(head['verdict'], focal)}; negligible means the whole interval lies "
-        f"within ±{study.analysis.sesoi:g} utility of 0."
+        f"The headline rows are the {study.arms.party}'s mean utility per round (a "
+        f"relationship that has ended counts with the outside option), {len(head)} row(s) of "
+        f"{len(study.arms.pairs())} comparison(s) in {head['cell'].nunique()} cell(s); "
+        f"negligible means the whole interval lies within ±{study.analysis.sesoi:g} utility of 0."
     )
 
 
@@ -124,23 +160,6 @@ def _largest(head: pd.DataFrame, study: StudySpec, cells: SweepCells) -> list[st
         + (f" {where}" if where else "")
         + f": {fmt_interval(top)} ({top['verdict']})."
     ]
-
-
-def _by_comparison(head: pd.DataFrame, study: StudySpec, cells: SweepCells) -> list[str]:
-    """Per comparison, how many cells each verdict has (naming the first decided ones)."""
-    out = []
-    for treatment, control in study.arms.pairs():
-        own = head[(head["treatment"] == treatment) & (head["control"] == control)]
-        records = own.to_dict("records")
-        if not records:
-            continue
-        clauses = [
-            _verdict_clause([r for r in records if r["verdict"] == v], v, cells, study)
-            for v in VERDICTS
-            if any(r["verdict"] == v for r in records)
-        ]
-        out.append(f"{treatment} vs {control}: {', '.join(clauses)}.")
-    return out
 
 
 def _elsewhere(summary: Summary, head: pd.DataFrame, rounds: int | None) -> list[str]:
@@ -183,21 +202,62 @@ def _undecided(head: pd.DataFrame, summary: Summary, study: StudySpec) -> list[s
 
 
 def answer_paragraph(summary: Summary, study: StudySpec, cells: SweepCells) -> list[str]:
-    """The *Answer* paragraph (Markdown lines)."""
+    """The *Answer* (Markdown lines): :func:`first_paragraph`, the channel with its intervals
+    (:func:`~bargainlab.reporting.channel.channel_paragraph`) and the details."""
     head = summary.headline(study)
     if head.empty:
         return ["The study compares no arms, so it makes no claim about an effect.", ""]
     rounds = study_rounds(study, cells.paths)
     m, level = int(head["m"].iloc[0]), float(head["ci_level"].iloc[0])
-    text = [
-        _opening(head, study, rounds),
+    details = [
+        _opening(head, study),
         *_largest(head, study, cells),
-        *_by_comparison(head, study, cells),
         *_elsewhere(summary, head, rounds),
         *_undecided(head, summary, study),
         f"Intervals are family-wise: {fmt_level(level)} intervals, adjusted for {m} rows.",
     ]
-    return [" ".join(text), ""]
+    return [
+        first_paragraph(summary, study, cells),
+        "",
+        *channel_paragraph(summary, study, cells),
+        " ".join(details),
+        "",
+    ]
+
+
+def conclusion_section(summary: Summary, study: StudySpec, cells: SweepCells) -> list[str]:
+    """The report's *Conclusion*: the essay's comparison, its channel, where the essay's
+    reason holds, what is reported apart and what the study cannot say."""
+    head = summary.headline(study)
+    if head.empty:
+        return []
+    main, _, controls = _split(head, summary, study, cells)
+    treatment, control = essay_pair(study)
+    own = main[(main["treatment"] == treatment) & (main["control"] == control)]
+    body = []
+    if not own.empty:
+        body.append(
+            f"{treatment} against {control}, in {len(own)} cells{_reference_note(cells)}: "
+            f"{count_phrase(own['verdict'], study.arms.party)}."
+        )
+        body.append(channel_words(summary, study, cells))
+    body += mechanism_lines(summary, study, cells, main_cells(cells))
+    if controls:
+        body.append(
+            f"Comparisons against {' and '.join(controls)} are reported apart: that arm never "
+            "survives round 1, so they compare a running relationship with an ended one."
+        )
+    body.append(
+        f"What this cannot say: each arm is a fixed policy of the {study.arms.party} and no "
+        "party best-responds over the whole relationship, so no verdict here is an "
+        "equilibrium prediction, and each holds for the cells swept."
+    )
+    return ["## Conclusion", "", " ".join(b for b in body if b), ""]
+
+
+def _reference_note(cells: SweepCells) -> str:
+    """``", the labelled reference cells apart"`` when the study has any."""
+    return ", the labelled reference cells apart" if len(main_cells(cells)) < len(cells) else ""
 
 
 def finding(summary: Summary, study: StudySpec) -> str:
@@ -205,6 +265,9 @@ def finding(summary: Summary, study: StudySpec) -> str:
     effect; for a tournament, how often the treatment spreads."""
     parts = []
     head = summary.headline(study)
+    controls = never_survives(summary, study)
+    apart = head[head["control"].isin(controls)]
+    head = head[~head["control"].isin(controls)]
     if not head.empty:
         counts = head["verdict"].value_counts()
         text = (
@@ -217,6 +280,12 @@ def finding(summary: Summary, study: StudySpec) -> str:
             top = finite.loc[finite["mean_diff"].abs().idxmax()]
             text += f"; largest {top['treatment']} vs {top['control']} {fmt_interval(top)}"
         parts.append(text + ".")
+    if not apart.empty:
+        parts.append(
+            f"Apart ({' and '.join(controls)} never survives round 1): "
+            + ", ".join(f"{v} {int((apart['verdict'] == v).sum())}" for v in VERDICTS)
+            + f" of {len(apart)} rows."
+        )
     spread = summary.tournament_mix["spreads"].dropna()
     if not spread.empty:
         yes = int(spread.astype(bool).sum())

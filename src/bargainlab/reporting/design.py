@@ -173,11 +173,26 @@ def _how_long(study: StudySpec, axes: Sequence[str]) -> str:
     return "Arms play their strategy in every round (standing policies)."
 
 
+def _arm_terms(spec: Any) -> str:
+    """The condition's terms in an arm that changes them (nothing for the others)."""
+    terms = spec.condition
+    if terms is None:
+        return ""
+    parts = []
+    if terms.value is not None:
+        parts.append(f"worth {terms.value:g} to its holder")
+    if terms.cost is not None:
+        parts.append(f"costing the obliged party {_prior(terms.cost)}")
+    return f", with the condition {' and '.join(parts)} in this arm instead of the study's terms"
+
+
 def _arms(study: StudySpec, axes: Sequence[str]) -> list[str]:
     """The focal party's arms, how long they play, the opponent, learning, comparisons."""
     focal = study.arms.party
     opponent = next(p for p in study.parties if p != focal)
-    arms = "; ".join(f"{label}: {_strategy(s)}" for label, s in study.arms.strategies.items())
+    arms = "; ".join(
+        f"{label}: {_strategy(s)}{_arm_terms(s)}" for label, s in study.arms.strategies.items()
+    )
     swept = [a for a in axes if a.startswith(f"strategies.{opponent}.")]
     bullets = [
         f"Focal party: the {focal}. Arms (its strategy): {arms}.",
@@ -252,6 +267,23 @@ def design_section(
     return ["## Design", "", *_parties(study), *[f"- {b}" for b in bullets], ""]
 
 
+def _reference_cells(study: StudySpec, axes: Sequence[str], holder: str, other: str) -> list[str]:
+    """Where the holder knows the policy instead of doubting (``reputation.model``)."""
+    assert study.reputation is not None
+    if "reputation.model" in axes:
+        where = "In the cells whose `reputation.model` is `known_policy`"
+    elif study.reputation.model == "known_policy":
+        where = "In this study (`reputation.model` is `known_policy`)"
+    else:
+        return []
+    return [
+        f"{where} the {holder} knows the policy the {other} plays and does not use the types "
+        f"below: those cells are a labelled reference, beside the doubting {holder} of the "
+        "other cells.",
+        "",
+    ]
+
+
 def reputation_section(study: StudySpec, axes: Sequence[str]) -> list[str]:
     """What the reputation holder believes and how to read the ``reputation`` figure, and
     which theoretical references apply to the study (nothing without ``[reputation]``)."""
@@ -281,6 +313,7 @@ def reputation_section(study: StudySpec, axes: Sequence[str]) -> list[str]:
     return [
         "## Reputation",
         "",
+        *_reference_cells(study, axes, holder, other),
         f"The {holder} holds a joint belief over the {other}'s reservation value and its "
         f"policy, one of the declared types ({types}); prior: {prior}. Each type's likelihood "
         f"is that policy's own rule over every offer and response of a round, {bayesian} "

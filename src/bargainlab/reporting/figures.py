@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from matplotlib.artist import Artist
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, FigureBase
 
 from ..analysis.derive import trajectory_stats
 from ..analysis.summary import Summary
@@ -42,7 +42,8 @@ from .panels import (
 from .text import axis_label, fmt_level, headline_phrase, named, tick
 from .tournament_figures import tournament_figures
 
-__all__ = ["MAX_PANELS", "arm_priors", "figure_plan", "figures", "forest_rows"]
+__all__ = ["MAX_PANELS", "arm_priors", "figure_plan", "figures", "forest_figure", "forest_rows",
+           "trajectory_figure", "trajectory_panel"]  # fmt: skip
 
 
 def figure_plan(
@@ -61,13 +62,11 @@ def figure_plan(
     stems += ["trajectories", "terms", "beliefs"]
     if study.reputation is not None:
         stems.append("reputation")
-    stems += [s for s in ("mediation", "channels") if not summary.part(s).empty]
+    stems += [s for s in ("mediation", "channels", "game") if not summary.part(s).empty]
     if traces:
         stems.append("trace")
     if (tournament if tournament is not None else study_tournament(study)) is not None:
         stems += ["tournament", "tournament_payoffs"]
-    if not summary.game.empty:
-        stems.append("game")
     return stems
 
 
@@ -86,8 +85,15 @@ def forest_rows(summary: Summary, study: StudySpec, cells: SweepCells) -> pd.Dat
     return rows
 
 
-def _forest(summary: Summary, study: StudySpec, cells: SweepCells, rounds: int | None) -> Figure:
-    """The key figure: the forest plot of the headline rows."""
+def forest_figure(
+    summary: Summary,
+    study: StudySpec,
+    cells: SweepCells,
+    rounds: int | None,
+    figure: FigureBase | None = None,
+) -> Figure:
+    """The key figure: the forest plot of the headline rows (on ``figure`` when given;
+    ``rounds``: the rounds every cell plays, ``None`` when the sweep changes them)."""
     rows = forest_rows(summary, study, cells)
     windows = sorted(set(rows["window"]))
     phrase = headline_phrase(windows, study.analysis.headline, rounds)
@@ -99,6 +105,7 @@ def _forest(summary: Summary, study: StudySpec, cells: SweepCells, rounds: int |
         xlabel=f"effect on the {study.arms.party}'s utility per round (treatment − control)",
         title=f"{study.arms.party}'s payoff in {phrase}: paired effects",
         interval=f"{fmt_level(level)} interval, adjusted for {int(rows['m'].iloc[0])} rows",
+        figure=figure,
     )
 
 
@@ -168,7 +175,7 @@ def _trajectory_headline(study: StudySpec, metric: str) -> str:
     }[metric]
 
 
-def _trajectory_figure(
+def trajectory_figure(
     trajectories: pd.DataFrame, study: StudySpec, cells: SweepCells, metric: str
 ) -> Figure:
     """One trajectory figure (``utility``, ``terms``, ``beliefs`` or ``reputation``): one
@@ -190,6 +197,20 @@ def _trajectory_figure(
     note = fixed_note(trajectories, cells, study)
     suptitle(fig, _trajectory_headline(study, metric) + note, len(panels))
     return fig
+
+
+def trajectory_panel(
+    ax: Any, sub: pd.DataFrame, study: StudySpec, values: dict[str, Any], metric: str, title: str
+) -> None:
+    """One panel of a trajectory figure (``utility``, ``terms``, ``beliefs`` or ``reputation``)
+    from one cell's trajectories, ``values`` its sweep values; each arm in its usual colour."""
+    colors = {arm: f"C{i % 10}" for i, arm in enumerate(study.arms.strategies)}  # everywhere
+    if metric == "reputation":
+        _reputation_panel(ax, sub, study, values, colors, title)
+    elif metric == "beliefs":
+        _beliefs_panel(ax, sub, study, colors, title)
+    else:
+        _metric_panel(ax, sub, study, metric, colors, title)
 
 
 def _reputation_sides(study: StudySpec) -> tuple[str, str]:
@@ -281,16 +302,14 @@ def _builders(
     if not summary.effects.empty:
         last = trajectories.groupby("cell")["round"].max()
         rounds = int(last.iloc[0]) if last.nunique() == 1 else None
-        builders.append(partial(_named, "forest", _forest, summary, study, cells, rounds))
+        builders.append(partial(_named, "forest", forest_figure, summary, study, cells, rounds))
         for stem, pair in zip(heatmap_stems(study), study.arms.pairs(), strict=True):
             slow.append(len(builders))
             builders.append(partial(_named, stem, heatmap_figure, summary, study, cells, pair))
     metrics = ("utility", "terms", "beliefs", "reputation")
-    for metric in metrics if study.reputation is not None else metrics[:-1]:
-        stem = "trajectories" if metric == "utility" else metric
-        builders.append(
-            partial(_named, stem, _trajectory_figure, trajectories, study, cells, metric)
-        )
+    for m in metrics if study.reputation is not None else metrics[:-1]:
+        stem = "trajectories" if m == "utility" else m
+        builders.append(partial(_named, stem, trajectory_figure, trajectories, study, cells, m))
     for stem in ("mediation", "channels"):
         builders.append(partial(_named, stem, decomposition_figure, summary, study, cells, stem))
     if traces is not None and not traces.empty:

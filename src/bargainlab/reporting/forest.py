@@ -11,11 +11,11 @@ to effects of a few tenths. With many cells per comparison the rows are ranked b
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure, FigureBase
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
@@ -67,7 +67,7 @@ def _axes(axes: Any, rows: pd.DataFrame, sesoi: float, reach: float, ranked: boo
         axes[0].set_ylim(len(labels) - 0.5, -0.5)
 
 
-def _legend(fig: Figure, sesoi: float, interval: str) -> None:
+def _legend(fig: FigureBase, sesoi: float, interval: str) -> None:
     """The verdicts' colours and the negligible band, on the right."""
     handles = [
         Line2D([], [], color=color, marker="o", linestyle="-", label=verdict)
@@ -88,11 +88,14 @@ def forest(
     xlabel: str = "paired effect (treatment − control)",
     title: str | None = None,
     interval: str = "adjusted interval",
+    figure: FigureBase | None = None,
 ) -> Figure:
     """A forest plot of ``rows`` (columns ``comparison``, ``label``, ``mean_diff``, ``ci_low``,
     ``ci_high``, ``verdict``): one panel per comparison (in ``comparisons`` order), one row
     per label, the ``±sesoi`` band shaded. Unbounded interval ends are drawn to the panel's
-    edge with an arrow."""
+    edge with an arrow. Drawn on ``figure`` (e.g. a SubFigure in a notebook's layout) when
+    given, else on a new Figure of its own size; returns the Figure (the one that holds
+    ``figure`` when given)."""
     required = ["comparison", "label", "mean_diff", "ci_low", "ci_high", "verdict"]
     missing = [c for c in required if c not in rows.columns]
     if missing:
@@ -105,7 +108,7 @@ def forest(
     where = {label: i for i, label in enumerate(dict.fromkeys(rows["label"]))}
     ranked = max(rows.groupby("comparison").size()) > MAX_LABELLED
     reach, size = _layout(rows, sesoi, ranked, len(order))
-    fig = Figure(figsize=size, layout="constrained")
+    fig = Figure(figsize=size, layout="constrained") if figure is None else figure
     axes = fig.subplots(1, len(order), sharex=True, sharey=True, squeeze=False)[0]
     for ax, comparison in zip(axes, order, strict=True):
         own = rows[rows["comparison"] == comparison]
@@ -121,7 +124,7 @@ def forest(
     fig.supxlabel(xlabel, fontsize="small")
     if title:
         fig.suptitle(title)
-    return fig
+    return fig if isinstance(fig, Figure) else cast(Figure, fig.figure)
 
 
 def _draw(ax, own: pd.DataFrame, y: np.ndarray, sesoi: float, reach: float, small: bool) -> None:

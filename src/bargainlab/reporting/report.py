@@ -20,7 +20,7 @@ from pathlib import Path
 from ..analysis.summary import Summary
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
-from .answer import answer_paragraph
+from .answer import answer_paragraph, conclusion_section
 from .design import design_section, reputation_section
 from .figures import figure_plan
 from .game_report import game_answer, game_section
@@ -148,6 +148,7 @@ def report(
     lines += _details(
         summary, study, cells, design_section(study, cells.paths, replicates, sizes, note)
     )
+    lines += conclusion_section(summary, study, cells)
     if len(stems) > 1:
         lines += ["## Figures", ""]
         for stem in stems[1:]:

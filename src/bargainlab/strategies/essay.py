@@ -267,7 +267,9 @@ class FaceSaver(_Phased):
             expected_cost = view.carried.condition_cost
             if expected_cost is not None:
                 demand = view.opponent.utility(faced_x)
-                x = view.opponent.position(np.clip(demand + expected_cost, 0.0, 1.0))
+                compensated = view.opponent.position(np.clip(demand + expected_cost, 0.0, 1.0))
+                # nothing to compensate: the demand itself, not its round trip through utility
+                x = np.where(expected_cost > 0, compensated, faced_x)
                 own_u = view.utility(x)
         affordable = own_u + value >= state.floor - 1e-12
         x = np.where(affordable, x, view.position(state.asp))

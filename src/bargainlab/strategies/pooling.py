@@ -43,9 +43,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from ..support.validation import check_scalar
 from ..engine.context import OwnerContext
 from ..engine.views import SideView
+from ..support.validation import check_scalar
 from .essay import Aspiration, FaceSaver
 from .registry import register
 
