@@ -39,7 +39,8 @@ def test_validate_prints_the_family_without_simulating(study_file, workdir, caps
     out = capsys.readouterr().out
     # 1 comparison x 2 cells x 4 windows (three rounds: every window exists)
     assert "headline family of 8 rows (1 comparison(s) x 2 cell(s), 8 cell-window(s))" in out
-    assert "1 - 0.05/8" in out and "at 40 replicates" in out and "sesoi 0.01" in out
+    assert "simultaneous at level 1 - 0.05" in out and "1 - 0.05/8" in out
+    assert "at 40 replicates" in out and "sesoi 0.01" in out
     assert sorted(p.name for p in workdir.iterdir()) == ["study.toml"]
 
 

@@ -551,10 +551,13 @@ def test_power_table_from_a_pilot_with_known_sd():
     power = power_table(table, spec, [])
     assert power["m"].tolist() == [8, 8]  # 1 comparison x 2 cells x 4 windows
     assert power.loc[0, "sd_diff"] == pytest.approx(sd, rel=1e-2)
+    # the plan uses the upper confidence bound on the sd: above the estimate, not far above
+    assert power.loc[0, "sd_diff"] < power.loc[0, "sd_upper"] < 1.1 * power.loc[0, "sd_diff"]
     assert power.loc[0, "n_needed"] == required_replicates(
-        power.loc[0, "sd_diff"], 0.01, 0.05, 8, 0.8
+        power.loc[0, "sd_upper"], 0.01, 0.05, 8, 0.8
     )
-    assert not power.loc[0, "decided"]  # about 320 needed, 300 planned
+    assert power.loc[0, "n_needed"] > required_replicates(sd, 0.01, 0.05, 8, 0.8)
+    assert not power.loc[0, "decided"]  # about 320 needed at the estimate, 300 planned
     assert power.loc[1, "exact_zero"] and power.loc[1, "n_needed"] == 2 and power.loc[1, "decided"]
 
 

@@ -11,11 +11,11 @@ For paired differences ``d_1..d_n`` (treatment - control on common random number
   ``mu`` that the same test does not reject at level ``a`` (test inversion).
 
 So the interval excludes 0 exactly when ``p < a`` (both say ``c <= k_a``); computed in
-integers, the two can never disagree. In a family of ``m`` rows the adjusted level is
-``a = alpha / m`` (Bonferroni) and ``p_adjusted = min(1, m p)``: the adjusted interval
-excludes 0 exactly when ``p_adjusted < alpha``. The symmetric bootstrap-t interval's coverage
-error is of order ``1/n^2`` against ``1/n`` for the normal interval (Hall 1988), which is
-what heavy-tailed, zero-inflated differences need.
+integers, the two can never disagree. The symmetric bootstrap-t interval's coverage error is
+of order ``1/n^2`` against ``1/n`` for the normal interval (Hall 1988), which is what
+heavy-tailed, zero-inflated differences need. A family of rows replaces ``|t*_b|`` by the
+largest ``|t*|`` over the family in resample ``b`` (max-T, :mod:`bargainlab.analysis.maxt`):
+:func:`paired_bootstrap` returns that largest value per resample for each group of columns.
 
 Conventions: differences with ``|d| <= ZERO_TOLERANCE`` are exact zeros. All differences
 zero: interval ``[0, 0]``, ``p = 1``. All equal to ``c != 0``: interval ``[c, c]``, ``p = 0``.
@@ -42,8 +42,10 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "OWN",
     "ZERO_TOLERANCE",
     "CellTests",
+    "coherent_intervals",
     "critical_count",
     "interval_and_p",
     "paired_bootstrap",
@@ -56,6 +58,9 @@ ZERO_TOLERANCE = 1e-12
 """Paired differences at most this large in absolute value are exactly 0 (two arms that took
 the same path through floating-point code in a different order)."""
 
+OWN = -1
+"""The group of a column that is its own family (its own quantile of ``|t*|``)."""
+
 _FLAT = 1e-12
 """A resample's variance at most this share of its mean square is zero (rounding)."""
 
@@ -67,6 +72,7 @@ copies) stay within tens of MB when there are few replicates."""
 
 
 def _alpha(alpha: float) -> Fraction:
+    """``alpha`` as an exact fraction (the counts below are computed in integers)."""
     return Fraction(alpha).limit_denominator(10**9)
 
 
@@ -78,8 +84,9 @@ def critical_count(level_alpha: float, m: int, resamples: int) -> int:
 
 
 def resamples_needed(m: int, alpha: float, resamples: int, tail: int) -> int:
-    """Resamples for a family of ``m`` rows: at least ``resamples``, and enough that ``tail``
-    resamples lie beyond the adjusted critical value (``k + 1 >= tail``)."""
+    """Resamples for a test at level ``alpha / m``: at least ``resamples``, and enough that
+    ``tail`` resamples lie beyond its critical value (``k + 1 >= tail``). A max-T family is
+    tested at ``alpha`` itself (``m = 1``), whatever its size."""
     need = math.ceil((tail + 1) * m / _alpha(alpha)) - 1
     return int(max(resamples, need))
 
@@ -101,35 +108,25 @@ class CellTests:
     se: np.ndarray
     exact_zero: np.ndarray
     """Every difference of the column is exactly 0."""
+    t_obs: np.ndarray
+    """``|t| = |mean| / se`` (0 for a zero mean without spread, ``inf`` for a non-zero one)."""
     exceed: np.ndarray
     """``c``: resamples with ``|t*| >= |t|`` per column."""
     top: np.ndarray
-    """The largest ``|t*|`` per column, descending, shape ``(kept, K)`` (``-inf`` below a
-    column's own resamples)."""
-    resamples: np.ndarray
-    """Resamples behind each column."""
+    """The largest ``|t*|`` per column of group :data:`OWN`, descending, shape ``(kept, K)``
+    (``-inf`` in the other columns)."""
+    scale: np.ndarray
+    """Each column's scale in its group's maxima (``inf``: left out, it cannot be bounded)."""
+    maxima: np.ndarray
+    """Per group ``g >= 0`` and resample, the largest ``|t*| / scale`` over the group's
+    columns that can be bounded (0 without any), shape ``(groups, B)``."""
+    resamples: int
+    """``B``: resamples behind every column."""
 
 
-def paired_bootstrap(
-    diffs: np.ndarray,
-    members: np.ndarray,
-    *,
-    resamples: int | Sequence[int] | np.ndarray,
-    rng: np.random.Generator,
-    keep: int,
-) -> CellTests:
-    """Bootstrap-t of the columns of ``diffs`` (``n x K``, paired differences over the same
-    ``n`` replicates; ``members`` marks which replicates count in each column).
-
-    ``resamples`` is one number or one per column: column ``j`` uses the first
-    ``resamples[j]`` resamples of one shared stream (so a column's numbers depend only on its
-    own count); the ``keep`` largest ``|t*|`` are kept per column."""
-    d = np.where(members, np.asarray(diffs, dtype=float), 0.0)
-    d = np.where(np.abs(d) <= ZERO_TOLERANCE, 0.0, d)
-    w = members.astype(float)
-    n_rep, k = d.shape
-    counts_per_column = np.broadcast_to(np.asarray(resamples, dtype=np.int64), (k,)).copy()
-    n = w.sum(axis=0)
+def _moments(d: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per column: members, mean, sd, se, exact zero and ``|t|``."""
+    n = members.sum(axis=0).astype(float)
     safe = np.maximum(n, 1)
     lowest = np.where(members, d, np.inf).min(axis=0, initial=np.inf)
     highest = np.where(members, d, -np.inf).max(axis=0, initial=-np.inf)
@@ -139,44 +136,113 @@ def paired_bootstrap(
     centred = np.where(members, d - mean, 0.0)
     sd = np.where(constant, 0.0, np.sqrt((centred**2).sum(axis=0) / np.maximum(n - 1, 1)))
     se = sd / np.sqrt(safe)
-    exact_zero = constant & (mean == 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         t_obs = np.where(se > 0, np.abs(mean) / se, np.where(mean == 0, 0.0, np.inf))
-    exceed = np.zeros(k, dtype=np.int64)
-    keep = int(max(keep, 1))
-    top = np.full((k, keep), -np.inf)  # one row per column: partitions run along memory
-    if n_rep and k:
-        # blocks of resamples at fixed boundaries (they depend on n only), so that resample b
-        # is the same whatever columns are computed and however many resamples they need
-        block = max(1, min(_BLOCK_ELEMENTS // n_rep, _BLOCK_RESAMPLES))
-        offsets = (np.arange(block, dtype=np.int64) * n_rep)[:, None]
-        # member counts per resample: one row per distinct member mask (most columns share
-        # the all-replicates mask), then the sums of centred differences and of their squares
-        masks, mask_of = np.unique(members.T, axis=0, return_inverse=True)
-        mask_of = np.asarray(mask_of).reshape(-1)
-        weights = np.concatenate([masks.astype(float), centred.T, (centred**2).T], axis=0)
-        n_masks = len(masks)
-        total, done = int(counts_per_column.max()), 0
-        while done < total:
-            b = min(block, total - done)
-            cols = np.flatnonzero(counts_per_column > done)
-            idx = rng.integers(0, n_rep, size=(b, n_rep))
-            idx += offsets[:b]
-            counts = np.bincount(idx.ravel(), minlength=b * n_rep).reshape(b, n_rep)
-            rows = np.r_[np.arange(n_masks), n_masks + cols, n_masks + k + cols]
-            sums = weights[rows] @ counts.T.astype(float)
-            star_n = sums[:n_masks][mask_of[cols]]
-            t_star = _studentised(star_n, sums[n_masks:], se[cols, None])
-            short = counts_per_column[cols] < done + b
-            if short.any():  # columns whose own resamples end inside this block
-                used = np.arange(b)[None, :] < (counts_per_column[cols] - done)[:, None]
-                t_star = np.where(used, t_star, -np.inf)
-            exceed[cols] += (t_star >= t_obs[cols, None]).sum(axis=1)
-            merged = np.concatenate([top[cols], t_star], axis=1)
-            top[cols] = -np.partition(-merged, keep - 1, axis=1)[:, :keep]
-            done += b
-    top = -np.sort(-top, axis=1)
-    return CellTests(n.astype(np.int64), mean, sd, se, exact_zero, exceed, top.T, counts_per_column)
+    return n, mean, sd, se, constant & (mean == 0), t_obs, centred
+
+
+def paired_bootstrap(
+    diffs: np.ndarray,
+    members: np.ndarray,
+    *,
+    resamples: int,
+    rng: np.random.Generator,
+    keep: int = 0,
+    groups: Sequence[int] | np.ndarray | None = None,
+    guard: int | None = None,
+    balance: int | None = None,
+) -> CellTests:
+    """Bootstrap-t of the columns of ``diffs`` (``n x K``, paired differences over the same
+    ``n`` replicates; ``members`` marks which replicates count in each column) from
+    ``resamples`` resamples of the cell's replicates.
+
+    ``groups`` gives each column a group: :data:`OWN` (the default for every column) keeps
+    the column's ``keep`` largest ``|t*|`` (its own quantiles); a group ``g >= 0`` records,
+    per resample, the largest ``|t*_j| / s_j`` over its columns (``maxima[g]``, for max-T).
+    The scale ``s_j`` is 1, or with ``balance`` the column's ``(balance + 1)``-th largest
+    ``|t*|`` (its own critical value at the unadjusted level, for a balanced max-T). With
+    ``guard``, a column whose ``(guard + 1)``-th largest ``|t*|`` is infinite (more than
+    ``guard`` resamples could not be studentised: a domain of a few members) gets scale
+    ``inf``: it is left out of its group's maxima and cannot be bounded. Resample ``b`` is the
+    same whatever columns are computed."""
+    d = np.where(members, np.asarray(diffs, dtype=float), 0.0)
+    d = np.where(np.abs(d) <= ZERO_TOLERANCE, 0.0, d)
+    k = d.shape[1]
+    group = np.full(k, OWN, dtype=np.int64) if groups is None else np.asarray(groups, np.int64)
+    n, mean, sd, se, exact_zero, t_obs, centred = _moments(d, members)
+    t_star = _resampled(centred, members, se, int(resamples), rng)
+    exceed = (t_star >= t_obs[:, None]).sum(axis=1)
+    own = np.flatnonzero(group == OWN)
+    top = np.full((max(int(keep), 1), k), -np.inf)
+    if own.size and keep > 0:
+        top[:, own] = _largest(t_star[own], int(keep)).T
+    scale = np.ones(k)
+    if guard is not None and t_star.shape[1]:
+        # the (guard + 1)-th largest |t*| is infinite iff more than guard resamples are (|t*|
+        # is never NaN); counting them costs one pass instead of a partition
+        beyond = np.isinf(t_star).sum(axis=1) > guard if t_star.shape[1] > guard else True
+        scale = np.where(beyond, np.inf, 1.0)
+    if balance is not None and t_star.shape[1]:
+        own_critical = _largest(t_star, int(balance) + 1)[:, -1]
+        fine = np.isfinite(own_critical) & (own_critical > 0)
+        scale = np.where(fine, scale * np.where(fine, own_critical, 1.0), np.inf)
+    maxima = _maxima(t_star, scale, group, n)
+    return CellTests(
+        n.astype(np.int64), mean, sd, se, exact_zero, t_obs, exceed, top, scale, maxima,
+        int(resamples),
+    )  # fmt: skip
+
+
+def _largest(values: np.ndarray, keep: int) -> np.ndarray:
+    """The ``keep`` largest values of each row, descending (``-inf`` beyond the row's own)."""
+    if keep > values.shape[1]:
+        values = np.pad(values, ((0, 0), (0, keep - values.shape[1])), constant_values=-np.inf)
+    part = -np.partition(-values, keep - 1, axis=1)[:, :keep]
+    return -np.sort(-part, axis=1)
+
+
+def _maxima(t_star: np.ndarray, scale: np.ndarray, group: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Per group ``g >= 0`` and resample, the largest ``|t*| / scale`` over the group's
+    columns that can be bounded (at least two members and a finite, positive scale; the
+    others have scale ``inf``), 0 without any."""
+    n_groups = int(group.max(initial=OWN)) + 1
+    maxima = np.zeros((n_groups, t_star.shape[1]))
+    counted = (n >= 2) & np.isfinite(scale) & (scale > 0)
+    for g in range(n_groups):
+        chosen = np.flatnonzero(counted & (group == g))
+        if chosen.size:
+            maxima[g] = (t_star[chosen] / scale[chosen, None]).max(axis=0)
+    return maxima
+
+
+def _resampled(
+    centred: np.ndarray, members: np.ndarray, se: np.ndarray, total: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``|t*|`` of every column (rows) in every resample (columns), drawn block by block."""
+    n_rep, k = centred.shape
+    t_star = np.zeros((k, total))
+    if not (n_rep and k):
+        return t_star
+    # blocks of resamples at fixed boundaries (they depend on n only), so that resample b is
+    # the same whatever columns are computed
+    block = max(1, min(_BLOCK_ELEMENTS // n_rep, _BLOCK_RESAMPLES))
+    offsets = (np.arange(block, dtype=np.int64) * n_rep)[:, None]
+    # member counts per resample: one row per distinct member mask (most columns share the
+    # all-replicates mask), then the sums of centred differences and of their squares
+    masks, mask_of = np.unique(members.T, axis=0, return_inverse=True)
+    mask_of = np.asarray(mask_of).reshape(-1)
+    weights = np.concatenate([masks.astype(float), centred.T, (centred**2).T], axis=0)
+    done = 0
+    while done < total:
+        b = min(block, total - done)
+        idx = rng.integers(0, n_rep, size=(b, n_rep))
+        idx += offsets[:b]
+        counts = np.bincount(idx.ravel(), minlength=b * n_rep).reshape(b, n_rep)
+        sums = weights @ counts.T.astype(float)
+        star_n = sums[: len(masks)][mask_of]
+        t_star[:, done : done + b] = _studentised(star_n, sums[len(masks) :], se[:, None])
+        done += b
+    return t_star
 
 
 def _studentised(star_n: np.ndarray, sums: np.ndarray, se: np.ndarray) -> np.ndarray:
@@ -203,43 +269,67 @@ def _studentised(star_n: np.ndarray, sums: np.ndarray, se: np.ndarray) -> np.nda
     return ratio
 
 
-def interval_and_p(
-    tests: CellTests, m: Sequence[int] | np.ndarray, alpha: float
+def coherent_intervals(
+    tests: CellTests | Any,
+    critical: np.ndarray,
+    reached: np.ndarray,
+    kmax: int | np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Per column, for a family of ``m`` rows at family-wise level ``alpha``: ``ci_low``,
-    ``ci_high`` (level ``1 - alpha/m``), ``ci_level``, ``p_value`` and ``p_adjusted``
-    (``min(1, m p)``), coherent by construction (see the module docstring)."""
+    """``ci_low``, ``ci_high`` and the p-value ``(1 + reached) / (B + 1)`` per column, from
+    its critical value of ``|t|`` and the resamples whose statistic reaches its ``|t|``: the
+    interval ``mean +- critical * se`` excludes 0 exactly when ``reached <= kmax`` (the
+    p-value is below the level), ties at the last bit decided by the count. Columns with
+    fewer than two members are unbounded with ``p = 1``; constant columns are exact."""
+    n, mean, se = np.asarray(tests.n), np.asarray(tests.mean, float), np.asarray(tests.se, float)
+    reached = np.asarray(reached, dtype=np.int64)
+    with np.errstate(invalid="ignore"):
+        low, high = mean - critical * se, mean + critical * se
+    reject = reached <= kmax
+    apart = (low > 0) | (high < 0)
+    tiny = np.nextafter(0.0, 1.0)
+    # a rejected row whose interval touches 0 in the last bit: the count decides
+    low = np.where(reject & ~apart & (mean > 0), tiny, low)
+    high = np.where(reject & ~apart & (mean <= 0), -tiny, high)
+    # a row not rejected whose interval misses 0 in the last bit: it is widened to 0
+    low = np.where(~reject & apart & (mean > 0), 0.0, low)
+    high = np.where(~reject & apart & (mean <= 0), 0.0, high)
+    p = (1 + reached) / (int(tests.resamples) + 1)
+    constant = se == 0
+    low = np.where(constant, mean, low)
+    high = np.where(constant, mean, high)
+    p = np.where(constant, np.where(mean == 0, 1.0, 0.0), p)
+    few = n < 2
+    return {
+        "ci_low": np.where(few, -np.inf, low),
+        "ci_high": np.where(few, np.inf, high),
+        "p_value": np.where(few, 1.0, p),
+    }
+
+
+def interval_and_p(
+    tests: CellTests, m: Sequence[int] | np.ndarray | int, alpha: float
+) -> dict[str, np.ndarray]:
+    """Per column, each its own test at level ``alpha / m`` (``m = 1``: unadjusted;
+    ``m > 1``: Bonferroni over a family of ``m`` rows, needing :func:`resamples_needed` and
+    ``keep > k``): ``ci_low``, ``ci_high``, ``ci_level``, ``critical`` (the column's
+    ``(k + 1)``-th largest ``|t*|``), ``p_value`` and ``p_adjusted`` (``min(1, m p)``),
+    coherent by construction (see the module docstring)."""
     m = np.broadcast_to(np.asarray(m, dtype=np.int64), tests.mean.shape)
-    k = len(tests.mean)
-    low, high = np.empty(k), np.empty(k)
-    p, p_adj = np.empty(k), np.empty(k)
-    for j in range(k):
-        n, mean, se = int(tests.n[j]), float(tests.mean[j]), float(tests.se[j])
-        b = int(tests.resamples[j])
-        kmax = critical_count(alpha, int(m[j]), b)
-        if n < 2:
-            low[j], high[j], p[j], p_adj[j] = -np.inf, np.inf, 1.0, 1.0
-            continue
-        if se == 0:  # constant differences: the mean is known exactly
-            low[j] = high[j] = mean
-            p[j] = p_adj[j] = 1.0 if mean == 0 else 0.0
-            continue
-        c = int(tests.exceed[j])
-        p[j] = (1 + c) / (b + 1)
-        p_adj[j] = min(1.0, int(m[j]) * (1 + c) / (b + 1))
-        if kmax < 0 or kmax >= tests.top.shape[0]:
-            q = np.inf
-        else:
-            q = float(tests.top[kmax, j])
-        lo, hi = mean - q * se, mean + q * se
-        reject = c <= kmax
-        if reject and not (lo > 0 or hi < 0):  # ties at the last bit: the test decides
-            lo, hi = (np.nextafter(0.0, 1.0), hi) if mean > 0 else (lo, np.nextafter(0.0, -1.0))
-        elif not reject and (lo > 0 or hi < 0):
-            lo, hi = (0.0, hi) if mean > 0 else (lo, 0.0)
-        low[j], high[j] = lo, hi
-    level = 1.0 - alpha / m.astype(float)
-    return {"ci_low": low, "ci_high": high, "ci_level": level, "p_value": p, "p_adjusted": p_adj}
+    kmax = np.array([critical_count(alpha, int(k), tests.resamples) for k in m], dtype=np.int64)
+    kept = tests.top.shape[0]
+    inside = (kmax >= 0) & (kmax < kept)
+    columns = np.arange(len(m))
+    critical = np.where(inside, tests.top[np.clip(kmax, 0, kept - 1), columns], np.inf)
+    result = coherent_intervals(tests, critical, tests.exceed, kmax)
+    p = result["p_value"]
+    return {
+        "ci_low": result["ci_low"],
+        "ci_high": result["ci_high"],
+        "ci_level": 1.0 - alpha / m.astype(float),
+        "critical": critical,
+        "p_value": p,
+        "p_adjusted": np.minimum(1.0, m * p),
+    }
 
 
 def verdicts(

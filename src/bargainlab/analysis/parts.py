@@ -84,7 +84,9 @@ _WINDOW = Column(
     "Outcome window of the focal party's payoff: `round1`, `later` (rounds 2..R), `whole` (1..R) or `survivors` (rounds 2..R of the replicates whose relationship survived round 1 in both arms).",
 )
 _M = Column(
-    "m", "int64", "Rows in the row's family: its interval and p-value are adjusted for them."
+    "m",
+    "int64",
+    "Rows in the row's family: its interval and adjusted p-value hold simultaneously over them (max-T).",
 )
 _N = Column(
     "n", "int64", "Paired replicates (for `survivors`: those that survived round 1 in both arms)."
@@ -102,13 +104,19 @@ _DIFF = (
     Column(
         "ci_level",
         "float64",
-        "The interval's level: 1 - alpha/m in a decided family, 1 - alpha on a descriptive row.",
+        "The interval's level, 1 - alpha: simultaneous over the row's family in a decided family (every interval of the family covers its effect with this probability together), the row's own on a descriptive row.",
     ),
-    Column("resamples", "int64", "Bootstrap resamples behind the interval and the p-value."),
-    Column("p_value", "float64", "The bootstrap-t p-value of a zero mean difference."),
+    Column("resamples", "int64", "Bootstrap resamples behind the interval and the p-values."),
+    Column(
+        "p_value",
+        "float64",
+        "The bootstrap-t p-value of a zero mean difference, the row alone (not adjusted).",
+    ),
 )
 _P_ADJUSTED = Column(
-    "p_adjusted", "float64", "min(1, m p): the interval excludes 0 exactly when it is below alpha."
+    "p_adjusted",
+    "float64",
+    "The single-step balanced max-T p-value: the share of resamples whose largest |t*| over the family (each row's over its own (tail + 1)-th largest |t*|) reaches the row's (with the +1 convention); the interval excludes 0 exactly when it is below alpha.",
 )
 _VERDICT = (
     Column("sesoi", "float64", "The study's smallest effect size of interest.", unit="utility"),
@@ -197,13 +205,13 @@ MECHANISM = Part(
 
 POWER = Part(
     "power",
-    "The power of one row of `effects` (family `effect`) or `survival` (family `survival`, window `round1`): the normal approximation with the row's sd and its family's m.",
+    "The power of one row of `effects` (family `effect`) or `survival` (family `survival`, window `round1`): the normal approximation with the row's sd and its family's critical value.",
     (
         _CELL, _TREATMENT, _CONTROL,
         Column("family", "string", "`effect`: the row of `effects` with this cell, comparison and window; `survival`: the row of `survival`."),
         _WINDOW,
-        Column("mde", "float64", "The smallest effect decided with the study's power at this n: (z(1 - alpha/2m) + z(power)) sd / sqrt(n).", unit="utility"),
-        Column("n_needed", "int64", "Replicates that would decide an effect of size sesoi with the study's power: ((z(1 - alpha/2m) + z(power)) sd / sesoi)^2, at least 2."),
+        Column("mde", "float64", "The smallest effect decided with the study's power at this n: (c + z(power)) sd / sqrt(n), with c the family's critical value (z(1 - alpha/2m) where it is unbounded).", unit="utility"),
+        Column("n_needed", "int64", "Replicates that would decide an effect of size sesoi with the study's power: ((c + z(power)) sd / sesoi)^2, at least 2."),
     ),
     ("cell", "treatment", "control", "family", "window"),
 )  # fmt: skip

@@ -27,7 +27,7 @@ from ..config.cells import SweepCells
 from ..config.schema import StudySpec
 from ..support.files import write_text_atomic
 from .calibration import direction_checks
-from .decisions import decide
+from .decisions import DESCRIPTIVE, decide
 from .effects import windows_for
 from .game_rows import game_parts, study_game
 from .mechanism import mechanism_rows
@@ -197,11 +197,8 @@ def _decided_parts(
     applies = _applies(replicates, study, mediation)
     out = {name: tested.get(name, part(name).empty()) for name in applies}
     if "power" in applies:
-        decided = [
-            tested[n].assign(family=f)
-            for n, f in (("effects", "effect"), ("survival", "survival"))
-            if n in tested
-        ]
+        decided = [f[f["family"] != DESCRIPTIVE] for f in tested.values()]
+        decided = [f for f in decided if len(f)]
         out["power"] = pd.concat(decided, ignore_index=True) if decided else POWER.empty()
     if "effects" in applies:
         found = mechanism_rows(out["effects"], study, cells)

@@ -8,6 +8,7 @@ exactly the distribution the types are drawn from.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated
@@ -82,6 +83,17 @@ def prior_mass(prior: Prior, grid: np.ndarray) -> np.ndarray:
     if total <= 0:
         raise ValueError("the prior puts no mass on the type grid")
     return mass / total
+
+
+def has_mass_on(prior: Prior, grid: np.ndarray) -> bool:
+    """Whether ``prior`` puts finite mass on ``grid`` (a very narrow normal between two grid
+    points does not), as a run discretises every prior there."""
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return bool(np.all(np.isfinite(prior_mass(prior, grid))))
+    except ValueError:
+        return False
 
 
 def draw_from(mass: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
@@ -161,5 +173,6 @@ __all__ = [
     "Uniform",
     "draw_from",
     "grid_points",
+    "has_mass_on",
     "prior_mass",
 ]

@@ -41,7 +41,7 @@ from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from ..analysis.power import family_size, format_power, power_table, z_sum
+from ..analysis.power import family_size, format_power, pilot_seed, power_table, z_sum
 from ..config.cells import SweepCells
 from ..config.files import ConfigError, load_study, resolve_study_path
 from ..experiments.budget import size_budget
@@ -231,9 +231,11 @@ def _cmd_power(args: argparse.Namespace) -> int:
     path = resolve_study_path(args.config)
     loaded = load_study(path)
     study, axes = loaded.study, loaded.study.sweep_axes
+    # the pilot's replicates are none of the main run's: another root seed, derived from it
+    pilot = study.model_copy(update={"seed": pilot_seed(study.seed)})
     with tempfile.TemporaryDirectory(prefix="bargainlab-pilot-") as folder:
         run = run_study(
-            path,
+            pilot,
             Path(folder) / "pilot",
             replicates=args.pilot,
             executor=args.executor,
@@ -257,8 +259,9 @@ def _analysis_line(loaded) -> str:
         return "analysis: one arm, no comparison to decide"
     factor = z_sum(spec.alpha, family.m, spec.power) / study.replicates**0.5
     return (
-        f"analysis: headline family of {family.describe()}, intervals at level "
-        f"1 - {spec.alpha:g}/{family.m}; at {study.replicates} replicates an effect is decided "
+        f"analysis: headline family of {family.describe()}, max-T intervals simultaneous at "
+        f"level 1 - {spec.alpha:g}; at {study.replicates} replicates an effect is decided "
         f"with {spec.power:.0%} power once |effect| >= {factor:.3g} x the sd of its paired "
-        f"differences; sesoi {spec.sesoi:g} (`bargainlab power` estimates the sd from a pilot)"
+        f"differences (planned with Bonferroni's normal 1 - {spec.alpha:g}/{family.m}); "
+        f"sesoi {spec.sesoi:g} (`bargainlab power` estimates the sd from a pilot)"
     )

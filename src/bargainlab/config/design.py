@@ -12,7 +12,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from ..relationships.channels import CHANNELS
-from .tables import ArmSpec, Name, Pair, StrategySpec, StudyTable, check_label, check_prose
+from .labels import check_label, check_prose
+from .tables import ArmSpec, Name, Pair, StrategySpec, StudyTable
 
 __all__ = [
     "AnalysisSpec",
@@ -158,7 +159,7 @@ class Change(StudyTable):
     @field_validator("what", "why")
     @classmethod
     def _prose(cls, text: str, info: Any) -> str:
-        """Prose of one paragraph (see :func:`~bargainlab.config.tables.check_prose`)."""
+        """Prose of one paragraph (see :func:`~bargainlab.config.labels.check_prose`)."""
         return check_prose(f"changes.{info.field_name}", text)
 
 
@@ -190,7 +191,7 @@ class NullCell(StudyTable):
     @field_validator("reason")
     @classmethod
     def _prose(cls, text: str) -> str:
-        """Prose of one paragraph (see :func:`~bargainlab.config.tables.check_prose`)."""
+        """Prose of one paragraph (see :func:`~bargainlab.config.labels.check_prose`)."""
         return check_prose("null_cells.reason", text)
 
     @field_validator("where")
@@ -286,8 +287,9 @@ class AnalysisSpec(StudyTable):
     issue, 1% of the range between a party's worst and best terms: the smallest change of the
     terms the shipped studies can express."""
     alpha: Annotated[float, Field(gt=0.0, lt=0.5)] = 0.05
-    """Family-wise error rate: intervals of the headline family are at level ``1 - alpha/m``
-    (Bonferroni over its ``m`` rows), descriptive rows at ``1 - alpha``."""
+    """Family-wise error rate: the intervals of a decided family (the headline family, the
+    survival family) hold together at level ``1 - alpha`` (balanced max-T over its ``m``
+    rows), descriptive rows each at ``1 - alpha``."""
     headline: Literal["round1", "later", "whole", "survivors"] = "later"
     """The outcome window the report's answer and key figure are about: ``round1``, ``later``
     (rounds 2..R), ``whole`` (rounds 1..R) or ``survivors`` (rounds 2..R of the pairs whose

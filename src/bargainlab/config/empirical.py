@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import Field
 
 from ..strategies import describe
+from .labels import check_label
 from .paths import same_value
-from .tables import StudyTable, check_label
+from .tables import StudyTable
 
 if TYPE_CHECKING:  # the study assembles this table: only its type is needed here
     from .schema import StudySpec

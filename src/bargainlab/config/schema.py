@@ -11,13 +11,11 @@ own, so a sweep value out of range is reported with its path.
 
 from __future__ import annotations
 
-import warnings
 from typing import Annotated, Any
 
-import numpy as np
 from pydantic import Field, field_validator, model_validator
 
-from ..beliefs.priors import grid_points, prior_mass
+from ..beliefs.priors import grid_points, has_mass_on
 from ..strategies import get
 from .condition_rules import ConditionReach, condition_reach
 from .design import (
@@ -31,9 +29,9 @@ from .design import (
     TournamentSpec,
 )
 from .empirical import EmpiricalGameSpec
+from .labels import LABEL_LENGTH, check_label, check_prose
 from .tables import (
     DOMAIN_LIMIT,
-    LABEL_LENGTH,
     ArmSpec,
     BehaviourSpec,
     ChannelsSpec,
@@ -52,8 +50,6 @@ from .tables import (
     TruncatedNormal,
     Uniform,
     Unit,
-    check_label,
-    check_prose,
     in_range,
 )
 
@@ -129,7 +125,7 @@ class StudySpec(StudyTable):
     @field_validator("question")
     @classmethod
     def _prose(cls, text: str) -> str:
-        """One paragraph of printable text (see :func:`~bargainlab.config.tables.check_prose`)."""
+        """One paragraph of printable text (see :func:`~bargainlab.config.labels.check_prose`)."""
         return check_prose("the question", text)
 
     @field_validator("parties")
@@ -312,8 +308,7 @@ class StudySpec(StudyTable):
         return self
 
     def _priors_on_grid(self) -> None:
-        """Every prior must put mass on the belief grid (a very narrow normal between two
-        grid points would not), as the run discretises it there."""
+        """Every prior puts mass on the belief grid (see :func:`has_mass_on`)."""
         grid = grid_points(self.rounds.grid)
         priors = {
             f"parties.{p}.reservation_value": s.reservation_value for p, s in self.parties.items()
@@ -324,14 +319,7 @@ class StudySpec(StudyTable):
             if arm.condition is not None and arm.condition.cost is not None:
                 priors[f"arms.strategies.{label}.condition.cost"] = arm.condition.cost
         for field, prior in priors.items():
-            try:
-                with warnings.catch_warnings(), np.errstate(all="ignore"):
-                    warnings.simplefilter("ignore")
-                    mass = prior_mass(prior, grid)
-                usable = bool(np.all(np.isfinite(mass)))
-            except ValueError:
-                usable = False
-            if not usable:
+            if not has_mass_on(prior, grid):
                 raise ValueError(
                     f"{field} puts no mass on the {self.rounds.grid}-point belief "
                     "grid (rounds.grid); widen it (sd) or refine the grid"

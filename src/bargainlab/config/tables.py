@@ -8,8 +8,6 @@ strict (a boolean is not a number), numbers finite and bounded, labels short and
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -18,6 +16,7 @@ from ..beliefs.priors import Prior, TruncatedNormal, Uniform
 from ..relationships.behaviour import BehaviourSpec
 from ..relationships.channels import CHANNELS, Channels
 from ..strategies import create
+from .labels import LABEL_LENGTH, check_label, check_prose
 
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
 """A number in [0, 1] (utilities, probabilities, discount factors)."""
@@ -29,9 +28,6 @@ beyond any price or rebate, and small enough that no difference or mean overflow
 Domain = Annotated[float, Field(ge=-DOMAIN_LIMIT, le=DOMAIN_LIMIT)]
 """A finite number in domain units."""
 
-LABEL_LENGTH = 64
-"""Longest party name or arm label (they label tables and figures, and name files)."""
-
 
 def _as_tuple(value: Any) -> Any:
     """A list as a tuple, anything else as it is: TOML has arrays, not tuples, so a pair is
@@ -41,49 +37,6 @@ def _as_tuple(value: Any) -> Any:
 
 Pair = Annotated[tuple[str, str], BeforeValidator(_as_tuple)]
 """Two labels, written as an array of two strings."""
-
-
-def _hidden(ch: str) -> bool:
-    """Whether ``ch`` is a control or invisible character: a line break, a tab, a
-    bidirectional override, a zero-width space, unassigned or private (Unicode categories C,
-    Zl and Zp). Such a character in text written into the report or a figure can forge its
-    structure or reorder what the reader sees."""
-    category = unicodedata.category(ch)
-    return category.startswith("C") or category in ("Zl", "Zp")
-
-
-def check_label(kind: str, label: str, length: int = LABEL_LENGTH) -> None:
-    """Raise ValueError unless ``label`` is 1 to ``length`` printable characters (no control
-    or invisible character, see :func:`_hidden`)."""
-    if not label or len(label) > length:
-        raise ValueError(
-            f"{kind} {label[:40]!r} must have 1 to {length} characters; got {len(label)}"
-        )
-    if any(_hidden(ch) for ch in label):
-        raise ValueError(
-            f"{kind} {label[:80]!r} must not contain control or invisible characters (line "
-            "breaks, tabs, bidirectional overrides, zero-width characters)"
-        )
-
-
-_BREAKS = re.compile(r"\s*[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029]+\s*")
-"""Line breaks and tabs with the spaces around them."""
-
-
-def check_prose(kind: str, text: str) -> str:
-    """Free text (a question, a reason): line breaks and tabs become single spaces (a TOML
-    multi-line string reads as one paragraph, and no line of it can become a heading or a
-    table row of the report); raise ValueError for any other control or invisible
-    character (see :func:`_hidden`). Returns the text as it is kept."""
-    text = _BREAKS.sub(" ", text)
-    hidden = sorted({ch for ch in text if _hidden(ch)})
-    if hidden:
-        shown = ", ".join(f"U+{ord(ch):04X}" for ch in hidden[:5])
-        raise ValueError(
-            f"{kind} must not contain control or invisible characters such as bidirectional "
-            f"overrides or zero-width characters; found {shown}"
-        )
-    return text
 
 
 Name = Annotated[str, Field(max_length=200)]

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..analysis.maxt import interval_method
 from ..analysis.power import projected_replicates
 from ..analysis.summary import Summary
 from ..config.cells import SweepCells
@@ -214,7 +215,8 @@ def answer_paragraph(summary: Summary, study: StudySpec, cells: SweepCells) -> l
         *_largest(head, study, cells),
         *_elsewhere(summary, head, rounds),
         *_undecided(head, summary, study),
-        f"Intervals are family-wise: {fmt_level(level)} intervals, adjusted for {m} rows.",
+        f"Intervals are family-wise: {fmt_level(level)} intervals, adjusted for {m} rows "
+        f"({interval_method(m, level, study.analysis.alpha)}).",
     ]
     return [
         first_paragraph(summary, study, cells),

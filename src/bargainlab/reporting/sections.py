@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
+from ..analysis.maxt import interval_method
 from ..analysis.summary import Summary
 from ..config.cells import SweepCells
 from ..config.schema import StudySpec
@@ -213,10 +214,31 @@ def method_section(summary: Summary, study: StudySpec) -> list[str]:
         + (f" with {resamples} resamples" if resamples else "")
         + ", whose interval and p-value come from the same resamples, so the interval excludes 0 "
         "exactly when the adjusted p-value is below α. The headline family (comparisons × cells "
-        "× outcome windows of the focal party's payoff) is adjusted by Bonferroni: intervals at "
-        f"level 1 − {spec.alpha:g}/m, p_adjusted = min(1, m·p). The verdict is read off the "
+        "× outcome windows of the focal party's payoff) and the survival family are adjusted "
+        + _adjustment(summary, spec.alpha)
+        + " The verdict is read off the "
         f"printed interval: negligible when it lies within ±{spec.sesoi:g} (equivalence), "
         "else helps above 0, hurts below 0, else undetermined. The documentation's "
         "*Statistics* page gives the details.",
         "",
     ]
+
+
+def _adjustment(summary: Summary, alpha: float) -> str:
+    """The sentence naming the method that made the decided families' intervals."""
+    rows = summary.effects
+    method = (
+        interval_method(int(rows["m"].iloc[0]), float(rows["ci_level"].iloc[0]), alpha)
+        if len(rows)
+        else "max-T"
+    )
+    if method == "Bonferroni":
+        return f"by Bonferroni: intervals at level 1 − {alpha:g}/m, p_adjusted = min(1, m·p)."
+    return (
+        "by balanced max-T (Westfall and Young; Romano and Wolf; Beran): one set of resamples "
+        "shared by the family's rows, each cell's replicates resampled on their own; each "
+        "row's |t*| is divided by its own far quantile, and the family's "
+        f"critical value is the 1 − {alpha:g} quantile of the largest of these over its rows, "
+        f"so the intervals hold together at level 1 − {alpha:g}; p_adjusted is the share of "
+        "resamples whose largest reaches the row's."
+    )
