@@ -73,6 +73,7 @@ def synthetic_tables(study, replicates: int, variants: int, seed: int = 0):
                             "belief_pit_last": rng.uniform(0, 1, replicates),
                             "total_focal": first + (rounds - 1) * later,
                             "total_opponent": rounds - first - (rounds - 1) * later,
+                            "opponent_payoff_later": 1 - later,
                         }
                     )
                 )

@@ -13,6 +13,7 @@ parts (``rounds__rho=0.5``) and a value of ``None`` deletes the key.
 from __future__ import annotations
 
 import copy
+import textwrap
 import tomllib
 from typing import Any
 
@@ -177,3 +178,70 @@ def _inline(value: Any) -> str:
 def _toml_value(text: str) -> Any:
     """The value a TOML value's text stands for (``"{ mean = 0.5, sd = 0.1 }"``)."""
     return tomllib.loads(f"value = {text}")["value"]
+
+
+GAME_STUDY = textwrap.dedent(
+    """\
+    name = "game"
+    replicates = 6
+    seed = 3
+    chunk = 3
+
+    [issue]
+    name = "rebate"
+    low = 1.0
+    high = 2.0
+    levels = 101
+
+    [game]
+    horizon = 10
+    first_mover = "dealer"
+    status_quo = 1.0
+
+    [rounds]
+    count = 3
+    rho = 1.0
+    end_on_disagreement = true
+
+    [parties.dealer]
+    prefers = "high"
+    reservation_value = { mean = 0.6, sd = 0.15 }
+
+    [parties.supplier]
+    prefers = "low"
+    reservation_value = { low = 0.0, high = 0.5 }
+
+    [condition]
+    holder = "supplier"
+    value = 0.15
+    cost = { low = 0.0, high = 0.1 }
+    fallback = 1.0
+
+    [strategies.dealer]
+    name = "learner"
+
+    [arms]
+    party = "supplier"
+
+    [arms.strategies.face_saver]
+    name = "face_saver"
+
+    [arms.strategies.plain]
+    name = "face_saver"
+    params = { condition = false }
+
+    [arms.strategies.capitulator]
+    name = "capitulator"
+
+    [sweep]
+    "rounds.rho" = [0.5, 1.0]
+    "strategies.dealer.params.kind" = ["bayesian", "naive"]
+
+    [empirical_game]
+    opponent_axis = "strategies.dealer.params.kind"
+    opponents = ["d0", "d1"]
+    resamples = 200
+    """
+)
+"""A study with an empirical game: three supplier policies against two dealers, in two games
+(one per value of rho), the cells of a game paired."""

@@ -311,6 +311,8 @@ def test_replicates_table_windows_by_hand():
     assert t["belief_pit_last"].tolist() == pytest.approx([0.4, 0.4])
     assert t.loc[0, "total_focal"] == pytest.approx(1.2)
     assert t.loc[0, "total_opponent"] == pytest.approx(3 - 1.2)
+    # the dealer's utility in rounds 2 and 3 of replicate 0: 1 - 0.4 and 1 - 0.6
+    assert t.loc[0, "opponent_payoff_later"] == pytest.approx(0.5)
     assert (table["rounds"] == 3).all() and not table.isna().any().any()
     one = replicates_from_rounds(hand_rounds().query("round == 1"), "supplier", "dealer")
     assert one["survived_round1"].all()
@@ -390,6 +392,7 @@ def replicates(cells: dict[int, dict[str, dict[str, np.ndarray]]], rounds: int =
                             "belief_pit_last": 0.5,
                             "total_focal": later * rounds,
                             "total_opponent": (1 - later) * rounds,
+                            "opponent_payoff_later": 1 - later,
                         }
                     )
                 )

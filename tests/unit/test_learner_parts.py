@@ -19,24 +19,25 @@ from bargainlab.engine.terms import Issue
 from bargainlab.engine.views import Carried, OfferHistory, Outlook
 from bargainlab.strategies import Learner, create
 from bargainlab.strategies.learner import KINDS, LearnerParts, preset
-from bargainlab.strategies.planners import Anchored, ExpectedUtility
+from bargainlab.strategies.planners import Anchored, BackwardInduction, ExpectedUtility
 from bargainlab.strategies.testing import Scripted
 from bargainlab.strategies.updates import ExactBayes, NoUpdate
 
 
-def _view(n=3, *, rounds_left=3, learning=True):
-    """Party 0's view at the start of a round, with a belief over party 1's bottom line and
-    a relationship ahead."""
+def _view(n=3, *, rounds_left=3, learning=True, rho=0.7, belief=None):
+    """Party 0's view at the start of a round, with a belief over party 1's bottom line (flat
+    on 21 points unless given) and a relationship ahead."""
     parties = (
         PartyBatch.build(n, reservation_value=0.2, outside_option=0.1, deadline=8),
         PartyBatch.build(n, deadline=8),
     )
     game = Game(Issue(levels=41), parties, horizon=8)
-    belief = Belief.from_prior(np.full(21, 1 / 21), grid_points(21), n)
+    if belief is None:
+        belief = Belief.from_prior(np.full(21, 1 / 21), grid_points(21), n)
     carried = Carried(
         belief=belief,
         reference_point=np.full(n, 0.55),
-        outlook=Outlook(rounds_left, 0.7, False, learning),
+        outlook=Outlook(rounds_left, rho, False, learning),
     )
     return game.view(0, OfferHistory(n), carried=carried)
 
@@ -129,3 +130,44 @@ def test_every_part_says_in_one_line_what_it_does():
     for kind in KINDS:
         line = preset({**Learner().params(), "kind": kind}).describe()
         assert line and "\n" not in line
+
+
+@pytest.mark.parametrize(("g", "rho", "rounds_left"), [(21, 0.3, 3), (101, 0.6, 10), (21, 0.0, 3)])
+def test_a_type_split_in_two_alike_types_changes_no_planned_demand(g, rho, rounds_left):
+    """Two types with the same acceptance and the same prior over the bottom line are one type
+    told twice: the expected-utility planner demands what it demands with one. Between rounds
+    a bottom line is redrawn from the prior *within* its type, whatever that type's prior
+    probability (the joint prior would scale the redraw by it, and change the first two
+    cases' demands)."""
+    n = 4
+    prior = np.exp(-(((grid_points(g) - 0.4) / 0.15) ** 2))
+    prior /= prior.sum()
+    beliefs = [
+        Belief.from_prior(prior, grid_points(g), n),
+        Belief.from_prior(prior, grid_points(g), n, type_prior=np.array([0.1, 0.9])),
+    ]
+    planner = ExpectedUtility("bottom_line", 1, Anchored())
+    demands = [
+        planner.demand(_view(n, rounds_left=rounds_left, rho=rho, belief=b), learns=True)
+        for b in beliefs
+    ]
+    np.testing.assert_allclose(demands[1], demands[0], atol=1e-12)
+
+
+def test_a_learner_plans_to_the_horizon_with_its_planner_part():
+    """``lookahead = "horizon"`` composes the backward-induction planner; with one round left
+    it demands what the one-round lookahead demands, and with none the myopic demand."""
+    horizon = create("learner", lookahead="horizon")
+    assert horizon.parts.planner == BackwardInduction("policies", Anchored(0.05))
+    assert "backward induction" in horizon.parts.describe()
+    for rounds_left, lookahead in ((1, 1), (0, 0)):
+        view = _view(rounds_left=rounds_left)
+        np.testing.assert_array_equal(
+            horizon.demand(view), create("learner", lookahead=lookahead).demand(view)
+        )
+
+
+@pytest.mark.parametrize("lookahead", [2, "forever", True])
+def test_a_lookahead_other_than_0_1_or_horizon_is_refused(lookahead):
+    with pytest.raises(ValueError, match=r'lookahead must be 0 or 1 .* or "horizon"'):
+        create("learner", lookahead=lookahead)

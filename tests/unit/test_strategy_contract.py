@@ -17,7 +17,8 @@ from bargainlab.strategies import Classifier, Offer, Strategy, TimeDependent, av
 from bargainlab.strategies.testing import check_strategy
 
 VARIANTS: dict[str, list[dict[str, Any]]] = {
-    "learner": [{"kind": k} for k in ("naive", "expected_terms", "anchored")] + [{"lookahead": 0}],
+    "learner": [{"kind": k} for k in ("naive", "expected_terms", "anchored")]
+    + [{"lookahead": 0}, {"lookahead": "horizon"}],
     "face_saver": [{"condition": False}, {"last_resort": False}],
     "pooling_face_saver": [
         {"condition": False},

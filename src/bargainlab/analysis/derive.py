@@ -96,6 +96,7 @@ def _replicate_values(grid: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "belief_pit_last": grid["belief_pit"][:, -1],
         "total_focal": utility.sum(axis=1),
         "total_opponent": grid["opponent_utility"].sum(axis=1),
+        "opponent_payoff_later": grid["opponent_utility"][:, later].mean(axis=1),
     }
 
 

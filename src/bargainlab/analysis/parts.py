@@ -23,7 +23,10 @@ says what the cell is) and carries only the columns that apply to it.
   seed (``[robustness]``), and whether its verdict flips;
 * :data:`CALIBRATION` -- direction checks against the human evidence;
 * :data:`TOURNAMENT_PAYOFF`, :data:`TOURNAMENT_MIX`, :data:`TOURNAMENT_FIXATION` -- an
-  evolutionary tournament's payoff matrices, final mixes and fixation probabilities.
+  evolutionary tournament's payoff matrices, final mixes and fixation probabilities;
+* :data:`GAME`, :data:`EQUILIBRIA`, :data:`REGRETS`, :data:`OPTION` -- an empirical game's
+  payoff table, its Nash equilibria, the regret of each pure profile and the value of the
+  conditional strategies in equilibrium (:mod:`bargainlab.analysis.game_rows`).
 
 A float column holds NaN (a blank field) where its quantity is not defined (the mean of no
 pairs); the other columns are never blank, except the few a part declares ``optional``.
@@ -34,17 +37,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..relationships.table import Column
+from .game_parts import EQUILIBRIA, GAME, OPTION, REGRETS
 from .tidy import Part, PartName, markdown_reference
 
 __all__ = [
     "CALIBRATION",
     "CHANNELS",
     "EFFECTS",
+    "EQUILIBRIA",
+    "GAME",
     "MECHANISM",
     "MEDIATION",
     "NULLS",
+    "OPTION",
     "PARTS",
     "POWER",
+    "REGRETS",
     "ROBUSTNESS",
     "SURVIVAL",
     "TOURNAMENT_FIXATION",
@@ -325,6 +333,10 @@ PARTS: tuple[Part, ...] = (
     TOURNAMENT_PAYOFF,
     TOURNAMENT_MIX,
     TOURNAMENT_FIXATION,
+    GAME,
+    EQUILIBRIA,
+    REGRETS,
+    OPTION,
 )
 """Every part, in the order a summary lists them."""
 

@@ -29,6 +29,7 @@ from ..support.files import write_text_atomic
 from .calibration import direction_checks
 from .decisions import DESCRIPTIVE, decide
 from .effects import windows_for
+from .game_rows import game_parts, study_game
 from .mechanism import mechanism_rows
 from .nulls import null_rows
 from .parts import CALIBRATION, PARTS, POWER, PartName, part
@@ -61,6 +62,10 @@ class Summary:
     tournament_payoff: pd.DataFrame
     tournament_mix: pd.DataFrame
     tournament_fixation: pd.DataFrame
+    game: pd.DataFrame
+    equilibria: pd.DataFrame
+    regrets: pd.DataFrame
+    option: pd.DataFrame
     parts: tuple[PartName, ...] = ()
     """The parts that apply to the study, in the order of :data:`~bargainlab.analysis.parts.PARTS`."""
 
@@ -282,4 +287,6 @@ def summarize(
     if spec is not None:
         whole = replicates if isinstance(replicates, pd.DataFrame) else replicates.table
         frames.update(tournament_parts(tournament_results(whole, study, cells, spec), study))
+    if study_game(study) is not None:
+        frames.update(game_parts(replicates, study, cells))
     return Summary.of(frames)

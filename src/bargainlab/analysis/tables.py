@@ -102,6 +102,7 @@ REPLICATES_SCHEMA: tuple[Column, ...] = (
     Column("belief_pit_last", "float64", "The opponent's belief_pit about the focal party in round R."),
     Column("total_focal", "float64", "Sum of the focal party's utility over all rounds.", unit="utility"),
     Column("total_opponent", "float64", "Sum of the opponent's utility over all rounds.", unit="utility"),
+    Column("opponent_payoff_later", "float64", "The opponent's mean utility over rounds 2..R, counted as `payoff_later` is (round 1 when R = 1): an empirical game's later-round payoff of the other side.", unit="utility"),
 )  # fmt: skip
 """The ``replicates`` table: one row per cell x channels x arm x replicate (focal party)."""
 

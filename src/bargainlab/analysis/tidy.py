@@ -31,6 +31,10 @@ PartName = Literal[
     "tournament_payoff",
     "tournament_mix",
     "tournament_fixation",
+    "game",
+    "equilibria",
+    "regrets",
+    "option",
 ]
 """The name of a part (its file is ``summary/<name>.csv``)."""
 
@@ -47,11 +51,22 @@ class Part:
     """The columns that identify a row (the first ones)."""
     optional: tuple[str, ...] = ()
     """Columns other than floats that may be blank (on the rows they do not apply to)."""
+    families: tuple[Column, ...] = ()
+    """Families of float columns named by a prefix and a label (``supplier:<label>``, one per
+    strategy of a game): each declared by its prefix as ``name``, as many columns as a table
+    has, placed after the keys in the order of the families."""
 
     @property
     def names(self) -> list[str]:
-        """The column names, in order."""
+        """The declared column names, in order (without the families' columns)."""
         return [c.name for c in self.columns]
+
+    def names_of(self, frame: pd.DataFrame) -> list[str]:
+        """The columns of ``frame`` in the part's order: the keys, each family's columns (in
+        the frame's order), then the other declared columns."""
+        family = [c for f in self.families for c in frame.columns if str(c).startswith(f.name)]
+        keys = len(self.keys)
+        return [*self.names[:keys], *family, *self.names[keys:]]
 
     @property
     def file(self) -> str:
@@ -69,8 +84,14 @@ class Part:
         missing = [c for c in self.names if c not in frame.columns]
         if missing:
             raise ValueError(f"summary part {self.name!r} is missing column(s) {missing}")
-        out = frame[self.names].reset_index(drop=True)
-        return out.assign(**{c.name: self._typed(out[c.name], c) for c in self.columns})
+        names = self.names_of(frame)
+        out = frame[names].reset_index(drop=True)
+        declared = {c.name: c for c in self.columns}
+        typed = {
+            name: self._typed(out[name], declared.get(name, Column(name, "float64", "")))
+            for name in names
+        }
+        return out.assign(**typed)
 
     def _typed(self, values: pd.Series, column: Column) -> pd.Series:
         """One column in its declared dtype (a blank optional column as a nullable one)."""
@@ -98,8 +119,13 @@ class Part:
         last bit)."""
         text = Path(source).read_text(encoding="utf-8") if isinstance(source, Path) else source
         raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+        dtypes = {c.name: c.dtype for c in self.columns}
         frame = pd.DataFrame(
-            {c.name: raw[c.name].map(_PARSE[c.dtype]) for c in self.columns if c.name in raw},
+            {
+                name: raw[name].map(_PARSE[dtypes.get(name, "float64")])
+                for name in self.names_of(raw)
+                if name in raw
+            },
             index=raw.index,
         )
         return self.check(frame)
@@ -119,7 +145,12 @@ def markdown_reference(part: Part) -> str:
     """A part's columns as a Markdown table (for the documentation)."""
     units = {"utility": "utility [0, 1]", "domain": "the issue's unit", "": ""}
     lines = ["| column | dtype | unit | meaning |", "|---|---|---|---|"]
-    for c in part.columns:
-        key = " (key)" if c.name in part.keys else ""
-        lines.append(f"| `{c.name}`{key} | {c.dtype} | {units[c.unit]} | {c.meaning} |")
+    keys = [c for c in part.columns if c.name in part.keys]
+    rest = [c for c in part.columns if c.name not in part.keys]
+    for c in keys:
+        lines.append(f"| `{c.name}` (key) | {c.dtype} | {units[c.unit]} | {c.meaning} |")
+    for c in part.families:
+        lines.append(f"| `{c.name}<label>` | {c.dtype} | {units[c.unit]} | {c.meaning} |")
+    for c in rest:
+        lines.append(f"| `{c.name}` | {c.dtype} | {units[c.unit]} | {c.meaning} |")
     return "\n".join(lines)

@@ -26,11 +26,12 @@ def check_references(study: StudySpec, file: str | Path | None) -> list[tuple[st
 
     Raises :class:`ConfigError` (every problem, each with its field) when a ``where`` path is
     neither a sweep axis nor a field of the study, a null cell's comparison is not one of
-    the study's comparisons, or the tournament's opponent axis is not a sweep axis. Returns
+    the study's comparisons, or the tournament's or the empirical game's opponent axis is not
+    a sweep axis. Returns
     ``(field, warning)`` pairs for null cells that no cell of the run can match.
     """
     references = _References(study)
-    findings = [*references.null_cells(), *references.tournament()]
+    findings = [*references.null_cells(), *references.tournament(), *references.game()]
     problems: list[tuple[str | None, str]] = [(f.field, f.message) for f in findings if f.fatal]
     if problems:
         field_, message = problems[0]
@@ -120,6 +121,13 @@ class _References:
                 f"got {tournament.opponent_axis!r}",
                 fatal=True,
             )
+
+    def game(self) -> Iterator[_Finding]:
+        """The empirical game's opponent axis must be a sweep axis."""
+        spec = self.study.empirical_game
+        problem = spec.axis_problem(self.study) if spec is not None else None
+        if problem is not None:
+            yield _Finding("empirical_game.opponent_axis", problem, fatal=True)
 
 
 def _base_matches(dumped: dict[str, Any], path: str, wanted: Any) -> bool:

@@ -7,13 +7,17 @@ channels, strategies) are in :mod:`bargainlab.config.tables`;
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from ..relationships.channels import CHANNELS
+from ..strategies import get
 from .labels import check_label, check_prose
 from .tables import ArmSpec, Name, Pair, StrategySpec, StudyTable
+
+if TYPE_CHECKING:
+    from .schema import StudySpec
 
 __all__ = [
     "AnalysisSpec",
@@ -138,6 +142,24 @@ class ReputationSpec(StudyTable):
         if abs(total - 1.0) > 1e-9:
             raise ValueError(f"reputation.prior must sum to 1; got {total:g}")
         return self
+
+    def check(self, study: StudySpec) -> None:
+        """``ValueError`` unless the holder is a party of ``study`` that plays a learning strategy in
+        every arm (when it is the focal party) or as its fixed strategy."""
+        names = list(study.parties)
+        holder = self.holder
+        if holder not in study.parties:
+            raise ValueError(f"reputation.holder must be one of {', '.join(names)}; got {holder!r}")
+        if holder == study.arms.party:
+            learners = {label: spec.name for label, spec in study.arms.strategies.items()}
+        else:
+            learners = {holder: study.strategies[holder].name}
+        for label, strategy in learners.items():
+            if not get(strategy).learns:
+                raise ValueError(
+                    f"reputation.holder is the {holder}, but its strategy {strategy!r} ({label}) "
+                    "does not learn; give the reputation model to a learning party"
+                )
 
     def ordered(self) -> tuple[tuple[str, ...], tuple[StrategySpec, ...], tuple[float, ...]]:
         """Labels, policies and prior probabilities in the order of ``types``."""

@@ -16,7 +16,6 @@ from typing import Annotated, Any
 from pydantic import Field, field_validator, model_validator
 
 from ..beliefs.priors import grid_points, has_mass_on
-from ..strategies import get
 from .condition_rules import ConditionReach, condition_reach
 from .design import (
     AnalysisSpec,
@@ -28,6 +27,7 @@ from .design import (
     RobustnessSpec,
     TournamentSpec,
 )
+from .empirical import EmpiricalGameSpec
 from .labels import LABEL_LENGTH, check_label, check_prose
 from .tables import (
     DOMAIN_LIMIT,
@@ -110,6 +110,9 @@ class StudySpec(StudyTable):
     variant (``traces.parquet``, one row per step): large, meant for small studies."""
     tournament: TournamentSpec | None = None
     """An evolutionary tournament between the arms and the values of one sweep axis."""
+    empirical_game: EmpiricalGameSpec | None = None
+    """An empirical game between some of the arms and the values of one sweep axis, every
+    profile on the same replicates (``[empirical_game]``)."""
     analysis: AnalysisSpec = AnalysisSpec()
     """How effects are decided and labelled (``[analysis]``)."""
     robustness: RobustnessSpec | None = None
@@ -168,9 +171,9 @@ class StudySpec(StudyTable):
     def _references(self) -> StudySpec:
         """Names that point at other parts of the study must resolve: the focal party and
         the parties' strategies, the first mover, the status quo and fallback within the
-        issue, priors on the belief grid, the condition's holder, the reputation's holder
-        and the tournament's axis, and a second seed other than the study's; checked in this
-        order, the first failure reported."""
+        issue, priors on the belief grid, the condition's holder, the reputation's holder,
+        the tournament's axis and the empirical game's axis and menus, and a second seed other
+        than the study's; checked in this order, the first failure reported."""
         self._strategies_of_parties()
         self._first_mover_is_known()
         if self.game.status_quo is not None:
@@ -180,8 +183,10 @@ class StudySpec(StudyTable):
             self._condition_holder()
         self._arm_conditions_have_a_condition()
         if self.reputation is not None:
-            self._reputation_holder_learns()
+            self.reputation.check(self)
         self._tournament_axis_is_swept()
+        if self.empirical_game is not None:
+            self.empirical_game.check(self)
         self._treatment_within_rounds()
         self._second_seed_differs()
         return self
@@ -269,25 +274,6 @@ class StudySpec(StudyTable):
                 f"tournament.opponent_axis must be one of the sweep axes ({', '.join(self.sweep_axes)}); "
                 f"got {self.tournament.opponent_axis!r}"
             )
-
-    def _reputation_holder_learns(self) -> None:
-        """The reputation's holder is a party that plays a learning strategy in every arm
-        (when it is the focal party) or as its fixed strategy."""
-        assert self.reputation is not None
-        names = list(self.parties)
-        holder = self.reputation.holder
-        if holder not in self.parties:
-            raise ValueError(f"reputation.holder must be one of {', '.join(names)}; got {holder!r}")
-        if holder == self.arms.party:
-            learners = {label: spec.name for label, spec in self.arms.strategies.items()}
-        else:
-            learners = {holder: self.strategies[holder].name}
-        for label, strategy in learners.items():
-            if not get(strategy).learns:
-                raise ValueError(
-                    f"reputation.holder is the {holder}, but its strategy {strategy!r} ({label}) "
-                    "does not learn; give the reputation model to a learning party"
-                )
 
     @model_validator(mode="after")
     def _analysis_labels(self) -> StudySpec:

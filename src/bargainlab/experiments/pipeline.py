@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config.cells import SweepCells
+from ..config.empirical import seed_cells
 from ..config.files import LoadedStudy, load_study, resolve_study_path
 from ..config.schema import StudySpec
 from .budget import check_size
@@ -316,6 +317,9 @@ def _simulate(
         skip=done,
         strategies=shipped,
         out=store.root.absolute() if shared else None,
+        seed_cells=seed_cells(
+            study, [c.index for c in loaded.cells], [c.values for c in loaded.cells]
+        ),
     )
     total = len(loaded.cells) * study.replicates
     initial = sum(plan.relationships(i) for i in done)

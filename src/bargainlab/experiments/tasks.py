@@ -10,8 +10,10 @@ two spawns return, but does not depend on how many replicates or cells there are
 chunking or the stacking: replicate ``r`` of cell ``c`` always has the same key, whether the
 study runs 10 or 10,000 replicates, in chunks of 3 or of 500, alone or stacked with other
 cells. (Adding a value to a sweep axis renumbers the cells after it, and so changes their
-seeds.) The key handed to the simulation is ``generate_state(2, dtype=uint64)``, consumed by
-:class:`bargainlab.engine.rng.StreamRNG`. All keys are made in the parent; arms and channel
+seeds.) In a study with an empirical game the cells that differ only on its opponent axis
+play the keys of the first of them (:func:`bargainlab.config.empirical.seed_cells`), so that
+every profile of the game meets the same draws. The key handed to the simulation is
+``generate_state(2, dtype=uint64)``, consumed by :class:`bargainlab.engine.rng.StreamRNG`. All keys are made in the parent; arms and channel
 variants of a replicate share its key (common random numbers).
 
 Tasks
@@ -35,7 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -197,15 +199,19 @@ def make_tasks(
     skip: Iterable[int] = (),
     strategies: bytes | None = None,
     out: str | Path | None = None,
+    seed_cells: Mapping[int, int] | None = None,
 ) -> Iterator[Task]:
     """The plan's tasks except those in ``skip`` (task indices); each carries ``strategies``
     (see :func:`bargainlab.experiments.shipping.pack`) and, when the workers write their parts
-    themselves, the run folder ``out``.
+    themselves, the run folder ``out``. A cell plays the replicates' keys of the cell
+    ``seed_cells`` maps it to (its own by default; the cells of an empirical game share
+    theirs, see :func:`bargainlab.config.empirical.seed_cells`).
 
     Keys are made lazily, as the executor asks for the next task, so the parent never holds
     the keys of a whole large study at once.
     """
     by_index = {c.index: c for c in cells}
+    seeds = dict(seed_cells or {})
     skipped = set(skip)
     for index, members in enumerate(plan.tasks):
         if index in skipped:
@@ -221,7 +227,7 @@ def make_tasks(
                     chunk=k,
                     study=cell.study,
                     replicate_ids=ids.astype(np.int64),
-                    keys=replicate_keys(root_seed, cell.index, ids),
+                    keys=replicate_keys(root_seed, seeds.get(cell.index, cell.index), ids),
                 )
             )
         yield Task(

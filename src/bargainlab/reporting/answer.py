@@ -30,6 +30,7 @@ from .channel import (
     never_survives,
     verdict_counts,
 )
+from .game_report import game_finding
 from .text import (
     cell_values,
     describe_cell,
@@ -296,7 +297,8 @@ def finding(summary: Summary, study: StudySpec) -> str:
         parts.append(
             f"Tournament: the treatment spreads from {yes} of {len(spread)} starting mixes."
         )
-    return " ".join(parts) or "No effects in the summary."
+    parts.append(game_finding(summary))
+    return " ".join(p for p in parts if p) or "No effects in the summary."
 
 
 def projected_need(rows: pd.DataFrame, study: StudySpec) -> np.ndarray:

@@ -27,6 +27,7 @@ from ..config.schema import StudySpec
 from ..support.forking import fork_map
 from . import plots
 from .forest import forest
+from .game_report import game_figure
 from .heatmaps import heatmap_axes, heatmap_figure, heatmap_stems
 from .panels import (
     MAX_PANELS,
@@ -64,7 +65,7 @@ def figure_plan(
     stems += ["trajectories", "terms", "beliefs"]
     if study.reputation is not None:
         stems.append("reputation")
-    stems += [s for s in ("mediation", "channels") if not summary.part(s).empty]
+    stems += [s for s in ("mediation", "channels", "game") if not summary.part(s).empty]
     if traces:
         stems.append("trace")
     if (tournament if tournament is not None else study_tournament(study)) is not None:
@@ -234,17 +235,16 @@ def _builders(
             slow.append(len(builders))
             builders.append(partial(_named, stem, heatmap_figure, summary, study, cells, pair))
     metrics = ("utility", "terms", "beliefs", "reputation")
-    for metric in metrics if study.reputation is not None else metrics[:-1]:
-        stem = "trajectories" if metric == "utility" else metric
-        builders.append(
-            partial(_named, stem, trajectory_figure, trajectories, study, cells, metric)
-        )
+    for m in metrics if study.reputation is not None else metrics[:-1]:
+        stem = "trajectories" if m == "utility" else m
+        builders.append(partial(_named, stem, trajectory_figure, trajectories, study, cells, m))
     for stem in ("mediation", "channels"):
         builders.append(partial(_named, stem, decomposition_figure, summary, study, cells, stem))
     if traces is not None and not traces.empty:
         builders.append(partial(_named, "trace", trace_figure, traces, trajectories, study, cells))
     if spec is not None and replicates is not None:
         builders.append(partial(_tournament, replicates, study, cells, spec))
+    builders.append(partial(_named, "game", game_figure, summary, study, cells))
     return builders, slow
 
 

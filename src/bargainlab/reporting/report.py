@@ -5,7 +5,9 @@ verdicts of the headline rows (:mod:`bargainlab.reporting.answer`) and one key f
 forest plot of the headline effects. Then what changed since the study's previous results
 (its ``[[changes]]``, prose from the study file). Details follow: the design, every outcome window,
 survival, the per-arm descriptors, mediation by state transplant, the second view by switching
-channels off, the null cells, power, the headline under a second seed, the tournament, the calibration checks and the method.
+channels off, the null cells, power, the headline under a second seed, the tournament, the
+empirical game (with the essay's two-round game at the study's parameters beside it), the
+calibration checks and the method.
 Nothing is typed by hand: the design is read from the study, every number from the summary,
 every sentence is a template filled from the study's own labels and the numbers (the
 changes and the question are the study file's own prose, without numbers of results).
@@ -22,6 +24,7 @@ from .answer import answer_paragraph, conclusion_section
 from .captions import figure_lines
 from .design import design_section, reputation_section
 from .figures import figure_plan
+from .game_report import game_answer, game_section
 from .robustness import robustness_section
 from .sections import (
     arms_section,
@@ -98,6 +101,7 @@ def _details(summary: Summary, study: StudySpec, cells: SweepCells, design: list
         lines += robustness_section(summary, study, cells)
     if not summary.tournament_mix.empty:
         lines += tournament_section(summary, study, cells)
+    lines += game_section(summary, study, cells)
     return [*lines, *calibration_section(summary)]
 
 
@@ -137,6 +141,7 @@ def report(
         "## Answer",
         "",
         *answer_paragraph(summary, study, cells),
+        *game_answer(summary, study, cells),
         *(figure_lines(stems[0], study, cells) if stems else []),
         *changes_section(study),
     ]

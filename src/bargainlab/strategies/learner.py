@@ -32,8 +32,10 @@ Study files choose the parts by ``kind``, a preset (:data:`PRESETS`):
   fallback terms when it would not;
 * ``"anchored"`` -- a non-learner: demand = own utility of the reference point + ``step``.
 
-The expected-utility planners look ``lookahead`` rounds ahead (0 or 1) and, without a belief
-(a one-shot game), demand as the anchored learner does. A subclass composes other parts by
+The learning kinds plan with ``lookahead``: 0 (myopic) or 1 round ahead with the
+expected-utility planner, or ``"horizon"``, every round left by backward induction on the
+belief (:class:`~bargainlab.strategies.planners.BackwardInduction`); without a belief (a
+one-shot game) they demand as the anchored learner does. A subclass composes other parts by
 overriding :meth:`Learner.compose`.
 """
 
@@ -55,8 +57,15 @@ from ..engine.terms import utility
 from ..engine.views import SideView
 from ..support.validation import check_choice, check_scalar
 from .base import Strategy
-from .planners import Anchored, Planner, demand_candidates, optimal_demand, planner_for
-from .planning import TYPE_FLOOR, Lookahead
+from .planners import (
+    Anchored,
+    Planner,
+    PlanningHorizon,
+    demand_candidates,
+    optimal_demand,
+    planner_for,
+)
+from .planning import TYPE_FLOOR
 from .registry import register
 from .updates import ExactBayes, NoUpdate, Truncation, UpdateRule
 
@@ -81,7 +90,7 @@ class LearnerParts:
         return f"{self.update.describe()}; {self.planner.describe()}"
 
 
-PRESETS: Mapping[LearnerKind, Callable[[float, float, Lookahead], LearnerParts]] = {
+PRESETS: Mapping[LearnerKind, Callable[[float, float, PlanningHorizon], LearnerParts]] = {
     "bayesian": lambda step, noise, lookahead: LearnerParts(
         ExactBayes(), planner_for("policies", lookahead, step)
     ),
@@ -128,8 +137,9 @@ class Learner(Strategy[Demand]):
     noise:
         Width in (0, 1] of the smoothed steps of the truncation learners' likelihood.
     lookahead:
-        Rounds of lookahead when choosing a demand: 0 (myopic) or 1 (default; see
-        :mod:`bargainlab.strategies.planning`).
+        How far it plans its demand: 0 (myopic) or 1 round ahead (default; see
+        :mod:`bargainlab.strategies.planning`), or ``"horizon"``, every round left by
+        backward induction (see :mod:`bargainlab.strategies.horizon`).
     """
 
     name: ClassVar[str] = "learner"
@@ -139,7 +149,7 @@ class Learner(Strategy[Demand]):
     e: float = 0.5
     step: float = 0.05
     noise: float = 0.03
-    lookahead: Lookahead = 1
+    lookahead: PlanningHorizon = 1
 
     def __post_init__(self) -> None:
         """Check the parameters: the preset's name, the ranges, the lookahead."""
@@ -147,8 +157,10 @@ class Learner(Strategy[Demand]):
         check_scalar("e", self.e, low=0, low_open=True, high=100)
         check_scalar("step", self.step, low=0, high=1)
         check_scalar("noise", self.noise, low=0, low_open=True, high=1)
-        if isinstance(self.lookahead, bool) or self.lookahead not in get_args(Lookahead):
-            raise ValueError(f"lookahead must be 0 or 1; got {self.lookahead!r}")
+        if isinstance(self.lookahead, bool) or self.lookahead not in get_args(PlanningHorizon):
+            raise ValueError(
+                f'lookahead must be 0 or 1 (rounds ahead) or "horizon"; got {self.lookahead!r}'
+            )
 
     @classmethod
     def compose(cls, params: Mapping[str, Any]) -> LearnerParts:

@@ -11,12 +11,15 @@ frozen dataclass with the :class:`Planner` interface:
   with the opponent's acceptance modelled by each modelled policy's agreement threshold or
   by its bottom line alone (:data:`Acceptance`); without a belief (a one-shot game) it falls
   back on its anchored planner;
+* :class:`BackwardInduction` -- the same round-level model solved over every round left:
+  the first demand of the best policy from histories of outcomes to demands
+  (:mod:`bargainlab.strategies.horizon`), with the same acceptance models and fallback;
 * :class:`Anchored` -- a reference point plus a step: the own utility of the last agreed
   terms (the status quo before any) plus ``step``.
 
-:func:`planner_for` maps a learner's ``lookahead`` to its planner. A planner that plans to
-the horizon is a new planner part with the same interface, and one more entry there: the
-learner does not change.
+:func:`planner_for` maps a learner's ``lookahead`` (:data:`PlanningHorizon`) to its planner
+through :data:`PLANNERS`: a new planner is one more entry there, and the learner does not
+change.
 """
 
 from __future__ import annotations
@@ -30,7 +33,12 @@ import numpy as np
 from ..beliefs.grid import Belief
 from ..engine.terms import position, utility
 from ..engine.views import Outlook, Posterior, SideView
+from .horizon import choose_horizon_demand
 from .planning import DemandProblem, Lookahead, choose_demand
+
+PlanningHorizon = Literal[0, 1, "horizon"]
+"""How far a learner plans: 0 (myopic) or 1 round ahead with the expected-utility planner, or
+``"horizon"``, every round left by backward induction."""
 
 Acceptance = Literal["policies", "bottom_line"]
 """How a planner models the opponent's acceptance of a demand: ``"policies"``, at each
@@ -117,6 +125,40 @@ class Anchored:
         return f"demands its reference point plus {self.step:g}"
 
 
+def _problem(view: SideView, belief: Posterior, acceptance: Acceptance) -> DemandProblem:
+    """The demand problem of a view with a belief: the candidates, the posterior, the prior
+    within each type (what a bottom line is redrawn from), the modelled thresholds."""
+    values, own = demand_candidates(view, belief.theta)
+    return DemandProblem(
+        mass=belief.mass,
+        conditional=belief.conditional_prior(),
+        thresholds=_THRESHOLDS[acceptance](view, belief),
+        values=values,
+        own_utility=own,
+        disagreement=view.disagreement,
+        outside_option=view.own.outside_option,
+    )
+
+
+def _plan_outlook(view: SideView, *, learns: bool) -> Outlook:
+    """The view's outlook, learning only where the information channel allows it and the
+    update rule learns."""
+    outlook = view.carried.outlook
+    return Outlook(
+        outlook.rounds_left,
+        outlook.rho,
+        outlook.ends_on_disagreement,
+        outlook.learning & learns,
+    )
+
+
+def _describe_acceptance(acceptance: Acceptance) -> str:
+    """How the acceptance model reads, in a planner's one line."""
+    if acceptance == "policies":
+        return "each modelled policy's agreement threshold"
+    return "the opponent's bottom line"
+
+
 @dataclass(frozen=True)
 class ExpectedUtility:
     """The demand that maximises expected utility under the belief (see
@@ -135,34 +177,42 @@ class ExpectedUtility:
         belief = view.belief
         if belief is None:
             return self.fallback.demand(view, learns=learns)
-        values, own = demand_candidates(view, belief.theta)
-        outlook = view.carried.outlook
-        plan = Outlook(
-            outlook.rounds_left,
-            outlook.rho,
-            outlook.ends_on_disagreement,
-            outlook.learning & learns,
-        )
-        problem = DemandProblem(
-            mass=belief.mass,
-            conditional=belief.prior,
-            thresholds=_THRESHOLDS[self.acceptance](view, belief),
-            values=values,
-            own_utility=own,
-            disagreement=view.disagreement,
-            outside_option=view.own.outside_option,
-        )
-        return choose_demand(problem, plan, lookahead=self.lookahead)
+        problem = _problem(view, belief, self.acceptance)
+        return choose_demand(problem, _plan_outlook(view, learns=learns), lookahead=self.lookahead)
 
     def describe(self) -> str:
         """One line: how the planner chooses the demand."""
-        accepts = (
-            "each modelled policy's agreement threshold"
-            if self.acceptance == "policies"
-            else "the opponent's bottom line"
-        )
         horizon = "with a one-round lookahead" if self.lookahead else "myopically"
+        accepts = _describe_acceptance(self.acceptance)
         return f"maximises expected utility {horizon}, acceptance at {accepts}"
+
+
+@dataclass(frozen=True)
+class BackwardInduction:
+    """The first demand of the best plan over every round left, by backward induction on the
+    belief grid (see :mod:`bargainlab.strategies.horizon`)."""
+
+    acceptance: Acceptance = "policies"
+    """How the opponent's acceptance is modelled (see :data:`Acceptance`)."""
+    fallback: Anchored = field(default_factory=Anchored)
+    """The planner used without a belief (a one-shot game)."""
+
+    def demand(self, view: SideView, *, learns: bool) -> np.ndarray:
+        """The demand worth most over the rounds left, anticipating what each outcome will
+        teach where the outlook allows learning and the update rule learns."""
+        belief = view.belief
+        if belief is None:
+            return self.fallback.demand(view, learns=learns)
+        problem = _problem(view, belief, self.acceptance)
+        return choose_horizon_demand(problem, _plan_outlook(view, learns=learns))
+
+    def describe(self) -> str:
+        """One line: how the planner chooses the demand."""
+        accepts = _describe_acceptance(self.acceptance)
+        return (
+            "plans every round left by backward induction on its belief, anticipating what "
+            f"each outcome teaches, acceptance at {accepts}"
+        )
 
 
 def _expected_utility(lookahead: Lookahead) -> Callable[[Acceptance, float], Planner]:
@@ -175,15 +225,21 @@ def _expected_utility(lookahead: Lookahead) -> Callable[[Acceptance, float], Pla
     return make
 
 
-PLANNERS: Mapping[Lookahead, Callable[[Acceptance, float], Planner]] = {
+def _backward_induction(acceptance: Acceptance, step: float) -> Planner:
+    """The planner to the horizon with this acceptance model and anchored fallback."""
+    return BackwardInduction(acceptance, Anchored(step))
+
+
+PLANNERS: Mapping[PlanningHorizon, Callable[[Acceptance, float], Planner]] = {
     0: _expected_utility(0),
     1: _expected_utility(1),
+    "horizon": _backward_induction,
 }
 """A learner's ``lookahead`` -> the factory of its planner (from the acceptance model and the
 anchored fallback's step)."""
 
 
-def planner_for(acceptance: Acceptance, lookahead: Lookahead, step: float) -> Planner:
+def planner_for(acceptance: Acceptance, lookahead: PlanningHorizon, step: float) -> Planner:
     """The planner of a learner with this ``lookahead`` (see :data:`PLANNERS`)."""
     return PLANNERS[lookahead](acceptance, step)
 
@@ -192,8 +248,10 @@ __all__ = [
     "PLANNERS",
     "Acceptance",
     "Anchored",
+    "BackwardInduction",
     "ExpectedUtility",
     "Planner",
+    "PlanningHorizon",
     "demand_candidates",
     "optimal_demand",
     "planner_for",

@@ -204,7 +204,7 @@ def _learning_future(
     round: computed at :data:`LOOKAHEAD_CANDIDATES` demands, ``chunk`` replicates at a time,
     and interpolated in between."""
     candidates = problem.candidates
-    coarse = _coarse(candidates)
+    coarse = coarse_candidates(candidates)
     rows = now.ahead[learning]
     # a type below TYPE_FLOOR in a replicate contributes nothing there
     present = types > TYPE_FLOOR
@@ -225,7 +225,7 @@ def _learning_future(
             rho=rho[chunk_rows],
             ends_on_disagreement=outlook.ends_on_disagreement,
         )
-    return _interpolate(part, coarse, candidates)
+    return interpolate_candidates(part, coarse, candidates)
 
 
 LOOKAHEAD_CANDIDATES = 26
@@ -236,7 +236,7 @@ TYPE_FLOOR = 1e-12
 """A type below this posterior probability in a replicate is left out of its lookahead."""
 
 
-def _coarse(candidates: int) -> np.ndarray:
+def coarse_candidates(candidates: int) -> np.ndarray:
     """The indices of the candidates the lookahead values (evenly spaced)."""
     return np.unique(
         np.linspace(0, candidates - 1, min(LOOKAHEAD_CANDIDATES, candidates))
@@ -245,7 +245,7 @@ def _coarse(candidates: int) -> np.ndarray:
     )
 
 
-def _interpolate(values: np.ndarray, at: np.ndarray, candidates: int) -> np.ndarray:
+def interpolate_candidates(values: np.ndarray, at: np.ndarray, candidates: int) -> np.ndarray:
     """``(n, candidates)``: ``values`` (given at the candidate indices ``at``) interpolated
     linearly in the index."""
     if at.size == candidates:
@@ -323,6 +323,8 @@ __all__ = [
     "Lookahead",
     "acceptance_by_type",
     "choose_demand",
+    "coarse_candidates",
     "continuation",
+    "interpolate_candidates",
     "static_continuation",
 ]
