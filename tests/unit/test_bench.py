@@ -11,8 +11,12 @@ import pytest
 from bargainlab.cli import bench
 from bargainlab.cli.commands import main
 
+CHECKOUT = Path(__file__).resolve().parents[2]
+"""The checkout these tests lie in (the package under test may be installed elsewhere)."""
 
-def test_bench_times_the_lean_loop_next_to_the_engine(capsys):
+
+def test_bench_times_the_lean_loop_next_to_the_engine(monkeypatch, capsys):
+    monkeypatch.setattr(bench, "LEAN_LOOP", CHECKOUT / bench.LEAN_LOOP)  # absolute
     assert main(["bench", "--replicates", "300", "--json"]) == 0
     m = json.loads(capsys.readouterr().out)
     assert set(m) == set(bench.JSON_KEYS)
@@ -28,7 +32,7 @@ def test_bench_times_the_lean_loop_next_to_the_engine(capsys):
 
 
 def test_the_lean_loop_is_loaded_from_the_checkout_by_path(tmp_path):
-    lean = bench.lean_loop()
+    lean = bench.lean_loop(CHECKOUT)
     assert lean is not None and Path(lean.__file__).name == "lean_loop.py"
     assert bench.lean_loop(tmp_path) is None  # a folder without benchmarks/lean_loop.py
 

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure, FigureBase
+from matplotlib.font_manager import FontProperties
 
 from ..analysis.derive import trajectory_stats
 from ..analysis.summary import Summary
@@ -155,7 +156,12 @@ def _shared_legend(fig: Figure, grid: Any) -> None:
             legend.setdefault(label, handle)
     labels, handles = list(legend), list(legend.values())
     if labels:
-        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6),
+        # as many columns as fit the figure's width: an entry is its marker (about four
+        # characters) and its longest label, at about 0.6 em a character
+        size = FontProperties(size="small").get_size_in_points()
+        entry = (4 + max(map(len, labels))) * 0.6 * size + size
+        fit = max(1, int(0.95 * fig.get_figwidth() * 72 // entry))
+        fig.legend(handles, labels, loc="outside lower center", ncols=min(len(labels), 6, fit),
                    fontsize="small", title="arm")  # fmt: skip
 
 

@@ -3,6 +3,7 @@ heatmap figures of :mod:`bargainlab.reporting.heatmaps`."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import numpy as np
@@ -14,7 +15,7 @@ from matplotlib.patches import Rectangle
 
 from .drawing import new_figure, require, tick_text, with_units
 
-__all__ = ["effect_heatmap"]
+__all__ = ["effect_heatmap", "heatmap_tick"]
 
 
 _MARKS = {"helps": "+", "hurts": "−", "negligible": "≈", "undetermined": "?", "no pairs": "∅"}
@@ -69,6 +70,12 @@ def _hatch(ax: Axes, record: dict[str, Any], at: tuple[int, int]) -> None:
     )  # fmt: skip
 
 
+def heatmap_tick(value: object) -> str:
+    """A heatmap's tick label: :func:`tick_text`, wrapped at 18 characters a line so that a
+    long value (a strategy with its parameters) leaves the cells their width."""
+    return textwrap.fill(tick_text(value), 18)
+
+
 def effect_heatmap(
     effects: pd.DataFrame,
     x_axis: str,
@@ -117,8 +124,8 @@ def effect_heatmap(
         _annotate(ax, record, at, limit)
         if has_null and bool(record[null_mask_column]):
             _hatch(ax, record, at)
-    ax.set_xticks(range(len(xs)), [tick_text(v) for v in xs])
-    ax.set_yticks(range(len(ys)), [tick_text(v) for v in ys])
+    ax.set_xticks(range(len(xs)), [heatmap_tick(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [heatmap_tick(v) for v in ys])
     ax.set_xlabel(xlabel or x_axis)
     ax.set_ylabel(ylabel or y_axis)
     ax.set_title(
