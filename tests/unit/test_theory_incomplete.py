@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from scipy import integrate, optimize
 
@@ -254,6 +254,7 @@ def test_ratchet_brute_force_above_v_low(params):
 
 @SETTINGS
 @given(vh=st.floats(0.01, 10), frac=st.floats(0, 0.999), p=open_unit, d=st.floats(0, 1))
+@example(vh=9.0, frac=1e-16, p=0.75, d=0.0)  # the ratio rounded to 1.0000000000000002
 def test_ratchet_properties(vh, frac, p, d):
     vl = frac * vh
     res = theory.ratchet(vh, vl, p, d)

@@ -224,7 +224,8 @@ def ratchet(v_high: float, v_low: float, p_high: float, delta: float) -> Ratchet
     price = min(vh, vl + (1.0 - d) * (vh - vl))  # = v_high − rent, kept inside [v_low, v_high]
     separating = p * (price + d * vh) + (1.0 - p) * d * vl
     pooling = vl + d * static
-    rho = max(0.0, (p * vh - vl) / (p * (vh - vl)))
+    # a probability: in [0, 1] also when rounding puts the ratio a hair above 1 (v_low ~ 0)
+    rho = min(1.0, max(0.0, (p * vh - vl) / (p * (vh - vl))))
     sold = p * rho
     semi = sold * (1.0 + d) * vh + d * (1.0 - sold) * vl
     return Ratchet(
