@@ -2,7 +2,7 @@
 ``robustness/``, writes ``summary/robustness.csv`` from both runs' headline rows and a
 *Robustness* section; the second run is the study under that seed (its decomposition left
 out changes no headline row); a missing second run is redone by the same command; and
-``reproduce`` checks the part like any other."""
+``reproduce`` checks the part like any other; a finished run is not done again."""
 
 from __future__ import annotations
 
@@ -98,6 +98,18 @@ def test_a_missing_second_run_is_named_and_the_same_command_redoes_it(runs, tmp_
     assert len(err.splitlines()) == 1 and "robustness: missing" in err, err
     assert main(["run", study, "--out", str(out), "--executor", "serial"]) == 0
     assert (out / "summary" / "robustness.csv").read_bytes() == expected
+
+
+def test_a_finished_run_with_its_second_seed_is_not_done_again(runs, tmp_path, capsys):
+    """The second run writes its summary only, and that is its finished state: the same
+    command again has nothing to do (it used to redo both summaries, figures and report)."""
+    out = tmp_path / "run"
+    shutil.copytree(runs / "run", out)
+    before = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    capsys.readouterr()
+    assert main(["run", str(runs / "study.toml"), "--out", str(out), "--executor", "serial"]) == 0
+    assert "nothing to do" in capsys.readouterr().err
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
 
 
 def test_reproduce_checks_the_part(tmp_path, workdir, capsys):

@@ -78,7 +78,9 @@ def build_manifest(
     study_replicates: int | None = None,
     started: str | None = None,
 ) -> dict[str, Any]:
-    """The manifest of a run (``completed`` is set when the run finishes).
+    """The manifest of a run (``completed`` is set when the run finishes, and ``outputs``
+    then says what it wrote: ``"all"``, or ``"summary"`` for a run that writes its tables and
+    summary only, as a second seed's run and ``bargainlab reproduce`` do).
 
     ``study_replicates`` is the study file's own replicates when the run overrode them.
     """
@@ -99,6 +101,7 @@ def build_manifest(
         "git_commit_source": git["source"],
         "started": started or now(),
         "completed": None,
+        "outputs": None,
         "figures": [],
         "checksums": {},
         "timings": {},

@@ -225,13 +225,15 @@ class RunStore:
         return verified(self.root, name, recorded, remedy)
 
     def finished(self) -> bool:
-        """Whether the run completed and its tables and outputs still match their checksums."""
+        """Whether the run completed, has the outputs it was asked for (the summary; the
+        report too unless it wrote its summary only) and its files still match their
+        checksums."""
         manifest = self.read_manifest() or {}
         recorded = manifest.get("checksums") or {}
         if not manifest.get("completed") or not recorded:
             return False
-        outputs = self.summary_dir.is_dir() and self.report_path.is_file()
-        return outputs and intact(self.root, recorded, recorded)
+        report = manifest.get("outputs") == "summary" or self.report_path.is_file()
+        return self.summary_dir.is_dir() and report and intact(self.root, recorded, recorded)
 
     def record_memory(self, *, parent: int, tasks: int | None = None) -> None:
         """Record peak resident memory in bytes: ``memory.parent`` (the process that ran the
@@ -244,9 +246,11 @@ class RunStore:
             memory["tasks"] = max(int(tasks), int(memory.get("tasks") or 0))
         self._update_manifest(memory=memory)
 
-    def complete(self, figures: list[str] | None = None) -> None:
-        """Mark the run finished; record its figures (relative paths, key figure first)."""
-        self._update_manifest(completed=now(), figures=list(figures or []))
+    def complete(self, figures: list[str] | None = None, *, summary_only: bool = False) -> None:
+        """Mark the run finished; record its figures (relative paths, key figure first) and
+        what it wrote (``outputs``: ``"summary"`` with ``summary_only``, else ``"all"``)."""
+        outputs = "summary" if summary_only else "all"
+        self._update_manifest(completed=now(), outputs=outputs, figures=list(figures or []))
 
     def record_figures(self, figures: list[str]) -> None:
         """Record the figures of the run (relative paths, key figure first) and their
