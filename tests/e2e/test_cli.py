@@ -17,6 +17,7 @@ import pytest
 
 import bargainlab.cli.commands
 from bargainlab.cli.commands import main
+from bargainlab.experiments.pipeline import run_summary_only
 from bargainlab.strategies import available
 from studies import tiny_study_toml
 
@@ -448,8 +449,25 @@ def test_reproduce_update_then_check_then_drift(study_file, workdir, capsys):
     assert kept, out
     kept_run = Path(kept.group(1))
     assert pd.read_csv(kept_run / "summary" / "effects.csv").shape == table.shape
+    # the kept run is drawn for a look (a run that reproduces is compared by its summary only)
+    assert (kept_run / "report.md").is_file() and (kept_run / "report.html").is_file()
+    assert (kept_run / "figures" / "forest.png").is_file()
+    assert main(["report", str(kept_run), "--quiet"]) == 0  # a finished, consistent run
     assert not (kept_run / ".lock").exists()
     shutil.rmtree(kept_run.parent)
+
+
+def test_a_summary_only_run_is_finished_and_drawn_later(study_file, workdir, capsys):
+    path = study_file(STUDY, name="tiny.toml")
+    run = run_summary_only(path, workdir / "tiny", replicates=2, executor="serial")
+    assert (run.path / "summary" / "effects.csv").is_file()
+    assert not (run.path / "figures").exists() and not (run.path / "report.md").exists()
+    assert run.manifest["outputs"] == "summary"
+    assert main(["run", str(path), "--out", str(run.path), "--replicates", "2"]) == 0
+    assert "finished run of this study: nothing to do" in capsys.readouterr().err
+    assert main(["report", str(run.path), "--quiet"]) == 0
+    assert main(["plot", str(run.path)]) == 0
+    assert (run.path / "report.md").is_file() and (run.path / "figures" / "forest.png").is_file()
 
 
 def test_reproduce_unknown_study(study_file, workdir, capsys):

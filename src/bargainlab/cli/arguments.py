@@ -212,7 +212,7 @@ def _add_reproduce_command(sub: argparse._SubParsersAction, handler: Handler) ->
         "time and the total) and compare their summary/ with results/<study>/summary/ within "
         "each study's tolerance (outside a checkout: the studies and results shipped with "
         "bargainlab). Exit status 1 and a table of differences when anything drifted; the "
-        "drifted run folder is kept and named.",
+        "drifted run folder is kept, with its figures and report, and named.",
     )  # fmt: skip
     repro.add_argument("studies", nargs="*", metavar="STUDY", help="study names (default: all)")
     repro.add_argument(

@@ -115,6 +115,26 @@ def run_study(
     return _run(loaded, store, options)
 
 
+def run_summary_only(
+    config: str | Path,
+    out: str | Path,
+    *,
+    replicates: int | None = None,
+    executor: str = "processes",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool | None = None,
+) -> Run:
+    """:func:`run_study` writing the tables and the summary only, not the figures and the
+    report: for ``bargainlab reproduce``, which compares summaries and draws the rest only
+    for a run it keeps or copies (``bargainlab plot`` and ``bargainlab report`` draw them on
+    any finished run, which such a run is: its manifest's ``outputs`` is ``"summary"``)."""
+    loaded = load_study(config, replicates=replicates)
+    check_executor_options(executor, workers, scheduler)
+    options = _Options(executor, workers, scheduler, progress, None, None, summary_only=True)
+    return _run(loaded, RunStore(Path(out)), options)
+
+
 @dataclass(frozen=True)
 class _Options:
     """How :func:`run_study` runs: the executor and its workers, progress, a custom
@@ -164,7 +184,8 @@ def _run(loaded: LoadedStudy, store: RunStore, options: _Options) -> Run:
                 report=not options.summary_only,
             )
         store.record_memory(parent=peak_rss())
-        store.complete(figures=[str(f.relative_to(store.root)) for f in figures])
+        made = [str(f.relative_to(store.root)) for f in figures]
+        store.complete(figures=made, summary_only=options.summary_only)
     return Run(store.root)
 
 

@@ -25,7 +25,8 @@ from ..config.schema import StudySpec
 from ..reporting.results_index import results_index
 from ..support.validation import did_you_mean
 from .executors import check_executor_options
-from .pipeline import run_study
+from .outputs import regenerate_outputs
+from .pipeline import run_summary_only
 from .runstore import write_text_atomic
 
 __all__ = ["DRIFT_COLUMNS", "compare_parts", "compare_summaries", "reproduce", "update_results"]
@@ -230,8 +231,10 @@ def update_results(run_dir: str | Path, results_dir: str | Path) -> Path:
 def _reproduce_one(
     name: str, path: Path, loaded: LoadedStudy, results: Path, options: dict[str, Any]
 ) -> tuple[pd.DataFrame, Path | None, Path | None]:
-    """Run one study at its CI size into a new temporary folder and compare its summary with
-    the committed one; with ``options["update"]``, also replace the committed results.
+    """Run one study at its CI size into a new temporary folder (its tables and summary) and
+    compare its summary with the committed one; with ``options["update"]``, also replace the
+    committed results. The figures and the report are drawn only for a run that is copied
+    (update) or kept (drifted).
     Returns the drift, the updated results folder (or ``None``) and the run folder when it
     drifted (it is kept, for a look at what changed), else ``None`` (it is removed)."""
     spec = loaded.study
@@ -242,7 +245,9 @@ def _reproduce_one(
     folder = Path(tempfile.mkdtemp(prefix=f"bargainlab-reproduce-{name}-"))
     kept = None
     try:
-        run_dir = run_study(
+        # the summary is what is compared: the figures and the report are drawn only for a
+        # run whose results are copied (update) or that is kept for a look (it drifted)
+        run_dir = run_summary_only(
             path, folder / name, replicates=spec.reproduce.replicates, **options
         ).path
         new = Summary.read(run_dir / "summary")
@@ -252,6 +257,8 @@ def _reproduce_one(
             missing = _Drift(name, "", tolerance)
             missing.add("(file)", "summary/", "missing", "present")
             drift = missing.table()
+        if update or not drift.empty:
+            regenerate_outputs(run_dir, summary=False)
         updated = update_results(run_dir, root / "results" / name) if update else None
         kept = run_dir if not drift.empty and not update else None
     finally:
@@ -277,7 +284,8 @@ def reproduce(
     and their committed summaries are used instead (``update`` needs a checkout). Each study
     runs with ``reproduce.replicates`` (when set) into a temporary folder; every part of its
     summary is compared with ``results/<study>/summary/`` within the study's
-    ``reproduce.tolerance`` (:func:`compare_parts`). Prints each study's status and time,
+    ``reproduce.tolerance`` (:func:`compare_parts`); figures and the report are drawn only
+    for a run that drifted or is copied. Prints each study's status and time,
     the total time and a table of what drifted (a drifted study's run folder is kept and
     named); returns 1 when anything drifted (or a committed summary is missing), else 0.
     With ``update`` the committed results are replaced by the new ones and it returns 0.
