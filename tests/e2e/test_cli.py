@@ -279,6 +279,23 @@ def test_console_script_prints_no_traceback(study_file, workdir):
     assert not (workdir / "runs").exists()
 
 
+def test_output_piped_into_a_reader_that_stops_ends_quietly(study_file, workdir):
+    """`bargainlab validate study.toml | head -0`: the reader is gone before anything is
+    written; the command ends with status 141 (128 + SIGPIPE) and says nothing."""
+    path = study_file(STUDY, folder=workdir)
+    with subprocess.Popen(
+        [sys.executable, "-m", "bargainlab", "validate", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=workdir,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # long before the interpreter has started and written its line
+        err = proc.stderr.read().decode()
+        status = proc.wait(timeout=120)
+    assert (status, err) == (141, "")
+
+
 # ---- commands ---------------------------------------------------------------------------------
 
 

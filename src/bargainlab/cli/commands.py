@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import select
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -64,7 +65,8 @@ from .strategies import show_strategies
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; return the exit status (0 ok, 1 drift, 2 bad input, 130 interrupted)."""
+    """Run the command line; return the exit status (0 ok, 1 drift, 2 bad input, 130
+    interrupted, 141 its output's reader went away)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(
         {
@@ -92,6 +94,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         _error(str(exc))
         return 2
+    except BrokenPipeError as exc:
+        if _stdout_closed():  # the reader went away (`bargainlab ... | head`): end quietly
+            return STDOUT_CLOSED
+        _error(_os_message(exc))
+        return 2
     except OSError as exc:  # a full disk, a read-only file system, ...
         _error(str(exc) if isinstance(exc, WriteError) else _os_message(exc))
         return 2
@@ -110,6 +117,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted; start the same command again to resume where it stopped")
         return 130
+
+
+STDOUT_CLOSED = 141
+"""The exit status when the reader of the output went away (128 + SIGPIPE, as a shell
+reports a command that a closed pipe stopped)."""
+
+
+def _stdout_closed() -> bool:
+    """Whether standard output is a pipe whose reader has gone (the pipe reports an error
+    condition when polled); if so, it is pointed at the null device, so that the
+    interpreter's last flush does not report the pipe again."""
+    try:
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+        poller.register(fd, select.POLLOUT)
+        closed = any(event & select.POLLERR for _, event in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # no file descriptor, or no poll()
+        return False
+    if closed:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, fd)
+        os.close(null)
+    return closed
 
 
 def _os_message(exc: OSError) -> str:
