@@ -16,6 +16,7 @@ from bargainlab.analysis.summary import headline_rows
 from bargainlab.cli.commands import main
 from bargainlab.config.files import load_study
 from bargainlab.experiments.pipeline import run_study
+from bargainlab.experiments.robustness import second_seed_study
 from studies import tiny_study_toml
 
 HEADER = textwrap.dedent(
@@ -110,6 +111,17 @@ def test_a_finished_run_with_its_second_seed_is_not_done_again(runs, tmp_path, c
     assert main(["run", str(runs / "study.toml"), "--out", str(out), "--executor", "serial"]) == 0
     assert "nothing to do" in capsys.readouterr().err
     assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_validate_counts_the_second_run_as_run_does(runs, capsys):
+    loaded = load_study(runs / "study.toml")
+    second = load_study(second_seed_study(loaded))
+    assert loaded.size is not None and second.size is not None
+    both = loaded.size.relationship_rounds + second.size.relationship_rounds
+    assert second.size.relationship_rounds < loaded.size.relationship_rounds  # no decomposition
+    assert main(["validate", str(runs / "study.toml")]) == 0
+    out = capsys.readouterr().out
+    assert f"estimated size (with its second seed's run): 2 cell(s), {both:,} relat" in out
 
 
 def test_reproduce_checks_the_part(tmp_path, workdir, capsys):

@@ -16,7 +16,7 @@ from bargainlab.config.cells import SweepCells
 from bargainlab.config.files import ConfigError, load_study
 from bargainlab.experiments.budget import check_size, size_budget
 from bargainlab.experiments.pipeline import run_study
-from bargainlab.experiments.robustness import second_seed_study
+from bargainlab.experiments.robustness import run_size, second_seed_study
 from bargainlab.reporting.robustness import robustness_section
 from studies import BASE
 
@@ -148,3 +148,16 @@ def test_the_size_check_counts_the_second_run_before_anything_runs(tmp_path):
         with pytest.raises(ConfigError, match="disk"):
             run_study(text, out, executor="serial", progress=False)
     assert not out.exists()
+
+
+def test_the_run_size_adds_the_second_run_and_keeps_the_larger_memory():
+    loaded = load_study(raw(robustness={"seed": 8}))
+    second = load_study(second_seed_study(loaded))
+    first, other, both = loaded.size, second.size, run_size(loaded)
+    assert first is not None and other is not None and both is not None
+    for field in ("relationship_rounds", "rows", "trace_rows", "disk", "cpu_seconds"):
+        assert getattr(both, field) == getattr(first, field) + getattr(other, field)
+    assert both.task_memory == max(first.task_memory, other.task_memory)
+    assert both.parent_memory == max(first.parent_memory, other.parent_memory)
+    assert (both.cells, both.tasks) == (first.cells, first.tasks)
+    assert run_size(load_study(raw())) == load_study(raw()).size  # no second seed: its own

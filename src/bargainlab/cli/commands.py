@@ -52,6 +52,7 @@ from ..experiments.budget import size_budget
 from ..experiments.executors import WorkerLostError
 from ..experiments.pipeline import check_run_folder, regenerate_outputs, run_study
 from ..experiments.reproduction import reproduce
+from ..experiments.robustness import run_size
 from ..experiments.run import load_run
 from ..experiments.runstore import NonFiniteOutputError, RunStore
 from ..experiments.tasks import plan_tasks
@@ -197,9 +198,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         f"{study.replicates} replicates x {len(study.arms.strategies)} arm(s), {tasks} task(s); "
         f"sweep axes: {axes}"
     )
-    if loaded.size is not None:
-        workers = min(os.cpu_count() or 1, loaded.size.tasks)
-        print(f"estimated size: {loaded.size.describe(workers)}")
+    size = run_size(loaded)  # what `run` checks against the budgets: both seeds' runs
+    if size is not None:
+        workers = min(os.cpu_count() or 1, size.tasks)
+        both = " (with its second seed's run)" if study.robustness is not None else ""
+        print(f"estimated size{both}: {size.describe(workers)}")
     print(_analysis_line(loaded))
     for warning in loaded.warnings:
         print(f"{PROG}: warning: {warning}", file=sys.stderr)

@@ -32,7 +32,7 @@ from one that cannot, not to predict to the megabyte.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .schema import StudySpec
 
@@ -107,6 +107,21 @@ class SizeEstimate:
         busy = min(workers, self.tasks)
         simulate = (BASE + busy * self.task_memory) if workers else self.task_memory
         return max(simulate, self.parent_memory)
+
+    def then(self, other: SizeEstimate) -> SizeEstimate:
+        """This run followed by ``other`` in the same folder (a second seed's run): their
+        relationship-rounds, rows, disk and time add up; the memory is the larger of the two,
+        since one runs after the other."""
+        return replace(
+            self,
+            relationship_rounds=self.relationship_rounds + other.relationship_rounds,
+            rows=self.rows + other.rows,
+            trace_rows=self.trace_rows + other.trace_rows,
+            task_memory=max(self.task_memory, other.task_memory),
+            parent_memory=max(self.parent_memory, other.parent_memory),
+            disk=self.disk + other.disk,
+            cpu_seconds=self.cpu_seconds + other.cpu_seconds,
+        )
 
     def describe(self, workers: int | None = None) -> str:
         """One line for the user."""

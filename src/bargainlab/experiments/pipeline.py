@@ -38,7 +38,7 @@ from .executors import Executor, check_executor_options, open_executor, phase_ba
 from .folder import check_replaceable, clear_run_folder
 from .mainmodule import workers_skip_main
 from .outputs import check_run_folder, regenerate_outputs
-from .robustness import ROBUSTNESS_FOLDER, second_seed_finished, second_seed_study
+from .robustness import ROBUSTNESS_FOLDER, run_size, second_seed_finished, second_seed_study
 from .run import Run
 from .runstore import (
     RunStore,
@@ -223,16 +223,7 @@ def _planned(
     if executor in ("processes", "dask") and scheduler is None:
         workers = min(workers or _cpu_count(), len(plan))
     local = 0 if executor == "serial" else workers or 0
-    size = loaded.size
-    if size is not None and second is not None and second.size is not None:
-        size = replace(
-            size,
-            relationship_rounds=size.relationship_rounds + second.size.relationship_rounds,
-            rows=size.rows + second.size.rows,
-            trace_rows=size.trace_rows + second.size.trace_rows,
-            disk=size.disk + second.size.disk,
-            cpu_seconds=size.cpu_seconds + second.size.cpu_seconds,
-        )
+    size = run_size(loaded, second) if second is not None else loaded.size
     check_size(size, store.root, workers=local, file=loaded.file, local_tasks=scheduler is None)
     return plan, workers
 

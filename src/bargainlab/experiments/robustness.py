@@ -16,10 +16,17 @@ from typing import Any
 import pandas as pd
 
 from ..config.files import ConfigError, LoadedStudy, load_study
+from ..config.size import SizeEstimate
 from .run import finished_store
 from .runstore import RunStore, config_hash
 
-__all__ = ["ROBUSTNESS_FOLDER", "second_seed_effects", "second_seed_finished", "second_seed_study"]
+__all__ = [
+    "ROBUSTNESS_FOLDER",
+    "run_size",
+    "second_seed_effects",
+    "second_seed_finished",
+    "second_seed_study",
+]
 
 ROBUSTNESS_FOLDER = "robustness"
 """The second run's folder inside the run folder."""
@@ -71,3 +78,14 @@ def second_seed_effects(root: str | Path, loaded: LoadedStudy) -> pd.DataFrame:
             "delete it and " + remedy,
         )
     return store.read_summary(remedy=remedy).effects
+
+
+def run_size(loaded: LoadedStudy, second: LoadedStudy | None = None) -> SizeEstimate | None:
+    """The estimated size of ``bargainlab run`` on ``loaded``: the study's run, followed by
+    its second seed's (``second``, loaded from :func:`second_seed_study` when not given)
+    when the study has ``[robustness]``; ``None`` when the study has no estimate."""
+    size = loaded.size
+    if size is None or loaded.study.robustness is None:
+        return size
+    second = second if second is not None else load_study(second_seed_study(loaded))
+    return size if second.size is None else size.then(second.size)
