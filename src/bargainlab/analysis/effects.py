@@ -237,7 +237,7 @@ def mediation_rows(
     cell = int(block["cell"].iloc[0])
     if arms is None or ids is None:
         ids, arms = cell_arms(block)
-    unknown = sorted(set(mediation["piece"]) - set(COMPONENTS))
+    unknown = sorted(set(mediation["piece"].unique()) - set(COMPONENTS))
     if unknown:
         raise ValueError(f"mediation table: unknown piece(s) {unknown}; pieces: {list(COMPONENTS)}")
     position = pd.Index(ids)
@@ -246,18 +246,22 @@ def mediation_rows(
         t = _arm(arms, "all", str(treatment), cell)["payoff_later"].to_numpy()
         c = _arm(arms, "all", str(control), cell)["payoff_later"].to_numpy()
         base = {"cell": cell, "treatment": treatment, "control": control, "window": "later"}
-        pieces = [p for p in (*PIECES, DIRECT) if p in set(rows["piece"])]
+        # the columns as arrays once (selecting rows of the frame per piece is slow)
+        piece_of = rows["piece"].to_numpy(dtype=object)
+        replicate_of, payoff_of = rows["replicate"].to_numpy(), rows["payoff_later"].to_numpy()
+        present = set(piece_of)
+        pieces = [p for p in (*PIECES, DIRECT) if p in present]
         every = np.ones(len(ids), dtype=bool)
         parts = []
         for piece in pieces:
-            own = rows[rows["piece"] == piece]
-            where = position.get_indexer(own["replicate"].to_numpy())
+            mine = piece_of == piece
+            where = position.get_indexer(replicate_of[mine])
             if (where < 0).any() or len(set(where)) != len(where):
                 raise ValueError(
                     f"cell {cell}: mediation rows of {piece!r} name unknown or repeated replicates"
                 )
             moved = np.zeros(len(ids))
-            moved[where] = own["payoff_later"].to_numpy()
+            moved[where] = payoff_of[mine]
             members = np.zeros(len(ids), dtype=bool)
             members[where] = True
             parts.append((piece, moved - c, members))
