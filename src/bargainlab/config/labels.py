@@ -28,7 +28,7 @@ def check_label(kind: str, label: str, length: int = LABEL_LENGTH) -> None:
         raise ValueError(
             f"{kind} {label[:40]!r} must have 1 to {length} characters; got {len(label)}"
         )
-    if any(hidden(ch) for ch in label):
+    if not label.isprintable() and any(hidden(ch) for ch in label):
         raise ValueError(
             f"{kind} {label[:80]!r} must not contain control or invisible characters (line "
             "breaks, tabs, bidirectional overrides, zero-width characters)"
@@ -45,6 +45,8 @@ def check_prose(kind: str, text: str) -> str:
     table row of the report); raise ValueError for any other control or invisible
     character (see :func:`hidden`). Returns the text as it is kept."""
     text = _BREAKS.sub(" ", text)
+    if text.isprintable():  # no character of categories C, Zl, Zp, Zs: nothing is hidden
+        return text
     found = sorted({ch for ch in text if hidden(ch)})
     if found:
         shown = ", ".join(f"U+{ord(ch):04X}" for ch in found[:5])
