@@ -37,11 +37,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from ..support.forking import fork_map, usable_cores
 from .bimatrix import Equilibria, Solution, equilibrium_table, solve
 
 __all__ = [
@@ -276,6 +278,26 @@ def _option_draw(
     )
 
 
+def _resampled_draws(
+    boot: Mapping[str, np.ndarray], names: Sequence[str], keep: np.ndarray
+) -> list[_OptionDraw]:
+    """Every resample's game solved with and without the option, in resample order. The
+    resamples are drawn already; solving them (most of the summary of a game study) is
+    shared out to forked processes, each a block of resamples, with the same results as
+    one after the other."""
+    count = len(boot["supplier"])
+    blocks = np.array_split(np.arange(count), max(1, min(count, 8 * usable_cores())))
+    solved = fork_map(partial(_draw_block, boot, tuple(names), keep), blocks)
+    return [draw for block in solved for draw in block]
+
+
+def _draw_block(
+    boot: Mapping[str, np.ndarray], names: tuple[str, ...], keep: np.ndarray, rows: np.ndarray
+) -> list[_OptionDraw]:
+    """The draws of the resamples ``rows`` (one block of :func:`_resampled_draws`)."""
+    return [_option_draw([boot[k][r] for k in names], keep) for r in rows]
+
+
 def _option_rows(
     game: EmpiricalGame,
     option: Sequence[str],
@@ -296,7 +318,7 @@ def _option_rows(
     point = _option_draw([game.outcomes[k].mean(axis=2) for k in names], keep, thorough=True)
     if np.isnan(point.value).any():
         raise ValueError("nashpy found no equilibrium of the mean game with or without the option")
-    draws = [_option_draw([boot[k][r] for k in names], keep) for r in range(len(boot["supplier"]))]
+    draws = _resampled_draws(boot, names, keep)
     values = np.array([d.value for d in draws])
     solved = ~np.isnan(values).any(axis=1)
     low, high = _interval(values[solved], level) if solved.any() else (point.value, point.value)

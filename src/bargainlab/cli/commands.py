@@ -92,32 +92,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(["run", DEFAULT_STUDY])
     try:
         return int(args.handler(args) or 0)
-    except ConfigError as exc:
+    except KeyboardInterrupt:
+        _error("interrupted; start the same command again to resume where it stopped")
+        return 130
+    except Exception as exc:
+        status = _failure(exc)
+        if status is None:  # a bug: its traceback is the report
+            raise
+        return status
+
+
+def _failure(exc: Exception) -> int | None:
+    """The exit status of a command that raised ``exc``, its one-line message printed; None
+    for an exception that is not an expected failure (a bug)."""
+    if isinstance(exc, (ConfigError, WorkerLostError)):  # bad input; workers killed each time
         _error(str(exc))
         return 2
-    except BrokenPipeError as exc:
-        if _stdout_closed():  # the reader went away (`bargainlab ... | head`): end quietly
-            return STDOUT_CLOSED
-        _error(_os_message(exc))
-        return 2
-    except OSError as exc:  # a full disk, a read-only file system, ...
+    if isinstance(exc, BrokenPipeError) and _stdout_closed():
+        return STDOUT_CLOSED  # the reader went away (`bargainlab ... | head`): end quietly
+    if isinstance(exc, OSError):  # a full disk, a read-only file system, ...
         _error(str(exc) if isinstance(exc, WriteError) else _os_message(exc))
         return 2
-    except WorkerLostError as exc:  # killed every time, most likely for memory
-        _error(str(exc))
-        return 2
-    except BrokenProcessPool:  # a forked process (figures, the cells' tests) was killed
+    if isinstance(exc, BrokenProcessPool):  # a forked process (figures, tests) was killed
         _error(
             "a worker process was killed (out of memory?); nothing was left half-written; "
             "the same command resumes where it stopped"
         )
         return 2
-    except NonFiniteOutputError as exc:
+    if isinstance(exc, NonFiniteOutputError):
         _error(str(exc))
         return 1
-    except KeyboardInterrupt:
-        _error("interrupted; start the same command again to resume where it stopped")
-        return 130
+    return None
 
 
 STDOUT_CLOSED = 141
