@@ -5,6 +5,7 @@ part pairs each headline row with its twin and says which verdicts flip, and the
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -61,11 +62,13 @@ def test_the_second_run_is_the_study_under_the_second_seed_without_what_the_head
         robustness={"seed": 8},
         channels={**BASE["channels"], "decompose": True},
         changes=[{"what": "a", "why": "b"}],
+        traces=True,
     )
     loaded = load_study(text, replicates=10)
     second = load_study(second_seed_study(loaded)).study
     assert (second.seed, second.replicates) == (8, 10)
     assert second.robustness is None and second.changes == [] and second.tournament is None
+    assert not second.traces
     assert second.channels.decompose is False
     assert second.channels.information == loaded.study.channels.information
     assert second.arms == loaded.study.arms and second.parties == loaded.study.parties
@@ -161,3 +164,13 @@ def test_the_run_size_adds_the_second_run_and_keeps_the_larger_memory():
     assert both.parent_memory == max(first.parent_memory, other.parent_memory)
     assert (both.cells, both.tasks) == (first.cells, first.tasks)
     assert run_size(load_study(raw())) == load_study(raw()).size  # no second seed: its own
+
+
+def test_the_second_run_of_a_game_study_keeps_the_game_whose_comparisons_are_headline_rows():
+    """The empirical game adds its comparisons to the headline's family (leaving it out of
+    the second run changed every second-seed interval of strategic): the second run keeps
+    it, and plays every cell of the study."""
+    loaded = load_study(Path(__file__).parents[2] / "experiments" / "strategic.toml")
+    second = load_study(second_seed_study(loaded))
+    assert second.study.empirical_game == loaded.study.empirical_game is not None
+    assert [c.values for c in second.cells] == [c.values for c in loaded.cells]

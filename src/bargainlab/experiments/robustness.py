@@ -3,7 +3,8 @@
 ``bargainlab run`` runs such a study a second time under ``robustness.seed``, into the run
 folder's ``robustness/``: a run folder of its own (resumed, checked and locked like any), of
 the whole study at the same replicates but without what the headline does not use (the
-decompositions, the tournament, the null cells, the changes). :func:`second_seed_study` is
+decompositions, the tournament, the traces, the null cells, the changes; not the
+empirical game, whose comparisons are in the headline's family). :func:`second_seed_study` is
 that study; :func:`second_seed_effects` reads its ``effects`` back, checked, for the
 ``robustness`` part of the summary (:func:`bargainlab.analysis.robustness.robustness_rows`).
 """
@@ -31,7 +32,7 @@ __all__ = [
 ROBUSTNESS_FOLDER = "robustness"
 """The second run's folder inside the run folder."""
 
-_LEFT_OUT = ("robustness", "tournament", "null_cells", "changes")
+_LEFT_OUT = ("robustness", "tournament", "traces", "null_cells", "changes")
 """Tables of a study file the second run leaves out: the headline does not use them."""
 
 
