@@ -116,7 +116,7 @@ def run_study(
 
 
 def run_summary_only(
-    config: str | Path,
+    config: str | Path | StudySpec | Mapping[str, Any],
     out: str | Path,
     *,
     replicates: int | None = None,
@@ -129,6 +129,8 @@ def run_summary_only(
     report: for ``bargainlab reproduce``, which compares summaries and draws the rest only
     for a run it keeps or copies (``bargainlab plot`` and ``bargainlab report`` draw them on
     any finished run, which such a run is: its manifest's ``outputs`` is ``"summary"``)."""
+    if isinstance(config, str):
+        config = resolve_study_path(config)
     loaded = load_study(config, replicates=replicates)
     check_executor_options(executor, workers, scheduler)
     options = _Options(executor, workers, scheduler, progress, None, None, summary_only=True)
