@@ -31,7 +31,7 @@ STUDY = "rebate_renewal"
 def page(tmp_path_factory) -> Path:
     """report.html of a small run of a committed study."""
     folder = tmp_path_factory.mktemp("html") / "run"
-    run = bargainlab.run_study(STUDY, folder, replicates=4, executor="serial", progress=False)
+    run = bargainlab.run_study(STUDY, folder, replicates=4, progress=False)  # on every core
     return run.report_html_path
 
 
