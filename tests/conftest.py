@@ -6,20 +6,33 @@ with hypothesis), ``scripted/`` (every strategy against a scripted opponent), ``
 executors, end to end). Everything under ``e2e/`` and ``property/`` (hypothesis draws many
 examples) is marked ``slow``, as is any test marked so by hand (those that start processes
 or play a long relationship): ``pytest -m "not slow"`` is the quick loop, CI runs everything.
+
+The tests run in one process per core (pytest-xdist, ``-n logical`` in pyproject's
+``addopts``; ``-n0`` runs them in this process), each with one BLAS thread, as the forked
+workers of a run have: a thread pool in every test process would oversubscribe the cores.
 """
 
 from __future__ import annotations
 
 import os
+
+if os.environ.get("PYTEST_XDIST_WORKER"):  # before NumPy loads (and for the commands run)
+    for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_threads, "1")
+
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import settings
+from threadpoolctl import threadpool_limits
 
 from bargainlab.experiments.runstore import toml_dumps
 from studies import study_dict
+
+if os.environ.get("PYTEST_XDIST_WORKER"):  # in case NumPy loaded before the variables were set
+    threadpool_limits(limits=1, user_api="blas")
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
