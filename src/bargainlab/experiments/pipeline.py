@@ -61,7 +61,14 @@ from .tasks import (
 )
 from .transplants import mediation_pieces
 
-__all__ = ["check_run_folder", "default_out", "regenerate_outputs", "run_study", "table_kinds"]
+__all__ = [
+    "check_run_folder",
+    "default_out",
+    "regenerate_outputs",
+    "run_study",
+    "run_summary_only",
+    "table_kinds",
+]
 
 
 def default_out(study: StudySpec) -> Path:
