@@ -168,6 +168,35 @@ def test_workers_die_with_their_killed_parent(studies, tmp_path, executor):
     assert done.returncode == 0, done.stderr
 
 
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_a_terminated_run_says_so_in_one_line_and_resumes(studies, tmp_path, executor):
+    """``kill`` (SIGTERM) of the command while it simulates: it unwinds as Ctrl-C does (the
+    workers stopped, the local cluster shut down, no resource left for the tracker to
+    report), says so in one line, exits 143, and the same command finishes the run."""
+    path, reference = studies["large"]
+    out = tmp_path / "run"
+    args = ("run", str(path), "--out", str(out), "--executor", executor, "--workers", "2")
+    proc = start(*args, cwd=tmp_path)
+    try:
+        wait_for(lambda: len(session(proc.pid)) >= 4 and (out / "parts").is_dir(), proc, "workers")
+        proc.terminate()
+        status = proc.wait(timeout=60)
+        err = proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            kill_and_wait(proc)
+    assert status == 143, err
+    assert one_line(err) == (
+        "bargainlab: error: terminated; start the same command again to resume where it stopped"
+    )
+    assert "leaked" not in err
+    assert_session_ends(proc.pid)
+    assert temp_files(out) == []
+    done = bargainlab(*args, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert outputs(out) == reference
+
+
 def test_forked_figure_writers_die_with_their_killed_parent(studies, tmp_path):
     path, _ = studies["small"]
     out = tmp_path / "run"

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import select
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -61,13 +60,15 @@ from ..reporting.output import save_figure
 from ..support.files import WriteError
 from .arguments import DEFAULT_STUDY, PROG, build_parser
 from .bench import main as bench_main
+from .endings import STDOUT_CLOSED, TERMINATED, Terminated, stdout_closed, terminate_as_interrupt
 from .outcome import show_outcome
 from .strategies import show_strategies
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status (0 ok, 1 drift, 2 bad input, 130
-    interrupted, 141 its output's reader went away)."""
+    interrupted, 141 its output's reader went away, 143 terminated: see
+    :mod:`bargainlab.cli.endings`)."""
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(
         {
@@ -91,10 +92,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "handler", None) is None:
         args = parser.parse_args(["run", DEFAULT_STUDY])
     try:
-        return int(args.handler(args) or 0)
-    except KeyboardInterrupt:
-        _error("interrupted; start the same command again to resume where it stopped")
-        return 130
+        with terminate_as_interrupt():
+            return int(args.handler(args) or 0)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (Terminated)
+        how = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        _error(f"{how}; start the same command again to resume where it stopped")
+        return TERMINATED if isinstance(exc, Terminated) else 130
     except Exception as exc:
         status = _failure(exc)
         if status is None:  # a bug: its traceback is the report
@@ -108,7 +111,7 @@ def _failure(exc: Exception) -> int | None:
     if isinstance(exc, (ConfigError, WorkerLostError)):  # bad input; workers killed each time
         _error(str(exc))
         return 2
-    if isinstance(exc, BrokenPipeError) and _stdout_closed():
+    if isinstance(exc, BrokenPipeError) and stdout_closed():
         return STDOUT_CLOSED  # the reader went away (`bargainlab ... | head`): end quietly
     if isinstance(exc, OSError):  # a full disk, a read-only file system, ...
         _error(str(exc) if isinstance(exc, WriteError) else _os_message(exc))
@@ -123,29 +126,6 @@ def _failure(exc: Exception) -> int | None:
         _error(str(exc))
         return 1
     return None
-
-
-STDOUT_CLOSED = 141
-"""The exit status when the reader of the output went away (128 + SIGPIPE, as a shell
-reports a command that a closed pipe stopped)."""
-
-
-def _stdout_closed() -> bool:
-    """Whether standard output is a pipe whose reader has gone (the pipe reports an error
-    condition when polled); if so, it is pointed at the null device, so that the
-    interpreter's last flush does not report the pipe again."""
-    try:
-        fd = sys.stdout.fileno()
-        poller = select.poll()
-        poller.register(fd, select.POLLOUT)
-        closed = any(event & select.POLLERR for _, event in poller.poll(0))
-    except (OSError, ValueError, AttributeError):  # no file descriptor, or no poll()
-        return False
-    if closed:
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, fd)
-        os.close(null)
-    return closed
 
 
 def _os_message(exc: OSError) -> str:
