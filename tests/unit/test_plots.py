@@ -211,6 +211,38 @@ def test_forest_plot_rows_band_scale_and_verdict_colours():
         forest(rows.drop(columns="verdict"), 0.01)
 
 
+def test_effect_intervals_one_point_and_interval_per_row_coloured_by_verdict():
+    rows = pd.DataFrame(
+        {
+            "comparison": ["a vs b", "a vs b", "a vs c"],
+            "condition.value": [0.0, 0.3, 0.3],
+            "mean_diff": [0.02, -0.01, 0.0],
+            "ci_low": [0.01, -0.03, -0.02],
+            "ci_high": [0.04, 0.005, 0.01],
+            "verdict": ["helps", "undetermined", "negligible"],
+        }
+    )
+    fig = plots.effect_intervals(rows, labels=["condition.value"], units="utility")
+    ax = fig.axes[0]
+    bars = [c for c in ax.containers]
+    assert len(bars) == 3  # one errorbar per row, drawn top to bottom
+    x = [b.lines[0].get_xdata()[0] for b in bars]
+    assert x == pytest.approx(rows["mean_diff"].tolist())
+    low, high = bars[1].lines[2][0].get_segments()[0][:, 0]
+    assert (low, high) == pytest.approx((-0.03, 0.005))
+    assert to_rgb(bars[0].lines[0].get_color()) == pytest.approx(to_rgb("C2"))  # helps: green
+    assert to_rgb(bars[1].lines[0].get_color()) == pytest.approx(to_rgb("0.4"))
+    ticks = dict(zip(ax.get_yticks(), [t.get_text() for t in ax.get_yticklabels()], strict=True))
+    assert [ticks[y] for y in sorted(ticks, reverse=True)] == [  # the first row on top
+        "a vs b, value=0",
+        "a vs b, value=0.3",
+        "a vs c, value=0.3",
+    ]
+    assert "utility" in ax.get_xlabel()
+    with pytest.raises(ValueError, match="no rows"):
+        plots.effect_intervals(rows.iloc[:0])
+
+
 def test_channel_bars_heights_and_intervals():
     decomposition = pd.DataFrame(
         {
