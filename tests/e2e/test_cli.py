@@ -445,6 +445,7 @@ def test_reproduce_update_then_check_then_drift(study_file, workdir, capsys):
     committed = results / "summary"
     assert {p.name for p in committed.iterdir()} >= {"effects.csv", "power.csv"}
     assert (results / "report.md").is_file() and not (results / "summary.csv").exists()
+    assert (results / "figures" / "forest.png").is_file()  # drawn for the copy
     # the cells the summary names, but none of the run's own tables
     assert [p.name for p in results.glob("*.parquet")] == ["cells.parquet"]
 
