@@ -470,6 +470,9 @@ def test_reproduce_update_then_check_then_drift(study_file, workdir, capsys):
     # the kept run is drawn for a look (a run that reproduces is compared by its summary only)
     assert (kept_run / "report.md").is_file() and (kept_run / "report.html").is_file()
     assert (kept_run / "figures" / "forest.png").is_file()
+    assert (
+        json.loads((kept_run / "manifest.json").read_text())["figures"][0] == "figures/forest.png"
+    )
     assert main(["report", str(kept_run), "--quiet"]) == 0  # a finished, consistent run
     assert not (kept_run / ".lock").exists()
     shutil.rmtree(kept_run.parent)

@@ -27,7 +27,7 @@ from ..support.validation import did_you_mean
 from .executors import check_executor_options
 from .outputs import regenerate_outputs
 from .pipeline import run_summary_only
-from .runstore import write_text_atomic
+from .runstore import RunStore, write_text_atomic
 
 __all__ = ["DRIFT_COLUMNS", "compare_parts", "compare_summaries", "reproduce", "update_results"]
 
@@ -258,7 +258,8 @@ def _reproduce_one(
             missing.add("(file)", "summary/", "missing", "present")
             drift = missing.table()
         if update or not drift.empty:
-            regenerate_outputs(run_dir, summary=False)
+            drawn = regenerate_outputs(run_dir, summary=False)
+            RunStore(run_dir).record_figures([str(f.relative_to(run_dir)) for f in drawn])
         updated = update_results(run_dir, root / "results" / name) if update else None
         kept = run_dir if not drift.empty and not update else None
     finally:
