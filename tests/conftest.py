@@ -7,9 +7,11 @@ executors, end to end). Everything under ``e2e/`` and ``property/`` (hypothesis 
 examples) is marked ``slow``, as is any test marked so by hand (those that start processes
 or play a long relationship): ``pytest -m "not slow"`` is the quick loop, CI runs everything.
 
-The tests run in one process per core (pytest-xdist, ``-n logical`` in pyproject's
-``addopts``; ``-n0`` runs them in this process), each with one BLAS thread, as the forked
-workers of a run have: a thread pool in every test process would oversubscribe the cores.
+The tests run in one process per core (pytest-xdist, ``-n logical --dist loadscope`` in
+pyproject's ``addopts``; ``-n0`` runs them in this process), each with one BLAS thread, as
+the forked workers of a run have: a thread pool in every test process would oversubscribe
+the cores. A module's tests run in one process, in order, so that a module-scoped fixture
+(a study run) is made once.
 """
 
 from __future__ import annotations

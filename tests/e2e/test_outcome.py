@@ -4,6 +4,8 @@ documented fields, whose numbers are the summary's."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 
@@ -20,20 +22,22 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def finished(tmp_path_factory):
-    """A small two-cell study run through the command line, and what it printed."""
+    """A small two-cell study run through the command line, and the lines it printed (each
+    test reads the run; none depends on another having run first)."""
 
     folder = tmp_path_factory.mktemp("outcome")
     path = folder / "study.toml"
     raw = study_dict(rounds={"count": 2}, sweep={"rounds.rho": [0.0, 0.5]})
     path.write_text(toml_dumps(raw), encoding="utf-8")
     out = folder / "run"
-    return path, out
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        assert main(["run", str(path), "--out", str(out), "--executor", "serial"]) == 0
+    return path, out, printed.getvalue().splitlines()
 
 
-def test_run_prints_the_bottom_line_the_table_then_the_paths(finished, capsys):
-    path, out = finished
-    assert main(["run", str(path), "--out", str(out), "--executor", "serial"]) == 0
-    printed = capsys.readouterr().out.splitlines()
+def test_run_prints_the_bottom_line_the_table_then_the_paths(finished):
+    _, out, printed = finished
     run = bargainlab.load_run(out)
     head = run.headline()
     assert printed[0].startswith("Bottom line (dealer's payoff")
@@ -64,7 +68,7 @@ def _verb(verdict: str) -> str:
 
 
 def test_quiet_prints_only_the_paths(finished, capsys):
-    _, out = finished
+    _, out, _ = finished
     assert main(["report", str(out), "--quiet"]) == 0
     printed = capsys.readouterr().out.splitlines()
     assert printed and all(
@@ -74,7 +78,7 @@ def test_quiet_prints_only_the_paths(finished, capsys):
 
 
 def test_json_is_one_object_with_the_documented_fields_and_the_summarys_numbers(finished, capsys):
-    _, out = finished
+    _, out, _ = finished
     assert main(["report", str(out), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) == set(JSON_FIELDS)
