@@ -113,13 +113,8 @@ def run_study(
     size exceeds the budgets in force (see :mod:`bargainlab.experiments.budget`), or when
     another process is writing the folder.
     """
-    if isinstance(config, str):
-        config = resolve_study_path(config)
-    loaded = load_study(config, replicates=replicates)
-    check_executor_options(executor, workers, scheduler)
-    store = RunStore(Path(out) if out is not None else default_out(loaded.study))
     options = _Options(executor, workers, scheduler, progress, simulate, log, overwrite)
-    return _run(loaded, store, options)
+    return _start(config, out, replicates, options)
 
 
 def run_summary_only(
@@ -136,12 +131,24 @@ def run_summary_only(
     report: for ``bargainlab reproduce``, which compares summaries and draws the rest only
     for a run it keeps or copies (``bargainlab plot`` and ``bargainlab report`` draw them on
     any finished run, which such a run is: its manifest's ``outputs`` is ``"summary"``)."""
+    options = _Options(executor, workers, scheduler, progress, None, None, summary_only=True)
+    return _start(config, out, replicates, options)
+
+
+def _start(
+    config: str | Path | StudySpec | Mapping[str, Any],
+    out: str | Path | None,
+    replicates: int | None,
+    options: _Options,
+) -> Run:
+    """Resolve and load the study, check the executor options, then run it into ``out``
+    (default ``runs/<study>``): the start both entry points share."""
     if isinstance(config, str):
         config = resolve_study_path(config)
     loaded = load_study(config, replicates=replicates)
-    check_executor_options(executor, workers, scheduler)
-    options = _Options(executor, workers, scheduler, progress, None, None, summary_only=True)
-    return _run(loaded, RunStore(Path(out)), options)
+    check_executor_options(options.executor, options.workers, options.scheduler)
+    store = RunStore(Path(out) if out is not None else default_out(loaded.study))
+    return _run(loaded, store, options)
 
 
 @dataclass(frozen=True)
